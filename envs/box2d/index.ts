@@ -1,0 +1,1 @@
+// Registers the Box2D envs (LunarLander, BipedalWalker).

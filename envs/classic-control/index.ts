@@ -1,0 +1,1 @@
+// Registers the classic-control envs (Pendulum, MountainCarContinuous, CartPole, MountainCar, Acrobot).

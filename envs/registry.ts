@@ -1,0 +1,83 @@
+// register()/make(), like gymnasium.register and gymnasium.make.
+import type { Env } from '../protocol/env-api.ts';
+import type { EnvSpec, KwargSpec } from '../protocol/schema/env-spec.ts';
+import { GymwireError } from '../protocol/errors.ts';
+import { OrderEnforcing, TimeLimit } from './wrappers.ts';
+
+export type Kwargs = Record<string, unknown>;
+
+export interface Registration {
+  id: string;
+  factory: (kwargs: Kwargs) => Env;
+  maxEpisodeSteps: number | null;
+  rewardThreshold: number | null;
+  nondeterministic?: boolean;
+  /** Every kwarg the env accepts, with its type and default. */
+  kwargs: Record<string, KwargSpec>;
+}
+
+const registry = new Map<string, Registration>();
+
+export function register(reg: Registration): void {
+  if (registry.has(reg.id)) throw new GymwireError('invalid_kwargs', `env id ${reg.id} is already registered`);
+  registry.set(reg.id, reg);
+}
+
+export function registrations(): Registration[] {
+  return [...registry.values()];
+}
+
+export function registration(id: string): Registration {
+  const reg = registry.get(id);
+  if (!reg) {
+    throw new GymwireError('unknown_env', `No env registered as '${id}'. Known: ${[...registry.keys()].join(', ')}`);
+  }
+  return reg;
+}
+
+function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): void {
+  const ok =
+    (spec.type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
+    (spec.type === 'integer' && Number.isInteger(value)) ||
+    (spec.type === 'boolean' && typeof value === 'boolean') ||
+    (spec.type === 'string' && typeof value === 'string') ||
+    (value === null && spec.default === null);
+  if (!ok) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' must be a ${spec.type}, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Builds an env like gymnasium.make: checks kwargs against what the env declares,
+ * fills defaults, and wraps it in OrderEnforcing and TimeLimit (max_episode_steps may be
+ * overridden through the kwarg of that name, as gymnasium.make allows).
+ */
+export function make(id: string, kwargs: Kwargs = {}): Env {
+  const reg = registration(id);
+  const { max_episode_steps: maxOverride, ...envKwargs } = kwargs;
+  const full: Kwargs = {};
+  for (const [name, spec] of Object.entries(reg.kwargs)) full[name] = spec.default;
+  for (const [name, value] of Object.entries(envKwargs)) {
+    const spec = reg.kwargs[name];
+    if (!spec) {
+      const accepted = Object.keys(reg.kwargs);
+      throw new GymwireError('invalid_kwargs', `${id} does not accept kwarg '${name}' (accepted: ${accepted.join(', ') || 'none'})`);
+    }
+    checkKwarg(id, name, spec, value);
+    full[name] = value;
+  }
+  if (maxOverride !== undefined && maxOverride !== null && !(Number.isInteger(maxOverride) && (maxOverride as number) > 0)) {
+    throw new GymwireError('invalid_kwargs', `${id}: max_episode_steps must be a positive integer`);
+  }
+  const maxSteps = (maxOverride as number | undefined) ?? reg.maxEpisodeSteps;
+  const spec: EnvSpec = {
+    id,
+    max_episode_steps: maxSteps,
+    reward_threshold: reg.rewardThreshold,
+    nondeterministic: reg.nondeterministic ?? false,
+    kwargs: full,
+  };
+  const inner = reg.factory(full);
+  inner.spec = spec;
+  let env: Env = new OrderEnforcing(inner);
+  if (maxSteps !== null) env = new TimeLimit(env, maxSteps);
+  return env;
+}

@@ -1,0 +1,24 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const EnvSpec = Type.Object(
+  {
+    id: Type.String(),
+    max_episode_steps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    reward_threshold: Type.Union([Type.Number(), Type.Null()]),
+    nondeterministic: Type.Boolean(),
+    kwargs: Type.Record(Type.String(), Type.Unknown(), { description: 'The kwargs the env was made with.' }),
+  },
+  { $id: 'EnvSpec' },
+);
+export type EnvSpec = Static<typeof EnvSpec>;
+
+/** One keyword argument an env accepts at make(); list_envs reports these. */
+export const KwargSpec = Type.Object(
+  {
+    type: Type.Union([Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string')]),
+    default: Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()]),
+    description: Type.String(),
+  },
+  { $id: 'KwargSpec' },
+);
+export type KwargSpec = Static<typeof KwargSpec>;
