@@ -16,6 +16,9 @@ export const ErrorCode = Type.Union(
     Type.Literal('unauthorized', { description: 'Missing or wrong auth token.' }),
     Type.Literal('unsupported', { description: 'The env or server does not support that request.' }),
     Type.Literal('internal', { description: 'The env or server failed; the connection stays usable.' }),
+    Type.Literal('connection_lost', {
+      description: 'Client side only: the connection closed before the answer came; never sent by a server.',
+    }),
   ],
   { $id: 'ErrorCode' },
 );

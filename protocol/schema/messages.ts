@@ -1,0 +1,226 @@
+// Every request and response of the gymwire protocol (see protocol/PROTOCOL.md).
+// A request is one msgpack map {id, op, ...fields}; its answer is {id, result} or {id, error}.
+// Objects allow unknown properties on purpose: a newer minor version may add optional fields,
+// and an older peer must ignore them.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Space } from './spaces.ts';
+import { EnvSpec, KwargSpec } from './env-spec.ts';
+import { ErrorBody } from './errors.ts';
+import { NDArray, WireValue } from './ndarray.ts';
+
+/** MAJOR.MINOR. A peer with another MAJOR is refused at hello; MINOR only adds optional fields and ops. */
+export const PROTOCOL_VERSION = '1.0';
+
+const RequestId = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'Chosen by the client, echoed in the response. Unique among the requests in flight on a connection.',
+});
+const Handle = Type.Integer({ minimum: 0, description: 'An env opened by make on this connection.' });
+const Info = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'The env info dict; typed arrays in it travel as NDArray maps.',
+});
+const KwargValue = Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()]);
+
+function request<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, description: string) {
+  return Type.Object({ id: RequestId, op: Type.Literal(op), ...props }, { $id: `${capitalize(op)}Request`, description });
+}
+function capitalize(op: string): string {
+  return op.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase());
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+export const HelloRequest = request(
+  'hello',
+  {
+    protocol_version: Type.String({ pattern: '^[0-9]+\\.[0-9]+$', description: 'MAJOR.MINOR the client speaks.' }),
+    client_name: Type.String(),
+    client_version: Type.String(),
+  },
+  'The first request on every connection; anything else before it gets not_ready.',
+);
+
+export const ListEnvsRequest = request('list_envs', {}, 'Every env id the server can make.');
+
+export const MakeRequest = request(
+  'make',
+  {
+    env_id: Type.String(),
+    kwargs: Type.Optional(Type.Record(Type.String(), KwargValue, { description: 'As gymnasium.make(id, **kwargs).' })),
+    num_envs: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Reserved for vector envs; servers speaking 1.0 accept only 1.' }),
+    ),
+  },
+  'Opens an env owned by this connection.',
+);
+
+export const ResetRequest = request(
+  'reset',
+  {
+    handle: Handle,
+    seed: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
+        description: 'Seeds the env generator as numpy default_rng(seed); absent or null keeps the stream.',
+      }),
+    ),
+    options: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+  },
+  'env.reset(seed=..., options=...).',
+);
+
+export const StepRequest = request(
+  'step',
+  { handle: Handle, action: WireValue },
+  'env.step(action). The action is encoded like a value of the action space.',
+);
+
+export const RenderRequest = request('render', { handle: Handle }, 'One rgb_array frame.');
+
+export const CloseRequest = request('close', { handle: Handle }, 'Closes the env and frees its handle.');
+
+export const Requests = {
+  hello: HelloRequest,
+  list_envs: ListEnvsRequest,
+  make: MakeRequest,
+  reset: ResetRequest,
+  step: StepRequest,
+  render: RenderRequest,
+  close: CloseRequest,
+} as const;
+export type Op = keyof typeof Requests;
+export const OPS = Object.keys(Requests) as Op[];
+
+export const Request = Type.Union(Object.values(Requests), { $id: 'Request' });
+export type Request = Static<typeof Request>;
+export type HelloRequest = Static<typeof HelloRequest>;
+export type ListEnvsRequest = Static<typeof ListEnvsRequest>;
+export type MakeRequest = Static<typeof MakeRequest>;
+export type ResetRequest = Static<typeof ResetRequest>;
+export type StepRequest = Static<typeof StepRequest>;
+export type RenderRequest = Static<typeof RenderRequest>;
+export type CloseRequest = Static<typeof CloseRequest>;
+
+/** Just enough structure to answer with the right id and op before the full check. */
+export const RequestEnvelope = Type.Object({ id: RequestId, op: Type.String() }, { $id: 'RequestEnvelope' });
+export type RequestEnvelope = Static<typeof RequestEnvelope>;
+
+// ---- results ---------------------------------------------------------------------------------
+
+export const Limits = Type.Object(
+  {
+    max_payload_bytes: Type.Integer({ description: 'Largest incoming frame; bigger ones close the connection (1009).' }),
+    max_envs: Type.Integer({ description: 'Most envs open at once on one connection.' }),
+  },
+  { $id: 'Limits' },
+);
+export type Limits = Static<typeof Limits>;
+
+export const HelloResult = Type.Object(
+  {
+    protocol_version: Type.String({ description: 'MAJOR.MINOR the server speaks.' }),
+    server_name: Type.String(),
+    server_version: Type.String(),
+    limits: Limits,
+  },
+  { $id: 'HelloResult' },
+);
+export type HelloResult = Static<typeof HelloResult>;
+
+export const EnvInfo = Type.Object(
+  {
+    id: Type.String(),
+    observation_space: Space,
+    action_space: Space,
+    max_episode_steps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    reward_threshold: Type.Union([Type.Number(), Type.Null()]),
+    nondeterministic: Type.Boolean(),
+    kwargs: Type.Record(Type.String(), KwargSpec, { description: 'Every kwarg make accepts for this id.' }),
+  },
+  { $id: 'EnvInfo' },
+);
+export type EnvInfo = Static<typeof EnvInfo>;
+
+export const ListEnvsResult = Type.Object({ envs: Type.Array(EnvInfo) }, { $id: 'ListEnvsResult' });
+export type ListEnvsResult = Static<typeof ListEnvsResult>;
+
+export const MakeResult = Type.Object(
+  {
+    handle: Handle,
+    observation_space: Space,
+    action_space: Space,
+    spec: EnvSpec,
+    num_envs: Type.Integer({ minimum: 1, description: '1 for a single env.' }),
+  },
+  { $id: 'MakeResult' },
+);
+export type MakeResult = Static<typeof MakeResult>;
+
+export const ResetResult = Type.Object({ obs: WireValue, info: Info }, { $id: 'ResetResult' });
+export type ResetResult = Static<typeof ResetResult>;
+
+export const StepResult = Type.Object(
+  { obs: WireValue, reward: Type.Number(), terminated: Type.Boolean(), truncated: Type.Boolean(), info: Info },
+  { $id: 'StepResult' },
+);
+export type StepResult = Static<typeof StepResult>;
+
+export const Frame = Type.Object(
+  {
+    width: Type.Integer({ minimum: 0 }),
+    height: Type.Integer({ minimum: 0 }),
+    data: Type.Uint8Array({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major.' }),
+  },
+  { $id: 'Frame' },
+);
+export type Frame = Static<typeof Frame>;
+
+export const RenderResult = Type.Object({ frame: Frame }, { $id: 'RenderResult' });
+export type RenderResult = Static<typeof RenderResult>;
+
+export const CloseResult = Type.Object({}, { $id: 'CloseResult' });
+export type CloseResult = Static<typeof CloseResult>;
+
+export const Results = {
+  hello: HelloResult,
+  list_envs: ListEnvsResult,
+  make: MakeResult,
+  reset: ResetResult,
+  step: StepResult,
+  render: RenderResult,
+  close: CloseResult,
+} as const;
+
+export interface ResultOf {
+  hello: HelloResult;
+  list_envs: ListEnvsResult;
+  make: MakeResult;
+  reset: ResetResult;
+  step: StepResult;
+  render: RenderResult;
+  close: CloseResult;
+}
+export type RequestOf = {
+  [K in Op]: Static<(typeof Requests)[K]>;
+};
+
+// ---- responses -------------------------------------------------------------------------------
+
+/** A success: the result of the request with the same id. */
+export const ResultResponse = Type.Object(
+  { id: RequestId, result: Type.Union(Object.values(Results)) },
+  { $id: 'ResultResponse' },
+);
+export type ResultResponse = Static<typeof ResultResponse>;
+
+/** A failure. id is null only when the request could not be read far enough to find its id. */
+export const ErrorResponse = Type.Object(
+  { id: Type.Union([RequestId, Type.Null()]), error: ErrorBody },
+  { $id: 'ErrorResponse' },
+);
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+export const Response = Type.Union([ResultResponse, ErrorResponse], { $id: 'Response' });
+export type Response = Static<typeof Response>;
+
+export { NDArray, WireValue };
