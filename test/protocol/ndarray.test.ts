@@ -44,7 +44,7 @@ test('the wire bytes are little-endian', () => {
   // A peer writes float64 LE bytes by hand; we read the same value.
   const buf = new Uint8Array(8);
   new DataView(buf.buffer).setFloat64(0, -2.5, true);
-  assert.deepEqual(Array.from(decodeArray({ dtype: 'float64', shape: [1], data: buf })), [-2.5]);
+  assert.deepEqual(Array.from(decodeArray({ dtype: 'float64', shape: [1], data: buf }) as Float64Array), [-2.5]);
 });
 
 test('encoding shares memory; aligned decoding is a view, odd offsets are copied correctly', () => {
