@@ -154,3 +154,29 @@ function mapInfo(value: unknown, outgoing: boolean): unknown {
   }
   return value;
 }
+
+/**
+ * The in-memory value of a wire value the peer is trusted to have built for `space`
+ * (observations from a server): no range or finiteness checks, arrays are views when aligned.
+ */
+export function decodeValue(space: Space, wire: unknown): SpaceValue {
+  switch (space.type) {
+    case 'Box':
+      return decodeArray(wireArray(wire, '', 'internal'));
+    case 'Discrete':
+      return wire as number;
+    case 'MultiDiscrete':
+      return toInt32(decodeArray(wireArray(wire, '', 'internal')));
+    case 'MultiBinary': {
+      const raw = decodeArray(wireArray(wire, '', 'internal')) as Int8Array | Uint8Array;
+      return raw instanceof Int8Array ? raw : new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+    }
+    case 'Tuple':
+      return space.spaces.map((s, i) => decodeValue(s, (wire as unknown[])[i]));
+    case 'Dict': {
+      const out: Record<string, SpaceValue> = {};
+      for (const k of Object.keys(space.spaces)) out[k] = decodeValue(space.spaces[k], (wire as Record<string, unknown>)[k]);
+      return out;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// RemoteEnv: an env living in a gymwire server, with the Env API answered through promises.
+import type { EnvLike, Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts';
+import type { Space } from '../protocol/schema/spaces.ts';
+import type { EnvSpec } from '../protocol/schema/env-spec.ts';
+import type { EnvInfo } from '../protocol/schema/messages.ts';
+import { GymwireError } from '../protocol/errors.ts';
+import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
+import { Connection, type ConnectOptions } from './connection.ts';
+
+export type Kwargs = Record<string, number | boolean | string | null>;
+
+export class RemoteEnv implements EnvLike {
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  readonly spec: EnvSpec;
+  private closed = false;
+  // Reused for every step: only id and action change between calls.
+  private readonly stepMessage: { id?: number; op: 'step'; handle: number; action: unknown };
+
+  private constructor(
+    readonly connection: Connection,
+    readonly handle: number,
+    observationSpace: Space,
+    actionSpace: Space,
+    spec: EnvSpec,
+    private readonly ownsConnection: boolean,
+  ) {
+    this.observationSpace = observationSpace;
+    this.actionSpace = actionSpace;
+    this.spec = spec;
+    this.stepMessage = { id: 0, op: 'step', handle, action: null };
+  }
+
+  /** Connects to `url`, does the handshake and makes `envId` there. close() also closes the connection. */
+  static async connect(url: string, envId: string, kwargs: Kwargs = {}, opts: ConnectOptions = {}): Promise<RemoteEnv> {
+    const connection = await Connection.open(url, opts);
+    try {
+      return await RemoteEnv.make(connection, envId, kwargs, true);
+    } catch (e) {
+      await connection.close();
+      throw e;
+    }
+  }
+
+  /** Makes `envId` on an existing connection (several envs may share one); close() leaves the connection open. */
+  static async make(connection: Connection, envId: string, kwargs: Kwargs = {}, ownsConnection = false): Promise<RemoteEnv> {
+    const r = await connection.request('make', { op: 'make', env_id: envId, kwargs });
+    return new RemoteEnv(connection, r.handle, r.observation_space, r.action_space, r.spec, ownsConnection);
+  }
+
+  /** Every env the server offers, with its spaces and accepted kwargs. */
+  async listEnvs(): Promise<EnvInfo[]> {
+    return (await this.connection.request('list_envs', { op: 'list_envs' })).envs;
+  }
+
+  async reset(args: ResetArgs = {}): Promise<ResetResult> {
+    const r = await this.connection.request('reset', {
+      op: 'reset',
+      handle: this.handle,
+      seed: args.seed ?? null,
+      options: args.options ?? null,
+    });
+    return { obs: decodeValue(this.observationSpace, r.obs), info: infoFromWire(r.info) };
+  }
+
+  async step(action: SpaceValue): Promise<StepResult> {
+    const msg = this.stepMessage;
+    msg.action = toWire(this.actionSpace, action);
+    const r = await this.connection.send('step', msg);
+    return {
+      obs: decodeValue(this.observationSpace, r.obs),
+      reward: r.reward,
+      terminated: r.terminated,
+      truncated: r.truncated,
+      info: infoFromWire(r.info),
+    };
+  }
+
+  async render(): Promise<Frame> {
+    const { frame } = await this.connection.request('render', { op: 'render', handle: this.handle });
+    return { width: frame.width, height: frame.height, data: frame.data };
+  }
+
+  /** Closes the env on the server (and the connection, if connect() opened it). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (!this.connection.closed) await this.connection.request('close', { op: 'close', handle: this.handle });
+    } catch (e) {
+      if (!(e instanceof GymwireError && e.code === 'connection_lost')) throw e;
+    } finally {
+      if (this.ownsConnection) await this.connection.close();
+    }
+  }
+}
+
+export { Connection, type ConnectOptions };

@@ -1,0 +1,139 @@
+// One frame in, one frame out: decode, validate, run the op, encode the answer.
+// Everything a client sends ends as a response; nothing here throws to the caller.
+import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
+import { GymwireError } from '../protocol/errors.ts';
+import { fromWire, infoToWire, toWire } from '../protocol/space-wire.ts';
+import { checkEnvelope, issues, requestCheck } from '../protocol/validators.ts';
+import {
+  PROTOCOL_VERSION,
+  type Op,
+  type RequestOf,
+  type ResultOf,
+} from '../protocol/schema/messages.ts';
+import type { ErrorBody } from '../protocol/schema/errors.ts';
+import { SERVER_NAME, SERVER_VERSION } from './options.ts';
+import type { EnvCatalog } from './env-catalog.ts';
+import type { Session } from './session.ts';
+
+const MAJOR = PROTOCOL_VERSION.split('.')[0];
+
+type Handler<K extends Op> = (session: Session, req: RequestOf[K], catalog: EnvCatalog) => ResultOf[K];
+
+/** Runs env code: a GymwireError keeps its code; anything else is 'internal' and, for step/reset, breaks the env. */
+function guarded<T>(fn: () => T, what: string, onCrash?: (message: string) => void): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof GymwireError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    onCrash?.(message);
+    throw new GymwireError('internal', `${what} failed: ${message}`);
+  }
+}
+
+const handlers: { [K in Op]: Handler<K> } = {
+  hello(session, req) {
+    const major = req.protocol_version.split('.')[0];
+    if (major !== MAJOR) {
+      throw new GymwireError(
+        'version_mismatch',
+        `client speaks protocol ${req.protocol_version}, this server speaks ${PROTOCOL_VERSION}`,
+        { server_protocol_version: PROTOCOL_VERSION },
+      );
+    }
+    session.ready = true;
+    return {
+      protocol_version: PROTOCOL_VERSION,
+      server_name: SERVER_NAME,
+      server_version: SERVER_VERSION,
+      limits: { max_payload_bytes: session.opts.maxPayloadBytes, max_envs: session.opts.maxEnvsPerConnection },
+    };
+  },
+
+  list_envs(_session, _req, catalog) {
+    return { envs: catalog.list() };
+  },
+
+  make(session, req) {
+    const numEnvs = req.num_envs ?? 1;
+    if (numEnvs !== 1) throw new GymwireError('unsupported', 'vector envs (num_envs > 1) are not supported by this server yet');
+    const env = guarded(() => session.opts.makeEnv(req.env_id, req.kwargs ?? {}), `make(${req.env_id})`);
+    const slot = session.open(env);
+    const spec = env.spec ?? { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs: req.kwargs ?? {} };
+    return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1 };
+  },
+
+  reset(session, req) {
+    const slot = session.usable(req.handle);
+    const markBroken = (m: string) => (slot.broken = `reset threw: ${m}`);
+    const args = { seed: req.seed ?? undefined, options: req.options ?? undefined };
+    const { obs, info } = guarded(() => slot.env.reset(args), 'reset', markBroken);
+    return { obs: guarded(() => toWire(slot.observationSpace, obs), 'encoding the observation', markBroken), info: infoToWire(info) };
+  },
+
+  step(session, req) {
+    const slot = session.usable(req.handle);
+    const action = fromWire(slot.actionSpace, req.action, 'invalid_action', 'action');
+    const markBroken = (m: string) => (slot.broken = `step threw: ${m}`);
+    const r = guarded(() => slot.env.step(action), 'step', markBroken);
+    return {
+      obs: guarded(() => toWire(slot.observationSpace, r.obs), 'encoding the observation', markBroken),
+      reward: Number(r.reward),
+      terminated: r.terminated,
+      truncated: r.truncated,
+      info: infoToWire(r.info),
+    };
+  },
+
+  render(session, req) {
+    const slot = session.usable(req.handle);
+    const frame = guarded(() => slot.env.render(), 'render');
+    return { frame: { width: frame.width, height: frame.height, data: frame.data } };
+  },
+
+  close(session, req) {
+    guarded(() => session.close(req.handle), 'close');
+    return {};
+  },
+};
+
+function errorFrame(id: number | null, body: ErrorBody): Uint8Array {
+  return encodeMessage({ id, error: body });
+}
+
+/** The answer to one incoming frame. */
+export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array {
+  let message: unknown;
+  try {
+    message = decodeMessage(frame);
+  } catch (e) {
+    return errorFrame(null, { code: 'bad_request', message: `frame is not valid msgpack: ${(e as Error).message}` });
+  }
+  if (!checkEnvelope.Check(message)) {
+    const id = typeof message === 'object' && message !== null && Number.isSafeInteger((message as { id?: unknown }).id) && (message as { id: number }).id >= 0
+      ? (message as { id: number }).id
+      : null;
+    return errorFrame(id, {
+      code: 'bad_request',
+      message: 'a request is a map with an integer id >= 0 and a string op',
+      details: { issues: issues(checkEnvelope, message) },
+    });
+  }
+  const { id, op } = message;
+  const check = requestCheck(op);
+  if (!check) return errorFrame(id, { code: 'unsupported', message: `unknown op '${op}'`, details: { op } });
+  if (!check.Check(message)) {
+    return errorFrame(id, { code: 'bad_request', message: `invalid ${op} request`, details: { issues: issues(check, message) } });
+  }
+  if (!session.ready && op !== 'hello') {
+    return errorFrame(id, { code: 'not_ready', message: `send hello before ${op}` });
+  }
+  try {
+    const result = (handlers[op as Op] as Handler<Op>)(session, message as RequestOf[Op], catalog);
+    return encodeMessage({ id, result });
+  } catch (e) {
+    if (e instanceof GymwireError) return errorFrame(id, e.toBody());
+    session.opts.log(`${op} #${id}: ${(e as Error)?.stack ?? String(e)}`);
+    return errorFrame(id, { code: 'internal', message: `${op} failed: ${(e as Error)?.message ?? String(e)}` });
+  }
+}
