@@ -23,11 +23,15 @@ import { addInfo, isEmptyInfo } from './batched-info.ts';
 export interface SyncVectorEnvOptions {
   /**
    * As Gymnasium's `copy`: true (the default) returns fresh arrays from reset and step;
-   * false returns the env's own buffers, which the next reset/step overwrites — no
-   * allocation per step, for callers that consume a step before taking the next.
+   * false returns the env's own buffers, which the next reset/step overwrites, and step
+   * returns the same result object each time (its info is a shared frozen empty object
+   * when no sub-env reported info) — no allocation per step by the vector layer, for
+   * callers that consume a step before taking the next.
    */
   copy?: boolean;
 }
+
+const EMPTY_INFO: VectorInfo = Object.freeze({});
 
 function sameSpace(a: Space, b: Space): boolean {
   // Spaces are plain data; their JSON is canonical enough (same constructors, same key order).
@@ -58,6 +62,8 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
   private readonly autoresetEnvs: Uint8Array;
   /** One reusable action per sub-env, filled from its row of the batched actions. */
   private readonly actionBuffers: TypedArray[];
+  /** The result step returns when copy is false, updated in place. */
+  private readonly sharedResult: VectorStepResult<O>;
   private hasReset = false;
   private closed = false;
 
@@ -86,6 +92,13 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
     this.autoresetEnvs = new Uint8Array(n);
+    this.sharedResult = {
+      obs: this.observations,
+      rewards: this.rewards,
+      terminated: this.terminated,
+      truncated: this.truncated,
+      info: EMPTY_INFO,
+    };
     this.actionBuffers = this.discreteActions
       ? []
       : Array.from({ length: n }, () => typedArrayOf(this.actLayout.dtype, this.actLayout.itemSize));
@@ -143,7 +156,7 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
       );
     }
 
-    let info: VectorInfo = {};
+    let info: VectorInfo | null = null;
     for (let i = 0; i < n; i++) {
       const env = this.envs[i];
       let subInfo: Info;
@@ -163,19 +176,20 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
         this.truncated[i] = result.truncated ? 1 : 0;
         subInfo = result.info;
       }
-      if (!isEmptyInfo(subInfo)) info = addInfo(info, subInfo, i, n);
+      if (!isEmptyInfo(subInfo)) info = addInfo(info ?? {}, subInfo, i, n);
     }
     for (let i = 0; i < n; i++) this.autoresetEnvs[i] = this.terminated[i] | this.truncated[i];
 
     if (!this.copy) {
-      return { obs: this.observations, rewards: this.rewards, terminated: this.terminated, truncated: this.truncated, info };
+      this.sharedResult.info = info ?? EMPTY_INFO;
+      return this.sharedResult;
     }
     return {
       obs: this.observations.slice() as O,
       rewards: this.rewards.slice(),
       terminated: this.terminated.slice(),
       truncated: this.truncated.slice(),
-      info,
+      info: info ?? {},
     };
   }
 

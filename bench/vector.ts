@@ -1,0 +1,123 @@
+// Steps/s of SyncVectorEnv over Pendulum-v1 sub-envs, in process, into preallocated
+// batched arrays (copy: false), and the vector layer's own per-step allocation.
+// Run: npm run bench:vector  (node --expose-gc lets it measure allocation).
+import '../envs/index.ts';
+import { registrations } from '../envs/registry.ts';
+import { BaseEnv } from '../envs/base-env.ts';
+import { box } from '../protocol/spaces.ts';
+import type { Frame, ResetResult, StepResult } from '../protocol/env-api.ts';
+import { SyncVectorEnv, makeVec } from '../envs/vector/sync-vector-env.ts';
+
+const ENV_ID = process.argv[2] ?? 'Pendulum-v1';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+
+function bench(vec: SyncVectorEnv, seconds: number): { vecSteps: number; elapsed: number } {
+  const n = vec.numEnvs;
+  const actions = new Float32Array(n);
+  // A fixed pool of actions in [-2, 2], cycled, so the loop itself allocates nothing.
+  const pool = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i * 12.9898) * 2);
+  vec.reset({ seed: 0 });
+  for (let t = 0; t < 200; t++) vec.step(actions); // warm-up: JIT, first autoresets
+  let steps = 0;
+  let p = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < deadline) {
+    for (let k = 0; k < 50; k++) {
+      for (let i = 0; i < n; i++) actions[i] = pool[(p++ & 4095)];
+      vec.step(actions);
+      steps++;
+    }
+    now = process.hrtime.bigint();
+  }
+  return { vecSteps: steps, elapsed: Number(now - start) / 1e9 };
+}
+
+/** A sub-env that allocates nothing per step, to see what the vector layer itself allocates. */
+class StaticEnv extends BaseEnv<Float32Array, Float32Array> {
+  readonly observationSpace = box(-1, 1, [3]);
+  readonly actionSpace = box(-2, 2, [1]);
+  private readonly result: StepResult<Float32Array> = { obs: new Float32Array(3), reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly resetResult: ResetResult<Float32Array> = { obs: new Float32Array(3), info: {} };
+  private t = 0;
+  reset(): ResetResult<Float32Array> {
+    this.t = 0;
+    return this.resetResult;
+  }
+  step(action: Float32Array): StepResult<Float32Array> {
+    this.result.reward = action[0];
+    this.result.truncated = ++this.t >= 200;
+    return this.result;
+  }
+  render(): Frame {
+    return { width: 0, height: 0, data: new Uint8Array(0) };
+  }
+}
+
+function bytesPerVecStep(vec: SyncVectorEnv, steps: number): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  const actions = new Float32Array(vec.numEnvs);
+  vec.reset({ seed: 0 });
+  for (let t = 0; t < 5000; t++) vec.step(actions);
+  // heapUsed grows by what is allocated until a scavenge frees it, so measure short runs
+  // after a full gc and keep the largest (a run with no scavenge in it).
+  let most = 0;
+  for (let trial = 0; trial < 5; trial++) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let t = 0; t < steps; t++) vec.step(actions);
+    most = Math.max(most, process.memoryUsage().heapUsed - before);
+  }
+  return most / steps;
+}
+
+if (!registrations().some((r) => r.id === ENV_ID)) {
+  console.error(`${ENV_ID} is not registered (yet); known: ${registrations().map((r) => r.id).join(', ') || 'none'}`);
+  process.exit(1);
+}
+
+// Measured first, while the vector's call sites have seen one env class only (later,
+// megamorphic loads of a sub-env's double reward can box it: V8's allocation, not ours).
+const staticVec = new SyncVectorEnv(Array.from({ length: 256 }, () => () => new StaticEnv()), { copy: false });
+const bytes = bytesPerVecStep(staticVec, 2000);
+console.log(
+  bytes === null
+    ? 'allocation: run with node --expose-gc to measure'
+    : `vector layer allocation at 256 allocation-free sub-envs, copy: false: ${bytes.toFixed(1)} bytes per vector step`,
+);
+
+console.log(`SyncVectorEnv over ${ENV_ID}, in process, ${SECONDS}s per row (node ${process.version})`);
+console.log('num_envs  copy   vector steps/s   sub-env steps/s');
+for (const n of [1, 16, 64, 256]) {
+  for (const copy of n === 256 ? [false, true] : [false]) {
+    const vec = makeVec(ENV_ID, n, {}, { copy });
+    const { vecSteps, elapsed } = bench(vec, SECONDS);
+    vec.close();
+    const envSteps = (vecSteps * n) / elapsed;
+    console.log(`${String(n).padStart(8)}  ${String(copy).padEnd(5)}  ${(vecSteps / elapsed).toFixed(0).padStart(14)}   ${envSteps.toFixed(0).padStart(15)}`);
+  }
+}
+
+// The same env stepped directly, no vector layer, for comparison.
+{
+  const env = makeVec(ENV_ID, 1).envs[0];
+  const a = new Float32Array(1);
+  env.reset({ seed: 0 });
+  let steps = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(SECONDS * 1e9));
+  let now = start;
+  while (now < deadline) {
+    for (let k = 0; k < 100; k++) {
+      a[0] = Math.sin(steps) * 2;
+      const r = env.step(a);
+      if (r.terminated || r.truncated) env.reset();
+      steps++;
+    }
+    now = process.hrtime.bigint();
+  }
+  console.log(`single ${ENV_ID} without the vector layer: ${(steps / (Number(now - start) / 1e9)).toFixed(0)} steps/s`);
+}
+
