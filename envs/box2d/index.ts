@@ -1,1 +1,25 @@
-// Registers the Box2D envs (LunarLander, BipedalWalker).
+// Registers the Box2D envs (LunarLander, BipedalWalker), as gymnasium/envs/__init__.py does.
+import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
+import { register } from '../registry.ts';
+import { LunarLander, LUNAR_LANDER_DEFAULTS, type LunarLanderOptions } from './lunar-lander.ts';
+
+function lunarLanderKwargs(continuous: boolean): Record<string, KwargSpec> {
+  const d = LUNAR_LANDER_DEFAULTS;
+  return {
+    continuous: { type: 'boolean', default: continuous, description: 'Box(-1, 1, (2,)) throttles instead of Discrete(4) engines.' },
+    gravity: { type: 'number', default: d.gravity, description: 'Gravitational acceleration, strictly between -12 and 0.' },
+    enable_wind: { type: 'boolean', default: d.enable_wind, description: 'Apply wind and turbulence while no leg touches the ground.' },
+    wind_power: { type: 'number', default: d.wind_power, description: 'Maximum linear wind force (recommended 0..20).' },
+    turbulence_power: { type: 'number', default: d.turbulence_power, description: 'Maximum rotational wind torque (recommended 0..2).' },
+  };
+}
+
+for (const [id, continuous] of [['LunarLander-v3', false], ['LunarLanderContinuous-v3', true]] as const) {
+  register({
+    id,
+    factory: (kwargs) => new LunarLander(kwargs as Partial<LunarLanderOptions>),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 200,
+    kwargs: lunarLanderKwargs(continuous),
+  });
+}
