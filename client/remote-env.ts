@@ -78,7 +78,9 @@ export class RemoteEnv implements EnvLike {
 
   async render(): Promise<Frame> {
     const { frame } = await this.connection.request('render', { op: 'render', handle: this.handle });
-    return { width: frame.width, height: frame.height, data: frame.data };
+    // msgpack hands bin out as a Node Buffer; callers get a plain Uint8Array over the same bytes.
+    const data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    return { width: frame.width, height: frame.height, data };
   }
 
   /** Closes the env on the server (and the connection, if connect() opened it). Safe to call twice. */
