@@ -264,6 +264,22 @@ test('copy: true returns fresh arrays each call; copy: false reuses the env buff
   assert.equal(y.obs, z.obs);
   assert.equal(y.rewards, z.rewards);
   assert.equal(y.obs[0], 2);
+  // No allocation per step: the same result object, and a shared frozen info when nothing was reported.
+  class Quiet extends CounterEnv {
+    override step(action: Float32Array) {
+      return { ...super.step(action), info: {} };
+    }
+  }
+  const quiet = new SyncVectorEnv([() => new Quiet(5), () => new Quiet(5)], { copy: false });
+  quiet.reset({ seed: 0 });
+  const q1 = quiet.step([1, 1]);
+  const q1Info = q1.info;
+  const q2 = quiet.step([1, 1]);
+  assert.equal(q1, q2);
+  assert.equal(q1Info, q2.info);
+  assert.ok(Object.isFrozen(q2.info) && Object.keys(q2.info).length === 0);
+  // Reported info still arrives, in a fresh object.
+  assert.deepEqual(z.info._t, Uint8Array.of(1, 1));
 });
 
 test('the action row handed to a sub-env is a copy: later edits to the batch do not reach it', () => {
