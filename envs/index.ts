@@ -5,3 +5,4 @@ import './box2d/index.ts';
 export { make, register, registration, registrations, type Registration, type Kwargs } from './registry.ts';
 export { BaseEnv } from './base-env.ts';
 export { TimeLimit, OrderEnforcing, Wrapper } from './wrappers.ts';
+export { SyncVectorEnv, makeVec, type SyncVectorEnvOptions } from './vector/index.ts';
