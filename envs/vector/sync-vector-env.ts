@@ -48,6 +48,8 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
   readonly singleActionSpace: Space;
   readonly autoresetMode: AutoresetMode = 'NextStep';
   readonly copy: boolean;
+  /** The sub-envs' spec; null unless every sub-env was made with the same one. */
+  readonly spec: EnvSpec | null;
   /** The sub-envs, for code that needs one (rendering, tests). */
   readonly envs: readonly Env[];
 
@@ -82,6 +84,9 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
         throw new GymwireError('unsupported', `sub-env ${i} has a different action space from sub-env 0; a vector env batches equal spaces only`);
       }
     });
+    const first = this.envs[0].spec;
+    const specJson = JSON.stringify(first);
+    this.spec = first !== null && this.envs.every((e) => JSON.stringify(e.spec) === specJson) ? first : null;
     this.obsLayout = batchLayout(this.singleObservationSpace);
     this.actLayout = batchLayout(this.singleActionSpace);
     this.discreteActions = this.singleActionSpace.type === 'Discrete';
@@ -104,13 +109,6 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
       : Array.from({ length: n }, () => typedArrayOf(this.actLayout.dtype, this.actLayout.itemSize));
   }
 
-  /** The sub-envs' spec; null unless every sub-env was made with the same one. */
-  get spec(): EnvSpec | null {
-    const first = this.envs[0].spec;
-    if (first === null) return null;
-    const same = this.envs.every((e) => e.spec !== null && JSON.stringify(e.spec) === JSON.stringify(first));
-    return same ? first : null;
-  }
 
   reset(args: VectorResetArgs = {}): VectorResetResult<O> {
     this.checkOpen();

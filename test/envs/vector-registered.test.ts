@@ -34,6 +34,7 @@ for (const id of ['CartPole-v1', 'Pendulum-v1', 'LunarLander-v3', 'LunarLanderCo
     const n = 3;
     const goldens = [0, 1, 2].map((s) => load(id, s));
     const vec = makeVec(id, n);
+    assert.equal(vec.spec?.id, id);
     const singles = Array.from({ length: n }, () => make(id));
     const space = vec.singleActionSpace;
     const actSize = space.type === 'Box' ? space.shape.reduce((a, b) => a * b, 1) : 1;

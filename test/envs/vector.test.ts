@@ -223,6 +223,7 @@ test('batched shapes and dtypes: Box obs/actions flat row-major, Discrete as Int
   assert.equal(vec.numEnvs, 4);
   assert.deepEqual(vec.singleObservationSpace, box(-1e6, 1e6, [2]));
   assert.equal(vec.autoresetMode, 'NextStep');
+  assert.equal(vec.spec, null, 'bare factories carry no spec');
   assert.throws(() => vec.step(Float32Array.of(1, 2, 3)), (e: GymwireError) => e.code === 'invalid_action');
 
   const dvec = new SyncVectorEnv<Int32Array>([0, 1, 2].map(() => () => new DiscreteSumEnv()));
