@@ -1,6 +1,7 @@
 // Registers the Box2D envs (LunarLander, BipedalWalker), as gymnasium/envs/__init__.py does.
 import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
 import { register } from '../registry.ts';
+import { BipedalWalker } from './bipedal-walker.ts';
 import { LunarLander, LUNAR_LANDER_DEFAULTS, type LunarLanderOptions } from './lunar-lander.ts';
 
 function lunarLanderKwargs(continuous: boolean): Record<string, KwargSpec> {
@@ -21,5 +22,17 @@ for (const [id, continuous] of [['LunarLander-v3', false], ['LunarLanderContinuo
     maxEpisodeSteps: 1000,
     rewardThreshold: 200,
     kwargs: lunarLanderKwargs(continuous),
+  });
+}
+
+for (const [id, hardcore, maxEpisodeSteps] of [['BipedalWalker-v3', false, 1600], ['BipedalWalkerHardcore-v3', true, 2000]] as const) {
+  register({
+    id,
+    factory: (kwargs) => new BipedalWalker({ hardcore: kwargs.hardcore as boolean }),
+    maxEpisodeSteps,
+    rewardThreshold: 300,
+    kwargs: {
+      hardcore: { type: 'boolean', default: hardcore, description: 'Terrain with stumps, stairs and pits instead of gentle grass.' },
+    },
   });
 }

@@ -205,13 +205,14 @@ export class LunarLander extends BaseEnv<Float32Array, LunarLanderAction> {
         filterCategoryBits: CATEGORY_LEG,
         filterMaskBits: CATEGORY_GROUND,
       });
+      // No referenceAngle: pybox2d's joint def takes it from the bodies' angles (the legs'
+      // tilt), and so does planck; Gymnasium's recorded joint angles confirm it.
       this.world.createJoint(
         new RevoluteJoint({
           bodyA: lander,
           bodyB: leg,
           localAnchorA: new Vec2(0, 0),
           localAnchorB: new Vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
-          referenceAngle: 0, // Box2D's default; planck would otherwise take the legs' initial tilt
           enableMotor: true,
           enableLimit: true,
           maxMotorTorque: LEG_SPRING_TORQUE,
