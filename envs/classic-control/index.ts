@@ -1,1 +1,71 @@
-// Registers the classic-control envs (Pendulum, MountainCarContinuous, CartPole, MountainCar, Acrobot).
+// Registers the classic-control envs (Pendulum, MountainCarContinuous, CartPole, MountainCar, Acrobot)
+// with Gymnasium 1.4's ids, episode limits, reward thresholds and make() kwargs.
+import { register } from '../registry.ts';
+import { AcrobotEnv } from './acrobot.ts';
+import { CARTPOLE_DEFAULTS, CartPoleEnv } from './cartpole.ts';
+import { MOUNTAIN_CAR_CONTINUOUS_DEFAULTS, ContinuousMountainCarEnv } from './mountain-car-continuous.ts';
+import { MOUNTAIN_CAR_DEFAULTS, MountainCarEnv } from './mountain-car.ts';
+import { PENDULUM_DEFAULTS, PendulumEnv } from './pendulum.ts';
+
+export { AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv };
+
+register({
+  id: 'CartPole-v1',
+  factory: (kw) => new CartPoleEnv({ sutton_barto_reward: kw.sutton_barto_reward as boolean }),
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475.0,
+  kwargs: {
+    sutton_barto_reward: {
+      type: 'boolean',
+      default: CARTPOLE_DEFAULTS.sutton_barto_reward,
+      description: 'Reward 0 per step and -1 on termination, as in Sutton & Barto, instead of +1 per step.',
+    },
+  },
+});
+
+register({
+  id: 'MountainCar-v0',
+  factory: (kw) => new MountainCarEnv({ goal_velocity: kw.goal_velocity as number }),
+  maxEpisodeSteps: 200,
+  rewardThreshold: -110.0,
+  kwargs: {
+    goal_velocity: {
+      type: 'number',
+      default: MOUNTAIN_CAR_DEFAULTS.goal_velocity,
+      description: 'Minimum velocity the car must have at the flag for the episode to terminate.',
+    },
+  },
+});
+
+register({
+  id: 'MountainCarContinuous-v0',
+  factory: (kw) => new ContinuousMountainCarEnv({ goal_velocity: kw.goal_velocity as number }),
+  maxEpisodeSteps: 999,
+  rewardThreshold: 90.0,
+  kwargs: {
+    goal_velocity: {
+      type: 'number',
+      default: MOUNTAIN_CAR_CONTINUOUS_DEFAULTS.goal_velocity,
+      description: 'Minimum velocity the car must have at the flag for the episode to terminate.',
+    },
+  },
+});
+
+register({
+  id: 'Pendulum-v1',
+  factory: (kw) => new PendulumEnv({ g: kw.g as number }),
+  maxEpisodeSteps: 200,
+  rewardThreshold: null,
+  kwargs: {
+    g: { type: 'number', default: PENDULUM_DEFAULTS.g, description: 'Acceleration of gravity (m/s^2) in the pendulum dynamics.' },
+  },
+});
+
+register({
+  id: 'Acrobot-v1',
+  // Gymnasium's AcrobotEnv takes only render_mode; book_or_nips is an attribute of the env.
+  factory: () => new AcrobotEnv(),
+  maxEpisodeSteps: 500,
+  rewardThreshold: -100.0,
+  kwargs: {},
+});

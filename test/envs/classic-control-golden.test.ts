@@ -1,0 +1,73 @@
+// Golden parity: every recorded Gymnasium 1.4 trajectory of the classic-control envs is
+// replayed through make(id) and must agree at every step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { make } from '../../envs/index.ts';
+import type { SpaceValue } from '../../protocol/env-api.ts';
+import { bound, goldenFiles, loadGolden, type GoldenSpace } from './golden.ts';
+
+const CLASSIC_IDS = ['Pendulum-v1', 'MountainCarContinuous-v0', 'CartPole-v1', 'MountainCar-v0', 'Acrobot-v1'];
+
+function close(a: number, b: number): boolean {
+  const d = Math.abs(a - b);
+  return d <= 1e-5 || d <= 1e-5 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/** Where two observations differ, or null. */
+function obsDiff(got: ArrayLike<number>, want: number[]): string | null {
+  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
+  for (let i = 0; i < want.length; i++) {
+    if (!close(got[i], want[i])) return `obs[${i}] = ${got[i]}, Gymnasium ${want[i]} (got ${Array.from(got)}, want ${want})`;
+  }
+  return null;
+}
+
+function assertSpace(got: unknown, want: GoldenSpace, what: string): void {
+  const g = got as Record<string, unknown>;
+  assert.equal(g.type, want.type, `${what} type`);
+  if (want.type === 'Box') {
+    assert.deepEqual(g.shape, want.shape, `${what} shape`);
+    assert.equal(g.dtype, want.dtype, `${what} dtype`);
+    assert.deepEqual(g.low, want.low.map(bound), `${what} low`);
+    assert.deepEqual(g.high, want.high.map(bound), `${what} high`);
+  } else {
+    assert.equal(g.n, want.n, `${what} n`);
+    assert.equal(g.start, want.start, `${what} start`);
+  }
+}
+
+const files = goldenFiles().filter((f) => CLASSIC_IDS.includes(f.envId));
+
+test('golden files exist for every classic-control id, 3 seeds each', () => {
+  for (const id of CLASSIC_IDS) assert.equal(files.filter((f) => f.envId === id).length, 3, id);
+});
+
+for (const { envId, seed, file } of files) {
+  test(`golden parity: ${file}`, () => {
+    const golden = loadGolden(envId, seed);
+    const env = make(envId);
+    assert.equal(env.spec?.max_episode_steps, golden.max_episode_steps, 'max_episode_steps');
+    assertSpace(env.observationSpace, golden.observation_space, 'observation_space');
+    assertSpace(env.actionSpace, golden.action_space, 'action_space');
+
+    const reset = env.reset({ seed });
+    assert.ok(reset.obs instanceof Float32Array, 'obs is a Float32Array');
+    const resetDiff = obsDiff(reset.obs as Float32Array, golden.reset_obs);
+    assert.equal(resetDiff, null, `${file}: reset obs diverges: ${resetDiff}`);
+
+    golden.steps.forEach((want, i) => {
+      const action: SpaceValue = typeof want.action === 'number' ? want.action : Float32Array.from(want.action);
+      const got = env.step(action);
+      const where = `${file}: first divergence at step ${i} (action ${JSON.stringify(want.action)})`;
+      const d = obsDiff(got.obs as Float32Array, want.obs);
+      assert.equal(d, null, `${where}: ${d}`);
+      assert.ok(close(got.reward, want.reward), `${where}: reward ${got.reward}, Gymnasium ${want.reward}`);
+      assert.equal(got.terminated, want.terminated, `${where}: terminated`);
+      assert.equal(got.truncated, want.truncated, `${where}: truncated`);
+    });
+
+    const second = env.reset();
+    const secondDiff = obsDiff(second.obs as Float32Array, golden.second_reset_obs);
+    assert.equal(secondDiff, null, `${file}: unseeded second reset diverges: ${secondDiff}`);
+  });
+}

@@ -1,0 +1,52 @@
+// Loads the reference trajectories recorded from Gymnasium (../shared/golden/ from the repo root).
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
+
+/** A bound as written in the files: a number, or the strings "inf" / "-inf". */
+export type GoldenBound = number | 'inf' | '-inf';
+
+export type GoldenSpace =
+  | { type: 'Box'; shape: number[]; dtype: string; low: GoldenBound[]; high: GoldenBound[] }
+  | { type: 'Discrete'; n: number; start: number };
+
+export interface GoldenStep {
+  action: number | number[];
+  obs: number[];
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+}
+
+export interface Golden {
+  gymnasium_version: string;
+  env_id: string;
+  seed: number;
+  max_episode_steps: number | null;
+  observation_space: GoldenSpace;
+  action_space: GoldenSpace;
+  reset_obs: number[];
+  steps: GoldenStep[];
+  second_reset_obs: number[];
+}
+
+/** Every golden file as {envId, seed, file}, sorted by name. */
+export function goldenFiles(): Array<{ envId: string; seed: number; file: string }> {
+  const out: Array<{ envId: string; seed: number; file: string }> = [];
+  for (const file of readdirSync(GOLDEN_DIR).sort()) {
+    const m = /^(.+)\.seed(\d+)\.json$/.exec(file);
+    if (m) out.push({ envId: m[1], seed: Number(m[2]), file });
+  }
+  return out;
+}
+
+/** The recorded trajectory of `envId` reset with `seed`. */
+export function loadGolden(envId: string, seed: number): Golden {
+  return JSON.parse(readFileSync(`${GOLDEN_DIR}${envId}.seed${seed}.json`, 'utf8')) as Golden;
+}
+
+/** A golden bound as a number. */
+export function bound(b: GoldenBound): number {
+  return b === 'inf' ? Infinity : b === '-inf' ? -Infinity : b;
+}
