@@ -1,0 +1,79 @@
+// The registry as the classic-control envs use it: ids, specs, declared kwargs, make()'s checks
+// and the wrappers gymnasium.make applies.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { make, registration, registrations, OrderEnforcing, TimeLimit, Wrapper } from '../../envs/index.ts';
+import { PendulumEnv } from '../../envs/classic-control/index.ts';
+import { GymwireError } from '../../protocol/errors.ts';
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof GymwireError, `expected a GymwireError, got ${e}`);
+    return e.code;
+  }
+  assert.fail('expected an error');
+}
+
+// Gymnasium 1.4's gymnasium/envs/__init__.py registrations and the kwargs each __init__ takes.
+const EXPECTED = [
+  { id: 'CartPole-v1', maxEpisodeSteps: 500, rewardThreshold: 475, kwargs: { sutton_barto_reward: false } },
+  { id: 'MountainCar-v0', maxEpisodeSteps: 200, rewardThreshold: -110, kwargs: { goal_velocity: 0 } },
+  { id: 'MountainCarContinuous-v0', maxEpisodeSteps: 999, rewardThreshold: 90, kwargs: { goal_velocity: 0 } },
+  { id: 'Pendulum-v1', maxEpisodeSteps: 200, rewardThreshold: null, kwargs: { g: 10.0 } },
+  { id: 'Acrobot-v1', maxEpisodeSteps: 500, rewardThreshold: -100, kwargs: {} },
+];
+
+test('the five classic-control envs are registered with Gymnasium 1.4 specs and kwargs', () => {
+  const ids = registrations().map((r) => r.id);
+  for (const want of EXPECTED) {
+    assert.ok(ids.includes(want.id), want.id);
+    const reg = registration(want.id);
+    assert.equal(reg.maxEpisodeSteps, want.maxEpisodeSteps, want.id);
+    assert.equal(reg.rewardThreshold, want.rewardThreshold, want.id);
+    const defaults = Object.fromEntries(Object.entries(reg.kwargs).map(([k, s]) => [k, s.default]));
+    assert.deepEqual(defaults, want.kwargs, want.id);
+    for (const [name, spec] of Object.entries(reg.kwargs)) {
+      assert.ok(spec.description.length > 10, `${want.id}.${name} has a description`);
+      assert.equal(spec.type, typeof spec.default === 'boolean' ? 'boolean' : 'number', `${want.id}.${name} type`);
+    }
+    const env = make(want.id);
+    assert.deepEqual(env.spec, {
+      id: want.id,
+      max_episode_steps: want.maxEpisodeSteps,
+      reward_threshold: want.rewardThreshold,
+      nondeterministic: false,
+      kwargs: want.kwargs,
+    });
+  }
+});
+
+test('make wraps like gymnasium.make: TimeLimit(OrderEnforcing(env))', () => {
+  const env = make('Pendulum-v1');
+  assert.ok(env instanceof TimeLimit);
+  assert.equal((env as TimeLimit).maxEpisodeSteps, 200);
+  assert.ok((env as Wrapper).env instanceof OrderEnforcing);
+  assert.ok((env as Wrapper).unwrapped instanceof PendulumEnv);
+  assert.equal((make('Pendulum-v1', { max_episode_steps: 7 }) as TimeLimit).maxEpisodeSteps, 7);
+  // Each make() builds a fresh env.
+  assert.notEqual((make('Pendulum-v1') as Wrapper).unwrapped, (env as Wrapper).unwrapped);
+});
+
+test('make refuses unknown ids and bad kwargs', () => {
+  assert.equal(code(() => make('CartPole-v9')), 'unknown_env');
+  assert.equal(code(() => make('NoSuchEnv-v0')), 'unknown_env');
+  assert.equal(code(() => make('Pendulum-v1', { gravity: 9.8 })), 'invalid_kwargs');
+  assert.equal(code(() => make('Pendulum-v1', { g: '9.8' })), 'invalid_kwargs');
+  assert.equal(code(() => make('Pendulum-v1', { g: Infinity })), 'invalid_kwargs');
+  assert.equal(code(() => make('CartPole-v1', { sutton_barto_reward: 1 })), 'invalid_kwargs');
+  assert.equal(code(() => make('MountainCar-v0', { goal_velocity: null })), 'invalid_kwargs');
+  assert.equal(code(() => make('Acrobot-v1', { render_fps: 15 })), 'invalid_kwargs');
+  assert.equal(code(() => make('CartPole-v1', { max_episode_steps: 0 })), 'invalid_kwargs');
+});
+
+test('kwargs given to make reach the env', () => {
+  const env = make('Pendulum-v1', { g: 3.7 });
+  assert.equal(((env as Wrapper).unwrapped as PendulumEnv).g, 3.7);
+  assert.deepEqual(env.spec?.kwargs, { g: 3.7 });
+});
