@@ -7,6 +7,9 @@ import { GymwireError } from '../protocol/errors.ts';
 import { PROTOCOL_VERSION, type HelloResult, type Op, type RequestOf, type ResultOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
 
+// Every frame is binary and complete; telling ws so spares it the checks.
+const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
+
 export interface ConnectOptions {
   clientName?: string;
   clientVersion?: string;
@@ -82,18 +85,22 @@ export class Connection {
     return this.send(op, body as unknown as { id?: number });
   }
 
-  /**
-   * Like request, but sends `message` itself after setting its id: callers on a hot path keep
-   * one message object and change only what differs between calls.
-   */
+  /** Sends `message` (its id is set here) and resolves with the result. */
   send<K extends Op>(op: K, message: { id?: number }): Promise<ResultOf[K]> {
+    return this.sendFrame(op, (id) => {
+      message.id = id;
+      return encodeMessage(message);
+    });
+  }
+
+  /** For hot paths with their own encoder: `encode(id)` returns the frame of the request numbered id. */
+  sendFrame<K extends Op>(op: K, encode: (id: number) => Uint8Array): Promise<ResultOf[K]> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
-    message.id = id;
-    const frame = encodeMessage(message);
+    const frame = encode(id);
     return new Promise<ResultOf[K]>((resolve, reject) => {
       this.pending.set(id, { op, resolve: resolve as (r: never) => void, reject });
-      this.ws.send(frame);
+      this.ws.send(frame, SEND_OPTIONS);
     });
   }
 

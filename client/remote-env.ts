@@ -5,6 +5,7 @@ import type { EnvSpec } from '../protocol/schema/env-spec.ts';
 import type { EnvInfo } from '../protocol/schema/messages.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
+import { encodeStepRequest } from '../protocol/fast-frames.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
 
 export type Kwargs = Record<string, number | boolean | string | null>;
@@ -14,8 +15,9 @@ export class RemoteEnv implements EnvLike {
   readonly actionSpace: Space;
   readonly spec: EnvSpec;
   private closed = false;
-  // Reused for every step: only id and action change between calls.
-  private readonly stepMessage: { id?: number; op: 'step'; handle: number; action: unknown };
+  private pendingAction: unknown = null;
+  // Bound once: the step path allocates no closure per call.
+  private readonly encodeStep = (id: number) => encodeStepRequest(id, this.handle, this.pendingAction);
 
   private constructor(
     readonly connection: Connection,
@@ -28,7 +30,6 @@ export class RemoteEnv implements EnvLike {
     this.observationSpace = observationSpace;
     this.actionSpace = actionSpace;
     this.spec = spec;
-    this.stepMessage = { id: 0, op: 'step', handle, action: null };
   }
 
   /** Connects to `url`, does the handshake and makes `envId` there. close() also closes the connection. */
@@ -64,9 +65,8 @@ export class RemoteEnv implements EnvLike {
   }
 
   async step(action: SpaceValue): Promise<StepResult> {
-    const msg = this.stepMessage;
-    msg.action = toWire(this.actionSpace, action);
-    const r = await this.connection.send('step', msg);
+    this.pendingAction = toWire(this.actionSpace, action);
+    const r = await this.connection.sendFrame('step', this.encodeStep);
     return {
       obs: decodeValue(this.observationSpace, r.obs),
       reward: r.reward,

@@ -1,5 +1,6 @@
 // Compiled validators for every message, built once at import (never per message).
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeSystemPolicy } from '@sinclair/typebox/system';
 import type { TSchema } from '@sinclair/typebox';
 import { Requests, RequestEnvelope, Results, ErrorResponse, type Op } from './schema/messages.ts';
 
@@ -8,14 +9,29 @@ export interface ValidationIssue {
   message: string;
 }
 
-export const checkEnvelope = TypeCompiler.Compile(RequestEnvelope);
-export const checkErrorResponse = TypeCompiler.Compile(ErrorResponse);
+/**
+ * Compiles with non-finite numbers allowed: msgpack floats carry ±Infinity and NaN, and the
+ * protocol needs them (unbounded Box bounds, a NaN reward is the env's business). TypeBox reads
+ * the policy while generating code, so it is set for our compiles only and restored after.
+ */
+function compile<T extends TSchema>(schema: T): TypeCheck<T> {
+  const previous = TypeSystemPolicy.AllowNaN;
+  TypeSystemPolicy.AllowNaN = true;
+  try {
+    return TypeCompiler.Compile(schema);
+  } finally {
+    TypeSystemPolicy.AllowNaN = previous;
+  }
+}
+
+export const checkEnvelope = compile(RequestEnvelope);
+export const checkErrorResponse = compile(ErrorResponse);
 
 const requestChecks = new Map<string, TypeCheck<TSchema>>();
 const resultChecks = new Map<string, TypeCheck<TSchema>>();
 for (const op of Object.keys(Requests) as Op[]) {
-  requestChecks.set(op, TypeCompiler.Compile(Requests[op]));
-  resultChecks.set(op, TypeCompiler.Compile(Results[op]));
+  requestChecks.set(op, compile(Requests[op]));
+  resultChecks.set(op, compile(Results[op]));
 }
 
 /** The compiled check for requests of `op`, or undefined for an op this version does not know. */

@@ -1,6 +1,7 @@
 // One frame in, one frame out: decode, validate, run the op, encode the answer.
 // Everything a client sends ends as a response; nothing here throws to the caller.
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
+import { encodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { fromWire, infoToWire, toWire } from '../protocol/space-wire.ts';
 import { checkEnvelope, issues, requestCheck } from '../protocol/validators.ts';
@@ -130,7 +131,7 @@ export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Arra
   }
   try {
     const result = (handlers[op as Op] as Handler<Op>)(session, message as RequestOf[Op], catalog);
-    return encodeMessage({ id, result });
+    return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
   } catch (e) {
     if (e instanceof GymwireError) return errorFrame(id, e.toBody());
     session.opts.log(`${op} #${id}: ${(e as Error)?.stack ?? String(e)}`);

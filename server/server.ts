@@ -8,6 +8,8 @@ import { resolveOptions, type ServerOptions } from './options.ts';
 import { Session } from './session.ts';
 import { encodeMessage } from '../protocol/codec.ts';
 
+const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
+
 export interface RunningServer {
   /** ws://host:port */
   readonly url: string;
@@ -51,7 +53,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         ws.send(encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } }));
         return;
       }
-      ws.send(dispatch(session, catalog, toBuffer(data)));
+      ws.send(dispatch(session, catalog, toBuffer(data)), SEND_OPTIONS);
     });
     ws.on('error', (e) => opts.log(`connection error: ${e.message}`));
     ws.on('close', () => session.closeAll());

@@ -56,10 +56,11 @@ test('bad requests fail with a reason', () => {
 test('results match their schema', () => {
   assert.ok(resultCheck('step').Check({ obs: action, reward: -1, terminated: false, truncated: true, info: {} }));
   assert.ok(!resultCheck('step').Check({ obs: action, reward: -1, terminated: 0, truncated: true, info: {} }));
+  assert.ok(resultCheck('step').Check({ obs: action, reward: NaN, terminated: false, truncated: true, info: {} }), 'msgpack floats carry NaN');
   assert.ok(
     resultCheck('make').Check({
       handle: 0,
-      observation_space: box(-1, 1, [3]),
+      observation_space: box(-Infinity, Infinity, [3]),
       action_space: { type: 'Discrete', n: 2, start: 0 },
       spec: { id: 'X', max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs: {} },
       num_envs: 1,

@@ -51,7 +51,8 @@ test('requests before hello get not_ready; a major version mismatch gets version
   expectError(await c.call({ id: 7, op: 'list_envs' }), 'not_ready', 7);
   expectError(await c.call({ op: 'hello', protocol_version: '2.0', client_name: 'x', client_version: '0' }), 'version_mismatch');
   expectError(await c.call({ op: 'make', env_id: 'Toy-v0' }), 'not_ready');
-  assert.ok('result' in (await c.call({ op: 'hello', protocol_version: '1.7', client_name: 'x', client_version: '0' })), 'a newer minor is fine');
+  const newer = await c.call({ op: 'hello', protocol_version: '1.7', client_name: 'x', client_version: '0' });
+  assert.ok('result' in newer, `a newer minor is fine: ${JSON.stringify(newer)}`);
   await c.close();
 });
 

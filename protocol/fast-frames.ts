@@ -1,0 +1,176 @@
+// Hand-written msgpack for the two frames of the stepping loop: a step request and a step
+// result whose action/obs are NDArrays or plain numbers. The bytes are ordinary msgpack
+// (fixmap, fixstr, bin, float 64) that any decoder reads; shapes outside this fast path,
+// e.g. a non-empty info or a Tuple observation, go through the general encoder.
+// Frames are cut from a slab that only moves forward, so a frame handed to a socket
+// is never overwritten while it waits to be written.
+import type { NDArray } from './schema/ndarray.ts';
+import type { StepResult } from './schema/messages.ts';
+import { encodeMessage } from './codec.ts';
+
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let view = new DataView(slab.buffer);
+let start = 0;
+let pos = 0;
+
+function reserve(n: number): void {
+  if (pos + n <= slab.length) return;
+  // Move the frame begun so far to a fresh slab; the old one stays with whoever holds it.
+  const begun = slab.subarray(start, pos);
+  slab = new Uint8Array(Math.max(SLAB_SIZE, (begun.length + n) * 2));
+  view = new DataView(slab.buffer);
+  slab.set(begun, 0);
+  pos = begun.length;
+  start = 0;
+}
+
+function finish(): Uint8Array {
+  const out = slab.subarray(start, pos);
+  start = pos;
+  return out;
+}
+
+function ascii(s: string): number[] {
+  const out = [0xa0 | s.length];
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+  return out;
+}
+const K = (s: string) => Uint8Array.from(ascii(s));
+const KEY_ID = K('id');
+const KEY_OP = K('op');
+const STEP = K('step');
+const KEY_HANDLE = K('handle');
+const KEY_ACTION = K('action');
+const KEY_RESULT = K('result');
+const KEY_OBS = K('obs');
+const KEY_REWARD = K('reward');
+const KEY_TERMINATED = K('terminated');
+const KEY_TRUNCATED = K('truncated');
+const KEY_INFO = K('info');
+const KEY_DTYPE = K('dtype');
+const KEY_SHAPE = K('shape');
+const KEY_DATA = K('data');
+const DTYPE_STR: Record<string, Uint8Array> = Object.fromEntries(
+  ['float32', 'float64', 'int8', 'int32', 'int64', 'uint8', 'bool'].map((d) => [d, K(d)]),
+);
+
+function bytes(b: Uint8Array): void {
+  slab.set(b, pos);
+  pos += b.length;
+}
+
+function uint(n: number): void {
+  if (n < 0x80) slab[pos++] = n;
+  else if (n < 0x100) {
+    slab[pos++] = 0xcc;
+    slab[pos++] = n;
+  } else if (n < 0x10000) {
+    slab[pos++] = 0xcd;
+    view.setUint16(pos, n);
+    pos += 2;
+  } else if (n < 0x100000000) {
+    slab[pos++] = 0xce;
+    view.setUint32(pos, n);
+    pos += 4;
+  } else {
+    slab[pos++] = 0xcf;
+    view.setUint32(pos, Math.floor(n / 0x100000000));
+    view.setUint32(pos + 4, n >>> 0);
+    pos += 8;
+  }
+}
+
+function float64(x: number): void {
+  slab[pos++] = 0xcb;
+  view.setFloat64(pos, x);
+  pos += 8;
+}
+
+/** Whether `v` is a value this module writes: an NDArray with a small shape, or a finite safe integer. */
+function fastValue(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= -0x80000000 && v < 0x100000000;
+  if (typeof v !== 'object' || v === null) return false;
+  const a = v as NDArray;
+  return a.data instanceof Uint8Array && Array.isArray(a.shape) && a.shape.length < 16 && DTYPE_STR[a.dtype] !== undefined;
+}
+
+function value(v: number | NDArray): void {
+  if (typeof v === 'number') {
+    if (v >= 0) uint(v);
+    else if (v >= -32) slab[pos++] = v & 0xff;
+    else {
+      slab[pos++] = 0xd2;
+      view.setInt32(pos, v);
+      pos += 4;
+    }
+    return;
+  }
+  reserve(64 + v.data.length + 9 * v.shape.length);
+  slab[pos++] = 0x83;
+  bytes(KEY_DTYPE);
+  bytes(DTYPE_STR[v.dtype]);
+  bytes(KEY_SHAPE);
+  slab[pos++] = 0x90 | v.shape.length;
+  for (const d of v.shape) uint(d);
+  bytes(KEY_DATA);
+  const n = v.data.length;
+  if (n < 0x100) {
+    slab[pos++] = 0xc4;
+    slab[pos++] = n;
+  } else if (n < 0x10000) {
+    slab[pos++] = 0xc5;
+    view.setUint16(pos, n);
+    pos += 2;
+  } else {
+    slab[pos++] = 0xc6;
+    view.setUint32(pos, n);
+    pos += 4;
+  }
+  slab.set(v.data, pos);
+  pos += n;
+}
+
+/** {id, op: 'step', handle, action} as one frame. */
+export function encodeStepRequest(id: number, handle: number, action: unknown): Uint8Array {
+  if (!fastValue(action)) return encodeMessage({ id, op: 'step', handle, action });
+  reserve(64);
+  slab[pos++] = 0x84;
+  bytes(KEY_ID);
+  uint(id);
+  bytes(KEY_OP);
+  bytes(STEP);
+  bytes(KEY_HANDLE);
+  uint(handle);
+  bytes(KEY_ACTION);
+  value(action as number | NDArray);
+  return finish();
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/** {id, result: {obs, reward, terminated, truncated, info}} as one frame. */
+export function encodeStepResponse(id: number, result: StepResult): Uint8Array {
+  if (!fastValue(result.obs) || !isEmpty(result.info)) return encodeMessage({ id, result });
+  reserve(96);
+  slab[pos++] = 0x82;
+  bytes(KEY_ID);
+  uint(id);
+  bytes(KEY_RESULT);
+  slab[pos++] = 0x85;
+  bytes(KEY_OBS);
+  value(result.obs as number | NDArray);
+  reserve(64);
+  bytes(KEY_REWARD);
+  float64(result.reward);
+  bytes(KEY_TERMINATED);
+  slab[pos++] = result.terminated ? 0xc3 : 0xc2;
+  bytes(KEY_TRUNCATED);
+  slab[pos++] = result.truncated ? 0xc3 : 0xc2;
+  bytes(KEY_INFO);
+  slab[pos++] = 0x80;
+  return finish();
+}
