@@ -3,6 +3,7 @@
 // pipelined, since every answer carries the id of its request.
 import WebSocket from 'ws';
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
+import { decodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { PROTOCOL_VERSION, type HelloResult, type Op, type RequestOf, type ResultOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
@@ -120,6 +121,16 @@ export class Connection {
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
+    // Step results, the bulk of the traffic, are read without a general msgpack decode.
+    const step = isBinary ? decodeStepResponse(data) : null;
+    if (step !== null) {
+      const waiter = this.pending.get(step.id);
+      if (waiter !== undefined) {
+        this.pending.delete(step.id);
+        waiter.resolve(step.result as never);
+        return;
+      }
+    }
     let msg: { id?: unknown; result?: unknown; error?: ErrorBody };
     try {
       if (!isBinary) throw new Error('text frame');

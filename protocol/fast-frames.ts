@@ -174,3 +174,124 @@ export function encodeStepResponse(id: number, result: StepResult): Uint8Array {
   slab[pos++] = 0x80;
   return finish();
 }
+
+// ---- reading step responses ---------------------------------------------------------------
+
+const DTYPES_BY_KEY = Object.entries(DTYPE_STR).map(([name, key]) => ({ name, key }));
+
+class Reader {
+  pos = 0;
+  readonly view: DataView;
+  constructor(readonly b: Uint8Array) {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  /** Consumes `key` if the next bytes are exactly it. */
+  is(key: Uint8Array): boolean {
+    const b = this.b;
+    const p = this.pos;
+    if (p + key.length > b.length) return false;
+    for (let i = 0; i < key.length; i++) if (b[p + i] !== key[i]) return false;
+    this.pos = p + key.length;
+    return true;
+  }
+  /** A msgpack integer (positive/negative fixint, uint 8/16/32, int 8/16/32), or NaN for anything else. */
+  int(): number {
+    const b = this.b;
+    if (this.pos >= b.length) return NaN;
+    const t = b[this.pos++];
+    if (t < 0x80) return t;
+    if (t >= 0xe0) return t - 0x100;
+    const p = this.pos;
+    switch (t) {
+      case 0xcc:
+        this.pos += 1;
+        return p < b.length ? b[p] : NaN;
+      case 0xcd:
+        this.pos += 2;
+        return p + 2 <= b.length ? this.view.getUint16(p) : NaN;
+      case 0xce:
+        this.pos += 4;
+        return p + 4 <= b.length ? this.view.getUint32(p) : NaN;
+      case 0xd0:
+        this.pos += 1;
+        return p < b.length ? this.view.getInt8(p) : NaN;
+      case 0xd1:
+        this.pos += 2;
+        return p + 2 <= b.length ? this.view.getInt16(p) : NaN;
+      case 0xd2:
+        this.pos += 4;
+        return p + 4 <= b.length ? this.view.getInt32(p) : NaN;
+    }
+    return NaN;
+  }
+  bool(): boolean | null {
+    const t = this.b[this.pos++];
+    return t === 0xc3 ? true : t === 0xc2 ? false : null;
+  }
+  ndarray(): NDArray | null {
+    if (this.b[this.pos++] !== 0x83 || !this.is(KEY_DTYPE)) return null;
+    let dtype: string | null = null;
+    for (const d of DTYPES_BY_KEY) {
+      if (this.is(d.key)) {
+        dtype = d.name;
+        break;
+      }
+    }
+    if (dtype === null || !this.is(KEY_SHAPE)) return null;
+    const t = this.b[this.pos++];
+    if ((t & 0xf0) !== 0x90) return null;
+    const shape: number[] = [];
+    for (let i = 0; i < (t & 0x0f); i++) {
+      const d = this.int();
+      if (!(d >= 0)) return null;
+      shape.push(d);
+    }
+    if (!this.is(KEY_DATA)) return null;
+    const bt = this.b[this.pos++];
+    const len = bt === 0xc4 ? this.int8u() : bt === 0xc5 ? this.int16u() : bt === 0xc6 ? this.int32u() : NaN;
+    if (!(len >= 0) || this.pos + len > this.b.length) return null;
+    const data = this.b.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return { dtype: dtype as NDArray['dtype'], shape, data };
+  }
+  private int8u(): number {
+    return this.b[this.pos++];
+  }
+  private int16u(): number {
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  private int32u(): number {
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+}
+
+/**
+ * Reads a step response laid out as encodeStepResponse writes it (NDArray or integer obs,
+ * empty info), without a general msgpack decode. Returns null for anything else — another
+ * layout, an error, a non-empty info — and the caller then decodes the frame normally.
+ * Bins in the result are views into `bytes`.
+ */
+export function decodeStepResponse(bytes: Uint8Array): { id: number; result: StepResult } | null {
+  if (bytes.length < 60 || bytes[0] !== 0x82) return null;
+  const r = new Reader(bytes);
+  r.pos = 1;
+  if (!r.is(KEY_ID)) return null;
+  const id = r.int();
+  if (!(id >= 0) || !r.is(KEY_RESULT) || bytes[r.pos++] !== 0x85 || !r.is(KEY_OBS)) return null;
+  const t = bytes[r.pos];
+  const obs = t === 0x83 ? r.ndarray() : r.int();
+  if (obs === null || (typeof obs === 'number' && Number.isNaN(obs))) return null;
+  if (!r.is(KEY_REWARD) || bytes[r.pos++] !== 0xcb || r.pos + 8 > bytes.length) return null;
+  const reward = r.view.getFloat64(r.pos);
+  r.pos += 8;
+  if (!r.is(KEY_TERMINATED)) return null;
+  const terminated = r.bool();
+  if (terminated === null || !r.is(KEY_TRUNCATED)) return null;
+  const truncated = r.bool();
+  if (truncated === null || !r.is(KEY_INFO) || bytes[r.pos++] !== 0x80 || r.pos !== bytes.length) return null;
+  return { id, result: { obs, reward, terminated, truncated, info: {} } };
+}

@@ -54,3 +54,26 @@ test('frames already handed out are never overwritten, across slab boundaries', 
   frames.push([encodeStepRequest(1, 1, big), norm(encodeMessage({ id: 1, op: 'step', handle: 1, action: big }))]);
   for (const [bytes, expected] of frames) assert.deepEqual(norm(bytes), expected);
 });
+
+test('decodeStepResponse reads what encodeStepResponse writes, and declines anything else', async () => {
+  const { decodeStepResponse } = await import('../../protocol/fast-frames.ts');
+  const obses = [encodeArray(new Float32Array([1, -2, 3])), encodeArray(new Float64Array(100), [10, 10]), encodeArray(new Uint8Array(70000)), 0, 7, 300, -3, -100000];
+  for (const obs of obses) {
+    for (const id of [0, 5, 200, 70000, 2 ** 31]) {
+      const result = { obs, reward: -0.5, terminated: id % 2 === 0, truncated: true, info: {} };
+      const bytes = encodeStepResponse(id, result);
+      const fast = decodeStepResponse(bytes);
+      assert.ok(fast !== null, `id ${id}`);
+      assert.deepEqual(norm(encodeMessage(fast)), norm(bytes));
+      // Every truncation is declined, never misread or thrown on.
+      for (const cut of [1, 10, 40, bytes.length - 9, bytes.length - 1]) {
+        if (cut > 0 && cut < bytes.length) assert.equal(decodeStepResponse(bytes.subarray(0, cut)), null);
+      }
+    }
+  }
+  const result = { obs: 1, reward: 0, terminated: false, truncated: false, info: {} };
+  assert.equal(decodeStepResponse(encodeMessage({ id: 1, result })), null, 'another encoder layout (map16)');
+  assert.equal(decodeStepResponse(encodeStepResponse(1, { ...result, info: { a: 1 } })), null, 'non-empty info');
+  assert.equal(decodeStepResponse(encodeMessage({ id: 1, error: { code: 'internal', message: 'x'.repeat(80) } })), null);
+  assert.equal(decodeStepResponse(encodeStepResponse(1, { ...result, obs: 1.5 as number })), null, 'float obs is not a fast value');
+});
