@@ -6,16 +6,34 @@ import { registrations } from '../envs/registry.ts';
 import { BaseEnv } from '../envs/base-env.ts';
 import { box } from '../protocol/spaces.ts';
 import type { Frame, ResetResult, StepResult } from '../protocol/env-api.ts';
+import { batchLayout } from '../protocol/vector-api.ts';
 import { SyncVectorEnv, makeVec } from '../envs/vector/sync-vector-env.ts';
 
 const ENV_ID = process.argv[2] ?? 'Pendulum-v1';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 
 function bench(vec: SyncVectorEnv, seconds: number): { vecSteps: number; elapsed: number } {
-  const n = vec.numEnvs;
-  const actions = new Float32Array(n);
-  // A fixed pool of actions in [-2, 2], cycled, so the loop itself allocates nothing.
-  const pool = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i * 12.9898) * 2);
+  const space = vec.singleActionSpace;
+  const { itemSize } = batchLayout(space);
+  const width = vec.numEnvs * itemSize;
+  // A fixed pool of valid actions, cycled, so the loop itself allocates nothing.
+  const u = (i: number) => (Math.sin(i * 12.9898) * 43758.5453) % 1; // in (-1, 1)
+  let actions: Float32Array | Int32Array;
+  let pool: Float32Array | Int32Array;
+  if (space.type === 'Discrete') {
+    actions = new Int32Array(width);
+    pool = Int32Array.from({ length: 4096 }, (_, i) => space.start + Math.floor(Math.abs(u(i)) * space.n));
+  } else if (space.type === 'Box') {
+    actions = new Float32Array(width);
+    pool = Float32Array.from({ length: 4096 }, (_, i) => {
+      const k = i % itemSize;
+      const lo = Math.max(space.low[k], -1e3);
+      const hi = Math.min(space.high[k], 1e3);
+      return lo + ((u(i) + 1) / 2) * (hi - lo);
+    });
+  } else {
+    throw new Error(`bench:vector steps Box or Discrete actions, not ${space.type}`);
+  }
   vec.reset({ seed: 0 });
   for (let t = 0; t < 200; t++) vec.step(actions); // warm-up: JIT, first autoresets
   let steps = 0;
@@ -25,7 +43,7 @@ function bench(vec: SyncVectorEnv, seconds: number): { vecSteps: number; elapsed
   let now = start;
   while (now < deadline) {
     for (let k = 0; k < 50; k++) {
-      for (let i = 0; i < n; i++) actions[i] = pool[(p++ & 4095)];
+      for (let i = 0; i < width; i++) actions[i] = pool[p++ & 4095];
       vec.step(actions);
       steps++;
     }
@@ -61,16 +79,18 @@ function bytesPerVecStep(vec: SyncVectorEnv, steps: number): number | null {
   const actions = new Float32Array(vec.numEnvs);
   vec.reset({ seed: 0 });
   for (let t = 0; t < 5000; t++) vec.step(actions);
-  // heapUsed grows by what is allocated until a scavenge frees it, so measure short runs
-  // after a full gc and keep the largest (a run with no scavenge in it).
-  let most = 0;
-  for (let trial = 0; trial < 5; trial++) {
+  // heapUsed grows by what is allocated until a scavenge frees it: measure short runs
+  // (no scavenge in them unless steps allocate a lot) after a full gc, and take the median,
+  // which a one-off allocation (JIT tier-up, feedback) in one run does not move.
+  const grown: number[] = [];
+  for (let trial = 0; trial < 7; trial++) {
     gc();
     const before = process.memoryUsage().heapUsed;
     for (let t = 0; t < steps; t++) vec.step(actions);
-    most = Math.max(most, process.memoryUsage().heapUsed - before);
+    grown.push(process.memoryUsage().heapUsed - before);
   }
-  return most / steps;
+  grown.sort((a, b) => a - b);
+  return grown[3] / steps;
 }
 
 if (!registrations().some((r) => r.id === ENV_ID)) {
@@ -100,10 +120,12 @@ for (const n of [1, 16, 64, 256]) {
   }
 }
 
-// The same env stepped directly, no vector layer, for comparison.
+// The same env stepped directly, no vector layer, for comparison (its own reset on episode end).
 {
   const env = makeVec(ENV_ID, 1).envs[0];
-  const a = new Float32Array(1);
+  const space = env.actionSpace;
+  const { itemSize } = batchLayout(space);
+  const box = new Float32Array(itemSize);
   env.reset({ seed: 0 });
   let steps = 0;
   const start = process.hrtime.bigint();
@@ -111,8 +133,13 @@ for (const n of [1, 16, 64, 256]) {
   let now = start;
   while (now < deadline) {
     for (let k = 0; k < 100; k++) {
-      a[0] = Math.sin(steps) * 2;
-      const r = env.step(a);
+      let action: number | Float32Array;
+      if (space.type === 'Discrete') action = space.start + (steps % space.n);
+      else {
+        for (let j = 0; j < itemSize; j++) box[j] = space.type === 'Box' ? Math.max(space.low[j], Math.min(space.high[j], Math.sin(steps + j))) : 0;
+        action = box;
+      }
+      const r = env.step(action);
       if (r.terminated || r.truncated) env.reset();
       steps++;
     }
@@ -120,4 +147,3 @@ for (const n of [1, 16, 64, 256]) {
   }
   console.log(`single ${ENV_ID} without the vector layer: ${(steps / (Number(now - start) / 1e9)).toFixed(0)} steps/s`);
 }
-
