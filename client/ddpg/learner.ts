@@ -92,10 +92,13 @@ export class DdpgLearner {
     const rng = defaultRng(this.opts.seed);
     initMlp(this.actorSpec, rng, init, 0);
     initMlp(this.criticSpec, rng, init, this.actorSize);
-    this.params = tf.variable(tf.tensor1d(init), false);
-    this.target = tf.variable(tf.tensor1d(init), false);
-    this.adamM = tf.variable(tf.zeros([init.length]), false);
-    this.adamV = tf.variable(tf.zeros([init.length]), false);
+    // Inside tidy so the initial-value tensors are released (a variable shares their data).
+    [this.params, this.target, this.adamM, this.adamV] = tf.tidy(() => [
+      tf.variable(tf.tensor1d(init), false),
+      tf.variable(tf.tensor1d(init), false),
+      tf.variable(tf.zeros([init.length]), false),
+      tf.variable(tf.zeros([init.length]), false),
+    ]);
     const lr = new Float32Array(init.length);
     lr.fill(this.opts.actorLr, 0, this.actorSize);
     lr.fill(this.opts.criticLr, this.actorSize);

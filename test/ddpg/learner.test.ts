@@ -126,6 +126,9 @@ test('tf forward and the plain-JS policy forward agree', () => {
 });
 
 test('no tensor leaks over many updates', () => {
+  const before0 = tf.memory().numTensors;
+  makeLearner().dispose();
+  assert.equal(tf.memory().numTensors, before0, 'construct + dispose releases everything');
   const learner = makeLearner();
   learner.update(randomBatch(32, 1));
   learner.act(Float32Array.of(0, 0, 0));

@@ -1,0 +1,110 @@
+// Directory snapshots written atomically: every file goes into a fresh temp directory with a
+// manifest of sha256 checksums, and only then is the directory swapped in by rename, so a
+// crash leaves either the old checkpoint or the new one, never a mix. Loading verifies every
+// checksum and names the damaged file.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export const MANIFEST = 'manifest.json';
+
+interface Manifest {
+  format: string;
+  version: number;
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+function writeDurable(path: string, data: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function bytesOf(x: Uint8Array | Float32Array | string): Uint8Array {
+  if (typeof x === 'string') return new TextEncoder().encode(x);
+  if (x instanceof Float32Array) {
+    // Stored little-endian, like every array on the wire.
+    const out = new Uint8Array(x.length * 4);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < x.length; i++) view.setFloat32(i * 4, x[i], true);
+    return out;
+  }
+  return x;
+}
+
+export function floatsOf(bytes: Uint8Array): Float32Array {
+  if (bytes.length % 4 !== 0) throw new CheckpointError(`float32 file has ${bytes.length} bytes, not a multiple of 4`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/** Writes `files` as directory `dir`, replacing any previous one atomically. */
+export function writeSnapshot(dir: string, format: string, files: Record<string, Uint8Array | Float32Array | string>): void {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const stamp = `${process.pid}-${Date.now()}`;
+  const tmp = join(parent, `.${basename(dir)}.tmp-${stamp}`);
+  mkdirSync(tmp);
+  const manifest: Manifest = { format, version: 1, files: {} };
+  for (const [name, content] of Object.entries(files)) {
+    const data = bytesOf(content);
+    writeDurable(join(tmp, name), data);
+    manifest.files[name] = { bytes: data.length, sha256: sha256(data) };
+  }
+  writeDurable(join(tmp, MANIFEST), bytesOf(JSON.stringify(manifest, null, 2)));
+  const old = join(parent, `.${basename(dir)}.old-${stamp}`);
+  const hadOld = existsSync(dir);
+  if (hadOld) renameSync(dir, old);
+  renameSync(tmp, dir);
+  if (hadOld) rmSync(old, { recursive: true, force: true });
+}
+
+/** Reads and verifies a snapshot; throws CheckpointError naming what is missing or damaged. */
+export function readSnapshot(dir: string, format: string): Map<string, Uint8Array> {
+  const manifestPath = join(dir, MANIFEST);
+  if (!existsSync(manifestPath)) {
+    const parent = dirname(dir);
+    const leftovers = existsSync(parent) ? readdirSync(parent).filter((f) => f.startsWith(`.${basename(dir)}.old-`)) : [];
+    const hint = leftovers.length ? ` (an interrupted save left ${join(parent, leftovers[0])}; it holds the previous checkpoint)` : '';
+    throw new CheckpointError(`${dir} is not a checkpoint: ${MANIFEST} is missing${hint}`);
+  }
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`${manifestPath} is damaged: ${(e as Error).message}`);
+  }
+  if (manifest.format !== format) throw new CheckpointError(`${dir} holds a '${manifest.format}' snapshot, expected '${format}'`);
+  const out = new Map<string, Uint8Array>();
+  for (const [name, meta] of Object.entries(manifest.files)) {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new CheckpointError(`checkpoint file ${path} is missing`);
+    const data = new Uint8Array(readFileSync(path));
+    if (data.length !== meta.bytes || sha256(data) !== meta.sha256) {
+      throw new CheckpointError(`checkpoint file ${path} is damaged (${data.length} bytes, sha256 mismatch with ${MANIFEST})`);
+    }
+    out.set(name, data);
+  }
+  return out;
+}
+
+export function textOf(files: Map<string, Uint8Array>, name: string): string {
+  const data = files.get(name);
+  if (!data) throw new CheckpointError(`checkpoint has no ${name}`);
+  return new TextDecoder().decode(data);
+}

@@ -1,0 +1,9 @@
+// The DDPG agent's public surface.
+export { DdpgLearner, type LearnerOptions, type Batch, type LearnerState, type Losses } from './learner.ts';
+export { ReplayBuffer } from './replay-buffer.ts';
+export { ActionNoise, type NoiseOptions, type NoiseKind } from './noise.ts';
+export { selectBackend, type BackendChoice, type BackendName } from './backend.ts';
+export { saveActor, loadActor, makePolicy, scaleAction, type Policy, type ActorDescription } from './actor-io.ts';
+export { CheckpointError } from './checkpoint-io.ts';
+export { train, evaluatePolicy, openEnv, type TrainOptions, type TrainResult, type EvalResult } from './trainer.ts';
+export { buildConfig, defaultsFor, BASE_CONFIG, ENV_DEFAULTS, type TrainConfig } from './config.ts';
