@@ -242,6 +242,7 @@ class Reader {
     if ((t & 0xf0) !== 0x90) return null;
     const shape: number[] = [];
     for (let i = 0; i < (t & 0x0f); i++) {
+      if (this.pos >= this.b.length) return null;
       const d = this.int();
       if (!(d >= 0)) return null;
       shape.push(d);
@@ -255,14 +256,16 @@ class Reader {
     return { dtype: dtype as NDArray['dtype'], shape, data };
   }
   private int8u(): number {
-    return this.b[this.pos++];
+    return this.pos < this.b.length ? this.b[this.pos++] : NaN;
   }
   private int16u(): number {
+    if (this.pos + 2 > this.b.length) return NaN;
     const v = this.view.getUint16(this.pos);
     this.pos += 2;
     return v;
   }
   private int32u(): number {
+    if (this.pos + 4 > this.b.length) return NaN;
     const v = this.view.getUint32(this.pos);
     this.pos += 4;
     return v;
@@ -294,4 +297,22 @@ export function decodeStepResponse(bytes: Uint8Array): { id: number; result: Ste
   const truncated = r.bool();
   if (truncated === null || !r.is(KEY_INFO) || bytes[r.pos++] !== 0x80 || r.pos !== bytes.length) return null;
   return { id, result: { obs, reward, terminated, truncated, info: {} } };
+}
+
+/**
+ * Reads a step request laid out as encodeStepRequest writes it; null for anything else
+ * (the caller then decodes the frame normally). The server still validates the result.
+ */
+export function decodeStepRequest(bytes: Uint8Array): { id: number; op: 'step'; handle: number; action: NDArray | number } | null {
+  if (bytes.length < 24 || bytes[0] !== 0x84) return null;
+  const r = new Reader(bytes);
+  r.pos = 1;
+  if (!r.is(KEY_ID)) return null;
+  const id = r.int();
+  if (!(id >= 0) || !r.is(KEY_OP) || !r.is(STEP) || !r.is(KEY_HANDLE)) return null;
+  const handle = r.int();
+  if (!(handle >= 0) || !r.is(KEY_ACTION) || r.pos >= bytes.length) return null;
+  const action = bytes[r.pos] === 0x83 ? r.ndarray() : r.int();
+  if (action === null || (typeof action === 'number' && Number.isNaN(action)) || r.pos !== bytes.length) return null;
+  return { id, op: 'step', handle, action };
 }

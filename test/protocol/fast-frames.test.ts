@@ -66,8 +66,9 @@ test('decodeStepResponse reads what encodeStepResponse writes, and declines anyt
       assert.ok(fast !== null, `id ${id}`);
       assert.deepEqual(norm(encodeMessage(fast)), norm(bytes));
       // Every truncation is declined, never misread or thrown on.
-      for (const cut of [1, 10, 40, bytes.length - 9, bytes.length - 1]) {
-        if (cut > 0 && cut < bytes.length) assert.equal(decodeStepResponse(bytes.subarray(0, cut)), null);
+      const cuts = bytes.length < 2000 ? bytes.keys() : [1, 10, 40, 100, bytes.length - 9, bytes.length - 1];
+      for (const cut of cuts) {
+        if (cut > 0 && cut < bytes.length) assert.equal(decodeStepResponse(bytes.subarray(0, cut)), null, `cut ${cut}`);
       }
     }
   }
@@ -76,4 +77,21 @@ test('decodeStepResponse reads what encodeStepResponse writes, and declines anyt
   assert.equal(decodeStepResponse(encodeStepResponse(1, { ...result, info: { a: 1 } })), null, 'non-empty info');
   assert.equal(decodeStepResponse(encodeMessage({ id: 1, error: { code: 'internal', message: 'x'.repeat(80) } })), null);
   assert.equal(decodeStepResponse(encodeStepResponse(1, { ...result, obs: 1.5 as number })), null, 'float obs is not a fast value');
+});
+
+test('decodeStepRequest reads what encodeStepRequest writes, and declines anything else', async () => {
+  const { decodeStepRequest } = await import('../../protocol/fast-frames.ts');
+  for (const action of [encodeArray(new Float32Array([0.5])), encodeArray(new Int8Array(300), [3, 100]), 2, 0, -1, 70000]) {
+    for (const id of [0, 1, 1000, 2 ** 31]) {
+      const bytes = encodeStepRequest(id, 3, action);
+      const fast = decodeStepRequest(bytes);
+      assert.ok(fast !== null);
+      assert.deepEqual(norm(encodeMessage(fast)), norm(bytes));
+      for (let cut = 1; cut < bytes.length; cut += 1) assert.equal(decodeStepRequest(bytes.subarray(0, cut)), null);
+    }
+  }
+  assert.equal(decodeStepRequest(encodeMessage({ id: 1, op: 'step', handle: 3, action: 1 })), null, 'map16 layout');
+  assert.equal(decodeStepRequest(encodeStepRequest(1, 3, [1, 2])), null, 'tuple action goes the general way');
+  const withExtra = Uint8Array.from([...encodeStepRequest(1, 3, 1), 0xc0]);
+  assert.equal(decodeStepRequest(withExtra), null, 'trailing bytes');
 });
