@@ -75,15 +75,22 @@ const handlers: { [K in Op]: Handler<K> } = {
   step(session, req) {
     const slot = session.usable(req.handle);
     const action = fromWire(slot.actionSpace, req.action, 'invalid_action', 'action');
-    const markBroken = (m: string) => (slot.broken = `step threw: ${m}`);
-    const r = guarded(() => slot.env.step(action), 'step', markBroken);
-    return {
-      obs: guarded(() => toWire(slot.observationSpace, r.obs), 'encoding the observation', markBroken),
-      reward: Number(r.reward),
-      terminated: r.terminated,
-      truncated: r.truncated,
-      info: infoToWire(r.info),
-    };
+    // Inline rather than guarded(): this is the per-step path, so no closures per call.
+    try {
+      const r = slot.env.step(action);
+      return {
+        obs: toWire(slot.observationSpace, r.obs),
+        reward: Number(r.reward),
+        terminated: r.terminated,
+        truncated: r.truncated,
+        info: infoToWire(r.info),
+      };
+    } catch (e) {
+      if (e instanceof GymwireError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      slot.broken = `step threw: ${message}`;
+      throw new GymwireError('internal', `step failed: ${message}`);
+    }
   },
 
   render(session, req) {
