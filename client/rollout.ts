@@ -118,12 +118,15 @@ export const HELP = `Record one episode as an animated GIF.
 
 Usage:
   npm run rollout -- --env ID --gif OUT.gif [options]
+  npm run rollout -- --checkpoint DIR --gif OUT.gif [options]
 
 Options:
-  --env ID            environment id, e.g. Pendulum-v1, CartPole-v1, LunarLander-v3 (required)
+  --env ID            environment id, e.g. Pendulum-v1, CartPole-v1, LunarLander-v3
+                      (required unless --checkpoint is given: then default = the actor's env)
   --gif PATH          where to write the GIF (required)
   --random            act by sampling the action space (the default without --checkpoint)
-  --checkpoint DIR    act with the trained DDPG actor saved in DIR
+  --checkpoint DIR    act with the trained DDPG actor in DIR (a run directory, its
+                      checkpoint/, or a saveActor export); deterministic, no noise
   --url ws://HOST:PORT  run the env on a gymwire server instead of in this process
   --kwargs JSON       env kwargs, e.g. '{"g": 9.81}' or '{"max_episode_steps": 300}'
   --seed N            seed for reset() and the random policy (default 0)
@@ -134,7 +137,8 @@ Options:
 `;
 
 export interface CliArgs {
-  envId: string;
+  /** null: take the env the --checkpoint actor was trained on. */
+  envId: string | null;
   gifPath: string;
   checkpoint: string | null;
   url: string | null;
@@ -175,7 +179,7 @@ export function parseCli(argv: string[]): CliArgs | null {
     },
   });
   if (values.help) return null;
-  if (!values.env) throw new UsageError('--env is required');
+  if (!values.env && !values.checkpoint) throw new UsageError('--env is required (or --checkpoint, whose actor names its env)');
   if (!values.gif) throw new UsageError('--gif is required');
   if (values.random && values.checkpoint) throw new UsageError('--random and --checkpoint are mutually exclusive');
   let kwargs: Record<string, unknown> = {};
@@ -190,7 +194,7 @@ export function parseCli(argv: string[]): CliArgs | null {
   const fps = values.fps === undefined ? undefined : Number(values.fps);
   if (fps !== undefined && !(fps > 0 && fps <= 100)) throw new UsageError(`--fps must be in (0, 100], got '${values.fps}'`);
   return {
-    envId: values.env,
+    envId: values.env ?? null,
     gifPath: values.gif,
     checkpoint: values.checkpoint ?? null,
     url: values.url ?? null,
@@ -202,19 +206,26 @@ export function parseCli(argv: string[]): CliArgs | null {
   };
 }
 
-async function openEnv(args: CliArgs): Promise<EnvLike> {
+async function openEnv(envId: string, args: CliArgs): Promise<EnvLike> {
   if (args.url) {
     const { RemoteEnv } = await import('./remote-env.ts');
-    return RemoteEnv.connect(args.url, args.envId, args.kwargs as Record<string, number | boolean | string | null>);
+    return RemoteEnv.connect(args.url, envId, args.kwargs as Record<string, number | boolean | string | null>);
   }
   // Loaded lazily so a remote rollout doesn't pay for (or need) the local physics.
   const { make } = await import('../envs/index.ts');
-  return make(args.envId, args.kwargs);
+  return make(envId, args.kwargs);
 }
 
-async function loadPolicy(args: CliArgs, env: EnvLike): Promise<{ policy: Policy; label: string }> {
-  if (!args.checkpoint) return { policy: randomPolicy(env, args.seed), label: 'random actions' };
-  throw new UsageError('--checkpoint is not supported yet: no DDPG actor loader exists in client/ddpg/ (use --random)');
+/** The trained DDPG actor in `dir` (actor export, checkpoint or run directory) as a Policy for `env`. */
+export async function checkpointPolicy(dir: string, env: EnvLike): Promise<Policy> {
+  const { loadActor } = await import('./ddpg/actor-io.ts');
+  const actor = loadActor(dir);
+  const space = env.observationSpace;
+  const obsDim = space.type === 'Box' ? space.low.length : -1;
+  if (obsDim !== actor.description.obsDim) {
+    throw new Error(`the actor in ${dir} takes ${actor.description.obsDim} observation values; this env's observations have ${obsDim}`);
+  }
+  return (obs) => actor.act(obs as ArrayLike<number>);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -229,17 +240,26 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const env = await openEnv(args);
+  // npm run changes into the package root; resolve paths against where the user ran it.
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const checkpoint = args.checkpoint === null ? null : resolve(base, args.checkpoint);
+  let envId = args.envId;
+  if (!envId && checkpoint) {
+    const { loadActor } = await import('./ddpg/actor-io.ts');
+    envId = loadActor(checkpoint).description.envId;
+  }
+  if (!envId) throw new UsageError('no env id');
+  const env = await openEnv(envId, args);
   try {
-    const { policy, label } = await loadPolicy(args, env);
-    const fps = args.fps ?? defaultFps(args.envId);
+    const policy = checkpoint ? await checkpointPolicy(checkpoint, env) : randomPolicy(env, args.seed);
+    const label = checkpoint ? `actor from ${checkpoint}` : 'random actions';
+    const fps = args.fps ?? defaultFps(envId);
     const t0 = performance.now();
-    // npm run changes into the package root; resolve the output against where the user ran it.
-    const gifPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.gifPath);
+    const gifPath = resolve(base, args.gifPath);
     const r = await rollout({ env, policy, gifPath, seed: args.seed, maxSteps: args.maxSteps, fps, every: args.every });
     const secs = (performance.now() - t0) / 1000;
     const end = r.terminated ? 'terminated' : r.truncated ? 'truncated' : 'stopped at --max-steps';
-    console.log(`${args.envId} (${args.url ?? 'local'}), ${label}, seed ${args.seed}`);
+    console.log(`${envId} (${args.url ?? 'local'}), ${label}, seed ${args.seed}`);
     console.log(`episode return ${r.episodeReturn.toFixed(3)} over ${r.steps} steps (${end})`);
     console.log(`wrote ${r.gifPath}: ${r.frames} frames ${r.width}x${r.height} at ${fps / args.every} fps, ${(r.bytes / 1024).toFixed(1)} KiB in ${secs.toFixed(2)} s`);
     return 0;
