@@ -2,7 +2,7 @@
 import type { EnvLike, Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import type { EnvSpec } from '../protocol/schema/env-spec.ts';
-import type { EnvInfo } from '../protocol/schema/messages.ts';
+import type { EnvInfo, StepResult as WireStepResult } from '../protocol/schema/messages.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
 import { encodeStepRequest } from '../protocol/fast-frames.ts';
@@ -46,6 +46,11 @@ export class RemoteEnv implements EnvLike {
   /** Makes `envId` on an existing connection (several envs may share one); close() leaves the connection open. */
   static async make(connection: Connection, envId: string, kwargs: Kwargs = {}, ownsConnection = false): Promise<RemoteEnv> {
     const r = await connection.request('make', { op: 'make', env_id: envId, kwargs });
+    if (r.vector) {
+      // Cannot happen for a request without num_envs, unless the server misbehaves.
+      connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
+      throw new GymwireError('internal', `make(${envId}) answered with a vector env; use RemoteVectorEnv for those`);
+    }
     return new RemoteEnv(connection, r.handle, r.observation_space, r.action_space, r.spec, ownsConnection);
   }
 
@@ -64,9 +69,15 @@ export class RemoteEnv implements EnvLike {
     return { obs: decodeValue(this.observationSpace, r.obs), info: infoFromWire(r.info) };
   }
 
+  /**
+   * One step. Calls may overlap: each request is sent at once, without waiting for earlier
+   * answers (pipelining), and results come back in call order — on one env as well as
+   * across envs sharing a Connection (e.g. `Promise.all(envs.map((e, i) => e.step(a[i])))`).
+   */
   async step(action: SpaceValue): Promise<StepResult> {
+    // encodeStep reads pendingAction synchronously inside sendFrame, so overlapping calls are safe.
     this.pendingAction = toWire(this.actionSpace, action);
-    const r = await this.connection.sendFrame('step', this.encodeStep);
+    const r = (await this.connection.sendFrame('step', this.encodeStep)) as WireStepResult;
     return {
       obs: decodeValue(this.observationSpace, r.obs),
       reward: r.reward,
@@ -74,6 +85,15 @@ export class RemoteEnv implements EnvLike {
       truncated: r.truncated,
       info: infoFromWire(r.info),
     };
+  }
+
+  /**
+   * Sends every action at once (depth-k pipelining: one round trip's latency for k steps)
+   * and resolves with the k results in order. As with k step() calls, a sub-episode ending
+   * part-way is not reset in between: the env sees exactly these actions.
+   */
+  stepMany(actions: readonly SpaceValue[]): Promise<StepResult[]> {
+    return Promise.all(actions.map((a) => this.step(a)));
   }
 
   async render(): Promise<Frame> {

@@ -1,11 +1,12 @@
 // Hand-written msgpack for the two frames of the stepping loop: a step request and a step
-// result whose action/obs are NDArrays or plain numbers. The bytes are ordinary msgpack
+// result whose action/obs are NDArrays or plain numbers — for a vector env, one result whose
+// obs, reward, terminated and truncated are each one batched NDArray. The bytes are ordinary msgpack
 // (fixmap, fixstr, bin, float 64) that any decoder reads; shapes outside this fast path,
 // e.g. a non-empty info or a Tuple observation, go through the general encoder.
 // Frames are cut from a slab that only moves forward, so a frame handed to a socket
 // is never overwritten while it waits to be written.
 import type { NDArray } from './schema/ndarray.ts';
-import type { StepResult } from './schema/messages.ts';
+import type { StepResult, VectorStepResult } from './schema/messages.ts';
 import { encodeMessage } from './codec.ts';
 
 const SLAB_SIZE = 64 * 1024;
@@ -152,9 +153,16 @@ function isEmpty(o: object): boolean {
   return true;
 }
 
-/** {id, result: {obs, reward, terminated, truncated, info}} as one frame. */
-export function encodeStepResponse(id: number, result: StepResult): Uint8Array {
+/**
+ * {id, result: {obs, reward, terminated, truncated, info}} as one frame: a single env's
+ * result (number reward, bool flags) or a vector env's (every field an NDArray).
+ */
+export function encodeStepResponse(id: number, result: StepResult | VectorStepResult): Uint8Array {
   if (!fastValue(result.obs) || !isEmpty(result.info)) return encodeMessage({ id, result });
+  const batched = typeof result.reward !== 'number';
+  if (batched && !(fastValue(result.reward) && fastValue(result.terminated) && fastValue(result.truncated))) {
+    return encodeMessage({ id, result });
+  }
   reserve(96);
   slab[pos++] = 0x82;
   bytes(KEY_ID);
@@ -164,12 +172,26 @@ export function encodeStepResponse(id: number, result: StepResult): Uint8Array {
   bytes(KEY_OBS);
   value(result.obs as number | NDArray);
   reserve(64);
-  bytes(KEY_REWARD);
-  float64(result.reward);
-  bytes(KEY_TERMINATED);
-  slab[pos++] = result.terminated ? 0xc3 : 0xc2;
-  bytes(KEY_TRUNCATED);
-  slab[pos++] = result.truncated ? 0xc3 : 0xc2;
+  if (batched) {
+    const r = result as VectorStepResult;
+    bytes(KEY_REWARD);
+    value(r.reward);
+    reserve(16);
+    bytes(KEY_TERMINATED);
+    value(r.terminated);
+    reserve(16);
+    bytes(KEY_TRUNCATED);
+    value(r.truncated);
+    reserve(16);
+  } else {
+    const r = result as StepResult;
+    bytes(KEY_REWARD);
+    float64(r.reward);
+    bytes(KEY_TERMINATED);
+    slab[pos++] = r.terminated ? 0xc3 : 0xc2;
+    bytes(KEY_TRUNCATED);
+    slab[pos++] = r.truncated ? 0xc3 : 0xc2;
+  }
   bytes(KEY_INFO);
   slab[pos++] = 0x80;
   return finish();
@@ -274,11 +296,11 @@ class Reader {
 
 /**
  * Reads a step response laid out as encodeStepResponse writes it (NDArray or integer obs,
- * empty info), without a general msgpack decode. Returns null for anything else — another
- * layout, an error, a non-empty info — and the caller then decodes the frame normally.
- * Bins in the result are views into `bytes`.
+ * empty info; single or batched), without a general msgpack decode. Returns null for
+ * anything else — another layout, an error, a non-empty info — and the caller then decodes
+ * the frame normally. Bins in the result are views into `bytes`.
  */
-export function decodeStepResponse(bytes: Uint8Array): { id: number; result: StepResult } | null {
+export function decodeStepResponse(bytes: Uint8Array): { id: number; result: StepResult | VectorStepResult } | null {
   if (bytes.length < 60 || bytes[0] !== 0x82) return null;
   const r = new Reader(bytes);
   r.pos = 1;
@@ -288,7 +310,9 @@ export function decodeStepResponse(bytes: Uint8Array): { id: number; result: Ste
   const t = bytes[r.pos];
   const obs = t === 0x83 ? r.ndarray() : r.int();
   if (obs === null || (typeof obs === 'number' && Number.isNaN(obs))) return null;
-  if (!r.is(KEY_REWARD) || bytes[r.pos++] !== 0xcb || r.pos + 8 > bytes.length) return null;
+  if (!r.is(KEY_REWARD)) return null;
+  if (bytes[r.pos] === 0x83 && typeof obs !== 'number') return decodeBatchedTail(r, id, obs);
+  if (bytes[r.pos++] !== 0xcb || r.pos + 8 > bytes.length) return null;
   const reward = r.view.getFloat64(r.pos);
   r.pos += 8;
   if (!r.is(KEY_TERMINATED)) return null;
@@ -296,6 +320,17 @@ export function decodeStepResponse(bytes: Uint8Array): { id: number; result: Ste
   if (terminated === null || !r.is(KEY_TRUNCATED)) return null;
   const truncated = r.bool();
   if (truncated === null || !r.is(KEY_INFO) || bytes[r.pos++] !== 0x80 || r.pos !== bytes.length) return null;
+  return { id, result: { obs, reward, terminated, truncated, info: {} } };
+}
+
+/** The rest of a vector step response, from its reward NDArray on. */
+function decodeBatchedTail(r: Reader, id: number, obs: NDArray): { id: number; result: VectorStepResult } | null {
+  const reward = r.ndarray();
+  if (reward === null || !r.is(KEY_TERMINATED) || r.b[r.pos] !== 0x83) return null;
+  const terminated = r.ndarray();
+  if (terminated === null || !r.is(KEY_TRUNCATED) || r.b[r.pos] !== 0x83) return null;
+  const truncated = r.ndarray();
+  if (truncated === null || !r.is(KEY_INFO) || r.b[r.pos++] !== 0x80 || r.pos !== r.b.length) return null;
   return { id, result: { obs, reward, terminated, truncated, info: {} } };
 }
 

@@ -15,6 +15,7 @@ import type { ErrorBody } from '../protocol/schema/errors.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
 import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
+import { batchedActionFromWire, makeVectorState, vectorReset, vectorStep } from './vector-slot.ts';
 
 const MAJOR = PROTOCOL_VERSION.split('.')[0];
 
@@ -47,7 +48,11 @@ const handlers: { [K in Op]: Handler<K> } = {
       protocol_version: PROTOCOL_VERSION,
       server_name: SERVER_NAME,
       server_version: SERVER_VERSION,
-      limits: { max_payload_bytes: session.opts.maxPayloadBytes, max_envs: session.opts.maxEnvsPerConnection },
+      limits: {
+        max_payload_bytes: session.opts.maxPayloadBytes,
+        max_envs: session.opts.maxEnvsPerConnection,
+        max_num_envs: session.opts.maxNumEnvs,
+      },
     };
   },
 
@@ -57,23 +62,52 @@ const handlers: { [K in Op]: Handler<K> } = {
 
   make(session, req) {
     const numEnvs = req.num_envs ?? 1;
-    if (numEnvs !== 1) throw new GymwireError('unsupported', 'vector envs (num_envs > 1) are not supported by this server yet');
-    const env = guarded(() => session.opts.makeEnv(req.env_id, req.kwargs ?? {}), `make(${req.env_id})`);
+    const vector = req.vector ?? numEnvs > 1;
+    if (!vector && numEnvs !== 1) throw new GymwireError('bad_request', `vector: false with num_envs ${numEnvs}; a single env has num_envs 1`);
+    const kwargs = req.kwargs ?? {};
+    const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
+    session.checkRoom(numEnvs);
+    if (vector) {
+      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${req.env_id})`);
+      const slot = session.openVector(state);
+      const spec = state.vec.spec ?? bareSpec;
+      return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
+    }
+    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${req.env_id})`);
     const slot = session.open(env);
-    const spec = env.spec ?? { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs: req.kwargs ?? {} };
-    return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1 };
+    const spec = env.spec ?? bareSpec;
+    return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };
   },
 
   reset(session, req) {
     const slot = session.usable(req.handle);
     const markBroken = (m: string) => (slot.broken = `reset threw: ${m}`);
+    if (slot.vector !== null) {
+      const state = slot.vector;
+      return guarded(() => vectorReset(state, req.seed ?? null, req.options ?? null), 'reset', markBroken);
+    }
+    if (Array.isArray(req.seed)) throw new GymwireError('bad_request', 'a list of seeds is for vector envs; this handle is a single env');
     const args = { seed: req.seed ?? undefined, options: req.options ?? undefined };
-    const { obs, info } = guarded(() => slot.env.reset(args), 'reset', markBroken);
+    const env = slot.env;
+    const { obs, info } = guarded(() => env.reset(args), 'reset', markBroken);
     return { obs: guarded(() => toWire(slot.observationSpace, obs), 'encoding the observation', markBroken), info: infoToWire(info) };
   },
 
   step(session, req) {
     const slot = session.usable(req.handle);
+    const vector = slot.vector;
+    if (vector !== null) {
+      const actions = batchedActionFromWire(vector, req.action);
+      try {
+        return vectorStep(vector, actions);
+      } catch (e) {
+        // A sub-env threw part-way through the batch: the vector env's state is unknown now.
+        if (e instanceof GymwireError && e.code !== 'internal') throw e;
+        const message = e instanceof Error ? e.message : String(e);
+        slot.broken = `step threw: ${message}`;
+        throw new GymwireError('internal', `step failed: ${message}`);
+      }
+    }
     const action = fromWire(slot.actionSpace, req.action, 'invalid_action', 'action');
     // Inline rather than guarded(): this is the per-step path, so no closures per call.
     try {
@@ -95,7 +129,9 @@ const handlers: { [K in Op]: Handler<K> } = {
 
   render(session, req) {
     const slot = session.usable(req.handle);
-    const frame = guarded(() => slot.env.render(), 'render');
+    if (slot.vector !== null) throw new GymwireError('unsupported', 'render a vector env: not supported; make a single env to render');
+    const env = slot.env;
+    const frame = guarded(() => env.render(), 'render');
     return { frame: { width: frame.width, height: frame.height, data: frame.data } };
   },
 

@@ -12,6 +12,11 @@ export interface ServerOptions {
   maxPayloadBytes?: number;
   /** Most envs one connection may have open at once (default 64). */
   maxEnvsPerConnection?: number;
+  /**
+   * Most sub-envs in one vector env, and most env instances on one connection (a single env
+   * counts 1, a vector env its num_envs) (default 1024).
+   */
+  maxNumEnvs?: number;
   /** Builds an env, as gymnasium.make (default: envs/index.ts make). */
   makeEnv?: (id: string, kwargs: Kwargs) => Env;
   /** The env ids list_envs reports (default: every registered env). */
@@ -40,6 +45,7 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     port: opts.port ?? DEFAULT_PORT,
     maxPayloadBytes: opts.maxPayloadBytes ?? 4 * 1024 * 1024,
     maxEnvsPerConnection: opts.maxEnvsPerConnection ?? 64,
+    maxNumEnvs: opts.maxNumEnvs ?? 1024,
     makeEnv: opts.makeEnv ?? make,
     registrations: opts.registrations ?? registrations,
     log: opts.log ?? (() => {}),

@@ -3,38 +3,91 @@ import type { Env } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { VectorState } from './vector-slot.ts';
 
-export interface EnvSlot {
+interface SlotBase {
   readonly handle: number;
-  readonly env: Env;
+  /** For a vector env, the single sub-env spaces. */
   readonly observationSpace: Space;
   readonly actionSpace: Space;
+  /** Env instances this handle holds: 1, or a vector env's num_envs. */
+  readonly numEnvs: number;
   /** Set when the env threw something other than a GymwireError: its state is unknown now. */
   broken: string | null;
 }
+export interface SingleSlot extends SlotBase {
+  readonly env: Env;
+  readonly vector: null;
+}
+export interface VectorSlot extends SlotBase {
+  readonly env: null;
+  readonly vector: VectorState;
+}
+export type EnvSlot = SingleSlot | VectorSlot;
 
 export class Session {
   ready = false;
   private readonly envs = new Map<number, EnvSlot>();
   private nextHandle = 1;
+  /** Env instances open: single envs count 1, vector envs their num_envs. */
+  private instances = 0;
 
   constructor(readonly opts: ResolvedOptions) {}
 
-  open(env: Env): EnvSlot {
+  /** Throws limit_exceeded unless `numEnvs` more env instances fit on this connection; call before building them. */
+  checkRoom(numEnvs: number): void {
     if (this.envs.size >= this.opts.maxEnvsPerConnection) {
-      env.close();
       throw new GymwireError('limit_exceeded', `at most ${this.opts.maxEnvsPerConnection} envs may be open on one connection`, {
         max_envs: this.opts.maxEnvsPerConnection,
       });
     }
-    const slot: EnvSlot = {
+    const max = this.opts.maxNumEnvs;
+    if (numEnvs > max) {
+      throw new GymwireError('limit_exceeded', `num_envs ${numEnvs} is more than this server's max_num_envs ${max}`, { max_num_envs: max });
+    }
+    if (this.instances + numEnvs > max) {
+      throw new GymwireError(
+        'limit_exceeded',
+        `${this.instances} env instances are open on this connection; ${numEnvs} more would pass max_num_envs ${max}`,
+        { max_num_envs: max, open_instances: this.instances },
+      );
+    }
+  }
+
+  open(env: Env): SingleSlot {
+    try {
+      this.checkRoom(1);
+    } catch (e) {
+      env.close();
+      throw e;
+    }
+    const slot: SingleSlot = {
       handle: this.nextHandle++,
       env,
+      vector: null,
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
+      numEnvs: 1,
       broken: null,
     };
     this.envs.set(slot.handle, slot);
+    this.instances += 1;
+    return slot;
+  }
+
+  /** Registers a vector env built after checkRoom(state.numEnvs) succeeded. */
+  openVector(state: VectorState): VectorSlot {
+    const slot: VectorSlot = {
+      handle: this.nextHandle++,
+      env: null,
+      vector: state,
+      observationSpace: state.vec.singleObservationSpace,
+      actionSpace: state.vec.singleActionSpace,
+      numEnvs: state.numEnvs,
+      broken: null,
+    };
+    this.envs.set(slot.handle, slot);
+    this.instances += slot.numEnvs;
     return slot;
   }
 
@@ -56,19 +109,21 @@ export class Session {
   close(handle: number): void {
     const slot = this.get(handle);
     this.envs.delete(handle);
-    slot.env.close();
+    this.instances -= slot.numEnvs;
+    (slot.vector?.vec ?? slot.env)!.close();
   }
 
   /** On disconnect: close every env, whatever each close() throws. */
   closeAll(): void {
     for (const slot of this.envs.values()) {
       try {
-        slot.env.close();
+        (slot.vector?.vec ?? slot.env)!.close();
       } catch (e) {
         this.opts.log(`closing env ${slot.handle}: ${(e as Error).message}`);
       }
     }
     this.envs.clear();
+    this.instances = 0;
   }
 
   get openEnvs(): number {

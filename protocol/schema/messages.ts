@@ -9,7 +9,7 @@ import { ErrorBody } from './errors.ts';
 import { NDArray, WireValue } from './ndarray.ts';
 
 /** MAJOR.MINOR. A peer with another MAJOR is refused at hello; MINOR only adds optional fields and ops. */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 
 const RequestId = Type.Integer({
   minimum: 0,
@@ -20,6 +20,7 @@ const Handle = Type.Integer({ minimum: 0, description: 'An env opened by make on
 const Info = Type.Record(Type.String(), Type.Unknown(), {
   description: 'The env info dict; typed arrays in it travel as NDArray maps.',
 });
+const Seed = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const KwargValue = Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()]);
 
 function request<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, description: string) {
@@ -49,7 +50,13 @@ export const MakeRequest = request(
     env_id: Type.String(),
     kwargs: Type.Optional(Type.Record(Type.String(), KwargValue, { description: 'As gymnasium.make(id, **kwargs).' })),
     num_envs: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Reserved for vector envs; servers speaking 1.0 accept only 1.' }),
+      Type.Integer({
+        minimum: 1,
+        description: 'Sub-envs of a vector env (1.1). More than 1, or vector: true, makes a vector env; 1.0 servers accept only 1.',
+      }),
+    ),
+    vector: Type.Optional(
+      Type.Boolean({ description: 'Make a vector env even for num_envs 1 (1.1). Default: num_envs > 1.' }),
     ),
   },
   'Opens an env owned by this connection.',
@@ -60,8 +67,10 @@ export const ResetRequest = request(
   {
     handle: Handle,
     seed: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
-        description: 'Seeds the env generator as numpy default_rng(seed); absent or null keeps the stream.',
+      Type.Union([Seed, Type.Null(), Type.Array(Type.Union([Seed, Type.Null()]))], {
+        description:
+          'Seeds the env generator as numpy default_rng(seed); absent or null keeps the stream. ' +
+          'Vector envs: sub-env i gets seed + i, or a list gives one seed (or null) per sub-env.',
       }),
     ),
     options: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
@@ -110,7 +119,12 @@ export type RequestEnvelope = Static<typeof RequestEnvelope>;
 export const Limits = Type.Object(
   {
     max_payload_bytes: Type.Integer({ description: 'Largest incoming frame; bigger ones close the connection (1009).' }),
-    max_envs: Type.Integer({ description: 'Most envs open at once on one connection.' }),
+    max_envs: Type.Integer({ description: 'Most envs (handles, single or vector) open at once on one connection.' }),
+    max_num_envs: Type.Optional(
+      Type.Integer({
+        description: 'Most sub-envs in one vector env, and most env instances (a vector env counts num_envs) on one connection (1.1).',
+      }),
+    ),
   },
   { $id: 'Limits' },
 );
@@ -150,7 +164,10 @@ export const MakeResult = Type.Object(
     observation_space: Space,
     action_space: Space,
     spec: EnvSpec,
-    num_envs: Type.Integer({ minimum: 1, description: '1 for a single env.' }),
+    num_envs: Type.Integer({ minimum: 1, description: '1 for a single env; the sub-env count of a vector env.' }),
+    vector: Type.Optional(
+      Type.Boolean({ description: 'True for a vector env (1.1); the spaces are then the single sub-env spaces. Absent: false.' }),
+    ),
   },
   { $id: 'MakeResult' },
 );
@@ -164,6 +181,24 @@ export const StepResult = Type.Object(
   { $id: 'StepResult' },
 );
 export type StepResult = Static<typeof StepResult>;
+
+export const VectorStepResult = Type.Object(
+  {
+    obs: NDArray,
+    reward: NDArray,
+    terminated: NDArray,
+    truncated: NDArray,
+    info: Type.Record(Type.String(), Type.Unknown(), {
+      description: "Gymnasium's batched info: per key an array over sub-envs plus a '_key' bool mask.",
+    }),
+  },
+  {
+    $id: 'VectorStepResult',
+    description:
+      'step on a vector env: obs [num_envs, ...], reward float64[num_envs], terminated/truncated bool[num_envs] (PROTOCOL.md, Vector envs).',
+  },
+);
+export type VectorStepResult = Static<typeof VectorStepResult>;
 
 export const Frame = Type.Object(
   {
@@ -186,7 +221,7 @@ export const Results = {
   list_envs: ListEnvsResult,
   make: MakeResult,
   reset: ResetResult,
-  step: StepResult,
+  step: Type.Union([StepResult, VectorStepResult]),
   render: RenderResult,
   close: CloseResult,
 } as const;
@@ -196,7 +231,7 @@ export interface ResultOf {
   list_envs: ListEnvsResult;
   make: MakeResult;
   reset: ResetResult;
-  step: StepResult;
+  step: StepResult | VectorStepResult;
   render: RenderResult;
   close: CloseResult;
 }

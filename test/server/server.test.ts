@@ -41,7 +41,7 @@ test('hello answers with versions and limits; listens on an ephemeral loopback p
   const c = await RawClient.open(server.url);
   const r = await c.hello();
   assert.ok(resultCheck('hello').Check(r.result));
-  assert.equal(r.result.protocol_version, '1.0');
+  assert.equal(r.result.protocol_version, '1.1');
   assert.equal(r.result.limits.max_envs, 3);
   await c.close();
 });
@@ -82,7 +82,7 @@ test('bad input gets a typed error and the connection keeps stepping', async () 
     ['step before reset', () => c.call({ op: 'step', handle, action: f32(0) }), 'reset_needed'],
     ['unknown env', () => c.call({ op: 'make', env_id: 'Nope-v9' }), 'unknown_env'],
     ['bad kwarg', () => c.call({ op: 'make', env_id: 'Toy-v0', kwargs: { gravity: 1 } }), 'invalid_kwargs'],
-    ['vector env', () => c.call({ op: 'make', env_id: 'Toy-v0', num_envs: 4 }), 'unsupported'],
+    ['more sub-envs than max_num_envs', () => c.call({ op: 'make', env_id: 'Toy-v0', num_envs: 5000 }), 'limit_exceeded'],
   ];
   for (const [name, send, code] of cases) {
     const res = await send();

@@ -1,0 +1,265 @@
+// The server side of a vector env handle: a SyncVectorEnv (copy: false, so its batched
+// buffers are reused every step) plus the wire descriptors of those buffers, built once.
+// A step checks the batched action, steps every sub-env, and hands back NDArrays that are
+// views of the env's own buffers: the response is encoded from them before the next step
+// can overwrite them, so nothing is copied until the bytes go into the frame.
+import type { Env, TypedArray } from '../protocol/env-api.ts';
+import type { Space } from '../protocol/schema/spaces.ts';
+import type { NDArray } from '../protocol/schema/ndarray.ts';
+import type { VectorStepResult as WireVectorStep, ResetResult as WireReset } from '../protocol/schema/messages.ts';
+import type { ErrorCode } from '../protocol/schema/errors.ts';
+import { GymwireError } from '../protocol/errors.ts';
+import { decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
+import { batchLayout, type BatchLayout, type VectorInfo, type VectorSeed } from '../protocol/vector-api.ts';
+import { SyncVectorEnv } from '../envs/vector/sync-vector-env.ts';
+
+export interface VectorState {
+  readonly vec: SyncVectorEnv;
+  readonly numEnvs: number;
+  readonly obsLayout: BatchLayout;
+  readonly actLayout: BatchLayout;
+  /** [numEnvs, ...item shape] */
+  readonly obsShape: number[];
+  readonly actShape: number[];
+  /** The step result handed to the encoder; its NDArrays view the env's buffers. */
+  readonly result: WireVectorStep;
+  /** Discrete actions land here (as int32) whatever integer dtype the client sent. */
+  readonly discreteActions: Int32Array | null;
+}
+
+const INTEGER_DTYPES = new Set(['int8', 'int32', 'int64', 'uint8']);
+
+/** Builds numEnvs envs with `makeOne` into a vector env; closes what was built if any fails. */
+export function makeVectorState(makeOne: () => Env, numEnvs: number): VectorState {
+  const built: Env[] = [];
+  let vec: SyncVectorEnv;
+  try {
+    for (let i = 0; i < numEnvs; i++) built.push(makeOne());
+    vec = new SyncVectorEnv(
+      built.map((env) => () => env),
+      { copy: false },
+    );
+  } catch (e) {
+    for (const env of built) {
+      try {
+        env.close();
+      } catch {
+        // already failing; the first error is the one to report
+      }
+    }
+    throw e;
+  }
+  const obsLayout = batchLayout(vec.singleObservationSpace);
+  const actLayout = batchLayout(vec.singleActionSpace);
+  const obsShape = [numEnvs, ...obsLayout.itemShape];
+  const empty = new Uint8Array(0);
+  return {
+    vec,
+    numEnvs,
+    obsLayout,
+    actLayout,
+    obsShape,
+    actShape: [numEnvs, ...actLayout.itemShape],
+    result: {
+      obs: { dtype: obsLayout.dtype, shape: obsShape, data: empty },
+      reward: { dtype: 'float64', shape: [numEnvs], data: empty },
+      terminated: { dtype: 'bool', shape: [numEnvs], data: empty },
+      truncated: { dtype: 'bool', shape: [numEnvs], data: empty },
+      info: {},
+    },
+    discreteActions: vec.singleActionSpace.type === 'Discrete' ? new Int32Array(numEnvs) : null,
+  };
+}
+
+function bytesOf(a: TypedArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Points `wire.data` at `array`'s memory unless it already does (the env reuses its buffers). */
+function viewInto(wire: NDArray, array: TypedArray): void {
+  const d = wire.data;
+  if (d.buffer !== array.buffer || d.byteOffset !== array.byteOffset || d.byteLength !== array.byteLength) wire.data = bytesOf(array);
+}
+
+function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
+  throw new GymwireError(code, message, { path: 'action', ...details });
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The batched action of a step request, checked against numEnvs x the single action
+ * space: an NDArray [numEnvs, ...shape] of the space's dtype (Box), of any integer dtype
+ * (Discrete [numEnvs], MultiDiscrete), int8/uint8/bool (MultiBinary); for Discrete also a
+ * plain array of numEnvs integers. Throws invalid_action naming the first bad sub-env.
+ */
+export function batchedActionFromWire(state: VectorState, wire: unknown): TypedArray {
+  const space: Space = state.vec.singleActionSpace;
+  const n = state.numEnvs;
+  if (space.type === 'Discrete') {
+    const out = state.discreteActions!;
+    let values: ArrayLike<number | bigint>;
+    if (Array.isArray(wire)) {
+      if (wire.length !== n) fail('invalid_action', `action: ${wire.length} values for ${n} sub-envs`);
+      values = wire as number[];
+    } else {
+      const w = ndarray(wire);
+      if (!INTEGER_DTYPES.has(w.dtype)) fail('invalid_action', `action: dtype ${w.dtype}; a Discrete batch wants an integer dtype`);
+      if (!sameShape(w.shape, state.actShape)) fail('invalid_action', `action: shape [${w.shape.join(', ')}], wanted [${n}]`);
+      values = decoded(w);
+    }
+    const lo = space.start;
+    const hi = space.start + space.n;
+    for (let i = 0; i < n; i++) {
+      const v = Number(values[i]);
+      if (!Number.isInteger(v) || v < lo || v >= hi) {
+        fail('invalid_action', `action[${i}]: ${String(values[i])} is outside Discrete(${space.n}, start=${space.start})`, { env_index: i });
+      }
+      out[i] = v;
+    }
+    return out;
+  }
+  const w = ndarray(wire);
+  if (!sameShape(w.shape, state.actShape)) {
+    fail('invalid_action', `action: shape [${w.shape.join(', ')}], wanted [${state.actShape.join(', ')}] (num_envs x the action space)`);
+  }
+  const size = state.actLayout.itemSize;
+  switch (space.type) {
+    case 'Box': {
+      if (w.dtype !== space.dtype) fail('invalid_action', `action: dtype ${w.dtype}, the space wants ${space.dtype}`);
+      const arr = decoded(w);
+      if (arr instanceof Float32Array || arr instanceof Float64Array) {
+        for (let k = 0; k < arr.length; k++) {
+          const x = arr[k];
+          // x - x is NaN for ±Infinity and NaN: one comparison per element.
+          if (x - x !== 0) fail('invalid_action', `action[${Math.floor(k / size)}]: element ${k % size} is ${x}`, { env_index: Math.floor(k / size) });
+        }
+      } else if (space.dtype === 'bool') {
+        checkBinary(arr, size);
+      }
+      return arr;
+    }
+    case 'MultiDiscrete': {
+      if (!INTEGER_DTYPES.has(w.dtype)) fail('invalid_action', `action: dtype ${w.dtype} is not an integer type`);
+      const arr = decoded(w);
+      for (let k = 0; k < arr.length; k++) {
+        const j = k % size;
+        const v = Number(arr[k]);
+        if (v < space.start[j] || v >= space.start[j] + space.nvec[j]) {
+          fail('invalid_action', `action[${Math.floor(k / size)}]: element ${j} is ${v}, outside its range`, { env_index: Math.floor(k / size) });
+        }
+      }
+      return arr;
+    }
+    case 'MultiBinary': {
+      if (w.dtype !== 'int8' && w.dtype !== 'uint8' && w.dtype !== 'bool') fail('invalid_action', `action: dtype ${w.dtype}, the space wants int8`);
+      const arr = decoded(w);
+      checkBinary(arr, size);
+      return arr;
+    }
+    default:
+      // Tuple/Dict never get here: a vector env of them cannot be made.
+      return fail('unsupported', `vector envs do not batch ${space.type} actions`);
+  }
+}
+
+function ndarray(wire: unknown): NDArray {
+  if (!looksLikeNDArray(wire)) fail('invalid_action', 'action: expected an NDArray map {dtype, shape, data} with a leading num_envs axis');
+  return wire;
+}
+
+function decoded(w: NDArray): TypedArray {
+  try {
+    return decodeArray(w);
+  } catch (e) {
+    return fail('invalid_action', `action: ${(e as Error).message}`);
+  }
+}
+
+function checkBinary(arr: TypedArray, size: number): void {
+  for (let k = 0; k < arr.length; k++) {
+    const v = arr[k];
+    if (v !== 0 && v !== 1) fail('invalid_action', `action[${Math.floor(k / size)}]: elements must be 0 or 1`, { env_index: Math.floor(k / size) });
+  }
+}
+
+/** One vector step; the result's arrays view the env's buffers (encode it before the next step). */
+export function vectorStep(state: VectorState, actions: TypedArray): WireVectorStep {
+  const r = state.vec.step(actions);
+  const out = state.result;
+  viewInto(out.obs, r.obs);
+  viewInto(out.reward, r.rewards);
+  viewInto(out.terminated, r.terminated);
+  viewInto(out.truncated, r.truncated);
+  out.info = vectorInfoToWire(r.info, state.numEnvs);
+  return out;
+}
+
+/** reset on a vector env: obs [numEnvs, ...], batched info. */
+export function vectorReset(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): WireReset {
+  let opts = options ?? undefined;
+  if (opts !== undefined && looksLikeNDArray(opts.reset_mask)) {
+    // A numpy bool array from the client; SyncVectorEnv takes a Uint8Array.
+    const mask = decodeArray(opts.reset_mask);
+    opts = { ...opts, reset_mask: mask instanceof Uint8Array ? mask : Uint8Array.from(mask as ArrayLike<number>) };
+  }
+  const r = state.vec.reset({ seed, options: opts });
+  return { obs: encodeArray(r.obs, state.obsShape, state.obsLayout.dtype), info: vectorInfoToWire(r.info, state.numEnvs) };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A batched info on the wire: each typed column becomes an NDArray with a leading numEnvs
+ * axis ([numEnvs] or [numEnvs, rowLength]), each '_key' mask a bool NDArray, nested infos
+ * nested maps, plain columns msgpack arrays (typed arrays inside them as NDArrays).
+ */
+export function vectorInfoToWire(info: VectorInfo, numEnvs: number): Record<string, unknown> {
+  for (const _ in info) return batchedToWire(info, numEnvs);
+  return info;
+}
+
+function batchedToWire(info: VectorInfo, numEnvs: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in info) {
+    const v = info[key];
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      const a = v as TypedArray;
+      const isMask = key.startsWith('_') && a instanceof Uint8Array && a.length === numEnvs && key.slice(1) in info;
+      const shape = a.length === numEnvs ? [numEnvs] : [numEnvs, a.length / numEnvs];
+      out[key] = isMask ? encodeArray(a, shape, 'bool') : plainEncode(a, shape);
+    } else if (isPlainObject(v)) {
+      out[key] = batchedToWire(v, numEnvs);
+    } else if (Array.isArray(v)) {
+      out[key] = v.map(valueToWire);
+    } else {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+function plainEncode(a: TypedArray, shape: number[]): NDArray {
+  // A Buffer or other Uint8Array subclass travels as plain uint8 bytes.
+  const arr = a instanceof Uint8Array && a.constructor !== Uint8Array ? new Uint8Array(a) : a;
+  return Number.isInteger(shape[shape.length - 1]) ? encodeArray(arr, shape) : encodeArray(arr);
+}
+
+function valueToWire(v: unknown): unknown {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return plainEncode(v as TypedArray, [(v as TypedArray).length]);
+  if (Array.isArray(v)) return v.map(valueToWire);
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k in v) out[k] = valueToWire(v[k]);
+    return out;
+  }
+  return v;
+}
