@@ -1,15 +1,18 @@
-// npm run train -- --env Pendulum-v1 [--url ws://host:8765] --steps 20000 --seed 0 --out runs/NAME
+// npm run train -- --env Pendulum-v1 [--url ws://host:8765 ...] [--num-envs N] --steps 20000 --seed 0 --out runs/NAME
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildConfig, flagsHelp, parseArgsOptions, ENV_DEFAULTS, type TrainConfig } from './ddpg/config.ts';
+import { readFileSync } from 'node:fs';
+import { buildConfig, flagsHelp, parseArgsOptions, serverUrls, ENV_DEFAULTS, type TrainConfig } from './ddpg/config.ts';
 import { selectBackend } from './ddpg/backend.ts';
-import { train } from './ddpg/trainer.ts';
+import { readCheckpoint, train } from './ddpg/trainer.ts';
 
 const HELP = `Train a DDPG agent on a continuous-action env, in-process or through an env server.
 
-Usage: npm run train -- [--env ID] [--url ws://HOST:PORT] [--steps N] [--seed S] [--out DIR] [flags]
+Usage: npm run train -- [--env ID] [--url ws://HOST:PORT ...] [--num-envs N] [--steps N] [--seed S] [--out DIR] [flags]
        npm run train -- --resume DIR [--steps N]      continue a run from its checkpoint
+
+--num-envs N collects from N sub-envs per step: one vector env in-process, or with several
+--url servers N spread over them. --steps counts transitions summed over the sub-envs, and
+--updates-per-step applies per transition (N x that many updates per vector step).
 
   --config FILE.json            hyperparameters as JSON (keys as in config.json); flags override it
   --resume DIR                  run or checkpoint directory to continue (its config is the base)
@@ -32,14 +35,15 @@ async function main(): Promise<void> {
   if (values.config) fileConfig = JSON.parse(readFileSync(values.config as string, 'utf8'));
   if (values.resume) {
     // The checkpoint's own config is the base; flags (e.g. a larger --steps) apply on top.
-    const dir = values.resume as string;
-    const stateFile = [join(dir, 'checkpoint', 'state.json'), join(dir, 'state.json')].find(existsSync);
-    if (!stateFile) throw new Error(`--resume ${dir}: no checkpoint found (expected ${join(dir, 'checkpoint')})`);
-    fileConfig = { ...JSON.parse(readFileSync(stateFile, 'utf8')).config, ...fileConfig };
+    // Verified (checksums) before anything is trusted; a damaged checkpoint stops here with its own message.
+    fileConfig = { ...readCheckpoint(values.resume as string).state.config, ...fileConfig };
   }
-  const config = buildConfig(values as Record<string, string | boolean | undefined>, fileConfig);
+  const config = buildConfig(values as Record<string, string | boolean | string[] | undefined>, fileConfig);
   const backend = await selectBackend(config.backend, (m) => console.log(m));
-  console.log(`training ${config.env}${config.url ? ` via ${config.url}` : ' (in-process)'} for ${config.steps} steps, seed ${config.seed}, backend ${backend}, out ${config.out}`);
+  const urls = serverUrls(config);
+  const where = urls.length ? ` via ${urls.join(', ')}` : ' (in-process)';
+  const envs = config.numEnvs > 1 ? ` x${config.numEnvs} envs` : '';
+  console.log(`training ${config.env}${envs}${where} for ${config.steps} steps, seed ${config.seed}, backend ${backend}, out ${config.out}`);
   let stop = false;
   process.once('SIGINT', () => {
     stop = true;

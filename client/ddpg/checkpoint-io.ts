@@ -2,6 +2,11 @@
 // manifest of sha256 checksums, and only then is the directory swapped in by rename, so a
 // crash leaves either the old checkpoint or the new one, never a mix. Loading verifies every
 // checksum and names the damaged file.
+//
+// The swap is two renames (dir → .dir.old-*, .dir.tmp-* → dir). A crash between them leaves
+// no `dir`, only the complete previous snapshot in .dir.old-*: readSnapshot falls back to it.
+// A crash while the temp directory is being filled leaves a .dir.tmp-* without (or with a
+// mismatching) manifest, which is never read; the next successful write removes leftovers.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -53,11 +58,13 @@ export function floatsOf(bytes: Uint8Array): Float32Array {
   return out;
 }
 
+let writes = 0;
+
 /** Writes `files` as directory `dir`, replacing any previous one atomically. */
 export function writeSnapshot(dir: string, format: string, files: Record<string, Uint8Array | Float32Array | string>): void {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
-  const stamp = `${process.pid}-${Date.now()}`;
+  const stamp = `${process.pid}-${Date.now()}-${writes++}`;
   const tmp = join(parent, `.${basename(dir)}.tmp-${stamp}`);
   mkdirSync(tmp);
   const manifest: Manifest = { format, version: 1, files: {} };
@@ -71,17 +78,56 @@ export function writeSnapshot(dir: string, format: string, files: Record<string,
   const hadOld = existsSync(dir);
   if (hadOld) renameSync(dir, old);
   renameSync(tmp, dir);
-  if (hadOld) rmSync(old, { recursive: true, force: true });
+  fsyncDir(parent);
+  // This snapshot is in place: the previous one and any leftovers of killed writers can go.
+  for (const f of leftovers(dir)) rmSync(join(parent, f), { recursive: true, force: true });
+}
+
+/** Temp and old directories next to `dir` from interrupted or finished writes, oldest first. */
+export function leftovers(dir: string, kind: 'tmp' | 'old' | 'any' = 'any'): string[] {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return [];
+  const prefix = `.${basename(dir)}.`;
+  const stamp = (f: string) => f.slice(prefix.length + 4).split('-').map(Number);
+  return readdirSync(parent)
+    .filter((f) => f.startsWith(prefix) && (kind === 'any' ? /^(tmp|old)-/.test(f.slice(prefix.length)) : f.slice(prefix.length).startsWith(`${kind}-`)))
+    .sort((a, b) => stamp(a)[1] - stamp(b)[1] || a.localeCompare(b));
+}
+
+/** Makes the renames durable (best effort: not every platform can fsync a directory). */
+function fsyncDir(path: string): void {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // ignored: durability of the rename is the OS's best effort there
+  }
 }
 
 /** Reads and verifies a snapshot; throws CheckpointError naming what is missing or damaged. */
 export function readSnapshot(dir: string, format: string): Map<string, Uint8Array> {
+  return readSnapshotFrom(resolveSnapshot(dir), format);
+}
+
+/**
+ * The directory to read for snapshot `dir`: `dir` itself, or — when a save was killed between
+ * its two renames, so `dir` is gone — the previous snapshot it had moved aside.
+ */
+export function resolveSnapshot(dir: string): string {
+  if (existsSync(join(dir, MANIFEST)) || existsSync(dir)) return dir;
+  const old = leftovers(dir, 'old');
+  if (old.length > 0) return join(dirname(dir), old[old.length - 1]);
+  return dir;
+}
+
+function readSnapshotFrom(dir: string, format: string): Map<string, Uint8Array> {
   const manifestPath = join(dir, MANIFEST);
   if (!existsSync(manifestPath)) {
-    const parent = dirname(dir);
-    const leftovers = existsSync(parent) ? readdirSync(parent).filter((f) => f.startsWith(`.${basename(dir)}.old-`)) : [];
-    const hint = leftovers.length ? ` (an interrupted save left ${join(parent, leftovers[0])}; it holds the previous checkpoint)` : '';
-    throw new CheckpointError(`${dir} is not a checkpoint: ${MANIFEST} is missing${hint}`);
+    throw new CheckpointError(`${dir} is not a checkpoint: ${MANIFEST} is missing`);
   }
   let manifest: Manifest;
   try {

@@ -7,8 +7,13 @@ export interface TrainConfig {
   env: string;
   /** Env constructor kwargs (JSON object), passed to make() or to the server. */
   envKwargs: Record<string, number | boolean | string | null>;
-  /** ws://host:port of an env server; empty = run the env in this process. */
-  url: string;
+  /**
+   * ws://host:port of an env server, or several (their sub-envs are spread over them, see
+   * numEnvs); empty = run the envs in this process. Read it through serverUrls().
+   */
+  url: string | string[];
+  /** Sub-envs collecting in parallel (one vector env in-process, or one per server). */
+  numEnvs: number;
   steps: number;
   seed: number;
   out: string;
@@ -45,6 +50,7 @@ export const BASE_CONFIG: TrainConfig = {
   env: 'Pendulum-v1',
   envKwargs: {},
   url: '',
+  numEnvs: 1,
   steps: 20_000,
   seed: 0,
   out: '',
@@ -86,14 +92,15 @@ export function defaultsFor(env: string): TrainConfig {
   return { ...BASE_CONFIG, ...(ENV_DEFAULTS[env] ?? {}), env };
 }
 
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'json';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'json' | 'urls';
 
 /** Every TrainConfig key, its flag, its kind and its help text. */
 export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: string }[] = [
   { key: 'env', flag: 'env', kind: 'string', help: 'environment id (e.g. Pendulum-v1)' },
   { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
-  { key: 'url', flag: 'url', kind: 'string', help: 'env server URL (ws://host:port); omit to run the env in-process' },
-  { key: 'steps', flag: 'steps', kind: 'int', help: 'total environment steps' },
+  { key: 'url', flag: 'url', kind: 'urls', help: 'env server URL (ws://host:port), repeatable; omit to run the envs in-process' },
+  { key: 'numEnvs', flag: 'num-envs', kind: 'int', help: 'sub-envs collecting in parallel, spread over the --url servers' },
+  { key: 'steps', flag: 'steps', kind: 'int', help: 'total environment steps (transitions, summed over sub-envs)' },
   { key: 'seed', flag: 'seed', kind: 'int', help: 'seed for weights, replay sampling, noise and env resets' },
   { key: 'out', flag: 'out', kind: 'string', help: 'output directory (default runs/<env>-s<seed>)' },
   { key: 'backend', flag: 'backend', kind: 'string', help: 'tfjs backend: auto | node | wasm | cpu' },
@@ -106,7 +113,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'batchSize', flag: 'batch-size', kind: 'int', help: 'minibatch size' },
   { key: 'bufferSize', flag: 'buffer-size', kind: 'int', help: 'replay buffer capacity (transitions)' },
   { key: 'learningStarts', flag: 'learning-starts', kind: 'int', help: 'uniform-random warm-up steps before learning' },
-  { key: 'updatesPerStep', flag: 'updates-per-step', kind: 'int', help: 'gradient updates per env step' },
+  { key: 'updatesPerStep', flag: 'updates-per-step', kind: 'int', help: 'gradient updates per env step (per transition: N per vector step of N envs)' },
   { key: 'noise', flag: 'noise', kind: 'string', help: 'exploration noise: gaussian | ou | none' },
   { key: 'noiseSigma', flag: 'noise-sigma', kind: 'number', help: 'noise σ, in units of half the action range' },
   { key: 'noiseSigmaFinal', flag: 'noise-sigma-final', kind: 'number', help: 'σ at the end of the linear decay' },
@@ -121,10 +128,16 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'logEvery', flag: 'log-every', kind: 'number', help: 'seconds between progress lines when not on a TTY' },
 ];
 
-export function parseValue(kind: Kind, flag: string, raw: string | boolean): unknown {
+export function parseValue(kind: Kind, flag: string, raw: string | boolean | string[]): unknown {
   const fail = (): never => {
     throw new Error(`--${flag}: cannot parse ${JSON.stringify(raw)} as ${kind}`);
   };
+  if (kind === 'urls') {
+    const xs = (Array.isArray(raw) ? raw : [String(raw)]).filter((u) => u !== '');
+    if (!xs.every((u) => /^wss?:\/\/\S+$/.test(u))) fail();
+    return xs.length === 1 ? xs[0] : xs.length === 0 ? '' : xs;
+  }
+  if (Array.isArray(raw)) return fail();
   if (kind === 'bool') return raw === true || raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : fail();
   const s = String(raw);
   if (kind === 'string') return s;
@@ -148,7 +161,7 @@ export function validateConfig(c: TrainConfig): void {
   const bad = (k: string, why: string) => {
     throw new Error(`config ${k}: ${why}`);
   };
-  for (const k of ['steps', 'batchSize', 'bufferSize', 'updatesPerStep', 'evalEpisodes'] as const) {
+  for (const k of ['steps', 'batchSize', 'bufferSize', 'updatesPerStep', 'evalEpisodes', 'numEnvs'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
   }
   for (const k of ['learningStarts', 'evalEvery', 'checkpointEvery', 'noiseDecaySteps'] as const) {
@@ -158,13 +171,20 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');
   if (!['auto', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, node, wasm or cpu');
+  const urls = serverUrls(c);
+  if (urls.length > c.numEnvs) bad('numEnvs', `${c.numEnvs} is fewer than the ${urls.length} servers given; every server needs at least one env`);
+}
+
+/** The env servers of a config: [] means the envs run in this process. */
+export function serverUrls(c: Pick<TrainConfig, 'url'>): string[] {
+  return (Array.isArray(c.url) ? c.url : [c.url]).filter((u) => u !== '');
 }
 
 /**
  * Builds the config: defaults for the env, then the JSON file, then flags. The env id is
  * resolved first (flag over file) because it selects the defaults.
  */
-export function buildConfig(flags: Record<string, string | boolean | undefined>, fileConfig: Partial<TrainConfig> = {}): TrainConfig {
+export function buildConfig(flags: Record<string, string | boolean | string[] | undefined>, fileConfig: Partial<TrainConfig> = {}): TrainConfig {
   const env = (flags.env as string | undefined) ?? fileConfig.env ?? BASE_CONFIG.env;
   const c: TrainConfig = { ...defaultsFor(env), ...fileConfig, env };
   for (const f of FLAGS) {
@@ -182,12 +202,12 @@ export function buildConfig(flags: Record<string, string | boolean | undefined>,
 }
 
 /** parseArgs options for all config flags plus the CLI's own. */
-export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean' }> {
-  const opts: Record<string, { type: 'string' | 'boolean' }> = {};
-  for (const f of FLAGS) opts[f.flag] = { type: f.kind === 'bool' ? 'boolean' : 'string' };
+export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
+  const opts: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const f of FLAGS) opts[f.flag] = f.kind === 'urls' ? { type: 'string', multiple: true } : { type: f.kind === 'bool' ? 'boolean' : 'string' };
   return opts;
 }
 
 export function flagsHelp(): string {
-  return FLAGS.map((f) => `  --${(f.flag + (f.kind === 'bool' ? '' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(BASE_CONFIG[f.key])})`).join('\n');
+  return FLAGS.map((f) => `  --${(f.flag + (f.kind === 'bool' ? '' : f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(BASE_CONFIG[f.key])})`).join('\n');
 }

@@ -1,35 +1,86 @@
 // The training loop: act (uniform warm-up, then μ(s) + noise), store, update, evaluate,
-// log, plot, checkpoint. Only sees EnvLike, so local envs and RemoteEnv train the same way.
+// log, plot, checkpoint. Collects from a batch of N sub-envs (env-group.ts) with Gymnasium's
+// NEXT_STEP autoreset, so in-process vector envs, remote vector envs on several servers and
+// single envs all train the same way. A dropped connection cuts the running episodes (logged
+// as interrupted) and collection goes on with fresh episodes on the re-made envs.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvLike } from '../../protocol/env-api.ts';
 import type { BoxSpace } from '../../protocol/schema/spaces.ts';
+import type { VectorEnvLike } from '../../protocol/vector-api.ts';
+import { GymwireError } from '../../protocol/errors.ts';
 import { defaultRng, type GeneratorState, type NumpyGenerator } from '../../protocol/random.ts';
-import type { TrainConfig } from './config.ts';
+import { serverUrls, type TrainConfig } from './config.ts';
 import { DdpgLearner, type Batch } from './learner.ts';
 import { ActionNoise, type NoiseState } from './noise.ts';
 import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer.ts';
 import { MetricsLog } from './metrics.ts';
 import { curvePng, curveSvg } from './plot.ts';
 import { actorFiles, scaleAction, CHECKPOINT_FORMAT, type ActorDescription } from './actor-io.ts';
-import { floatsOf, readSnapshot, textOf, writeSnapshot, MANIFEST, CheckpointError } from './checkpoint-io.ts';
+import { floatsOf, leftovers, readSnapshot, resolveSnapshot, textOf, writeSnapshot, MANIFEST, CheckpointError } from './checkpoint-io.ts';
+import { EnvGroup, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
 
 export type EnvFactory = (config: TrainConfig) => Promise<EnvLike>;
+/** Opens the training envs as vector envs whose sub-envs add up to config.numEnvs. */
+export type VectorEnvFactory = (config: TrainConfig) => Promise<VectorEnvLike[]>;
 
-/** make() in this process, or RemoteEnv when config.url is set (each imported only when used). */
+/** One env: make() in this process, or RemoteEnv on the first server (each imported only when used). */
 export const openEnv: EnvFactory = async (c) => {
-  if (c.url) {
+  const [url] = serverUrls(c);
+  if (url) {
     const { RemoteEnv } = await import('../remote-env.ts');
-    return RemoteEnv.connect(c.url, c.env, c.envKwargs);
+    return RemoteEnv.connect(url, c.env, c.envKwargs);
   }
   const { make } = await import('../../envs/index.ts');
   return make(c.env, c.envKwargs);
 };
 
+/**
+ * The training envs: one SyncVectorEnv of numEnvs in this process, or, with servers, their
+ * share of the numEnvs sub-envs on each server (spreadEnvs).
+ */
+export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
+  const urls = serverUrls(c);
+  if (urls.length === 0) {
+    const { makeVec } = await import('../../envs/index.ts');
+    // copy: false — the group copies each result out before the next step.
+    return [vectorPart(makeVec(c.env, c.numEnvs, c.envKwargs, { copy: false }))];
+  }
+  const { Connection, RemoteEnv } = await import('../remote-env.ts');
+  const shares = spreadEnvs(c.numEnvs, urls.length);
+  const parts: BatchPart[] = [];
+  try {
+    for (let k = 0; k < urls.length; k++) {
+      const connection = await Connection.open(urls[k]);
+      for (let j = 0; j < shares[k]; j++) parts.push(singleEnvPart(await RemoteEnv.make(connection, c.env, c.envKwargs, j === 0)));
+    }
+  } catch (e) {
+    await closeQuietly(parts);
+    throw e;
+  }
+  return parts;
+}
+
+async function closeQuietly(parts: { close(): unknown }[]): Promise<void> {
+  for (const p of parts) {
+    try {
+      await p.close();
+    } catch {
+      // closing after a failure: the first error is the one worth reporting
+    }
+  }
+}
+
 export interface TrainOptions {
   /** Checkpoint dir (or run dir holding checkpoint/) to continue from. */
   resume?: string;
+  /**
+   * Makes one env. Used for evaluation, and for training (numEnvs of them, each a sub-env
+   * with autoreset done by the trainer) unless vectorEnvFactory is given.
+   */
   envFactory?: EnvFactory;
+  /** Makes the training envs as vector envs (default: openTrainingEnvs). */
+  vectorEnvFactory?: VectorEnvFactory;
   /** Where progress lines go; defaults to stdout. */
   out?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
   /** Also stop (with a final checkpoint) when this returns true, e.g. on SIGINT. */
@@ -46,10 +97,13 @@ export interface TrainResult {
   steps: number;
   episodes: number;
   updates: number;
+  numEnvs: number;
   wallSeconds: number;
   lastEval: EvalResult | null;
   evals: { step: number; mean: number; std: number; wallSeconds: number }[];
   episodeReturns: number[];
+  /** Episodes cut by a dropped connection in this run (and before, when resumed). */
+  interrupted: number;
 }
 
 interface CheckpointState {
@@ -59,10 +113,18 @@ interface CheckpointState {
   updates: number;
   adamStep: number;
   rng: GeneratorState;
-  noise: NoiseState;
+  /** One per sub-env (a single object in checkpoints from before multi-env collection). */
+  noise: NoiseState[] | NoiseState;
+  /** How many times every sub-env was reset from scratch (start, resume, reconnect): seeds the next. */
+  resets?: number;
   wallSeconds: number;
   lastEval: EvalResult | null;
   replay: Omit<ReplaySnapshot, 'obs' | 'actions' | 'rewards' | 'nextObs' | 'terminated'> | null;
+}
+
+/** The connection under an env call dropped (the client may have reconnected and re-made the env). */
+export function isConnectionLoss(e: unknown): e is GymwireError {
+  return e instanceof GymwireError && e.code === 'connection_lost';
 }
 
 export function boxOf(space: EnvLike['actionSpace'], what: string): BoxSpace {
@@ -99,41 +161,86 @@ function replayBytes(s: ReplaySnapshot): Record<string, Float32Array> {
   return { 'replay_obs.bin': s.obs, 'replay_actions.bin': s.actions, 'replay_rewards.bin': s.rewards, 'replay_next_obs.bin': s.nextObs, 'replay_terminated.bin': s.terminated };
 }
 
+/** The checkpoint directory of a run dir or checkpoint dir (a killed save's previous snapshot if need be). */
+export function checkpointDir(dir: string): string {
+  if (existsSync(join(dir, MANIFEST))) return dir;
+  const inner = join(dir, 'checkpoint');
+  if (existsSync(inner) || leftovers(inner, 'old').length > 0) return resolveSnapshot(inner);
+  return resolveSnapshot(dir);
+}
+
+/** Reads and verifies a checkpoint; throws CheckpointError naming what is missing or damaged. */
+export function readCheckpoint(dir: string): { dir: string; files: Map<string, Uint8Array>; state: CheckpointState } {
+  const cdir = checkpointDir(dir);
+  const files = readSnapshot(cdir, CHECKPOINT_FORMAT);
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(textOf(files, 'state.json')) as CheckpointState;
+  } catch (e) {
+    throw e instanceof CheckpointError ? e : new CheckpointError(`${join(cdir, 'state.json')} is not valid JSON: ${(e as Error).message}`);
+  }
+  return { dir: cdir, files, state };
+}
+
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const c = config;
   const out = options.out ?? process.stdout;
-  const envFactory = options.envFactory ?? openEnv;
+  const envFactory = options.envFactory;
   mkdirSync(c.out, { recursive: true });
 
-  const env = await envFactory(c);
-  const evalEnv = c.evalEvery > 0 ? await envFactory(c) : null;
-  try {
-    const obsSpace = boxOf(env.observationSpace, 'observation');
-    const actSpace = boxOf(env.actionSpace, 'action');
-    const obsDim = obsSpace.low.length;
-    const actDim = actSpace.low.length;
-    if (actSpace.low.some((x) => !Number.isFinite(x)) || actSpace.high.some((x) => !Number.isFinite(x))) {
-      throw new Error('DDPG needs finite action bounds');
-    }
-    const description: ActorDescription = { envId: c.env, obsDim, actDim, hidden: c.actorHidden, low: actSpace.low, high: actSpace.high };
+  // Read the checkpoint before opening envs: a damaged one fails fast with its own message.
+  const resumed = options.resume ? readCheckpoint(options.resume) : null;
+  if (resumed && resumed.state.config.env !== c.env) throw new CheckpointError(`checkpoint is for ${resumed.state.config.env}, not ${c.env}`);
 
-    const learner = new DdpgLearner({ obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed });
+  let parts: BatchPart[] = [];
+  let evalEnv: EnvLike | null = null;
+  try {
+    if (options.vectorEnvFactory) parts = (await options.vectorEnvFactory(c)).map(vectorPart);
+    else if (envFactory) for (let i = 0; i < c.numEnvs; i++) parts.push(singleEnvPart(await envFactory(c)));
+    else parts = await openTrainingEnvs(c);
+    const group = new EnvGroup(parts);
+    if (group.numEnvs !== c.numEnvs) throw new Error(`the env factory made ${group.numEnvs} sub-envs, config.numEnvs is ${c.numEnvs}`);
+    evalEnv = c.evalEvery > 0 ? await (envFactory ?? openEnv)(c) : null;
+    return await runTraining(c, group, evalEnv, resumed, out, options.shouldStop);
+  } finally {
+    await closeQuietly(parts);
+    if (evalEnv) await closeQuietly([evalEnv]);
+  }
+}
+
+async function runTraining(
+  c: TrainConfig,
+  group: EnvGroup,
+  evalEnv: EnvLike | null,
+  resumed: ReturnType<typeof readCheckpoint> | null,
+  out: NonNullable<TrainOptions['out']>,
+  shouldStop: (() => boolean) | undefined,
+): Promise<TrainResult> {
+  const N = group.numEnvs;
+  const { obsDim, actDim } = group;
+  const actSpace = group.actionSpace;
+  if (actSpace.low.some((x) => !Number.isFinite(x)) || actSpace.high.some((x) => !Number.isFinite(x))) {
+    throw new Error('DDPG needs finite action bounds');
+  }
+  const description: ActorDescription = { envId: c.env, obsDim, actDim, hidden: c.actorHidden, low: actSpace.low, high: actSpace.high };
+
+  const learner = new DdpgLearner({ obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed });
+  try {
     const buffer = new ReplayBuffer(Math.min(c.bufferSize, c.steps), obsDim, actDim);
-    const noise = new ActionNoise(actDim, { kind: c.noise, sigma: c.noiseSigma, sigmaFinal: c.noiseSigmaFinal, sigmaDecaySteps: c.noiseDecaySteps, theta: c.ouTheta, dt: c.ouDt });
+    // Per-sub-env noise (OU state is per episode). Each samples about steps/N times, so the σ decay is spread over that many.
+    const decay = c.noiseDecaySteps > 0 ? Math.max(1, Math.round(c.noiseDecaySteps / N)) : 0;
+    const noises = Array.from({ length: N }, () => new ActionNoise(actDim, { kind: c.noise, sigma: c.noiseSigma, sigmaFinal: c.noiseSigmaFinal, sigmaDecaySteps: decay, theta: c.ouTheta, dt: c.ouDt }));
     // One stream for warm-up actions, noise and replay sampling, distinct from the weight-init stream.
     const rng: NumpyGenerator = defaultRng([c.seed, 0x5eed]);
     let step = 0;
     let episodes = 0;
     let updates = 0;
+    let resets = 0;
     let wallBase = 0;
     let lastEval: EvalResult | null = null;
 
-    if (options.resume) {
-      let dir = options.resume;
-      if (!existsSync(join(dir, MANIFEST)) && existsSync(join(dir, 'checkpoint', MANIFEST))) dir = join(dir, 'checkpoint');
-      const files = readSnapshot(dir, CHECKPOINT_FORMAT);
-      const st = JSON.parse(textOf(files, 'state.json')) as CheckpointState;
-      if (st.config.env !== c.env) throw new CheckpointError(`checkpoint is for ${st.config.env}, not ${c.env}`);
+    if (resumed) {
+      const { dir, files, state: st } = resumed;
       const get = (n: string) => {
         const b = files.get(n);
         if (!b) throw new CheckpointError(`checkpoint ${dir} has no ${n}`);
@@ -141,16 +248,20 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       };
       learner.setState({ params: get('params.bin'), target: get('target.bin'), adamM: get('adam_m.bin'), adamV: get('adam_v.bin'), adamStep: st.adamStep });
       rng.setState(st.rng);
-      noise.setState(st.noise);
+      // Every sub-env starts a fresh episode, so only the σ-decay clocks carry over.
+      const saved = Array.isArray(st.noise) ? st.noise : [st.noise];
+      const totalT = saved.reduce((a, n) => a + n.t, 0);
+      noises.forEach((n, i) => n.setState({ x: new Array<number>(actDim).fill(0), t: saved.length === N ? saved[i].t : Math.floor(totalT / N) }));
       if (st.replay) {
         buffer.restore({ ...st.replay, obs: get('replay_obs.bin'), actions: get('replay_actions.bin'), rewards: get('replay_rewards.bin'), nextObs: get('replay_next_obs.bin'), terminated: get('replay_terminated.bin') });
       }
       ({ step, episodes, updates, lastEval } = st);
+      resets = st.resets ?? 1;
       wallBase = st.wallSeconds;
       out.write(`resumed from ${dir} at step ${step} (${episodes} episodes, replay ${buffer.size} transitions${st.replay ? '' : ' — not saved, refilling'})\n`);
     }
     writeFileSync(join(c.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
-    const metrics = new MetricsLog(c.out, options.resume ? step : null);
+    const metrics = new MetricsLog(c.out, resumed ? step : null);
 
     const t0 = performance.now();
     const wall = () => wallBase + (performance.now() - t0) / 1000;
@@ -159,14 +270,15 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       writeFileSync(join(c.out, 'learning-curve.svg'), curveSvg(data));
       writeFileSync(join(c.out, 'learning-curve.png'), curvePng(data));
     };
+    const checkpointPath = join(c.out, 'checkpoint');
     const saveCheckpoint = () => {
       const ls = learner.getState();
       const snap = c.saveReplay ? buffer.snapshot() : null;
       const state: CheckpointState = {
-        config: c, step, episodes, updates, adamStep: ls.adamStep, rng: rng.getState(), noise: noise.getState(), wallSeconds: wall(), lastEval,
+        config: c, step, episodes, updates, adamStep: ls.adamStep, rng: rng.getState(), noise: noises.map((n) => n.getState()), resets, wallSeconds: wall(), lastEval,
         replay: snap ? { capacity: snap.capacity, obsDim: snap.obsDim, actDim: snap.actDim, size: snap.size, next: snap.next } : null,
       };
-      writeSnapshot(join(c.out, 'checkpoint'), CHECKPOINT_FORMAT, {
+      writeSnapshot(checkpointPath, CHECKPOINT_FORMAT, {
         'state.json': JSON.stringify(state, null, 2),
         'params.bin': ls.params,
         'target.bin': ls.target,
@@ -201,85 +313,167 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       lastLine = now;
       const mean = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
       const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(1));
-      const line = `step ${step}/${c.steps} | ${stepsPerSec.toFixed(0)} steps/s ${updatesPerSec.toFixed(0)} upd/s | ep ${episodes} last ${f(recent[recent.length - 1])} mean20 ${f(mean)} | eval ${lastEval ? `${f(lastEval.mean)} ± ${f(lastEval.std)}` : '—'}`;
+      const envs = N > 1 ? ` (${N} envs)` : '';
+      const line = `step ${step}/${c.steps}${envs} | ${stepsPerSec.toFixed(0)} steps/s ${updatesPerSec.toFixed(0)} upd/s | ep ${episodes} last ${f(recent[recent.length - 1])} mean20 ${f(mean)} | eval ${lastEval ? `${f(lastEval.mean)} ± ${f(lastEval.std)}` : '—'}`;
       out.write(isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
     };
     const print = (s: string) => out.write(isTTY ? `\r\x1b[2K${s}\n` : `${s}\n`);
 
+    /** Writes a checkpoint and returns the error to fail with when the env servers stay unreachable. */
+    const giveUp = (e: GymwireError) => {
+      saveCheckpoint();
+      return new Error(`lost the env server and could not get it back (${e.message}); wrote a checkpoint at step ${step} to ${checkpointPath} — continue with: npm run train -- --resume ${c.out}`, { cause: e });
+    };
+
     const runEval = async () => {
       if (!evalEnv) return;
-      lastEval = await evaluatePolicy(evalEnv, actEnv, c.evalEpisodes, c.evalSeed, obsDim);
+      // A dropped connection during evaluation restarts it (episodes are seeded, so the result is the same).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          lastEval = await evaluatePolicy(evalEnv, actEnv, c.evalEpisodes, c.evalSeed, obsDim);
+          break;
+        } catch (e) {
+          if (!isConnectionLoss(e)) throw e;
+          if (attempt >= 3) throw giveUp(e);
+          print(`evaluation interrupted (${e.message}); starting it again`);
+        }
+      }
       metrics.add({ type: 'eval', step, mean: lastEval.mean, std: lastEval.std, returns: lastEval.returns, wallSeconds: wall() });
       writePlots();
       print(`eval at step ${step}: ${lastEval.mean.toFixed(1)} ± ${lastEval.std.toFixed(1)} (${c.evalEpisodes} episodes)`);
     };
 
-    // Every training episode is reset with its own seed, so a resumed run starts the next episode exactly as an uninterrupted one would have.
-    const episodeSeed = (k: number) => c.seed * 1_000_003 + k;
-    let obs = toFloat32((await env.reset({ seed: episodeSeed(episodes) })).obs, obsDim);
-    let epReturn = 0;
-    let epLength = 0;
+    // Batched state of the N sub-envs.
+    const obs = new Float32Array(N * obsDim);
+    /** Sub-env i ended on the last step, so its next step is an autoreset: action ignored, nothing stored. */
+    const pending = new Uint8Array(N);
+    const epReturn = new Float64Array(N);
+    const epLength = new Int32Array(N);
+    const u = new Float32Array(N * actDim);
+    const envAction = new Float32Array(N * actDim);
+    const low = new Float32Array(N * actDim);
+    const high = new Float32Array(N * actDim);
+    for (let i = 0; i < N; i++) {
+      low.set(actSpace.low, i * actDim);
+      high.set(actSpace.high, i * actDim);
+    }
+
+    // Each full reset (start, resume, reconnect) seeds the sub-envs from its own stream, so
+    // runs are reproducible and a resumed run does not replay the episodes it already saw.
+    // Later episodes come from autoreset, which continues each sub-env's generator.
+    const resetAll = async () => {
+      const seedRng = defaultRng([c.seed, 0x5eed5, resets]);
+      const seeds = Array.from({ length: N }, () => seedRng.integers(0, 2 ** 31));
+      resets++;
+      await group.reset(seeds);
+      obs.set(group.obs);
+      pending.fill(0);
+      epReturn.fill(0);
+      epLength.fill(0);
+      for (const n of noises) n.reset();
+    };
+
+    let interrupted = metrics.interrupted.length;
+    const recover = async (e: GymwireError) => {
+      for (let i = 0; i < N; i++) {
+        if (pending[i] || epLength[i] === 0) continue;
+        metrics.add({ type: 'interrupted', interrupted: true, step, env: i, return: epReturn[i], length: epLength[i], reason: e.message, wallSeconds: wall() });
+        interrupted++;
+      }
+      print(`connection lost at step ${step} (${e.message}); starting fresh episodes on the re-made envs`);
+      try {
+        await resetAll();
+      } catch (e2) {
+        if (isConnectionLoss(e2)) throw giveUp(e2);
+        throw e2;
+      }
+    };
+
+    await resetAll();
     const scratch: Batch = { size: 0, obs: new Float32Array(0), actions: new Float32Array(0), rewards: new Float32Array(0), nextObs: new Float32Array(0), terminated: new Float32Array(0) };
     let batch = scratch;
-    const u = new Float32Array(actDim);
-    const envAction = new Float32Array(actDim);
+    const crossed = (every: number, before: number) => every > 0 && Math.floor(step / every) > Math.floor(before / every);
 
-    while (step < c.steps && !options.shouldStop?.()) {
-      if (step < c.learningStarts) {
-        for (let i = 0; i < actDim; i++) u[i] = rng.uniform(-1, 1);
-      } else {
-        const mu = learner.act(obs);
-        const n = noise.sample(rng);
-        for (let i = 0; i < actDim; i++) u[i] = Math.min(1, Math.max(-1, mu[i] + n[i]));
+    while (step < c.steps && !shouldStop?.()) {
+      const mu = step >= c.learningStarts ? learner.act(obs, N) : null;
+      for (let i = 0; i < N; i++) {
+        const b = i * actDim;
+        if (pending[i]) {
+          // Ignored by the autoreset; the middle of the range is a valid action for any server that checks.
+          u.fill(0, b, b + actDim);
+        } else if (!mu) {
+          for (let j = 0; j < actDim; j++) u[b + j] = rng.uniform(-1, 1);
+        } else {
+          const n = noises[i].sample(rng);
+          for (let j = 0; j < actDim; j++) u[b + j] = Math.min(1, Math.max(-1, mu[b + j] + n[j]));
+        }
       }
-      const r = await env.step(scaleAction(u, actSpace.low, actSpace.high, envAction));
-      const next = toFloat32(r.obs, obsDim);
-      // Store `terminated`, not `done`: a time-limit truncation must still bootstrap from s'.
-      buffer.add(obs, u, r.reward, next, r.terminated);
-      step++;
-      epReturn += r.reward;
-      epLength++;
-      obs = next;
-      if (r.terminated || r.truncated) {
-        episodes++;
-        metrics.add({ type: 'episode', step, episode: episodes, return: epReturn, length: epLength, wallSeconds: wall() });
-        recent.push(epReturn);
-        if (recent.length > 20) recent.shift();
-        noise.reset();
-        epReturn = 0;
-        epLength = 0;
-        obs = toFloat32((await env.reset({ seed: episodeSeed(episodes) })).obs, obsDim);
+      try {
+        await group.step(scaleAction(u, low, high, envAction));
+      } catch (e) {
+        if (!isConnectionLoss(e)) throw e;
+        await recover(e);
+        continue;
       }
+      const before = step;
+      let added = 0;
+      for (let i = 0; i < N; i++) {
+        if (pending[i]) {
+          // The autoreset step: its obs is the new episode's first; no transition, no env step.
+          pending[i] = 0;
+          noises[i].reset();
+          epReturn[i] = 0;
+          epLength[i] = 0;
+          continue;
+        }
+        // The last vector step may hold more transitions than the budget: the rest are dropped.
+        if (step >= c.steps) continue;
+        const reward = group.rewards[i];
+        const terminated = group.terminated[i] === 1;
+        // Store `terminated`, not `done`: a time-limit truncation must still bootstrap from s'.
+        buffer.add(obs.subarray(i * obsDim, (i + 1) * obsDim), u.subarray(i * actDim, (i + 1) * actDim), reward, group.obs.subarray(i * obsDim, (i + 1) * obsDim), terminated);
+        step++;
+        added++;
+        epReturn[i] += reward;
+        epLength[i]++;
+        if (terminated || group.truncated[i]) {
+          episodes++;
+          metrics.add({ type: 'episode', step, episode: episodes, env: i, return: epReturn[i], length: epLength[i], wallSeconds: wall() });
+          recent.push(epReturn[i]);
+          if (recent.length > 20) recent.shift();
+          pending[i] = 1;
+        }
+      }
+      obs.set(group.obs);
       if (step >= c.learningStarts && buffer.size >= c.batchSize) {
-        for (let k = 0; k < c.updatesPerStep; k++) {
+        for (let k = 0; k < added * c.updatesPerStep; k++) {
           batch = buffer.sample(c.batchSize, rng, batch);
           learner.update(batch);
           updates++;
         }
       }
-      if (c.evalEvery > 0 && step % c.evalEvery === 0) await runEval();
-      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps) saveCheckpoint();
+      if (crossed(c.evalEvery, before)) await runEval();
+      if (crossed(c.checkpointEvery, before) && step < c.steps) saveCheckpoint();
       progress();
     }
-    // A run that stops mid-episode loses that partial episode on resume (it restarts from its seed).
+    // A run that stops mid-episode loses its partial episodes on resume (every sub-env starts afresh).
     if (evalEnv && (!lastEval || metrics.evals[metrics.evals.length - 1]?.step !== step)) await runEval();
     saveCheckpoint();
     writePlots();
     progress(true);
     if (isTTY) out.write('\n');
-    const result: TrainResult = {
+    return {
       steps: step,
       episodes,
       updates,
+      numEnvs: N,
       wallSeconds: wall(),
       lastEval,
       evals: metrics.evals.map((e) => ({ step: e.step, mean: e.mean, std: e.std, wallSeconds: e.wallSeconds })),
       episodeReturns: metrics.episodes.map((e) => e.return),
+      interrupted,
     };
-    learner.dispose();
-    return result;
   } finally {
-    await env.close();
-    if (evalEnv) await evalEnv.close();
+    learner.dispose();
   }
 }
