@@ -46,14 +46,12 @@ export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
     // copy: false — the group copies each result out before the next step.
     return [vectorPart(makeVec(c.env, c.numEnvs, c.envKwargs, { copy: false }))];
   }
-  const { Connection, RemoteEnv } = await import('../remote-env.ts');
+  const { RemoteVectorEnv } = await import('../remote-vector-env.ts');
   const shares = spreadEnvs(c.numEnvs, urls.length);
   const parts: BatchPart[] = [];
   try {
-    for (let k = 0; k < urls.length; k++) {
-      const connection = await Connection.open(urls[k]);
-      for (let j = 0; j < shares[k]; j++) parts.push(singleEnvPart(await RemoteEnv.make(connection, c.env, c.envKwargs, j === 0)));
-    }
+    // Each server hosts its share as one vector env: one request per server per vector step.
+    for (let k = 0; k < urls.length; k++) parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs)));
   } catch (e) {
     await closeQuietly(parts);
     throw e;
