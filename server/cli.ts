@@ -1,16 +1,19 @@
-// npm run env-server [-- --host H --port P]: serves every registered env over WebSocket.
+// npm run env-server [-- --host H --port P --plugin M]: serves every registered env over WebSocket.
 import { parseArgs } from 'node:util';
 import { startServer } from './server.ts';
+import { loadPlugins } from './plugins.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from './options.ts';
 
-const HELP = `Usage: npm run env-server -- [--host HOST] [--port PORT]
+const HELP = `Usage: npm run env-server -- [--host HOST] [--port PORT] [--plugin MODULE]...
 
 Serves the gymwire environments over WebSocket (protocol/PROTOCOL.md).
 
 Options:
-  --host HOST   interface to listen on (env GYMWIRE_HOST, default ${DEFAULT_HOST})
-  --port PORT   TCP port, 0 for any free one (env GYMWIRE_PORT, default ${DEFAULT_PORT})
-  -h, --help    show this help
+  --host HOST      interface to listen on (env GYMWIRE_HOST, default ${DEFAULT_HOST})
+  --port PORT      TCP port, 0 for any free one (env GYMWIRE_PORT, default ${DEFAULT_PORT})
+  --plugin MODULE  load an ES module (.ts/.js, path relative to the current directory)
+                   that registers more envs; repeatable (see examples/README.md)
+  -h, --help       show this help
 
 Prints "gymwire env server listening on ws://HOST:PORT" once it accepts connections.`;
 
@@ -25,10 +28,15 @@ function parsePort(text: string, from: string): number {
   return port;
 }
 
-let values: { host?: string; port?: string; help?: boolean };
+let values: { host?: string; port?: string; plugin?: string[]; help?: boolean };
 try {
   ({ values } = parseArgs({
-    options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      plugin: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   }));
 } catch (e) {
@@ -46,6 +54,16 @@ const port =
     : process.env.GYMWIRE_PORT !== undefined && process.env.GYMWIRE_PORT !== ''
       ? parsePort(process.env.GYMWIRE_PORT, 'GYMWIRE_PORT')
       : DEFAULT_PORT;
+
+try {
+  // npm runs scripts from the package root; INIT_CWD is where the user typed the command.
+  for (const p of await loadPlugins(values.plugin ?? [], process.env.INIT_CWD ?? process.cwd())) {
+    console.error(`plugin ${p.spec}: registered ${p.envIds.join(', ')}`);
+  }
+} catch (e) {
+  console.error(`env-server: ${(e as Error).message}`);
+  process.exit(1);
+}
 
 try {
   const server = await startServer({ host, port, log: (line) => console.error(line) });
