@@ -14,6 +14,12 @@ export interface TrainConfig {
   url: string | string[];
   /** Sub-envs collecting in parallel (one vector env in-process, or one per server). */
   numEnvs: number;
+  /**
+   * When envs are still unreachable after a dropped connection, the trainer opens them again
+   * this many times (waits reconnectDelay s, doubling, at most 8 s) before it gives up.
+   */
+  reconnectAttempts: number;
+  reconnectDelay: number;
   steps: number;
   seed: number;
   out: string;
@@ -51,6 +57,8 @@ export const BASE_CONFIG: TrainConfig = {
   envKwargs: {},
   url: '',
   numEnvs: 1,
+  reconnectAttempts: 6,
+  reconnectDelay: 0.5,
   steps: 20_000,
   seed: 0,
   out: '',
@@ -100,6 +108,8 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
   { key: 'url', flag: 'url', kind: 'urls', help: 'env server URL (ws://host:port), repeatable; omit to run the envs in-process' },
   { key: 'numEnvs', flag: 'num-envs', kind: 'int', help: 'sub-envs collecting in parallel, spread over the --url servers' },
+  { key: 'reconnectAttempts', flag: 'reconnect-attempts', kind: 'int', help: 'times to re-open unreachable envs after a dropped connection (0 = fail at once)' },
+  { key: 'reconnectDelay', flag: 'reconnect-delay', kind: 'number', help: 'seconds before the first re-open attempt (doubles, at most 8)' },
   { key: 'steps', flag: 'steps', kind: 'int', help: 'total environment steps (transitions, summed over sub-envs)' },
   { key: 'seed', flag: 'seed', kind: 'int', help: 'seed for weights, replay sampling, noise and env resets' },
   { key: 'out', flag: 'out', kind: 'string', help: 'output directory (default runs/<env>-s<seed>)' },
@@ -164,9 +174,10 @@ export function validateConfig(c: TrainConfig): void {
   for (const k of ['steps', 'batchSize', 'bufferSize', 'updatesPerStep', 'evalEpisodes', 'numEnvs'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
   }
-  for (const k of ['learningStarts', 'evalEvery', 'checkpointEvery', 'noiseDecaySteps'] as const) {
+  for (const k of ['learningStarts', 'evalEvery', 'checkpointEvery', 'noiseDecaySteps', 'reconnectAttempts'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) bad(k, 'must be a non-negative integer');
   }
+  if (!(c.reconnectDelay >= 0)) bad('reconnectDelay', 'must be a non-negative number of seconds');
   if (!(c.gamma >= 0 && c.gamma <= 1)) bad('gamma', 'must be in [0, 1]');
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');

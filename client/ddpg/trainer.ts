@@ -180,6 +180,72 @@ export function readCheckpoint(dir: string): { dir: string; files: Map<string, U
   return { dir: cdir, files, state };
 }
 
+/**
+ * The envs of a run: the training batch and the evaluation env, each re-openable when its
+ * connection is gone for good (a last resort under the clients' own reconnects).
+ */
+class RunEnvs {
+  group!: EnvGroup;
+  evalEnv: EnvLike | null = null;
+  private parts: BatchPart[] = [];
+
+  constructor(
+    private readonly c: TrainConfig,
+    private readonly openParts: () => Promise<BatchPart[]>,
+    private readonly openEval: (() => Promise<EnvLike>) | null,
+  ) {}
+
+  async open(): Promise<void> {
+    await this.openGroup();
+    if (this.openEval) this.evalEnv = await this.openEval();
+  }
+
+  private async openGroup(): Promise<void> {
+    this.parts = await this.openParts();
+    this.group = new EnvGroup(this.parts);
+    if (this.group.numEnvs !== this.c.numEnvs) throw new Error(`the env factory made ${this.group.numEnvs} sub-envs, config.numEnvs is ${this.c.numEnvs}`);
+  }
+
+  /** Closes the training envs and opens them again, retrying with backoff while they are unreachable. */
+  async reopenGroup(log: (s: string) => void): Promise<void> {
+    await closeQuietly(this.parts);
+    this.parts = [];
+    await this.retry('training envs', () => this.openGroup(), log);
+  }
+
+  async reopenEval(log: (s: string) => void): Promise<void> {
+    if (!this.openEval) return;
+    if (this.evalEnv) await closeQuietly([this.evalEnv]);
+    this.evalEnv = null;
+    const open = this.openEval;
+    await this.retry('evaluation env', async () => {
+      this.evalEnv = await open();
+    }, log);
+  }
+
+  private async retry(what: string, open: () => Promise<void>, log: (s: string) => void): Promise<void> {
+    const { reconnectAttempts: attempts, reconnectDelay: delay } = this.c;
+    let last: unknown = new GymwireError('connection_lost', `${what}: no reconnect attempts allowed (--reconnect-attempts 0)`);
+    for (let k = 0; k < attempts; k++) {
+      const wait = Math.min(8, delay * 2 ** k);
+      log(`opening the ${what} again in ${wait.toFixed(1)} s (attempt ${k + 1}/${attempts})`);
+      await new Promise((r) => setTimeout(r, wait * 1000));
+      try {
+        return await open();
+      } catch (e) {
+        if (!isConnectionLoss(e)) throw e;
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  async close(): Promise<void> {
+    await closeQuietly(this.parts);
+    if (this.evalEnv) await closeQuietly([this.evalEnv]);
+  }
+}
+
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const c = config;
   const out = options.out ?? process.stdout;
@@ -190,33 +256,37 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const resumed = options.resume ? readCheckpoint(options.resume) : null;
   if (resumed && resumed.state.config.env !== c.env) throw new CheckpointError(`checkpoint is for ${resumed.state.config.env}, not ${c.env}`);
 
-  let parts: BatchPart[] = [];
-  let evalEnv: EnvLike | null = null;
+  const openParts = async (): Promise<BatchPart[]> => {
+    if (options.vectorEnvFactory) return (await options.vectorEnvFactory(c)).map(vectorPart);
+    if (!envFactory) return openTrainingEnvs(c);
+    const parts: BatchPart[] = [];
+    try {
+      for (let i = 0; i < c.numEnvs; i++) parts.push(singleEnvPart(await envFactory(c)));
+    } catch (e) {
+      await closeQuietly(parts);
+      throw e;
+    }
+    return parts;
+  };
+  const envs = new RunEnvs(c, openParts, c.evalEvery > 0 ? () => (envFactory ?? openEnv)(c) : null);
   try {
-    if (options.vectorEnvFactory) parts = (await options.vectorEnvFactory(c)).map(vectorPart);
-    else if (envFactory) for (let i = 0; i < c.numEnvs; i++) parts.push(singleEnvPart(await envFactory(c)));
-    else parts = await openTrainingEnvs(c);
-    const group = new EnvGroup(parts);
-    if (group.numEnvs !== c.numEnvs) throw new Error(`the env factory made ${group.numEnvs} sub-envs, config.numEnvs is ${c.numEnvs}`);
-    evalEnv = c.evalEvery > 0 ? await (envFactory ?? openEnv)(c) : null;
-    return await runTraining(c, group, evalEnv, resumed, out, options.shouldStop);
+    await envs.open();
+    return await runTraining(c, envs, resumed, out, options.shouldStop);
   } finally {
-    await closeQuietly(parts);
-    if (evalEnv) await closeQuietly([evalEnv]);
+    await envs.close();
   }
 }
 
 async function runTraining(
   c: TrainConfig,
-  group: EnvGroup,
-  evalEnv: EnvLike | null,
+  envs: RunEnvs,
   resumed: ReturnType<typeof readCheckpoint> | null,
   out: NonNullable<TrainOptions['out']>,
   shouldStop: (() => boolean) | undefined,
 ): Promise<TrainResult> {
-  const N = group.numEnvs;
-  const { obsDim, actDim } = group;
-  const actSpace = group.actionSpace;
+  const N = envs.group.numEnvs;
+  const { obsDim, actDim } = envs.group;
+  const actSpace = envs.group.actionSpace;
   if (actSpace.low.some((x) => !Number.isFinite(x)) || actSpace.high.some((x) => !Number.isFinite(x))) {
     throw new Error('DDPG needs finite action bounds');
   }
@@ -320,20 +390,30 @@ async function runTraining(
     /** Writes a checkpoint and returns the error to fail with when the env servers stay unreachable. */
     const giveUp = (e: GymwireError) => {
       saveCheckpoint();
-      return new Error(`lost the env server and could not get it back (${e.message}); wrote a checkpoint at step ${step} to ${checkpointPath} — continue with: npm run train -- --resume ${c.out}`, { cause: e });
+      const tries = c.reconnectAttempts > 0 ? ` after ${c.reconnectAttempts} attempts` : '';
+      return new Error(`lost the env server and could not get it back${tries} (${e.message}); wrote a checkpoint at step ${step} to ${checkpointPath} — continue with: npm run train -- --resume ${c.out}`, { cause: e });
     };
 
     const runEval = async () => {
-      if (!evalEnv) return;
+      if (!envs.evalEnv) return;
       // A dropped connection during evaluation restarts it (episodes are seeded, so the result is the same).
       for (let attempt = 1; ; attempt++) {
         try {
-          lastEval = await evaluatePolicy(evalEnv, actEnv, c.evalEpisodes, c.evalSeed, obsDim);
+          lastEval = await evaluatePolicy(envs.evalEnv!, actEnv, c.evalEpisodes, c.evalSeed, obsDim);
           break;
         } catch (e) {
           if (!isConnectionLoss(e)) throw e;
           if (attempt >= 3) throw giveUp(e);
           print(`evaluation interrupted (${e.message}); starting it again`);
+          // The client may have reconnected by itself; if not, open the env again.
+          if (attempt >= 2) {
+            try {
+              await envs.reopenEval(print);
+            } catch (e2) {
+              if (isConnectionLoss(e2)) throw giveUp(e2);
+              throw e2;
+            }
+          }
         }
       }
       metrics.add({ type: 'eval', step, mean: lastEval.mean, std: lastEval.std, returns: lastEval.returns, wallSeconds: wall() });
@@ -363,8 +443,8 @@ async function runTraining(
       const seedRng = defaultRng([c.seed, 0x5eed5, resets]);
       const seeds = Array.from({ length: N }, () => seedRng.integers(0, 2 ** 31));
       resets++;
-      await group.reset(seeds);
-      obs.set(group.obs);
+      await envs.group.reset(seeds);
+      obs.set(envs.group.obs);
       pending.fill(0);
       epReturn.fill(0);
       epLength.fill(0);
@@ -381,9 +461,18 @@ async function runTraining(
       print(`connection lost at step ${step} (${e.message}); starting fresh episodes on the re-made envs`);
       try {
         await resetAll();
+        return;
       } catch (e2) {
-        if (isConnectionLoss(e2)) throw giveUp(e2);
-        throw e2;
+        if (!isConnectionLoss(e2)) throw e2;
+        print(`envs unreachable (${e2.message})`);
+      }
+      // The clients did not get their envs back by themselves: open them again.
+      try {
+        await envs.reopenGroup(print);
+        await resetAll();
+      } catch (e3) {
+        if (isConnectionLoss(e3)) throw giveUp(e3);
+        throw e3;
       }
     };
 
@@ -406,6 +495,7 @@ async function runTraining(
           for (let j = 0; j < actDim; j++) u[b + j] = Math.min(1, Math.max(-1, mu[b + j] + n[j]));
         }
       }
+      const group = envs.group;
       try {
         await group.step(scaleAction(u, low, high, envAction));
       } catch (e) {
@@ -455,7 +545,7 @@ async function runTraining(
       progress();
     }
     // A run that stops mid-episode loses its partial episodes on resume (every sub-env starts afresh).
-    if (evalEnv && (!lastEval || metrics.evals[metrics.evals.length - 1]?.step !== step)) await runEval();
+    if (envs.evalEnv && (!lastEval || metrics.evals[metrics.evals.length - 1]?.step !== step)) await runEval();
     saveCheckpoint();
     writePlots();
     progress(true);

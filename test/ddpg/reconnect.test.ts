@@ -86,13 +86,37 @@ test('a dropped connection cuts the running episodes (logged as interrupted), ke
   assert.deepEqual(csv.filter((l) => l.startsWith('interrupted,')).map((l) => l.split(',').slice(0, 5).join(',')), ['interrupted,51,,6,6', 'interrupted,51,,4,4']);
 });
 
+test('envs whose client does not come back are opened again (with backoff) and training goes on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ddpg-reconnect-'));
+  const made: FlakyEnv[] = [];
+  let refused = 0;
+  const factory = async () => {
+    // The first two are the original envs; then the "server" refuses one connection before it is back.
+    if (made.length === 2 && refused++ === 0) throw new GymwireError('connection_lost', 'cannot connect to ws://test: ECONNREFUSED');
+    const env = made.length === 0 ? new FlakyEnv(0, 10, 40, true) : new FlakyEnv(made.length % 2, made.length % 2 ? 7 : 10, null);
+    made.push(env);
+    return env;
+  };
+  const lines: string[] = [];
+  const r = await train(config(dir, { reconnectDelay: 0.01 }), { envFactory: factory, out: { write: (s: string) => lines.push(s) } });
+  assert.equal(r.steps, 120);
+  assert.equal(r.interrupted, 2);
+  assert.equal(made.length, 4, 'both sub-envs opened again');
+  assert.match(lines.join(''), /opening the training envs again in 0\.0 s \(attempt 2\/6\)/);
+  assert.equal(readCheckpoint(dir).state.replay?.size, 120);
+});
+
 test('an env that stays unreachable: a checkpoint is written and the error says how to resume', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ddpg-reconnect-'));
   const envs = [new FlakyEnv(0, 10, 40, true), new FlakyEnv(1, 7, null)];
   let k = 0;
+  const factory = async () => {
+    if (k < 2) return envs[k++];
+    throw new GymwireError('connection_lost', 'cannot connect to ws://test: ECONNREFUSED');
+  };
   await assert.rejects(
-    train(config(dir), { envFactory: async () => envs[k++], out: quiet }),
-    (e: Error) => /lost the env server and could not get it back .*wrote a checkpoint at step (\d+) to \S+checkpoint — continue with: npm run train -- --resume/.test(e.message),
+    train(config(dir, { reconnectAttempts: 3, reconnectDelay: 0.01 }), { envFactory: factory, out: quiet }),
+    (e: Error) => /lost the env server and could not get it back after 3 attempts \(cannot connect to ws:\/\/test: ECONNREFUSED\); wrote a checkpoint at step (\d+) to \S+checkpoint — continue with: npm run train -- --resume/.test(e.message),
   );
   const ck = readCheckpoint(dir).state;
   const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
