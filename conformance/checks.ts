@@ -1,0 +1,585 @@
+// The conformance checks: each one exercises one rule of protocol/PROTOCOL.md against a live
+// server over fresh connections, and either returns (pass), returns skip(reason), or throws
+// CheckFailure with the reason.
+import { encodeMessage } from '../protocol/codec.ts';
+import { allocate, decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
+import { contains, sample, shapeSize } from '../protocol/spaces.ts';
+import { fromWire, toWire } from '../protocol/space-wire.ts';
+import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
+import { checkErrorResponse, issues, resultCheck } from '../protocol/validators.ts';
+import type { Op, EnvInfo, HelloResult } from '../protocol/schema/messages.ts';
+import type { Space } from '../protocol/schema/spaces.ts';
+import type { NDArray } from '../protocol/schema/ndarray.ts';
+import type { TypedArray } from '../protocol/env-api.ts';
+import { CheckFailure, WireClient, describe, fail, type Frame } from './wire.ts';
+
+/** The protocol version the checks are written against. */
+export const CHECKED_VERSION = '1.1';
+const MAJOR = CHECKED_VERSION.split('.')[0];
+
+export interface Skip {
+  skip: string;
+}
+export function skip(reason: string): Skip {
+  return { skip: reason };
+}
+
+export interface Context {
+  url: string;
+  timeoutMs: number;
+  /** The env the env-level checks use. */
+  env: EnvInfo;
+  /** The server's hello result. */
+  hello: HelloResult;
+  /** A new connection, handshake done. Closed after the check. */
+  connect(): Promise<WireClient>;
+  /** A new connection, no handshake. Closed after the check. */
+  raw(): Promise<WireClient>;
+}
+
+export interface Check {
+  name: string;
+  run(ctx: Context): Promise<void | Skip>;
+}
+
+// ---- response helpers ---------------------------------------------------------------------
+
+/** The result of a success response of `op`, checked against the op's result schema. */
+export function expectResult(op: Op, response: Frame): any {
+  if ('error' in response) fail(`${op} failed: ${describe(response.error)}`);
+  const check = resultCheck(op);
+  if (!check.Check(response.result)) {
+    const why = issues(check, response.result, 3).map((i) => `${i.path} ${i.message}`).join('; ');
+    fail(`${op} result does not match its schema (${why}): ${describe(response.result)}`);
+  }
+  return response.result;
+}
+
+/** The error body of an error response, which must carry `code` (one of `codes`). */
+export function expectError(op: string, response: Frame, codes: string | string[], id?: number | null): Frame {
+  const want = Array.isArray(codes) ? codes : [codes];
+  if ('result' in response) fail(`${op}: expected error ${want.join(' or ')}, got a result: ${describe(response.result)}`);
+  if (!checkErrorResponse.Check(response)) {
+    const why = issues(checkErrorResponse, response, 3).map((i) => `${i.path} ${i.message}`).join('; ');
+    fail(`${op}: the error response does not match the schema (${why}): ${describe(response)}`);
+  }
+  if (!want.includes(response.error.code)) fail(`${op}: expected error ${want.join(' or ')}, got ${response.error.code} (${response.error.message})`);
+  if (id !== undefined && response.id !== id) fail(`${op}: the error response has id ${JSON.stringify(response.id)}, expected ${JSON.stringify(id)}`);
+  return response.error;
+}
+
+// ---- values -------------------------------------------------------------------------------
+
+/**
+ * Checks that a wire value is a member of `space`: a Box value must be an NDArray of exactly
+ * the space's dtype and shape with every element inside the bounds (NaN never is).
+ */
+export function expectInSpace(space: Space, wire: unknown, what: string): void {
+  if (space.type === 'Box') {
+    if (!looksLikeNDArray(wire)) fail(`${what} is not an NDArray: ${describe(wire)}`);
+    if (wire.dtype !== space.dtype) fail(`${what} has dtype ${wire.dtype}, the space's is ${space.dtype}`);
+    if (!sameShape(wire.shape, space.shape)) fail(`${what} has shape [${wire.shape}], the space's is [${space.shape}]`);
+    const arr = decodeArray(wire);
+    if (!contains(space, arr)) fail(`${what} ${fmt(arr)} is outside the space (low ${fmt(space.low)}, high ${fmt(space.high)})`);
+    return;
+  }
+  let value;
+  try {
+    value = fromWire(space, wire, 'internal', what);
+  } catch (e) {
+    fail(`${what} is not a value of the space: ${(e as Error).message}`);
+  }
+  if (!contains(space, value)) fail(`${what} ${describe(wire)} is outside the space`);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function fmt(values: ArrayLike<number | bigint>): string {
+  return `[${Array.from(values, (v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : String(v))).join(', ')}]`;
+}
+
+/** The bytes of a wire value, for equality (NDArray data, numbers, nested). */
+function sameWire(a: unknown, b: unknown): boolean {
+  if (looksLikeNDArray(a) && looksLikeNDArray(b)) {
+    return a.dtype === b.dtype && sameShape(a.shape, b.shape) && Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) === 0;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameWire(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return sameWire(ka, kb) && ka.every((k) => sameWire((a as any)[k], (b as any)[k]));
+  }
+  return Object.is(a, b);
+}
+
+/** A random valid action on the wire. */
+function randomAction(space: Space, rng: NumpyGenerator): unknown {
+  return toWire(space, sample(space, rng));
+}
+
+async function makeEnv(c: WireClient, env: EnvInfo, extra: Record<string, unknown> = {}): Promise<any> {
+  return expectResult('make', await c.call('make', { env_id: env.id, ...extra }));
+}
+
+async function reset(c: WireClient, handle: number, seed?: number | null): Promise<any> {
+  return expectResult('reset', await c.call('reset', seed === undefined ? { handle } : { handle, seed }));
+}
+
+async function step(c: WireClient, handle: number, action: unknown): Promise<any> {
+  return expectResult('step', await c.call('step', { handle, action }));
+}
+
+// ---- the checks ---------------------------------------------------------------------------
+
+const handshake: Check[] = [
+  {
+    name: 'hello: handshake answers with the server version and limits',
+    async run(ctx) {
+      const c = await ctx.raw();
+      const r = expectResult('hello', await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: CHECKED_VERSION }));
+      if (!/^\d+\.\d+$/.test(r.protocol_version)) fail(`protocol_version '${r.protocol_version}' is not MAJOR.MINOR`);
+      if (r.protocol_version.split('.')[0] !== MAJOR) fail(`server speaks ${r.protocol_version}; these checks are for ${MAJOR}.x`);
+      if (!(r.limits.max_payload_bytes > 0) || !(r.limits.max_envs > 0)) fail(`limits must be positive: ${describe(r.limits)}`);
+    },
+  },
+  {
+    name: 'hello: a client of an older minor version (1.0) is accepted',
+    async run(ctx) {
+      const c = await ctx.raw();
+      expectResult('hello', await c.call('hello', { protocol_version: `${MAJOR}.0`, client_name: 'gymwire-conformance', client_version: '0' }));
+      expectResult('list_envs', await c.call('list_envs'));
+    },
+  },
+  {
+    name: 'hello: another major version gets version_mismatch and the connection stays open',
+    async run(ctx) {
+      const c = await ctx.raw();
+      const id = c.id();
+      c.send('hello', { protocol_version: '99.0', client_name: 'gymwire-conformance', client_version: '0' }, id);
+      const err = expectError('hello 99.0', await c.next(), 'version_mismatch', id);
+      const told = err.details?.server_protocol_version;
+      if (typeof told !== 'string' || told.split('.')[0] !== MAJOR) fail(`details.server_protocol_version should name the server's version, got ${describe(err.details)}`);
+      expectError('list_envs after a refused hello', await c.call('list_envs'), 'not_ready');
+      expectResult('hello', await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: '0' }));
+    },
+  },
+  {
+    name: 'hello: requests before hello get not_ready',
+    async run(ctx) {
+      const c = await ctx.raw();
+      for (const [op, fields] of [['list_envs', {}], ['make', { env_id: ctx.env.id }], ['step', { handle: 1, action: 0 }]] as const) {
+        const id = c.id();
+        c.send(op, fields, id);
+        expectError(`${op} before hello`, await c.next(), 'not_ready', id);
+      }
+    },
+  },
+  {
+    name: 'requests: ids are echoed (0 and 2^53-1) and unknown fields are ignored',
+    async run(ctx) {
+      const c = await ctx.raw();
+      c.send('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: '0', x_future_field: [1, 2] }, 0);
+      const r0 = await c.next();
+      if (r0.id !== 0) fail(`id 0 came back as ${describe(r0.id)}`);
+      expectResult('hello', r0);
+      const big = Number.MAX_SAFE_INTEGER;
+      c.send('list_envs', { x_future_field: 'ignored' }, big);
+      const r1 = await c.next();
+      if (r1.id !== big) fail(`id 2^53-1 came back as ${describe(r1.id)}`);
+      expectResult('list_envs', r1);
+    },
+  },
+];
+
+const listing: Check[] = [
+  {
+    name: 'list_envs: every entry has an id, spaces, limits and kwarg specs',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const { envs } = expectResult('list_envs', await c.call('list_envs')) as { envs: EnvInfo[] };
+      if (envs.length === 0) fail('the server lists no env');
+      const ids = new Set<string>();
+      for (const e of envs) {
+        if (ids.has(e.id)) fail(`env id ${e.id} is listed twice`);
+        ids.add(e.id);
+        for (const [name, k] of Object.entries(e.kwargs)) {
+          if (k.default !== null && typeof k.default !== (k.type === 'integer' ? 'number' : k.type)) {
+            fail(`${e.id}: kwarg ${name} is declared ${k.type} with default ${describe(k.default)}`);
+          }
+        }
+      }
+      if (!ids.has(ctx.env.id)) fail(`${ctx.env.id} is not listed`);
+    },
+  },
+];
+
+const lifecycle: Check[] = [
+  {
+    name: 'make/reset/step/close: a round trip with results of the right shape',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      if (m.num_envs !== 1) fail(`make without num_envs must give num_envs 1, got ${m.num_envs}`);
+      if (m.vector === true) fail('make without num_envs gave a vector env');
+      if (m.spec.id !== ctx.env.id) fail(`spec.id is ${m.spec.id}, expected ${ctx.env.id}`);
+      if (!sameWire(m.observation_space, ctx.env.observation_space)) fail('make and list_envs disagree on the observation space');
+      if (!sameWire(m.action_space, ctx.env.action_space)) fail('make and list_envs disagree on the action space');
+      for (const name of Object.keys(ctx.env.kwargs)) if (!(name in m.spec.kwargs)) fail(`spec.kwargs lacks ${name} (make fills defaults)`);
+      const r = await reset(c, m.handle, 1);
+      expectInSpace(m.observation_space, r.obs, 'reset obs');
+      const s = await step(c, m.handle, randomAction(m.action_space, defaultRng(1)));
+      expectInSpace(m.observation_space, s.obs, 'step obs');
+      if (typeof s.reward !== 'number') fail(`reward is ${describe(s.reward)}`);
+      expectResult('close', await c.call('close', { handle: m.handle }));
+    },
+  },
+  {
+    name: 'reset: seed null and options null are accepted',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      const r = expectResult('reset', await c.call('reset', { handle: m.handle, seed: null, options: null }));
+      expectInSpace(m.observation_space, r.obs, 'reset obs');
+    },
+  },
+  {
+    name: 'observations: every obs of 300 random steps (with resets) is inside the observation space',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      const rng = defaultRng(7);
+      expectInSpace(m.observation_space, (await reset(c, m.handle, 7)).obs, 'reset obs');
+      for (let i = 0; i < 300; i++) {
+        const s = await step(c, m.handle, randomAction(m.action_space, rng));
+        expectInSpace(m.observation_space, s.obs, `obs of step ${i + 1}`);
+        if (s.terminated || s.truncated) expectInSpace(m.observation_space, (await reset(c, m.handle)).obs, `reset obs after step ${i + 1}`);
+      }
+    },
+  },
+  {
+    name: 'seeding: the same seed twice gives the same obs and the same trajectory',
+    async run(ctx) {
+      if (ctx.env.nondeterministic) return skip(`${ctx.env.id} is declared nondeterministic`);
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      const other = await makeEnv(c, ctx.env);
+      const rngA = defaultRng(3);
+      const actions = Array.from({ length: 20 }, () => randomAction(m.action_space, rngA));
+      const trajectory = async (handle: number) => {
+        const out: unknown[] = [(await reset(c, handle, 42)).obs];
+        for (const a of actions) {
+          const s = await step(c, handle, a);
+          out.push(s.obs, s.reward, s.terminated);
+          if (s.terminated || s.truncated) break;
+        }
+        return out;
+      };
+      const first = await trajectory(m.handle);
+      const again = await trajectory(m.handle);
+      if (!sameWire(first[0], again[0])) fail(`reset(seed=42) twice on one env: ${describe(first[0])} then ${describe(again[0])}`);
+      if (!sameWire(first, again)) fail('reset(seed=42) twice with the same actions gave different trajectories');
+      const fresh = await trajectory(other.handle);
+      if (!sameWire(first, fresh)) fail('two envs reset with seed 42 and given the same actions differ');
+    },
+  },
+  {
+    name: 'seeding: an unseeded reset continues the stream (differs from the seeded one)',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      const a = (await reset(c, m.handle, 5)).obs;
+      const b = (await reset(c, m.handle)).obs;
+      if (!sameWire(a, b)) return;
+      const other = (await reset(c, m.handle, 6)).obs;
+      if (sameWire(a, other)) return skip(`${ctx.env.id}'s reset obs does not depend on the seed (seeds 5 and 6 give the same obs)`);
+      fail(`reset() after reset(seed=5) gave the same obs ${describe(a)}: the unseeded reset must keep drawing from the generator`);
+    },
+  },
+  {
+    name: 'step: before the first reset gets reset_needed',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      expectError('step before reset', await c.call('step', { handle: m.handle, action: randomAction(m.action_space, defaultRng(0)) }), 'reset_needed');
+      await reset(c, m.handle, 0);
+      await step(c, m.handle, randomAction(m.action_space, defaultRng(0)));
+    },
+  },
+  {
+    name: 'close: the handle is gone afterwards (step, reset, close get unknown_handle)',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      await reset(c, m.handle, 0);
+      expectResult('close', await c.call('close', { handle: m.handle }));
+      expectError('step after close', await c.call('step', { handle: m.handle, action: randomAction(m.action_space, defaultRng(0)) }), 'unknown_handle');
+      expectError('reset after close', await c.call('reset', { handle: m.handle }), 'unknown_handle');
+      expectError('close twice', await c.call('close', { handle: m.handle }), 'unknown_handle');
+    },
+  },
+  {
+    name: 'render: an rgb_array frame of width x height x 3 bytes',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      await reset(c, m.handle, 0);
+      const response = await c.call('render', { handle: m.handle });
+      if ('error' in response && response.error.code === 'unsupported') return skip(`render is unsupported for ${ctx.env.id}: ${response.error.message}`);
+      const { frame } = expectResult('render', response);
+      if (frame.data.byteLength !== frame.width * frame.height * 3) fail(`frame ${frame.width}x${frame.height} has ${frame.data.byteLength} bytes`);
+    },
+  },
+];
+
+/** Wrong actions for `space`: [what, wire value] pairs every server must refuse with invalid_action. */
+function wrongActions(space: Space): [string, unknown][] {
+  const rng = defaultRng(0);
+  switch (space.type) {
+    case 'Box': {
+      const n = shapeSize(space.shape);
+      const good = toWire(space, sample(space, rng)) as NDArray;
+      const other = space.dtype === 'float32' ? 'float64' : 'float32';
+      const out: [string, unknown][] = [
+        ['an action with one element too many', encodeArray(allocate(space.dtype, n + 1), [n + 1], space.dtype)],
+        [`an action of dtype ${other}`, encodeArray(allocate(other, n), space.shape, other)],
+        ['an action whose bytes do not match its shape', { ...good, data: good.data.subarray(0, good.data.byteLength - 1) }],
+        ['a number instead of an NDArray', 0],
+      ];
+      if (space.dtype === 'float32' || space.dtype === 'float64') {
+        const nan = space.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+        nan[0] = NaN;
+        out.push(['an action with a NaN', encodeArray(nan, space.shape, space.dtype)]);
+        const inf = space.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+        inf[n - 1] = Infinity;
+        out.push(['an action with an Infinity', encodeArray(inf, space.shape, space.dtype)]);
+      }
+      return out;
+    }
+    case 'Discrete':
+      return [
+        [`${space.start + space.n} (one past the last action)`, space.start + space.n],
+        [`${space.start - 1} (below start)`, space.start - 1],
+        ['0.5 (not an integer)', space.start + 0.5],
+        ['an NDArray instead of an integer', encodeArray(new Float32Array([space.start]), [1], 'float32')],
+      ];
+    default:
+      return [['a number where the space wants something else', 0.25]];
+  }
+}
+
+const actions: Check[] = [
+  {
+    name: 'step: wrong action shape/dtype/NaN/range get invalid_action, and the env and connection keep working',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      await reset(c, m.handle, 0);
+      for (const [what, action] of wrongActions(m.action_space)) {
+        const id = c.id();
+        c.send('step', { handle: m.handle, action }, id);
+        expectError(`step with ${what}`, await c.next(), 'invalid_action', id);
+      }
+      const s = await step(c, m.handle, randomAction(m.action_space, defaultRng(0)));
+      expectInSpace(m.observation_space, s.obs, 'obs of a valid step after the refused ones');
+    },
+  },
+];
+
+const errors: Check[] = [
+  {
+    name: 'make: an unknown env id gets unknown_env',
+    async run(ctx) {
+      const c = await ctx.connect();
+      expectError('make NoSuchEnv-v0', await c.call('make', { env_id: 'NoSuchEnv-v0' }), 'unknown_env');
+    },
+  },
+  {
+    name: 'make: an unknown kwarg gets invalid_kwargs',
+    async run(ctx) {
+      const c = await ctx.connect();
+      expectError('make with kwarg __conformance_bogus__', await c.call('make', { env_id: ctx.env.id, kwargs: { __conformance_bogus__: 1 } }), 'invalid_kwargs');
+    },
+  },
+  {
+    name: 'handles: reset/step/render/close on a handle never made get unknown_handle',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const h = 987_654_321;
+      expectError('reset', await c.call('reset', { handle: h }), 'unknown_handle');
+      expectError('step', await c.call('step', { handle: h, action: 0 }), 'unknown_handle');
+      expectError('render', await c.call('render', { handle: h }), 'unknown_handle');
+      expectError('close', await c.call('close', { handle: h }), 'unknown_handle');
+    },
+  },
+  {
+    name: 'ops: an unknown op gets unsupported with the request id',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const id = c.id();
+      c.send('fly_to_the_moon', {}, id);
+      expectError('op fly_to_the_moon', await c.next(), 'unsupported', id);
+    },
+  },
+  {
+    name: 'frames: malformed msgpack, a non-map, a missing id, a schema violation and a text frame get bad_request, and the connection survives',
+    async run(ctx) {
+      const c = await ctx.connect();
+      c.sendRaw(new Uint8Array([0xc1])); // 0xc1 is never used in msgpack
+      expectError('byte 0xc1', await c.next(), 'bad_request', null);
+      c.sendRaw(new Uint8Array([0x92, 0x01])); // an array announced with 2 items, cut short
+      expectError('truncated msgpack', await c.next(), 'bad_request', null);
+      c.sendRaw(encodeMessage([1, 'hello']));
+      expectError('an array instead of a map', await c.next(), 'bad_request', null);
+      c.sendRaw(encodeMessage({ op: 'list_envs' }));
+      expectError('a map without id', await c.next(), 'bad_request', null);
+      const id = c.id();
+      c.sendRaw(encodeMessage({ id, op: 'reset', handle: 'one' }));
+      expectError('reset with a string handle', await c.next(), 'bad_request', id);
+      c.sendRaw('{"id": 1, "op": "list_envs"}');
+      expectError('a text frame', await c.next(), 'bad_request');
+      expectResult('list_envs', await c.call('list_envs'));
+      if (c.closed) fail(`the server closed the connection (code ${c.closed.code})`);
+    },
+  },
+  {
+    name: 'limits: a frame over max_payload_bytes closes the connection with 1009',
+    async run(ctx) {
+      const max = ctx.hello.limits.max_payload_bytes;
+      if (max > 64 * 1024 * 1024) return skip(`max_payload_bytes ${max} is too large to test cheaply`);
+      const c = await ctx.connect();
+      c.sendRaw(encodeMessage({ id: c.id(), op: 'list_envs', padding: new Uint8Array(max + 1) }));
+      const closed = await c.waitClosed();
+      if (closed === null) fail(`the connection stayed open ${ctx.timeoutMs} ms after a ${max + 1}-byte frame`);
+      if (closed.code !== 1009) fail(`closed with code ${closed.code}, expected 1009`);
+    },
+  },
+  {
+    name: 'limits: one env more than max_envs on a connection gets limit_exceeded',
+    async run(ctx) {
+      const max = ctx.hello.limits.max_envs;
+      if (max > 256) return skip(`max_envs ${max} is too many to open in a check`);
+      const c = await ctx.connect();
+      for (let i = 0; i < max; i++) c.send('make', { env_id: ctx.env.id });
+      for (let i = 0; i < max; i++) expectResult('make', await c.next());
+      expectError(`make number ${max + 1}`, await c.call('make', { env_id: ctx.env.id }), 'limit_exceeded');
+    },
+  },
+];
+
+const pipelining: Check[] = [
+  {
+    name: 'pipelining: 200 requests sent at once are answered in the order sent, errors in place',
+    async run(ctx) {
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      await reset(c, m.handle, 0);
+      const rng = defaultRng(11);
+      const sent: { id: number; op: string; expect: 'result' | 'error' }[] = [];
+      // Ids go down, so answers sorted by id would come back in the wrong order.
+      let id = 1_000_000;
+      for (let i = 0; i < 200; i++) {
+        id -= 1 + (i % 3);
+        if (i % 50 === 49) {
+          c.send('step', { handle: 424242, action: 0 }, id);
+          sent.push({ id, op: 'step on a bad handle', expect: 'error' });
+        } else if (i % 20 === 10) {
+          c.send('list_envs', {}, id);
+          sent.push({ id, op: 'list_envs', expect: 'result' });
+        } else if (i % 40 === 0) {
+          c.send('reset', { handle: m.handle, seed: i }, id);
+          sent.push({ id, op: 'reset', expect: 'result' });
+        } else {
+          c.send('step', { handle: m.handle, action: randomAction(m.action_space, rng) }, id);
+          sent.push({ id, op: 'step', expect: 'result' });
+        }
+      }
+      for (let i = 0; i < sent.length; i++) {
+        const r = await c.next();
+        if (r.id !== sent[i].id) fail(`answer ${i + 1} has id ${describe(r.id)}, the ${i + 1}th request sent had id ${sent[i].id}`);
+        if (sent[i].expect === 'error') expectError(sent[i].op, r, 'unknown_handle');
+        else if ('error' in r) fail(`${sent[i].op} (request ${i + 1}) failed: ${describe(r.error)}`);
+      }
+    },
+  },
+];
+
+const vector: Check[] = [
+  {
+    name: 'vector: make num_envs 3 gives batched reset/step arrays, seeds per sub-env',
+    async run(ctx) {
+      const n = 3;
+      const c = await ctx.connect();
+      const response = await c.call('make', { env_id: ctx.env.id, num_envs: n });
+      if ('error' in response) {
+        if (response.error.code === 'unsupported') return skip(`the server does not make vector envs: ${response.error.message}`);
+        if (response.error.code === 'limit_exceeded') return skip(`num_envs ${n} is over a limit: ${response.error.message}`);
+      }
+      const m = expectResult('make', response);
+      if (m.num_envs !== n) fail(`make num_envs ${n} answered num_envs ${m.num_envs}`);
+      if (m.vector !== true) fail(`make num_envs ${n} must answer vector: true, got ${describe(m.vector)}`);
+      const single: Space = m.observation_space;
+      if (!sameWire(single, ctx.env.observation_space)) fail('a vector env must report the single sub-env observation space');
+      const act: Space = m.action_space;
+      if (single.type !== 'Box' || (act.type !== 'Box' && act.type !== 'Discrete')) {
+        return skip(`batched values checked for Box observations and Box/Discrete actions; ${ctx.env.id} has ${single.type}/${act.type}`);
+      }
+      const r = expectResult('reset', await c.call('reset', { handle: m.handle, seed: 100 }));
+      const rows = expectBatch(single, r.obs, n, 'vector reset obs');
+      if (!ctx.env.nondeterministic) {
+        const one = await makeEnv(c, ctx.env);
+        const lone = (await reset(c, one.handle, 101)).obs as NDArray;
+        if (Buffer.compare(Buffer.from(lone.data), Buffer.from(rows[1])) !== 0) {
+          fail('reset(seed=100) of a vector env must seed sub-env 1 with 101, like a single env reset with seed 101');
+        }
+      }
+      const rng = defaultRng(5);
+      const batch = act.type === 'Box' ? batchBox(act, n, rng) : encodeArray(Int32Array.from({ length: n }, () => act.start + rng.integers(act.n)), [n], 'int32');
+      for (let t = 0; t < 3; t++) {
+        const s = expectResult('step', await c.call('step', { handle: m.handle, action: batch }));
+        expectBatch(single, s.obs, n, `vector step obs`);
+        expectArray(s.reward, 'float64', [n], 'vector reward');
+        expectArray(s.terminated, 'bool', [n], 'vector terminated');
+        expectArray(s.truncated, 'bool', [n], 'vector truncated');
+      }
+      const wrong = act.type === 'Box' ? batchBox(act, n + 1, rng) : encodeArray(new Int32Array(n + 1), [n + 1], 'int32');
+      expectError(`vector step with ${n + 1} actions`, await c.call('step', { handle: m.handle, action: wrong }), 'invalid_action');
+      expectResult('close', await c.call('close', { handle: m.handle }));
+    },
+  },
+];
+
+function batchBox(space: Extract<Space, { type: 'Box' }>, n: number, rng: NumpyGenerator): NDArray {
+  const size = shapeSize(space.shape);
+  const parts = Array.from({ length: n }, () => sample(space, rng) as TypedArray);
+  const out = space.dtype === 'float64' ? new Float64Array(n * size) : new Float32Array(n * size);
+  parts.forEach((p, i) => (out as Float32Array).set(p as Float32Array, i * size));
+  return encodeArray(out, [n, ...space.shape], space.dtype);
+}
+
+function expectArray(wire: unknown, dtype: string, shape: number[], what: string): NDArray {
+  if (!looksLikeNDArray(wire)) fail(`${what} is not an NDArray: ${describe(wire)}`);
+  if (wire.dtype !== dtype) fail(`${what} has dtype ${wire.dtype}, expected ${dtype}`);
+  if (!sameShape(wire.shape, shape)) fail(`${what} has shape [${wire.shape}], expected [${shape}]`);
+  decodeArray(wire);
+  return wire;
+}
+
+/** A batched Box value: [n, ...shape] of the space's dtype, each row in the space. Returns the rows' bytes. */
+function expectBatch(space: Extract<Space, { type: 'Box' }>, wire: unknown, n: number, what: string): Uint8Array[] {
+  const w = expectArray(wire, space.dtype, [n, ...space.shape], what);
+  const rowBytes = w.data.byteLength / n;
+  const rows: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = { dtype: w.dtype, shape: space.shape, data: w.data.subarray(i * rowBytes, (i + 1) * rowBytes) };
+    expectInSpace(space, row, `${what}[${i}]`);
+    rows.push(row.data);
+  }
+  return rows;
+}
+
+/** Every check, in the order they run. */
+export const CHECKS: Check[] = [...handshake, ...listing, ...lifecycle, ...actions, ...errors, ...pipelining, ...vector];
+
+export { CheckFailure };
