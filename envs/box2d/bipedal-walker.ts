@@ -2,13 +2,14 @@
 // simulated with planck (a JavaScript port of Box2D 2.3; float64 where Box2D is float32).
 // Terrain, clouds and the initial push are drawn from the env's numpy-exact generator with
 // the same calls in the same order as Gymnasium, so a seed gives Gymnasium's course.
-import { Body, Box as BoxShape, Edge, Polygon, RevoluteJoint, Vec2, World, type Contact, type Fixture } from 'planck';
+import { Body, Box as BoxShape, Edge, Polygon, RevoluteJoint, Vec2, World, type Contact } from 'planck';
 import type { Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../../protocol/env-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
 import { clip, readBoxAction } from './common.ts';
+import { castRay } from './lidar.ts';
 import './planck-patches.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';
 
@@ -83,9 +84,6 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   private gameOver = false;
   private prevShaping: number | null = null;
   private readonly action = new Float64Array(4);
-  private readonly rayFrom = new Vec2(0, 0);
-  private readonly rayTo = new Vec2(0, 0);
-  private currentRay: LidarRay | null = null;
 
   constructor(options: Partial<BipedalWalkerOptions> = {}) {
     super();
@@ -329,16 +327,6 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
     for (const i of [1, 3]) if (a === this.legs[i] || b === this.legs[i]) this.groundContact[i] = false;
   };
 
-  /** Gymnasium's LidarCallback.ReportFixture: skip non-ground fixtures, keep the closest hit. */
-  private readonly reportFixture = (fixture: Fixture, point: Vec2, _normal: Vec2, fraction: number): number => {
-    if ((fixture.getFilterCategoryBits() & 1) === 0) return -1;
-    const ray = this.currentRay!;
-    ray.p2[0] = point.x;
-    ray.p2[1] = point.y;
-    ray.fraction = fraction;
-    return fraction;
-  };
-
   step(action: SpaceValue): StepResult<Float32Array> {
     const hull = this.hull;
     if (hull === null) throw new GymwireError('reset_needed', 'BipedalWalker: call reset() before step()');
@@ -363,12 +351,9 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
       ray.p1[1] = pos.y;
       ray.p2[0] = pos.x + Math.sin((1.5 * i) / 10.0) * LIDAR_RANGE;
       ray.p2[1] = pos.y - Math.cos((1.5 * i) / 10.0) * LIDAR_RANGE;
-      this.rayFrom.set(ray.p1[0], ray.p1[1]);
-      this.rayTo.set(ray.p2[0], ray.p2[1]);
-      this.currentRay = ray;
-      this.world.rayCast(this.rayFrom, this.rayTo, this.reportFixture);
+      // Gymnasium's LidarCallback: only ground fixtures (category bit 1) stop the ray.
+      castRay(this.world, ray.p1[0], ray.p1[1], ray.p2[0], ray.p2[1], CATEGORY_GROUND, ray);
     }
-    this.currentRay = null;
 
     const j = this.joints;
     const obs = new Float32Array(24);

@@ -514,6 +514,14 @@ export function setPlanckFastPaths(enabled: boolean): void {
   FAST_PATHS.forEach(([proto, name, fast], i) => {
     proto[name] = enabled ? fast : STOCK[i];
   });
+  fastPaths = enabled;
+}
+
+let fastPaths = true;
+
+/** Whether the fast paths are on: the envs' own fast code (lidar.ts) follows the same switch. */
+export function planckFastPathsEnabled(): boolean {
+  return fastPaths;
 }
 
 setPlanckFastPaths(true);

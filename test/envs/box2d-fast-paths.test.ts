@@ -1,10 +1,13 @@
 // The Box2D envs' speed-ups (envs/box2d/planck-patches.ts fast paths and the envs' own
 // allocation-free code) must not change a single bit: every env is run with seeded random
 // actions through several episodes, once with the fast paths and once on stock planck
-// (still with the polygon mass fix), and the observations and rewards compared exactly.
+// (still with the polygon mass fix), and the observations and rewards compared exactly,
+// with BipedalWalker's lidar end points (drawn, not observed) too.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { make } from '../../envs/index.ts';
+import type { BipedalWalker } from '../../envs/box2d/bipedal-walker.ts';
+import type { Wrapper } from '../../envs/wrappers.ts';
 import { setPlanckFastPaths } from '../../envs/box2d/planck-patches.ts';
 import type { SpaceValue } from '../../protocol/env-api.ts';
 import { defaultRng } from '../../protocol/random.ts';
@@ -18,6 +21,7 @@ interface Trace {
 
 function trace(id: string, steps: number, kwargs: Record<string, unknown> = {}): Trace {
   const env = make(id, kwargs);
+  const lidar = ((env as Wrapper<unknown, unknown>).unwrapped as Partial<BipedalWalker>).lidar;
   const rng = defaultRng(7);
   const out: Trace = { obs: [], rewards: [], episodes: 0 };
   out.obs.push(...(env.reset({ seed: 100 }).obs as Float32Array));
@@ -26,6 +30,7 @@ function trace(id: string, steps: number, kwargs: Record<string, unknown> = {}):
     const r = env.step(action);
     out.obs.push(...(r.obs as Float32Array));
     out.rewards.push(r.reward);
+    if (lidar) for (const ray of lidar) out.obs.push(ray.p2[0], ray.p2[1]);
     if (r.terminated || r.truncated) {
       out.episodes++;
       out.obs.push(...(env.reset({ seed: 100 + out.episodes }).obs as Float32Array));
