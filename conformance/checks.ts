@@ -550,6 +550,98 @@ const vector: Check[] = [
   },
 ];
 
+/** Makes a vector env of `n` for the autoreset/mask checks, or says why they cannot run. */
+async function vectorOrSkip(ctx: Context, c: WireClient, n: number, kwargs: Record<string, unknown> = {}): Promise<any | Skip> {
+  const response = await c.call('make', { env_id: ctx.env.id, num_envs: n, kwargs });
+  if ('error' in response && (response.error.code === 'unsupported' || response.error.code === 'limit_exceeded')) {
+    return skip(`no vector env of ${n}: ${response.error.code} (${response.error.message})`);
+  }
+  const m = expectResult('make', response);
+  const obs: Space = m.observation_space;
+  const act: Space = m.action_space;
+  if (obs.type !== 'Box' || (act.type !== 'Box' && act.type !== 'Discrete')) {
+    return skip(`batched values checked for Box observations and Box/Discrete actions; ${ctx.env.id} has ${obs.type}/${act.type}`);
+  }
+  if (ctx.env.nondeterministic) return skip(`${ctx.env.id} is declared nondeterministic`);
+  return m;
+}
+
+function randomBatch(act: Space, n: number, rng: NumpyGenerator): NDArray {
+  if (act.type === 'Box') return batchBox(act, n, rng);
+  const d = act as Extract<Space, { type: 'Discrete' }>;
+  return encodeArray(Int32Array.from({ length: n }, () => d.start + rng.integers(d.n)), [n], 'int32');
+}
+
+/** Row i of a batched action, as a single env's action. */
+function actionRow(act: Space, batch: NDArray, i: number, n: number): unknown {
+  if (act.type === 'Discrete') return (decodeArray(batch) as Int32Array)[i];
+  const size = batch.data.byteLength / n;
+  return { dtype: batch.dtype, shape: batch.shape.slice(1), data: batch.data.subarray(i * size, (i + 1) * size) };
+}
+
+function anyTrue(w: NDArray): boolean {
+  return Array.from(decodeArray(w) as Uint8Array).some((x) => x !== 0);
+}
+
+function rowBytes(w: NDArray, i: number, n: number): Buffer {
+  const size = w.data.byteLength / n;
+  return Buffer.from(w.data.subarray(i * size, (i + 1) * size));
+}
+
+vector.push(
+  {
+    name: 'vector: NEXT_STEP autoreset (the step after an episode ends resets that sub-env: reward 0, reset obs)',
+    async run(ctx) {
+      const n = 2;
+      const c = await ctx.connect();
+      const m = await vectorOrSkip(ctx, c, n, { max_episode_steps: 2 });
+      if ('skip' in m) return m;
+      const rng = defaultRng(21);
+      const actions = [randomBatch(m.action_space, n, rng), randomBatch(m.action_space, n, rng), randomBatch(m.action_space, n, rng)];
+      expectResult('reset', await c.call('reset', { handle: m.handle, seed: 50 }));
+      const s1 = expectResult('step', await c.call('step', { handle: m.handle, action: actions[0] }));
+      if (anyTrue(s1.terminated) || anyTrue(s1.truncated)) return skip('a sub-env ended on its first step');
+      const s2 = expectResult('step', await c.call('step', { handle: m.handle, action: actions[1] }));
+      const trunc2 = decodeArray(s2.truncated);
+      const term2 = decodeArray(s2.terminated);
+      for (let i = 0; i < n; i++) if (!trunc2[i] && !term2[i]) fail(`sub-env ${i} is not truncated after 2 steps with max_episode_steps 2`);
+      const s3 = expectResult('step', await c.call('step', { handle: m.handle, action: actions[2] }));
+      const r3 = decodeArray(s3.reward);
+      const t3 = decodeArray(s3.terminated);
+      const u3 = decodeArray(s3.truncated);
+      for (let i = 0; i < n; i++) {
+        if (Number(r3[i]) !== 0 || t3[i] || u3[i]) fail(`sub-env ${i} on the autoreset step: reward ${r3[i]}, terminated ${t3[i]}, truncated ${u3[i]}; expected 0, false, false`);
+        // The same as a single env: seed 50 + i, the same two actions, then an unseeded reset.
+        const one = await makeEnv(c, ctx.env, { kwargs: { max_episode_steps: 2 } });
+        await reset(c, one.handle, 50 + i);
+        await step(c, one.handle, actionRow(m.action_space, actions[0], i, n));
+        await step(c, one.handle, actionRow(m.action_space, actions[1], i, n));
+        const again = (await reset(c, one.handle)).obs as NDArray;
+        if (Buffer.compare(Buffer.from(again.data), rowBytes(s3.obs, i, n)) !== 0) {
+          fail(`row ${i} of the autoreset step's obs is not the unseeded reset obs a single env gives after the same episode`);
+        }
+      }
+    },
+  },
+  {
+    name: 'vector: reset with options.reset_mask resets only the marked sub-envs',
+    async run(ctx) {
+      const n = 2;
+      const c = await ctx.connect();
+      const m = await vectorOrSkip(ctx, c, n);
+      if ('skip' in m) return m;
+      expectResult('reset', await c.call('reset', { handle: m.handle, seed: 60 }));
+      const s = expectResult('step', await c.call('step', { handle: m.handle, action: randomBatch(m.action_space, n, defaultRng(1)) }));
+      const mask = encodeArray(new Uint8Array([1, 0]), [n], 'bool');
+      const r = expectResult('reset', await c.call('reset', { handle: m.handle, options: { reset_mask: mask } }));
+      expectBatch(m.observation_space, r.obs, n, 'masked reset obs');
+      if (Buffer.compare(rowBytes(r.obs, 1, n), rowBytes(s.obs, 1, n)) !== 0) fail('row 1 (not in reset_mask) changed on a masked reset');
+      const none = encodeArray(new Uint8Array([0, 0]), [n], 'bool');
+      expectError('reset_mask marking no sub-env', await c.call('reset', { handle: m.handle, options: { reset_mask: none } }), 'bad_request');
+    },
+  },
+);
+
 function batchBox(space: Extract<Space, { type: 'Box' }>, n: number, rng: NumpyGenerator): NDArray {
   const size = shapeSize(space.shape);
   const parts = Array.from({ length: n }, () => sample(space, rng) as TypedArray);

@@ -205,6 +205,9 @@ class EnvServer:
             compression=None,
             max_size=self.max_payload_bytes,
             ping_interval=None,
+            # After a 1009 the client's close frame waits behind the rest of its oversized frame,
+            # which is never read: don't wait websockets' default 10 s for it.
+            close_timeout=1,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 

@@ -95,6 +95,8 @@ class VectorSlot:
             if not self.has_reset:
                 raise GymwireError("reset_needed", "reset with a reset_mask needs a full reset first")
             mask = [bool(x) for x in m]
+            if not any(mask):
+                raise GymwireError("bad_request", "options.reset_mask marks no sub-env")
             opts = opts or None
         rows: List[bytes] = list(self._last_rows) if self.has_reset else [b""] * n
         infos: List[Optional[Dict[str, Any]]] = [None] * n
@@ -163,10 +165,11 @@ def batch_infos(infos: Sequence[Optional[Dict[str, Any]]], n: int) -> Dict[str, 
         given = [v for v in values if v is not None]
         if given and all(isinstance(v, bool) for v in given):
             out[k] = {"dtype": "bool", "shape": [n], "data": bytes(bool(v) for v in values)}
-        elif given and all(isinstance(v, int) and not isinstance(v, bool) for v in given):
-            out[k] = {"dtype": "int64", "shape": [n], "data": struct.pack(f"<{n}q", *[v or 0 for v in values])}
         elif given and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in given):
+            # Numbers batch as float64, as protocol/vector-api.ts does.
             out[k] = {"dtype": "float64", "shape": [n], "data": struct.pack(f"<{n}d", *[float(v or 0) for v in values])}
+        elif given and all(isinstance(v, dict) for v in given):
+            out[k] = batch_infos([v if isinstance(v, dict) else None for v in values], n)
         else:
             out[k] = values
         out["_" + k] = {"dtype": "bool", "shape": [n], "data": bytes(present)}
