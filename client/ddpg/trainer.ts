@@ -47,11 +47,21 @@ export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
     return [vectorPart(makeVec(c.env, c.numEnvs, c.envKwargs, { copy: false }))];
   }
   const { RemoteVectorEnv } = await import('../remote-vector-env.ts');
+  const { RemoteEnv } = await import('../remote-env.ts');
   const shares = spreadEnvs(c.numEnvs, urls.length);
   const parts: BatchPart[] = [];
   try {
-    // Each server hosts its share as one vector env: one request per server per vector step.
-    for (let k = 0; k < urls.length; k++) parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs)));
+    for (let k = 0; k < urls.length; k++) {
+      try {
+        // Each server hosts its share as one vector env: one request per server per vector step.
+        parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs)));
+      } catch (e) {
+        // Vector envs are optional in the protocol: a server without them still trains us,
+        // one single env per sub-env, with the autoreset done on this side.
+        if (!(e instanceof GymwireError && e.code === 'unsupported')) throw e;
+        for (let i = 0; i < shares[k]; i++) parts.push(singleEnvPart(await RemoteEnv.connect(urls[k], c.env, c.envKwargs)));
+      }
+    }
   } catch (e) {
     await closeQuietly(parts);
     throw e;
