@@ -3,8 +3,9 @@
 //   autodiff   — the textbook version: per-layer tf.Variables, optimizer.minimize (tf.variableGrads)
 //                with two tf.train.adam optimizers, Polyak per variable. The "before".
 //   hand/native   — client/ddpg/learner.ts with matMul's transpose flags.
-//   hand/explicit — client/ddpg/learner.ts with tf.transpose + plain matMul (the default). The "after".
-// Usage: npm run bench:learner [-- --seconds 4 --backends wasm,cpu]
+//   hand/explicit — client/ddpg/learner.ts with tf.transpose + plain matMul (the default). The "after",
+//                   once per --threads value (threads > 1: worker threads share each batch's rows).
+// Usage: npm run bench:learner [-- --seconds 4 --backends wasm,cpu --threads 1,2]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../client/ddpg/backend.ts';
@@ -17,11 +18,13 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'tensorflow,wasm,cpu' },
     batch: { type: 'string', default: '256' },
     hidden: { type: 'string', default: '256,256' },
+    threads: { type: 'string', default: '1,2' },
   },
 });
 const SECONDS = Number(values.seconds);
 const B = Number(values.batch);
 const HIDDEN = values.hidden!.split(',').map(Number);
+const THREADS = values.threads!.split(',').map(Number);
 const OBS = 3;
 const ACT = 1;
 
@@ -102,8 +105,8 @@ function autodiffUpdater(): Updater {
   };
 }
 
-function handUpdater(transposeMode: 'explicit' | 'native'): Updater {
-  const learner = new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: HIDDEN, criticHidden: HIDDEN, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, transposeMode });
+function handUpdater(transposeMode: 'explicit' | 'native', threads = 1): Updater {
+  const learner = new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: HIDDEN, criticHidden: HIDDEN, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, transposeMode, threads });
   return {
     update: (b) => void learner.update(b),
     sync: () => void learner.act(new Float32Array(OBS)),
@@ -172,7 +175,7 @@ for (const name of values.backends!.split(',') as BackendName[]) {
   const variants: [string, () => Updater][] = [
     ['autodiff (before)', autodiffUpdater],
     ['hand/native transposes', () => handUpdater('native')],
-    ['hand/explicit transposes (default)', () => handUpdater('explicit')],
+    ...THREADS.map((n): [string, () => Updater] => [`hand/explicit, ${n} thread${n > 1 ? 's' : ''}${n === 1 ? ' (default)' : ''}`, () => handUpdater('explicit', n)]),
   ];
   for (const [label, make] of variants) {
     console.log(`  ${label.padEnd(36)} ${measure(make, batches).toFixed(1).padStart(7)} updates/s`);

@@ -170,3 +170,22 @@ test('a few hundred updates fit a simple regression (critic learns rewards with 
   assert.ok(lastLoss < first * 0.05, `critic loss ${first} -> ${lastLoss}`);
   learner.dispose();
 });
+
+test('threads: 2 gives the same updates and losses as 1 (up to float rounding), any batch size', () => {
+  const one = makeLearner();
+  const two = makeLearner({ threads: 2 });
+  for (let i = 0; i < 8; i++) {
+    const b = randomBatch(i === 3 ? 1 : 33, 700 + i); // odd sizes; a single row leaves the worker idle
+    const l1 = one.update(b, true)!;
+    const l2 = two.update(b, true)!;
+    assert.ok(Math.abs(l1.critic - l2.critic) <= 1e-6 * Math.max(1, Math.abs(l1.critic)), `critic loss ${l1.critic} vs ${l2.critic}`);
+    assert.ok(Math.abs(l1.actor - l2.actor) <= 1e-6 * Math.max(1, Math.abs(l1.actor)), `actor loss ${l1.actor} vs ${l2.actor}`);
+  }
+  const [s1, s2] = [one.getState(), two.getState()];
+  assert.ok(maxAbsDiff(s1.params, s2.params) < 1e-5, `params differ by ${maxAbsDiff(s1.params, s2.params)}`);
+  assert.ok(maxAbsDiff(s1.params, makeLearner().getState().params) > 1e-4, 'the updates moved the parameters');
+  assert.ok(maxAbsDiff(s1.adamV, s2.adamV) < 1e-8);
+  assert.ok(maxAbsDiff(one.act(Float32Array.of(0.1, 0.2, 0.3)), two.act(Float32Array.of(0.1, 0.2, 0.3))) < 1e-5);
+  one.dispose();
+  two.dispose();
+});
