@@ -4,8 +4,10 @@
 // step, so the stock ones spend much of a step allocating Vec2/Vec3/Rot temporaries).
 // The fast paths do planck's arithmetic operation for operation, so trajectories are
 // bit-identical to stock planck's; setPlanckFastPaths(false) puts the stock methods back,
-// which is how test/envs/box2d-fast-paths.test.ts checks that.
-import { Contact, Polygon, RevoluteJoint, Settings, Vec2, type MassData } from 'planck';
+// which is how test/envs/box2d-fast-paths.test.ts checks that. Continuous collision
+// (solveWorldTOI with its time of impact) is in planck-toi.ts.
+import { Contact, Polygon, RevoluteJoint, Settings, Solver, Vec2, type MassData } from 'planck';
+import { solveWorldTOI } from './planck-toi.ts';
 
 /**
  * planck 1.4.2's PolygonShape.computeMass puts the centroid at the wrong height: its
@@ -635,6 +637,7 @@ const FAST_PATHS: [Methods, string, unknown][] = [
   [RevoluteJoint.prototype as unknown as Methods, 'solveVelocityConstraints', solveRevoluteVelocity],
   [RevoluteJoint.prototype as unknown as Methods, 'solvePositionConstraints', solveRevolutePosition],
   [Contact.prototype as unknown as Methods, 'solveVelocityConstraint', solveContactVelocity],
+  [Solver.prototype as unknown as Methods, 'solveWorldTOI', solveWorldTOI],
 ];
 const STOCK = FAST_PATHS.map(([proto, name]) => proto[name]);
 
