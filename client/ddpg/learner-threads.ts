@@ -1,19 +1,48 @@
 // Data parallelism for the learner: n − 1 worker threads, each with its own tfjs backend
 // (wasm runs single-threaded in Node), compute the gradient of a share of the batch's rows
-// while the calling thread computes its own share; the caller then adds the shares up and
-// applies Adam. Parameters and gradients live in SharedArrayBuffers, so an update costs one
-// small message (the rows) and two Atomics hand-offs per worker. update() stays synchronous:
-// the caller blocks in Atomics.wait until the workers are done.
+// while the calling thread computes its own share; then every thread applies Adam to its own
+// range of the parameter vector, summing the shares' gradients as it goes. Parameters, Adam
+// moments and gradients live in SharedArrayBuffers, so an update costs one small message (the
+// rows) and four Atomics hand-offs per worker. update() stays synchronous: the calling thread
+// blocks in Atomics.wait while it waits for the workers.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { BackendName } from './backend.ts';
+import type { AdamConfig } from './learner-adam.ts';
 import type { Batch, GradientConfig, Losses } from './learner-gradients.ts';
 
-/** Int32 slots of a worker's control block. */
-export const CTRL = { go: 0, done: 1, state: 2, failed: 3 } as const;
+/** Int32 slots of a worker's control block (then two float64 losses at byte 32). */
+export const CTRL = { go: 0, done: 1, state: 2, failed: 3, adamGo: 4, adamDone: 5 } as const;
 const TIMEOUT_MS = 120_000;
 
+/** What a worker is started with (workerData). */
+export interface WorkerInit {
+  backend: BackendName;
+  gradients: GradientConfig;
+  adam: AdamConfig;
+  params: SharedArrayBuffer;
+  target: SharedArrayBuffer;
+  m: SharedArrayBuffer;
+  v: SharedArrayBuffer;
+  /** Every thread's gradient buffer, the calling thread's first; `index` is this worker's. */
+  grads: SharedArrayBuffer[];
+  index: number;
+  /** The worker's Adam range of the parameter vector. */
+  from: number;
+  to: number;
+  ctrl: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** One update's job: a share of the rows (null: none this time, the gradient share is zero). */
+export interface Job {
+  stop?: boolean;
+  batch: Batch | null;
+  norm: number;
+  wantLosses: boolean;
+  adamStep: number;
+}
+
 export class GradientWorker {
-  readonly grads: Float32Array;
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly ctrl: Int32Array;
@@ -21,57 +50,71 @@ export class GradientWorker {
   private seq = 0;
   private ready = false;
 
-  constructor(backend: BackendName, cfg: GradientConfig, params: SharedArrayBuffer, target: SharedArrayBuffer) {
-    const gradsBuf = new SharedArrayBuffer(params.byteLength);
-    const ctrlBuf = new SharedArrayBuffer(32);
-    this.grads = new Float32Array(gradsBuf);
-    this.ctrl = new Int32Array(ctrlBuf, 0, 4);
-    this.losses = new Float64Array(ctrlBuf, 16, 2);
+  constructor(init: Omit<WorkerInit, 'ctrl' | 'port'>) {
+    const ctrlBuf = new SharedArrayBuffer(48);
+    this.ctrl = new Int32Array(ctrlBuf, 0, 8);
+    this.losses = new Float64Array(ctrlBuf, 32, 2);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
     // worker first, then load the TypeScript entry.
     const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
     const entry = JSON.stringify(new URL('./learner-worker.ts', import.meta.url).href);
-    this.worker = new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, {
-      eval: true,
-      workerData: { backend, cfg, params, target, grads: gradsBuf, ctrl: ctrlBuf, port: port2 },
-      transferList: [port2],
-    });
+    const workerData: WorkerInit = { ...init, ctrl: ctrlBuf, port: port2 };
+    this.worker = new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData, transferList: [port2] });
     this.worker.unref();
   }
 
-  /** Hands rows of a batch to the worker; collect the result with finish(). */
-  start(batch: Batch, norm: number, wantLosses: boolean): void {
+  /** Hands the worker its rows (or none) for the update that will be Adam step `adamStep`. */
+  start(batch: Batch | null, norm: number, wantLosses: boolean, adamStep: number): void {
     if (!this.ready) {
-      this.waitFor(CTRL.state, 0, 'start');
+      this.waitWhile(CTRL.state, 0, 'start');
       if (Atomics.load(this.ctrl, CTRL.state) !== 1) throw new Error(`learner worker failed to start: ${this.message()}`);
       this.ready = true;
     }
     const copy = (a: Float32Array) => a.slice(); // a view would clone its whole buffer
-    const rows: Batch = { size: batch.size, obs: copy(batch.obs), actions: copy(batch.actions), rewards: copy(batch.rewards), nextObs: copy(batch.nextObs), terminated: copy(batch.terminated) };
-    this.port.postMessage({ batch: rows, norm, wantLosses });
-    this.seq++;
-    Atomics.store(this.ctrl, CTRL.go, this.seq);
-    Atomics.notify(this.ctrl, CTRL.go);
+    const rows = batch && { size: batch.size, obs: copy(batch.obs), actions: copy(batch.actions), rewards: copy(batch.rewards), nextObs: copy(batch.nextObs), terminated: copy(batch.terminated) };
+    const job: Job = { batch: rows, norm, wantLosses, adamStep };
+    this.port.postMessage(job);
+    this.signal(CTRL.go, ++this.seq);
   }
 
-  /** Blocks until the worker's gradient is in `grads`; returns its losses if they were asked for. */
-  finish(wantLosses: boolean): Losses | null {
-    while (Atomics.load(this.ctrl, CTRL.done) !== this.seq) this.waitFor(CTRL.done, this.seq - 1, 'answer');
+  /** Blocks until the worker's gradient share is written; returns its losses if they were asked for. */
+  gradientDone(wantLosses: boolean): Losses | null {
+    this.waitFor(CTRL.done);
     if (Atomics.load(this.ctrl, CTRL.failed)) throw new Error(`learner worker failed: ${this.message()}`);
     return wantLosses ? { critic: this.losses[0], actor: this.losses[1] } : null;
   }
 
+  /** Lets the worker apply Adam to its range (every thread's gradient share is written). */
+  startAdam(): void {
+    this.signal(CTRL.adamGo, this.seq);
+  }
+
+  adamDone(): void {
+    this.waitFor(CTRL.adamDone);
+  }
+
   dispose(): void {
-    this.port.postMessage({ stop: true });
-    Atomics.store(this.ctrl, CTRL.go, ++this.seq);
-    Atomics.notify(this.ctrl, CTRL.go);
+    if (this.ready) {
+      this.port.postMessage({ stop: true });
+      this.signal(CTRL.go, ++this.seq);
+    }
     void this.worker.terminate();
   }
 
-  private waitFor(slot: number, whileValue: number, what: string): void {
-    if (Atomics.wait(this.ctrl, slot, whileValue, TIMEOUT_MS) === 'timed-out') throw new Error(`learner worker did not ${what} within ${TIMEOUT_MS / 1000} s`);
+  private signal(slot: number, value: number): void {
+    Atomics.store(this.ctrl, slot, value);
+    Atomics.notify(this.ctrl, slot);
+  }
+
+  private waitFor(slot: number): void {
+    let v: number;
+    while ((v = Atomics.load(this.ctrl, slot)) !== this.seq) this.waitWhile(slot, v, 'answer');
+  }
+
+  private waitWhile(slot: number, value: number, what: string): void {
+    if (Atomics.wait(this.ctrl, slot, value, TIMEOUT_MS) === 'timed-out') throw new Error(`learner worker did not ${what} within ${TIMEOUT_MS / 1000} s`);
   }
 
   private message(): string {

@@ -1,34 +1,26 @@
 // Worker-thread side of a multi-threaded learner (learner-threads.ts): computes the gradient
-// of its share of each batch's rows, reading the parameters straight from shared memory.
-// It blocks in Atomics.wait between updates, so it never needs its event loop after start-up.
-import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { selectBackend, type BackendName } from './backend.ts';
-import { GradientPass, type Batch, type GradientConfig } from './learner-gradients.ts';
-import { CTRL } from './learner-threads.ts';
+// of its share of each batch's rows, reading the parameters straight from shared memory, then
+// applies Adam to its range of the parameter vector. It blocks in Atomics.wait between steps,
+// so it never needs its event loop after start-up.
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { selectBackend } from './backend.ts';
+import { adamPolyak } from './learner-adam.ts';
+import { GradientPass } from './learner-gradients.ts';
+import { CTRL, type Job, type WorkerInit } from './learner-threads.ts';
 
-interface Init {
-  backend: BackendName;
-  cfg: GradientConfig;
-  params: SharedArrayBuffer;
-  target: SharedArrayBuffer;
-  grads: SharedArrayBuffer;
-  ctrl: SharedArrayBuffer;
-  port: MessagePort;
-}
-export interface Job {
-  stop?: boolean;
-  batch: Batch;
-  norm: number;
-  wantLosses: boolean;
-}
-
-const init = workerData as Init;
-const ctrl = new Int32Array(init.ctrl, 0, 4);
-const losses = new Float64Array(init.ctrl, 16, 2);
-const grads = new Float32Array(init.grads);
+const init = workerData as WorkerInit;
+const ctrl = new Int32Array(init.ctrl, 0, 8);
+const losses = new Float64Array(init.ctrl, 32, 2);
+const grads = init.grads.map((b) => new Float32Array(b));
+const own = grads[init.index];
+const buffers = { params: new Float32Array(init.params), target: new Float32Array(init.target), m: new Float32Array(init.m), v: new Float32Array(init.v) };
 const signal = (slot: number, value: number) => {
   Atomics.store(ctrl, slot, value);
   Atomics.notify(ctrl, slot);
+};
+const waitFor = (slot: number, value: number) => {
+  let v: number;
+  while ((v = Atomics.load(ctrl, slot)) !== value) Atomics.wait(ctrl, slot, v);
 };
 
 try {
@@ -38,7 +30,7 @@ try {
   signal(CTRL.state, -1);
   throw err;
 }
-const pass = new GradientPass(init.cfg, new Float32Array(init.params), new Float32Array(init.target));
+const pass = new GradientPass(init.gradients, buffers.params, buffers.target);
 signal(CTRL.state, 1);
 
 for (let seq = 0; ; ) {
@@ -48,13 +40,23 @@ for (let seq = 0; ; ) {
   if (!job || job.stop) break;
   try {
     pass.invalidate(); // the parameters have changed since the last job
-    const l = pass.compute(job.batch, grads, job.norm, job.wantLosses);
-    if (l) [losses[0], losses[1]] = [l.critic, l.actor];
+    if (job.batch) {
+      const l = pass.compute(job.batch, own, job.norm, job.wantLosses);
+      if (l) [losses[0], losses[1]] = [l.critic, l.actor];
+    } else {
+      own.fill(0);
+      [losses[0], losses[1]] = [0, 0];
+    }
   } catch (err) {
     init.port.postMessage(String((err as Error)?.stack ?? err));
-    Atomics.store(ctrl, CTRL.failed, 1);
+    signal(CTRL.failed, 1);
+    signal(CTRL.done, seq);
+    break;
   }
   signal(CTRL.done, seq);
+  waitFor(CTRL.adamGo, seq);
+  adamPolyak(init.adam, buffers, grads, job.adamStep, init.from, init.to);
+  signal(CTRL.adamDone, seq);
 }
 pass.invalidate();
 init.port.close();

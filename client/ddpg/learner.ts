@@ -4,8 +4,8 @@
 //
 // Parameters, target parameters and Adam moments live in plain Float32Arrays (one flat vector,
 // actor then critic: the checkpoint layout), so Adam and the Polyak update are one fused loop
-// in JS instead of a dozen whole-vector tensor ops, and with `threads` > 1 worker threads read
-// the parameters straight from shared memory (learner-threads.ts).
+// in JS instead of a dozen whole-vector tensor ops (learner-adam.ts), and with `threads` > 1
+// worker threads work straight on them in shared memory (learner-threads.ts).
 //
 // Both gradients are computed from the same critic (before its step), as in the paper's
 // algorithm box; implementations that step the critic first differ by one Adam step.
@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { actorSpec, criticSpec, initMlp, layerSlots, paramCount, type MlpSpec } from './networks.ts';
 import { batchRows, forward, GradientPass, interleave, last, type Batch, type Losses } from './learner-gradients.ts';
 import { GradientWorker } from './learner-threads.ts';
+import { adamPolyak, type AdamConfig } from './learner-adam.ts';
 import type { BackendName } from './backend.ts';
 import { defaultRng } from '../../protocol/random.ts';
 
@@ -64,7 +65,11 @@ export class DdpgLearner {
   private readonly target: Float32Array;
   private readonly adamM: Float32Array;
   private readonly adamV: Float32Array;
-  private readonly grads: Float32Array;
+  /** One gradient buffer per thread (this thread's first). */
+  private readonly grads: Float32Array[];
+  private readonly adam: AdamConfig;
+  /** Where each thread's Adam range starts (this thread's is [0, adamCuts[1])). */
+  private readonly adamCuts: number[];
   private readonly pass: GradientPass;
   private readonly workers: GradientWorker[] = [];
   adamStep = 0;
@@ -78,17 +83,28 @@ export class DdpgLearner {
     this.actorSize = paramCount(this.actorSpec);
     this.criticSize = paramCount(this.criticSpec);
     const n = this.actorSize + this.criticSize;
-    const floats = (shared: boolean) => new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
-    this.params = floats(threads > 1);
-    this.target = floats(threads > 1);
+    const floats = () => new Float32Array(threads > 1 ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+    this.params = floats();
+    this.target = floats();
     const rng = defaultRng(this.opts.seed);
     initMlp(this.actorSpec, rng, this.params, 0);
     initMlp(this.criticSpec, rng, this.params, this.actorSize);
     this.target.set(this.params);
-    this.adamM = floats(false);
-    this.adamV = floats(false);
-    this.grads = floats(false);
-    const cfg = {
+    this.adamM = floats();
+    this.adamV = floats();
+    this.grads = Array.from({ length: threads }, floats);
+    this.adam = {
+      beta1: this.opts.adamBeta1,
+      beta2: this.opts.adamBeta2,
+      eps: this.opts.adamEps,
+      tau: this.opts.tau,
+      segments: [
+        [this.actorSize, this.opts.actorLr],
+        [n, this.opts.criticLr],
+      ],
+    };
+    this.adamCuts = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * n) / threads));
+    const gradients = {
       obsDim,
       actDim,
       gamma: this.opts.gamma,
@@ -96,9 +112,24 @@ export class DdpgLearner {
       actorSlots: layerSlots(this.actorSpec, 0),
       criticSlots: layerSlots(this.criticSpec, this.actorSize),
     };
-    this.pass = new GradientPass(cfg, this.params, this.target);
+    this.pass = new GradientPass(gradients, this.params, this.target);
+    const shared = (a: Float32Array) => a.buffer as SharedArrayBuffer;
     for (let i = 1; i < threads; i++) {
-      this.workers.push(new GradientWorker(tf.getBackend() as BackendName, cfg, this.params.buffer as SharedArrayBuffer, this.target.buffer as SharedArrayBuffer));
+      this.workers.push(
+        new GradientWorker({
+          backend: tf.getBackend() as BackendName,
+          gradients,
+          adam: this.adam,
+          params: shared(this.params),
+          target: shared(this.target),
+          m: shared(this.adamM),
+          v: shared(this.adamV),
+          grads: this.grads.map(shared),
+          index: i,
+          from: this.adamCuts[i],
+          to: this.adamCuts[i + 1],
+        }),
+      );
     }
   }
 
@@ -108,26 +139,28 @@ export class DdpgLearner {
 
   /** One gradient step on actor and critic, then the Polyak target update. */
   update(batch: Batch, wantLosses = false): Losses | null {
+    if (this.workers.length === 0) {
+      const losses = this.pass.compute(batch, this.grads[0], batch.size, wantLosses);
+      this.applyGradients(this.grads[0]);
+      return losses;
+    }
     const B = batch.size;
     const { obsDim, actDim } = this.opts;
     // Equal shares of the rows; this thread takes the first (and any remainder).
     const share = Math.floor(B / (this.workers.length + 1));
-    const busy: GradientWorker[] = [];
-    let from = B - share * this.workers.length;
+    const own = B - share * this.workers.length;
+    const step = this.adamStep + 1;
+    this.workers.forEach((w, i) => w.start(share > 0 ? batchRows(batch, own + i * share, own + (i + 1) * share, obsDim, actDim) : null, B, wantLosses, step));
+    const losses = this.pass.compute(batchRows(batch, 0, own, obsDim, actDim), this.grads[0], B, wantLosses);
     for (const w of this.workers) {
-      if (share === 0) break;
-      w.start(batchRows(batch, from, from + share, obsDim, actDim), B, wantLosses);
-      busy.push(w);
-      from += share;
-    }
-    const losses = this.pass.compute(batchRows(batch, 0, B - share * busy.length, obsDim, actDim), this.grads, B, wantLosses);
-    for (const w of busy) {
-      const l = w.finish(wantLosses);
-      const g = w.grads;
-      for (let i = 0; i < g.length; i++) this.grads[i] += g[i];
+      const l = w.gradientDone(wantLosses);
       if (losses && l) [losses.critic, losses.actor] = [losses.critic + l.critic, losses.actor + l.actor];
     }
-    this.applyGradients(this.grads);
+    this.pass.invalidate();
+    this.adamStep = step;
+    for (const w of this.workers) w.startAdam();
+    adamPolyak(this.adam, { params: this.params, target: this.target, m: this.adamM, v: this.adamV }, this.grads, step, 0, this.adamCuts[1]);
+    for (const w of this.workers) w.adamDone();
     return losses;
   }
 
@@ -142,27 +175,12 @@ export class DdpgLearner {
     return { grads: tf.tensor1d(out), ...(l ? { criticLoss: tf.scalar(l.critic), actorLoss: tf.scalar(l.actor) } : {}) };
   }
 
-  /** Adam (PyTorch's formulation) with per-segment learning rates, then θ' ← θ' + τ(θ − θ'). */
+  /** Adam (PyTorch's formulation) with per-segment learning rates, then θ' ← θ' + τ(θ − θ'), on this thread. */
   applyGradients(g: Float32Array | tf.Tensor1D): void {
     const grad = g instanceof Float32Array ? g : (g.dataSync() as Float32Array);
-    const { adamBeta1: b1, adamBeta2: b2, adamEps: eps, tau } = this.opts;
     this.pass.invalidate();
     this.adamStep++;
-    const bc1 = 1 - Math.pow(b1, this.adamStep);
-    const rsBc2 = 1 / Math.sqrt(1 - Math.pow(b2, this.adamStep));
-    const { params: p, target: t, adamM: m, adamV: v } = this;
-    const segment = (from: number, to: number, lr: number) => {
-      const stepSize = lr / bc1;
-      for (let i = from; i < to; i++) {
-        const gi = grad[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        const pi = (p[i] = p[i] - (stepSize * mi) / (Math.sqrt(vi) * rsBc2 + eps));
-        t[i] = t[i] + tau * (pi - t[i]);
-      }
-    };
-    segment(0, this.actorSize, this.opts.actorLr);
-    segment(this.actorSize, this.size, this.opts.criticLr);
+    adamPolyak(this.adam, { params: this.params, target: this.target, m: this.adamM, v: this.adamV }, [grad], this.adamStep, 0, this.size);
   }
 
   /** Deterministic actor output μ(s) in [-1, 1] for n observations laid out row-major. */
