@@ -1,10 +1,20 @@
 // npm run env-server [-- --host H --port P --plugin M]: serves every registered env over WebSocket.
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startServer } from './server.ts';
 import { loadPlugins } from './plugins.ts';
-import { DEFAULT_HOST, DEFAULT_PORT } from './options.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from './options.ts';
+import { LIMIT_DEFAULTS, LIMIT_FLAGS, parseLimit } from './limits.ts';
+import { checkTokenFormat } from './auth.ts';
 
-const HELP = `Usage: npm run env-server -- [--host HOST] [--port PORT] [--plugin MODULE]...
+const limitHelp = LIMIT_FLAGS.map((f) => {
+  const d = LIMIT_DEFAULTS[f.key] / f.scale;
+  return `  --${f.flag} N`.padEnd(27) + `${f.help}\n${' '.repeat(27)}(env ${f.env}, default ${d})`;
+}).join('\n');
+
+const HELP = `Usage: npm run env-server -- [--host HOST] [--port PORT] [--plugin MODULE]... [--token T]
+                             [--tls-cert FILE --tls-key FILE] [limits]
 
 Serves the gymwire environments over WebSocket (protocol/PROTOCOL.md).
 
@@ -13,9 +23,17 @@ Options:
   --port PORT      TCP port, 0 for any free one (env GYMWIRE_PORT, default ${DEFAULT_PORT})
   --plugin MODULE  load an ES module (.ts/.js, path relative to the current directory)
                    that registers more envs; repeatable (see examples/README.md)
+  --token T        clients must present this token (Authorization: Bearer T, or the
+                   sub-protocol gymwire.token.T) (env GYMWIRE_TOKEN, default none)
+  --tls-cert FILE  PEM certificate: serve wss:// (with --tls-key; env GYMWIRE_TLS_CERT)
+  --tls-key FILE   PEM private key (env GYMWIRE_TLS_KEY)
+
+Limits (protocol/PROTOCOL.md, "Limits and auth"):
+${limitHelp}
+
   -h, --help       show this help
 
-Prints "gymwire env server listening on ws://HOST:PORT" once it accepts connections.`;
+Prints "gymwire env server listening on ws://HOST:PORT" (wss:// with TLS) once it accepts connections.`;
 
 function fail(message: string): never {
   console.error(`env-server: ${message}\n\n${HELP}`);
@@ -28,7 +46,7 @@ function parsePort(text: string, from: string): number {
   return port;
 }
 
-let values: { host?: string; port?: string; plugin?: string[]; help?: boolean };
+let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -36,6 +54,10 @@ try {
       port: { type: 'string' },
       plugin: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
+      token: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
     },
     strict: true,
   }));
@@ -55,9 +77,46 @@ const port =
       ? parsePort(process.env.GYMWIRE_PORT, 'GYMWIRE_PORT')
       : DEFAULT_PORT;
 
+// npm runs scripts from the package root; INIT_CWD is where the user typed the command.
+const userCwd = process.env.INIT_CWD ?? process.cwd();
+const fromEnv = (name: string) => (process.env[name] !== undefined && process.env[name] !== '' ? process.env[name] : undefined);
+
+const limits: Partial<ServerOptions> = {};
+for (const f of LIMIT_FLAGS) {
+  const flagValue = values[f.flag] as string | undefined;
+  const text = flagValue ?? fromEnv(f.env);
+  if (text === undefined) continue;
+  try {
+    limits[f.key] = parseLimit(f, text, flagValue !== undefined ? `--${f.flag}` : f.env);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+const token = values.token ?? fromEnv('GYMWIRE_TOKEN') ?? null;
+if (token !== null) {
+  try {
+    checkTokenFormat(token);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+const certPath = values['tls-cert'] ?? fromEnv('GYMWIRE_TLS_CERT');
+const keyPath = values['tls-key'] ?? fromEnv('GYMWIRE_TLS_KEY');
+if ((certPath === undefined) !== (keyPath === undefined)) fail('--tls-cert and --tls-key go together');
+let tls: ServerOptions['tls'] = null;
+if (certPath !== undefined && keyPath !== undefined) {
+  try {
+    tls = { cert: readFileSync(resolve(userCwd, certPath)), key: readFileSync(resolve(userCwd, keyPath)) };
+  } catch (e) {
+    console.error(`env-server: cannot read the TLS certificate or key: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
+
 try {
-  // npm runs scripts from the package root; INIT_CWD is where the user typed the command.
-  for (const p of await loadPlugins(values.plugin ?? [], process.env.INIT_CWD ?? process.cwd())) {
+  for (const p of await loadPlugins(values.plugin ?? [], userCwd)) {
     console.error(`plugin ${p.spec}: registered ${p.envIds.join(', ')}`);
   }
 } catch (e) {
@@ -66,7 +125,7 @@ try {
 }
 
 try {
-  const server = await startServer({ host, port, log: (line) => console.error(line) });
+  const server = await startServer({ host, port, token, tls, ...limits, log: (line) => console.error(line) });
   console.log(`gymwire env server listening on ${server.url}`);
   let closing = false;
   const shutdown = (signal: string) => {

@@ -13,6 +13,7 @@ import {
 } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
+import { checkRenderSize } from './limits.ts';
 import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
 import { batchedActionFromWire, makeVectorState, vectorReset, vectorStep } from './vector-slot.ts';
@@ -52,6 +53,8 @@ const handlers: { [K in Op]: Handler<K> } = {
         max_payload_bytes: session.opts.maxPayloadBytes,
         max_envs: session.opts.maxEnvsPerConnection,
         max_num_envs: session.opts.maxNumEnvs,
+        idle_timeout_ms: session.opts.idleTimeoutMs,
+        max_render_pixels: session.opts.maxRenderPixels,
       },
     };
   },
@@ -132,6 +135,7 @@ const handlers: { [K in Op]: Handler<K> } = {
     if (slot.vector !== null) throw new GymwireError('unsupported', 'render a vector env: not supported; make a single env to render');
     const env = slot.env;
     const frame = guarded(() => env.render(), 'render');
+    checkRenderSize(frame.width, frame.height, session.opts.maxRenderPixels);
     return { frame: { width: frame.width, height: frame.height, data: frame.data } };
   },
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../protocol/env-api.ts';
 import { make, registrations, type Kwargs, type Registration } from '../envs/index.ts';
+import { LIMIT_DEFAULTS } from './limits.ts';
 
 export interface ServerOptions {
   /** Interface to listen on (default 127.0.0.1: loopback only). */
@@ -17,6 +18,18 @@ export interface ServerOptions {
    * counts 1, a vector env its num_envs) (default 1024).
    */
   maxNumEnvs?: number;
+  /** Most open connections; one more is closed with 1013 (default 256). See server/limits.ts. */
+  maxConnections?: number;
+  /** Close a connection that sent nothing for this many ms, 0 = never (default 10 min). */
+  idleTimeoutMs?: number;
+  /** Largest rendered frame in pixels; bigger gets limit_exceeded (default 2048 x 2048). */
+  maxRenderPixels?: number;
+  /** Unsent answer bytes per connection before the server stops reading its requests (default 16 MiB). */
+  maxBufferedBytes?: number;
+  /** When set, clients must present this token at the upgrade (server/auth.ts) (default: none). */
+  token?: string | null;
+  /** PEM certificate and key: serve wss:// instead of ws:// (default: none). */
+  tls?: { cert: string | Buffer; key: string | Buffer } | null;
   /** Builds an env, as gymnasium.make (default: envs/index.ts make). */
   makeEnv?: (id: string, kwargs: Kwargs) => Env;
   /** The env ids list_envs reports (default: every registered env). */
@@ -43,9 +56,15 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
   return {
     host: opts.host ?? DEFAULT_HOST,
     port: opts.port ?? DEFAULT_PORT,
-    maxPayloadBytes: opts.maxPayloadBytes ?? 4 * 1024 * 1024,
-    maxEnvsPerConnection: opts.maxEnvsPerConnection ?? 64,
-    maxNumEnvs: opts.maxNumEnvs ?? 1024,
+    maxPayloadBytes: opts.maxPayloadBytes ?? LIMIT_DEFAULTS.maxPayloadBytes,
+    maxEnvsPerConnection: opts.maxEnvsPerConnection ?? LIMIT_DEFAULTS.maxEnvsPerConnection,
+    maxNumEnvs: opts.maxNumEnvs ?? LIMIT_DEFAULTS.maxNumEnvs,
+    maxConnections: opts.maxConnections ?? LIMIT_DEFAULTS.maxConnections,
+    idleTimeoutMs: opts.idleTimeoutMs ?? LIMIT_DEFAULTS.idleTimeoutMs,
+    maxRenderPixels: opts.maxRenderPixels ?? LIMIT_DEFAULTS.maxRenderPixels,
+    maxBufferedBytes: opts.maxBufferedBytes ?? LIMIT_DEFAULTS.maxBufferedBytes,
+    token: opts.token ?? null,
+    tls: opts.tls ?? null,
     makeEnv: opts.makeEnv ?? make,
     registrations: opts.registrations ?? registrations,
     log: opts.log ?? (() => {}),

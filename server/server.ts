@@ -1,17 +1,22 @@
 // The WebSocket server: one Session per connection, one response frame per request frame,
 // answered synchronously and therefore in request order (pipelined requests keep their order).
+// Limits and auth (server/limits.ts, server/auth.ts) are enforced here, at the connection level.
 import { WebSocketServer, type WebSocket } from 'ws';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dispatch } from './dispatch.ts';
 import { EnvCatalog } from './env-catalog.ts';
 import { resolveOptions, type ServerOptions } from './options.ts';
 import { Session } from './session.ts';
+import { authorized, checkTokenFormat, isLoopback, selectProtocol } from './auth.ts';
+import { Backpressure, CLOSE, IdleSweeper } from './limits.ts';
 import { encodeMessage } from '../protocol/codec.ts';
 
 const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
 
 export interface RunningServer {
-  /** ws://host:port */
+  /** ws://host:port, or wss:// with TLS */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -28,48 +33,91 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
+// A plain HTTP request (no upgrade) gets told what this port speaks.
+function notWebSocket(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'close' });
+  res.end('gymwire env server: connect with a WebSocket client (protocol/PROTOCOL.md)\n');
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
+  const token = opts.token;
+  if (token !== null) checkTokenFormat(token);
   const catalog = new EnvCatalog(opts);
+  const http = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, notWebSocket) : createHttpServer(notWebSocket);
   const wss = new WebSocketServer({
-    host: opts.host,
-    port: opts.port,
+    server: http,
     perMessageDeflate: false,
     maxPayload: opts.maxPayloadBytes,
     clientTracking: true,
+    handleProtocols: (offered) => selectProtocol(offered),
+    // Rejected at the HTTP upgrade, before any frame is read.
+    verifyClient:
+      token === null
+        ? undefined
+        : (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => {
+            if (authorized(info.req, token)) done(true);
+            else done(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="gymwire"' });
+          },
   });
 
   await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve);
-    wss.once('error', reject);
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
   });
+  http.on('error', (e) => opts.log(`server error: ${e.message}`));
   wss.on('error', (e) => opts.log(`server error: ${e.message}`));
+  if (token === null && !isLoopback(opts.host)) {
+    opts.log(`warning: listening on ${opts.host} without a token: anyone who can reach this port can run envs here (set --token or GYMWIRE_TOKEN)`);
+  }
 
+  const idle = new IdleSweeper(opts.idleTimeoutMs);
   wss.on('connection', (ws: WebSocket, req) => {
+    if (wss.clients.size > opts.maxConnections) {
+      ws.close(CLOSE.TRY_AGAIN_LATER, `server busy: max_connections ${opts.maxConnections} reached, try again later`);
+      setTimeout(() => ws.terminate(), 2000).unref();
+      return;
+    }
     req.socket.setNoDelay(true);
     const session = new Session(opts);
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    const answer = (data: Uint8Array, isBinary: boolean) => {
       if (!isBinary) {
-        ws.send(encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } }));
+        ws.send(encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } }), SEND_OPTIONS);
         return;
       }
-      ws.send(dispatch(session, catalog, toBuffer(data)), SEND_OPTIONS);
+      ws.send(dispatch(session, catalog, data), SEND_OPTIONS);
+    };
+    const backpressure = new Backpressure(ws, req.socket, opts.maxBufferedBytes, answer);
+    idle.touch(ws);
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      idle.touch(ws);
+      backpressure.push(toBuffer(data), isBinary);
     });
     ws.on('error', (e) => opts.log(`connection error: ${e.message}`));
-    ws.on('close', () => session.closeAll());
+    ws.on('close', () => {
+      idle.forget(ws);
+      session.closeAll();
+    });
   });
 
-  const address = wss.address() as AddressInfo;
+  const address = http.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `ws://${host}:${address.port}`,
+    url: `${opts.tls ? 'wss' : 'ws'}://${host}:${address.port}`,
     host: opts.host,
     port: address.port,
     connections: () => wss.clients.size,
     close: () =>
       new Promise<void>((resolve) => {
+        idle.stop();
         for (const ws of wss.clients) ws.terminate();
-        wss.close(() => resolve());
+        wss.close(() => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
       }),
   };
 }

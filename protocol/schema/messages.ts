@@ -125,6 +125,12 @@ export const Limits = Type.Object(
         description: 'Most sub-envs in one vector env, and most env instances (a vector env counts num_envs) on one connection (1.1).',
       }),
     ),
+    idle_timeout_ms: Type.Optional(
+      Type.Integer({ description: 'A connection that sends nothing this long is closed (1001); 0 = never (1.1).' }),
+    ),
+    max_render_pixels: Type.Optional(
+      Type.Integer({ description: 'Largest frame render returns (width x height); bigger gets limit_exceeded (1.1).' }),
+    ),
   },
   { $id: 'Limits' },
 );
