@@ -61,7 +61,15 @@ export class GradientWorker {
     const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
     const entry = JSON.stringify(new URL('./learner-worker.ts', import.meta.url).href);
     const workerData: WorkerInit = { ...init, ctrl: ctrlBuf, port: port2 };
-    this.worker = new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData, transferList: [port2] });
+    // A failure to load reports like a failure to start (state −1) instead of a silent hang.
+    const boot = `const { workerData: d } = require('node:worker_threads');
+      import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); }).catch((err) => {
+        d.port.postMessage(String(err && err.stack || err));
+        const ctrl = new Int32Array(d.ctrl, 0, 8);
+        Atomics.store(ctrl, ${CTRL.state}, -1);
+        Atomics.notify(ctrl, ${CTRL.state});
+      });`;
+    this.worker = new Worker(boot, { eval: true, workerData, transferList: [port2] });
     this.worker.unref();
   }
 
