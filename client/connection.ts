@@ -1,6 +1,9 @@
 // A client connection: WebSocket + handshake + request ids + the map of answers awaited.
 // Several envs (and later a vector client) can share one Connection; requests may be
 // pipelined, since every answer carries the id of its request.
+// A dropped connection is re-opened with exponential backoff: the calls in flight fail with
+// connection_lost, and since the server's envs died with the old connection, `generation`
+// counts reconnects so envs know their handles are stale (RemoteEnv re-makes itself on reset).
 import WebSocket from 'ws';
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { decodeStepResponse } from '../protocol/fast-frames.ts';
@@ -18,7 +21,34 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Largest frame accepted from the server (default 256 MiB: rendered frames can be big). */
   maxPayloadBytes?: number;
+  /** Sent as `Authorization: Bearer <token>` at connect (default: env GYMWIRE_TOKEN, if set). */
+  token?: string;
+  /** wss:// only: certificate authorities to trust besides the system's (e.g. a self-signed server's cert, PEM). */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** wss:// only: false accepts any server certificate (testing only; default true). */
+  rejectUnauthorized?: boolean;
+  /** Re-open a dropped connection (default on: 6 attempts, 250 ms doubling up to 8 s); false = never. */
+  reconnect?: ReconnectOptions | false;
 }
+
+export interface ReconnectOptions {
+  /** Tries after each drop before giving up for good (default 6; 0 = never reconnect). */
+  attempts?: number;
+  /** Wait before the first try, in ms; doubles each try (default 250). */
+  baseDelayMs?: number;
+  /** Longest wait between tries, in ms (default 8000). */
+  maxDelayMs?: number;
+}
+
+const RECONNECT_DEFAULTS: Required<ReconnectOptions> = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8000 };
+
+/** The wait before reconnect try k (0-based): base·2^k capped at max, with jitter so many clients do not retry in step. */
+export function backoffDelay(k: number, opts: Required<ReconnectOptions>, random: () => number = Math.random): number {
+  const d = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** k);
+  return d * (0.75 + 0.25 * random());
+}
+
+type State = 'open' | 'reconnecting' | 'closed';
 
 interface Pending {
   op: string;
@@ -29,56 +59,134 @@ interface Pending {
 /** A request without its id: the connection numbers it. */
 export type RequestBody<K extends Op> = Omit<RequestOf[K], 'id'>;
 
+/** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; absent in other implementations). */
+function socketOf(ws: WebSocket): { cork(): void; uncork(): void } | null {
+  const socket = (ws as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket;
+  return socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function'
+    ? (socket as { cork(): void; uncork(): void })
+    : null;
+}
+
 export class Connection {
   private nextId = 1;
+  /** True while frames sent in this tick are held back to go out in one write (see sendFrame). */
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    if (this.ws !== null) socketOf(this.ws)?.uncork();
+  };
   private readonly pending = new Map<number, Pending>();
+  private ws: WebSocket | null = null;
+  private state: State = 'reconnecting';
   private closedError: GymwireError | null = null;
   private readonly closeListeners: ((error: GymwireError) => void)[] = [];
-  /** What the server said at hello. */
+  private readonly disconnectListeners: ((error: GymwireError, willReconnect: boolean) => void)[] = [];
+  private readonly reconnectListeners: ((generation: number) => void)[] = [];
+  /** Callers of ready() waiting for a reconnect. */
+  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reconnectOpts: Required<ReconnectOptions>;
+  private _generation = 0;
+  /** What the server said at hello (the latest hello, after a reconnect). */
   server!: HelloResult;
 
   private constructor(
     readonly url: string,
-    private readonly ws: WebSocket,
+    private readonly opts: ConnectOptions,
   ) {
-    ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
-    ws.on('close', (code: number, reason: Buffer) => {
-      const why = reason.length > 0 ? `${code} ${reason.toString()}` : `${code}`;
-      this.shutdown(new GymwireError('connection_lost', `connection to ${url} closed (${why})`));
-    });
-    ws.on('error', (e: Error) => this.shutdown(new GymwireError('connection_lost', `connection to ${url} failed: ${e.message}`)));
+    this.reconnectOpts = opts.reconnect === false ? { ...RECONNECT_DEFAULTS, attempts: 0 } : { ...RECONNECT_DEFAULTS, ...opts.reconnect };
   }
 
-  /** Connects and says hello. Rejects with version_mismatch if the server speaks another major version. */
+  /**
+   * Connects and says hello. Rejects with version_mismatch if the server speaks another major
+   * version, unauthorized if it refused the token, connection_lost if it cannot be reached.
+   */
   static async open(url: string, opts: ConnectOptions = {}): Promise<Connection> {
+    const conn = new Connection(url, opts);
+    await conn.connect();
+    conn.state = 'open';
+    return conn;
+  }
+
+  /** One WebSocket connect + hello; on success this.ws is the new socket. */
+  private async connect(): Promise<void> {
+    const { url, opts } = this;
     const timeoutMs = opts.connectTimeoutMs ?? 10_000;
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: opts.maxPayloadBytes ?? 256 * 1024 * 1024 });
+    const token = opts.token ?? process.env.GYMWIRE_TOKEN;
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: opts.maxPayloadBytes ?? 256 * 1024 * 1024,
+      headers: token ? { Authorization: `Bearer ${token}` } : undefined,
+      ca: opts.ca,
+      rejectUnauthorized: opts.rejectUnauthorized,
+    });
+    ws.binaryType = 'nodebuffer';
     const timer = setTimeout(() => ws.terminate(), timeoutMs);
     try {
       await new Promise<void>((resolve, reject) => {
         ws.once('open', resolve);
-        ws.once('error', (e) => reject(new GymwireError('connection_lost', `cannot connect to ${url}: ${e.message}`)));
-        ws.once('close', () => reject(new GymwireError('connection_lost', `cannot connect to ${url}: closed during connect`)));
+        ws.once('error', (e) => {
+          const status = /Unexpected server response: (\d+)/.exec(e.message)?.[1];
+          if (status === '401' || status === '403') {
+            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP ${status}): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`));
+          } else {
+            reject(new GymwireError('connection_lost', `cannot connect to ${url}: ${e.message}`));
+          }
+        });
+        ws.once('close', (code: number, reason: Buffer) =>
+          reject(new GymwireError('connection_lost', `cannot connect to ${url}: closed during connect (${code}${reason.length ? ` ${reason}` : ''})`)),
+        );
       });
-      const conn = new Connection(url, ws);
-      conn.server = await conn.request('hello', {
-        op: 'hello',
-        protocol_version: PROTOCOL_VERSION,
-        client_name: opts.clientName ?? 'gymwire-js',
-        client_version: opts.clientVersion ?? '0.1.0',
+      ws.removeAllListeners();
+      this.ws = ws;
+      ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
+      ws.on('close', (code: number, reason: Buffer) => {
+        const why = reason.length > 0 ? `${code} ${reason.toString()}` : `${code}`;
+        this.dropped(ws, new GymwireError('connection_lost', `connection to ${url} closed (${why})`));
       });
-      return conn;
+      ws.on('error', (e: Error) => this.dropped(ws, new GymwireError('connection_lost', `connection to ${url} failed: ${e.message}`)));
+      this.server = await this.sendNow('hello', (id) =>
+        encodeMessage({
+          id,
+          op: 'hello',
+          protocol_version: PROTOCOL_VERSION,
+          client_name: opts.clientName ?? 'gymwire-js',
+          client_version: opts.clientVersion ?? '0.1.0',
+        }),
+      );
     } catch (e) {
+      ws.removeAllListeners();
+      ws.on('error', () => {});
       ws.terminate();
+      if (this.ws === ws) this.ws = null;
       throw e;
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** True once the connection has ended for good (closed by the client, or reconnecting gave up). */
   get closed(): boolean {
-    return this.closedError !== null;
+    return this.state === 'closed';
+  }
+
+  /** True while a dropped connection is being re-opened. */
+  get reconnecting(): boolean {
+    return this.state === 'reconnecting';
+  }
+
+  /** How many times the connection was re-opened: handles from an older generation are gone. */
+  get generation(): number {
+    return this._generation;
+  }
+
+  /** Resolves once the connection is open (at once, or after a reconnect); rejects if it ended for good. */
+  ready(): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(this.closedError);
+    // Someone waits for the reconnect now: keep the process alive for it.
+    this.retryTimer?.ref();
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   /** Sends one request and resolves with its result (rejects with the server's GymwireError). */
@@ -96,28 +204,113 @@ export class Connection {
 
   /** For hot paths with their own encoder: `encode(id)` returns the frame of the request numbered id. */
   sendFrame<K extends Op>(op: K, encode: (id: number) => Uint8Array): Promise<ResultOf[K]> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.state !== 'open') {
+      if (this.state === 'closed') return Promise.reject(this.closedError);
+      return Promise.reject(
+        new GymwireError('connection_lost', `connection to ${this.url} dropped, reconnecting; ${op} not sent`, { reconnecting: true }),
+      );
+    }
+    return this.sendNow(op, encode);
+  }
+
+  private sendNow<K extends Op>(op: K, encode: (id: number) => Uint8Array): Promise<ResultOf[K]> {
     const id = this.nextId++;
     const frame = encode(id);
+    if (!this.corked) {
+      // Requests sent in the same tick (k envs stepped with Promise.all, stepMany) leave in
+      // one write instead of one syscall and TCP segment each; the tick's end flushes them,
+      // so a lone request is not delayed.
+      const socket = socketOf(this.ws!);
+      if (socket !== null) {
+        socket.cork();
+        this.corked = true;
+        process.nextTick(this.uncork);
+      }
+    }
     return new Promise<ResultOf[K]>((resolve, reject) => {
       this.pending.set(id, { op, resolve: resolve as (r: never) => void, reject });
-      this.ws.send(frame, SEND_OPTIONS);
+      this.ws!.send(frame, SEND_OPTIONS);
     });
   }
 
-  /** Called once when the connection ends, with the error pending calls were rejected with. */
+  /** Called once when the connection ends for good, with the error pending calls were rejected with. */
   onClose(listener: (error: GymwireError) => void): void {
     this.closeListeners.push(listener);
   }
+  /** Called at each drop, before reconnecting (willReconnect) or giving up. */
+  onDisconnect(listener: (error: GymwireError, willReconnect: boolean) => void): void {
+    this.disconnectListeners.push(listener);
+  }
 
-  /** Closes the connection; the server closes every env opened on it. */
+  /** Called after each successful reconnect (and hello): every env on the old connection is gone. */
+  onReconnect(listener: (generation: number) => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  /** Closes the connection (and stops reconnecting); the server closes every env opened on it. */
   close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    const ws = this.ws;
+    this.finish(new GymwireError('connection_lost', `connection to ${this.url} was closed by the client`));
+    if (ws === null || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
-      this.ws.once('close', () => resolve());
-      this.ws.close(1000, 'client closed');
-      this.shutdown(new GymwireError('connection_lost', `connection to ${this.url} was closed by the client`));
+      ws.once('close', () => resolve());
+      ws.close(1000, 'client closed');
     });
+  }
+
+  /** The socket `ws` ended (close or error): fail what was in flight, then reconnect or give up. */
+  private dropped(ws: WebSocket, error: GymwireError): void {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    if (this.state !== 'open') {
+      // Dropped during the hello of a reconnect: that try's connect() rejects.
+      this.rejectPending(error, false);
+      return;
+    }
+    const willReconnect = this.reconnectOpts.attempts > 0;
+    this.rejectPending(error, willReconnect);
+    if (!willReconnect) {
+      this.finish(error);
+      return;
+    }
+    this.state = 'reconnecting';
+    for (const l of this.disconnectListeners) l(error, true);
+    void this.reconnectLoop(error);
+  }
+
+  private async reconnectLoop(cause: GymwireError): Promise<void> {
+    const { attempts } = this.reconnectOpts;
+    let last: Error = cause;
+    for (let k = 0; k < attempts; k++) {
+      await new Promise<void>((resolve) => {
+        this.retryTimer = setTimeout(resolve, backoffDelay(k, this.reconnectOpts));
+        if (this.readyWaiters.length === 0) this.retryTimer.unref();
+      });
+      this.retryTimer = null;
+      if (this.state !== 'reconnecting') return;
+      try {
+        await this.connect();
+      } catch (e) {
+        last = e as Error;
+        if (this.state !== 'reconnecting') return;
+        // A server that refuses us will keep refusing: stop now.
+        if (e instanceof GymwireError && (e.code === 'unauthorized' || e.code === 'version_mismatch')) break;
+        continue;
+      }
+      if (this.state !== 'reconnecting') {
+        this.ws?.terminate();
+        return;
+      }
+      this._generation++;
+      this.state = 'open';
+      const waiters = this.readyWaiters;
+      this.readyWaiters = [];
+      for (const w of waiters) w.resolve();
+      for (const l of this.reconnectListeners) l(this._generation);
+      return;
+    }
+    const code = last instanceof GymwireError && last.code === 'unauthorized' ? 'unauthorized' : 'connection_lost';
+    this.finish(new GymwireError(code, `connection to ${this.url} lost (${cause.message}); could not reconnect: ${last.message}`));
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
@@ -159,13 +352,27 @@ export class Connection {
     this.pending.clear();
   }
 
-  private shutdown(error: GymwireError): void {
-    if (this.closedError) return;
-    this.closedError = error;
+  /** Calls in flight are interrupted: their episode (if any) was cut with the connection. */
+  private rejectPending(error: GymwireError, reconnecting: boolean): void {
     for (const [id, p] of this.pending) {
-      p.reject(new GymwireError(error.code, `${error.message}; ${p.op} #${id} got no answer`));
+      p.reject(new GymwireError(error.code, `${error.message}; ${p.op} #${id} got no answer`, { interrupted: true, reconnecting }));
     }
     this.pending.clear();
+  }
+
+  /** Ends the connection for good. */
+  private finish(error: GymwireError): void {
+    if (this.state === 'closed') return;
+    const wasReconnecting = this.state === 'reconnecting';
+    this.state = 'closed';
+    this.closedError = error;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.rejectPending(error, false);
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w.reject(error);
+    if (!wasReconnecting) for (const l of this.disconnectListeners) l(error, false);
     for (const l of this.closeListeners) l(error);
   }
 }

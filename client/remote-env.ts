@@ -1,4 +1,7 @@
 // RemoteEnv: an env living in a gymwire server, with the Env API answered through promises.
+// After its Connection reconnects (the server-side env died with the old connection), the
+// next reset() re-makes the env transparently; until then step()/render() reject with
+// connection_lost (details.interrupted), as did the call the drop cut: the episode is over.
 import type { EnvLike, Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import type { EnvSpec } from '../protocol/schema/env-spec.ts';
@@ -6,7 +9,7 @@ import type { EnvInfo, StepResult as WireStepResult } from '../protocol/schema/m
 import { GymwireError } from '../protocol/errors.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
 import { encodeStepRequest } from '../protocol/fast-frames.ts';
-import { Connection, type ConnectOptions } from './connection.ts';
+import { Connection, type ConnectOptions, type ReconnectOptions } from './connection.ts';
 
 export type Kwargs = Record<string, number | boolean | string | null>;
 
@@ -16,20 +19,61 @@ export class RemoteEnv implements EnvLike {
   readonly spec: EnvSpec;
   private closed = false;
   private pendingAction: unknown = null;
+  /** The connection generation `handle` belongs to; an older one means the env is gone. */
+  private generation: number;
+  private remaking: Promise<void> | null = null;
   // Bound once: the step path allocates no closure per call.
-  private readonly encodeStep = (id: number) => encodeStepRequest(id, this.handle, this.pendingAction);
+  private readonly encodeStep = (id: number) => encodeStepRequest(id, this._handle, this.pendingAction);
 
   private constructor(
     readonly connection: Connection,
-    readonly handle: number,
+    private _handle: number,
     observationSpace: Space,
     actionSpace: Space,
     spec: EnvSpec,
     private readonly ownsConnection: boolean,
+    private readonly envId: string,
+    private readonly kwargs: Kwargs,
   ) {
     this.observationSpace = observationSpace;
     this.actionSpace = actionSpace;
     this.spec = spec;
+    this.generation = connection.generation;
+  }
+
+  /** The env's handle on the server (changes when it is re-made after a reconnect). */
+  get handle(): number {
+    return this._handle;
+  }
+
+  /** True when the connection was re-opened since the env was made: the next reset() re-makes it. */
+  get needsRemake(): boolean {
+    return this.generation !== this.connection.generation;
+  }
+
+  private lost(what: string): GymwireError {
+    return new GymwireError(
+      'connection_lost',
+      `${what}: the connection to ${this.connection.url} was re-opened and ${this.envId} with it; its episode was interrupted — reset() to re-make it and start a new one`,
+      { interrupted: true, reconnecting: false },
+    );
+  }
+
+  /** Waits out a reconnect and re-makes the env on the new connection if its handle is stale. */
+  private async ensureMade(): Promise<void> {
+    if (this.connection.reconnecting) await this.connection.ready();
+    if (!this.needsRemake) return;
+    this.remaking ??= (async () => {
+      const generation = this.connection.generation;
+      const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs });
+      if (JSON.stringify([r.observation_space, r.action_space]) !== JSON.stringify([this.observationSpace, this.actionSpace])) {
+        this.connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
+        throw new GymwireError('internal', `${this.envId} was re-made after a reconnect with other spaces than before; make a new RemoteEnv`);
+      }
+      this._handle = r.handle;
+      this.generation = generation;
+    })().finally(() => (this.remaking = null));
+    await this.remaking;
   }
 
   /** Connects to `url`, does the handshake and makes `envId` there. close() also closes the connection. */
@@ -51,18 +95,20 @@ export class RemoteEnv implements EnvLike {
       connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
       throw new GymwireError('internal', `make(${envId}) answered with a vector env; use RemoteVectorEnv for those`);
     }
-    return new RemoteEnv(connection, r.handle, r.observation_space, r.action_space, r.spec, ownsConnection);
+    return new RemoteEnv(connection, r.handle, r.observation_space, r.action_space, r.spec, ownsConnection, envId, kwargs);
   }
 
   /** Every env the server offers, with its spaces and accepted kwargs. */
   async listEnvs(): Promise<EnvInfo[]> {
+    if (this.connection.reconnecting) await this.connection.ready();
     return (await this.connection.request('list_envs', { op: 'list_envs' })).envs;
   }
 
   async reset(args: ResetArgs = {}): Promise<ResetResult> {
+    await this.ensureMade();
     const r = await this.connection.request('reset', {
       op: 'reset',
-      handle: this.handle,
+      handle: this._handle,
       seed: args.seed ?? null,
       options: args.options ?? null,
     });
@@ -75,6 +121,7 @@ export class RemoteEnv implements EnvLike {
    * across envs sharing a Connection (e.g. `Promise.all(envs.map((e, i) => e.step(a[i])))`).
    */
   async step(action: SpaceValue): Promise<StepResult> {
+    if (this.needsRemake) throw this.lost('step');
     // encodeStep reads pendingAction synchronously inside sendFrame, so overlapping calls are safe.
     this.pendingAction = toWire(this.actionSpace, action);
     const r = (await this.connection.sendFrame('step', this.encodeStep)) as WireStepResult;
@@ -97,7 +144,8 @@ export class RemoteEnv implements EnvLike {
   }
 
   async render(): Promise<Frame> {
-    const { frame } = await this.connection.request('render', { op: 'render', handle: this.handle });
+    if (this.needsRemake) throw this.lost('render');
+    const { frame } = await this.connection.request('render', { op: 'render', handle: this._handle });
     // msgpack hands bin out as a Node Buffer; callers get a plain Uint8Array over the same bytes.
     const data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     return { width: frame.width, height: frame.height, data };
@@ -108,7 +156,10 @@ export class RemoteEnv implements EnvLike {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (!this.connection.closed) await this.connection.request('close', { op: 'close', handle: this.handle });
+      // A stale handle names nothing (or another env) on the re-opened connection: nothing to close there.
+      if (!this.connection.closed && !this.connection.reconnecting && !this.needsRemake) {
+        await this.connection.request('close', { op: 'close', handle: this._handle });
+      }
     } catch (e) {
       if (!(e instanceof GymwireError && e.code === 'connection_lost')) throw e;
     } finally {
@@ -117,4 +168,4 @@ export class RemoteEnv implements EnvLike {
   }
 }
 
-export { Connection, type ConnectOptions };
+export { Connection, type ConnectOptions, type ReconnectOptions };

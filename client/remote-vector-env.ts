@@ -34,18 +34,24 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
   private readonly actionBuffer: TypedArray;
   private pendingAction: NDArray | null = null;
   private closed = false;
+  /** The connection generation `handle` belongs to: after a reconnect, reset() re-makes the vector env (as RemoteEnv). */
+  private generation: number;
+  private remaking: Promise<void> | null = null;
   // Bound once: the step path allocates no closure per call.
-  private readonly encodeStep = (id: number) => encodeStepRequest(id, this.handle, this.pendingAction);
+  private readonly encodeStep = (id: number) => encodeStepRequest(id, this._handle, this.pendingAction);
 
   private constructor(
     readonly connection: Connection,
-    readonly handle: number,
+    private _handle: number,
     readonly numEnvs: number,
     readonly singleObservationSpace: Space,
     readonly singleActionSpace: Space,
     readonly spec: EnvSpec | null,
     private readonly ownsConnection: boolean,
+    private readonly envId: string,
+    private readonly kwargs: Kwargs,
   ) {
+    this.generation = connection.generation;
     this.obsLayout = batchLayout(singleObservationSpace);
     this.actLayout = batchLayout(singleActionSpace);
     this.actShape = [numEnvs, ...this.actLayout.itemShape];
@@ -85,14 +91,42 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
       connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
       throw new GymwireError('unsupported', `${connection.url} did not make a vector env of ${numEnvs} (protocol ${connection.server.protocol_version})`);
     }
-    return new RemoteVectorEnv<O>(connection, r.handle, numEnvs, r.observation_space, r.action_space, r.spec, ownsConnection);
+    return new RemoteVectorEnv<O>(connection, r.handle, numEnvs, r.observation_space, r.action_space, r.spec, ownsConnection, envId, kwargs);
+  }
+
+  get handle(): number {
+    return this._handle;
+  }
+
+  /** True when the connection was re-opened since the vector env was made: the next reset() re-makes it. */
+  get needsRemake(): boolean {
+    return this.generation !== this.connection.generation;
+  }
+
+  /** Waits out a reconnect and re-makes the vector env on the new connection if its handle is stale. */
+  private async ensureMade(): Promise<void> {
+    if (this.connection.reconnecting) await this.connection.ready();
+    if (!this.needsRemake) return;
+    this.remaking ??= (async () => {
+      const generation = this.connection.generation;
+      const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs, num_envs: this.numEnvs, vector: true });
+      const same = JSON.stringify([r.observation_space, r.action_space]) === JSON.stringify([this.singleObservationSpace, this.singleActionSpace]);
+      if (r.vector !== true || r.num_envs !== this.numEnvs || !same) {
+        this.connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
+        throw new GymwireError('internal', `${this.envId} x${this.numEnvs} was re-made after a reconnect unlike before; make a new RemoteVectorEnv`);
+      }
+      this._handle = r.handle;
+      this.generation = generation;
+    })().finally(() => (this.remaking = null));
+    await this.remaking;
   }
 
   async reset(args: VectorResetArgs = {}): Promise<VectorResetResult<O>> {
     const seed = args.seed;
+    await this.ensureMade();
     const r = await this.connection.request('reset', {
       op: 'reset',
-      handle: this.handle,
+      handle: this._handle,
       seed: seed === undefined || seed === null ? null : typeof seed === 'number' ? seed : Array.from(seed, (s) => s ?? null),
       options: args.options === undefined ? null : this.optionsToWire(args.options),
     });
@@ -104,6 +138,13 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
    * answered in order), though with NEXT_STEP autoreset an agent normally waits for the obs.
    */
   async step(actions: VectorActions): Promise<VectorStepResult<O>> {
+    if (this.needsRemake) {
+      throw new GymwireError(
+        'connection_lost',
+        `step: the connection to ${this.connection.url} was re-opened and the vector env with it; its episodes were interrupted — reset() to re-make it`,
+        { interrupted: true, reconnecting: false },
+      );
+    }
     this.pendingAction = this.actionsToWire(actions);
     const r = (await this.connection.sendFrame('step', this.encodeStep)) as WireVectorStep;
     if (!looksLikeNDArray(r.reward) || !looksLikeNDArray(r.terminated) || !looksLikeNDArray(r.truncated)) {
@@ -123,7 +164,10 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
     if (this.closed) return;
     this.closed = true;
     try {
-      if (!this.connection.closed) await this.connection.request('close', { op: 'close', handle: this.handle });
+      // A stale handle names nothing (or another env) on the re-opened connection.
+      if (!this.connection.closed && !this.connection.reconnecting && !this.needsRemake) {
+        await this.connection.request('close', { op: 'close', handle: this._handle });
+      }
     } catch (e) {
       if (!(e instanceof GymwireError && e.code === 'connection_lost')) throw e;
     } finally {
