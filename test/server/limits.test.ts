@@ -1,0 +1,238 @@
+// Server limits: each one reached gives a typed error (limit_exceeded) or, for connection-level
+// ones, a close with a code and a reason — and the server and other connections carry on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { ToyContinuous } from './toy-envs.ts';
+import { RawClient } from './raw-client.ts';
+import { make, type Kwargs } from '../../envs/index.ts';
+import { startServer } from '../../server/server.ts';
+import { LIMIT_DEFAULTS } from '../../server/limits.ts';
+import { Connection, RemoteEnv } from '../../client/remote-env.ts';
+import { GymwireError } from '../../protocol/errors.ts';
+import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
+import { encodeArray } from '../../protocol/ndarray.ts';
+import type { Env, Frame, ResetArgs } from '../../protocol/env-api.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const f32 = (...xs: number[]) => encodeArray(new Float32Array(xs));
+const HELLO = { op: 'hello', protocol_version: '1.1', client_name: 't', client_version: '0' };
+
+function opened(url: string, opts: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+}
+
+async function works(url: string): Promise<void> {
+  const env = await RemoteEnv.connect(url, 'Toy-v0', {}, { reconnect: false });
+  const local = make('Toy-v0');
+  assert.deepEqual(await env.reset({ seed: 2 }), local.reset({ seed: 2 }));
+  assert.deepEqual(await env.step(new Float32Array([0.3])), local.step(new Float32Array([0.3])));
+  await env.close();
+}
+
+test('defaults are finite and reported at hello', async () => {
+  const server = await startServer({ port: 0 });
+  const c = await RawClient.open(server.url);
+  const { result } = await c.call(HELLO);
+  assert.deepEqual(result.limits, {
+    max_payload_bytes: LIMIT_DEFAULTS.maxPayloadBytes,
+    max_envs: LIMIT_DEFAULTS.maxEnvsPerConnection,
+    max_num_envs: LIMIT_DEFAULTS.maxNumEnvs,
+    idle_timeout_ms: LIMIT_DEFAULTS.idleTimeoutMs,
+    max_render_pixels: LIMIT_DEFAULTS.maxRenderPixels,
+  });
+  await c.close();
+  await server.close();
+});
+
+test('max connections: one more is closed with 1013 and a reason; once one leaves, a new one fits', async () => {
+  const server = await startServer({ port: 0, maxConnections: 2 });
+  const a = await opened(server.url);
+  const b = await opened(server.url);
+  const extra = await opened(server.url);
+  const closed = await closeOf(extra);
+  assert.equal(closed.code, 1013);
+  assert.match(closed.reason, /max_connections 2/);
+  // The library client says why.
+  await assert.rejects(Connection.open(server.url, { reconnect: false }), (e: GymwireError) => e.code === 'connection_lost' && /1013/.test(e.message));
+  const gone = closeOf(a);
+  a.close();
+  await gone;
+  for (let i = 0; i < 50 && server.connections() > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  await works(server.url);
+  b.close();
+  await server.close();
+});
+
+test('a frame over max_payload_bytes closes that connection with 1009; other connections carry on', async () => {
+  const server = await startServer({ port: 0, maxPayloadBytes: 1024 });
+  const bystander = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
+  await bystander.reset({ seed: 0 });
+  const big = await opened(server.url);
+  big.send(encodeMessage({ id: 1, ...HELLO }));
+  big.send(new Uint8Array(2000));
+  const closed = await closeOf(big);
+  assert.equal(closed.code, 1009);
+  await bystander.step(new Float32Array([0.1]));
+  await bystander.close();
+  await works(server.url);
+  await server.close();
+});
+
+test('idle timeout: a silent connection is closed with 1001 and a reason, a busy one stays', async () => {
+  const server = await startServer({ port: 0, idleTimeoutMs: 200 });
+  const silent = await opened(server.url);
+  const busy = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
+  await busy.reset({ seed: 1 });
+  const closing = closeOf(silent);
+  const t0 = Date.now();
+  while (Date.now() - t0 < 700) {
+    await busy.step(new Float32Array([0]));
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  const closed = await closing;
+  assert.equal(closed.code, 1001);
+  assert.match(closed.reason, /idle/);
+  assert.ok(!busy.connection.closed && !busy.connection.reconnecting);
+  await busy.close();
+  await server.close();
+});
+
+test('render bigger than max_render_pixels: limit_exceeded, the env and connection stay usable', async () => {
+  const server = await startServer({ port: 0, maxRenderPixels: 7 }); // the toy frame is 4 x 2
+  const c = await RawClient.open(server.url);
+  await c.call(HELLO);
+  const { handle } = (await c.call({ op: 'make', env_id: 'Toy-v0' })).result;
+  await c.call({ op: 'reset', handle, seed: 0 });
+  const r = await c.call({ op: 'render', handle });
+  assert.equal(r.error.code, 'limit_exceeded');
+  assert.equal(r.error.details.max_render_pixels, 7);
+  assert.ok('result' in (await c.call({ op: 'step', handle, action: f32(0.2) })));
+  await c.close();
+  await server.close();
+  const roomy = await startServer({ port: 0, maxRenderPixels: 8 });
+  const env = await RemoteEnv.connect(roomy.url, 'Toy-v0');
+  await env.reset();
+  assert.equal((await env.render()).width, 4);
+  await env.close();
+  await roomy.close();
+});
+
+/** An env whose frames are big, counting its renders. */
+class BigFrames extends ToyContinuous {
+  static renders = 0;
+  override render(): Frame {
+    BigFrames.renders++;
+    return { width: 300, height: 300, data: new Uint8Array(300 * 300 * 3) };
+  }
+}
+
+test('backpressure: a pipelining client that does not read stalls its own requests, not the server memory', async () => {
+  const makeEnv = (id: string, kwargs: Kwargs): Env => (id === 'Big-v0' ? new BigFrames() : make(id, kwargs));
+  const server = await startServer({ port: 0, makeEnv, maxBufferedBytes: 256 * 1024 });
+  const ws = await opened(server.url);
+  const answers: { id: number }[] = [];
+  ws.on('message', (d: Buffer) => answers.push(decodeMessage(d) as { id: number }));
+  ws.send(encodeMessage({ id: 1, ...HELLO }));
+  ws.send(encodeMessage({ id: 2, op: 'make', env_id: 'Big-v0' }));
+  while (answers.length < 2) await new Promise((r) => setTimeout(r, 5));
+  ws.pause(); // stop reading: answers pile up in the kernel, then in the server, which then stops reading
+  const n = 300;
+  BigFrames.renders = 0;
+  for (let i = 0; i < n; i++) ws.send(encodeMessage({ id: 100 + i, op: 'render', handle: 1 }));
+  await new Promise((r) => setTimeout(r, 500));
+  const stalled = BigFrames.renders;
+  // 300 answers are 81 MB; the server made only what fits its buffer and the socket buffers.
+  assert.ok(stalled < n / 2, `${stalled} of ${n} renders made while the client was not reading`);
+  // Meanwhile another connection is served at once.
+  await works(server.url);
+  ws.resume();
+  const t0 = Date.now();
+  while (answers.length < n + 2) {
+    assert.ok(Date.now() - t0 < 20_000, `only ${answers.length - 2} answers`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.deepEqual(answers.slice(2).map((a) => a.id), Array.from({ length: n }, (_, i) => 100 + i), 'every answer, in order');
+  assert.equal(BigFrames.renders, n);
+  ws.close();
+  await server.close();
+});
+
+/** Throws from reset when asked to (options.explode), otherwise the toy env. */
+class ExplodingReset extends ToyContinuous {
+  override reset(args?: ResetArgs) {
+    if (args?.options?.explode) throw new RangeError('reset blew up');
+    return super.reset(args);
+  }
+}
+
+test('an env throwing in reset or step: internal for that call, env_broken after, every other env and connection unaffected', async () => {
+  const makeEnv = (id: string, kwargs: Kwargs): Env => (id === 'Explode-v0' ? new ExplodingReset() : make(id, kwargs));
+  const server = await startServer({ port: 0, makeEnv });
+  const conn = await Connection.open(server.url);
+  const bad = await RemoteEnv.make(conn, 'Explode-v0');
+  const good = await RemoteEnv.make(conn, 'Toy-v0');
+  const other = await RemoteEnv.connect(server.url, 'Toy-v0');
+  await good.reset({ seed: 3 });
+  await other.reset({ seed: 3 });
+  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: GymwireError) => e.code);
+  assert.equal(await code(bad.reset({ options: { explode: true } })), 'internal');
+  assert.equal(await code(bad.reset()), 'env_broken');
+  assert.equal(await code(bad.step(new Float32Array([0]))), 'env_broken');
+  const local = make('Toy-v0');
+  local.reset({ seed: 3 });
+  for (let t = 0; t < 5; t++) {
+    const a = new Float32Array([0.2 * t]);
+    const l = local.step(a);
+    assert.deepEqual(await good.step(a), l);
+    assert.deepEqual(await other.step(a), l);
+  }
+  // A step that throws (the toy env explodes on 0.123) breaks that env only.
+  assert.equal(await code(good.step(new Float32Array([0.123]))), 'internal');
+  assert.equal(await code(good.step(new Float32Array([0]))), 'env_broken');
+  assert.deepEqual(await other.step(new Float32Array([0.5])), local.step(new Float32Array([0.5])));
+  await bad.close(); // close still works on a broken env
+  await good.close();
+  await other.close();
+  await conn.close();
+  await server.close();
+});
+
+test('CLI: limit flags and env vars reach hello; bad values exit 2', async () => {
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--max-payload=-5'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--max-payload must be a non-negative number/);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--max-envs', '3', '--idle-timeout', '1.5', '--max-render-pixels', '100'], {
+    cwd: ROOT,
+    env: { ...process.env, GYMWIRE_MAX_PAYLOAD: '65536', GYMWIRE_MAX_ENVS: '9' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      createInterface({ input: child.stdout! }).on('line', (l) => {
+        const m = /listening on (ws:\/\/\S+)$/.exec(l);
+        if (m) resolve(m[1]);
+      });
+    });
+    const conn = await Connection.open(url);
+    assert.equal(conn.server.limits.max_payload_bytes, 65536, 'env var');
+    assert.equal(conn.server.limits.max_envs, 3, 'the flag wins over the env var');
+    assert.equal(conn.server.limits.idle_timeout_ms, 1500, 'seconds on the command line');
+    assert.equal(conn.server.limits.max_render_pixels, 100);
+    await conn.close();
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
