@@ -1,14 +1,26 @@
-// npm run bench:protocol [-- --env Pendulum-v1 --steps 50000]
-// Steps/s of one env in-process vs through RemoteEnv to an env server in another process
-// (loopback, one request in flight at a time), with p50/p99 step latency.
-import { spawn } from 'node:child_process';
+// npm run bench:protocol [-- --env Pendulum-v1 --steps 50000 --seconds 1.5 --sizes 1,16,64,256 --url ws://...]
+// Through an env server in another process on loopback (or --url):
+// 1. one env, one request in flight: steps/s and p50/p99 latency, against in-process stepping;
+// 2. pipelining: k RemoteEnvs on one connection stepping concurrently (Promise.all), and
+//    depth-k pipelining of one env (stepMany), against one round trip at a time;
+// 3. vector envs: RemoteVectorEnv of 1, 16, 64, 256 sub-envs, env-steps/s = num_envs x
+//    vector steps/s (one vector step in flight), against the in-process SyncVectorEnv;
+// 4. the vector step messages at 256 sub-envs: bytes per request/response and the time to
+//    encode and decode each, on both sides.
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline';
-import { make } from '../envs/index.ts';
-import { RemoteEnv } from '../client/remote-env.ts';
+import { make, makeVec } from '../envs/index.ts';
+import { Connection, RemoteEnv } from '../client/remote-env.ts';
+import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
+import { decodeArray, encodeArray } from '../protocol/ndarray.ts';
+import { decodeStepRequest, decodeStepResponse, encodeStepRequest, encodeStepResponse } from '../protocol/fast-frames.ts';
+import { batchLayout } from '../protocol/vector-api.ts';
+import type { NDArray } from '../protocol/schema/ndarray.ts';
 import type { EnvLike, SpaceValue } from '../protocol/env-api.ts';
+import type { Space } from '../protocol/schema/spaces.ts';
+import { batchedActionFromWire, makeVectorState, vectorStep } from '../server/vector-slot.ts';
+import { startServerProcess } from './server-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +28,8 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '50000' },
     warmup: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '1.5' },
+    sizes: { type: 'string', default: '1,16,64,256' },
     url: { type: 'string' },
   },
 });
@@ -24,6 +38,8 @@ const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 // Several rounds, each printed: on a shared machine one round can be slowed by other work.
 const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const VECTOR_SIZES = values.sizes!.split(',').map(Number);
 
 interface Figures {
   stepsPerSec: number;
@@ -33,6 +49,12 @@ interface Figures {
 
 function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function table(header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? Math.round(c).toLocaleString('en-US') : c)))];
+  const widths = header.map((_, j) => Math.max(...cells.map((r) => String(r[j]).length)));
+  for (const r of cells) console.log(r.map((c, j) => (j === 0 ? String(c).padEnd(widths[j]) : String(c).padStart(widths[j]))).join('  '));
 }
 
 /** Steps with pre-drawn actions (so action sampling is not timed), resetting at episode ends. */
@@ -48,51 +70,154 @@ async function run(env: EnvLike, n: number, actions: SpaceValue[]): Promise<Figu
     lat[i] = Number(now - prev) / 1000;
     prev = now;
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   lat.sort();
-  return { stepsPerSec: n / seconds, p50us: percentile(lat, 0.5), p99us: percentile(lat, 0.99) };
+  return { stepsPerSec: n / elapsed, p50us: percentile(lat, 0.5), p99us: percentile(lat, 0.99) };
 }
 
-async function spawnServer(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0'], {
-    cwd: new URL('..', import.meta.url),
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** Calls `round` (which performs `perRound` env steps) until `seconds` pass; env-steps/s. */
+async function timed(perRound: number, round: (i: number) => Promise<unknown>, warmupRounds = 200): Promise<number> {
+  for (let i = 0; i < warmupRounds; i++) await round(i);
+  const t0 = performance.now();
+  let i = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    for (let k = 0; k < 20; k++) await round(i++);
+  }
+  return (i * perRound) / ((performance.now() - t0) / 1000);
+}
+
+/** A pool of batched actions for numEnvs sub-envs, cycled by the loops. */
+function actionBatches(space: Space, numEnvs: number, count: number): Float32Array[] | Int32Array[] {
+  const rng = defaultRng(2);
+  const { itemSize } = batchLayout(space);
+  if (space.type === 'Discrete') return Array.from({ length: count }, () => Int32Array.from({ length: numEnvs }, () => sample(space, rng) as number));
+  return Array.from({ length: count }, () => {
+    const out = new Float32Array(numEnvs * itemSize);
+    for (let i = 0; i < numEnvs; i++) out.set(sample(space, rng) as Float32Array, i * itemSize);
+    return out;
   });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`env server exited with ${code}`)));
-    lines.on('line', (line) => {
-      const m = /listening on (ws:\/\/\S+)/.exec(line);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/** Median µs of `fn` over several timed batches. */
+function micro(fn: () => unknown, batch = 2000): number {
+  const samples: number[] = [];
+  for (let b = 0; b < 15; b++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1000 / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1];
 }
 
 const local = make(envId);
 const rng = defaultRng(1);
 const actions = Array.from({ length: 1024 }, () => sample(local.actionSpace, rng));
 
+// ---- 1. one request in flight ----------------------------------------------------------------
 const rows: [string, Figures][] = [];
 await run(local, warmup, actions);
 rows.push(['in-process', await run(local, steps, actions)]);
 
-const server = values.url ? { url: values.url, stop: () => {} } : await spawnServer();
+const server = values.url ? { url: values.url, stop: async () => {} } : await startServerProcess();
+const where = values.url ? server.url : 'server in another process';
+const pipelineRows: (string | number)[][] = [];
+const vectorRows: (string | number)[][] = [];
 try {
   const remote = await RemoteEnv.connect(server.url, envId);
   await run(remote, warmup, actions);
-  const where = values.url ? server.url : 'server in another process';
-  for (let r = 1; r <= rounds; r++) rows.push([`RemoteEnv (${where}), round ${r}`, await run(remote, steps, actions)]);
+  for (let r = 1; r <= rounds; r++) rows.push([`RemoteEnv, round ${r}`, await run(remote, steps, actions)]);
   await remote.close();
-} finally {
-  server.stop();
-}
 
-console.log(`\n${envId}, ${steps} steps each, one request in flight, node ${process.version}\n`);
-const w = Math.max(...rows.map(([n]) => n.length));
-console.log(`${'path'.padEnd(w)}  ${'steps/s'.padStart(10)}  ${'p50 µs'.padStart(8)}  ${'p99 µs'.padStart(8)}`);
-for (const [name, f] of rows) {
-  console.log(
-    `${name.padEnd(w)}  ${Math.round(f.stepsPerSec).toString().padStart(10)}  ${f.p50us.toFixed(1).padStart(8)}  ${f.p99us.toFixed(1).padStart(8)}`,
-  );
+  // ---- 2. pipelining ---------------------------------------------------------------------------
+  // Episodes are not reset here: stepping past the end is allowed and costs the same.
+  const conn = await Connection.open(server.url);
+  const one = await RemoteEnv.make(conn, envId);
+  await one.reset({ seed: 0 });
+  const sequential = await timed(1, (i) => one.step(actions[i & 1023]));
+  pipelineRows.push(['one env, one round trip at a time', sequential, 1]);
+  for (const k of [4, 16, 48]) {
+    const envs = await Promise.all(Array.from({ length: k }, () => RemoteEnv.make(conn, envId)));
+    await Promise.all(envs.map((e, i) => e.reset({ seed: i })));
+    const rate = await timed(k, (i) => Promise.all(envs.map((e, j) => e.step(actions[(i + j) & 1023]))), 50);
+    pipelineRows.push([`${k} RemoteEnvs on one connection, Promise.all`, rate, rate / sequential]);
+    await Promise.all(envs.map((e) => e.close()));
+  }
+  for (const k of [16, 64]) {
+    const batch = Array.from({ length: k }, (_, j) => actions[j]);
+    const rate = await timed(k, () => one.stepMany(batch), 50);
+    pipelineRows.push([`one env, stepMany depth ${k}`, rate, rate / sequential]);
+  }
+  await conn.close();
+
+  // ---- 3. vector envs ---------------------------------------------------------------------------
+  for (const n of VECTOR_SIZES) {
+    const vec = await RemoteVectorEnv.connect(server.url, envId, n);
+    const pool = actionBatches(vec.singleActionSpace, n, 16);
+    await vec.reset({ seed: 0 });
+    const lat: number[] = [];
+    let prev = performance.now();
+    const rate = await timed(n, async (i) => {
+      await vec.step(pool[i & 15]);
+      const now = performance.now();
+      if (lat.length < 100_000) lat.push((now - prev) * 1000);
+      prev = now;
+    });
+    lat.sort((a, b) => a - b);
+    vectorRows.push([`RemoteVectorEnv, num_envs ${n}`, rate / n, rate, lat[lat.length >> 1]]);
+    await vec.close();
+  }
+} finally {
+  await server.stop();
 }
+// The same loop in process, for reference (copy: false, as the server runs it).
+const inproc = makeVec(envId, 256, {}, { copy: false });
+const inprocPool = actionBatches(inproc.singleActionSpace, 256, 16);
+inproc.reset({ seed: 0 });
+const inprocRate = await timed(256, async (i) => inproc.step(inprocPool[i & 15]));
+vectorRows.push(['in-process SyncVectorEnv, num_envs 256', inprocRate / 256, inprocRate, 1e6 / (inprocRate / 256)]);
+
+// ---- 4. the 256-env messages ---------------------------------------------------------------------
+const N = 256;
+const state = makeVectorState(() => make(envId), N);
+state.vec.reset({ seed: 0 });
+const batch = actionBatches(state.vec.singleActionSpace, N, 1)[0];
+const { itemShape, dtype } = batchLayout(state.vec.singleActionSpace);
+const clientEncode = () => encodeStepRequest(1, 1, encodeArray(batch, [N, ...itemShape], dtype));
+const request = clientEncode();
+const serverDecode = () => batchedActionFromWire(state, (decodeStepRequest(request) as { action: NDArray }).action);
+const result = vectorStep(state, serverDecode());
+const serverEncode = () => encodeStepResponse(1, result);
+const response = serverEncode().slice();
+const clientDecode = () => {
+  const r = decodeStepResponse(response)!.result as { obs: NDArray; reward: NDArray; terminated: NDArray; truncated: NDArray };
+  return [decodeArray(r.obs), decodeArray(r.reward), decodeArray(r.terminated), decodeArray(r.truncated)];
+};
+const simulate = () => vectorStep(state, batch);
+const messageRows: (string | number)[][] = [
+  ['client: encode step request', request.length, micro(clientEncode).toFixed(2)],
+  ['server: decode + check batched action', request.length, micro(serverDecode).toFixed(2)],
+  ['server: encode step response', response.length, micro(serverEncode).toFixed(2)],
+  ['client: decode step response (4 arrays)', response.length, micro(clientDecode).toFixed(2)],
+  ['(server: the 256 sub-env steps themselves)', '', micro(simulate, 200).toFixed(2)],
+];
+state.vec.close();
+
+console.log(`\n${envId}, node ${process.version}, ${where}; ${seconds}s per timed row\n`);
+console.log('1. one env, one request in flight');
+table(
+  ['path', 'steps/s', 'p50 µs', 'p99 µs'],
+  rows.map(([name, f]) => [name, f.stepsPerSec, f.p50us.toFixed(1), f.p99us.toFixed(1)]),
+);
+console.log('\n2. pipelining (env-steps/s over one connection)');
+table(
+  ['path', 'steps/s', 'x sequential'],
+  pipelineRows.map(([name, rate, x]) => [name, rate, (x as number).toFixed(1)]),
+);
+console.log('\n3. vector envs, one vector step in flight');
+table(
+  ['path', 'vector steps/s', 'env-steps/s', 'p50 µs/step'],
+  vectorRows.map(([name, vs, es, p50]) => [name, vs, es, (p50 as number).toFixed(1)]),
+);
+console.log(`\n4. vector step messages at num_envs ${N} (${envId}), median µs per message`);
+table(['message', 'bytes', 'µs'], messageRows);

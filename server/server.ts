@@ -83,7 +83,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     req.socket.setNoDelay(true);
     const session = new Session(opts);
+    // Answers to the frames of one read (pipelined requests) leave in one write: the socket
+    // is corked at the first answer and uncorked when the tick ends, so a lone answer is not delayed.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      req.socket.uncork();
+    };
     const answer = (data: Uint8Array, isBinary: boolean) => {
+      if (!corked) {
+        corked = true;
+        req.socket.cork();
+        process.nextTick(uncork);
+      }
       if (!isBinary) {
         ws.send(encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } }), SEND_OPTIONS);
         return;
