@@ -12,6 +12,7 @@ import { GymwireError } from '../protocol/errors.ts';
 import { decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
 import { batchLayout, type BatchLayout, type VectorInfo, type VectorSeed } from '../protocol/vector-api.ts';
 import { SyncVectorEnv } from '../envs/vector/sync-vector-env.ts';
+import { columnKind } from '../envs/vector/batched-info.ts';
 
 export interface VectorState {
   readonly vec: SyncVectorEnv;
@@ -218,9 +219,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * A batched info on the wire: each typed column becomes an NDArray with a leading numEnvs
- * axis ([numEnvs] or [numEnvs, rowLength]), each '_key' mask a bool NDArray, nested infos
- * nested maps, plain columns msgpack arrays (typed arrays inside them as NDArrays).
+ * A batched info on the wire (PROTOCOL.md, Vector envs): number columns float64 [numEnvs],
+ * boolean columns and '_key' masks bool [numEnvs], a typed array per sub-env one NDArray
+ * [numEnvs, rowLength], nested infos nested maps, plain columns msgpack arrays (typed arrays
+ * inside them as NDArrays).
  */
 export function vectorInfoToWire(info: VectorInfo, numEnvs: number): Record<string, unknown> {
   for (const _ in info) return batchedToWire(info, numEnvs);
@@ -233,9 +235,14 @@ function batchedToWire(info: VectorInfo, numEnvs: number): Record<string, unknow
     const v = info[key];
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
       const a = v as TypedArray;
-      const isMask = key.startsWith('_') && a instanceof Uint8Array && a.length === numEnvs && key.slice(1) in info;
-      const shape = a.length === numEnvs ? [numEnvs] : [numEnvs, a.length / numEnvs];
-      out[key] = isMask ? encodeArray(a, shape, 'bool') : plainEncode(a, shape);
+      const kind = columnKind(a);
+      if (kind === 'boolean' || (kind === undefined && key.startsWith('_') && a instanceof Uint8Array && a.length === numEnvs)) {
+        out[key] = encodeArray(a, [numEnvs], 'bool');
+      } else if (typeof kind === 'object') {
+        out[key] = plainEncode(a, [numEnvs, kind.rowLength]);
+      } else {
+        out[key] = plainEncode(a, [numEnvs]);
+      }
     } else if (isPlainObject(v)) {
       out[key] = batchedToWire(v, numEnvs);
     } else if (Array.isArray(v)) {
@@ -250,7 +257,7 @@ function batchedToWire(info: VectorInfo, numEnvs: number): Record<string, unknow
 function plainEncode(a: TypedArray, shape: number[]): NDArray {
   // A Buffer or other Uint8Array subclass travels as plain uint8 bytes.
   const arr = a instanceof Uint8Array && a.constructor !== Uint8Array ? new Uint8Array(a) : a;
-  return Number.isInteger(shape[shape.length - 1]) ? encodeArray(arr, shape) : encodeArray(arr);
+  return encodeArray(arr, shape.reduce((x, y) => x * y, 1) === arr.length ? shape : [arr.length]);
 }
 
 function valueToWire(v: unknown): unknown {

@@ -6,7 +6,7 @@ import type { VectorInfo } from '../../protocol/vector-api.ts';
 type TypedArrayCtor = { new (length: number): TypedArray };
 
 /** What a typed column holds, so a column can be turned back into raw values. */
-type ColumnKind = 'number' | 'boolean' | { rowLength: number };
+export type ColumnKind = 'number' | 'boolean' | { rowLength: number };
 const columnKinds = new WeakMap<object, ColumnKind>();
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -17,6 +17,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function isTypedArray(v: unknown): v is TypedArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+/**
+ * What a column of a VectorInfo built by addInfo holds: 'number' (Float64Array), 'boolean'
+ * (Uint8Array of 0/1), {rowLength} (a typed array per sub-env), or undefined for masks and
+ * plain arrays. Encoders use it to give booleans and rows their own wire types.
+ */
+export function columnKind(column: unknown): ColumnKind | undefined {
+  return typeof column === 'object' && column !== null ? columnKinds.get(column) : undefined;
 }
 
 /** True when an info has no keys; checked without allocating, as most steps report nothing. */

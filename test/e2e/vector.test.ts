@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import '../server/toy-envs.ts';
-import { makeVec, registrations } from '../../envs/index.ts';
+import { BaseEnv, makeVec, register, registrations } from '../../envs/index.ts';
+import { box, discrete } from '../../protocol/spaces.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
@@ -12,7 +13,7 @@ import { decodeArray, encodeArray } from '../../protocol/ndarray.ts';
 import { resultCheck, checkErrorResponse } from '../../protocol/validators.ts';
 import { defaultRng, type NumpyGenerator } from '../../protocol/random.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
-import type { TypedArray } from '../../protocol/env-api.ts';
+import type { ResetArgs, TypedArray } from '../../protocol/env-api.ts';
 import type { VectorEnvLike, VectorResetArgs, VectorStepResult } from '../../protocol/vector-api.ts';
 import { RawClient } from '../server/raw-client.ts';
 
@@ -268,4 +269,51 @@ test('batched step infos (dict of arrays with _key masks) arrive as the local ve
   });
   assert.ok(partial, 'some step had infos from only some sub-envs');
   await remote.close();
+});
+
+/** Reports an info of every kind on odd steps only (so masks vary): bools, numbers, typed rows, nested maps, strings. */
+class InfoEnv extends BaseEnv<Float32Array, number> {
+  readonly observationSpace = box(-1e6, 1e6, [1]);
+  readonly actionSpace = discrete(2);
+  private t = 0;
+  reset(args?: ResetArgs) {
+    this.seed(args);
+    this.t = this.npRandom.integers(0, 3);
+    return { obs: Float32Array.of(this.t), info: {} };
+  }
+  step(action: number) {
+    this.t += 1 + action;
+    const info = this.t % 2 === 1 ? { flag: this.t % 4 === 1, row: Float32Array.of(this.t, -this.t, 0.5), one: Int32Array.of(this.t), nested: { x: this.t / 2 }, label: `t${this.t}` } : {};
+    return { obs: Float32Array.of(this.t), reward: 1, terminated: this.t > 9, truncated: false, info };
+  }
+  render(): never {
+    throw new Error('no');
+  }
+}
+if (!registrations().some((r) => r.id === 'InfoToy-v0')) {
+  register({ id: 'InfoToy-v0', factory: () => new InfoEnv(), maxEpisodeSteps: null, rewardThreshold: null, kwargs: {} });
+}
+
+test('info columns keep their kinds on the wire: bool, float64, [N, L] rows, nested maps, plain arrays', async () => {
+  const local = makeVec('InfoToy-v0', 4);
+  const remote = await RemoteVectorEnv.connect(server.url, 'InfoToy-v0', 4);
+  assert.deepStrictEqual(await rollout(remote, 3, 30, 5), await rollout(local, 3, 30, 5));
+  await remote.close();
+
+  const c = await RawClient.open(server.url);
+  await c.hello();
+  const handle = (await c.call({ op: 'make', env_id: 'InfoToy-v0', num_envs: 4 })).result.handle;
+  await c.call({ op: 'reset', handle, seed: [0, 0, 0, 0] });
+  let info: any = {};
+  for (let t = 0; t < 10 && !(info.flag && info._flag.data.includes(0) === false); t++) {
+    info = (await c.call({ op: 'step', handle, action: encodeArray(new Int32Array([0, 0, 0, 0])) })).result.info;
+  }
+  assert.deepEqual([info.flag.dtype, info.flag.shape], ['bool', [4]]);
+  assert.deepEqual([info._flag.dtype, info._flag.shape], ['bool', [4]]);
+  assert.deepEqual([info.row.dtype, info.row.shape], ['float32', [4, 3]]);
+  assert.deepEqual([info.one.dtype, info.one.shape], ['int32', [4, 1]]);
+  assert.deepEqual([info.nested.x.dtype, info.nested.x.shape], ['float64', [4]]);
+  assert.deepEqual([info.nested._x.dtype, info.nested._x.shape], ['bool', [4]]);
+  assert.ok(Array.isArray(info.label) && info.label.length === 4 && typeof info.label[0] === 'string', JSON.stringify(info.label));
+  await c.close();
 });
