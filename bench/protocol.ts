@@ -30,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '1.5' },
     sizes: { type: 'string', default: '1,16,64,256' },
+    sections: { type: 'string', default: '1,2,3,4' },
     url: { type: 'string' },
   },
 });
@@ -40,6 +41,7 @@ const warmup = Number(values.warmup);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const VECTOR_SIZES = values.sizes!.split(',').map(Number);
+const SECTIONS = new Set(values.sections!.split(',').map(Number));
 
 interface Figures {
   stepsPerSec: number;
@@ -116,42 +118,48 @@ const actions = Array.from({ length: 1024 }, () => sample(local.actionSpace, rng
 
 // ---- 1. one request in flight ----------------------------------------------------------------
 const rows: [string, Figures][] = [];
-await run(local, warmup, actions);
-rows.push(['in-process', await run(local, steps, actions)]);
+if (SECTIONS.has(1)) {
+  await run(local, warmup, actions);
+  rows.push(['in-process', await run(local, steps, actions)]);
+}
 
 const server = values.url ? { url: values.url, stop: async () => {} } : await startServerProcess();
 const where = values.url ? server.url : 'server in another process';
 const pipelineRows: (string | number)[][] = [];
 const vectorRows: (string | number)[][] = [];
 try {
-  const remote = await RemoteEnv.connect(server.url, envId);
-  await run(remote, warmup, actions);
-  for (let r = 1; r <= rounds; r++) rows.push([`RemoteEnv, round ${r}`, await run(remote, steps, actions)]);
-  await remote.close();
+  if (SECTIONS.has(1)) {
+    const remote = await RemoteEnv.connect(server.url, envId);
+    await run(remote, warmup, actions);
+    for (let r = 1; r <= rounds; r++) rows.push([`RemoteEnv, round ${r}`, await run(remote, steps, actions)]);
+    await remote.close();
+  }
 
   // ---- 2. pipelining ---------------------------------------------------------------------------
   // Episodes are not reset here: stepping past the end is allowed and costs the same.
-  const conn = await Connection.open(server.url);
-  const one = await RemoteEnv.make(conn, envId);
-  await one.reset({ seed: 0 });
-  const sequential = await timed(1, (i) => one.step(actions[i & 1023]));
-  pipelineRows.push(['one env, one round trip at a time', sequential, 1]);
-  for (const k of [4, 16, 48]) {
-    const envs = await Promise.all(Array.from({ length: k }, () => RemoteEnv.make(conn, envId)));
-    await Promise.all(envs.map((e, i) => e.reset({ seed: i })));
-    const rate = await timed(k, (i) => Promise.all(envs.map((e, j) => e.step(actions[(i + j) & 1023]))), 50);
-    pipelineRows.push([`${k} RemoteEnvs on one connection, Promise.all`, rate, rate / sequential]);
-    await Promise.all(envs.map((e) => e.close()));
+  if (SECTIONS.has(2)) {
+    const conn = await Connection.open(server.url);
+    const one = await RemoteEnv.make(conn, envId);
+    await one.reset({ seed: 0 });
+    const sequential = await timed(1, (i) => one.step(actions[i & 1023]));
+    pipelineRows.push(['one env, one round trip at a time', sequential, 1]);
+    for (const k of [4, 16, 48]) {
+      const envs = await Promise.all(Array.from({ length: k }, () => RemoteEnv.make(conn, envId)));
+      await Promise.all(envs.map((e, i) => e.reset({ seed: i })));
+      const rate = await timed(k, (i) => Promise.all(envs.map((e, j) => e.step(actions[(i + j) & 1023]))), 50);
+      pipelineRows.push([`${k} RemoteEnvs on one connection, Promise.all`, rate, rate / sequential]);
+      await Promise.all(envs.map((e) => e.close()));
+    }
+    for (const k of [16, 64]) {
+      const batch = Array.from({ length: k }, (_, j) => actions[j]);
+      const rate = await timed(k, () => one.stepMany(batch), 50);
+      pipelineRows.push([`one env, stepMany depth ${k}`, rate, rate / sequential]);
+    }
+    await conn.close();
   }
-  for (const k of [16, 64]) {
-    const batch = Array.from({ length: k }, (_, j) => actions[j]);
-    const rate = await timed(k, () => one.stepMany(batch), 50);
-    pipelineRows.push([`one env, stepMany depth ${k}`, rate, rate / sequential]);
-  }
-  await conn.close();
 
   // ---- 3. vector envs ---------------------------------------------------------------------------
-  for (const n of VECTOR_SIZES) {
+  for (const n of SECTIONS.has(3) ? VECTOR_SIZES : []) {
     const vec = await RemoteVectorEnv.connect(server.url, envId, n);
     const pool = actionBatches(vec.singleActionSpace, n, 16);
     await vec.reset({ seed: 0 });
@@ -171,11 +179,13 @@ try {
   await server.stop();
 }
 // The same loop in process, for reference (copy: false, as the server runs it).
-const inproc = makeVec(envId, 256, {}, { copy: false });
-const inprocPool = actionBatches(inproc.singleActionSpace, 256, 16);
-inproc.reset({ seed: 0 });
-const inprocRate = await timed(256, async (i) => inproc.step(inprocPool[i & 15]));
-vectorRows.push(['in-process SyncVectorEnv, num_envs 256', inprocRate / 256, inprocRate, 1e6 / (inprocRate / 256)]);
+if (SECTIONS.has(3)) {
+  const inproc = makeVec(envId, 256, {}, { copy: false });
+  const inprocPool = actionBatches(inproc.singleActionSpace, 256, 16);
+  inproc.reset({ seed: 0 });
+  const inprocRate = await timed(256, async (i) => inproc.step(inprocPool[i & 15]));
+  vectorRows.push(['in-process SyncVectorEnv, num_envs 256', inprocRate / 256, inprocRate, 1e6 / (inprocRate / 256)]);
+}
 
 // ---- 4. the 256-env messages ---------------------------------------------------------------------
 const N = 256;
@@ -204,18 +214,18 @@ const messageRows: (string | number)[][] = [
 state.vec.close();
 
 console.log(`\n${envId}, node ${process.version}, ${where}; ${seconds}s per timed row\n`);
-console.log('1. one env, one request in flight');
-table(
+if (rows.length > 0) console.log('1. one env, one request in flight');
+if (rows.length > 0) table(
   ['path', 'steps/s', 'p50 µs', 'p99 µs'],
   rows.map(([name, f]) => [name, f.stepsPerSec, f.p50us.toFixed(1), f.p99us.toFixed(1)]),
 );
-console.log('\n2. pipelining (env-steps/s over one connection)');
-table(
+if (pipelineRows.length > 0) console.log('\n2. pipelining (env-steps/s over one connection)');
+if (pipelineRows.length > 0) table(
   ['path', 'steps/s', 'x sequential'],
   pipelineRows.map(([name, rate, x]) => [name, rate, (x as number).toFixed(1)]),
 );
-console.log('\n3. vector envs, one vector step in flight');
-table(
+if (vectorRows.length > 0) console.log('\n3. vector envs, one vector step in flight');
+if (vectorRows.length > 0) table(
   ['path', 'vector steps/s', 'env-steps/s', 'p50 µs/step'],
   vectorRows.map(([name, vs, es, p50]) => [name, vs, es, (p50 as number).toFixed(1)]),
 );
