@@ -8,6 +8,9 @@
 // 4. the vector step messages at 256 sub-envs: bytes per request/response and the time to
 //    encode and decode each, on both sides.
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { make, makeVec } from '../envs/index.ts';
 import { Connection, RemoteEnv } from '../client/remote-env.ts';
 import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
@@ -112,6 +115,40 @@ function micro(fn: () => unknown, batch = 2000): number {
   return samples[samples.length >> 1];
 }
 
+// A bare ws echo server in another process: its round trip is the floor under every remote
+// figure here (on this VM it moves between ~7k and ~35k round trips/s with the host's load).
+const ECHO = `const { WebSocketServer } = require('ws');
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+wss.on('listening', () => console.log(wss.address().port));
+wss.on('connection', (ws, req) => { req.socket.setNoDelay(true); ws.on('message', (d) => ws.send(d)); });`;
+
+async function echoRoundTrips(): Promise<Figures> {
+  const child = spawn(process.execPath, ['-e', ECHO], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    await new Promise((r) => ws.once('open', r));
+    const payload = new Uint8Array(64);
+    const once = () => new Promise<void>((r) => { ws.once('message', () => r()); ws.send(payload); });
+    for (let i = 0; i < warmup; i++) await once();
+    const lat = new Float64Array(steps);
+    const t0 = process.hrtime.bigint();
+    let prev = t0;
+    for (let i = 0; i < steps; i++) {
+      await once();
+      const now = process.hrtime.bigint();
+      lat[i] = Number(now - prev) / 1000;
+      prev = now;
+    }
+    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    ws.close();
+    lat.sort();
+    return { stepsPerSec: steps / elapsed, p50us: percentile(lat, 0.5), p99us: percentile(lat, 0.99) };
+  } finally {
+    child.kill();
+  }
+}
+
 const local = make(envId);
 const rng = defaultRng(1);
 const actions = Array.from({ length: 1024 }, () => sample(local.actionSpace, rng));
@@ -133,6 +170,7 @@ try {
     await run(remote, warmup, actions);
     for (let r = 1; r <= rounds; r++) rows.push([`RemoteEnv, round ${r}`, await run(remote, steps, actions)]);
     await remote.close();
+    rows.push(['(bare ws echo of 64 bytes, for scale)', await echoRoundTrips()]);
   }
 
   // ---- 2. pipelining ---------------------------------------------------------------------------
