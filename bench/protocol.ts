@@ -33,7 +33,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '1.5' },
     sizes: { type: 'string', default: '1,16,64,256' },
-    sections: { type: 'string', default: '1,2,3,4' },
+    sections: { type: 'string', default: '1,2,3,4,5' },
+    'busy-poll-us': { type: 'string', default: '1000' },
     url: { type: 'string' },
   },
 });
@@ -225,6 +226,38 @@ if (SECTIONS.has(3)) {
   vectorRows.push(['in-process SyncVectorEnv, num_envs 256', inprocRate / 256, inprocRate, 1e6 / (inprocRate / 256)]);
 }
 
+// ---- 5. busy polling -----------------------------------------------------------------------------
+// The same loops with both ends polling instead of sleeping between messages (opt-in:
+// GYMWIRE_BUSY_POLL_US for the server, busyPollMicros for the client).
+const busyRows: (string | number)[][] = [];
+const busyUs = Number(values['busy-poll-us']);
+if (SECTIONS.has(5) && !values.url) {
+  process.env.GYMWIRE_BUSY_POLL_US = String(busyUs);
+  const busyServer = await startServerProcess();
+  delete process.env.GYMWIRE_BUSY_POLL_US;
+  try {
+    const opts = { busyPollMicros: busyUs };
+    const one = await RemoteEnv.connect(busyServer.url, envId, {}, opts);
+    await one.reset({ seed: 0 });
+    const seqRate = await timed(1, (i) => one.step(actions[i & 1023]));
+    busyRows.push(['one env, one round trip at a time', seqRate / 1, seqRate]);
+    const batch = Array.from({ length: 16 }, (_, j) => actions[j]);
+    const pipeRate = await timed(16, () => one.stepMany(batch), 50);
+    busyRows.push(['one env, stepMany depth 16', pipeRate / 16, pipeRate]);
+    await one.close();
+    for (const n of VECTOR_SIZES) {
+      const vec = await RemoteVectorEnv.connect(busyServer.url, envId, n, {}, opts);
+      const pool = actionBatches(vec.singleActionSpace, n, 16);
+      await vec.reset({ seed: 0 });
+      const rate = await timed(n, (i) => vec.step(pool[i & 15]));
+      busyRows.push([`RemoteVectorEnv, num_envs ${n}`, rate / n, rate]);
+      await vec.close();
+    }
+  } finally {
+    await busyServer.stop();
+  }
+}
+
 // ---- 4. the 256-env messages ---------------------------------------------------------------------
 const N = 256;
 const state = makeVectorState(() => make(envId), N);
@@ -269,3 +302,7 @@ if (vectorRows.length > 0) table(
 );
 console.log(`\n4. vector step messages at num_envs ${N} (${envId}), median µs per message`);
 table(['message', 'bytes', 'µs'], messageRows);
+if (busyRows.length > 0) {
+  console.log(`\n5. busy polling on both ends (${busyUs} µs windows; costs CPU while waiting)`);
+  table(['path', 'requests/s', 'env-steps/s'], busyRows);
+}

@@ -5,6 +5,7 @@
 // connection_lost, and since the server's envs died with the old connection, `generation`
 // counts reconnects so envs know their handles are stale (RemoteEnv re-makes itself on reset).
 import WebSocket from 'ws';
+import { BusyPoll, busyPollMicrosFromEnv } from '../protocol/busy-poll.ts';
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { decodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
@@ -29,6 +30,12 @@ export interface ConnectOptions {
   rejectUnauthorized?: boolean;
   /** Re-open a dropped connection (default on: 6 attempts, 250 ms doubling up to 8 s); false = never. */
   reconnect?: ReconnectOptions | false;
+  /**
+   * After each request, poll the socket without sleeping for this many µs so the answer is
+   * read the moment it lands (protocol/busy-poll.ts): lower latency on VMs with slow idle
+   * wake-ups, at the cost of CPU. Default 0 (off), or env GYMWIRE_BUSY_POLL_US.
+   */
+  busyPollMicros?: number;
 }
 
 export interface ReconnectOptions {
@@ -71,6 +78,7 @@ export class Connection {
   private nextId = 1;
   /** True while frames sent in this tick are held back to go out in one write (see sendFrame). */
   private corked = false;
+  private readonly busyPoll: BusyPoll;
   private readonly uncork = () => {
     this.corked = false;
     if (this.ws !== null) socketOf(this.ws)?.uncork();
@@ -94,6 +102,7 @@ export class Connection {
     readonly url: string,
     private readonly opts: ConnectOptions,
   ) {
+    this.busyPoll = new BusyPoll(opts.busyPollMicros ?? busyPollMicrosFromEnv());
     this.reconnectOpts = opts.reconnect === false ? { ...RECONNECT_DEFAULTS, attempts: 0 } : { ...RECONNECT_DEFAULTS, ...opts.reconnect };
   }
 
@@ -214,6 +223,7 @@ export class Connection {
   }
 
   private sendNow<K extends Op>(op: K, encode: (id: number) => Uint8Array): Promise<ResultOf[K]> {
+    this.busyPoll.touch();
     const id = this.nextId++;
     const frame = encode(id);
     if (!this.corked) {

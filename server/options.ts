@@ -1,5 +1,6 @@
 // What a server can be configured with, and the safe defaults.
 import { readFileSync } from 'node:fs';
+import { busyPollMicrosFromEnv } from '../protocol/busy-poll.ts';
 import type { Env } from '../protocol/env-api.ts';
 import { make, registrations, type Kwargs, type Registration } from '../envs/index.ts';
 import { LIMIT_DEFAULTS } from './limits.ts';
@@ -18,6 +19,12 @@ export interface ServerOptions {
    * counts 1, a vector env its num_envs) (default 1024).
    */
   maxNumEnvs?: number;
+  /**
+   * After each answer, keep polling the sockets without sleeping for this many µs, so the
+   * next pipelined or ping-pong request is read at once (protocol/busy-poll.ts). Costs CPU;
+   * default 0 (off), or env GYMWIRE_BUSY_POLL_US.
+   */
+  busyPollMicros?: number;
   /** Most open connections; one more is closed with 1013 (default 256). See server/limits.ts. */
   maxConnections?: number;
   /** Close a connection that sent nothing for this many ms, 0 = never (default 10 min). */
@@ -59,6 +66,7 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     maxPayloadBytes: opts.maxPayloadBytes ?? LIMIT_DEFAULTS.maxPayloadBytes,
     maxEnvsPerConnection: opts.maxEnvsPerConnection ?? LIMIT_DEFAULTS.maxEnvsPerConnection,
     maxNumEnvs: opts.maxNumEnvs ?? LIMIT_DEFAULTS.maxNumEnvs,
+    busyPollMicros: opts.busyPollMicros ?? busyPollMicrosFromEnv(),
     maxConnections: opts.maxConnections ?? LIMIT_DEFAULTS.maxConnections,
     idleTimeoutMs: opts.idleTimeoutMs ?? LIMIT_DEFAULTS.idleTimeoutMs,
     maxRenderPixels: opts.maxRenderPixels ?? LIMIT_DEFAULTS.maxRenderPixels,

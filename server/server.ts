@@ -2,6 +2,7 @@
 // answered synchronously and therefore in request order (pipelined requests keep their order).
 // Limits and auth (server/limits.ts, server/auth.ts) are enforced here, at the connection level.
 import { WebSocketServer, type WebSocket } from 'ws';
+import { BusyPoll } from '../protocol/busy-poll.ts';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -75,6 +76,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const idle = new IdleSweeper(opts.idleTimeoutMs);
+  const busyPoll = new BusyPoll(opts.busyPollMicros);
   wss.on('connection', (ws: WebSocket, req) => {
     if (wss.clients.size > opts.maxConnections) {
       ws.close(CLOSE.TRY_AGAIN_LATER, `server busy: max_connections ${opts.maxConnections} reached, try again later`);
@@ -96,6 +98,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         req.socket.cork();
         process.nextTick(uncork);
       }
+      busyPoll.touch();
       if (!isBinary) {
         ws.send(encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } }), SEND_OPTIONS);
         return;

@@ -15,6 +15,7 @@ import { encodeStepRequest } from '../../protocol/fast-frames.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/schema/messages.ts';
 import { box } from '../../protocol/spaces.ts';
+import { BusyPoll } from '../../protocol/busy-poll.ts';
 import { RawClient } from './raw-client.ts';
 
 let server: RunningServer;
@@ -172,4 +173,20 @@ test('the Connection sends overlapping requests at once (a server that answers o
   assert.deepEqual(results.map((r) => r.reward), [0, 1, 2, 3, 4]);
   await env.close();
   await new Promise((r) => wss.close(r));
+});
+
+test('busy polling (opt-in on both ends) answers the same, and stops polling after its window', async () => {
+  const own = await startServer({ port: 0, busyPollMicros: 500 });
+  const remote = await RemoteEnv.connect(own.url, 'Toy-v0', {}, { busyPollMicros: 500 });
+  const local = make('Toy-v0');
+  assert.deepEqual(await remote.reset({ seed: 2 }), local.reset({ seed: 2 }));
+  for (let t = 0; t < 30; t++) assert.deepEqual(await remote.step(new Float32Array([0.1])), local.step(new Float32Array([0.1])));
+  await remote.close();
+  await own.close();
+  const poll = new BusyPoll(2000);
+  poll.touch();
+  const t0 = performance.now();
+  while ((poll as unknown as { running: boolean }).running) await new Promise((r) => setImmediate(r));
+  const took = performance.now() - t0;
+  assert.ok(took >= 1.9 && took < 200, `polled for ${took.toFixed(2)} ms, window 2 ms`);
 });
