@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import type { SpaceValue } from '../protocol/env-api.ts';
 
 interface Memory {
   rss: number;
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   // Sample actions from the local env's space, so any Box/Discrete env id works.
   const probe = make(envId);
   const space = probe.actionSpace;
-  const action = (t: number): unknown => {
+  const action = (t: number): SpaceValue => {
     if (space.type === 'Discrete') return space.start + (t % space.n);
     if (space.type === 'Box') return Float32Array.from(space.low, (lo, i) => Math.max(lo, Math.min(space.high[i], Math.sin(t * 0.1 + i))));
     throw new Error(`soak drives Box or Discrete envs, ${envId} has ${space.type}`);

@@ -206,18 +206,19 @@ async function fuzzConnection(seed: number, frames: number): Promise<Counts> {
       counts.malformed++;
       return;
     }
-    if ('result' in msg) counts.results++;
+    const result = (msg as { result?: unknown }).result;
+    if (result !== undefined) counts.results++;
     else if (checkErrorResponse.Check(msg)) {
       counts.errors++;
-      counts.byCode[msg.error!.code] = (counts.byCode[msg.error!.code] ?? 0) + 1;
+      counts.byCode[msg.error.code] = (counts.byCode[msg.error.code] ?? 0) + 1;
     } else counts.malformed++;
     if (want !== 'any' && msg.id !== want) counts.idMismatches++;
     // Envs the fuzz makes become targets, so requests get past the handle check to the env.
-    const made = msg.result as { handle?: unknown; action_space?: { type?: string; shape?: number[] }; vector?: boolean } | undefined;
+    const made = result as { handle?: unknown; action_space?: { type?: string; shape?: number[] }; vector?: boolean } | undefined;
     if (made && typeof made.handle === 'number' && made.action_space && !made.vector) {
       const space = made.action_space;
-      live.push({ handle: made.handle, discrete: space.type === 'Discrete', dim: space.type === 'Box' ? (space.shape ?? [1]).reduce((a, b) => a * b, 1) : 1 });
-      if (live.length > 6) live.shift();
+      seen.push({ handle: made.handle, discrete: space.type === 'Discrete', dim: space.type === 'Box' ? (space.shape ?? [1]).reduce((a, b) => a * b, 1) : 1 });
+      if (seen.length > 6) seen.shift();
     }
     wake?.();
   });
@@ -239,7 +240,10 @@ async function fuzzConnection(seed: number, frames: number): Promise<Counts> {
   };
 
   let nextId = 1;
-  const live: { handle: number; discrete: boolean; dim: number }[] = [];
+  type Live = { handle: number; discrete: boolean; dim: number };
+  /** Envs made so far (from answers); copied into `live` only at barriers, so frames do not depend on timing. */
+  const seen: Live[] = [];
+  let live: Live[] = [];
   const handles = [1, 2, 3];
   await send(encodeMessage({ id: nextId, op: 'hello', protocol_version: '1.1', client_name: 'fuzz', client_version: '0' }), nextId++);
   await send(encodeMessage({ id: nextId, op: 'make', env_id: 'CartPole-v1' }), nextId++);
@@ -272,6 +276,10 @@ async function fuzzConnection(seed: number, frames: number): Promise<Counts> {
   };
 
   for (let k = 0; k < frames; k++) {
+    if (k % 1000 === 0) {
+      while (counts.answers < counts.sent && closed === null) await new Promise<void>((r) => (wake = r));
+      live = seen.slice();
+    }
     const id = nextId++;
     const r = f.rand();
     if (r < 0.1) {
