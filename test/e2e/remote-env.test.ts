@@ -1,17 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import '../server/toy-envs.ts';
-import { make, registrations } from '../../envs/index.ts';
+import { make } from '../../envs/index.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { RemoteEnv, Connection } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import type { EnvLike, SpaceValue } from '../../protocol/env-api.ts';
 import { box } from '../../protocol/spaces.ts';
+import { goldenPath } from '../envs/golden.ts';
 
-const GOLDEN = new URL('../../../shared/golden/', import.meta.url);
 
 let server: RunningServer;
 before(async () => {
@@ -138,10 +138,8 @@ interface Golden {
 
 for (const file of ['Pendulum-v1.seed0.json', 'CartPole-v1.seed0.json']) {
   const id = file.split('.seed')[0];
-  const registered = registrations().some((r) => r.id === id);
-  const path = new URL(file, GOLDEN);
-  test(`RemoteEnv replays the golden ${file} exactly like the local env`, { skip: !registered || !existsSync(path) ? `${id} is not registered yet` : false }, async () => {
-    const golden = JSON.parse(readFileSync(path, 'utf8')) as Golden;
+  test(`RemoteEnv replays the golden ${file} exactly like the local env`, async () => {
+    const golden = JSON.parse(readFileSync(goldenPath(id, 0), 'utf8')) as Golden;
     const remote = await RemoteEnv.connect(server.url, id);
     const local = make(id);
     const toAction = (a: number | number[]): SpaceValue => (typeof a === 'number' ? a : new Float32Array(a));

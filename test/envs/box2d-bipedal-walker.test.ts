@@ -8,8 +8,8 @@ import { BipedalWalker } from '../../envs/box2d/bipedal-walker.ts';
 import { BipedalWalkerHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
+import { goldenPath } from './golden.ts';
 
-const GOLDEN = new URL('../../../shared/golden/', import.meta.url);
 
 interface Golden {
   reset_obs: number[];
@@ -18,7 +18,7 @@ interface Golden {
 }
 
 function golden(seed: number): Golden {
-  return JSON.parse(readFileSync(new URL(`BipedalWalker-v3.seed${seed}.json`, GOLDEN), 'utf8')) as Golden;
+  return JSON.parse(readFileSync(goldenPath('BipedalWalker-v3', seed), 'utf8')) as Golden;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, idx: number[]): number {

@@ -8,8 +8,8 @@ import { LunarLander } from '../../envs/box2d/lunar-lander.ts';
 import { lunarLanderHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
+import { goldenPath } from './golden.ts';
 
-const GOLDEN = new URL('../../../shared/golden/', import.meta.url);
 
 interface GoldenStep {
   action: number | number[];
@@ -25,7 +25,7 @@ interface Golden {
 }
 
 function golden(id: string, seed: number): Golden {
-  return JSON.parse(readFileSync(new URL(`${id}.seed${seed}.json`, GOLDEN), 'utf8')) as Golden;
+  return JSON.parse(readFileSync(goldenPath(id, seed), 'utf8')) as Golden;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,8 +1,15 @@
 // Loads the reference trajectories recorded from Gymnasium (../shared/golden/ from the repo root).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
+
+/** The path of `envId`'s recording for `seed`; a missing recording is an error, never a skip. */
+export function goldenPath(envId: string, seed: number): string {
+  const path = `${GOLDEN_DIR}${envId}.seed${seed}.json`;
+  if (!existsSync(path)) throw new Error(`missing Gymnasium recording ${path} (the tests read ../shared/golden/ beside the project root)`);
+  return path;
+}
 
 /** A bound as written in the files: a number, or the strings "inf" / "-inf". */
 export type GoldenBound = number | 'inf' | '-inf';
@@ -34,6 +41,7 @@ export interface Golden {
 /** Every golden file as {envId, seed, file}, sorted by name. */
 export function goldenFiles(): Array<{ envId: string; seed: number; file: string }> {
   const out: Array<{ envId: string; seed: number; file: string }> = [];
+  if (!existsSync(GOLDEN_DIR)) throw new Error(`missing ${GOLDEN_DIR} (Gymnasium's recordings, read beside the project root)`);
   for (const file of readdirSync(GOLDEN_DIR).sort()) {
     const m = /^(.+)\.seed(\d+)\.json$/.exec(file);
     if (m) out.push({ envId: m[1], seed: Number(m[2]), file });
@@ -43,7 +51,7 @@ export function goldenFiles(): Array<{ envId: string; seed: number; file: string
 
 /** The recorded trajectory of `envId` reset with `seed`. */
 export function loadGolden(envId: string, seed: number): Golden {
-  return JSON.parse(readFileSync(`${GOLDEN_DIR}${envId}.seed${seed}.json`, 'utf8')) as Golden;
+  return JSON.parse(readFileSync(goldenPath(envId, seed), 'utf8')) as Golden;
 }
 
 /** A golden bound as a number. */

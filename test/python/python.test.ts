@@ -17,9 +17,10 @@ import { CHECKS } from '../../conformance/checks.ts';
 import { selectBackend } from '../../client/ddpg/backend.ts';
 import { buildConfig } from '../../client/ddpg/config.ts';
 import { train } from '../../client/ddpg/trainer.ts';
+import { goldenPath } from '../envs/golden.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GOLDEN = fileURLToPath(new URL('../../../shared/golden/Pendulum-v1.seed0.json', import.meta.url));
+const GOLDEN = goldenPath('Pendulum-v1', 0);
 const POINT_MASS = join(ROOT, 'clients/python/examples/point_mass.py');
 
 /** The first python3 that imports msgpack and websockets, and whether it has numpy. */
