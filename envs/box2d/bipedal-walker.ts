@@ -8,7 +8,7 @@ import { GymwireError } from '../../protocol/errors.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
-import { clip, readBoxAction } from './common.ts';
+import { clip, readBoxAction } from '../actions.ts';
 import { castRay } from './lidar.ts';
 import './planck-patches.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';

@@ -9,7 +9,7 @@ import { GymwireError } from '../../protocol/errors.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
-import { clip, readBoxAction, readDiscreteAction } from './common.ts';
+import { clip, readBoxAction, readDiscreteAction } from '../actions.ts';
 import './planck-patches.ts';
 import { renderLunarLander } from './lunar-lander-render.ts';
 

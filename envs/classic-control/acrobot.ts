@@ -10,7 +10,8 @@ import type { Space } from '../../protocol/schema/spaces.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import { Canvas, type Point, type RGB } from '../../graphics/canvas.ts';
 import { BaseEnv } from '../base-env.ts';
-import { discreteAction, resetBounds } from './common.ts';
+import { readDiscreteAction } from '../actions.ts';
+import { resetBounds } from './common.ts';
 
 const PI = Math.PI;
 
@@ -91,7 +92,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    const a = discreteAction(action, 3, 'Acrobot-v1');
+    const a = readDiscreteAction(action, 3, 'Acrobot-v1');
     let torque = AVAIL_TORQUE[a];
     if (this.torqueNoiseMax > 0) torque += this.npRandom.uniform(-this.torqueNoiseMax, this.torqueNoiseMax);
 

@@ -5,7 +5,8 @@ import type { Space } from '../../protocol/schema/spaces.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import { Canvas, type Point, type RGB } from '../../graphics/canvas.ts';
 import { BaseEnv } from '../base-env.ts';
-import { discreteAction, resetBounds } from './common.ts';
+import { readDiscreteAction } from '../actions.ts';
+import { resetBounds } from './common.ts';
 
 export interface CartPoleOptions {
   /** Sutton & Barto's reward: 0 per step, -1 on the terminating step (instead of +1 per step). */
@@ -58,7 +59,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    const a = discreteAction(action, 2, 'CartPole-v1');
+    const a = readDiscreteAction(action, 2, 'CartPole-v1');
     let { x, xDot, theta, thetaDot } = this;
     const force = a === 1 ? this.forceMag : -this.forceMag;
     const costheta = Math.cos(theta);

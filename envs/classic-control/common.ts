@@ -1,5 +1,5 @@
 // What the classic-control envs share: Gymnasium's classic_control/utils.py (reset-bound
-// options) and reading actions the way Gymnasium accepts them.
+// options).
 import { GymwireError } from '../../protocol/errors.ts';
 
 /** utils.verify_number_and_cast: a reset option must be a number (or something float() takes). */
@@ -35,36 +35,3 @@ export function resetBounds(
   out[1] = high;
   return out;
 }
-
-/** The single number of a shape-(1,) Box action (typed array or plain array), refusing anything else. */
-export function scalarBoxAction(action: unknown, envName: string): number {
-  const a = action as ArrayLike<number> | null;
-  if (a === null || typeof a !== 'object' || a.length !== 1) {
-    throw new GymwireError('invalid_action', `${envName}: action must be an array of 1 number, got ${describe(action)}`);
-  }
-  const v = a[0];
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new GymwireError('invalid_action', `${envName}: action[0] must be a finite number, got ${describe(v)}`);
-  }
-  return v;
-}
-
-/** A Discrete(n) action: an integer in [0, n), as Gymnasium's `action_space.contains` assertion demands. */
-export function discreteAction(action: unknown, n: number, envName: string): number {
-  if (typeof action !== 'number' || !Number.isInteger(action) || action < 0 || action >= n) {
-    throw new GymwireError('invalid_action', `${envName}: action must be an integer in [0, ${n}), got ${describe(action)}`);
-  }
-  return action;
-}
-
-function describe(v: unknown): string {
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
-/** A continuous action as callers pass it: a typed array or a plain array of numbers. */
-export type BoxAction = Float32Array | Float64Array | number[];

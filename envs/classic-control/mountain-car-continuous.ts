@@ -7,7 +7,8 @@ import type { Frame, ResetArgs, ResetResult, StepResult } from '../../protocol/e
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
-import { resetBounds, scalarBoxAction, type BoxAction } from './common.ts';
+import { readScalarBoxAction, type BoxAction } from '../actions.ts';
+import { resetBounds } from './common.ts';
 import { renderMountainCar } from './mountain-car-render.ts';
 
 export interface MountainCarContinuousOptions {
@@ -42,7 +43,7 @@ export class ContinuousMountainCarEnv extends BaseEnv<Float32Array, BoxAction> {
   }
 
   step(action: BoxAction): StepResult<Float32Array> {
-    const a = scalarBoxAction(action, 'MountainCarContinuous-v0');
+    const a = readScalarBoxAction(action, 'MountainCarContinuous-v0');
     let position = this.position;
     let velocity = this.velocity;
     const force = Math.min(Math.max(a, this.minAction), this.maxAction);

@@ -4,7 +4,8 @@ import type { Frame, ResetArgs, ResetResult, StepResult } from '../../protocol/e
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
-import { discreteAction, resetBounds } from './common.ts';
+import { readDiscreteAction } from '../actions.ts';
+import { resetBounds } from './common.ts';
 import { renderMountainCar } from './mountain-car-render.ts';
 
 export interface MountainCarOptions {
@@ -39,7 +40,7 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    const a = discreteAction(action, 3, 'MountainCar-v0');
+    const a = readDiscreteAction(action, 3, 'MountainCar-v0');
     let position = this.position;
     let velocity = this.velocity;
     velocity += (a - 1) * this.force + Math.cos(3 * position) * -this.gravity;

@@ -8,7 +8,8 @@ import type { Space } from '../../protocol/schema/spaces.ts';
 import { box } from '../../protocol/spaces.ts';
 import { Canvas, type Point, type RGB } from '../../graphics/canvas.ts';
 import { BaseEnv } from '../base-env.ts';
-import { optionNumber, scalarBoxAction, type BoxAction } from './common.ts';
+import { readScalarBoxAction, type BoxAction } from '../actions.ts';
+import { optionNumber } from './common.ts';
 
 const DEFAULT_X = Math.PI;
 const DEFAULT_Y = 1.0;
@@ -62,7 +63,7 @@ export class PendulumEnv extends BaseEnv<Float32Array, BoxAction> {
     const thdot = this.thetaDot;
     const { g, m, l, dt } = this;
 
-    let u = scalarBoxAction(action, 'Pendulum-v1');
+    let u = readScalarBoxAction(action, 'Pendulum-v1');
     u = u < -this.maxTorque ? -this.maxTorque : u > this.maxTorque ? this.maxTorque : u;
     this.lastU = u;
     const an = angleNormalize(th);
