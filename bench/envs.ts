@@ -51,7 +51,8 @@ function bench(id: string, seconds: number): Result {
     return { id, steps, episodes, seconds: (now - start) / 1000 };
   };
 
-  run(Math.min(300, seconds * 150)); // warm-up: let the JIT settle before timing
+  // Warm-up: the JIT settles on the Box2D envs only after a second or so of stepping.
+  run(Math.min(1500, seconds * 500));
   const result = run(seconds * 1000);
   env.close();
   return result;
