@@ -10,70 +10,41 @@ import { GymwireError } from '../protocol/errors.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
 import { encodeStepRequest } from '../protocol/fast-frames.ts';
 import { Connection, type ConnectOptions, type ReconnectOptions } from './connection.ts';
+import { RemoteHandle, type Kwargs } from './remote-handle.ts';
 
-export type Kwargs = Record<string, number | boolean | string | null>;
+export type { Kwargs };
 
-export class RemoteEnv implements EnvLike {
+export class RemoteEnv extends RemoteHandle implements EnvLike {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
   readonly spec: EnvSpec;
-  private closed = false;
   private pendingAction: unknown = null;
-  /** The connection generation `handle` belongs to; an older one means the env is gone. */
-  private generation: number;
-  private remaking: Promise<void> | null = null;
   // Bound once: the step path allocates no closure per call.
   private readonly encodeStep = (id: number) => encodeStepRequest(id, this._handle, this.pendingAction);
 
   private constructor(
-    readonly connection: Connection,
-    private _handle: number,
+    connection: Connection,
+    handle: number,
     observationSpace: Space,
     actionSpace: Space,
     spec: EnvSpec,
-    private readonly ownsConnection: boolean,
+    ownsConnection: boolean,
     private readonly envId: string,
     private readonly kwargs: Kwargs,
   ) {
+    super(connection, handle, ownsConnection, envId);
     this.observationSpace = observationSpace;
     this.actionSpace = actionSpace;
     this.spec = spec;
-    this.generation = connection.generation;
   }
 
-  /** The env's handle on the server (changes when it is re-made after a reconnect). */
-  get handle(): number {
-    return this._handle;
-  }
-
-  /** True when the connection was re-opened since the env was made: the next reset() re-makes it. */
-  get needsRemake(): boolean {
-    return this.generation !== this.connection.generation;
-  }
-
-  private lost(what: string): GymwireError {
-    return new GymwireError(
-      'connection_lost',
-      `${what}: the connection to ${this.connection.url} was re-opened and ${this.envId} with it; its episode was interrupted — reset() to re-make it and start a new one`,
-      { interrupted: true, reconnecting: false },
-    );
-  }
-
-  /** Waits out a reconnect and re-makes the env on the new connection if its handle is stale. */
-  private async ensureMade(): Promise<void> {
-    if (this.connection.reconnecting) await this.connection.ready();
-    if (!this.needsRemake) return;
-    this.remaking ??= (async () => {
-      const generation = this.connection.generation;
-      const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs });
-      if (JSON.stringify([r.observation_space, r.action_space]) !== JSON.stringify([this.observationSpace, this.actionSpace])) {
-        this.connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
-        throw new GymwireError('internal', `${this.envId} was re-made after a reconnect with other spaces than before; make a new RemoteEnv`);
-      }
-      this._handle = r.handle;
-      this.generation = generation;
-    })().finally(() => (this.remaking = null));
-    await this.remaking;
+  protected async remake(): Promise<number> {
+    const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs });
+    if (r.vector || JSON.stringify([r.observation_space, r.action_space]) !== JSON.stringify([this.observationSpace, this.actionSpace])) {
+      this.discard(r.handle);
+      throw new GymwireError('internal', `${this.envId} was re-made after a reconnect with other spaces than before; make a new RemoteEnv`);
+    }
+    return r.handle;
   }
 
   /** Connects to `url`, does the handshake and makes `envId` there. close() also closes the connection. */
@@ -149,22 +120,6 @@ export class RemoteEnv implements EnvLike {
     // msgpack hands bin out as a Node Buffer; callers get a plain Uint8Array over the same bytes.
     const data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     return { width: frame.width, height: frame.height, data };
-  }
-
-  /** Closes the env on the server (and the connection, if connect() opened it). Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      // A stale handle names nothing (or another env) on the re-opened connection: nothing to close there.
-      if (!this.connection.closed && !this.connection.reconnecting && !this.needsRemake) {
-        await this.connection.request('close', { op: 'close', handle: this._handle });
-      }
-    } catch (e) {
-      if (!(e instanceof GymwireError && e.code === 'connection_lost')) throw e;
-    } finally {
-      if (this.ownsConnection) await this.connection.close();
-    }
   }
 }
 

@@ -23,9 +23,9 @@ import { decodeArray, encodeArray, isArrayOf, looksLikeNDArray } from '../protoc
 import { infoFromWire, infoToWire } from '../protocol/space-wire.ts';
 import { encodeStepRequest } from '../protocol/fast-frames.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
-import type { Kwargs } from './remote-env.ts';
+import { RemoteHandle, type Kwargs } from './remote-handle.ts';
 
-export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements VectorEnvLike<O> {
+export class RemoteVectorEnv<O extends TypedArray = TypedArray> extends RemoteHandle implements VectorEnvLike<O> {
   readonly autoresetMode: AutoresetMode = 'NextStep';
   private readonly obsLayout: BatchLayout;
   private readonly actLayout: BatchLayout;
@@ -33,25 +33,21 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
   /** Actions of another array type are converted into this buffer, which the frame then copies. */
   private readonly actionBuffer: TypedArray;
   private pendingAction: NDArray | null = null;
-  private closed = false;
-  /** The connection generation `handle` belongs to: after a reconnect, reset() re-makes the vector env (as RemoteEnv). */
-  private generation: number;
-  private remaking: Promise<void> | null = null;
   // Bound once: the step path allocates no closure per call.
   private readonly encodeStep = (id: number) => encodeStepRequest(id, this._handle, this.pendingAction);
 
   private constructor(
-    readonly connection: Connection,
-    private _handle: number,
+    connection: Connection,
+    handle: number,
     readonly numEnvs: number,
     readonly singleObservationSpace: Space,
     readonly singleActionSpace: Space,
     readonly spec: EnvSpec | null,
-    private readonly ownsConnection: boolean,
+    ownsConnection: boolean,
     private readonly envId: string,
     private readonly kwargs: Kwargs,
   ) {
-    this.generation = connection.generation;
+    super(connection, handle, ownsConnection, `${envId} x${numEnvs}`);
     this.obsLayout = batchLayout(singleObservationSpace);
     this.actLayout = batchLayout(singleActionSpace);
     this.actShape = [numEnvs, ...this.actLayout.itemShape];
@@ -94,31 +90,14 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
     return new RemoteVectorEnv<O>(connection, r.handle, numEnvs, r.observation_space, r.action_space, r.spec, ownsConnection, envId, kwargs);
   }
 
-  get handle(): number {
-    return this._handle;
-  }
-
-  /** True when the connection was re-opened since the vector env was made: the next reset() re-makes it. */
-  get needsRemake(): boolean {
-    return this.generation !== this.connection.generation;
-  }
-
-  /** Waits out a reconnect and re-makes the vector env on the new connection if its handle is stale. */
-  private async ensureMade(): Promise<void> {
-    if (this.connection.reconnecting) await this.connection.ready();
-    if (!this.needsRemake) return;
-    this.remaking ??= (async () => {
-      const generation = this.connection.generation;
-      const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs, num_envs: this.numEnvs, vector: true });
-      const same = JSON.stringify([r.observation_space, r.action_space]) === JSON.stringify([this.singleObservationSpace, this.singleActionSpace]);
-      if (r.vector !== true || r.num_envs !== this.numEnvs || !same) {
-        this.connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
-        throw new GymwireError('internal', `${this.envId} x${this.numEnvs} was re-made after a reconnect unlike before; make a new RemoteVectorEnv`);
-      }
-      this._handle = r.handle;
-      this.generation = generation;
-    })().finally(() => (this.remaking = null));
-    await this.remaking;
+  protected async remake(): Promise<number> {
+    const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs, num_envs: this.numEnvs, vector: true });
+    const same = JSON.stringify([r.observation_space, r.action_space]) === JSON.stringify([this.singleObservationSpace, this.singleActionSpace]);
+    if (r.vector !== true || r.num_envs !== this.numEnvs || !same) {
+      this.discard(r.handle);
+      throw new GymwireError('internal', `${this.envId} x${this.numEnvs} was re-made after a reconnect unlike before; make a new RemoteVectorEnv`);
+    }
+    return r.handle;
   }
 
   async reset(args: VectorResetArgs = {}): Promise<VectorResetResult<O>> {
@@ -138,13 +117,7 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
    * answered in order), though with NEXT_STEP autoreset an agent normally waits for the obs.
    */
   async step(actions: VectorActions): Promise<VectorStepResult<O>> {
-    if (this.needsRemake) {
-      throw new GymwireError(
-        'connection_lost',
-        `step: the connection to ${this.connection.url} was re-opened and the vector env with it; its episodes were interrupted — reset() to re-make it`,
-        { interrupted: true, reconnecting: false },
-      );
-    }
+    if (this.needsRemake) throw this.lost('step');
     this.pendingAction = this.actionsToWire(actions);
     const r = (await this.connection.sendFrame('step', this.encodeStep)) as WireVectorStep;
     if (!looksLikeNDArray(r.reward) || !looksLikeNDArray(r.terminated) || !looksLikeNDArray(r.truncated)) {
@@ -157,22 +130,6 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> implements Vecto
       truncated: this.column(r.truncated, Uint8Array) as Uint8Array,
       info: infoFromWire(r.info),
     };
-  }
-
-  /** Closes the vector env on the server (and the connection, if connect() opened it). Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      // A stale handle names nothing (or another env) on the re-opened connection.
-      if (!this.connection.closed && !this.connection.reconnecting && !this.needsRemake) {
-        await this.connection.request('close', { op: 'close', handle: this._handle });
-      }
-    } catch (e) {
-      if (!(e instanceof GymwireError && e.code === 'connection_lost')) throw e;
-    } finally {
-      if (this.ownsConnection) await this.connection.close();
-    }
   }
 
   private actionsToWire(actions: VectorActions): NDArray {
