@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import '../server/toy-envs.ts';
@@ -13,32 +12,13 @@ import { startServer, type RunningServer } from '../../server/server.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { backoffDelay } from '../../client/connection.ts';
-import { GymwireError } from '../../protocol/errors.ts';
+import type { GymwireError } from '../../protocol/errors.ts';
+import { rejectsWith, freePort } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAST = { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<GymwireError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof GymwireError, String(e));
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected a ${code} rejection`);
-}
 
 /** Resolves when `conn` notices its socket is gone. */
 const dropped = (conn: Connection) => new Promise<void>((r) => conn.onDisconnect(() => r()));

@@ -6,11 +6,11 @@ import '../server/toy-envs.ts';
 import { make } from '../../envs/index.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { RemoteEnv, Connection } from '../../client/remote-env.ts';
-import { GymwireError } from '../../protocol/errors.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import type { EnvLike, SpaceValue } from '../../protocol/env-api.ts';
 import { box } from '../../protocol/spaces.ts';
 import { goldenPath } from '../envs/golden.ts';
+import { rejectsWith } from './helpers.ts';
 
 
 let server: RunningServer;
@@ -19,16 +19,6 @@ before(async () => {
 });
 after(() => server.close());
 
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<GymwireError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof GymwireError, String(e));
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected a ${code} rejection`);
-}
 
 test('RemoteEnv reproduces the local env step for step (toy env)', async () => {
   const remote: EnvLike = await RemoteEnv.connect(server.url, 'Toy-v0');

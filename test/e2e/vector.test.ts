@@ -8,7 +8,6 @@ import { box, discrete } from '../../protocol/spaces.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
-import { GymwireError } from '../../protocol/errors.ts';
 import { decodeArray, encodeArray } from '../../protocol/ndarray.ts';
 import { resultCheck, checkErrorResponse } from '../../protocol/validators.ts';
 import { defaultRng, type NumpyGenerator } from '../../protocol/random.ts';
@@ -16,6 +15,7 @@ import type { Space } from '../../protocol/schema/spaces.ts';
 import type { ResetArgs, TypedArray } from '../../protocol/env-api.ts';
 import type { VectorEnvLike, VectorResetArgs, VectorStepResult } from '../../protocol/vector-api.ts';
 import { RawClient } from '../server/raw-client.ts';
+import { rejectsWith } from './helpers.ts';
 
 let server: RunningServer;
 before(async () => {
@@ -44,16 +44,6 @@ async function rollout(vec: VectorEnvLike, seed: VectorResetArgs['seed'], steps:
   return out as [unknown, ...VectorStepResult[]];
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<GymwireError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof GymwireError, String(e));
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected a ${code} rejection`);
-}
 
 function expectError(res: any, code: string): any {
   assert.ok(checkErrorResponse.Check(res), `not an error response: ${JSON.stringify(res)}`);
