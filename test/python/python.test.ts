@@ -6,7 +6,7 @@
 // (set GYMWIRE_PYTHON to pick one; Debian: apt-get install python3-msgpack python3-websockets).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { selectBackend } from '../../client/ddpg/backend.ts';
 import { buildConfig } from '../../client/ddpg/config.ts';
 import { train } from '../../client/ddpg/trainer.ts';
 import { goldenPath } from '../envs/golden.ts';
+import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOLDEN = goldenPath('Pendulum-v1', 0);
@@ -47,43 +48,8 @@ const modes: { name: string; env: NodeJS.ProcessEnv }[] =
       ]
     : [{ name: 'no numpy', env: {} }];
 
-interface PyServer {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function startPythonServer(extraEnv: NodeJS.ProcessEnv): Promise<PyServer> {
-  const child = spawn(python, [POINT_MASS, '--port', '0'], { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`the Python server printed no URL within 20 s: ${seen}`));
-    }, 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      seen += d.toString();
-      const m = /listening on (ws:\/\/\S+)/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1],
-          child,
-          stop: () =>
-            new Promise<void>((res) => {
-              if (child.exitCode !== null) return res();
-              child.once('exit', () => res());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (seen += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the Python server exited (${code}): ${seen}`));
-    });
-  });
+function startPythonServer(extraEnv: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  return spawnServer(python, [POINT_MASS, '--port', '0'], { name: 'the Python server', env: extraEnv, timeoutMs: 20_000 });
 }
 
 /** Runs a Python script asynchronously (the Node server under test shares this event loop). */
