@@ -130,6 +130,18 @@ for (const mode of modes) {
   });
 }
 
+test('Python client: presents the token (token= or GYMWIRE_TOKEN) to a server started with --token; without it -> unauthorized', { skip }, async () => {
+  const token = 's3cret-token';
+  const guarded = await startServer({ port: 0, token });
+  try {
+    const r = await runPython([join(ROOT, 'test/python/client_token.py'), guarded.url, token], {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { missing: 'unauthorized', wrong: 'unauthorized', explicit_obs_len: 3, env_var_step: 5 });
+  } finally {
+    await guarded.close();
+  }
+});
+
 test('Python client: with gymnasium importable, RemoteEnv is a gymnasium.Env with gymnasium spaces (stand-in gymnasium)', { skip: skip || (!('numpy' in found && found.numpy) && 'gymnasium needs numpy, which this python3 lacks') }, async () => {
   const r = await runPython([join(ROOT, 'test/python/client_gymnasium.py'), nodeServer.url], {});
   assert.equal(r.code, 0, r.stderr);

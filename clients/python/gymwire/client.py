@@ -7,6 +7,7 @@ synchronous either way and never touches the caller's own event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import websockets
@@ -29,10 +30,10 @@ except ImportError:
 class _SyncTransport:
     """websockets >= 11: the threaded sync client."""
 
-    def __init__(self, url: str, timeout: float):
+    def __init__(self, url: str, timeout: float, headers: Dict[str, str]):
         from websockets.sync.client import connect
 
-        self.ws = connect(url, compression=None, max_size=None, open_timeout=timeout)
+        self.ws = connect(url, compression=None, max_size=None, open_timeout=timeout, additional_headers=headers)
 
     def send(self, data: bytes) -> None:
         self.ws.send(data)
@@ -47,13 +48,15 @@ class _SyncTransport:
 class _LoopTransport:
     """websockets 10: the asyncio client, driven on an event loop of its own."""
 
-    def __init__(self, url: str, timeout: float):
+    def __init__(self, url: str, timeout: float, headers: Dict[str, str]):
         self.loop = asyncio.new_event_loop()
 
         async def open_() -> Any:
             # Built inside the coroutine so that websockets binds it to this loop.
             # No keepalive pings: the loop only runs during requests, so pongs could not be timely.
-            return await websockets.connect(url, compression=None, max_size=None, ping_interval=None, open_timeout=timeout)
+            return await websockets.connect(
+                url, compression=None, max_size=None, ping_interval=None, open_timeout=timeout, extra_headers=headers
+            )
 
         self.ws = self.loop.run_until_complete(open_())
 
@@ -70,25 +73,44 @@ class _LoopTransport:
             self.loop.close()
 
 
-def _transport(url: str, timeout: float) -> Union[_SyncTransport, _LoopTransport]:
+def _transport(url: str, timeout: float, headers: Dict[str, str]) -> Union[_SyncTransport, _LoopTransport]:
     try:
         import websockets.sync.client  # noqa: F401
     except ImportError:
-        return _LoopTransport(url, timeout)
-    return _SyncTransport(url, timeout)
+        return _LoopTransport(url, timeout, headers)
+    return _SyncTransport(url, timeout, headers)
+
+
+def _refused_status(e: BaseException) -> Optional[int]:
+    """The HTTP status of a refused upgrade (websockets 10: InvalidStatusCode, 11+: InvalidStatus)."""
+    status = getattr(e, "status_code", None)
+    if status is None:
+        status = getattr(getattr(e, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
 
 
 class Connection:
-    """One WebSocket connection to a gymwire server, handshake done. Several envs may share it."""
+    """One WebSocket connection to a gymwire server, handshake done. Several envs may share it.
 
-    def __init__(self, url: str, timeout: float = 60.0, client_name: str = "gymwire-python"):
+    ``token`` (default: the GYMWIRE_TOKEN environment variable) is sent as
+    ``Authorization: Bearer <token>`` for servers started with ``--token``; a server that
+    refuses it raises GymwireError("unauthorized").
+    """
+
+    def __init__(
+        self, url: str, timeout: float = 60.0, client_name: str = "gymwire-python", token: Optional[str] = None
+    ):
         self.url = url
         self.timeout = timeout
         self.closed = False
         self._next_id = 1
+        token = token if token is not None else os.environ.get("GYMWIRE_TOKEN") or None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            self._transport = _transport(url, timeout)
+            self._transport = _transport(url, timeout, headers)
         except (OSError, websockets.exceptions.WebSocketException, asyncio.TimeoutError) as e:
+            if _refused_status(e) == 401:
+                raise GymwireError("unauthorized", f"{url} refused the connection: wrong or missing token") from e
             raise GymwireError("connection_lost", f"cannot connect to {url}: {e}") from e
         self.hello: Dict[str, Any] = self.request(
             "hello", protocol_version=PROTOCOL_VERSION, client_name=client_name, client_version=__version__
