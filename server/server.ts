@@ -23,11 +23,16 @@ export interface RunningServer {
   readonly port: number;
   /** Open connections right now. */
   connections(): number;
+  /** Open TCP sockets: connections plus sockets still in (or never sending) the HTTP upgrade. */
+  sockets(): Promise<number>;
   /** Closes every connection (and so every env), then the listening socket. */
   close(): Promise<void>;
 }
 
 export type { ServerOptions };
+
+/** How long a new socket may take to send its upgrade request. */
+const UPGRADE_TIMEOUT_MS = 10_000;
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -61,6 +66,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             else done(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="gymwire"' });
           },
   });
+
+  // Sockets still in the HTTP upgrade are not WebSocket clients yet, so max_connections
+  // cannot see them: cap TCP sockets at twice it (further ones are dropped on accept) and
+  // give an upgrade request UPGRADE_TIMEOUT_MS to arrive, so idle half-open sockets cannot
+  // pile up. Upgraded sockets count too, which leaves room for the 1013 closes.
+  http.maxConnections = 2 * opts.maxConnections;
+  http.headersTimeout = UPGRADE_TIMEOUT_MS;
+  http.requestTimeout = UPGRADE_TIMEOUT_MS;
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -125,6 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     host: opts.host,
     port: address.port,
     connections: () => wss.clients.size,
+    sockets: () => new Promise<number>((resolve, reject) => http.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
     close: () =>
       new Promise<void>((resolve) => {
         idle.stop();

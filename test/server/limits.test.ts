@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { connect, type Socket } from 'node:net';
 import { ToyContinuous } from './toy-envs.ts';
 import { RawClient } from './raw-client.ts';
 import { make, type Kwargs } from '../../envs/index.ts';
@@ -73,6 +74,32 @@ test('max connections: one more is closed with 1013 and a reason; once one leave
   await works(server.url);
   b.close();
   await server.close();
+});
+
+test('sockets that never finish the upgrade are capped at 2 x max_connections; closing them frees the room', async () => {
+  const server = await startServer({ port: 0, maxConnections: 2 });
+  const { port } = new URL(server.url);
+  const idle: Socket[] = [];
+  try {
+    // Four idle TCP sockets that never send an upgrade request fill the cap (2 x 2).
+    for (let i = 0; i < 4; i++) {
+      idle.push(await new Promise<Socket>((resolve, reject) => {
+        const s = connect(Number(port), '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      }));
+    }
+    for (let i = 0; i < 50 && (await server.sockets()) < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    // A fifth socket is dropped on accept: the WebSocket client never opens.
+    await assert.rejects(opened(server.url));
+    const gone = idle.map((s) => new Promise((r) => s.once('close', r)));
+    for (const s of idle) s.destroy();
+    await Promise.all(gone);
+    for (let i = 0; i < 50 && (await server.sockets()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await works(server.url);
+  } finally {
+    for (const s of idle) s.destroy();
+    await server.close();
+  }
 });
 
 test('a frame over max_payload_bytes closes that connection with 1009; other connections carry on', async () => {
