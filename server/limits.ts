@@ -57,7 +57,7 @@ export interface LimitFlag {
 
 export const LIMIT_FLAGS: readonly LimitFlag[] = [
   { key: 'maxPayloadBytes', flag: 'max-payload', env: 'GYMWIRE_MAX_PAYLOAD', scale: 1, help: 'largest incoming frame in bytes (bigger: close 1009)' },
-  { key: 'maxConnections', flag: 'max-connections', env: 'GYMWIRE_MAX_CONNECTIONS', scale: 1, help: 'most open connections (one more: close 1013)' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'GYMWIRE_MAX_CONNECTIONS', scale: 1, help: 'most open connections (one more: close 1013; TCP sockets, upgrading or not, at most twice this)' },
   { key: 'maxEnvsPerConnection', flag: 'max-envs', env: 'GYMWIRE_MAX_ENVS', scale: 1, help: 'most envs open at once on one connection' },
   { key: 'maxNumEnvs', flag: 'max-num-envs', env: 'GYMWIRE_MAX_NUM_ENVS', scale: 1, help: 'most sub-envs per vector env / env instances per connection' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'GYMWIRE_IDLE_TIMEOUT', scale: 1000, help: 'seconds without a request before a connection is closed (0 = never)' },
