@@ -118,18 +118,26 @@ export function curveSvg(d: CurveData): string {
   return out.join('\n');
 }
 
-// 3x5 bitmap glyphs for tick labels, rows top to bottom, 3 bits per row (MSB = left column).
+// 3x5 bitmap glyphs, rows top to bottom, 3 bits per row (MSB = left column): digits and the
+// tick suffixes, and capitals for the title, axis names and legend (text is drawn upper-case).
 const GLYPHS: Record<string, number[]> = {
   '0': [7, 5, 5, 5, 7], '1': [2, 6, 2, 2, 7], '2': [7, 1, 7, 4, 7], '3': [7, 1, 7, 1, 7], '4': [5, 5, 7, 1, 1],
   '5': [7, 4, 7, 1, 7], '6': [7, 4, 7, 5, 7], '7': [7, 1, 1, 1, 1], '8': [7, 5, 7, 5, 7], '9': [7, 5, 7, 1, 7],
-  '-': [0, 0, 7, 0, 0], '.': [0, 0, 0, 0, 2], k: [4, 5, 6, 5, 5], M: [5, 7, 7, 5, 5], e: [0, 7, 7, 4, 7],
+  '-': [0, 0, 7, 0, 0], '.': [0, 0, 0, 0, 2], k: [4, 5, 6, 5, 5], e: [0, 7, 7, 4, 7], '+': [0, 2, 7, 2, 0],
+  A: [2, 5, 7, 5, 5], B: [6, 5, 6, 5, 6], C: [3, 4, 4, 4, 3], D: [6, 5, 5, 5, 6], E: [7, 4, 6, 4, 7],
+  F: [7, 4, 6, 4, 4], G: [3, 4, 5, 5, 3], H: [5, 5, 7, 5, 5], I: [7, 2, 2, 2, 7], J: [1, 1, 1, 5, 2],
+  K: [5, 5, 6, 5, 5], L: [4, 4, 4, 4, 7], M: [5, 7, 7, 5, 5], N: [6, 5, 5, 5, 5], O: [2, 5, 5, 5, 2],
+  P: [6, 5, 6, 4, 4], Q: [2, 5, 5, 6, 3], R: [6, 5, 6, 5, 5], S: [3, 4, 2, 1, 6], T: [7, 2, 2, 2, 2],
+  U: [5, 5, 5, 5, 7], V: [5, 5, 5, 5, 2], W: [5, 5, 7, 7, 5], X: [5, 5, 2, 5, 5], Y: [5, 5, 2, 2, 2],
+  Z: [7, 1, 2, 4, 7], ' ': [0, 0, 0, 0, 0], '(': [1, 2, 2, 2, 1], ')': [4, 2, 2, 2, 4], '±': [2, 7, 2, 0, 7],
+  ':': [0, 2, 0, 2, 0], '/': [1, 1, 2, 4, 4], _: [0, 0, 0, 0, 7], '=': [0, 7, 0, 7, 0], ',': [0, 0, 0, 2, 4],
 };
 
 function drawText(c: Canvas, text: string, x: number, y: number, color: RGB, scale = 2, align: 'left' | 'right' | 'center' = 'left'): void {
   const width = text.length * 4 * scale - scale;
   let px = align === 'right' ? x - width : align === 'center' ? x - width / 2 : x;
   for (const ch of text) {
-    const g = GLYPHS[ch];
+    const g = GLYPHS[ch] ?? GLYPHS[ch.toUpperCase()];
     if (g) {
       g.forEach((row, r) => {
         for (let col = 0; col < 3; col++) if (row & (4 >> col)) c.fillRect(px + col * scale, y + r * scale, scale, scale, color);
@@ -138,6 +146,9 @@ function drawText(c: Canvas, text: string, x: number, y: number, color: RGB, sca
     px += 4 * scale;
   }
 }
+
+/** Words for the bitmap font: capitals, since it has no lower case (tick labels keep their k/e). */
+const caps = (s: string) => s.toUpperCase();
 
 export function curvePng(d: CurveData): Uint8Array {
   const L = layout(d);
@@ -159,5 +170,19 @@ export function curvePng(d: CurveData): Uint8Array {
     c.line(e.x, e.lo, e.x, e.hi, [217, 72, 1]);
     c.fillCircle(e.x, e.y, 4, [217, 72, 1]);
   }
+  drawText(c, caps(d.title), W / 2, 10, ink, 3, 'center');
+  drawText(c, caps('environment steps'), (M.left + W - M.right) / 2, H - 22, ink, 2, 'center');
+  drawText(c, caps('return'), 6, M.top - 14, ink, 2, 'left');
+  // Legend, as in the SVG: top right inside the plot.
+  const lx = W - M.right - 250;
+  const ly = M.top + 8;
+  c.fillRect(lx, ly, 240, 54, [255, 255, 255]);
+  c.polyline([[lx, ly], [lx + 240, ly], [lx + 240, ly + 54], [lx, ly + 54], [lx, ly]], [204, 204, 204]);
+  c.line(lx + 8, ly + 12, lx + 28, ly + 12, [158, 202, 225]);
+  drawText(c, caps('episode return'), lx + 34, ly + 7, ink, 2);
+  c.line(lx + 8, ly + 28, lx + 28, ly + 28, [8, 81, 156], 2);
+  drawText(c, caps(`moving average (${d.window ?? 10} ep)`), lx + 34, ly + 23, ink, 2);
+  c.fillCircle(lx + 18, ly + 44, 4, [217, 72, 1]);
+  drawText(c, caps('eval mean ± std'), lx + 34, ly + 39, ink, 2);
   return encodePng(c.toFrame());
 }
