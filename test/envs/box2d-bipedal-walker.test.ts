@@ -9,6 +9,7 @@ import { BipedalWalkerHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
 import { goldenPath } from './golden.ts';
+import { defaultRng } from '../../protocol/random.ts';
 
 
 interface Golden {
@@ -66,6 +67,34 @@ for (const seed of [0, 1, 2]) {
     assert.ok(maxAbsDiff(second, g.second_reset_obs, ALL) < 1e-5, `second reset ${Array.from(second)} vs ${g.second_reset_obs}`);
   });
 }
+
+test('whole episodes: under random actions drawn as the recordings drew them, the walker falls when Gymnasium\'s does', () => {
+  // Past contact the replays part (above), so whole episodes are compared in distribution:
+  // the three recordings (uniform actions in 1.2x the bounds) fall at steps 84-94; ours, over
+  // 20 seeds with such actions, falls at a median step within 25% of their mean. (The
+  // episodes that do not fall, 1/4 of ours, kneel until the 1600-step limit.)
+  const recorded = [0, 1, 2].map((seed) => golden(seed).steps);
+  for (const steps of recorded) assert.ok(steps[steps.length - 1].terminated && steps[steps.length - 1].reward === -100);
+  const recordedMean = recorded.reduce((a, s) => a + s.length, 0) / recorded.length;
+  const falls: number[] = [];
+  for (let seed = 0; seed < 20; seed++) {
+    const env = make('BipedalWalker-v3');
+    env.reset({ seed });
+    const rng = defaultRng(1000 + seed);
+    for (let t = 1; ; t++) {
+      const r = env.step(Float32Array.from({ length: 4 }, () => rng.uniform(-1.2, 1.2)));
+      if (r.terminated) {
+        assert.equal(r.reward, -100, 'a fall costs -100');
+        falls.push(t);
+      }
+      if (r.terminated || r.truncated) break;
+    }
+  }
+  falls.sort((a, b) => a - b);
+  assert.ok(falls.length >= 10, `only ${falls.length} of 20 episodes fell`);
+  const median = falls[Math.floor(falls.length / 2)];
+  assert.ok(Math.abs(median - recordedMean) <= 0.25 * recordedMean, `median fall at step ${median}, recordings at ${recordedMean.toFixed(1)} on average`);
+});
 
 test('a limp walker (no motor torque) collapses onto its hull: terminated with -100', () => {
   const env = new BipedalWalker();
