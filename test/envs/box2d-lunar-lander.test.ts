@@ -8,7 +8,7 @@ import { LunarLander } from '../../envs/box2d/lunar-lander.ts';
 import { lunarLanderHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
-import { goldenPath } from './golden.ts';
+import { GOLDEN_DIR, goldenPath } from './golden.ts';
 
 
 interface GoldenStep {
@@ -100,6 +100,27 @@ test('the PD heuristic lands LunarLanderContinuous-v3 (seeds 0..19: mean ≥ 250
 test('the heuristic lands LunarLander-v3 (seeds 0..19: mean ≥ 220)', () => {
   const returns = heuristicReturns(false, 20);
   assert.ok(mean(returns) >= 220, `mean ${mean(returns)}, returns ${returns.map((r) => r.toFixed(1))}`);
+});
+
+test("the heuristic's returns over seeds 0..49 match Gymnasium's own (shared/golden/heuristic-scores.json)", () => {
+  const reference = JSON.parse(readFileSync(`${GOLDEN_DIR}heuristic-scores.json`, 'utf8')) as Record<string, { seeds: string; mean: number; std: number; min: number; share_over_200: number }>;
+  const stats = (returns: number[]) => {
+    const m = mean(returns);
+    return { mean: m, std: Math.sqrt(mean(returns.map((r) => (r - m) ** 2))), min: Math.min(...returns), share: returns.filter((r) => r > 200).length / returns.length };
+  };
+  // Continuous: the episodes replay Gymnasium's to ~1e-4, so the statistics agree to 0.01.
+  const cont = reference['LunarLanderContinuous-v3'];
+  assert.equal(cont.seeds, '0..49');
+  const c = stats(heuristicReturns(true, 50));
+  assert.ok(Math.abs(c.mean - cont.mean) < 0.01 && Math.abs(c.std - cont.std) < 0.01 && Math.abs(c.min - cont.min) < 0.01, JSON.stringify(c));
+  assert.equal(c.share, cont.share_over_200);
+  // Discrete: the bang-bang controller amplifies float32/float64 differences over a long
+  // episode, so single episodes part (ours has one crash among the 50); the mean agrees
+  // within two standard errors of Gymnasium's, and the share over 200 within 0.05.
+  const disc = reference['LunarLander-v3'];
+  const d = stats(heuristicReturns(false, 50));
+  assert.ok(Math.abs(d.mean - disc.mean) <= (2 * disc.std) / Math.sqrt(50), `mean ${d.mean} vs ${disc.mean}`);
+  assert.ok(Math.abs(d.share - disc.share_over_200) <= 0.05, `share over 200: ${d.share} vs ${disc.share_over_200}`);
 });
 
 test('doing nothing crashes: -100 and terminated on hull contact', () => {
