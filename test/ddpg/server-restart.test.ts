@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../../client/ddpg/backend.ts';
 import { buildConfig } from '../../client/ddpg/config.ts';
 import { readCheckpoint, train } from '../../client/ddpg/trainer.ts';
-import { freePort } from '../e2e/helpers.ts';
+import { freePort } from '../helpers.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];

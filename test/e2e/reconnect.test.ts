@@ -13,7 +13,7 @@ import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { backoffDelay } from '../../client/connection.ts';
 import type { GymwireError } from '../../protocol/errors.ts';
-import { rejectsWith, freePort } from './helpers.ts';
+import { rejectsWith, freePort } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAST = { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 };

@@ -10,7 +10,7 @@ import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import type { EnvLike, SpaceValue } from '../../protocol/env-api.ts';
 import { box } from '../../protocol/spaces.ts';
 import { goldenPath } from '../envs/golden.ts';
-import { rejectsWith } from './helpers.ts';
+import { rejectsWith } from '../helpers.ts';
 
 
 let server: RunningServer;

@@ -15,7 +15,7 @@ import type { Space } from '../../protocol/schema/spaces.ts';
 import type { ResetArgs, TypedArray } from '../../protocol/env-api.ts';
 import type { VectorEnvLike, VectorResetArgs, VectorStepResult } from '../../protocol/vector-api.ts';
 import { RawClient } from '../server/raw-client.ts';
-import { rejectsWith } from './helpers.ts';
+import { rejectsWith } from '../helpers.ts';
 
 let server: RunningServer;
 before(async () => {

@@ -6,19 +6,10 @@ import assert from 'node:assert/strict';
 import { make, Wrapper } from '../../envs/index.ts';
 import { AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv } from '../../envs/classic-control/index.ts';
 import type { Env, Frame, SpaceValue } from '../../protocol/env-api.ts';
-import { GymwireError } from '../../protocol/errors.ts';
+import { throwsCode } from '../helpers.ts';
 
 const IDS = ['Pendulum-v1', 'MountainCarContinuous-v0', 'CartPole-v1', 'MountainCar-v0', 'Acrobot-v1'];
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GymwireError, `expected a GymwireError, got ${e}`);
-    return e.code;
-  }
-  assert.fail('expected an error');
-}
 
 function obs(env: Env, action: SpaceValue): number[] {
   return Array.from(env.step(action).obs as Float32Array);
@@ -55,10 +46,10 @@ test('Box actions: typed or plain arrays alike, clipped to the bounds, bad shape
   const sb = b.step([2]);
   assert.deepEqual(Array.from(sa.obs as Float32Array), Array.from(sb.obs as Float32Array));
   assert.equal(sa.reward, sb.reward);
-  assert.equal(code(() => a.step([1, 2])), 'invalid_action');
-  assert.equal(code(() => a.step([])), 'invalid_action');
-  assert.equal(code(() => a.step([NaN])), 'invalid_action');
-  assert.equal(code(() => a.step(1 as unknown as SpaceValue)), 'invalid_action');
+  assert.equal(throwsCode(() => a.step([1, 2])), 'invalid_action');
+  assert.equal(throwsCode(() => a.step([])), 'invalid_action');
+  assert.equal(throwsCode(() => a.step([NaN])), 'invalid_action');
+  assert.equal(throwsCode(() => a.step(1 as unknown as SpaceValue)), 'invalid_action');
 });
 
 test('MountainCarContinuous penalises the unclipped action but pushes with the clipped one', () => {
@@ -116,9 +107,9 @@ test('reset options: Pendulum x_init/y_init bound the start; bad bounds are refu
   // Only x_init given: y keeps its default bound of 1.
   const o = env.reset({ seed: 5, options: { x_init: 0 } }).obs as Float32Array;
   assert.equal(o[0], 1);
-  assert.equal(code(() => make('CartPole-v1').reset({ options: { low: 1, high: 0 } })), 'bad_request');
-  assert.equal(code(() => make('MountainCar-v0').reset({ options: { low: 'left' } })), 'bad_request');
-  assert.equal(code(() => env.reset({ options: { x_init: {} } })), 'bad_request');
+  assert.equal(throwsCode(() => make('CartPole-v1').reset({ options: { low: 1, high: 0 } })), 'bad_request');
+  assert.equal(throwsCode(() => make('MountainCar-v0').reset({ options: { low: 'left' } })), 'bad_request');
+  assert.equal(throwsCode(() => env.reset({ options: { x_init: {} } })), 'bad_request');
 });
 
 test('seeded resets repeat; unseeded resets continue the stream', () => {
@@ -143,7 +134,7 @@ test('invalid discrete actions are refused with invalid_action', () => {
     const env = make(id);
     env.reset({ seed: 0 });
     for (const bad of [n, -1, 0.5, NaN, '1', [0], Float32Array.of(0)]) {
-      assert.equal(code(() => env.step(bad as SpaceValue)), 'invalid_action', `${id} ${String(bad)}`);
+      assert.equal(throwsCode(() => env.step(bad as SpaceValue)), 'invalid_action', `${id} ${String(bad)}`);
     }
     env.step(n - 1); // the largest valid action works
   }
@@ -153,7 +144,7 @@ test('step before reset fails with reset_needed', () => {
   for (const id of IDS) {
     const env = make(id);
     const action = id === 'Pendulum-v1' || id === 'MountainCarContinuous-v0' ? [0] : 0;
-    assert.equal(code(() => env.step(action)), 'reset_needed', id);
+    assert.equal(throwsCode(() => env.step(action)), 'reset_needed', id);
   }
 });
 
@@ -223,7 +214,7 @@ test("Acrobot's book/nips dynamics differ; torque noise draws from the env's gen
   const noisy = run((a) => (a.torqueNoiseMax = 0.5));
   assert.notDeepEqual(noisy, book);
   assert.deepEqual(run((a) => (a.torqueNoiseMax = 0.5)), noisy, 'noise is reproducible from the seed');
-  assert.equal(code(() => make('Acrobot-v1', { book_or_nips: 'nips' })), 'invalid_kwargs', 'Acrobot-v1 takes no kwargs, as in Gymnasium');
+  assert.equal(throwsCode(() => make('Acrobot-v1', { book_or_nips: 'nips' })), 'invalid_kwargs', 'Acrobot-v1 takes no kwargs, as in Gymnasium');
 });
 
 test('spaces and specs match Gymnasium', () => {

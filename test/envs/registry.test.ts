@@ -4,17 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { make, registration, registrations, OrderEnforcing, TimeLimit, Wrapper } from '../../envs/index.ts';
 import { PendulumEnv } from '../../envs/classic-control/index.ts';
-import { GymwireError } from '../../protocol/errors.ts';
+import { throwsCode } from '../helpers.ts';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof GymwireError, `expected a GymwireError, got ${e}`);
-    return e.code;
-  }
-  assert.fail('expected an error');
-}
 
 // Gymnasium 1.4's gymnasium/envs/__init__.py registrations and the kwargs each __init__ takes.
 const EXPECTED = [
@@ -61,15 +52,15 @@ test('make wraps like gymnasium.make: TimeLimit(OrderEnforcing(env))', () => {
 });
 
 test('make refuses unknown ids and bad kwargs', () => {
-  assert.equal(code(() => make('CartPole-v9')), 'unknown_env');
-  assert.equal(code(() => make('NoSuchEnv-v0')), 'unknown_env');
-  assert.equal(code(() => make('Pendulum-v1', { gravity: 9.8 })), 'invalid_kwargs');
-  assert.equal(code(() => make('Pendulum-v1', { g: '9.8' })), 'invalid_kwargs');
-  assert.equal(code(() => make('Pendulum-v1', { g: Infinity })), 'invalid_kwargs');
-  assert.equal(code(() => make('CartPole-v1', { sutton_barto_reward: 1 })), 'invalid_kwargs');
-  assert.equal(code(() => make('MountainCar-v0', { goal_velocity: null })), 'invalid_kwargs');
-  assert.equal(code(() => make('Acrobot-v1', { render_fps: 15 })), 'invalid_kwargs');
-  assert.equal(code(() => make('CartPole-v1', { max_episode_steps: 0 })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('CartPole-v9')), 'unknown_env');
+  assert.equal(throwsCode(() => make('NoSuchEnv-v0')), 'unknown_env');
+  assert.equal(throwsCode(() => make('Pendulum-v1', { gravity: 9.8 })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('Pendulum-v1', { g: '9.8' })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('Pendulum-v1', { g: Infinity })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('CartPole-v1', { sutton_barto_reward: 1 })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('MountainCar-v0', { goal_velocity: null })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('Acrobot-v1', { render_fps: 15 })), 'invalid_kwargs');
+  assert.equal(throwsCode(() => make('CartPole-v1', { max_episode_steps: 0 })), 'invalid_kwargs');
 });
 
 test('kwargs given to make reach the env', () => {

@@ -1,7 +1,18 @@
-// Helpers the end-to-end and server-restart tests share.
+// Helpers several test files share.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { GymwireError } from '../../protocol/errors.ts';
+import { GymwireError } from '../protocol/errors.ts';
+
+/** Runs `fn`, asserting that it throws a GymwireError; returns its code. */
+export function throwsCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof GymwireError, `expected a GymwireError, got ${e}`);
+    return e.code;
+  }
+  assert.fail('expected an error');
+}
 
 /** Awaits `p`, asserting that it rejects with a GymwireError of `code`; returns the error. */
 export async function rejectsWith(p: Promise<unknown>, code: string): Promise<GymwireError> {
