@@ -9,7 +9,7 @@ import type { Connection } from './connection.ts';
 export type Kwargs = Record<string, number | boolean | string | null>;
 
 export abstract class RemoteHandle {
-  protected closed = false;
+  private closed = false;
   /** The connection generation `handle` belongs to; an older one means the env is gone. */
   private generation: number;
   private remaking: Promise<void> | null = null;

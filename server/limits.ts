@@ -14,6 +14,11 @@ export interface Limits {
   maxEnvsPerConnection: number;
   /** Most sub-envs in one vector env, and most env instances on one connection. */
   maxNumEnvs: number;
+  /**
+   * A new TCP socket must send its HTTP upgrade request within this many ms (else 408 and
+   * closed); with at most 2 x maxConnections sockets, idle half-open ones cannot pile up.
+   */
+  upgradeTimeoutMs: number;
   /** A connection that sends nothing for this long is closed (1001); 0 = never. */
   idleTimeoutMs: number;
   /** Largest frame render may return, in pixels (width x height); bigger gets limit_exceeded. */
@@ -31,6 +36,7 @@ export const LIMIT_DEFAULTS: Readonly<Limits> = {
   maxConnections: 256,
   maxEnvsPerConnection: 64,
   maxNumEnvs: 1024,
+  upgradeTimeoutMs: 10 * 1000,
   idleTimeoutMs: 10 * 60 * 1000,
   maxRenderPixels: 2048 * 2048,
   maxBufferedBytes: 16 * 1024 * 1024,
@@ -60,6 +66,7 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
   { key: 'maxConnections', flag: 'max-connections', env: 'GYMWIRE_MAX_CONNECTIONS', scale: 1, help: 'most open connections (one more: close 1013; TCP sockets, upgrading or not, at most twice this)' },
   { key: 'maxEnvsPerConnection', flag: 'max-envs', env: 'GYMWIRE_MAX_ENVS', scale: 1, help: 'most envs open at once on one connection' },
   { key: 'maxNumEnvs', flag: 'max-num-envs', env: 'GYMWIRE_MAX_NUM_ENVS', scale: 1, help: 'most sub-envs per vector env / env instances per connection' },
+  { key: 'upgradeTimeoutMs', flag: 'upgrade-timeout', env: 'GYMWIRE_UPGRADE_TIMEOUT', scale: 1000, help: 'seconds a new socket has to send its upgrade request (else HTTP 408)' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'GYMWIRE_IDLE_TIMEOUT', scale: 1000, help: 'seconds without a request before a connection is closed (0 = never)' },
   { key: 'maxRenderPixels', flag: 'max-render-pixels', env: 'GYMWIRE_MAX_RENDER_PIXELS', scale: 1, help: 'largest rendered frame, width x height' },
   { key: 'maxBufferedBytes', flag: 'max-buffered', env: 'GYMWIRE_MAX_BUFFERED', scale: 1, help: 'unsent answer bytes per connection before its requests wait' },

@@ -27,6 +27,8 @@ export interface ServerOptions {
   busyPollMicros?: number;
   /** Most open connections; one more is closed with 1013 (default 256). See server/limits.ts. */
   maxConnections?: number;
+  /** A new socket must send its upgrade request within this many ms, else HTTP 408 and closed (default 10 s). */
+  upgradeTimeoutMs?: number;
   /** Close a connection that sent nothing for this many ms, 0 = never (default 10 min). */
   idleTimeoutMs?: number;
   /** Largest rendered frame in pixels; bigger gets limit_exceeded (default 2048 x 2048). */
@@ -68,6 +70,7 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     maxNumEnvs: opts.maxNumEnvs ?? LIMIT_DEFAULTS.maxNumEnvs,
     busyPollMicros: opts.busyPollMicros ?? busyPollMicrosFromEnv(),
     maxConnections: opts.maxConnections ?? LIMIT_DEFAULTS.maxConnections,
+    upgradeTimeoutMs: opts.upgradeTimeoutMs ?? LIMIT_DEFAULTS.upgradeTimeoutMs,
     idleTimeoutMs: opts.idleTimeoutMs ?? LIMIT_DEFAULTS.idleTimeoutMs,
     maxRenderPixels: opts.maxRenderPixels ?? LIMIT_DEFAULTS.maxRenderPixels,
     maxBufferedBytes: opts.maxBufferedBytes ?? LIMIT_DEFAULTS.maxBufferedBytes,

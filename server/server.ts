@@ -31,9 +31,6 @@ export interface RunningServer {
 
 export type { ServerOptions };
 
-/** How long a new socket may take to send its upgrade request. */
-const UPGRADE_TIMEOUT_MS = 10_000;
-
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -50,7 +47,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const token = opts.token;
   if (token !== null) checkTokenFormat(token);
   const catalog = new EnvCatalog(opts);
-  const http = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, notWebSocket) : createHttpServer(notWebSocket);
+  // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
+  // enough that a silent socket goes within a fraction of it.
+  const httpOptions = { connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) };
+  const http = opts.tls
+    ? createHttpsServer({ ...httpOptions, cert: opts.tls.cert, key: opts.tls.key }, notWebSocket)
+    : createHttpServer(httpOptions, notWebSocket);
   const wss = new WebSocketServer({
     server: http,
     perMessageDeflate: false,
@@ -69,11 +71,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   // Sockets still in the HTTP upgrade are not WebSocket clients yet, so max_connections
   // cannot see them: cap TCP sockets at twice it (further ones are dropped on accept) and
-  // give an upgrade request UPGRADE_TIMEOUT_MS to arrive, so idle half-open sockets cannot
+  // give an upgrade request upgradeTimeoutMs to arrive, so idle half-open sockets cannot
   // pile up. Upgraded sockets count too, which leaves room for the 1013 closes.
   http.maxConnections = 2 * opts.maxConnections;
-  http.headersTimeout = UPGRADE_TIMEOUT_MS;
-  http.requestTimeout = UPGRADE_TIMEOUT_MS;
+  http.headersTimeout = opts.upgradeTimeoutMs;
+  http.requestTimeout = opts.upgradeTimeoutMs;
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

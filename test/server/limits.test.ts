@@ -102,6 +102,29 @@ test('sockets that never finish the upgrade are capped at 2 x max_connections; c
   }
 });
 
+test('upgrade timeout: a socket that sends no upgrade request gets 408 and is closed; upgraded connections stay', async () => {
+  const server = await startServer({ port: 0, upgradeTimeoutMs: 300 });
+  const started = Date.now();
+  const silent = connect(server.port, '127.0.0.1');
+  let answer = '';
+  silent.on('data', (d) => (answer += d.toString()));
+  const env = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
+  try {
+    await new Promise((resolve) => silent.once('close', resolve));
+    const after = Date.now() - started;
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.ok(after >= 250 && after < 3000, `closed after ${after} ms`);
+    // The WebSocket opened alongside has outlived the timeout and still steps.
+    await new Promise((r) => setTimeout(r, 400));
+    await env.reset({ seed: 1 });
+    await env.step(new Float32Array([0.2]));
+  } finally {
+    silent.destroy();
+    await env.close();
+    await server.close();
+  }
+});
+
 test('a frame over max_payload_bytes closes that connection with 1009; other connections carry on', async () => {
   const server = await startServer({ port: 0, maxPayloadBytes: 1024 });
   const bystander = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
