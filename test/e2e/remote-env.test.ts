@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import '../server/toy-envs.ts';
 import { make } from '../../envs/index.ts';
@@ -9,7 +8,7 @@ import { RemoteEnv, Connection } from '../../client/remote-env.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import type { EnvLike, SpaceValue } from '../../protocol/env-api.ts';
 import { box } from '../../protocol/spaces.ts';
-import { goldenPath } from '../envs/golden.ts';
+import { loadGolden } from '../envs/golden.ts';
 import { rejectsWith } from '../helpers.ts';
 
 
@@ -118,18 +117,11 @@ test('a server shutting down rejects later calls instead of hanging', async () =
 
 // ---- golden trajectories (need the real classic-control envs) --------------------------------
 
-interface Golden {
-  env_id: string;
-  seed: number;
-  reset_obs: number[];
-  steps: { action: number | number[]; obs: number[]; reward: number; terminated: boolean; truncated: boolean }[];
-  second_reset_obs: number[];
-}
 
 for (const file of ['Pendulum-v1.seed0.json', 'CartPole-v1.seed0.json']) {
   const id = file.split('.seed')[0];
   test(`RemoteEnv replays the golden ${file} exactly like the local env`, async () => {
-    const golden = JSON.parse(readFileSync(goldenPath(id, 0), 'utf8')) as Golden;
+    const golden = loadGolden(id, 0);
     const remote = await RemoteEnv.connect(server.url, id);
     const local = make(id);
     const toAction = (a: number | number[]): SpaceValue => (typeof a === 'number' ? a : new Float32Array(a));

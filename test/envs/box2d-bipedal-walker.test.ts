@@ -2,25 +2,16 @@
 // termination, time limits and reward for forward progress.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { make } from '../../envs/index.ts';
 import { BipedalWalker } from '../../envs/box2d/bipedal-walker.ts';
 import { BipedalWalkerHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
-import { goldenPath } from './golden.ts';
+import { loadGolden } from './golden.ts';
 import { defaultRng } from '../../protocol/random.ts';
 
 
-interface Golden {
-  reset_obs: number[];
-  steps: { action: number[]; obs: number[]; reward: number; terminated: boolean }[];
-  second_reset_obs: number[];
-}
-
-function golden(seed: number): Golden {
-  return JSON.parse(readFileSync(goldenPath('BipedalWalker-v3', seed), 'utf8')) as Golden;
-}
+const golden = (seed: number) => loadGolden('BipedalWalker-v3', seed);
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, idx: number[]): number {
   let m = 0;
@@ -52,7 +43,7 @@ for (const seed of [0, 1, 2]) {
     let goldenRet = 0;
     for (let t = 0; t < 20; t++) {
       const st = g.steps[t];
-      const r = env.step(new Float32Array(st.action));
+      const r = env.step(new Float32Array(st.action as number[]));
       const o = r.obs as Float32Array;
       assert.ok(maxAbsDiff(o, st.obs, HULL) < 5e-2, `step ${t}: hull ${Array.from(o.slice(0, 4))} vs ${st.obs.slice(0, 4)}`);
       assert.ok(maxAbsDiff(o, st.obs, LIDAR) < 1e-2, `step ${t}: lidar`);

@@ -8,25 +8,10 @@ import { LunarLander } from '../../envs/box2d/lunar-lander.ts';
 import { lunarLanderHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
-import { GOLDEN_DIR, goldenPath } from './golden.ts';
+import { GOLDEN_DIR, loadGolden } from './golden.ts';
 
 
-interface GoldenStep {
-  action: number | number[];
-  obs: number[];
-  reward: number;
-  terminated: boolean;
-}
-interface Golden {
-  reset_obs: number[];
-  steps: GoldenStep[];
-  second_reset_obs: number[];
-  max_episode_steps: number;
-}
-
-function golden(id: string, seed: number): Golden {
-  return JSON.parse(readFileSync(goldenPath(id, seed), 'utf8')) as Golden;
-}
+const golden = loadGolden;
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);

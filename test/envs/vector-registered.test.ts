@@ -3,23 +3,12 @@
 // actions; the autoreset obs is Gymnasium's own second (unseeded) reset obs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import '../../envs/index.ts';
 import { make } from '../../envs/registry.ts';
 import type { TypedArray } from '../../protocol/env-api.ts';
 import { makeVec } from '../../envs/vector/sync-vector-env.ts';
-import { goldenPath } from './golden.ts';
+import { loadGolden } from './golden.ts';
 
-
-interface Golden {
-  reset_obs: number[];
-  steps: { action: number | number[] }[];
-  second_reset_obs: number[];
-}
-
-function load(id: string, seed: number): Golden {
-  return JSON.parse(readFileSync(goldenPath(id, seed), 'utf8')) as Golden;
-}
 
 const near = (actual: ArrayLike<number>, expected: number[], what: string) => {
   assert.equal(actual.length, expected.length, what);
@@ -31,7 +20,7 @@ const near = (actual: ArrayLike<number>, expected: number[], what: string) => {
 for (const id of ['CartPole-v1', 'Pendulum-v1', 'LunarLander-v3', 'LunarLanderContinuous-v3']) {
   test(`makeVec('${id}', 3): seeds seed+i, NEXT_STEP autoreset, equal to 3 manually reset envs`, (t) => {
     const n = 3;
-    const goldens = [0, 1, 2].map((s) => load(id, s));
+    const goldens = [0, 1, 2].map((s) => loadGolden(id, s));
     const vec = makeVec(id, n);
     assert.equal(vec.spec?.id, id);
     const singles = Array.from({ length: n }, () => make(id));
