@@ -2,6 +2,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { TypeSystemPolicy } from '@sinclair/typebox/system';
 import type { TSchema } from '@sinclair/typebox';
+import { clip } from './preview.ts';
 import { Requests, RequestEnvelope, Results, ErrorResponse, type Op } from './schema/messages.ts';
 
 export interface ValidationIssue {
@@ -44,11 +45,14 @@ export function resultCheck(op: Op): TypeCheck<TSchema> {
   return resultChecks.get(op)!;
 }
 
-/** The first few reasons `value` fails `check`, for error details. */
+/**
+ * The first few reasons `value` fails `check`, for error details. Paths name the client's
+ * keys, so both texts are cut to a bounded length.
+ */
 export function issues(check: TypeCheck<TSchema>, value: unknown, max = 5): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   for (const e of check.Errors(value)) {
-    out.push({ path: e.path || '/', message: e.message });
+    out.push({ path: clip(e.path || '/'), message: clip(e.message) });
     if (out.length >= max) break;
   }
   return out;
