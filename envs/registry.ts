@@ -1,6 +1,7 @@
 // register()/make(), like gymnasium.register and gymnasium.make.
 import type { Env } from '../protocol/env-api.ts';
 import type { EnvSpec, KwargSpec } from '../protocol/schema/env-spec.ts';
+import { preview } from '../protocol/preview.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { OrderEnforcing, TimeLimit } from './wrappers.ts';
 
@@ -30,7 +31,7 @@ export function registrations(): Registration[] {
 export function registration(id: string): Registration {
   const reg = registry.get(id);
   if (!reg) {
-    throw new GymwireError('unknown_env', `No env registered as '${id}'. Known: ${[...registry.keys()].join(', ')}`);
+    throw new GymwireError('unknown_env', `No env registered as ${preview(id)}. Known: ${[...registry.keys()].join(', ')}`);
   }
   return reg;
 }
@@ -42,7 +43,7 @@ function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): 
     (spec.type === 'boolean' && typeof value === 'boolean') ||
     (spec.type === 'string' && typeof value === 'string') ||
     (value === null && spec.default === null);
-  if (!ok) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' must be a ${spec.type}, got ${JSON.stringify(value)}`);
+  if (!ok) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' must be a ${spec.type}, got ${preview(value)}`);
 }
 
 /**
@@ -59,7 +60,7 @@ export function make(id: string, kwargs: Kwargs = {}): Env {
     const spec = reg.kwargs[name];
     if (!spec) {
       const accepted = Object.keys(reg.kwargs);
-      throw new GymwireError('invalid_kwargs', `${id} does not accept kwarg '${name}' (accepted: ${accepted.join(', ') || 'none'})`);
+      throw new GymwireError('invalid_kwargs', `${id} does not accept kwarg ${preview(name)} (accepted: ${accepted.join(', ') || 'none'})`);
     }
     checkKwarg(id, name, spec, value);
     full[name] = value;

@@ -11,6 +11,7 @@ import {
   type ResultOf,
 } from '../protocol/schema/messages.ts';
 import { errorFrame, readRequest } from './read-request.ts';
+import { preview } from '../protocol/preview.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
 import { checkRenderSize } from './limits.ts';
 import type { EnvCatalog } from './env-catalog.ts';
@@ -70,12 +71,12 @@ const handlers: { [K in Op]: Handler<K> } = {
     const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
     session.checkRoom(numEnvs);
     if (vector) {
-      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${req.env_id})`);
+      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${preview(req.env_id)})`);
       const slot = session.openVector(state);
       const spec = state.vec.spec ?? bareSpec;
       return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
     }
-    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${req.env_id})`);
+    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${preview(req.env_id)})`);
     const slot = session.open(env);
     const spec = env.spec ?? bareSpec;
     return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };

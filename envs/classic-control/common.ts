@@ -1,5 +1,6 @@
 // What the classic-control envs share: Gymnasium's classic_control/utils.py (reset-bound
 // options).
+import { preview } from '../../protocol/preview.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 
 /** utils.verify_number_and_cast: a reset option must be a number (or something float() takes). */
@@ -8,7 +9,7 @@ export function optionNumber(value: unknown, name: string): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
   const x = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (Number.isNaN(x)) {
-    throw new GymwireError('bad_request', `reset option '${name}' (${JSON.stringify(value)}) could not be converted to a float`);
+    throw new GymwireError('bad_request', `reset option '${name}' (${preview(value)}) could not be converted to a float`);
   }
   return x;
 }
