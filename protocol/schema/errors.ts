@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import Type, { type Static } from 'typebox';
 
 /** Stable error codes: clients branch on these, so never rename one. */
 export const ErrorCode = Type.Union(

@@ -2,7 +2,8 @@
 // A request is one msgpack map {id, op, ...fields}; its answer is {id, result} or {id, error}.
 // Objects allow unknown properties on purpose: a newer minor version may add optional fields,
 // and an older peer must ignore them.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import Type, { type Static, type TSchema } from 'typebox';
+import { MsgpackNumber, Bin } from './wire-types.ts';
 import { Space } from './spaces.ts';
 import { EnvSpec, KwargSpec } from './env-spec.ts';
 import { ErrorBody } from './errors.ts';
@@ -21,7 +22,7 @@ const Info = Type.Record(Type.String(), Type.Unknown(), {
   description: 'The env info dict; typed arrays in it travel as NDArray maps.',
 });
 const Seed = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const KwargValue = Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()]);
+const KwargValue = Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()]);
 
 function request<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, description: string) {
   return Type.Object({ id: RequestId, op: Type.Literal(op), ...props }, { $id: `${capitalize(op)}Request`, description });
@@ -153,7 +154,7 @@ export const EnvInfo = Type.Object(
     observation_space: Space,
     action_space: Space,
     max_episode_steps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-    reward_threshold: Type.Union([Type.Number(), Type.Null()]),
+    reward_threshold: Type.Union([MsgpackNumber(), Type.Null()]),
     nondeterministic: Type.Boolean(),
     kwargs: Type.Record(Type.String(), KwargSpec, { description: 'Every kwarg make accepts for this id.' }),
   },
@@ -183,7 +184,7 @@ export const ResetResult = Type.Object({ obs: WireValue, info: Info }, { $id: 'R
 export type ResetResult = Static<typeof ResetResult>;
 
 export const StepResult = Type.Object(
-  { obs: WireValue, reward: Type.Number(), terminated: Type.Boolean(), truncated: Type.Boolean(), info: Info },
+  { obs: WireValue, reward: MsgpackNumber(), terminated: Type.Boolean(), truncated: Type.Boolean(), info: Info },
   { $id: 'StepResult' },
 );
 export type StepResult = Static<typeof StepResult>;
@@ -210,7 +211,7 @@ export const Frame = Type.Object(
   {
     width: Type.Integer({ minimum: 0 }),
     height: Type.Integer({ minimum: 0 }),
-    data: Type.Uint8Array({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major.' }),
+    data: Bin({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major.' }),
   },
   { $id: 'Frame' },
 );
