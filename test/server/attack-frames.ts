@@ -55,6 +55,8 @@ export interface Slot {
   readonly name: string;
   /** The id the answer must carry: the frame's, or null when the attack sits in the id. */
   readonly answersWithId: boolean;
+  /** Arrays/maps around the value: 1 for a top-level field, 2 inside kwargs, options, a seed list or an NDArray. */
+  readonly depth: number;
   frame(id: number, value: Bytes): Bytes;
 }
 
@@ -108,6 +110,7 @@ export function slots(single: number, vector: number): Slot[] {
       out.push({
         name: `${kind}.${field}`,
         answersWithId: field !== 'id',
+        depth: field.includes('.') || field.includes('[') ? 2 : 1,
         frame: (id, value) =>
           map([
             ['id', field === 'id' ? value : uint(id)],
