@@ -10,7 +10,8 @@ import {
   type RequestOf,
   type ResultOf,
 } from '../protocol/schema/messages.ts';
-import { errorFrame, readRequest } from './read-request.ts';
+import { readRequest } from './read-request.ts';
+import { errorFrame, thrownErrorFrame } from './error-frames.ts';
 import { preview } from '../protocol/preview.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
 import { checkRenderSize } from './limits.ts';
@@ -157,8 +158,6 @@ export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Arra
     const result = (handlers[op] as Handler<Op>)(session, message, catalog);
     return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
   } catch (e) {
-    if (e instanceof GymwireError) return errorFrame(id, e.toBody());
-    session.opts.log(`${op} #${id}: ${(e as Error)?.stack ?? String(e)}`);
-    return errorFrame(id, { code: 'internal', message: `${op} failed: ${(e as Error)?.message ?? String(e)}` });
+    return thrownErrorFrame(id, op, e, session.opts.log);
   }
 }

@@ -9,28 +9,17 @@
 // a shared subtree, deeper than MAX_DEPTH or larger than MAX_VALUES by the time a schema
 // check or an error message looks at it; and error messages quote client values only
 // through protocol/preview.ts.
-import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
+import { decodeMessage } from '../protocol/codec.ts';
 import { decodeStepRequest } from '../protocol/fast-frames.ts';
 import { peekId, scanFrame } from '../protocol/msgpack-scan.ts';
 import { clip, preview } from '../protocol/preview.ts';
 import { checkEnvelope, issues, requestCheck } from '../protocol/validators.ts';
 import type { Op, RequestOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
+import { errorFrame } from './error-frames.ts';
 
 type Refused = { ok: false; answer: Uint8Array };
 export type ReadRequest = { ok: true; id: number; op: Op; request: RequestOf[Op] } | Refused;
-
-// The answer of last resort, when even an error frame cannot be encoded: {id: null, error: {code: 'internal', message}}.
-const UNENCODABLE = encodeMessage({ id: null, error: { code: 'internal', message: 'the server could not encode its answer' } });
-
-/** {id, error: body} as a frame; never throws. */
-export function errorFrame(id: number | null, body: ErrorBody): Uint8Array {
-  try {
-    return encodeMessage({ id, error: body });
-  } catch {
-    return UNENCODABLE;
-  }
-}
 
 function refuse(id: number | null, body: ErrorBody): Refused {
   return { ok: false, answer: errorFrame(id, body) };
