@@ -1,6 +1,6 @@
 // register()/make(), like gymnasium.register and gymnasium.make.
 import type { Env } from '../protocol/env-api.ts';
-import type { EnvSpec, KwargSpec } from '../protocol/schema/env-spec.ts';
+import type { EnvSpec, KwargSpec, ResetOptionSpec } from '../protocol/schema/env-spec.ts';
 import { preview } from '../protocol/preview.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { OrderEnforcing, TimeLimit } from './wrappers.ts';
@@ -15,6 +15,12 @@ export interface Registration {
   nondeterministic?: boolean;
   /** Every kwarg the env accepts, with its type and default. */
   kwargs: Record<string, KwargSpec>;
+  /** Every key the env's reset(options=...) reads (default: none). */
+  resetOptions?: Record<string, ResetOptionSpec>;
+  /** What render() returns: ['rgb_array'] (the default), or [] for an env that cannot render. */
+  renderModes?: string[];
+  /** Gymnasium's metadata['render_fps'] (default: null, unknown). */
+  renderFps?: number | null;
 }
 
 const registry = new Map<string, Registration>();

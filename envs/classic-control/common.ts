@@ -2,6 +2,7 @@
 // options).
 import { preview } from '../../protocol/preview.ts';
 import { GymwireError } from '../../protocol/errors.ts';
+import type { ResetOptionSpec } from '../../protocol/schema/env-spec.ts';
 
 /** utils.verify_number_and_cast: a reset option must be a number (or something float() takes). */
 export function optionNumber(value: unknown, name: string): number {
@@ -35,4 +36,12 @@ export function resetBounds(
   out[0] = low;
   out[1] = high;
   return out;
+}
+
+/** The `low`/`high` reset options of an env that reads them with resetBounds, for list_envs. */
+export function boundsOptions(bounds: { low: number; high: number }, what: string): Record<string, ResetOptionSpec> {
+  return {
+    low: { type: 'number', default: bounds.low, description: `Lower end of the uniform range ${what} is drawn from.` },
+    high: { type: 'number', default: bounds.high, description: `Upper end of the uniform range ${what} is drawn from.` },
+  };
 }

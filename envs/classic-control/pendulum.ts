@@ -11,8 +11,10 @@ import { BaseEnv } from '../base-env.ts';
 import { readScalarBoxAction, type BoxAction } from '../actions.ts';
 import { optionNumber } from './common.ts';
 
-const DEFAULT_X = Math.PI;
-const DEFAULT_Y = 1.0;
+/** Half-widths of the reset ranges of theta and theta_dot, unless the reset options `x_init`/`y_init` say otherwise. */
+export const PENDULUM_RESET_DEFAULTS = { x_init: Math.PI, y_init: 1.0 } as const;
+const DEFAULT_X: number = PENDULUM_RESET_DEFAULTS.x_init;
+const DEFAULT_Y: number = PENDULUM_RESET_DEFAULTS.y_init;
 
 export interface PendulumOptions {
   /** Acceleration of gravity (m/s^2). */

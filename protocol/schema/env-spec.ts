@@ -23,3 +23,16 @@ export const KwargSpec = Type.Object(
   { $id: 'KwargSpec' },
 );
 export type KwargSpec = Static<typeof KwargSpec>;
+
+/** One key an env's reset(options=...) reads; list_envs reports these (1.2). */
+export const ResetOptionSpec = Type.Object(
+  {
+    type: Type.Union([Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string')], {
+      description: 'What the env reads the value as; a value it cannot read as that gets bad_request.',
+    }),
+    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()], { description: 'What the env uses when the key is absent.' }),
+    description: Type.String(),
+  },
+  { $id: 'ResetOptionSpec' },
+);
+export type ResetOptionSpec = Static<typeof ResetOptionSpec>;

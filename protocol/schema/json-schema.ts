@@ -7,7 +7,7 @@ import type { TSchema } from 'typebox';
 import { NUMBER_MARK } from './wire-types.ts';
 import * as messages from './messages.ts';
 import { ErrorCode, ErrorBody } from './errors.ts';
-import { EnvSpec, KwargSpec } from './env-spec.ts';
+import { EnvSpec, KwargSpec, ResetOptionSpec } from './env-spec.ts';
 import { Space, DType } from './spaces.ts';
 
 const ROOTS: TSchema[] = [
@@ -27,6 +27,7 @@ const ROOTS: TSchema[] = [
   DType,
   EnvSpec,
   KwargSpec,
+  ResetOptionSpec,
   ErrorCode,
   ErrorBody,
 ];

@@ -5,17 +5,19 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { MsgpackNumber, Bin } from './wire-types.ts';
 import { Space } from './spaces.ts';
-import { EnvSpec, KwargSpec } from './env-spec.ts';
+import { EnvSpec, KwargSpec, ResetOptionSpec } from './env-spec.ts';
 import { ErrorBody } from './errors.ts';
 import { NDArray, WireValue } from './ndarray.ts';
 
 /** MAJOR.MINOR. A peer with another MAJOR is refused at hello; MINOR only adds optional fields and ops. */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 const RequestId = Type.Integer({
   minimum: 0,
   maximum: Number.MAX_SAFE_INTEGER,
-  description: 'Chosen by the client, echoed in the response. Unique among the requests in flight on a connection.',
+  description:
+    'Chosen by the client, echoed in the response; 0 to 2^53 - 1. A request whose id is outside that range (or not an integer) ' +
+    'is answered bad_request with id null. Unique among the requests in flight on a connection.',
 });
 const Handle = Type.Integer({ minimum: 0, description: 'An env opened by make on this connection.' });
 const Info = Type.Record(Type.String(), Type.Unknown(), {
@@ -157,6 +159,21 @@ export const EnvInfo = Type.Object(
     reward_threshold: Type.Union([MsgpackNumber(), Type.Null()]),
     nondeterministic: Type.Boolean(),
     kwargs: Type.Record(Type.String(), KwargSpec, { description: 'Every kwarg make accepts for this id.' }),
+    reset_options: Type.Optional(
+      Type.Record(Type.String(), ResetOptionSpec, {
+        description: "Every key the env's reset(options=...) reads (1.2); the env ignores other keys, as Gymnasium's do.",
+      }),
+    ),
+    render_modes: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "What render returns for this env (1.2): ['rgb_array'], or [] when the env cannot render (render is then unsupported).",
+      }),
+    ),
+    render_fps: Type.Optional(
+      Type.Union([MsgpackNumber(), Type.Null()], {
+        description: "Gymnasium's metadata['render_fps']: frames per second of real time, for videos (1.2); null when unknown.",
+      }),
+    ),
   },
   { $id: 'EnvInfo' },
 );
