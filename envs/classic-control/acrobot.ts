@@ -85,8 +85,9 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
-    this.seed(args);
+    // Options are read before seeding, so a reset refused for its options changes nothing.
     const [low, high] = resetBounds(args?.options, ACROBOT_RESET_BOUNDS.low, ACROBOT_RESET_BOUNDS.high, this.bounds);
+    this.seed(args);
     const rng = this.npRandom;
     // uniform(low, high, size=(4,)).astype(np.float32): the start state is float32.
     for (let i = 0; i < 4; i++) this.state[i] = Math.fround(rng.uniform(low, high));

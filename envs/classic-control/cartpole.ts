@@ -115,8 +115,9 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
-    this.seed(args);
+    // Options are read before seeding, so a reset refused for its options changes nothing.
     const [low, high] = resetBounds(args?.options, CARTPOLE_RESET_BOUNDS.low, CARTPOLE_RESET_BOUNDS.high, this.bounds);
+    this.seed(args);
     // np_random.uniform(low, high, size=(4,)): four draws in state order.
     const rng = this.npRandom;
     this.x = rng.uniform(low, high);

@@ -59,8 +59,9 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
-    this.seed(args);
+    // Options are read before seeding, so a reset refused for its options changes nothing.
     const [low, high] = resetBounds(args?.options, MOUNTAIN_CAR_RESET_BOUNDS.low, MOUNTAIN_CAR_RESET_BOUNDS.high, this.bounds);
+    this.seed(args);
     this.position = this.npRandom.uniform(low, high);
     this.velocity = 0;
     return { obs: this.getObs(), info: {} };

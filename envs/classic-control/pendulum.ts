@@ -81,7 +81,6 @@ export class PendulumEnv extends BaseEnv<Float32Array, BoxAction> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
-    this.seed(args);
     const options = args?.options;
     let highX = DEFAULT_X;
     let highY = DEFAULT_Y;
@@ -90,6 +89,8 @@ export class PendulumEnv extends BaseEnv<Float32Array, BoxAction> {
       if ('x_init' in options) highX = optionNumber(options.x_init, 'x_init');
       if ('y_init' in options) highY = optionNumber(options.y_init, 'y_init');
     }
+    // Options are read before seeding, so a reset refused for its options changes nothing.
+    this.seed(args);
     const rng = this.npRandom;
     // np_random.uniform(low=-high, high=high) with a 2-vector: two draws, theta first.
     this.theta = rng.uniform(-highX, highX);
