@@ -12,12 +12,43 @@ export const MAX_DEPTH = 32;
 export const MAX_VALUES = 65_536;
 
 // Reused by every scan (scans are synchronous and never nest).
-const remaining = new Float64Array(MAX_DEPTH + 1);
+// Int32 suffices: a count is checked against MAX_VALUES before it is stored.
+const remaining = new Int32Array(MAX_DEPTH + 1);
 const isMap = new Uint8Array(MAX_DEPTH + 1);
 
-function isStrHeader(t: number): boolean {
-  return (t >= 0xa0 && t <= 0xbf) || t === 0xd9 || t === 0xda || t === 0xdb;
+// What the first byte of a value says, as a table so the loop is one lookup per value.
+const FIXED = 0; // payload of SKIP[t] bytes (0 for fixint, nil, booleans)
+const FIXSTR = 1;
+const LEN = 2; // str/bin with a LEN_BYTES[t]-byte length
+const FIXARRAY = 3;
+const FIXMAP = 4;
+const ARRAY = 5; // array16/32: LEN_BYTES[t]-byte count
+const MAP = 6;
+const EXT = 7;
+const NEVER = 8; // 0xc1
+const KIND = new Uint8Array(256);
+const SKIP = new Uint8Array(256);
+const LEN_BYTES = new Uint8Array(256);
+const IS_STR = new Uint8Array(256);
+for (let t = 0; t < 256; t++) {
+  if (t < 0x80 || t >= 0xe0) KIND[t] = FIXED;
+  else if (t < 0x90) KIND[t] = FIXMAP;
+  else if (t < 0xa0) KIND[t] = FIXARRAY;
+  else if (t < 0xc0) KIND[t] = FIXSTR;
+  else KIND[t] = EXT; // 0xc7-0xc9, 0xd4-0xd8; the rest are set below
+  IS_STR[t] = (t >= 0xa0 && t < 0xc0) || t === 0xd9 || t === 0xda || t === 0xdb ? 1 : 0;
 }
+KIND[0xc1] = NEVER;
+for (const [t, skip] of [[0xc0, 0], [0xc2, 0], [0xc3, 0], [0xcc, 1], [0xd0, 1], [0xcd, 2], [0xd1, 2], [0xca, 4], [0xce, 4], [0xd2, 4], [0xcb, 8], [0xcf, 8], [0xd3, 8]]) {
+  KIND[t] = FIXED;
+  SKIP[t] = skip;
+}
+for (const [t, kind, bytes] of [[0xc4, LEN, 1], [0xc5, LEN, 2], [0xc6, LEN, 4], [0xd9, LEN, 1], [0xda, LEN, 2], [0xdb, LEN, 4], [0xdc, ARRAY, 2], [0xdd, ARRAY, 4], [0xde, MAP, 2], [0xdf, MAP, 4]]) {
+  KIND[t] = kind;
+  LEN_BYTES[t] = bytes;
+}
+
+const TRUNCATED = 'the frame ends inside a value (truncated msgpack)';
 
 /**
  * Why `bytes` is not one plain msgpack value within the bounds, or null when it is. The
@@ -26,7 +57,6 @@ function isStrHeader(t: number): boolean {
 export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = MAX_VALUES): string | null {
   if (maxDepth > MAX_DEPTH) throw new RangeError(`maxDepth is at most ${MAX_DEPTH}`);
   const n = bytes.length;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
   let depth = 0;
   let values = 0;
@@ -35,77 +65,49 @@ export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = M
   for (;;) {
     while (depth > 0 && remaining[depth] === 0) depth--;
     if (remaining[depth] === 0) break;
-    const key = isMap[depth] === 1 && remaining[depth] % 2 === 0;
-    remaining[depth]--;
-    if (pos >= n) return 'the frame ends inside a value (truncated msgpack)';
+    const left = remaining[depth]--;
+    if (pos >= n) return TRUNCATED;
     if (++values > maxValues) return `more than ${maxValues} msgpack values in one frame`;
     const t = bytes[pos++];
-    if (key && !isStrHeader(t)) return 'a map key is not a string';
-    let skip = 0; // payload bytes after the header
-    let children = -1; // entries of an array/map header
-    let map = false;
-    if (t < 0x80 || t >= 0xe0) {
-      // fixint
-    } else if (t < 0x90) {
-      children = t & 0x0f;
-      map = true;
-    } else if (t < 0xa0) {
-      children = t & 0x0f;
-    } else if (t < 0xc0) {
-      skip = t & 0x1f;
-    } else {
-      const lenBytes = t === 0xc4 || t === 0xd9 ? 1 : t === 0xc5 || t === 0xda || t === 0xdc || t === 0xde ? 2 : t === 0xc6 || t === 0xdb || t === 0xdd || t === 0xdf ? 4 : 0;
-      if (lenBytes > 0) {
-        if (pos + lenBytes > n) return 'the frame ends inside a value (truncated msgpack)';
-        const len = lenBytes === 1 ? bytes[pos] : lenBytes === 2 ? view.getUint16(pos) : view.getUint32(pos);
-        pos += lenBytes;
-        if (t >= 0xdc) {
-          children = len;
-          map = t >= 0xde;
-        } else skip = len;
-      } else {
-        switch (t) {
-          case 0xc0: // nil
-          case 0xc2: // false
-          case 0xc3: // true
-            break;
-          case 0xcc:
-          case 0xd0:
-            skip = 1;
-            break;
-          case 0xcd:
-          case 0xd1:
-            skip = 2;
-            break;
-          case 0xca:
-          case 0xce:
-          case 0xd2:
-            skip = 4;
-            break;
-          case 0xcb:
-          case 0xcf:
-          case 0xd3:
-            skip = 8;
-            break;
-          case 0xc1:
-            return 'byte 0xc1 is not msgpack';
-          default:
-            // 0xc7-0xc9 ext 8/16/32, 0xd4-0xd8 fixext 1/2/4/8/16
-            return 'msgpack extension types are not accepted (plain msgpack only)';
-        }
+    // In a map, the entry count is even before each key.
+    if (isMap[depth] === 1 && (left & 1) === 0 && IS_STR[t] === 0) return 'a map key is not a string';
+    let children = -1;
+    switch (KIND[t]) {
+      case FIXED:
+        pos += SKIP[t];
+        break;
+      case FIXSTR:
+        pos += t & 0x1f;
+        break;
+      case FIXARRAY:
+        children = t & 0x0f;
+        break;
+      case FIXMAP:
+        children = 2 * (t & 0x0f);
+        break;
+      case LEN:
+      case ARRAY:
+      case MAP: {
+        const lb = LEN_BYTES[t];
+        if (pos + lb > n) return TRUNCATED;
+        const len = lb === 1 ? bytes[pos] : lb === 2 ? (bytes[pos] << 8) | bytes[pos + 1] : bytes[pos] * 0x1000000 + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3]);
+        pos += lb;
+        if (KIND[t] === LEN) pos += len;
+        else children = KIND[t] === MAP ? 2 * len : len;
+        break;
       }
+      case EXT:
+        return 'msgpack extension types are not accepted (plain msgpack only)';
+      default:
+        return 'byte 0xc1 is not msgpack';
     }
-    if (skip > 0) {
-      if (pos + skip > n) return 'the frame ends inside a value (truncated msgpack)';
-      pos += skip;
-    }
+    if (pos > n) return TRUNCATED;
     if (children >= 0) {
       if (depth + 1 > maxDepth) return `arrays/maps nested more than ${maxDepth} deep`;
-      const items = map ? 2 * children : children;
-      if (items > maxValues - values) return `more than ${maxValues} msgpack values in one frame`;
+      if (children > maxValues - values) return `more than ${maxValues} msgpack values in one frame`;
       depth++;
-      remaining[depth] = items;
-      isMap[depth] = map ? 1 : 0;
+      remaining[depth] = children;
+      isMap[depth] = KIND[t] === MAP || KIND[t] === FIXMAP ? 1 : 0;
     }
   }
   if (pos !== n) return 'bytes after the end of the message';
