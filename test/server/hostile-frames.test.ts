@@ -74,3 +74,34 @@ test('every attack in every field of every request is answered bad_request; the 
   assert.ok(seen.maxWaitMs < ANSWER_WITHIN_MS, `bystander waited ${seen.maxWaitMs} ms`);
   assert.equal(exited, null);
 });
+
+test('what a client sent is quoted only in part: error answers stay small whatever the request holds', async () => {
+  const client = await RawClient.open(server.url);
+  await client.call({ op: 'hello', protocol_version: '1.2', client_name: 'x'.repeat(100_000), client_version: '0' });
+  const big = 'x'.repeat(1 << 20);
+  const { handle } = (await client.call({ op: 'make', env_id: 'CartPole-v1' })).result;
+  await client.call({ op: 'reset', handle, seed: 0 });
+  const wide = Array.from({ length: 60_000 }, (_, i) => i);
+  const requests: Record<string, unknown>[] = [
+    { op: big },
+    { op: 'make', env_id: big },
+    { op: 'make', env_id: 'CartPole-v1', kwargs: { [big]: 1 } },
+    { op: 'make', env_id: 'CartPole-v1', kwargs: { sutton_barto_reward: big } },
+    { op: 'reset', handle, options: { low: big } },
+    { op: 'reset', handle, options: { low: wide } },
+    { op: 'step', handle, action: big },
+    { op: 'step', handle, action: { dtype: 'float32', shape: wide, data: new Uint8Array(4) } },
+    { op: 'reset', handle: big },
+    { op: 'make', env_id: 'CartPole-v1', [big]: { [big]: 1 }, num_envs: big },
+  ];
+  for (const r of requests) {
+    const t0 = performance.now();
+    const answer = await within(client.call(r), ANSWER_WITHIN_MS, Object.keys(r).join(','));
+    const size = encodeMessage(answer).length;
+    assert.ok(answer.error, JSON.stringify(answer).slice(0, 300));
+    assert.ok(size < 2048, `${answer.error.code} answer of ${size} bytes: ${JSON.stringify(answer).slice(0, 300)}`);
+    assert.ok(performance.now() - t0 < ANSWER_WITHIN_MS);
+  }
+  await client.close();
+  assert.equal(exited, null);
+});
