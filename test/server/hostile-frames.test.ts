@@ -13,8 +13,12 @@ import { RawClient } from './raw-client.ts';
 import { attacks, slots } from './attack-frames.ts';
 import { startBystander } from './bystander.ts';
 
-/** Per frame; generous for a loaded 2-core machine (answers take well under a millisecond). */
-const ANSWER_WITHIN_MS = 2000;
+/**
+ * Per frame. Answers take well under a millisecond on an idle machine; this bound leaves room
+ * for a 2-core machine shared with other work (up to ~1.2 s seen at load 12), while a frame
+ * that pins the event loop (the 2^40-leaf DAG did, for hours) still fails it.
+ */
+const ANSWER_WITHIN_MS = 5000;
 
 let server: ServerProcess;
 let exited: string | null = null;
