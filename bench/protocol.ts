@@ -5,9 +5,9 @@
 //    depth-k pipelining of one env (stepMany), against one round trip at a time;
 // 3. vector envs: RemoteVectorEnv of 1, 16, 64, 256 sub-envs, env-steps/s = num_envs x
 //    vector steps/s (one vector step in flight), against the in-process SyncVectorEnv;
-// 4. the vector step messages at 256 sub-envs: bytes per request/response and the time to
-//    encode and decode each, on both sides.
-import { parseArgs } from 'node:util';
+// 4. in process, no sockets: the step messages of one env and of 256 sub-envs — bytes per
+//    request/response and the time to encode, read (decode + check) and decode each, on both sides;
+// 5. busy polling on both ends.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -17,26 +17,44 @@ import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { decodeArray, encodeArray } from '../protocol/ndarray.ts';
+import { encodeMessage } from '../protocol/codec.ts';
 import { decodeStepRequest, decodeStepResponse, encodeStepRequest, encodeStepResponse } from '../protocol/fast-frames.ts';
+import { toWire } from '../protocol/space-wire.ts';
 import { batchLayout } from '../protocol/vector-api.ts';
 import type { NDArray } from '../protocol/schema/ndarray.ts';
 import type { EnvLike, SpaceValue } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import { batchedActionFromWire, makeVectorState, vectorStep } from '../server/vector-slot.ts';
+import { readRequest } from '../server/read-request.ts';
+import { requestCheck } from '../protocol/validators.ts';
 import { startServerProcess } from './server-process.ts';
+import { benchArgs } from './cli-args.ts';
 
-const { values } = parseArgs({
-  options: {
-    env: { type: 'string', default: 'Pendulum-v1' },
-    steps: { type: 'string', default: '50000' },
-    warmup: { type: 'string', default: '5000' },
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '1.5' },
-    sizes: { type: 'string', default: '1,16,64,256' },
-    sections: { type: 'string', default: '1,2,3,4,5' },
-    'busy-poll-us': { type: 'string', default: '1000' },
-    url: { type: 'string' },
-  },
+const USAGE = `
+npm run bench:protocol -- [flags]
+  --env ID           env to step (default Pendulum-v1)
+  --steps N          timed steps per round of section 1 (default 50000)
+  --warmup N         untimed steps first (default 5000)
+  --rounds N         rounds of section 1 (default 3)
+  --seconds S        seconds per timed row of sections 2, 3, 5 (default 1.5)
+  --sizes LIST       num_envs of sections 3 and 5 (default 1,16,64,256)
+  --sections LIST    which sections to run (default 1,2,3,4,5):
+                     1 one request in flight, 2 pipelining, 3 vector envs,
+                     4 step messages in process (no server), 5 busy polling
+  --busy-poll-us N   busy-poll window of section 5 (default 1000)
+  --url URL          use a running server instead of starting one (sections 1-3)
+  -h, --help         this text`;
+
+const values = benchArgs(USAGE, {
+  env: { type: 'string', default: 'Pendulum-v1' },
+  steps: { type: 'string', default: '50000' },
+  warmup: { type: 'string', default: '5000' },
+  rounds: { type: 'string', default: '3' },
+  seconds: { type: 'string', default: '1.5' },
+  sizes: { type: 'string', default: '1,16,64,256' },
+  sections: { type: 'string', default: '1,2,3,4,5' },
+  'busy-poll-us': { type: 'string', default: '1000' },
+  url: { type: 'string' },
 });
 const envId = values.env!;
 const steps = Number(values.steps);
@@ -161,8 +179,9 @@ if (SECTIONS.has(1)) {
   rows.push(['in-process', await run(local, steps, actions)]);
 }
 
-const server = values.url ? { url: values.url, stop: async () => {} } : await startServerProcess();
-const where = values.url ? server.url : 'server in another process';
+const needsServer = SECTIONS.has(1) || SECTIONS.has(2) || SECTIONS.has(3);
+const server = values.url ? { url: values.url, stop: async () => {} } : needsServer ? await startServerProcess() : { url: '', stop: async () => {} };
+const where = values.url ? server.url : needsServer ? 'server in another process' : 'no server';
 const pipelineRows: (string | number)[][] = [];
 const vectorRows: (string | number)[][] = [];
 try {
@@ -258,31 +277,56 @@ if (SECTIONS.has(5) && !values.url) {
   }
 }
 
-// ---- 4. the 256-env messages ---------------------------------------------------------------------
+// ---- 4. the step messages, in process ------------------------------------------------------------
+// "read" is what the server does with a frame before the handler runs (server/read-request.ts:
+// decode, envelope, schema); "check" turns the wire action into the env's typed array.
+const messageRows: (string | number)[][] = [];
 const N = 256;
-const state = makeVectorState(() => make(envId), N);
-state.vec.reset({ seed: 0 });
-const batch = actionBatches(state.vec.singleActionSpace, N, 1)[0];
-const { itemShape, dtype } = batchLayout(state.vec.singleActionSpace);
-const clientEncode = () => encodeStepRequest(1, 1, encodeArray(batch, [N, ...itemShape], dtype));
-const request = clientEncode();
-const serverDecode = () => batchedActionFromWire(state, (decodeStepRequest(request) as { action: NDArray }).action);
-const result = vectorStep(state, serverDecode());
-const serverEncode = () => encodeStepResponse(1, result);
-const response = serverEncode().slice();
-const clientDecode = () => {
-  const r = decodeStepResponse(response)!.result as { obs: NDArray; reward: NDArray; terminated: NDArray; truncated: NDArray };
-  return [decodeArray(r.obs), decodeArray(r.reward), decodeArray(r.terminated), decodeArray(r.truncated)];
-};
-const simulate = () => vectorStep(state, batch);
-const messageRows: (string | number)[][] = [
-  ['client: encode step request', request.length, micro(clientEncode).toFixed(2)],
-  ['server: decode + check batched action', request.length, micro(serverDecode).toFixed(2)],
-  ['server: encode step response', response.length, micro(serverEncode).toFixed(2)],
-  ['client: decode step response (4 arrays)', response.length, micro(clientDecode).toFixed(2)],
-  ['(server: the 256 sub-env steps themselves)', '', micro(simulate, 200).toFixed(2)],
-];
-state.vec.close();
+if (SECTIONS.has(4)) {
+  const single = make(envId);
+  single.reset({ seed: 0 });
+  const wireAction = toWire(single.actionSpace, actions[0]);
+  const singleRequest = encodeStepRequest(1, 1, wireAction);
+  const decodedSingle = decodeStepRequest(singleRequest);
+  const stepCheck = requestCheck('step')!;
+  const generalRequest = encodeMessage({ id: 1, op: 'step', handle: 1, action: wireAction });
+  const stepped = single.step(actions[0]);
+  const singleResponse = encodeStepResponse(1, { ...stepped, obs: toWire(single.observationSpace, stepped.obs), info: {} }).slice();
+  messageRows.push(
+    ['one env: client encode step request', singleRequest.length, micro(() => encodeStepRequest(1, 1, wireAction)).toFixed(2)],
+    ['one env: server read step request (fast path)', singleRequest.length, micro(() => readRequest(singleRequest)).toFixed(2)],
+    ['one env: server read step request (general msgpack)', generalRequest.length, micro(() => readRequest(generalRequest)).toFixed(2)],
+    ['one env: schema check of the decoded step request', '', micro(() => stepCheck.Check(decodedSingle)).toFixed(3)],
+    ['one env: client decode step response', singleResponse.length, micro(() => decodeStepResponse(singleResponse)).toFixed(2)],
+  );
+  single.close();
+
+  const state = makeVectorState(() => make(envId), N);
+  state.vec.reset({ seed: 0 });
+  const batch = actionBatches(state.vec.singleActionSpace, N, 1)[0];
+  const { itemShape, dtype } = batchLayout(state.vec.singleActionSpace);
+  const clientEncode = () => encodeStepRequest(1, 1, encodeArray(batch, [N, ...itemShape], dtype));
+  const request = clientEncode();
+  const serverRead = () => readRequest(request);
+  const serverDecode = () => batchedActionFromWire(state, (decodeStepRequest(request) as { action: NDArray }).action);
+  const result = vectorStep(state, serverDecode());
+  const serverEncode = () => encodeStepResponse(1, result);
+  const response = serverEncode().slice();
+  const clientDecode = () => {
+    const r = decodeStepResponse(response)!.result as { obs: NDArray; reward: NDArray; terminated: NDArray; truncated: NDArray };
+    return [decodeArray(r.obs), decodeArray(r.reward), decodeArray(r.terminated), decodeArray(r.truncated)];
+  };
+  const simulate = () => vectorStep(state, batch);
+  messageRows.push(
+    [`${N} sub-envs: client encode step request`, request.length, micro(clientEncode).toFixed(2)],
+    [`${N} sub-envs: server read step request`, request.length, micro(serverRead).toFixed(2)],
+    [`${N} sub-envs: server decode + check batched action`, request.length, micro(serverDecode).toFixed(2)],
+    [`${N} sub-envs: server encode step response`, response.length, micro(serverEncode).toFixed(2)],
+    [`${N} sub-envs: client decode step response (4 arrays)`, response.length, micro(clientDecode).toFixed(2)],
+    [`(server: the ${N} sub-env steps themselves)`, '', micro(simulate, 200).toFixed(2)],
+  );
+  state.vec.close();
+}
 
 console.log(`\n${envId}, node ${process.version}, ${where}; ${seconds}s per timed row\n`);
 if (rows.length > 0) console.log('1. one env, one request in flight');
@@ -300,8 +344,10 @@ if (vectorRows.length > 0) table(
   ['path', 'vector steps/s', 'env-steps/s', 'p50 µs/step'],
   vectorRows.map(([name, vs, es, p50]) => [name, vs, es, (p50 as number).toFixed(1)]),
 );
-console.log(`\n4. vector step messages at num_envs ${N} (${envId}), median µs per message`);
-table(['message', 'bytes', 'µs'], messageRows);
+if (messageRows.length > 0) {
+  console.log(`\n4. step messages in process (${envId}), median µs per message`);
+  table(['message', 'bytes', 'µs'], messageRows);
+}
 if (busyRows.length > 0) {
   console.log(`\n5. busy polling on both ends (${busyUs} µs windows; costs CPU while waiting)`);
   table(['path', 'requests/s', 'env-steps/s'], busyRows);

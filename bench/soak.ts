@@ -4,10 +4,18 @@
 // (after a forced GC) before and after each wave: with clients coming and going these must
 // stay flat — a growing number is a leak (sessions, envs or buffers kept after a disconnect).
 import { fork, type ChildProcess } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.ts';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { SpaceValue } from '../protocol/env-api.ts';
+
+const USAGE = `
+npm run soak -- [flags]
+  --clients N    concurrent clients (default 100)
+  --steps N      steps per client, over all waves (default 10000)
+  --waves N      times every client disconnects and comes back (default 5)
+  --env ID       a Box or Discrete env (default Pendulum-v1)
+  -h, --help     this text`;
 
 interface Memory {
   rss: number;
@@ -38,13 +46,11 @@ if (process.argv.includes('--serve')) {
 // ---- driver mode ------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      clients: { type: 'string', default: '100' },
-      steps: { type: 'string', default: '10000' },
-      waves: { type: 'string', default: '5' },
-      env: { type: 'string', default: 'Pendulum-v1' },
-    },
+  const values = benchArgs(USAGE, {
+    clients: { type: 'string', default: '100' },
+    steps: { type: 'string', default: '10000' },
+    waves: { type: 'string', default: '5' },
+    env: { type: 'string', default: 'Pendulum-v1' },
   });
   const clients = Number(values.clients);
   const steps = Number(values.steps);

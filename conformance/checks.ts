@@ -14,7 +14,7 @@ import type { TypedArray } from '../protocol/env-api.ts';
 import { CheckFailure, WireClient, describe, fail, type Frame } from './wire.ts';
 
 /** The protocol version the checks are written against. */
-export const CHECKED_VERSION = '1.1';
+export const CHECKED_VERSION = '1.2';
 const MAJOR = CHECKED_VERSION.split('.')[0];
 
 export interface Skip {
@@ -22,6 +22,18 @@ export interface Skip {
 }
 export function skip(reason: string): Skip {
   return { skip: reason };
+}
+
+/** Skips a check of something protocol 1.2 added when the server speaks an older 1.x (the reason starts "needs protocol 1.2"). */
+function needs12(ctx: Context, what: string): Skip | null {
+  const [major, minor] = ctx.hello.protocol_version.split('.').map(Number);
+  return major === 1 && minor < 2 ? skip(`needs protocol 1.2 (${what}); the server speaks ${ctx.hello.protocol_version}`) : null;
+}
+
+/** A map {key: value} in msgpack bytes, with `value` written as given (so it may be anything, a broken thing included). */
+function rawMap(entries: [string, Uint8Array][]): Uint8Array {
+  const parts = entries.flatMap(([k, v]) => [encodeMessage(k), v]);
+  return Uint8Array.from([0x80 | entries.length, ...parts.flatMap((p) => Array.from(p))]);
 }
 
 export interface Context {
@@ -213,6 +225,27 @@ const listing: Check[] = [
       if (!ids.has(ctx.env.id)) fail(`${ctx.env.id} is not listed`);
     },
   },
+  {
+    name: 'list_envs: every entry says the reset options its env reads, its render modes and render_fps (1.2)',
+    async run(ctx) {
+      const old = needs12(ctx, 'reset_options, render_modes, render_fps');
+      if (old) return old;
+      const c = await ctx.connect();
+      const { envs } = expectResult('list_envs', await c.call('list_envs')) as { envs: EnvInfo[] };
+      for (const e of envs) {
+        if (e.reset_options === undefined || e.render_modes === undefined || e.render_fps === undefined) {
+          fail(`${e.id}: reset_options, render_modes and render_fps must all be present in 1.2 (got ${describe({ reset_options: e.reset_options, render_modes: e.render_modes, render_fps: e.render_fps })})`);
+        }
+        for (const [name, o] of Object.entries(e.reset_options)) {
+          if (o.default !== null && typeof o.default !== (o.type === 'integer' ? 'number' : o.type)) {
+            fail(`${e.id}: reset option ${name} is declared ${o.type} with default ${describe(o.default)}`);
+          }
+        }
+        if (e.render_modes.some((m) => m !== 'rgb_array')) fail(`${e.id}: render_modes ${describe(e.render_modes)}; over the wire only rgb_array exists`);
+        if (e.render_fps !== null && !(e.render_fps > 0)) fail(`${e.id}: render_fps ${e.render_fps} is not positive`);
+      }
+    },
+  },
 ];
 
 const lifecycle: Check[] = [
@@ -242,6 +275,22 @@ const lifecycle: Check[] = [
       const m = await makeEnv(c, ctx.env);
       const r = expectResult('reset', await c.call('reset', { handle: m.handle, seed: null, options: null }));
       expectInSpace(m.observation_space, r.obs, 'reset obs');
+    },
+  },
+  {
+    name: 'reset: a declared reset option given a value the env cannot read gets bad_request, and the env stays usable (1.2)',
+    async run(ctx) {
+      const old = needs12(ctx, 'reset_options in list_envs');
+      if (old) return old;
+      const option = Object.entries(ctx.env.reset_options ?? {}).find(([, o]) => o.type === 'number' || o.type === 'integer');
+      if (!option) return skip(`${ctx.env.id} declares no number reset option`);
+      const c = await ctx.connect();
+      const { handle } = await makeEnv(c, ctx.env);
+      for (const bad of ['not a number', { a: 1 }]) {
+        expectError(`reset with options.${option[0]} = ${describe(bad)}`, await c.call('reset', { handle, seed: 0, options: { [option[0]]: bad } }), 'bad_request');
+      }
+      await reset(c, handle, 0);
+      expectResult('step', await c.call('step', { handle, action: randomAction(ctx.env.action_space, defaultRng(0)) }));
     },
   },
   {
@@ -439,6 +488,35 @@ const errors: Check[] = [
       expectError('reset with a string handle', await c.next(), 'bad_request', id);
       c.sendRaw('{"id": 1, "op": "list_envs"}');
       expectError('a text frame', await c.next(), 'bad_request');
+      expectResult('list_envs', await c.call('list_envs'));
+      if (c.closed) fail(`the server closed the connection (code ${c.closed.code})`);
+    },
+  },
+  {
+    name: 'frames: extension types, nesting over 32 deep, more than 65,536 values and non-string keys get bad_request with the id, and the connection survives (1.2)',
+    async run(ctx) {
+      const old = needs12(ctx, 'plain msgpack only, depth and size bounds');
+      if (old) return old;
+      const c = await ctx.connect();
+      const cases: [string, (id: Uint8Array) => Uint8Array][] = [
+        ['a fixext 1 in an unknown field', (i) => rawMap([['id', i], ['op', encodeMessage('list_envs')], ['x', Uint8Array.of(0xd4, 0x01, 0x00)]])],
+        ['a timestamp (ext -1) as a reset seed', (i) => rawMap([['id', i], ['op', encodeMessage('reset')], ['handle', encodeMessage(1)], ['seed', Uint8Array.of(0xd6, 0xff, 0, 0, 0, 0)]])],
+        // msgpackr's structured clone: an array (id ext 0x69) whose one element points (ext 0x70) back at it.
+        ['a cyclic action', (i) => rawMap([['id', i], ['op', encodeMessage('step')], ['handle', encodeMessage(1)], ['action', Uint8Array.of(0xd6, 0x69, 0, 0, 0, 0, 0x91, 0xd6, 0x70, 0, 0, 0, 0)]])],
+        ['an action nested 33 deep', (i) => rawMap([['id', i], ['op', encodeMessage('step')], ['handle', encodeMessage(1)], ['action', Uint8Array.from([...Array(32).fill(0x91), 0x00])]])],
+        ['an action nested 100,000 deep', (i) => rawMap([['id', i], ['op', encodeMessage('step')], ['handle', encodeMessage(1)], ['action', Uint8Array.from([...Array(100_000).fill(0x91), 0x00])]])],
+        ['an options map with an integer key', (i) => rawMap([['id', i], ['op', encodeMessage('reset')], ['handle', encodeMessage(1)], ['options', Uint8Array.of(0x81, 0x01, 0x02)]])],
+        ['70,000 nils', (i) => rawMap([['id', i], ['op', encodeMessage('list_envs')], ['x', Uint8Array.from([0xdd, 0, 1, 0x11, 0x70, ...Array(70_000).fill(0xc0)])]])],
+      ];
+      for (const [what, frame] of cases) {
+        const id = c.id();
+        const bytes = frame(encodeMessage(id));
+        if (bytes.length > ctx.hello.limits.max_payload_bytes) continue; // that would be the 1009 check
+        c.sendRaw(bytes);
+        expectError(what, await c.next(), 'bad_request', id);
+      }
+      c.sendRaw(rawMap([['id', Uint8Array.of(0xd4, 0x01, 0x00)], ['op', encodeMessage('list_envs')]]));
+      expectError('an extension type as the id', await c.next(), 'bad_request', null);
       expectResult('list_envs', await c.call('list_envs'));
       if (c.closed) fail(`the server closed the connection (code ${c.closed.code})`);
     },

@@ -2,6 +2,7 @@
 // actions, integers for Discrete ones; anything else is an `invalid_action` error naming
 // the env, so a remote client learns what it sent wrong.
 import { GymwireError } from '../protocol/errors.ts';
+import { preview, previewList } from '../protocol/preview.ts';
 
 /** A continuous action as callers pass it: a typed array or a plain array of numbers. */
 export type BoxAction = Float32Array | Float64Array | number[];
@@ -51,9 +52,5 @@ export function clip(x: number, lo: number, hi: number): number {
 
 function describe(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
+  return Array.isArray(v) ? previewList(v) : preview(v);
 }

@@ -1,6 +1,7 @@
 // register()/make(), like gymnasium.register and gymnasium.make.
 import type { Env } from '../protocol/env-api.ts';
-import type { EnvSpec, KwargSpec } from '../protocol/schema/env-spec.ts';
+import type { EnvSpec, KwargSpec, ResetOptionSpec } from '../protocol/schema/env-spec.ts';
+import { preview } from '../protocol/preview.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { OrderEnforcing, TimeLimit } from './wrappers.ts';
 
@@ -14,6 +15,12 @@ export interface Registration {
   nondeterministic?: boolean;
   /** Every kwarg the env accepts, with its type and default. */
   kwargs: Record<string, KwargSpec>;
+  /** Every key the env's reset(options=...) reads (default: none). */
+  resetOptions?: Record<string, ResetOptionSpec>;
+  /** What render() returns: ['rgb_array'] (the default), or [] for an env that cannot render. */
+  renderModes?: string[];
+  /** Gymnasium's metadata['render_fps'] (default: null, unknown). */
+  renderFps?: number | null;
 }
 
 const registry = new Map<string, Registration>();
@@ -30,7 +37,7 @@ export function registrations(): Registration[] {
 export function registration(id: string): Registration {
   const reg = registry.get(id);
   if (!reg) {
-    throw new GymwireError('unknown_env', `No env registered as '${id}'. Known: ${[...registry.keys()].join(', ')}`);
+    throw new GymwireError('unknown_env', `No env registered as ${preview(id)}. Known: ${[...registry.keys()].join(', ')}`);
   }
   return reg;
 }
@@ -42,7 +49,7 @@ function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): 
     (spec.type === 'boolean' && typeof value === 'boolean') ||
     (spec.type === 'string' && typeof value === 'string') ||
     (value === null && spec.default === null);
-  if (!ok) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' must be a ${spec.type}, got ${JSON.stringify(value)}`);
+  if (!ok) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' must be a ${spec.type}, got ${preview(value)}`);
 }
 
 /**
@@ -59,7 +66,7 @@ export function make(id: string, kwargs: Kwargs = {}): Env {
     const spec = reg.kwargs[name];
     if (!spec) {
       const accepted = Object.keys(reg.kwargs);
-      throw new GymwireError('invalid_kwargs', `${id} does not accept kwarg '${name}' (accepted: ${accepted.join(', ') || 'none'})`);
+      throw new GymwireError('invalid_kwargs', `${id} does not accept kwarg ${preview(name)} (accepted: ${accepted.join(', ') || 'none'})`);
     }
     checkKwarg(id, name, spec, value);
     full[name] = value;

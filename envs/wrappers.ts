@@ -57,8 +57,10 @@ export class TimeLimit<O = SpaceValue, A = SpaceValue> extends Wrapper<O, A> {
 export class OrderEnforcing<O = SpaceValue, A = SpaceValue> extends Wrapper<O, A> {
   private hasReset = false;
   override reset(args?: ResetArgs): ResetResult<O> {
+    // Set after the env's reset returns: a reset refused (e.g. for its options) is not a reset.
+    const r = this.env.reset(args);
     this.hasReset = true;
-    return this.env.reset(args);
+    return r;
   }
   override step(action: A): StepResult<O> {
     if (!this.hasReset) throw new GymwireError('reset_needed', 'Cannot call step() before reset().');

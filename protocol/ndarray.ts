@@ -5,6 +5,7 @@
 import type { TypedArray } from './env-api.ts';
 import type { DType } from './schema/spaces.ts';
 import type { NDArray } from './schema/ndarray.ts';
+import { preview, previewList } from './preview.ts';
 import { GymwireError } from './errors.ts';
 
 export type { NDArray };
@@ -99,14 +100,14 @@ function writeElement(view: DataView, at: number, array: TypedArray, i: number):
  */
 export function decodeArray(wire: NDArray): TypedArray {
   const ctor = CTORS[wire.dtype];
-  if (!ctor) throw new GymwireError('bad_request', `unknown dtype ${String(wire.dtype)}`);
+  if (!ctor) throw new GymwireError('bad_request', `unknown dtype ${preview(wire.dtype)}`);
   const length = shapeLength(wire.shape);
   const bpe = ctor.BYTES_PER_ELEMENT;
   const data = wire.data;
   if (data.byteLength !== length * bpe) {
     throw new GymwireError(
       'bad_request',
-      `array data has ${data.byteLength} bytes; ${wire.dtype}[${wire.shape.join(', ')}] needs ${length * bpe}`,
+      `array data has ${data.byteLength} bytes; ${wire.dtype}${previewList(wire.shape)} needs ${length * bpe}`,
     );
   }
   if (HOST_LITTLE_ENDIAN) {

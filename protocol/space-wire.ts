@@ -8,6 +8,7 @@ import type { ErrorCode } from './schema/errors.ts';
 import type { NDArray, WireValue } from './schema/ndarray.ts';
 import { GymwireError } from './errors.ts';
 import { allocate, decodeArray, encodeArray, isArrayOf, looksLikeNDArray } from './ndarray.ts';
+import { preview, previewList } from './preview.ts';
 import { contains, shapeSize } from './spaces.ts';
 
 /** A value of `space` in its wire form. Typed arrays of the right class are sent without copying. */
@@ -83,7 +84,7 @@ export function fromWire(space: Space, wire: unknown, code: ErrorCode = 'invalid
     case 'Box': {
       const w = wireArray(wire, path, code);
       if (w.dtype !== space.dtype) fail(code, path, `dtype ${w.dtype}, the space wants ${space.dtype}`);
-      if (!sameShape(w.shape, space.shape)) fail(code, path, `shape [${w.shape.join(', ')}], the space wants [${space.shape.join(', ')}]`);
+      if (!sameShape(w.shape, space.shape)) fail(code, path, `shape ${previewList(w.shape)}, the space wants [${space.shape.join(', ')}]`);
       const arr = decodeChecked(w, path, code);
       if (arr instanceof Float32Array || arr instanceof Float64Array) {
         for (let i = 0; i < arr.length; i++) if (!Number.isFinite(arr[i])) fail(code, path, `element ${i} is ${arr[i]}`);
@@ -93,13 +94,13 @@ export function fromWire(space: Space, wire: unknown, code: ErrorCode = 'invalid
       return arr;
     }
     case 'Discrete':
-      if (typeof wire !== 'number' || !Number.isInteger(wire)) fail(code, path, `expected an integer, got ${String(wire)}`);
+      if (typeof wire !== 'number' || !Number.isInteger(wire)) fail(code, path, `expected an integer, got ${preview(wire)}`);
       if (!contains(space, wire)) fail(code, path, `${wire} is outside Discrete(${space.n}, start=${space.start})`);
       return wire;
     case 'MultiDiscrete': {
       const w = wireArray(wire, path, code);
       if (!INTEGER_DTYPES.includes(w.dtype)) fail(code, path, `dtype ${w.dtype} is not an integer type`);
-      if (!sameShape(w.shape, [space.nvec.length])) fail(code, path, `shape [${w.shape.join(', ')}], the space wants [${space.nvec.length}]`);
+      if (!sameShape(w.shape, [space.nvec.length])) fail(code, path, `shape ${previewList(w.shape)}, the space wants [${space.nvec.length}]`);
       const arr = toInt32(decodeChecked(w, path, code));
       if (!contains(space, arr)) fail(code, path, 'an element is outside its range');
       return arr;
@@ -107,7 +108,7 @@ export function fromWire(space: Space, wire: unknown, code: ErrorCode = 'invalid
     case 'MultiBinary': {
       const w = wireArray(wire, path, code);
       if (w.dtype !== 'int8' && w.dtype !== 'uint8' && w.dtype !== 'bool') fail(code, path, `dtype ${w.dtype}, the space wants int8`);
-      if (!sameShape(w.shape, space.shape)) fail(code, path, `shape [${w.shape.join(', ')}], the space wants [${space.shape.join(', ')}]`);
+      if (!sameShape(w.shape, space.shape)) fail(code, path, `shape ${previewList(w.shape)}, the space wants [${space.shape.join(', ')}]`);
       const raw = decodeChecked(w, path, code) as Int8Array | Uint8Array;
       const arr = raw instanceof Int8Array ? raw : new Int8Array(raw.buffer, raw.byteOffset, raw.length);
       if (!contains(space, arr)) fail(code, path, 'elements must be 0 or 1');

@@ -1,7 +1,9 @@
-// Compiled validators for every message, built once at import (never per message).
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { TypeSystemPolicy } from '@sinclair/typebox/system';
-import type { TSchema } from '@sinclair/typebox';
+// Compiled validators for every message, built once at import (never per message), with
+// TypeBox 1.x's compiler (typebox/compile). Numbers may be NaN or ±Infinity where the
+// schemas say MsgpackNumber (schema/wire-types.ts): msgpack floats carry them.
+import { Compile, type Validator } from 'typebox/compile';
+import type { TSchema } from 'typebox';
+import { clip } from './preview.ts';
 import { Requests, RequestEnvelope, Results, ErrorResponse, type Op } from './schema/messages.ts';
 
 export interface ValidationIssue {
@@ -9,47 +11,36 @@ export interface ValidationIssue {
   message: string;
 }
 
-/**
- * Compiles with non-finite numbers allowed: msgpack floats carry ±Infinity and NaN, and the
- * protocol needs them (unbounded Box bounds, a NaN reward is the env's business). TypeBox reads
- * the policy while generating code, so it is set for our compiles only and restored after.
- */
-function compile<T extends TSchema>(schema: T): TypeCheck<T> {
-  const previous = TypeSystemPolicy.AllowNaN;
-  TypeSystemPolicy.AllowNaN = true;
-  try {
-    return TypeCompiler.Compile(schema);
-  } finally {
-    TypeSystemPolicy.AllowNaN = previous;
-  }
-}
+export type Check<T extends TSchema = TSchema> = Validator<{}, T>;
 
-export const checkEnvelope = compile(RequestEnvelope);
-export const checkErrorResponse = compile(ErrorResponse);
+export const checkEnvelope = Compile(RequestEnvelope);
+export const checkErrorResponse = Compile(ErrorResponse);
 
-const requestChecks = new Map<string, TypeCheck<TSchema>>();
-const resultChecks = new Map<string, TypeCheck<TSchema>>();
+const requestChecks = new Map<string, Check>();
+const resultChecks = new Map<string, Check>();
 for (const op of Object.keys(Requests) as Op[]) {
-  requestChecks.set(op, compile(Requests[op]));
-  resultChecks.set(op, compile(Results[op]));
+  requestChecks.set(op, Compile(Requests[op] as TSchema));
+  resultChecks.set(op, Compile(Results[op] as TSchema));
 }
 
 /** The compiled check for requests of `op`, or undefined for an op this version does not know. */
-export function requestCheck(op: string): TypeCheck<TSchema> | undefined {
+export function requestCheck(op: string): Check | undefined {
   return requestChecks.get(op);
 }
 
 /** The compiled check for the result of `op`. */
-export function resultCheck(op: Op): TypeCheck<TSchema> {
+export function resultCheck(op: Op): Check {
   return resultChecks.get(op)!;
 }
 
-/** The first few reasons `value` fails `check`, for error details. */
-export function issues(check: TypeCheck<TSchema>, value: unknown, max = 5): ValidationIssue[] {
-  const out: ValidationIssue[] = [];
-  for (const e of check.Errors(value)) {
-    out.push({ path: e.path || '/', message: e.message });
-    if (out.length >= max) break;
-  }
-  return out;
+/**
+ * The first few reasons `value` fails `check`, for error details. TypeBox gathers at most
+ * its maxErrors setting (8) whatever the value; paths name the client's keys, so both texts
+ * are cut to a bounded length.
+ */
+export function issues(check: Check, value: unknown, max = 5): ValidationIssue[] {
+  return check
+    .Errors(value)
+    .slice(0, max)
+    .map((e) => ({ path: clip(e.instancePath || '/'), message: clip(e.message) }));
 }

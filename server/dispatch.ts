@@ -1,17 +1,18 @@
 // One frame in, one frame out: decode, validate, run the op, encode the answer.
 // Everything a client sends ends as a response; nothing here throws to the caller.
-import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
-import { decodeStepRequest, encodeStepResponse } from '../protocol/fast-frames.ts';
+import { encodeMessage } from '../protocol/codec.ts';
+import { encodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { fromWire, infoToWire, toWire } from '../protocol/space-wire.ts';
-import { checkEnvelope, issues, requestCheck } from '../protocol/validators.ts';
 import {
   PROTOCOL_VERSION,
   type Op,
   type RequestOf,
   type ResultOf,
 } from '../protocol/schema/messages.ts';
-import type { ErrorBody } from '../protocol/schema/errors.ts';
+import { readRequest } from './read-request.ts';
+import { errorFrame, thrownErrorFrame } from './error-frames.ts';
+import { preview } from '../protocol/preview.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
 import { checkRenderSize } from './limits.ts';
 import type { EnvCatalog } from './env-catalog.ts';
@@ -71,12 +72,12 @@ const handlers: { [K in Op]: Handler<K> } = {
     const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
     session.checkRoom(numEnvs);
     if (vector) {
-      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${req.env_id})`);
+      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${preview(req.env_id)})`);
       const slot = session.openVector(state);
       const spec = state.vec.spec ?? bareSpec;
       return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
     }
-    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${req.env_id})`);
+    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${preview(req.env_id)})`);
     const slot = session.open(env);
     const spec = env.spec ?? bareSpec;
     return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };
@@ -145,44 +146,18 @@ const handlers: { [K in Op]: Handler<K> } = {
   },
 };
 
-function errorFrame(id: number | null, body: ErrorBody): Uint8Array {
-  return encodeMessage({ id, error: body });
-}
-
 /** The answer to one incoming frame. */
 export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array {
-  // Step requests, the bulk of the traffic, skip the general msgpack decode (not the validation).
-  let message: unknown = decodeStepRequest(frame);
-  try {
-    if (message === null) message = decodeMessage(frame);
-  } catch (e) {
-    return errorFrame(null, { code: 'bad_request', message: `frame is not valid msgpack: ${(e as Error).message}` });
-  }
-  if (!checkEnvelope.Check(message)) {
-    const id = typeof message === 'object' && message !== null && Number.isSafeInteger((message as { id?: unknown }).id) && (message as { id: number }).id >= 0
-      ? (message as { id: number }).id
-      : null;
-    return errorFrame(id, {
-      code: 'bad_request',
-      message: 'a request is a map with an integer id >= 0 and a string op',
-      details: { issues: issues(checkEnvelope, message) },
-    });
-  }
-  const { id, op } = message;
-  const check = requestCheck(op);
-  if (!check) return errorFrame(id, { code: 'unsupported', message: `unknown op '${op}'`, details: { op } });
-  if (!check.Check(message)) {
-    return errorFrame(id, { code: 'bad_request', message: `invalid ${op} request`, details: { issues: issues(check, message) } });
-  }
+  const read = readRequest(frame);
+  if (!read.ok) return read.answer;
+  const { id, op, request: message } = read;
   if (!session.ready && op !== 'hello') {
     return errorFrame(id, { code: 'not_ready', message: `send hello before ${op}` });
   }
   try {
-    const result = (handlers[op as Op] as Handler<Op>)(session, message as RequestOf[Op], catalog);
+    const result = (handlers[op] as Handler<Op>)(session, message, catalog);
     return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
   } catch (e) {
-    if (e instanceof GymwireError) return errorFrame(id, e.toBody());
-    session.opts.log(`${op} #${id}: ${(e as Error)?.stack ?? String(e)}`);
-    return errorFrame(id, { code: 'internal', message: `${op} failed: ${(e as Error)?.message ?? String(e)}` });
+    return thrownErrorFrame(id, op, e, session.opts.log);
   }
 }

@@ -30,6 +30,9 @@ export class EnvCatalog {
         reward_threshold: reg.rewardThreshold,
         nondeterministic: reg.nondeterministic ?? false,
         kwargs: reg.kwargs,
+        reset_options: reg.resetOptions ?? {},
+        render_modes: reg.renderModes ?? ['rgb_array'],
+        render_fps: reg.renderFps ?? null,
       };
       env.close();
       return info;

@@ -11,6 +11,7 @@ import type { ErrorCode } from '../protocol/schema/errors.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
 import { batchLayout, type BatchLayout, type VectorInfo, type VectorSeed } from '../protocol/vector-api.ts';
+import { preview, previewList } from '../protocol/preview.ts';
 import { SyncVectorEnv } from '../envs/vector/sync-vector-env.ts';
 import { columnKind } from '../envs/vector/batched-info.ts';
 
@@ -110,7 +111,7 @@ export function batchedActionFromWire(state: VectorState, wire: unknown): TypedA
     } else {
       const w = ndarray(wire);
       if (!INTEGER_DTYPES.has(w.dtype)) fail('invalid_action', `action: dtype ${w.dtype}; a Discrete batch wants an integer dtype`);
-      if (!sameShape(w.shape, state.actShape)) fail('invalid_action', `action: shape [${w.shape.join(', ')}], wanted [${n}]`);
+      if (!sameShape(w.shape, state.actShape)) fail('invalid_action', `action: shape ${previewList(w.shape)}, wanted [${n}]`);
       values = decoded(w);
     }
     const lo = space.start;
@@ -118,7 +119,7 @@ export function batchedActionFromWire(state: VectorState, wire: unknown): TypedA
     for (let i = 0; i < n; i++) {
       const v = Number(values[i]);
       if (!Number.isInteger(v) || v < lo || v >= hi) {
-        fail('invalid_action', `action[${i}]: ${String(values[i])} is outside Discrete(${space.n}, start=${space.start})`, { env_index: i });
+        fail('invalid_action', `action[${i}]: ${preview(values[i])} is outside Discrete(${space.n}, start=${space.start})`, { env_index: i });
       }
       out[i] = v;
     }
@@ -126,7 +127,7 @@ export function batchedActionFromWire(state: VectorState, wire: unknown): TypedA
   }
   const w = ndarray(wire);
   if (!sameShape(w.shape, state.actShape)) {
-    fail('invalid_action', `action: shape [${w.shape.join(', ')}], wanted [${state.actShape.join(', ')}] (num_envs x the action space)`);
+    fail('invalid_action', `action: shape ${previewList(w.shape)}, wanted [${state.actShape.join(', ')}] (num_envs x the action space)`);
   }
   const size = state.actLayout.itemSize;
   switch (space.type) {

@@ -130,12 +130,12 @@ async function faultyServer(fault: 'hangup' | 'reorder'): Promise<{ url: string;
   };
 }
 
-test('a server that hangs up on a malformed frame fails the frames check only', async () => {
+test('a server that hangs up on a malformed frame fails the two frames checks only', async () => {
   const bad = await faultyServer('hangup');
   try {
     const report = await runConformance({ url: bad.url, env: 'Pendulum-v1', timeoutMs: 3000 });
     const failed = report.results.filter((r) => r.outcome === 'fail');
-    assert.deepEqual(failed.map((r) => r.name.split(':')[0]), ['frames'], failed.map((r) => r.reason).join('\n'));
+    assert.deepEqual(failed.map((r) => r.name.split(':')[0]), ['frames', 'frames'], failed.map((r) => r.reason).join('\n'));
     assert.match(failed[0].reason!, /connection closed \(code \d+\)/);
   } finally {
     await bad.close();

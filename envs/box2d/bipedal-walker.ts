@@ -13,7 +13,8 @@ import { castRay } from './lidar.ts';
 import './planck-patches.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';
 
-const FPS = 50;
+/** Simulation steps per second of real time (Gymnasium: metadata render_fps). */
+export const FPS = 50;
 export const SCALE = 30.0; // affects how fast-paced the game is, forces should be adjusted as well
 
 const MOTORS_TORQUE = 80;

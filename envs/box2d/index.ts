@@ -1,8 +1,8 @@
 // Registers the Box2D envs (LunarLander, BipedalWalker), as gymnasium/envs/__init__.py does.
 import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
 import { register } from '../registry.ts';
-import { BipedalWalker } from './bipedal-walker.ts';
-import { LunarLander, LUNAR_LANDER_DEFAULTS, type LunarLanderOptions } from './lunar-lander.ts';
+import { BipedalWalker, FPS as BIPEDAL_WALKER_FPS } from './bipedal-walker.ts';
+import { FPS as LUNAR_LANDER_FPS, LunarLander, LUNAR_LANDER_DEFAULTS, type LunarLanderOptions } from './lunar-lander.ts';
 
 function lunarLanderKwargs(continuous: boolean): Record<string, KwargSpec> {
   const d = LUNAR_LANDER_DEFAULTS;
@@ -22,6 +22,7 @@ for (const [id, continuous] of [['LunarLander-v3', false], ['LunarLanderContinuo
     maxEpisodeSteps: 1000,
     rewardThreshold: 200,
     kwargs: lunarLanderKwargs(continuous),
+    renderFps: LUNAR_LANDER_FPS,
   });
 }
 
@@ -34,5 +35,6 @@ for (const [id, hardcore, maxEpisodeSteps] of [['BipedalWalker-v3', false, 1600]
     kwargs: {
       hardcore: { type: 'boolean', default: hardcore, description: 'Terrain with stumps, stairs and pits instead of gentle grass.' },
     },
+    renderFps: BIPEDAL_WALKER_FPS,
   });
 }

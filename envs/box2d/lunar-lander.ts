@@ -13,7 +13,8 @@ import { clip, readBoxAction, readDiscreteAction } from '../actions.ts';
 import './planck-patches.ts';
 import { renderLunarLander } from './lunar-lander-render.ts';
 
-const FPS = 50;
+/** Simulation steps per second of real time (Gymnasium: metadata render_fps). */
+export const FPS = 50;
 const SCALE = 30.0; // affects how fast-paced the game is, forces should be adjusted as well
 
 const MAIN_ENGINE_POWER = 13.0;

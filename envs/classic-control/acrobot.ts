@@ -13,6 +13,9 @@ import { BaseEnv } from '../base-env.ts';
 import { readDiscreteAction } from '../actions.ts';
 import { resetBounds } from './common.ts';
 
+/** The range the reset state is drawn from, unless the reset options `low`/`high` say otherwise. */
+export const ACROBOT_RESET_BOUNDS = { low: -0.1, high: 0.1 } as const;
+
 const PI = Math.PI;
 
 const LINK_LENGTH_1 = 1.0; // [m]
@@ -82,8 +85,9 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
+    // Options are read before seeding, so a reset refused for its options changes nothing.
+    const [low, high] = resetBounds(args?.options, ACROBOT_RESET_BOUNDS.low, ACROBOT_RESET_BOUNDS.high, this.bounds);
     this.seed(args);
-    const [low, high] = resetBounds(args?.options, -0.1, 0.1, this.bounds);
     const rng = this.npRandom;
     // uniform(low, high, size=(4,)).astype(np.float32): the start state is float32.
     for (let i = 0; i < 4; i++) this.state[i] = Math.fround(rng.uniform(low, high));

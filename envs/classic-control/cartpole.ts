@@ -8,6 +8,9 @@ import { BaseEnv } from '../base-env.ts';
 import { readDiscreteAction } from '../actions.ts';
 import { resetBounds } from './common.ts';
 
+/** The range the reset state is drawn from, unless the reset options `low`/`high` say otherwise. */
+export const CARTPOLE_RESET_BOUNDS = { low: -0.05, high: 0.05 } as const;
+
 export interface CartPoleOptions {
   /** Sutton & Barto's reward: 0 per step, -1 on the terminating step (instead of +1 per step). */
   sutton_barto_reward: boolean;
@@ -112,8 +115,9 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
+    // Options are read before seeding, so a reset refused for its options changes nothing.
+    const [low, high] = resetBounds(args?.options, CARTPOLE_RESET_BOUNDS.low, CARTPOLE_RESET_BOUNDS.high, this.bounds);
     this.seed(args);
-    const [low, high] = resetBounds(args?.options, -0.05, 0.05, this.bounds);
     // np_random.uniform(low, high, size=(4,)): four draws in state order.
     const rng = this.npRandom;
     this.x = rng.uniform(low, high);

@@ -1,6 +1,8 @@
 // What the classic-control envs share: Gymnasium's classic_control/utils.py (reset-bound
 // options).
+import { preview } from '../../protocol/preview.ts';
 import { GymwireError } from '../../protocol/errors.ts';
+import type { ResetOptionSpec } from '../../protocol/schema/env-spec.ts';
 
 /** utils.verify_number_and_cast: a reset option must be a number (or something float() takes). */
 export function optionNumber(value: unknown, name: string): number {
@@ -8,7 +10,7 @@ export function optionNumber(value: unknown, name: string): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
   const x = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (Number.isNaN(x)) {
-    throw new GymwireError('bad_request', `reset option '${name}' (${JSON.stringify(value)}) could not be converted to a float`);
+    throw new GymwireError('bad_request', `reset option '${name}' (${preview(value)}) could not be converted to a float`);
   }
   return x;
 }
@@ -34,4 +36,12 @@ export function resetBounds(
   out[0] = low;
   out[1] = high;
   return out;
+}
+
+/** The `low`/`high` reset options of an env that reads them with resetBounds, for list_envs. */
+export function boundsOptions(bounds: { low: number; high: number }, what: string): Record<string, ResetOptionSpec> {
+  return {
+    low: { type: 'number', default: bounds.low, description: `Lower end of the uniform range ${what} is drawn from.` },
+    high: { type: 'number', default: bounds.high, description: `Upper end of the uniform range ${what} is drawn from.` },
+  };
 }

@@ -1,11 +1,12 @@
 // Registers the classic-control envs (Pendulum, MountainCarContinuous, CartPole, MountainCar, Acrobot)
 // with Gymnasium 1.4's ids, episode limits, reward thresholds and make() kwargs.
 import { register } from '../registry.ts';
-import { AcrobotEnv } from './acrobot.ts';
-import { CARTPOLE_DEFAULTS, CartPoleEnv } from './cartpole.ts';
-import { MOUNTAIN_CAR_CONTINUOUS_DEFAULTS, ContinuousMountainCarEnv } from './mountain-car-continuous.ts';
-import { MOUNTAIN_CAR_DEFAULTS, MountainCarEnv } from './mountain-car.ts';
-import { PENDULUM_DEFAULTS, PendulumEnv } from './pendulum.ts';
+import { ACROBOT_RESET_BOUNDS, AcrobotEnv } from './acrobot.ts';
+import { CARTPOLE_DEFAULTS, CARTPOLE_RESET_BOUNDS, CartPoleEnv } from './cartpole.ts';
+import { boundsOptions } from './common.ts';
+import { MOUNTAIN_CAR_CONTINUOUS_DEFAULTS, MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS, ContinuousMountainCarEnv } from './mountain-car-continuous.ts';
+import { MOUNTAIN_CAR_DEFAULTS, MOUNTAIN_CAR_RESET_BOUNDS, MountainCarEnv } from './mountain-car.ts';
+import { PENDULUM_DEFAULTS, PENDULUM_RESET_DEFAULTS, PendulumEnv } from './pendulum.ts';
 
 export { AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv };
 
@@ -21,6 +22,8 @@ register({
       description: 'Reward 0 per step and -1 on termination, as in Sutton & Barto, instead of +1 per step.',
     },
   },
+  resetOptions: boundsOptions(CARTPOLE_RESET_BOUNDS, 'each of the 4 state variables'),
+  renderFps: 50,
 });
 
 register({
@@ -35,6 +38,8 @@ register({
       description: 'Minimum velocity the car must have at the flag for the episode to terminate.',
     },
   },
+  resetOptions: boundsOptions(MOUNTAIN_CAR_RESET_BOUNDS, 'the initial position'),
+  renderFps: 30,
 });
 
 register({
@@ -49,6 +54,8 @@ register({
       description: 'Minimum velocity the car must have at the flag for the episode to terminate.',
     },
   },
+  resetOptions: boundsOptions(MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS, 'the initial position'),
+  renderFps: 30,
 });
 
 register({
@@ -59,6 +66,11 @@ register({
   kwargs: {
     g: { type: 'number', default: PENDULUM_DEFAULTS.g, description: 'Acceleration of gravity (m/s^2) in the pendulum dynamics.' },
   },
+  resetOptions: {
+    x_init: { type: 'number', default: PENDULUM_RESET_DEFAULTS.x_init, description: 'The initial angle is drawn from [-x_init, x_init].' },
+    y_init: { type: 'number', default: PENDULUM_RESET_DEFAULTS.y_init, description: 'The initial angular velocity is drawn from [-y_init, y_init].' },
+  },
+  renderFps: 30,
 });
 
 register({
@@ -68,4 +80,6 @@ register({
   maxEpisodeSteps: 500,
   rewardThreshold: -100.0,
   kwargs: {},
+  resetOptions: boundsOptions(ACROBOT_RESET_BOUNDS, 'each of the 4 state variables'),
+  renderFps: 15,
 });

@@ -8,6 +8,9 @@ import { readDiscreteAction } from '../actions.ts';
 import { resetBounds } from './common.ts';
 import { renderMountainCar } from './mountain-car-render.ts';
 
+/** The range the reset state is drawn from, unless the reset options `low`/`high` say otherwise. */
+export const MOUNTAIN_CAR_RESET_BOUNDS = { low: -0.6, high: -0.4 } as const;
+
 export interface MountainCarOptions {
   /** Minimum velocity at the goal position for the episode to terminate. */
   goal_velocity: number;
@@ -56,8 +59,9 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
+    // Options are read before seeding, so a reset refused for its options changes nothing.
+    const [low, high] = resetBounds(args?.options, MOUNTAIN_CAR_RESET_BOUNDS.low, MOUNTAIN_CAR_RESET_BOUNDS.high, this.bounds);
     this.seed(args);
-    const [low, high] = resetBounds(args?.options, -0.6, -0.4, this.bounds);
     this.position = this.npRandom.uniform(low, high);
     this.velocity = 0;
     return { obs: this.getObs(), info: {} };

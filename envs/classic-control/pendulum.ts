@@ -11,8 +11,10 @@ import { BaseEnv } from '../base-env.ts';
 import { readScalarBoxAction, type BoxAction } from '../actions.ts';
 import { optionNumber } from './common.ts';
 
-const DEFAULT_X = Math.PI;
-const DEFAULT_Y = 1.0;
+/** Half-widths of the reset ranges of theta and theta_dot, unless the reset options `x_init`/`y_init` say otherwise. */
+export const PENDULUM_RESET_DEFAULTS = { x_init: Math.PI, y_init: 1.0 } as const;
+const DEFAULT_X: number = PENDULUM_RESET_DEFAULTS.x_init;
+const DEFAULT_Y: number = PENDULUM_RESET_DEFAULTS.y_init;
 
 export interface PendulumOptions {
   /** Acceleration of gravity (m/s^2). */
@@ -79,7 +81,6 @@ export class PendulumEnv extends BaseEnv<Float32Array, BoxAction> {
   }
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
-    this.seed(args);
     const options = args?.options;
     let highX = DEFAULT_X;
     let highY = DEFAULT_Y;
@@ -88,6 +89,8 @@ export class PendulumEnv extends BaseEnv<Float32Array, BoxAction> {
       if ('x_init' in options) highX = optionNumber(options.x_init, 'x_init');
       if ('y_init' in options) highY = optionNumber(options.y_init, 'y_init');
     }
+    // Options are read before seeding, so a reset refused for its options changes nothing.
+    this.seed(args);
     const rng = this.npRandom;
     // np_random.uniform(low=-high, high=high) with a 2-vector: two draws, theta first.
     this.theta = rng.uniform(-highX, highX);

@@ -1,10 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
+import Type, { type Static } from 'typebox';
+import { MsgpackNumber } from './wire-types.ts';
 
 export const EnvSpec = Type.Object(
   {
     id: Type.String(),
     max_episode_steps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-    reward_threshold: Type.Union([Type.Number(), Type.Null()]),
+    reward_threshold: Type.Union([MsgpackNumber(), Type.Null()]),
     nondeterministic: Type.Boolean(),
     kwargs: Type.Record(Type.String(), Type.Unknown(), { description: 'The kwargs the env was made with.' }),
   },
@@ -16,9 +17,22 @@ export type EnvSpec = Static<typeof EnvSpec>;
 export const KwargSpec = Type.Object(
   {
     type: Type.Union([Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string')]),
-    default: Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()]),
+    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()]),
     description: Type.String(),
   },
   { $id: 'KwargSpec' },
 );
 export type KwargSpec = Static<typeof KwargSpec>;
+
+/** One key an env's reset(options=...) reads; list_envs reports these (1.2). */
+export const ResetOptionSpec = Type.Object(
+  {
+    type: Type.Union([Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string')], {
+      description: 'What the env reads the value as; a value it cannot read as that gets bad_request.',
+    }),
+    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()], { description: 'What the env uses when the key is absent.' }),
+    description: Type.String(),
+  },
+  { $id: 'ResetOptionSpec' },
+);
+export type ResetOptionSpec = Static<typeof ResetOptionSpec>;

@@ -1,11 +1,13 @@
 // The JSON Schema document of the whole protocol (written to protocol/schema.json by `npm run schema`).
-// Every named TypeBox schema (one with an $id) appears once under $defs and is referenced
-// elsewhere by {$ref: id}. msgpack bin fields, which JSON Schema cannot express, are marked
-// {"x-msgpack": "bin"}.
-import type { TSchema } from '@sinclair/typebox';
+// Every named TypeBox schema (one with an $id, and each definition of a Type.Cyclic) appears
+// once under $defs and is referenced elsewhere by {$ref: id}. msgpack bin fields, which JSON
+// Schema cannot express, are marked {"x-msgpack": "bin"}; numbers that may be NaN or
+// ±Infinity (wire-types.ts) are published as {"type": "number"}.
+import type { TSchema } from 'typebox';
+import { NUMBER_MARK } from './wire-types.ts';
 import * as messages from './messages.ts';
 import { ErrorCode, ErrorBody } from './errors.ts';
-import { EnvSpec, KwargSpec } from './env-spec.ts';
+import { EnvSpec, KwargSpec, ResetOptionSpec } from './env-spec.ts';
 import { Space, DType } from './spaces.ts';
 
 const ROOTS: TSchema[] = [
@@ -25,6 +27,7 @@ const ROOTS: TSchema[] = [
   DType,
   EnvSpec,
   KwargSpec,
+  ResetOptionSpec,
   ErrorCode,
   ErrorBody,
 ];
@@ -37,9 +40,19 @@ export function protocolJsonSchema(): Record<string, Json> {
     if (Array.isArray(node)) return node.map((n) => visit(n, false));
     if (node === null || typeof node !== 'object') return node as Json;
     const obj = node as Record<string, unknown>;
-    if (obj.type === 'Uint8Array') {
-      const { type: _t, ...rest } = obj;
-      return { ...(visit(rest, false) as Record<string, Json>), 'x-msgpack': 'bin' };
+    if (obj[NUMBER_MARK] === true) {
+      const { [NUMBER_MARK]: _mark, ...rest } = obj;
+      return visit({ ...rest, type: 'number' }, false);
+    }
+    if (typeof obj.$ref === 'string' && typeof obj.$defs === 'object' && obj.$defs !== null) {
+      // A Type.Cyclic: its definitions go to the document's $defs, under their own names.
+      for (const [name, body] of Object.entries(obj.$defs as Record<string, unknown>)) {
+        if (!(name in defs)) {
+          defs[name] = null;
+          defs[name] = visit({ ...(body as object), $id: name }, true);
+        }
+      }
+      return { $ref: obj.$ref };
     }
     const id = typeof obj.$id === 'string' ? obj.$id : undefined;
     if (id !== undefined && !top) {

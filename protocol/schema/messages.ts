@@ -2,26 +2,29 @@
 // A request is one msgpack map {id, op, ...fields}; its answer is {id, result} or {id, error}.
 // Objects allow unknown properties on purpose: a newer minor version may add optional fields,
 // and an older peer must ignore them.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import Type, { type Static, type TSchema } from 'typebox';
+import { MsgpackNumber, Bin } from './wire-types.ts';
 import { Space } from './spaces.ts';
-import { EnvSpec, KwargSpec } from './env-spec.ts';
+import { EnvSpec, KwargSpec, ResetOptionSpec } from './env-spec.ts';
 import { ErrorBody } from './errors.ts';
 import { NDArray, WireValue } from './ndarray.ts';
 
 /** MAJOR.MINOR. A peer with another MAJOR is refused at hello; MINOR only adds optional fields and ops. */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 const RequestId = Type.Integer({
   minimum: 0,
   maximum: Number.MAX_SAFE_INTEGER,
-  description: 'Chosen by the client, echoed in the response. Unique among the requests in flight on a connection.',
+  description:
+    'Chosen by the client, echoed in the response; 0 to 2^53 - 1. A request whose id is outside that range (or not an integer) ' +
+    'is answered bad_request with id null. Unique among the requests in flight on a connection.',
 });
 const Handle = Type.Integer({ minimum: 0, description: 'An env opened by make on this connection.' });
 const Info = Type.Record(Type.String(), Type.Unknown(), {
   description: 'The env info dict; typed arrays in it travel as NDArray maps.',
 });
 const Seed = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const KwargValue = Type.Union([Type.Number(), Type.Boolean(), Type.String(), Type.Null()]);
+const KwargValue = Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()]);
 
 function request<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, description: string) {
   return Type.Object({ id: RequestId, op: Type.Literal(op), ...props }, { $id: `${capitalize(op)}Request`, description });
@@ -153,9 +156,24 @@ export const EnvInfo = Type.Object(
     observation_space: Space,
     action_space: Space,
     max_episode_steps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-    reward_threshold: Type.Union([Type.Number(), Type.Null()]),
+    reward_threshold: Type.Union([MsgpackNumber(), Type.Null()]),
     nondeterministic: Type.Boolean(),
     kwargs: Type.Record(Type.String(), KwargSpec, { description: 'Every kwarg make accepts for this id.' }),
+    reset_options: Type.Optional(
+      Type.Record(Type.String(), ResetOptionSpec, {
+        description: "Every key the env's reset(options=...) reads (1.2); the env ignores other keys, as Gymnasium's do.",
+      }),
+    ),
+    render_modes: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "What render returns for this env (1.2): ['rgb_array'], or [] when the env cannot render (render is then unsupported).",
+      }),
+    ),
+    render_fps: Type.Optional(
+      Type.Union([MsgpackNumber(), Type.Null()], {
+        description: "Gymnasium's metadata['render_fps']: frames per second of real time, for videos (1.2); null when unknown.",
+      }),
+    ),
   },
   { $id: 'EnvInfo' },
 );
@@ -183,7 +201,7 @@ export const ResetResult = Type.Object({ obs: WireValue, info: Info }, { $id: 'R
 export type ResetResult = Static<typeof ResetResult>;
 
 export const StepResult = Type.Object(
-  { obs: WireValue, reward: Type.Number(), terminated: Type.Boolean(), truncated: Type.Boolean(), info: Info },
+  { obs: WireValue, reward: MsgpackNumber(), terminated: Type.Boolean(), truncated: Type.Boolean(), info: Info },
   { $id: 'StepResult' },
 );
 export type StepResult = Static<typeof StepResult>;
@@ -210,7 +228,7 @@ export const Frame = Type.Object(
   {
     width: Type.Integer({ minimum: 0 }),
     height: Type.Integer({ minimum: 0 }),
-    data: Type.Uint8Array({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major.' }),
+    data: Bin({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major.' }),
   },
   { $id: 'Frame' },
 );

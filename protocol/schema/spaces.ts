@@ -1,6 +1,7 @@
 // Spaces as data: what travels on the wire and what every env declares.
 // Bounds are flat, row-major arrays of plain numbers (±Infinity allowed: msgpack floats carry them).
-import { Type, type Static } from '@sinclair/typebox';
+import Type, { type Static } from 'typebox';
+import { MsgpackNumber } from './wire-types.ts';
 
 export const DType = Type.Union(
   [
@@ -23,8 +24,8 @@ export const BoxSpace = Type.Object(
     type: Type.Literal('Box'),
     shape: Shape,
     dtype: DType,
-    low: Type.Array(Type.Number(), { description: 'Lower bounds, flattened row-major; -Infinity for unbounded.' }),
-    high: Type.Array(Type.Number(), { description: 'Upper bounds, flattened row-major; Infinity for unbounded.' }),
+    low: Type.Array(MsgpackNumber(), { description: 'Lower bounds, flattened row-major; -Infinity for unbounded.' }),
+    high: Type.Array(MsgpackNumber(), { description: 'Upper bounds, flattened row-major; Infinity for unbounded.' }),
   },
   { $id: 'BoxSpace' },
 );
@@ -53,17 +54,18 @@ export const MultiBinarySpace = Type.Object(
 );
 export type MultiBinarySpace = Static<typeof MultiBinarySpace>;
 
-export const Space = Type.Recursive(
-  (Self) =>
-    Type.Union([
+export const Space = Type.Cyclic(
+  {
+    Space: Type.Union([
       BoxSpace,
       DiscreteSpace,
       MultiDiscreteSpace,
       MultiBinarySpace,
-      Type.Object({ type: Type.Literal('Tuple'), spaces: Type.Array(Self) }),
-      Type.Object({ type: Type.Literal('Dict'), spaces: Type.Record(Type.String(), Self) }),
+      Type.Object({ type: Type.Literal('Tuple'), spaces: Type.Array(Type.Ref('Space')) }),
+      Type.Object({ type: Type.Literal('Dict'), spaces: Type.Record(Type.String(), Type.Ref('Space')) }),
     ]),
-  { $id: 'Space' },
+  },
+  'Space',
 );
 export type Space = Static<typeof Space>;
 export type TupleSpace = Extract<Space, { type: 'Tuple' }>;

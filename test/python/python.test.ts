@@ -75,10 +75,12 @@ for (const mode of modes) {
     const server = await startPythonServer(mode.env);
     try {
       const report = await runConformance({ url: server.url });
-      const bad = report.results.filter((r) => r.outcome !== 'pass');
+      // Checks of what protocol 1.2 added skip for a server that still says 1.1; nothing else may skip.
+      const newer = report.results.filter((r) => r.outcome === 'skip' && /^needs protocol 1\.2/.test(r.reason ?? ''));
+      const bad = report.results.filter((r) => r.outcome !== 'pass' && !newer.includes(r));
       assert.deepEqual(bad, [], bad.map((r) => `${r.outcome} ${r.name}: ${r.reason}`).join('\n'));
       assert.equal(report.env, 'PyPointMass-v0');
-      assert.equal(report.passed, CHECKS.length + 1);
+      assert.equal(report.passed + newer.length, CHECKS.length + 1);
     } finally {
       await server.stop();
     }

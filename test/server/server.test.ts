@@ -41,7 +41,7 @@ test('hello answers with versions and limits; listens on an ephemeral loopback p
   const c = await RawClient.open(server.url);
   const r = await c.hello();
   assert.ok(resultCheck('hello').Check(r.result));
-  assert.equal(r.result.protocol_version, '1.1');
+  assert.equal(r.result.protocol_version, '1.2');
   assert.equal(r.result.limits.max_envs, 3);
   await c.close();
 });
