@@ -2,15 +2,15 @@
 // simulated with planck (a JavaScript port of Box2D 2.3; float64 where Box2D is float32).
 // Terrain, clouds and the initial push are drawn from the env's numpy-exact generator with
 // the same calls in the same order as Gymnasium, so a seed gives Gymnasium's course.
-import { Body, Box as BoxShape, Edge, Polygon, RevoluteJoint, Vec2, World, type Contact } from 'planck';
+import { Body, Box as BoxShape, Edge, Polygon, RevoluteJoint, Vec2, type Contact } from 'planck';
 import type { Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../../protocol/env-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
 import { clip, readBoxAction } from '../actions.ts';
-import { castRay } from './lidar.ts';
-import './planck-patches.ts';
+import { castRay } from './planck-overlay/ray-cast.ts';
+import { Box2DWorld } from './planck-overlay/world.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';
 
 const FPS = 50;
@@ -68,7 +68,7 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   readonly hardcore: boolean;
 
   // Visible to the renderer.
-  world!: World;
+  world!: Box2DWorld;
   terrain: Body[] = [];
   terrainColors = new Map<Body, [RGB, RGB]>();
   terrainPoly: [XY[], RGB][] = [];
@@ -227,7 +227,7 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   reset(args?: ResetArgs): ResetResult<Float32Array> {
     this.seed(args);
     // A fresh world each episode (Gymnasium destroys every body instead).
-    this.world = new World({ gravity: new Vec2(0, -10) });
+    this.world = new Box2DWorld({ gravity: new Vec2(0, -10) });
     this.world.on('begin-contact', this.beginContact);
     this.world.on('end-contact', this.endContact);
     this.gameOver = false;

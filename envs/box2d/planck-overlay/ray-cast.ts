@@ -5,7 +5,7 @@
 // castRay walks planck's broad-phase tree itself with planck's arithmetic, in planck's
 // order, so it reports exactly what world.rayCast with that callback reports.
 import { Vec2, type Fixture, type World } from 'planck';
-import { planckFastPathsEnabled } from './planck-patches.ts';
+import { Box2DWorld } from './world.ts';
 
 /** Where a ray stops: the fraction of p1 -> p2 travelled, and the point (p2 if nothing is hit). */
 export interface RayHit {
@@ -49,7 +49,7 @@ let hitFraction = 0; // set by the shape tests when they report a hit
  * and writes the closest hit into `out` (left as it is when nothing is hit).
  */
 export function castRay(world: World, p1x: number, p1y: number, p2x: number, p2y: number, categoryMask: number, out: RayHit): void {
-  if (!planckFastPathsEnabled()) {
+  if (!(world instanceof Box2DWorld && world.fastPaths.rayCast)) {
     stockCastRay(world, p1x, p1y, p2x, p2y, categoryMask, out);
     return;
   }
