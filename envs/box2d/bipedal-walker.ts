@@ -67,8 +67,11 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   readonly actionSpace: Space;
   readonly hardcore: boolean;
 
+  // One world for the env's life, as Gymnasium's (reset destroys the bodies): Box2D hands
+  // the destroyed bodies' broad-phase ids out again, and ids decide the order in which new
+  // contacts are created, so a fresh world per episode would differ from the second one on.
+  readonly world: Box2DWorld;
   // Visible to the renderer.
-  world!: Box2DWorld;
   terrain: Body[] = [];
   terrainColors = new Map<Body, [RGB, RGB]>();
   terrainPoly: [XY[], RGB][] = [];
@@ -96,6 +99,21 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
     );
     this.actionSpace = box(-1, 1, [4]);
     for (let i = 0; i < 10; i++) this.lidar.push({ fraction: 1, p1: [0, 0], p2: [0, 0] });
+    this.world = new Box2DWorld({ gravity: new Vec2(0, -10) });
+  }
+
+  /** Gymnasium's _destroy: no contact callbacks; terrain, hull, then legs, in its list order. */
+  private destroy(): void {
+    if (this.terrain.length === 0) return;
+    this.world.off('begin-contact', this.beginContact);
+    this.world.off('end-contact', this.endContact);
+    for (const t of this.terrain) this.world.destroyBody(t);
+    this.terrain = [];
+    this.world.destroyBody(this.hull!);
+    this.hull = null;
+    for (const leg of this.legs) this.world.destroyBody(leg);
+    this.legs = [];
+    this.joints = [];
   }
 
   private staticPolygon(vertices: XY[]): Body {
@@ -226,8 +244,7 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
     this.seed(args);
-    // A fresh world each episode (Gymnasium destroys every body instead).
-    this.world = new Box2DWorld({ gravity: new Vec2(0, -10) });
+    this.destroy();
     this.world.on('begin-contact', this.beginContact);
     this.world.on('end-contact', this.endContact);
     this.gameOver = false;

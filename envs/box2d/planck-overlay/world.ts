@@ -1,10 +1,13 @@
-// Box2DWorld: a planck World that runs the solver's hottest methods without allocating.
-// Everything is installed on the instance (the joints and contacts it creates): planck's
-// classes are never modified, so another World in the same process (a plugin env's) runs
-// stock planck.
-import { Contact, RevoluteJoint, World, type Joint, type WorldDef } from 'planck';
+// Box2DWorld: a planck World that follows Box2D 2.3 where planck departs from it in ways
+// Gymnasium's trajectories show, and that runs the solver's hottest methods without
+// allocating. Everything is installed on the instance (its broad-phase, its solver, and
+// the bodies, joints and contacts it creates): planck's classes are never modified, so
+// another World in the same process (a plugin env's) runs stock planck.
+import { Body, Contact, RevoluteJoint, World, type BodyDef, type Joint, type Vec2Value, type WorldDef } from 'planck';
+import { setAwakeLikeBox2D } from './body-wake.ts';
 import { assertOverlayFits } from './check.ts';
 import { solveContactVelocity } from './contact-velocity.ts';
+import { useBox2DPairOrder } from './pair-order.ts';
 import { initRevoluteVelocity, solveRevolutePosition, solveRevoluteVelocity } from './revolute-joint.ts';
 
 /**
@@ -35,6 +38,7 @@ interface ContactInternals {
   solveVelocityConstraint: (step: unknown) => void;
 }
 interface WorldInternals {
+  m_broadPhase: Parameters<typeof useBox2DPairOrder>[0];
   m_contactList: ContactInternals | null;
   createContact(proxyA: unknown, proxyB: unknown): void;
   destroyContact(contact: ContactInternals): void;
@@ -49,6 +53,7 @@ interface RevoluteJointMethods {
 assertOverlayFits();
 
 const stock = World.prototype as unknown as WorldInternals;
+const stockCreateBody = World.prototype.createBody as (this: World, def?: BodyDef | Vec2Value, angle?: number) => Body;
 const stockSolveContactVelocity = (Contact.prototype as unknown as ContactInternals).solveVelocityConstraint;
 
 export class Box2DWorld extends World {
@@ -57,6 +62,14 @@ export class Box2DWorld extends World {
   constructor(def: WorldDef, fastPaths: Readonly<FastPaths> = defaultFastPaths) {
     super(def);
     this.fastPaths = { ...fastPaths };
+    const internals = this as unknown as WorldInternals;
+    useBox2DPairOrder(internals.m_broadPhase);
+  }
+
+  override createBody(def?: BodyDef | Vec2Value, angle?: number): Body {
+    const body = stockCreateBody.call(this, def, angle);
+    body.setAwake = setAwakeLikeBox2D;
+    return body;
   }
 
   override createJoint<T extends Joint>(joint: T): T | null {
