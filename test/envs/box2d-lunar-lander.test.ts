@@ -58,9 +58,14 @@ test("the heuristic's returns over seeds 0..49 match Gymnasium's own (shared/gol
   const c = stats(heuristicReturns(true, 50));
   assert.ok(Math.abs(c.mean - cont.mean) < 0.01 && Math.abs(c.std - cont.std) < 0.01 && Math.abs(c.min - cont.min) < 0.01, JSON.stringify(c));
   assert.equal(c.share, cont.share_over_200);
-  // Discrete: the bang-bang controller amplifies float32/float64 differences over a long
-  // episode, so single episodes part (ours has one crash among the 50); the mean agrees
-  // within two standard errors of Gymnasium's, and the share over 200 within 0.05.
+  // Discrete: the bang-bang controller turns differences of 1e-4 at touchdown into other
+  // episodes. Ours: 253.6 +- 81.9, share 0.92, with seeds 33 and 37 crashing after sliding
+  // off the pad's edge; Gymnasium's: 264.6 +- 41.3, 0.92, no crash. Those two seeds are on a
+  // knife edge: moving the state by 3e-4 once at touchdown (the drift between Box2D and
+  // planck there) crashes seed 33 in 7 of 10 runs and seed 37 in 3, and 1e-3 observation
+  // noise crashes 3 episodes a run (bench/lunar-lander-heuristic.ts). So the statistics
+  // are compared, not episodes: the mean within two standard errors of Gymnasium's, the
+  // share over 200 within 0.05.
   const disc = reference['LunarLander-v3'];
   const d = stats(heuristicReturns(false, 50));
   assert.ok(Math.abs(d.mean - disc.mean) <= (2 * disc.std) / Math.sqrt(50), `mean ${d.mean} vs ${disc.mean}`);
