@@ -200,6 +200,25 @@ test('hardcore terrain has obstacles; normal terrain has none', () => {
   assert.ok(hard.terrain.length > 199 + 5, `hardcore terrain bodies: ${hard.terrain.length}`);
 });
 
+test("one world for the env's life, as Gymnasium's: reset destroys the last episode's bodies and hands out their ids again", () => {
+  const env = new BipedalWalker({ hardcore: true });
+  const world = env.world;
+  const proxyIds = () => {
+    const ids: number[] = [];
+    for (let b = world.getBodyList(); b; b = b.getNext()) ids.push((b.getFixtureList() as unknown as { m_proxies: { proxyId: number }[] }).m_proxies[0].proxyId);
+    return ids.sort((a, b) => a - b);
+  };
+  env.reset({ seed: 1 });
+  for (let t = 0; t < 30; t++) env.step([1, -1, 1, -1]);
+  const first = proxyIds();
+  env.reset({ seed: 1 });
+  assert.equal(env.world, world);
+  assert.equal(world.getBodyCount(), env.terrain.length + 5, 'terrain, hull and four legs: nothing left of the last episode');
+  assert.equal(world.getJointCount(), 4);
+  // The same course, built again: Box2D's free list gives back the same set of ids.
+  assert.deepEqual(proxyIds(), first);
+});
+
 test("Gymnasium's scripted gait walks forward and earns positive reward", () => {
   const env = new BipedalWalker();
   let obs = env.reset({ seed: 0 }).obs;

@@ -61,11 +61,11 @@ function assertSameTrace(fast: Trace, stock: Trace): void {
 }
 
 const CASES: [string, number, Record<string, unknown>][] = [
-  ['LunarLander-v3', 1500, {}],
-  ['LunarLanderContinuous-v3', 1500, {}],
-  ['LunarLanderContinuous-v3', 800, { enable_wind: true }],
-  ['BipedalWalker-v3', 1200, {}],
-  ['BipedalWalkerHardcore-v3', 1200, {}],
+  ['LunarLander-v3', 600, {}],
+  ['LunarLanderContinuous-v3', 600, {}],
+  ['LunarLanderContinuous-v3', 300, { enable_wind: true }],
+  ['BipedalWalker-v3', 400, {}],
+  ['BipedalWalkerHardcore-v3', 400, {}],
 ];
 
 for (const [id, steps, kwargs] of CASES) {

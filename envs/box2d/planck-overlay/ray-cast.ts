@@ -1,9 +1,10 @@
 // BipedalWalker's lidar: Gymnasium's world.RayCast with a LidarCallback that skips fixtures
 // outside the ground category and clips the ray at every hit, keeping the last (closest)
 // one. planck's World.rayCast does this with a closure, an output object, an input copy and
-// a dozen Vec2s per tree node and per fixture; ten rays a step made it ~15% of a step.
-// castRay walks planck's broad-phase tree itself with planck's arithmetic, in planck's
-// order, so it reports exactly what world.rayCast with that callback reports.
+// a dozen Vec2s per tree node and per fixture (ten rays a step: BipedalWalker runs 1.16x
+// faster without them). In a Box2DWorld with the rayCast fast path, castRay walks planck's
+// broad-phase tree itself with planck's arithmetic, in planck's order, so it reports exactly
+// what world.rayCast with that callback reports; in any other world it calls world.rayCast.
 import { Vec2, type Fixture, type World } from 'planck';
 import { Box2DWorld } from './world.ts';
 
