@@ -1,11 +1,11 @@
 // Box2D golden parity: every recorded Gymnasium 1.4 trajectory of LunarLander-v3,
 // LunarLanderContinuous-v3 and BipedalWalker-v3 (Box2D 2.3.10, float32) is replayed through
 // make(id) (planck, float64) and compared at every step, to the step the episode ends on.
-// Measured (planck 1.5.0 with envs/box2d/planck-overlay): the first 50 steps agree to
-// <= 1e-4, whole episodes to <= 1.7e-3 (the largest at a crash or fall, the last step),
-// every episode ends on Gymnasium's step. The bounds asserted: 1e-3 over the first 5
-// steps, 1e-2 over the rest. BipedalWalkerHardcore-v3 has no recording: what differs from
-// BipedalWalker-v3 is the terrain, compared with Gymnasium's own in box2d-bipedal-walker.test.ts.
+// Measured (planck 1.5.0 with envs/box2d/planck-overlay): the first 5 steps agree to
+// <= 2.4e-5, the first 50 to <= 9.4e-5, whole episodes to <= 1.7e-3 (the largest at a crash
+// or fall, the last step), and every episode ends on Gymnasium's step. BipedalWalkerHardcore-v3
+// has no recording: what differs from BipedalWalker-v3 is the terrain, compared with what
+// Gymnasium's own code builds in box2d-bipedal-walker.test.ts.
 //
 // The one difference left: a leg's contact flag can change one step earlier or later than
 // in Gymnasium when the leg is within float32-vs-float64 drift of the touching distance
@@ -22,9 +22,13 @@ import { goldenFiles, loadGolden, type Golden } from './golden.ts';
 
 const BOX2D_IDS = ['LunarLander-v3', 'LunarLanderContinuous-v3', 'BipedalWalker-v3'];
 
-/** The largest observation error allowed at step t (0-based). */
+/**
+ * The largest observation error allowed at step t (0-based): Gymnasium parity asks for 1e-3
+ * over the first 5 steps and 1e-2 over the first 50; these are tighter, a few times what is
+ * measured, so that a smaller change of physics shows too.
+ */
 function bound(t: number): number {
-  return t < 5 ? 1e-3 : 1e-2;
+  return t < 5 ? 1e-4 : t < 50 ? 5e-4 : 5e-3;
 }
 
 /** How far `leg`'s polygon is from the nearest fixture of `ground` (their skins not counted). */
