@@ -1,8 +1,8 @@
 // Box2DWorld: a planck World that follows Box2D 2.3 where planck departs from it in ways
 // Gymnasium's trajectories show, and that runs the solver's hottest methods without
-// allocating. Everything is installed on the instance (its broad-phase, its solver, and
-// the bodies, joints and contacts it creates): planck's classes are never modified, so
-// another World in the same process (a plugin env's) runs stock planck.
+// allocating. Everything is installed on the instance (its broad-phase, and the bodies,
+// joints and contacts it creates): planck's classes are never modified, so another World
+// in the same process (a plugin env's) runs stock planck.
 import { Body, Contact, RevoluteJoint, World, type BodyDef, type Joint, type Vec2Value, type WorldDef } from 'planck';
 import { setAwakeLikeBox2D } from './body-wake.ts';
 import { assertOverlayFits } from './check.ts';
@@ -62,8 +62,7 @@ export class Box2DWorld extends World {
   constructor(def: WorldDef, fastPaths: Readonly<FastPaths> = defaultFastPaths) {
     super(def);
     this.fastPaths = { ...fastPaths };
-    const internals = this as unknown as WorldInternals;
-    useBox2DPairOrder(internals.m_broadPhase);
+    useBox2DPairOrder((this as unknown as WorldInternals).m_broadPhase);
   }
 
   override createBody(def?: BodyDef | Vec2Value, angle?: number): Body {
