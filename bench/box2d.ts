@@ -6,9 +6,14 @@
 //   npm run bench:box2d                        every Box2D env, 3 rounds
 //   npm run bench:box2d -- --rounds=5 --steps=20000 BipedalWalker-v3
 //   npm run bench:box2d -- --digest-only       digests of a shorter workload, no timing
+//   npm run bench:box2d -- --fast-paths        each planck-overlay fast path's gain: the
+//                                              workload with all of them, none, and all but
+//                                              one, interleaved round by round in one process
+//   npm run bench:box2d -- --fast-paths=rayCast --rounds=15 BipedalWalker-v3   one of them
 //   node --cpu-prof --import tsx bench/box2d.ts BipedalWalker-v3   then bench/cpuprofile-top.ts
 import { createHash } from 'node:crypto';
 import { make } from '../envs/index.ts';
+import { ALL_FAST_PATHS, NO_FAST_PATHS, setDefaultFastPaths, type FastPaths } from '../envs/box2d/planck-overlay/world.ts';
 import type { SpaceValue } from '../protocol/env-api.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { sample } from '../protocol/spaces.ts';
@@ -74,10 +79,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return a ? Number(a.slice(name.length + 3)) : dflt;
   };
   const digestOnly = args.includes('--digest-only');
+  const fastPathsArg = args.find((a) => a === '--fast-paths' || a.startsWith('--fast-paths='));
+  const fastPaths = fastPathsArg !== undefined;
+  const fastPathNames = fastPathsArg?.includes('=') ? fastPathsArg.slice('--fast-paths='.length).split(',') : undefined;
   const only = args.filter((a) => !a.startsWith('--'));
   const ids = only.length > 0 ? only : BOX2D_IDS;
   const rounds = digestOnly ? 1 : num('rounds', 3);
-  for (const id of ids) {
+  for (const id of fastPaths ? ids : []) compareFastPaths(id, num('rounds', 5), num('steps', id.startsWith('Bipedal') ? 5000 : 20_000), fastPathNames);
+  for (const id of fastPaths ? [] : ids) {
     const bipedal = id.startsWith('Bipedal');
     const steps = num('steps', digestOnly ? 3000 : bipedal ? 10_000 : 40_000);
     if (!digestOnly) runWorkload(id, Math.floor(steps / 4)); // warm-up
@@ -93,4 +102,39 @@ if (import.meta.url === `file://${process.argv[1]}`) {
             `  (${runs[0].episodes} episodes/run, rounds: ${runs.map((r) => fmt(r.steps / r.cpuSeconds)).join(' ')})  digest ${[...digests].join(',')}`,
     );
   }
+}
+
+/**
+ * Each fast path's gain: steps per CPU-second of the workload with every fast path, with
+ * none, and with all but one, the variants taking turns within each round so that the
+ * machine's load falls on all of them alike: the median rate, and the median over rounds of
+ * the ratio "all" / this variant (for "all but X": what X buys). The digests must agree: a
+ * fast path changes no bit.
+ */
+function compareFastPaths(id: string, rounds: number, steps: number, only?: string[]): void {
+  const names = (Object.keys(ALL_FAST_PATHS) as (keyof FastPaths)[]).filter((n) => only === undefined || only.includes(n));
+  const variants: [string, FastPaths][] = [
+    ['all', { ...ALL_FAST_PATHS }],
+    ...(only === undefined ? [['none', { ...NO_FAST_PATHS }] as [string, FastPaths]] : []),
+    ...names.map((n): [string, FastPaths] => [`all but ${n}`, { ...ALL_FAST_PATHS, [n]: false }]),
+  ];
+  const rates = variants.map(() => [] as number[]);
+  const digests = new Set<string>();
+  setDefaultFastPaths(ALL_FAST_PATHS);
+  runWorkload(id, Math.floor(steps / 4)); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    variants.forEach(([, paths], i) => {
+      setDefaultFastPaths(paths);
+      const run = runWorkload(id, steps);
+      rates[i].push(run.steps / run.cpuSeconds);
+      digests.add(run.digest);
+    });
+  }
+  setDefaultFastPaths(ALL_FAST_PATHS);
+  console.log(`${id}: ${rounds} rounds of ${steps} steps per variant; digests ${[...digests].join(',')}`);
+  variants.forEach(([name], i) => {
+    // Ratios within a round, where the variants met the same load; then their median.
+    const ratio = median(rates[i].map((rate, r) => rates[0][r] / rate));
+    console.log(`  ${name.padEnd(22)} ${fmt(median(rates[i])).padStart(7)} steps/cpu-s   all / this ${ratio.toFixed(3)}   (${rates[i].map(fmt).join(' ')})`);
+  });
 }

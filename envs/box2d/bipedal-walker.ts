@@ -2,15 +2,15 @@
 // simulated with planck (a JavaScript port of Box2D 2.3; float64 where Box2D is float32).
 // Terrain, clouds and the initial push are drawn from the env's numpy-exact generator with
 // the same calls in the same order as Gymnasium, so a seed gives Gymnasium's course.
-import { Body, Box as BoxShape, Edge, Polygon, RevoluteJoint, Vec2, World, type Contact } from 'planck';
+import { Body, Box as BoxShape, Edge, Polygon, RevoluteJoint, Vec2, type Contact } from 'planck';
 import type { Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../../protocol/env-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
 import { clip, readBoxAction } from '../actions.ts';
-import { castRay } from './lidar.ts';
-import './planck-patches.ts';
+import { castRay } from './planck-overlay/ray-cast.ts';
+import { Box2DWorld } from './planck-overlay/world.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';
 
 /** Simulation steps per second of real time (Gymnasium: metadata render_fps). */
@@ -68,8 +68,11 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   readonly actionSpace: Space;
   readonly hardcore: boolean;
 
+  // One world for the env's life, as Gymnasium's (reset destroys the bodies): Box2D hands
+  // the destroyed bodies' broad-phase ids out again, and ids decide the order in which new
+  // contacts are created, so a fresh world per episode would differ from the second one on.
+  readonly world: Box2DWorld;
   // Visible to the renderer.
-  world!: World;
   terrain: Body[] = [];
   terrainColors = new Map<Body, [RGB, RGB]>();
   terrainPoly: [XY[], RGB][] = [];
@@ -97,6 +100,21 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
     );
     this.actionSpace = box(-1, 1, [4]);
     for (let i = 0; i < 10; i++) this.lidar.push({ fraction: 1, p1: [0, 0], p2: [0, 0] });
+    this.world = new Box2DWorld({ gravity: new Vec2(0, -10) });
+  }
+
+  /** Gymnasium's _destroy: no contact callbacks; terrain, hull, then legs, in its list order. */
+  private destroy(): void {
+    if (this.terrain.length === 0) return;
+    this.world.off('begin-contact', this.beginContact);
+    this.world.off('end-contact', this.endContact);
+    for (const t of this.terrain) this.world.destroyBody(t);
+    this.terrain = [];
+    this.world.destroyBody(this.hull!);
+    this.hull = null;
+    for (const leg of this.legs) this.world.destroyBody(leg);
+    this.legs = [];
+    this.joints = [];
   }
 
   private staticPolygon(vertices: XY[]): Body {
@@ -227,8 +245,7 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
     this.seed(args);
-    // A fresh world each episode (Gymnasium destroys every body instead).
-    this.world = new World({ gravity: new Vec2(0, -10) });
+    this.destroy();
     this.world.on('begin-contact', this.beginContact);
     this.world.on('end-contact', this.endContact);
     this.gameOver = false;

@@ -3,14 +3,14 @@
 // Terrain, the initial push, engine dispersion and the wind phase are drawn from the env's
 // numpy-exact generator with the same calls in the same order as Gymnasium, so a seed
 // gives Gymnasium's terrain and push.
-import { Body, Circle, Edge, Polygon, Box as BoxShape, RevoluteJoint, Vec2, World, type Contact } from 'planck';
+import { Body, Circle, Edge, Polygon, Box as BoxShape, RevoluteJoint, Vec2, type Contact } from 'planck';
 import type { Frame, ResetArgs, ResetResult, SpaceValue, StepResult } from '../../protocol/env-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import { BaseEnv } from '../base-env.ts';
 import { clip, readBoxAction, readDiscreteAction } from '../actions.ts';
-import './planck-patches.ts';
+import { Box2DWorld } from './planck-overlay/world.ts';
 import { renderLunarLander } from './lunar-lander-render.ts';
 
 /** Simulation steps per second of real time (Gymnasium: metadata render_fps). */
@@ -81,7 +81,7 @@ export class LunarLander extends BaseEnv<Float32Array, LunarLanderAction> {
   readonly turbulencePower: number;
 
   // Visible to the renderer.
-  world!: World;
+  world!: Box2DWorld;
   moon: Body | null = null;
   lander: Body | null = null;
   legs: Body[] = [];
@@ -129,7 +129,7 @@ export class LunarLander extends BaseEnv<Float32Array, LunarLanderAction> {
     this.seed(args);
     const rng = this.npRandom;
     // A fresh world each episode, as Gymnasium 1.x does (its fix for issue #728).
-    this.world = new World({ gravity: new Vec2(0, this.gravity) });
+    this.world = new Box2DWorld({ gravity: new Vec2(0, this.gravity) });
     this.world.on('begin-contact', this.beginContact);
     this.world.on('end-contact', this.endContact);
     this.particles = [];

@@ -1,90 +1,164 @@
-// BipedalWalker against Gymnasium 1.4's recorded episodes (shared/golden), plus its
-// termination, time limits and reward for forward progress.
+// BipedalWalker and BipedalWalkerHardcore: resets against what Gymnasium 1.4 builds, plus
+// termination, time limits and reward for forward progress. (Recorded episodes are replayed
+// step by step in box2d-golden.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Body, type BodyDef, type Joint, type Polygon, type RevoluteJoint, type Vec2Value } from 'planck';
 import { make } from '../../envs/index.ts';
-import { BipedalWalker } from '../../envs/box2d/bipedal-walker.ts';
+import { BipedalWalker, TERRAIN_STEP } from '../../envs/box2d/bipedal-walker.ts';
 import { BipedalWalkerHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import type { Wrapper } from '../../envs/wrappers.ts';
-import { loadGolden } from './golden.ts';
-import { defaultRng } from '../../protocol/random.ts';
 
+// What Gymnasium's reset builds, recorded by running its own bipedal_walker.py with a
+// stand-in Box2D (scripts/record-walker-terrain.py): terrain (with stumps, stairs and pits
+// in hardcore), clouds, the hull's push, the bodies' and joints' definitions, and where the
+// generator's stream stands afterwards. This is how BipedalWalkerHardcore-v3, which has no
+// golden trajectory, is compared with Gymnasium: its physics is BipedalWalker-v3's,
+// replayed step by step in box2d-golden.test.ts.
+interface ResetRecord {
+  terrain_y: number[];
+  obstacles: number[][];
+  clouds: number[][];
+  forces: number[][];
+  dynamic: { position: number[]; angle: number; vertices: number[][] | null; box: number[] | null; [param: string]: unknown }[];
+  joints: Record<string, number | number[]>[];
+}
+const RECORDS = (
+  JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/bipedal-walker-resets.json', import.meta.url)), 'utf8')) as {
+    records: { hardcore: boolean; seed: number; reset: ResetRecord; second_reset?: ResetRecord; next_uniform: number }[];
+  }
+).records;
 
-const golden = (seed: number) => loadGolden('BipedalWalker-v3', seed);
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, idx: number[]): number {
-  let m = 0;
-  for (const i of idx) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+function near(got: number, want: number, what: string): void {
+  assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: ${got}, Gymnasium ${want}`);
 }
 
-const ALL = Array.from({ length: 24 }, (_, i) => i);
-const HULL = [0, 1, 2, 3];
-const LIDAR = Array.from({ length: 10 }, (_, i) => 14 + i);
+function nearAll(got: number[], want: number[], what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  got.forEach((x, i) => near(x, want[i], `${what}[${i}]`));
+}
 
-for (const seed of [0, 1, 2]) {
-  test(`BipedalWalker-v3 seed ${seed}: reset, 20 replayed steps and the next reset follow Gymnasium`, () => {
-    const g = golden(seed);
-    const env = make('BipedalWalker-v3');
-    // Terrain, push, legs and lidar after the first step: float32 rounding (measured ≤ 1.6e-6).
-    const obs = env.reset({ seed }).obs as Float32Array;
-    assert.ok(obs instanceof Float32Array && obs.length === 24);
-    assert.ok(maxAbsDiff(obs, g.reset_obs, ALL) < 1e-5, `reset obs ${Array.from(obs)} vs ${g.reset_obs}`);
+/** A polygon's points, sorted (planck, like Box2D, stores them in its convex hull's order). */
+function pointSet(flat: number[]): number[] {
+  const points: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) points.push([flat[i], flat[i + 1]]);
+  return points.sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
+}
 
-    // Once the motors push the feet into the ground (friction 2.5), Box2D's float32 contact
-    // and time-of-impact resolution and planck's float64 one part: hull velocities and joint
-    // speeds agree to ~1e-7 on the first step, yet the joint angles already differ by ~1e-2
-    // (position-level corrections), and a foot's contact flag can flip for a few steps,
-    // which kicks a joint speed by up to ~0.7 (seed 0). So the replay checks what the
-    // walker does, not every joint: measured over 20 steps, hull state ≤ 1.8e-2, lidar
-    // ≤ 2.3e-3, per-step reward ≤ 9.6e-3, 20-step return ≤ 4.3e-3.
-    let ret = 0;
-    let goldenRet = 0;
-    for (let t = 0; t < 20; t++) {
-      const st = g.steps[t];
-      const r = env.step(new Float32Array(st.action as number[]));
-      const o = r.obs as Float32Array;
-      assert.ok(maxAbsDiff(o, st.obs, HULL) < 5e-2, `step ${t}: hull ${Array.from(o.slice(0, 4))} vs ${st.obs.slice(0, 4)}`);
-      assert.ok(maxAbsDiff(o, st.obs, LIDAR) < 1e-2, `step ${t}: lidar`);
-      assert.ok(Math.abs(r.reward - st.reward) < 2e-2, `step ${t}: reward ${r.reward} vs ${st.reward}`);
-      assert.equal(r.terminated, st.terminated);
-      ret += r.reward;
-      goldenRet += st.reward;
+/** Resets `env` and records what it builds, as the fixture has it. */
+function recordReset(env: BipedalWalker, args: { seed?: number }): ResetRecord {
+  const forces: number[][] = [];
+  const dynamic: ResetRecord['dynamic'] = [];
+  const joints: ResetRecord['joints'] = [];
+  const world = env.world;
+  const applyForceToCenter = Body.prototype.applyForceToCenter;
+  const createBody = world.createBody;
+  const createJoint = world.createJoint;
+  Body.prototype.applyForceToCenter = function (this: Body, force: Vec2Value, wake?: boolean) {
+    forces.push([force.x, force.y]);
+    applyForceToCenter.call(this, force, wake);
+  };
+  world.createBody = function (this: typeof world, def?: BodyDef) {
+    const body = createBody.call(this, def);
+    if (def?.type === 'dynamic') dynamic.push({ position: [def.position!.x, def.position!.y], angle: def.angle ?? 0, vertices: null, box: null });
+    return body;
+  } as typeof world.createBody;
+  world.createJoint = function <T extends Joint>(this: typeof world, joint: T) {
+    const j = joint as unknown as RevoluteJoint;
+    const a = j.getLocalAnchorA();
+    const b = j.getLocalAnchorB();
+    joints.push({
+      localAnchorA: [a.x, a.y], localAnchorB: [b.x, b.y], enableMotor: Number(j.isMotorEnabled()), enableLimit: Number(j.isLimitEnabled()),
+      maxMotorTorque: j.getMaxMotorTorque(), motorSpeed: j.getMotorSpeed(), lowerAngle: j.getLowerLimit(), upperAngle: j.getUpperLimit(),
+    });
+    return createJoint.call(this, joint);
+  } as typeof world.createJoint;
+  try {
+    env.reset(args);
+  } finally {
+    Body.prototype.applyForceToCenter = applyForceToCenter;
+    delete (world as Partial<typeof world>).createBody;
+    delete (world as Partial<typeof world>).createJoint;
+  }
+  // The dynamic bodies' fixtures, as Gymnasium's fixture definitions give them.
+  [env.hull!, ...env.legs].forEach((body, i) => {
+    const f = body.getFixtureList()!;
+    const shape = f.getShape() as Polygon;
+    const local = shape.m_vertices.slice(0, shape.m_count).map((v) => [v.x, v.y]);
+    Object.assign(dynamic[i], {
+      vertices: i === 0 ? local : null,
+      box: i === 0 ? null : [Math.max(...local.map((v) => v[0])), Math.max(...local.map((v) => v[1]))],
+      density: f.getDensity(), friction: f.getFriction(), restitution: f.getRestitution(),
+      categoryBits: f.getFilterCategoryBits(), maskBits: f.getFilterMaskBits(),
+    });
+  });
+  const obstacles = env.terrain.filter((t) => t.getFixtureList()!.getType() === 'polygon').reverse();
+  return {
+    terrain_y: [...env.terrainPoly.map(([p]) => p[0][1]), env.terrainPoly[env.terrainPoly.length - 1][0][1][1]],
+    obstacles: obstacles.map((t) => (t.getFixtureList()!.getShape() as Polygon).m_vertices.flatMap((v) => [v.x, v.y])),
+    clouds: env.cloudPoly.map(([poly]) => poly.flat()),
+    forces,
+    dynamic,
+    joints,
+  };
+}
+
+function assertSameReset(got: ResetRecord, want: ResetRecord, where: string): void {
+  nearAll(got.terrain_y, want.terrain_y, `${where} terrain y`);
+  assert.equal(got.obstacles.length, want.obstacles.length, `${where}: number of stumps, stairs and pit walls`);
+  got.obstacles.forEach((o, i) => nearAll(pointSet(o), pointSet(want.obstacles[i]), `${where} obstacle ${i}`));
+  got.clouds.forEach((c, i) => nearAll(c, want.clouds[i], `${where} cloud ${i}`));
+  assert.equal(got.forces.length, want.forces.length);
+  got.forces.forEach((f, i) => nearAll(f, want.forces[i], `${where} push`));
+  assert.equal(got.dynamic.length, want.dynamic.length);
+  got.dynamic.forEach((d, i) => {
+    const w = want.dynamic[i];
+    nearAll(d.position, w.position, `${where} body ${i} position`);
+    near(d.angle, w.angle, `${where} body ${i} angle`);
+    if (w.vertices) nearAll(pointSet(d.vertices!.flat()), pointSet(w.vertices.flat()), `${where} hull vertices`);
+    if (w.box) nearAll(d.box!, w.box, `${where} body ${i} box`);
+    // Box2D's fixture defaults where Gymnasium gives none: friction 0.2.
+    for (const k of ['density', 'friction', 'restitution', 'categoryBits', 'maskBits']) near(d[k] as number, (w[k] as number | undefined) ?? 0.2, `${where} body ${i} ${k}`);
+  });
+  got.joints.forEach((j, i) => {
+    for (const [k, v] of Object.entries(want.joints[i])) {
+      if (Array.isArray(v)) nearAll(j[k] as number[], v, `${where} joint ${i} ${k}`);
+      else near(j[k] as number, v, `${where} joint ${i} ${k}`);
     }
-    assert.ok(Math.abs(ret - goldenRet) < 2e-2, `20-step return ${ret} vs ${goldenRet}`);
-    // Stepping draws nothing, so the unseeded reset continues Gymnasium's stream exactly.
-    const second = env.reset().obs as Float32Array;
-    assert.ok(maxAbsDiff(second, g.second_reset_obs, ALL) < 1e-5, `second reset ${Array.from(second)} vs ${g.second_reset_obs}`);
   });
 }
 
-test('whole episodes: under random actions drawn as the recordings drew them, the walker falls when Gymnasium\'s does', () => {
-  // Past contact the replays part (above), so whole episodes are compared in distribution:
-  // the three recordings (uniform actions in 1.2x the bounds) fall at steps 84-94; ours, over
-  // 20 seeds with such actions, falls at a median step within 25% of their mean. (The
-  // episodes that do not fall, 1/4 of ours, kneel until the 1600-step limit.)
-  const recorded = [0, 1, 2].map((seed) => golden(seed).steps);
-  for (const steps of recorded) assert.ok(steps[steps.length - 1].terminated && steps[steps.length - 1].reward === -100);
-  const recordedMean = recorded.reduce((a, s) => a + s.length, 0) / recorded.length;
-  const falls: number[] = [];
-  for (let seed = 0; seed < 20; seed++) {
-    const env = make('BipedalWalker-v3');
-    env.reset({ seed });
-    const rng = defaultRng(1000 + seed);
-    for (let t = 1; ; t++) {
-      const r = env.step(Float32Array.from({ length: 4 }, () => rng.uniform(-1.2, 1.2)));
-      if (r.terminated) {
-        assert.equal(r.reward, -100, 'a fall costs -100');
-        falls.push(t);
-      }
-      if (r.terminated || r.truncated) break;
+for (const record of RECORDS) {
+  const id = record.hardcore ? 'BipedalWalkerHardcore-v3' : 'BipedalWalker-v3';
+  test(`${id} seed ${record.seed}: reset builds Gymnasium's terrain, clouds, push, bodies and joints`, () => {
+    const env = new BipedalWalker({ hardcore: record.hardcore });
+    assertSameReset(recordReset(env, { seed: record.seed }), record.reset, `${id} seed ${record.seed}`);
+    // The recorder found every terrain fixture with friction 2.5 in the ground category.
+    for (const t of env.terrain) {
+      const f = t.getFixtureList()!;
+      assert.ok(f.getFriction() === 2.5 && f.getFilterCategoryBits() === 1, 'terrain fixture');
+    }
+    if (record.second_reset) assertSameReset(recordReset(env, {}), record.second_reset, `${id} seed ${record.seed}, next reset`);
+    near(env.npRandom.uniform(), record.next_uniform, `${id} seed ${record.seed}: the generator's next draw`);
+  });
+}
+
+test('the recorded resets cover every kind of hardcore obstacle', () => {
+  // Stumps are square, pit walls 1 x 4 terrain steps, stair steps 4 x 1.
+  const sizes = new Set<string>();
+  for (const r of RECORDS.filter((x) => x.hardcore)) {
+    for (const o of r.reset.obstacles) {
+      const xs = o.filter((_, i) => i % 2 === 0);
+      const ys = o.filter((_, i) => i % 2 === 1);
+      const w = Math.round((Math.max(...xs) - Math.min(...xs)) / TERRAIN_STEP);
+      const h = Math.round((Math.max(...ys) - Math.min(...ys)) / TERRAIN_STEP);
+      sizes.add(w === h ? 'stump' : w === 1 && h === 4 ? 'pit' : w === 4 && h === 1 ? 'stairs' : `${w}x${h}`);
     }
   }
-  falls.sort((a, b) => a - b);
-  assert.ok(falls.length >= 10, `only ${falls.length} of 20 episodes fell`);
-  const median = falls[Math.floor(falls.length / 2)];
-  assert.ok(Math.abs(median - recordedMean) <= 0.25 * recordedMean, `median fall at step ${median}, recordings at ${recordedMean.toFixed(1)} on average`);
+  assert.deepEqual([...sizes].sort(), ['pit', 'stairs', 'stump']);
 });
 
 test('a limp walker (no motor torque) collapses onto its hull: terminated with -100', () => {
@@ -124,6 +198,25 @@ test('hardcore terrain has obstacles; normal terrain has none', () => {
   // Terrain bodies: 199 edges, plus stump/stair/pit polygons in hardcore.
   assert.equal(normal.terrain.length, 199);
   assert.ok(hard.terrain.length > 199 + 5, `hardcore terrain bodies: ${hard.terrain.length}`);
+});
+
+test("one world for the env's life, as Gymnasium's: reset destroys the last episode's bodies and hands out their ids again", () => {
+  const env = new BipedalWalker({ hardcore: true });
+  const world = env.world;
+  const proxyIds = () => {
+    const ids: number[] = [];
+    for (let b = world.getBodyList(); b; b = b.getNext()) ids.push((b.getFixtureList() as unknown as { m_proxies: { proxyId: number }[] }).m_proxies[0].proxyId);
+    return ids.sort((a, b) => a - b);
+  };
+  env.reset({ seed: 1 });
+  for (let t = 0; t < 30; t++) env.step([1, -1, 1, -1]);
+  const first = proxyIds();
+  env.reset({ seed: 1 });
+  assert.equal(env.world, world);
+  assert.equal(world.getBodyCount(), env.terrain.length + 5, 'terrain, hull and four legs: nothing left of the last episode');
+  assert.equal(world.getJointCount(), 4);
+  // The same course, built again: Box2D's free list gives back the same set of ids.
+  assert.deepEqual(proxyIds(), first);
 });
 
 test("Gymnasium's scripted gait walks forward and earns positive reward", () => {

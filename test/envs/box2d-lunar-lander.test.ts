@@ -1,5 +1,5 @@
-// LunarLander against Gymnasium 1.4's recorded episodes (shared/golden), its heuristic's
-// scores, and the env's kwargs and checks.
+// LunarLander: its heuristic's scores against Gymnasium's, and the env's kwargs and checks.
+// (Recorded episodes are replayed step by step in box2d-golden.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,54 +7,13 @@ import { make } from '../../envs/index.ts';
 import { LunarLander } from '../../envs/box2d/lunar-lander.ts';
 import { lunarLanderHeuristic } from '../../envs/box2d/heuristics.ts';
 import { GymwireError } from '../../protocol/errors.ts';
-import type { Wrapper } from '../../envs/wrappers.ts';
-import { GOLDEN_DIR, loadGolden } from './golden.ts';
-
-
-const golden = loadGolden;
+import { GOLDEN_DIR } from './golden.ts';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
-}
-
-const IDS = ['LunarLander-v3', 'LunarLanderContinuous-v3'] as const;
-
-for (const id of IDS) {
-  for (const seed of [0, 1, 2]) {
-    test(`${id} seed ${seed}: reset, 20 replayed steps and the next reset follow Gymnasium`, () => {
-      const g = golden(id, seed);
-      const env = make(id);
-      // Terrain, push and first step agree to float32 rounding (measured ≤ 2.4e-7).
-      const { obs } = env.reset({ seed });
-      assert.ok(obs instanceof Float32Array);
-      assert.ok(maxAbsDiff(obs as Float32Array, g.reset_obs) < 1e-5, `reset obs ${Array.from(obs as Float32Array)} vs ${g.reset_obs}`);
-
-      // Box2D runs in float32, planck in float64; measured over these 20 steps the two agree
-      // to ≤ 3.8e-6 in the observation and ≤ 6.7e-5 in the reward (and over whole recorded
-      // episodes to ~1e-4, ending on the same step). 1e-4 / 1e-3 leave room for rounding
-      // while catching any change in forces, geometry or draw order.
-      for (let t = 0; t < 20 && t < g.steps.length; t++) {
-        const st = g.steps[t];
-        const r = env.step(Array.isArray(st.action) ? new Float32Array(st.action) : st.action);
-        const d = maxAbsDiff(r.obs as Float32Array, st.obs);
-        assert.ok(d < 1e-4, `step ${t}: obs differs by ${d}`);
-        assert.ok(Math.abs(r.reward - st.reward) < 1e-3, `step ${t}: reward ${r.reward} vs ${st.reward}`);
-        assert.equal(r.terminated, st.terminated, `step ${t}: terminated`);
-      }
-      // Every step draws the same two dispersion numbers whatever happens, so after as many
-      // steps as Gymnasium took the generator is where Gymnasium's was: the unseeded reset
-      // must give the same terrain and push.
-      for (let t = 20; t < g.steps.length; t++) {
-        const a = g.steps[t].action;
-        (env as Wrapper).unwrapped.step(Array.isArray(a) ? new Float32Array(a) : a);
-      }
-      const second = env.reset().obs as Float32Array;
-      assert.ok(maxAbsDiff(second, g.second_reset_obs) < 1e-5, `second reset ${Array.from(second)} vs ${g.second_reset_obs}`);
-    });
-  }
 }
 
 function heuristicReturns(continuous: boolean, seeds: number): number[] {
@@ -99,9 +58,14 @@ test("the heuristic's returns over seeds 0..49 match Gymnasium's own (shared/gol
   const c = stats(heuristicReturns(true, 50));
   assert.ok(Math.abs(c.mean - cont.mean) < 0.01 && Math.abs(c.std - cont.std) < 0.01 && Math.abs(c.min - cont.min) < 0.01, JSON.stringify(c));
   assert.equal(c.share, cont.share_over_200);
-  // Discrete: the bang-bang controller amplifies float32/float64 differences over a long
-  // episode, so single episodes part (ours has one crash among the 50); the mean agrees
-  // within two standard errors of Gymnasium's, and the share over 200 within 0.05.
+  // Discrete: the bang-bang controller turns differences of 1e-4 at touchdown into other
+  // episodes. Ours: 253.6 +- 81.9, share 0.92, with seeds 33 and 37 crashing after sliding
+  // off the pad's edge; Gymnasium's: 264.6 +- 41.3, 0.92, no crash. Those two seeds are on a
+  // knife edge: moving the state by 3e-4 once at touchdown (the drift between Box2D and
+  // planck there) crashes seed 33 in 7 of 10 runs and seed 37 in 3, and 1e-3 observation
+  // noise crashes 3 episodes a run (bench/lunar-lander-heuristic.ts). So the statistics
+  // are compared, not episodes: the mean within two standard errors of Gymnasium's, the
+  // share over 200 within 0.05.
   const disc = reference['LunarLander-v3'];
   const d = stats(heuristicReturns(false, 50));
   assert.ok(Math.abs(d.mean - disc.mean) <= (2 * disc.std) / Math.sqrt(50), `mean ${d.mean} vs ${disc.mean}`);

@@ -1,64 +1,10 @@
-// Changes to planck 1.4.2 that every Box2D env here relies on, applied once on import:
-// a correctness fix (polygon mass), and fast paths: allocation-free versions of the solver
-// methods a step runs most (the envs run 180 velocity and up to 60 position iterations a
-// step, so the stock ones spend much of a step allocating Vec2/Vec3/Rot temporaries).
-// The fast paths do planck's arithmetic operation for operation, so trajectories are
-// bit-identical to stock planck's; setPlanckFastPaths(false) puts the stock methods back,
-// which is how test/envs/box2d-fast-paths.test.ts checks that. Continuous collision
-// (solveWorldTOI with its time of impact) is in planck-toi.ts.
-import { Contact, Polygon, RevoluteJoint, Settings, Solver, Vec2, type MassData } from 'planck';
-import { solveWorldTOI } from './planck-toi.ts';
-
-/**
- * planck 1.4.2's PolygonShape.computeMass puts the centroid at the wrong height: its
- * internal addVec2 writes `out.y = v.x + w.y`. Every asymmetric polygon (LunarLander's
- * hull, BipedalWalker's hull) then gets a wrong centre of mass and inertia, which turns
- * the lander's first step 3% off Box2D's. This replaces the method with Box2D 2.3's
- * b2PolygonShape::ComputeMass; it is idempotent and harmless once planck is fixed.
- */
-function computePolygonMass(this: Polygon, massData: MassData, density: number): void {
-  const vs = this.m_vertices;
-  const n = this.m_count;
-  // Triangles are formed from the vertex average, for precision, as Box2D does.
-  let sx = 0;
-  let sy = 0;
-  for (let i = 0; i < n; i++) {
-    sx += vs[i].x;
-    sy += vs[i].y;
-  }
-  sx /= n;
-  sy /= n;
-  let area = 0;
-  let cx = 0;
-  let cy = 0;
-  let inertia = 0;
-  const kInv3 = 1 / 3;
-  for (let i = 0; i < n; i++) {
-    const v2 = vs[i + 1 < n ? i + 1 : 0];
-    const e1x = vs[i].x - sx;
-    const e1y = vs[i].y - sy;
-    const e2x = v2.x - sx;
-    const e2y = v2.y - sy;
-    const d = e1x * e2y - e1y * e2x;
-    const triangleArea = 0.5 * d;
-    area += triangleArea;
-    cx += triangleArea * kInv3 * (e1x + e2x);
-    cy += triangleArea * kInv3 * (e1y + e2y);
-    const intx2 = e1x * e1x + e2x * e1x + e2x * e2x;
-    const inty2 = e1y * e1y + e2y * e1y + e2y * e2y;
-    inertia += 0.25 * kInv3 * d * (intx2 + inty2);
-  }
-  massData.mass = density * area;
-  cx /= area;
-  cy /= area;
-  massData.center.x = cx + sx;
-  massData.center.y = cy + sy;
-  // Inertia about the centroid, then moved to the body origin.
-  massData.I =
-    density * inertia +
-    massData.mass * (massData.center.x * massData.center.x + massData.center.y * massData.center.y - (cx * cx + cy * cy));
-}
-Polygon.prototype.computeMass = computePolygonMass;
+// b2RevoluteJoint's solver methods (Box2D 2.3) as planck's RevoluteJoint computes them,
+// operation for operation, without its Vec2/Vec3/Rot temporaries: the envs run 180
+// velocity and up to 60 position iterations a step, and planck's own methods spend much of
+// that allocating. The numbers are the same, bit for bit (test/envs/box2d-fast-paths.test.ts
+// compares whole trajectories against stock planck). Box2DWorld gives these methods to the
+// revolute joints it creates.
+import { Settings, Vec2 } from 'planck';
 
 // planck's internal fields the solver works on (not in its public typings).
 interface Vec3Like {
@@ -66,7 +12,7 @@ interface Vec3Like {
   y: number;
   z: number;
 }
-interface SolverVelocity {
+export interface SolverVelocity {
   v: Vec2;
   w: number;
 }
@@ -120,7 +66,7 @@ const EQUAL_LIMITS = 3;
  * does it, without its Rot/Vec2 temporaries (m_rA and m_rB are updated in place), plus the
  * per-step constants of K's solves (gw_solve).
  */
-function initRevoluteVelocity(this: RevoluteJointInternals, step: { warmStarting: boolean; dtRatio: number }): void {
+export function initRevoluteVelocity(this: RevoluteJointInternals, step: { warmStarting: boolean; dtRatio: number }): void {
   const bodyA = this.m_bodyA;
   const bodyB = this.m_bodyB;
   this.m_localCenterA = bodyA.m_sweep.localCenter;
@@ -234,7 +180,7 @@ function initRevoluteVelocity(this: RevoluteJointInternals, step: { warmStarting
  * does it, without temporaries and with K's per-step constants from initRevoluteVelocity:
  * results are bit-identical to planck's own.
  */
-function solveRevoluteVelocity(this: RevoluteJointInternals, step: { dt: number }): void {
+export function solveRevoluteVelocity(this: RevoluteJointInternals, step: { dt: number }): void {
   const vA = this.m_bodyA.c_velocity.v;
   let wA = this.m_bodyA.c_velocity.w;
   const vB = this.m_bodyB.c_velocity.v;
@@ -343,7 +289,7 @@ interface RevolutePositionInternals {
  * b2RevoluteJoint::SolvePositionConstraints (Box2D 2.3), operation for operation as planck
  * does it (its Rot, Vec2 and Mat22 temporaries become locals): bit-identical to planck's own.
  */
-function solveRevolutePosition(this: RevolutePositionInternals, _step: unknown): boolean {
+export function solveRevolutePosition(this: RevolutePositionInternals, _step: unknown): boolean {
   const cA = this.m_bodyA.c_position.c;
   let aA = this.m_bodyA.c_position.a;
   const cB = this.m_bodyB.c_position.c;
@@ -419,244 +365,6 @@ function solveRevolutePosition(this: RevolutePositionInternals, _step: unknown):
   return positionError <= Settings.linearSlop * Settings.lengthUnitsPerMeter && angularError <= angularSlop;
 }
 
-interface VelocityPoint {
-  rA: Vec2;
-  rB: Vec2;
-  normalImpulse: number;
-  tangentImpulse: number;
-  normalMass: number;
-  tangentMass: number;
-  velocityBias: number;
-}
-interface Mat22Like {
-  ex: Vec2;
-  ey: Vec2;
-}
-interface ContactInternals {
-  m_fixtureA: { m_body: { c_velocity: SolverVelocity } | null } | null;
-  m_fixtureB: { m_body: { c_velocity: SolverVelocity } | null } | null;
-  v_invMassA: number;
-  v_invMassB: number;
-  v_invIA: number;
-  v_invIB: number;
-  v_normal: Vec2;
-  v_friction: number;
-  v_tangentSpeed: number;
-  v_pointCount: number;
-  v_points: VelocityPoint[];
-  v_K: Mat22Like;
-  v_normalMass: Mat22Like;
-}
-
-/**
- * b2ContactSolver::SolveVelocityConstraints for one contact (Box2D 2.3), operation for
- * operation as planck does it, with its module-level Vec2 scratch values held in locals
- * instead: bit-identical to planck's own. Relative velocities at a contact point are
- * accumulated the way planck does (0 + vB + wB x rB - vA - wA x rA), rounding included.
- */
-function solveContactVelocity(this: ContactInternals, step: { blockSolve: boolean }): void {
-  const fixtureA = this.m_fixtureA;
-  const fixtureB = this.m_fixtureB;
-  if (fixtureA === null || fixtureB === null) return;
-  const bodyA = fixtureA.m_body;
-  const bodyB = fixtureB.m_body;
-  if (bodyA === null || bodyB === null) return;
-  const velocityA = bodyA.c_velocity;
-  const velocityB = bodyB.c_velocity;
-  const mA = this.v_invMassA;
-  const iA = this.v_invIA;
-  const mB = this.v_invMassB;
-  const iB = this.v_invIB;
-  let vAx = velocityA.v.x;
-  let vAy = velocityA.v.y;
-  let wA = velocityA.w;
-  let vBx = velocityB.v.x;
-  let vBy = velocityB.v.y;
-  let wB = velocityB.w;
-  const nx = this.v_normal.x;
-  const ny = this.v_normal.y;
-  // tangent = cross(normal, 1.0)
-  const tx = 1 * ny;
-  const ty = -1 * nx;
-  const friction = this.v_friction;
-  const pointCount = this.v_pointCount;
-  const points = this.v_points;
-
-  // Friction first: it is less important than non-penetration.
-  for (let j = 0; j < pointCount; ++j) {
-    const vcp = points[j];
-    const rA = vcp.rA;
-    const rB = vcp.rB;
-    let dvx = 0 + vBx;
-    let dvy = 0 + vBy;
-    dvx += -wB * rB.y;
-    dvy += wB * rB.x;
-    dvx -= vAx;
-    dvy -= vAy;
-    dvx -= -wA * rA.y;
-    dvy -= wA * rA.x;
-    const vt = dvx * tx + dvy * ty - this.v_tangentSpeed;
-    let lambda = vcp.tangentMass * -vt;
-    const maxFriction = friction * vcp.normalImpulse;
-    const newImpulse = clamp(vcp.tangentImpulse + lambda, -maxFriction, maxFriction);
-    lambda = newImpulse - vcp.tangentImpulse;
-    vcp.tangentImpulse = newImpulse;
-    const Px = lambda * tx;
-    const Py = lambda * ty;
-    vAx -= mA * Px;
-    vAy -= mA * Py;
-    wA -= iA * (rA.x * Py - rA.y * Px);
-    vBx += mB * Px;
-    vBy += mB * Py;
-    wB += iB * (rB.x * Py - rB.y * Px);
-  }
-
-  if (pointCount == 1 || step.blockSolve == false) {
-    for (let i = 0; i < pointCount; ++i) {
-      const vcp = points[i];
-      const rA = vcp.rA;
-      const rB = vcp.rB;
-      let dvx = 0 + vBx;
-      let dvy = 0 + vBy;
-      dvx += -wB * rB.y;
-      dvy += wB * rB.x;
-      dvx -= vAx;
-      dvy -= vAy;
-      dvx -= -wA * rA.y;
-      dvy -= wA * rA.x;
-      const vn = dvx * nx + dvy * ny;
-      let lambda = -vcp.normalMass * (vn - vcp.velocityBias);
-      const newImpulse = Math.max(vcp.normalImpulse + lambda, 0);
-      lambda = newImpulse - vcp.normalImpulse;
-      vcp.normalImpulse = newImpulse;
-      const Px = lambda * nx;
-      const Py = lambda * ny;
-      vAx -= mA * Px;
-      vAy -= mA * Py;
-      wA -= iA * (rA.x * Py - rA.y * Px);
-      vBx += mB * Px;
-      vBy += mB * Py;
-      wB += iB * (rB.x * Py - rB.y * Px);
-    }
-  } else {
-    // Block solver for two points (Box2D's total enumeration of the LCP's four cases).
-    const vcp1 = points[0];
-    const vcp2 = points[1];
-    const r1A = vcp1.rA;
-    const r1B = vcp1.rB;
-    const r2A = vcp2.rA;
-    const r2B = vcp2.rB;
-    const ax = vcp1.normalImpulse;
-    const ay = vcp2.normalImpulse;
-    let dv1x = 0 + vBx;
-    let dv1y = 0 + vBy;
-    dv1x += -wB * r1B.y;
-    dv1y += wB * r1B.x;
-    dv1x -= vAx;
-    dv1y -= vAy;
-    dv1x -= -wA * r1A.y;
-    dv1y -= wA * r1A.x;
-    let dv2x = 0 + vBx;
-    let dv2y = 0 + vBy;
-    dv2x += -wB * r2B.y;
-    dv2y += wB * r2B.x;
-    dv2x -= vAx;
-    dv2y -= vAy;
-    dv2x -= -wA * r2A.y;
-    dv2y -= wA * r2A.x;
-    const vn1 = dv1x * nx + dv1y * ny;
-    const vn2 = dv2x * nx + dv2y * ny;
-    const K = this.v_K;
-    const NM = this.v_normalMass;
-    let bx = vn1 - vcp1.velocityBias;
-    let by = vn2 - vcp2.velocityBias;
-    bx -= K.ex.x * ax + K.ey.x * ay;
-    by -= K.ex.y * ax + K.ey.y * ay;
-
-    let xx = 0;
-    let xy = 0;
-    let solved = false;
-    // Case 1: both constraints active.
-    xx = -(NM.ex.x * bx + NM.ey.x * by);
-    xy = -(NM.ex.y * bx + NM.ey.y * by);
-    if (xx >= 0 && xy >= 0) {
-      solved = true;
-    } else {
-      // Case 2: only the first.
-      xx = -vcp1.normalMass * bx;
-      xy = 0;
-      if (xx >= 0 && K.ex.y * xx + by >= 0) {
-        solved = true;
-      } else {
-        // Case 3: only the second.
-        xx = 0;
-        xy = -vcp2.normalMass * by;
-        if (xy >= 0 && K.ey.x * xy + bx >= 0) {
-          solved = true;
-        } else {
-          // Case 4: neither.
-          xx = 0;
-          xy = 0;
-          if (bx >= 0 && by >= 0) solved = true;
-        }
-      }
-    }
-    if (solved) {
-      const dx = xx - ax;
-      const dy = xy - ay;
-      const P1x = dx * nx;
-      const P1y = dx * ny;
-      const P2x = dy * nx;
-      const P2y = dy * ny;
-      vAx = -mA * P1x + -mA * P2x + 1 * vAx;
-      vAy = -mA * P1y + -mA * P2y + 1 * vAy;
-      wA -= iA * (r1A.x * P1y - r1A.y * P1x + (r2A.x * P2y - r2A.y * P2x));
-      vBx = mB * P1x + mB * P2x + 1 * vBx;
-      vBy = mB * P1y + mB * P2y + 1 * vBy;
-      wB += iB * (r1B.x * P1y - r1B.y * P1x + (r2B.x * P2y - r2B.y * P2x));
-      vcp1.normalImpulse = xx;
-      vcp2.normalImpulse = xy;
-    }
-  }
-
-  velocityA.v.x = vAx;
-  velocityA.v.y = vAy;
-  velocityA.w = wA;
-  velocityB.v.x = vBx;
-  velocityB.v.y = vBy;
-  velocityB.w = wB;
-}
-
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
-
-type Methods = Record<string, unknown>;
-const FAST_PATHS: [Methods, string, unknown][] = [
-  [RevoluteJoint.prototype as unknown as Methods, 'initVelocityConstraints', initRevoluteVelocity],
-  [RevoluteJoint.prototype as unknown as Methods, 'solveVelocityConstraints', solveRevoluteVelocity],
-  [RevoluteJoint.prototype as unknown as Methods, 'solvePositionConstraints', solveRevolutePosition],
-  [Contact.prototype as unknown as Methods, 'solveVelocityConstraint', solveContactVelocity],
-  [Solver.prototype as unknown as Methods, 'solveWorldTOI', solveWorldTOI],
-];
-const STOCK = FAST_PATHS.map(([proto, name]) => proto[name]);
-
-/**
- * Installs (the default, on import) or removes the fast paths. Only for checking them
- * against stock planck: both give the same trajectories, bit for bit.
- */
-export function setPlanckFastPaths(enabled: boolean): void {
-  FAST_PATHS.forEach(([proto, name, fast], i) => {
-    proto[name] = enabled ? fast : STOCK[i];
-  });
-  fastPaths = enabled;
-}
-
-let fastPaths = true;
-
-/** Whether the fast paths are on: the envs' own fast code (lidar.ts) follows the same switch. */
-export function planckFastPathsEnabled(): boolean {
-  return fastPaths;
-}
-
-setPlanckFastPaths(true);
