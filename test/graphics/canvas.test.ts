@@ -228,19 +228,18 @@ test('toFrame returns a copy with width/height', () => {
   assert.equal(f.data[0], 10);
 });
 
-test('fast enough for ~1000 simple frames per second at 600x400', () => {
+test('a moving scene drawn 200 times gives a frame per draw, each a different picture (speed: npm run bench:render)', () => {
   const c = new Canvas(600, 400);
-  const n = 200;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) {
     c.clear(WHITE);
     c.fillRect(0, 300, 600, 100, [100, 100, 100]);
     c.fillPolygon([[280 + i % 40, 250], [320 + i % 40, 250], [320 + i % 40, 280], [280 + i % 40, 280]], [0, 0, 0]);
     c.line(300, 265, 300 + 100 * Math.sin(i / 10), 265 - 100 * Math.cos(i / 10), [202, 152, 101], 10);
     c.fillCircle(300, 265, 5, [129, 132, 203]);
-    c.toFrame();
+    const frame = c.toFrame();
+    assert.equal(frame.data.length, 600 * 400 * 3);
+    if (i < 40) seen.add(Buffer.from(frame.data).toString('base64'));
   }
-  const perFrame = (performance.now() - t0) / n;
-  // Generous bound so a loaded CI machine passes; the real figure is well under 1 ms.
-  assert.ok(perFrame < 5, `${perFrame.toFixed(3)} ms/frame`);
+  assert.equal(seen.size, 40);
 });
