@@ -302,7 +302,10 @@ async function runTraining(
   }
   const description: ActorDescription = { envId: c.env, obsDim, actDim, hidden: c.actorHidden, low: actSpace.low, high: actSpace.high };
 
-  const learner = new DdpgLearner({ obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed, threads: c.learnerThreads });
+  // 'auto' and 'kernels' mean our kernels where they run; a tfjs backend name means tfjs (selectBackend set it up).
+  const engine = c.backend === 'auto' || c.backend === 'kernels' ? c.backend : 'tfjs';
+  const learner = new DdpgLearner({ obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed, threads: c.learnerThreads, engine });
+  out.write(`${learner.describe()}\n`);
   try {
     const buffer = new ReplayBuffer(Math.min(c.bufferSize, c.steps), obsDim, actDim);
     // Per-sub-env noise (OU state is per episode). Each samples about steps/N times, so the σ decay is spread over that many.
