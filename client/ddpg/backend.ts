@@ -39,11 +39,14 @@ async function tryCpu(): Promise<string | null> {
   return (await tf.setBackend('cpu')) ? null : 'setBackend failed';
 }
 
-/** Initialises the first backend of the choice's order that works; returns its name. */
-export async function selectBackend(choice: BackendChoice = 'auto', log: (msg: string) => void = () => {}): Promise<LearnerBackend> {
+/**
+ * Initialises the first backend of the choice's order that works; returns its name.
+ * `kernelsProbe` says why the kernels cannot run (null: they can); tests replace it.
+ */
+export async function selectBackend(choice: BackendChoice = 'auto', log: (msg: string) => void = () => {}, kernelsProbe: () => string | null = kernelsUnavailable): Promise<LearnerBackend> {
   const order: LearnerBackend[] = choice === 'auto' ? ['kernels', 'tensorflow', 'wasm', 'cpu'] : [choice === 'node' ? 'tensorflow' : choice];
   for (const name of order) {
-    const why = name === 'kernels' ? kernelsUnavailable() : name === 'tensorflow' ? await tryNode() : name === 'wasm' ? await tryWasm() : await tryCpu();
+    const why = name === 'kernels' ? kernelsProbe() : name === 'tensorflow' ? await tryNode() : name === 'wasm' ? await tryWasm() : await tryCpu();
     if (why === null) {
       if (name !== 'kernels') await tf.ready();
       log(name === 'kernels' ? 'learner backend: kernels (WebAssembly SIMD, shared-memory threads)' : `learner backend: tfjs ${tf.getBackend()}`);

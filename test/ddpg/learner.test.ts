@@ -145,6 +145,22 @@ test('kernels: results are identical for 1, 2 and 3 threads, and repeat for a se
   assert.deepEqual(run(1), one);
 });
 
+test('tfjs engine: native transposes off the wasm backend (tfjs-node, cpu), checked against tf.grad there', async () => {
+  await selectBackend('cpu');
+  try {
+    const learner = makeLearner({ engine: 'tfjs' });
+    assert.equal(learner.opts.transposeMode, 'native');
+    for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 150 + i));
+    assertGradientsMatch(learner, randomBatch(17, 8));
+    learner.dispose();
+  } finally {
+    await selectBackend('wasm');
+  }
+  const onWasm = makeLearner({ engine: 'tfjs' });
+  assert.equal(onWasm.opts.transposeMode, 'explicit');
+  onWasm.dispose();
+});
+
 for (const engine of ['kernels', 'tfjs'] as const) test(`targets (${engine}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
   const learner = makeLearner({ engine });
   for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 300 + i));
