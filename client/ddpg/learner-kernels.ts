@@ -30,8 +30,8 @@ export interface KernelDdpgConfig {
   adam: AdamConfig;
 }
 
-interface UpdateBuffers {
-  rows: number;
+/** Buffers for one batch capacity (byte addresses in the engine's memory). */
+interface Space {
   s: Mat;
   s2: Mat;
   /** Critic input, 2B rows: [s, a] then [s, μ(s)]. */
@@ -40,6 +40,19 @@ interface UpdateBuffers {
   x2: Mat;
   r: number;
   disc: number;
+  aT: MlpActs;
+  qT: MlpActs;
+  aOn: MlpActs;
+  q: MlpActs;
+  dq: Mat;
+  dCritic: Mat[];
+  dAction: Mat;
+  dMu: Mat;
+  dActor: Mat[];
+}
+
+/** The space and the plans (addresses) for one batch size. */
+interface UpdateBuffers extends Space {
   update: number;
   gradOnly: number;
 }
@@ -62,6 +75,7 @@ export class KernelDdpg {
   readonly vectors: LearnerVectors;
   private readonly segments: Segments;
   private adamOnly = 0;
+  private readonly spaces = new Map<number, Space>();
   private readonly batches = new Map<number, UpdateBuffers>();
   private readonly actPlans = new Map<number, ActBuffers>();
   private workspace = { cmp: 0, pairs: 0, scratch: 0 };
@@ -115,51 +129,72 @@ export class KernelDdpg {
     this.engine.setWorkspace(this.workspace.cmp, this.workspace.pairs, this.workspace.scratch);
   }
 
+  /**
+   * Buffers for batches of up to `cap` rows (allocated once per power of two, so a caller
+   * with many batch sizes does not grow the memory without bound).
+   */
+  private space(cap: number): Space {
+    let sp = this.spaces.get(cap);
+    if (sp) return sp;
+    const { obsDim, actDim, actorSlots, criticSlots } = this.cfg;
+    const e = this.engine;
+    this.ensureWorkspace(2 * cap);
+    const alloc = (n: number) => e.allocFloats(n + 16);
+    const f = (rows: number, width: number) => mat(alloc(rows * width), width);
+    const s = f(cap, obsDim);
+    const s2 = f(cap, obsDim);
+    const x = f(2 * cap, obsDim + actDim);
+    const x2 = f(cap, obsDim + actDim);
+    sp = {
+      s,
+      s2,
+      x,
+      x2,
+      r: alloc(cap),
+      disc: alloc(cap),
+      // Target: μ'(s') goes straight into x2's action columns, then Q'(x2).
+      aT: allocActs(actorSlots, cap, alloc, s2, colsFrom(x2, obsDim)),
+      qT: allocActs(criticSlots, cap, alloc, x2),
+      aOn: allocActs(actorSlots, cap, alloc, s),
+      q: allocActs(criticSlots, 2 * cap, alloc, x),
+      dq: mat(alloc(2 * cap), 1),
+      dCritic: criticSlots.slice(0, -1).map((sl) => f(2 * cap, sl.outSize)),
+      dAction: f(cap, actDim),
+      dMu: f(cap, actDim),
+      dActor: actorSlots.slice(0, -1).map((sl) => f(cap, sl.outSize)),
+    };
+    this.spaces.set(cap, sp);
+    return sp;
+  }
+
   private buffers(B: number): UpdateBuffers {
     let u = this.batches.get(B);
     if (u) return u;
-    const { obsDim, actDim, actorSlots, criticSlots } = this.cfg;
-    const e = this.engine;
-    this.ensureWorkspace(2 * B);
-    const f = (rows: number, width: number) => mat(e.allocFloats(rows * width + 16), width);
-    const s = f(B, obsDim);
-    const s2 = f(B, obsDim);
-    const x = f(2 * B, obsDim + actDim);
-    const x2 = f(B, obsDim + actDim);
-    const r = e.allocFloats(B);
-    const disc = e.allocFloats(B);
-    const alloc = (n: number) => e.allocFloats(n + 16);
+    const { obsDim, actorSlots, criticSlots } = this.cfg;
+    const sp = this.space(Math.max(32, 2 ** Math.ceil(Math.log2(B))));
     const actor = this.ref(this.vec.params, actorSlots);
-    const critic = this.ref(this.vec.params + 0, criticSlots);
+    const critic = this.ref(this.vec.params, criticSlots);
     const actorT = this.ref(this.vec.target, actorSlots);
     const criticT = this.ref(this.vec.target, criticSlots);
-    // Target: μ'(s') written straight into x2's action columns, then Q'(x2).
-    const aT = allocActs(actorSlots, B, alloc, s2, colsFrom(x2, obsDim));
-    const qT = allocActs(criticSlots, B, alloc, x2);
-    // Online: μ(s) into the action columns of x's second half, then Q over both halves.
-    const aOn = allocActs(actorSlots, B, alloc, s, colsFrom(rowsFrom(x, B), obsDim));
-    const q = allocActs(criticSlots, 2 * B, alloc, x);
-    const dq = mat(alloc(2 * B), 1);
-    const dCritic = criticSlots.slice(0, -1).map((sl) => mat(alloc(2 * B * sl.outSize), sl.outSize));
-    const dAction = mat(alloc(B * actDim), actDim);
-    const dMu = mat(alloc(B * actDim), actDim);
-    const dActor = actorSlots.slice(0, -1).map((sl) => mat(alloc(B * sl.outSize), sl.outSize));
-
+    // Online: μ(s) goes into the action columns of x's second half, then Q over both halves.
+    const mu = colsFrom(rowsFrom(sp.x, B), obsDim);
+    const aOn = { ...sp.aOn, out: mu };
+    const grads = { ptr: this.vec.grads, rows: B };
     const build = (adam: boolean) => {
       const p = new PlanBuilder();
-      forwardOps(p, actorT, aT, B, 'tanh');
-      forwardOps(p, criticT, qT, B, 'linear');
+      forwardOps(p, actorT, sp.aT, B, 'tanh');
+      forwardOps(p, criticT, sp.qT, B, 'linear');
       forwardOps(p, actor, aOn, B, 'tanh');
-      forwardOps(p, critic, q, 2 * B, 'linear');
-      p.td(B, q.out.ptr, r, disc, qT.out.ptr, dq.ptr, 2 / B, LOSS_CRITIC, 1 / B, false);
-      p.fillSum(B, rowsFrom(q.out, B).ptr, rowsFrom(dq, B).ptr, -1 / B, LOSS_ACTOR, -1 / B);
-      backwardOps(p, { net: critic, acts: q, dOut: dq, rowsBack: 2 * B, grads: { ptr: this.vec.grads, rows: B }, dHidden: dCritic, dInput: { col: obsDim, n: actDim, row: B, rows: B, out: dAction } });
-      p.tanhGrad(B, actDim, dAction, colsFrom(rowsFrom(x, B), obsDim), dMu.ptr);
-      backwardOps(p, { net: actor, acts: aOn, dOut: dMu, rowsBack: B, grads: { ptr: this.vec.grads, rows: B }, dHidden: dActor });
+      forwardOps(p, critic, sp.q, 2 * B, 'linear');
+      p.td(B, sp.q.out.ptr, sp.r, sp.disc, sp.qT.out.ptr, sp.dq.ptr, 2 / B, LOSS_CRITIC, 1 / B, false);
+      p.fillSum(B, rowsFrom(sp.q.out, B).ptr, rowsFrom(sp.dq, B).ptr, -1 / B, LOSS_ACTOR, -1 / B);
+      backwardOps(p, { net: critic, acts: sp.q, dOut: sp.dq, rowsBack: 2 * B, grads, dHidden: sp.dCritic, dInput: { col: obsDim, n: this.cfg.actDim, row: B, rows: B, out: sp.dAction } });
+      p.tanhGrad(B, this.cfg.actDim, sp.dAction, mu, sp.dMu.ptr);
+      backwardOps(p, { net: actor, acts: aOn, dOut: sp.dMu, rowsBack: B, grads, dHidden: sp.dActor });
       if (adam) adamOps(p, this.vec, this.segments);
-      return e.load(p.end());
+      return this.engine.load(p.end());
     };
-    u = { rows: B, s, s2, x, x2, r, disc, update: build(true), gradOnly: build(false) };
+    u = { ...sp, update: build(true), gradOnly: build(false) };
     this.batches.set(B, u);
     return u;
   }

@@ -65,7 +65,8 @@ export function backwardOps(plan: PlanBuilder, o: BackwardSpec): void {
     const hin = l === 0 ? acts.input : acts.hidden[l - 1];
     if (o.grads) {
       weightGradOps(plan, hin, dz, o.grads.rows, s, o.grads.ptr);
-      plan.colsum(o.grads.rows, s.outSize, dz, o.grads.ptr + 4 * s.bOffset);
+      // No barrier before the next layer's product: it neither writes dz nor reads bias gradients.
+      plan.colsum(o.grads.rows, s.outSize, dz, o.grads.ptr + 4 * s.bOffset, l === 0);
     }
     if (l > 0) {
       // dZ_l = (dZ_{l+1} · Wᵀ) ⊙ 1[h_l > 0]: ReLU' is 1 exactly where the ReLU output is positive.
