@@ -49,6 +49,8 @@ const S_TAU = 3;
 const S_RSBC2 = 4;
 
 const SPINS = 20000;
+/** Up to this many floats of B, each thread packs all of B rather than wait at a barrier. */
+const SMALL_PANELS = 16384;
 /** Sleeps of 1 s at one barrier before the run is declared failed (a thread died or hung). */
 const MAX_SLEEPS = 120;
 
@@ -140,21 +142,24 @@ export function run(hdr: usize, plan: usize, tid: i32, nt: i32): void {
 // A'[r, t] at A + r*a_rs + t*a_cs and P[t, c] at P + t*p_rs + c*p_cs (byte strides), so one
 // kernel does H·W, dZ·Wᵀ and Hᵀ·dZ. Epilogue: + bias[c], ReLU, × 1[mask[r, c] > 0].
 // C[r, c] at C + r*c_rs + c*c_cs. Two phases: compress row pairs of A' (split over threads),
-// barrier, then the tiles (split over 32-column panels, or over row pairs when N is narrow).
+// barrier, then the tiles split over 32-column panels; or, when B is small (64 x 64 layers) or
+// narrow, each thread packs all of B and does the tiles of its own row pairs, with no barrier.
 function gemm(a: usize, tid: i32, nt: i32): void {
   const M = arg(a, 0), N = arg(a, 1), K = arg(a, 2);
   const pairs = (M + 1) >> 1;
   const p0 = shareLo(pairs, tid, nt, 1), p1 = shareLo(pairs, tid + 1, nt, 1);
   for (let p = p0; p < p1; p++) compress(a, p, M, K);
-  barrier(nt);
   const panels = (N + 31) >> 5;
-  if (panels >= nt) {
+  if (panels >= nt && K * N > SMALL_PANELS) {
+    // Each thread packs only its panels, and needs every row pair's list: wait for them.
+    barrier(nt);
     const q0 = shareLo(panels, tid, nt, 1), q1 = shareLo(panels, tid + 1, nt, 1);
     for (let q = q0; q < q1; q++) {
       pack(a, q, N, K);
       for (let p = 0; p < pairs; p++) tile(a, p, q, M, N, K);
     }
   } else {
+    // Small or narrow B: every thread packs all of it and does its own row pairs; no barrier.
     for (let q = 0; q < panels; q++) {
       pack(a, q, N, K);
       for (let p = p0; p < p1; p++) tile(a, p, q, M, N, K);
