@@ -1,7 +1,8 @@
 // Picks what computes the learner's updates. 'auto' tries, in order: our WebAssembly SIMD
 // kernels (learner-kernels.ts; fastest measured here, see bench/learner.ts), then tfjs with
 // @tensorflow/tfjs-node (native TensorFlow) when installed, then tfjs-wasm (XNNPACK), then
-// tfjs's plain-JS cpu backend. `--backend` forces one. Every choice and fallback is logged.
+// tfjs's plain-JS cpu backend; when tfjs-node is installed as well, the trainer times the
+// kernels against it and keeps the faster. `--backend` forces one. Every choice is logged.
 import * as tf from '@tensorflow/tfjs';
 import { kernelsUnavailable } from './kernels/engine.ts';
 
@@ -49,6 +50,8 @@ export async function selectBackend(choice: BackendChoice = 'auto', log: (msg: s
     const why = name === 'kernels' ? kernelsProbe() : name === 'tensorflow' ? await tryNode() : name === 'wasm' ? await tryWasm() : await tryCpu();
     if (why === null) {
       if (name !== 'kernels') await tf.ready();
+      // With tfjs-node installed, the trainer times the kernels against it (learner.ts fasterEngine).
+      if (name === 'kernels' && choice === 'auto' && (await tryNode()) === null) log('tfjs-node is installed too: the trainer will time both');
       log(name === 'kernels' ? 'learner backend: kernels (WebAssembly SIMD, shared-memory threads)' : `learner backend: tfjs ${tf.getBackend()}`);
       return name === 'kernels' ? 'kernels' : (tf.getBackend() as BackendName);
     }

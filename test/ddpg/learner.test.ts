@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../client/ddpg/backend.ts';
-import { DdpgLearner, type Batch } from '../../client/ddpg/learner.ts';
+import { DdpgLearner, fasterEngine, type Batch } from '../../client/ddpg/learner.ts';
 import { layerSlots, mlpForward } from '../../client/ddpg/networks.ts';
 import { defaultRng } from '../../protocol/random.ts';
 
@@ -159,6 +159,12 @@ test('tfjs engine: native transposes off the wasm backend (tfjs-node, cpu), chec
   const onWasm = makeLearner({ engine: 'tfjs' });
   assert.equal(onWasm.opts.transposeMode, 'explicit');
   onWasm.dispose();
+});
+
+test('fasterEngine times both engines on the given sizes and returns the faster (how auto picks with tfjs-node)', () => {
+  const r = fasterEngine({ obsDim: OBS, actDim: ACT, actorHidden: [32, 32], criticHidden: [32, 32], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1 }, 32, 0.15);
+  assert.ok(r.rates.kernels > 0 && r.rates.tfjs > 0, JSON.stringify(r.rates));
+  assert.equal(r.engine, r.rates.kernels >= r.rates.tfjs ? 'kernels' : 'tfjs');
 });
 
 for (const engine of ['kernels', 'tfjs'] as const) test(`targets (${engine}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
