@@ -72,6 +72,35 @@ export function resolveEngine(choice: LearnerEngine | 'auto' = 'auto'): { engine
   return { engine: 'tfjs', why: `WebAssembly kernels unavailable (${missing})` };
 }
 
+/**
+ * Times both engines on random batches of `batchSize` for `seconds` each and returns the faster
+ * (with the figures, for the log). Used by the trainer when tfjs-node is installed: its native
+ * TensorFlow may beat the kernels on big nets, and only a measurement on the machine can say.
+ */
+export function fasterEngine(opts: LearnerOptions, batchSize: number, seconds = 0.5): { engine: LearnerEngine; rates: Record<LearnerEngine, number> } {
+  const rng = defaultRng([opts.seed, 0xca11b]);
+  const f = (k: number) => Float32Array.from(rng.uniformArray(-1, 1, k));
+  const B = batchSize;
+  const batch: Batch = { size: B, obs: f(B * opts.obsDim), actions: f(B * opts.actDim), rewards: f(B), nextObs: f(B * opts.obsDim), terminated: new Float32Array(B) };
+  const rate = (engine: LearnerEngine) => {
+    const l = new DdpgLearner({ ...opts, engine });
+    try {
+      l.update(batch); // first-update costs (plans, buffers) are not the steady state
+      const t0 = performance.now();
+      let n = 0;
+      while (performance.now() - t0 < seconds * 1000) {
+        l.update(batch);
+        n++;
+      }
+      return n / ((performance.now() - t0) / 1000);
+    } finally {
+      l.dispose();
+    }
+  };
+  const rates = { kernels: rate('kernels'), tfjs: rate('tfjs') };
+  return { engine: rates.kernels >= rates.tfjs ? 'kernels' : 'tfjs', rates };
+}
+
 export class DdpgLearner {
   readonly opts: Required<LearnerOptions>;
   readonly engine: LearnerEngine;
