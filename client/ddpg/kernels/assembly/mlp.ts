@@ -55,6 +55,8 @@ const SMALL_PANELS = 16384;
 const MAX_SLEEPS = 120;
 
 let header: usize = 0;
+// The current GEMM's epilogue arguments (set once per op, read per tile row).
+let eC: usize = 0, eCrs: usize = 0, eCcs: usize = 0, eBias: usize = 0, eMask: usize = 0, eMrs: usize = 0, eRelu: i32 = 0;
 let cmpBase: usize = 0;
 let cntBase: usize = 0;
 let scratch: usize = 0;
@@ -146,6 +148,8 @@ export function run(hdr: usize, plan: usize, tid: i32, nt: i32): void {
 // narrow, each thread packs all of B and does the tiles of its own row pairs, with no barrier.
 function gemm(a: usize, tid: i32, nt: i32): void {
   const M = arg(a, 0), N = arg(a, 1), K = arg(a, 2);
+  eC = uarg(a, 9); eCrs = uarg(a, 10); eCcs = uarg(a, 11);
+  eBias = uarg(a, 12); eMask = uarg(a, 13); eMrs = uarg(a, 14); eRelu = arg(a, 15);
   const pairs = (M + 1) >> 1;
   const p0 = shareLo(pairs, tid, nt, 1), p1 = shareLo(pairs, tid + 1, nt, 1);
   for (let p = p0; p < p1; p++) compress(a, p, M, K);
@@ -240,14 +244,13 @@ function tile(a: usize, p: i32, q: i32, M: i32, N: i32, K: i32): void {
       c6 = f32x4.add(c6, f32x4.mul(u, b2));
       c7 = f32x4.add(c7, f32x4.mul(u, b3));
     }
-    epilogue(a, 2 * p, j0, N, c0, c1, c2, c3);
-    if (2 * p + 1 < M) epilogue(a, 2 * p + 1, j0, N, c4, c5, c6, c7);
+    epilogue(2 * p, j0, N, c0, c1, c2, c3);
+    if (2 * p + 1 < M) epilogue(2 * p + 1, j0, N, c4, c5, c6, c7);
   }
 }
 
-function epilogue(a: usize, i: i32, j0: i32, N: i32, x0: v128, x1: v128, x2: v128, x3: v128): void {
-  const C = uarg(a, 9), crs = uarg(a, 10), ccs = uarg(a, 11);
-  const bias = uarg(a, 12), mask = uarg(a, 13), mrs = uarg(a, 14), relu = arg(a, 15);
+@inline function epilogue(i: i32, j0: i32, N: i32, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const C = eC, crs = eCrs, ccs = eCcs, bias = eBias, mask = eMask, mrs = eMrs, relu = eRelu;
   const zero = f32x4.splat(0);
   if (bias) {
     const b = bias + (<usize>j0 << 2);
