@@ -2,8 +2,11 @@
 // kernels with 1 and 2 threads, optionally its tfjs engine, and with --torch PyTorch
 // (../shared/bench/torch_update_rate.py, the same update) at 1 and 2 threads — interleaved in
 // rounds, so every ratio compares figures taken under the same machine load.
+// --cpu-time counts updates per CPU-second instead (our process's CPU time; torch's process
+// time), the figure a quiet core would give: on a shared machine wall-clock rates mostly
+// measure how much of a core each process got. Threads > 1 then show efficiency, not speed.
 // Usage: npm run bench:learner [-- --torch --sizes 64x64,256x256 --rounds 3 --seconds 3
-//                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu]
+//                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     'torch-threads': { type: 'string', default: '1,2' },
     python: { type: 'string', default: '/usr/bin/python3' },
     tfjs: { type: 'string', default: '' },
+    'cpu-time': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -35,6 +39,14 @@ const TFJS = values.tfjs ? values.tfjs.split(',') : [];
 const OBS = 3;
 const ACT = 1;
 const TORCH_SCRIPT = new URL('../../shared/bench/torch_update_rate.py', import.meta.url).pathname;
+const CPU_TIME = values['cpu-time']!;
+/** Seconds of this process's CPU time (all threads), or wall-clock seconds. */
+const clock = CPU_TIME
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    }
+  : () => performance.now() / 1000;
 
 function makeBatches(n: number): Batch[] {
   const rng = defaultRng(0);
@@ -56,9 +68,10 @@ function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs'): nu
   try {
     for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
     const t0 = performance.now();
+    const c0 = clock();
     let n = 0;
     while (performance.now() - t0 < SECONDS * 1000) learner.update(batches[n++ % batches.length]);
-    return n / ((performance.now() - t0) / 1000);
+    return n / (clock() - c0);
   } finally {
     learner.dispose();
   }
@@ -74,14 +87,16 @@ function torchMissing(): string | null {
 }
 
 function torch(hidden: number[], threads: number): number {
-  const r = spawnSync(values.python!, [TORCH_SCRIPT, '--hidden', hidden.join(','), '--batch', String(B), '--obs', String(OBS), '--act', String(ACT), '--threads', String(threads), '--seconds', String(SECONDS)], { encoding: 'utf8', timeout: 120_000 });
+  // With --cpu-time the script's timer is the process's CPU time (its loop reads perf_counter).
+  const run = CPU_TIME ? ['-c', 'import sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; exec(open(sys.argv[0]).read())', TORCH_SCRIPT] : [TORCH_SCRIPT];
+  const r = spawnSync(values.python!, [...run, '--hidden', hidden.join(','), '--batch', String(B), '--obs', String(OBS), '--act', String(ACT), '--threads', String(threads), '--seconds', String(SECONDS)], { encoding: 'utf8', timeout: 120_000 });
   const m = /torch updates\/s ([\d.]+)/.exec(r.stdout ?? '');
   if (!m) throw new Error(`torch script failed: ${r.stderr || r.error?.message}`);
   return Number(m[1]);
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`DDPG learner updates/s: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`);
+console.log(`DDPG learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`);
 const missing = values.torch ? torchMissing() : 'not asked for (--torch)';
 if (missing) console.log(`torch column skipped: ${missing}`);
 
