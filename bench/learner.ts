@@ -1,32 +1,52 @@
-// DDPG gradient updates per second, 256x256 nets, batch 256, Pendulum-sized (obs 3, act 1),
-// for every backend that loads. Compares:
-//   autodiff   — the textbook version: per-layer tf.Variables, optimizer.minimize (tf.variableGrads)
-//                with two tf.train.adam optimizers, Polyak per variable. The "before".
-//   hand/native   — client/ddpg/learner.ts with matMul's transpose flags.
-//   hand/explicit — client/ddpg/learner.ts with tf.transpose + plain matMul (the default). The "after",
-//                   once per --threads value (threads > 1: worker threads share each batch's rows).
-// Usage: npm run bench:learner [-- --seconds 4 --backends wasm,cpu --threads 1,2]
+// DDPG gradient updates per second, Pendulum-sized (obs 3, act 1), batch 256: the learner's
+// kernels with 1 and 2 threads, optionally its tfjs engine, and with --torch PyTorch
+// (../shared/bench/torch_update_rate.py, the same update) at 1 and 2 threads — interleaved in
+// rounds, so every ratio compares figures taken under the same machine load.
+// --cpu-time counts updates per CPU-second instead (our process's CPU time; torch's process
+// time), the figure a quiet core would give: on a shared machine wall-clock rates mostly
+// measure how much of a core each process got. Threads > 1 then show efficiency, not speed.
+// Usage: npm run bench:learner [-- --torch --sizes 64x64,256x256 --rounds 3 --seconds 3
+//                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendName } from '../client/ddpg/backend.ts';
+import { selectBackend } from '../client/ddpg/backend.ts';
 import { DdpgLearner, type Batch } from '../client/ddpg/learner.ts';
 import { defaultRng } from '../protocol/random.ts';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '4' },
-    backends: { type: 'string', default: 'tensorflow,wasm,cpu' },
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
     batch: { type: 'string', default: '256' },
-    hidden: { type: 'string', default: '256,256' },
+    sizes: { type: 'string', default: '64x64,256x256' },
     threads: { type: 'string', default: '1,2' },
+    torch: { type: 'boolean', default: false },
+    'torch-threads': { type: 'string', default: '1,2' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    tfjs: { type: 'string', default: '' },
+    'cpu-time': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
 const B = Number(values.batch);
-const HIDDEN = values.hidden!.split(',').map(Number);
+const SIZES = values.sizes!.split(',').map((s) => s.split('x').map(Number));
 const THREADS = values.threads!.split(',').map(Number);
+const TORCH_THREADS = values['torch-threads']!.split(',').map(Number);
+const TFJS = values.tfjs ? values.tfjs.split(',') : [];
 const OBS = 3;
 const ACT = 1;
+const TORCH_SCRIPT = new URL('../../shared/bench/torch_update_rate.py', import.meta.url).pathname;
+const CPU_TIME = values['cpu-time']!;
+/** Seconds of this process's CPU time (all threads), or wall-clock seconds. */
+const clock = CPU_TIME
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    }
+  : () => performance.now() / 1000;
 
 function makeBatches(n: number): Batch[] {
   const rng = defaultRng(0);
@@ -40,144 +60,83 @@ function makeBatches(n: number): Batch[] {
     terminated: Float32Array.from({ length: B }, () => (rng.random() < 0.01 ? 1 : 0)),
   }));
 }
-
-interface Updater {
-  update(b: Batch): void;
-  sync(): void;
-  dispose(): void;
-}
-
-/** The textbook tfjs DDPG update, for comparison. */
-function autodiffUpdater(): Updater {
-  const dense = (sizes: number[], rng: ReturnType<typeof defaultRng>) =>
-    sizes.slice(1).map((out, l) => {
-      const inp = sizes[l];
-      const bound = l === sizes.length - 2 ? 3e-3 : 1 / Math.sqrt(inp);
-      return {
-        w: tf.variable(tf.tensor2d(Float32Array.from(rng.uniformArray(-bound, bound, inp * out)), [inp, out])),
-        b: tf.variable(tf.tensor1d(Float32Array.from(rng.uniformArray(-bound, bound, out)))),
-      };
-    });
-  const rng = defaultRng(0);
-  const actor = dense([OBS, ...HIDDEN, ACT], rng);
-  const critic = dense([OBS + ACT, ...HIDDEN, 1], rng);
-  const clone = (net: typeof actor) => net.map((l) => ({ w: tf.variable(l.w.clone(), false), b: tf.variable(l.b.clone(), false) }));
-  const actorT = clone(actor);
-  const criticT = clone(critic);
-  const run = (net: typeof actor, x: tf.Tensor, tanhOut: boolean) => {
-    let h = x;
-    net.forEach((l, i) => {
-      h = tf.add(tf.matMul(h, l.w), l.b);
-      h = i < net.length - 1 ? tf.relu(h) : tanhOut ? tf.tanh(h) : h;
-    });
-    return h;
-  };
-  const optA = tf.train.adam(1e-3);
-  const optC = tf.train.adam(1e-3);
-  const vars = (net: typeof actor) => net.flatMap((l) => [l.w, l.b]);
-  return {
-    update(batch) {
-      tf.tidy(() => {
-        const s = tf.tensor2d(batch.obs, [B, OBS]);
-        const a = tf.tensor2d(batch.actions, [B, ACT]);
-        const s2 = tf.tensor2d(batch.nextObs, [B, OBS]);
-        const r = tf.tensor2d(batch.rewards, [B, 1]);
-        const d = tf.tensor2d(batch.terminated, [B, 1]);
-        const y = tf.add(r, tf.mul(tf.mul(0.99, tf.sub(1, d)), run(criticT, tf.concat([s2, run(actorT, s2, true)], 1), false)));
-        optC.minimize(() => tf.mean(tf.square(tf.sub(run(critic, tf.concat([s, a], 1), false), y))) as tf.Scalar, false, vars(critic));
-        optA.minimize(() => tf.neg(tf.mean(run(critic, tf.concat([s, run(actor, s, true)], 1), false))) as tf.Scalar, false, vars(actor));
-        for (const [src, dst] of [[actor, actorT], [critic, criticT]] as const) {
-          src.forEach((l, i) => {
-            dst[i].w.assign(tf.add(tf.mul(dst[i].w, 0.995), tf.mul(l.w, 0.005)));
-            dst[i].b.assign(tf.add(tf.mul(dst[i].b, 0.995), tf.mul(l.b, 0.005)));
-          });
-        }
-      });
-    },
-    sync() {
-      actor[0].b.dataSync();
-    },
-    dispose() {
-      for (const v of [...vars(actor), ...vars(critic), ...vars(actorT), ...vars(criticT)]) v.dispose();
-      optA.dispose();
-      optC.dispose();
-    },
-  };
-}
-
-function handUpdater(transposeMode: 'explicit' | 'native', threads = 1): Updater {
-  const learner = new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: HIDDEN, criticHidden: HIDDEN, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, transposeMode, threads });
-  return {
-    update: (b) => void learner.update(b),
-    sync: () => void learner.act(new Float32Array(OBS)),
-    dispose: () => learner.dispose(),
-  };
-}
-
-function measure(make: () => Updater, batches: Batch[]): number {
-  const u = make();
-  for (let i = 0; i < 3; i++) u.update(batches[i % batches.length]);
-  u.sync();
-  const tensorsBefore = tf.memory().numTensors;
-  const t0 = performance.now();
-  let n = 0;
-  while (performance.now() - t0 < SECONDS * 1000) {
-    u.update(batches[n % batches.length]);
-    n++;
-    if (n % 4 === 0) u.sync();
-  }
-  u.sync();
-  const rate = n / ((performance.now() - t0) / 1000);
-  const leaked = tf.memory().numTensors - tensorsBefore;
-  u.dispose();
-  if (leaked !== 0) console.log(`    (warning: ${leaked} tensors leaked)`);
-  return rate;
-}
-
-function matmulMicro(): string {
-  const x = tf.randomNormal([B, HIDDEN[0]]);
-  const w = tf.randomNormal([HIDDEN[0], HIDDEN[0]]);
-  const dz = tf.randomNormal([B, HIDDEN[0]]);
-  const time = (f: () => tf.Tensor) => {
-    tf.tidy(f).dispose();
-    const t0 = performance.now();
-    let k = 0;
-    while (performance.now() - t0 < 500) {
-      const r = tf.tidy(f);
-      r.dataSync();
-      r.dispose();
-      k++;
-    }
-    return (performance.now() - t0) / k;
-  };
-  const plain = time(() => tf.matMul(x, w));
-  const flagB = time(() => tf.matMul(x, w, false, true));
-  const explB = time(() => tf.matMul(x, tf.transpose(w)));
-  // The weight-gradient product hᵀ·dz ([H,B]x[B,H]).
-  const flagA = time(() => tf.matMul(x, dz, true, false));
-  const explA = time(() => tf.matMul(tf.transpose(x), dz));
-  for (const t of [x, w, dz]) t.dispose();
-  const f = (ms: number) => `${ms.toFixed(2)} ms`;
-  return `matmul ${B}x${HIDDEN[0]}x${HIDDEN[0]}: plain ${f(plain)}, a·bᵀ flag ${f(flagB)} vs transpose+matMul ${f(explB)}, hᵀ·dz flag ${f(flagA)} vs transpose+matMul ${f(explA)}`;
-}
-
 const batches = makeBatches(8);
-console.log(`DDPG learner benchmark: nets ${HIDDEN.join('x')}, batch ${B}, obs ${OBS}, act ${ACT}, ~${SECONDS}s per variant`);
-for (const name of values.backends!.split(',') as BackendName[]) {
+
+/** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
+function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs'): number {
+  const learner = new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine });
   try {
-    await selectBackend(name);
-  } catch {
-    console.log(`${name}: not available`);
-    continue;
+    for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
+    const t0 = performance.now();
+    const c0 = clock();
+    let n = 0;
+    while (performance.now() - t0 < SECONDS * 1000) learner.update(batches[n++ % batches.length]);
+    return n / (clock() - c0);
+  } finally {
+    learner.dispose();
   }
-  console.log(`${name}:`);
-  console.log(`  ${matmulMicro()}`);
-  const variants: [string, () => Updater][] = [
-    ['autodiff (before)', autodiffUpdater],
-    ['hand/native transposes', () => handUpdater('native')],
-    ...THREADS.map((n): [string, () => Updater] => [`hand/explicit, ${n} thread${n > 1 ? 's' : ''}${n === 1 ? ' (default)' : ''}`, () => handUpdater('explicit', n)]),
-  ];
-  for (const [label, make] of variants) {
-    console.log(`  ${label.padEnd(36)} ${measure(make, batches).toFixed(1).padStart(7)} updates/s`);
+}
+
+/** Why torch cannot run here, or null. */
+function torchMissing(): string | null {
+  if (!existsSync(TORCH_SCRIPT)) return `${TORCH_SCRIPT} not found`;
+  const r = spawnSync(values.python!, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.error) return `${values.python}: ${r.error.message}`;
+  if (r.status !== 0) return `${values.python} cannot import torch (${r.stderr.trim().split('\n').pop()}); see ../shared/bench/README.md`;
+  return null;
+}
+
+function torch(hidden: number[], threads: number): number {
+  // With --cpu-time the script's timer is the process's CPU time (its loop reads perf_counter).
+  const run = CPU_TIME ? ['-c', 'import sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; exec(open(sys.argv[0]).read())', TORCH_SCRIPT] : [TORCH_SCRIPT];
+  const r = spawnSync(values.python!, [...run, '--hidden', hidden.join(','), '--batch', String(B), '--obs', String(OBS), '--act', String(ACT), '--threads', String(threads), '--seconds', String(SECONDS)], { encoding: 'utf8', timeout: 120_000 });
+  const m = /torch updates\/s ([\d.]+)/.exec(r.stdout ?? '');
+  if (!m) throw new Error(`torch script failed: ${r.stderr || r.error?.message}`);
+  return Number(m[1]);
+}
+
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`DDPG learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`);
+const missing = values.torch ? torchMissing() : 'not asked for (--torch)';
+if (missing) console.log(`torch column skipped: ${missing}`);
+
+type Column = { label: string; run: (hidden: number[]) => number };
+const columns: Column[] = THREADS.map((t) => ({ label: `kernels ${t}T`, run: (h: number[]) => ours(h, t, 'kernels') }));
+if (!missing) columns.push(...TORCH_THREADS.map((t) => ({ label: `torch ${t}T`, run: (h: number[]) => torch(h, t) })));
+for (const backend of TFJS) {
+  await selectBackend(backend as never);
+  columns.push({ label: `tfjs-${backend} 1T`, run: (h: number[]) => ours(h, 1, 'tfjs') });
+}
+
+const results = new Map<string, Map<string, number[]>>();
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const hidden of SIZES) {
+    const size = hidden.join('x');
+    const row = results.get(size) ?? new Map<string, number[]>();
+    results.set(size, row);
+    const line: string[] = [];
+    const got = new Map<string, number>();
+    for (const c of columns) {
+      const rate = c.run(hidden);
+      got.set(c.label, rate);
+      row.set(c.label, [...(row.get(c.label) ?? []), rate]);
+      line.push(`${c.label} ${rate.toFixed(0)}`);
+    }
+    const torchBest = Math.max(...TORCH_THREADS.map((t) => got.get(`torch ${t}T`) ?? NaN));
+    const ratios = Number.isFinite(torchBest) ? THREADS.map((t) => `${t}T ${(got.get(`kernels ${t}T`)! / torchBest).toFixed(2)}x`).join(', ') : '';
+    row.set('ratio', [...(row.get('ratio') ?? []), Number.isFinite(torchBest) ? Math.max(...THREADS.map((t) => got.get(`kernels ${t}T`)!)) / torchBest : NaN]);
+    console.log(`round ${round} ${size.padEnd(8)} ${line.join(' | ')}${ratios ? ` | vs torch best: ${ratios}` : ''} (load ${load()})`);
+  }
+}
+
+console.log('\nsummary (min / median / max over rounds):');
+const stat = (xs: number[], digits: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[0].toFixed(digits)} / ${s[Math.floor(s.length / 2)].toFixed(digits)} / ${s[s.length - 1].toFixed(digits)}`;
+};
+for (const [size, row] of results) {
+  for (const [label, xs] of row) {
+    if (label === 'ratio' && xs.some(Number.isNaN)) continue;
+    console.log(`  ${size.padEnd(8)} ${(label === 'ratio' ? 'best kernels / best torch' : label).padEnd(26)} ${stat(xs, label === 'ratio' ? 2 : 0)}`);
   }
 }

@@ -1,9 +1,14 @@
-// npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://...] [--episodes 10] [--seed S]
-// Runs the saved actor without noise and prints mean ± std of the episode returns.
+// npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://...] [--episodes N] [--seed S]
+// Runs the saved actor without noise and prints mean ± std of the episode returns. By default
+// it plays the same episodes as training's evaluations (the run's eval seed and episode
+// count), so the two numbers can be compared.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadActor } from './ddpg/actor-io.ts';
 import { evaluatePolicy, openEnv } from './ddpg/trainer.ts';
-import { defaultsFor, parseValue } from './ddpg/config.ts';
+import { defaultsFor, parseValue, type TrainConfig } from './ddpg/config.ts';
 
 const HELP = `Evaluate a trained DDPG actor (deterministic, no exploration noise).
 
@@ -11,9 +16,25 @@ Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [-
   --checkpoint DIR   run directory, its checkpoint/, or a saveActor directory
   --env ID           env id (default: the one the actor was trained on)
   --url URL          env server; omit to run the env in-process
-  --episodes N       episodes (default 10); episode i is reset with seed S + i
-  --seed S           first episode seed (default 0)
+  --episodes N       episodes (default: the run's eval-episodes, else the env's default)
+  --seed S           episode i is reset with seed S + i (default: the run's eval-seed, else
+                     the training default, so the episodes are those of training's evals)
   --verbose          print every episode's return`;
+
+/**
+ * Training's eval seed and episode count for a checkpoint: from the run's config.json (next to
+ * or above the checkpoint directory) if there is one, else the defaults for the env.
+ */
+export function trainingEvalSettings(checkpoint: string, envId: string): Pick<TrainConfig, 'evalSeed' | 'evalEpisodes'> {
+  const defaults = defaultsFor(envId);
+  for (const dir of [resolve(checkpoint), dirname(resolve(checkpoint))]) {
+    const file = join(dir, 'config.json');
+    if (!existsSync(file)) continue;
+    const c = JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
+    return { evalSeed: c.evalSeed ?? defaults.evalSeed, evalEpisodes: c.evalEpisodes ?? defaults.evalEpisodes };
+  }
+  return { evalSeed: defaults.evalSeed, evalEpisodes: defaults.evalEpisodes };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,8 +50,9 @@ async function main(): Promise<void> {
   }
   const policy = loadActor(values.checkpoint);
   const envId = values.env ?? policy.description.envId;
-  const episodes = values.episodes ? (parseValue('int', 'episodes', values.episodes) as number) : 10;
-  const seed = values.seed ? (parseValue('int', 'seed', values.seed) as number) : 0;
+  const training = trainingEvalSettings(values.checkpoint, envId);
+  const episodes = values.episodes ? (parseValue('int', 'episodes', values.episodes) as number) : training.evalEpisodes;
+  const seed = values.seed ? (parseValue('int', 'seed', values.seed) as number) : training.evalSeed;
   const envKwargs = values['env-kwargs'] ? (parseValue('json', 'env-kwargs', values['env-kwargs']) as never) : {};
   const env = await openEnv({ ...defaultsFor(envId), url: values.url ?? '', envKwargs });
   try {
@@ -40,13 +62,15 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const r = await evaluatePolicy(env, (o) => policy.act(o), episodes, seed, obsDim);
     if (values.verbose) r.returns.forEach((x, i) => console.log(`episode ${i} (seed ${seed + i}): ${x.toFixed(2)}`));
-    console.log(`${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(`${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   } finally {
     await env.close();
   }
 }
 
-main().catch((e) => {
-  console.error(`error: ${e instanceof Error ? e.message : e}`);
-  process.exit(1);
-});
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`error: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  });
+}

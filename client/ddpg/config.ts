@@ -1,5 +1,6 @@
 // Training configuration: defaults, per-env overrides (documented in README.md here), a JSON
 // config file, and command-line flags, applied in that order.
+import { availableParallelism } from 'node:os';
 import type { BackendChoice } from './backend.ts';
 import type { NoiseKind } from './noise.ts';
 
@@ -25,8 +26,8 @@ export interface TrainConfig {
   out: string;
   backend: BackendChoice;
   /**
-   * Threads computing each gradient update (the learner's data parallelism; 1 = in this
-   * thread only). Results differ from 1 thread only by float summation order.
+   * Threads computing each update (default: the machine's, os.availableParallelism()). With
+   * the kernels, results do not depend on it; with tfjs, only by float summation order.
    */
   learnerThreads: number;
   actorHidden: number[];
@@ -68,7 +69,7 @@ export const BASE_CONFIG: TrainConfig = {
   seed: 0,
   out: '',
   backend: 'auto',
-  learnerThreads: 1,
+  learnerThreads: availableParallelism(),
   actorHidden: [256, 256],
   criticHidden: [256, 256],
   actorLr: 1e-3,
@@ -119,8 +120,8 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'steps', flag: 'steps', kind: 'int', help: 'total environment steps (transitions, summed over sub-envs)' },
   { key: 'seed', flag: 'seed', kind: 'int', help: 'seed for weights, replay sampling, noise and env resets' },
   { key: 'out', flag: 'out', kind: 'string', help: 'output directory (default runs/<env>-s<seed>)' },
-  { key: 'backend', flag: 'backend', kind: 'string', help: 'tfjs backend: auto | node | wasm | cpu' },
-  { key: 'learnerThreads', flag: 'learner-threads', kind: 'int', help: 'threads computing each gradient update (2 helps 256x256 nets on wasm)' },
+  { key: 'backend', flag: 'backend', kind: 'string', help: 'what computes the updates: auto (kernels, else tfjs node, wasm, cpu) | kernels | node | wasm | cpu' },
+  { key: 'learnerThreads', flag: 'learner-threads', kind: 'int', help: 'threads computing each update (default: os.availableParallelism())' },
   { key: 'actorHidden', flag: 'actor-hidden', kind: 'list', help: 'actor hidden layer sizes, comma-separated' },
   { key: 'criticHidden', flag: 'critic-hidden', kind: 'list', help: 'critic hidden layer sizes, comma-separated' },
   { key: 'actorLr', flag: 'actor-lr', kind: 'number', help: 'actor Adam learning rate' },
@@ -188,7 +189,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.gamma >= 0 && c.gamma <= 1)) bad('gamma', 'must be in [0, 1]');
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');
-  if (!['auto', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, node, wasm or cpu');
+  if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
   const urls = serverUrls(c);
   if (urls.length > c.numEnvs) bad('numEnvs', `${c.numEnvs} is fewer than the ${urls.length} servers given; every server needs at least one env`);
 }

@@ -11,7 +11,8 @@ import type { VectorEnvLike } from '../../protocol/vector-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { defaultRng, type GeneratorState, type NumpyGenerator } from '../../protocol/random.ts';
 import { serverUrls, type TrainConfig } from './config.ts';
-import { DdpgLearner, type Batch } from './learner.ts';
+import * as tf from '@tensorflow/tfjs';
+import { DdpgLearner, fasterEngine, resolveEngine, type Batch, type LearnerEngine, type LearnerOptions } from './learner.ts';
 import { ActionNoise, type NoiseState } from './noise.ts';
 import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer.ts';
 import { MetricsLog } from './metrics.ts';
@@ -287,6 +288,18 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 }
 
+/**
+ * 'auto' and 'kernels' mean our kernels where they run, a tfjs backend name means tfjs (selectBackend
+ * set it up). 'auto' with tfjs-node loaded times both on this run's sizes and keeps the faster.
+ */
+function chooseEngine(c: TrainConfig, opts: LearnerOptions, out: NonNullable<TrainOptions['out']>): LearnerEngine | 'auto' {
+  if (c.backend !== 'auto') return c.backend === 'kernels' ? 'kernels' : 'tfjs';
+  if (tf.getBackend() !== 'tensorflow' || resolveEngine('auto').engine !== 'kernels') return 'auto';
+  const { engine, rates } = fasterEngine(opts, c.batchSize);
+  out.write(`timed the learners on this run's sizes: kernels ${rates.kernels.toFixed(0)} updates/s, tfjs-node ${rates.tfjs.toFixed(0)} updates/s; using ${engine}\n`);
+  return engine;
+}
+
 async function runTraining(
   c: TrainConfig,
   envs: RunEnvs,
@@ -302,7 +315,9 @@ async function runTraining(
   }
   const description: ActorDescription = { envId: c.env, obsDim, actDim, hidden: c.actorHidden, low: actSpace.low, high: actSpace.high };
 
-  const learner = new DdpgLearner({ obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed, threads: c.learnerThreads });
+  const learnerOpts = { obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed, threads: c.learnerThreads };
+  const learner = new DdpgLearner({ ...learnerOpts, engine: chooseEngine(c, learnerOpts, out) });
+  out.write(`${learner.describe()}\n`);
   try {
     const buffer = new ReplayBuffer(Math.min(c.bufferSize, c.steps), obsDim, actDim);
     // Per-sub-env noise (OU state is per episode). Each samples about steps/N times, so the σ decay is spread over that many.
