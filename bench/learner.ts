@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../client/ddpg/backend.ts';
-import { DdpgLearner, type Batch } from '../client/ddpg/learner.ts';
+import { selectBackend } from '../agents/backend.ts';
+import { DdpgLearner, type Batch } from '../agents/learner.ts';
 import { defaultRng } from '../protocol/random.ts';
 
 const { values } = parseArgs({

@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { buildConfig } from '../client/ddpg/config.ts';
-import { selectBackend } from '../client/ddpg/backend.ts';
-import { train } from '../client/ddpg/trainer.ts';
+import { buildConfig } from '../agents/config.ts';
+import { selectBackend } from '../agents/backend.ts';
+import { train } from '../agents/trainer.ts';
 import { startServerProcess } from './server-process.ts';
 
 const { values } = parseArgs({

@@ -1,13 +1,13 @@
 // npm run build:kernels — compiles the learner's WebAssembly kernels
-// (client/ddpg/kernels/assembly/mlp.ts, AssemblyScript) to client/ddpg/kernels/mlp.wasm.
-// The .wasm is committed, so installing gymwire needs no compiler; test/ddpg/kernels-build.test.ts
+// (agents/kernels/assembly/mlp.ts, AssemblyScript) to agents/kernels/mlp.wasm.
+// The .wasm is committed, so installing gymwire needs no compiler; test/agents/kernels-build.test.ts
 // checks that the committed file is what this source builds to.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
-export const KERNEL_SOURCE = fileURLToPath(new URL('../client/ddpg/kernels/assembly/mlp.ts', import.meta.url));
-export const KERNEL_WASM = fileURLToPath(new URL('../client/ddpg/kernels/mlp.wasm', import.meta.url));
+export const KERNEL_SOURCE = fileURLToPath(new URL('../agents/kernels/assembly/mlp.ts', import.meta.url));
+export const KERNEL_WASM = fileURLToPath(new URL('../agents/kernels/mlp.wasm', import.meta.url));
 
 // SIMD128 and threads (atomics, shared memory) only: no relaxed SIMD, which Node 20 hides behind a flag.
 const FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '16384', '--enable', 'simd', '--enable', 'threads', '--disable', 'bulk-memory'];

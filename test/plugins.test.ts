@@ -12,9 +12,9 @@ import { loadPlugins, PluginError } from '../server/plugins.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { make, registrations } from '../envs/index.ts';
 import { RemoteEnv } from '../client/remote-env.ts';
-import { selectBackend } from '../client/ddpg/backend.ts';
-import { buildConfig } from '../client/ddpg/config.ts';
-import { train } from '../client/ddpg/trainer.ts';
+import { selectBackend } from '../agents/backend.ts';
+import { buildConfig } from '../agents/config.ts';
+import { train } from '../agents/trainer.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'gymwire-plugins-'));

@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { runConformance } from '../../conformance/run.ts';
 import { CHECKS } from '../../conformance/checks.ts';
-import { selectBackend } from '../../client/ddpg/backend.ts';
-import { buildConfig } from '../../client/ddpg/config.ts';
-import { train } from '../../client/ddpg/trainer.ts';
+import { selectBackend } from '../../agents/backend.ts';
+import { buildConfig } from '../../agents/config.ts';
+import { train } from '../../agents/trainer.ts';
 import { goldenPath } from '../envs/golden.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 

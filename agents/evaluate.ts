@@ -1,0 +1,76 @@
+// npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://...] [--episodes N] [--seed S]
+// Runs the saved actor without noise and prints mean ± std of the episode returns. By default
+// it plays the same episodes as training's evaluations (the run's eval seed and episode
+// count), so the two numbers can be compared.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadActor } from './actor-io.ts';
+import { evaluatePolicy, openEnv } from './trainer.ts';
+import { defaultsFor, parseValue, type TrainConfig } from './config.ts';
+
+const HELP = `Evaluate a trained DDPG actor (deterministic, no exploration noise).
+
+Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S] [--env-kwargs JSON]
+  --checkpoint DIR   run directory, its checkpoint/, or a saveActor directory
+  --env ID           env id (default: the one the actor was trained on)
+  --url URL          env server; omit to run the env in-process
+  --episodes N       episodes (default: the run's eval-episodes, else the env's default)
+  --seed S           episode i is reset with seed S + i (default: the run's eval-seed, else
+                     the training default, so the episodes are those of training's evals)
+  --verbose          print every episode's return`;
+
+/**
+ * Training's eval seed and episode count for a checkpoint: from the run's config.json (next to
+ * or above the checkpoint directory) if there is one, else the defaults for the env.
+ */
+export function trainingEvalSettings(checkpoint: string, envId: string): Pick<TrainConfig, 'evalSeed' | 'evalEpisodes'> {
+  const defaults = defaultsFor(envId);
+  for (const dir of [resolve(checkpoint), dirname(resolve(checkpoint))]) {
+    const file = join(dir, 'config.json');
+    if (!existsSync(file)) continue;
+    const c = JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
+    return { evalSeed: c.evalSeed ?? defaults.evalSeed, evalEpisodes: c.evalEpisodes ?? defaults.evalEpisodes };
+  }
+  return { evalSeed: defaults.evalSeed, evalEpisodes: defaults.evalEpisodes };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      checkpoint: { type: 'string' }, env: { type: 'string' }, url: { type: 'string' }, episodes: { type: 'string' },
+      seed: { type: 'string' }, 'env-kwargs': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.checkpoint) {
+    console.log(HELP);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const policy = loadActor(values.checkpoint);
+  const envId = values.env ?? policy.description.envId;
+  const training = trainingEvalSettings(values.checkpoint, envId);
+  const episodes = values.episodes ? (parseValue('int', 'episodes', values.episodes) as number) : training.evalEpisodes;
+  const seed = values.seed ? (parseValue('int', 'seed', values.seed) as number) : training.evalSeed;
+  const envKwargs = values['env-kwargs'] ? (parseValue('json', 'env-kwargs', values['env-kwargs']) as never) : {};
+  const env = await openEnv({ ...defaultsFor(envId), url: values.url ?? '', envKwargs });
+  try {
+    const space = env.observationSpace;
+    const obsDim = space.type === 'Box' ? space.low.length : -1;
+    if (obsDim !== policy.description.obsDim) throw new Error(`${envId} observations have ${obsDim} values; the actor expects ${policy.description.obsDim}`);
+    const t0 = performance.now();
+    const r = await evaluatePolicy(env, (o) => policy.act(o), episodes, seed, obsDim);
+    if (values.verbose) r.returns.forEach((x, i) => console.log(`episode ${i} (seed ${seed + i}): ${x.toFixed(2)}`));
+    console.log(`${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  } finally {
+    await env.close();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`error: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,266 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../agents/backend.ts';
+import { DdpgLearner, fasterEngine, type Batch } from '../../agents/learner.ts';
+import { layerSlots, mlpForward } from '../../agents/networks.ts';
+import { defaultRng } from '../../protocol/random.ts';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+const OBS = 3;
+const ACT = 2;
+
+function randomBatch(n: number, seed: number, terminated?: number[]): Batch {
+  const rng = defaultRng(seed);
+  const f = (k: number) => Float32Array.from(rng.uniformArray(-1, 1, k));
+  return {
+    size: n,
+    obs: f(n * OBS),
+    actions: f(n * ACT),
+    rewards: f(n),
+    nextObs: f(n * OBS),
+    terminated: Float32Array.from({ length: n }, (_, i) => (terminated ? terminated[i] : i % 3 === 0 ? 1 : 0)),
+  };
+}
+
+type Options = ConstructorParameters<typeof DdpgLearner>[0];
+
+function makeLearner(extra: Partial<Options> = {}): DdpgLearner {
+  return new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1, ...extra });
+}
+
+// Autodiff reference for the same losses, written the plain way with tf.grad over the flat vector.
+function referenceGradients(learner: DdpgLearner, batch: Batch): Float32Array {
+  const st = learner.getState();
+  const B = batch.size;
+  const mlp = (flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean) => {
+    const slots = layerSlots(spec, base);
+    let h = x;
+    slots.forEach((s, l) => {
+      const w = tf.reshape(tf.slice(flat, [s.wOffset], [s.inSize * s.outSize]), [s.inSize, s.outSize]) as tf.Tensor2D;
+      const b = tf.slice(flat, [s.bOffset], [s.outSize]);
+      h = tf.add(tf.matMul(h, w), b);
+      if (l < slots.length - 1) h = tf.relu(h);
+      else if (tanhOut) h = tf.tanh(h);
+    });
+    return h;
+  };
+  return tf.tidy(() => {
+    const theta = tf.tensor1d(st.params);
+    const target = tf.tensor1d(st.target);
+    const s = tf.tensor2d(batch.obs, [B, OBS]);
+    const a = tf.tensor2d(batch.actions, [B, ACT]);
+    const s2 = tf.tensor2d(batch.nextObs, [B, OBS]);
+    const r = tf.tensor2d(batch.rewards, [B, 1]);
+    const d = tf.tensor2d(batch.terminated, [B, 1]);
+    const aNext = mlp(target, learner.actorSpec, 0, s2, true);
+    const qNext = mlp(target, learner.criticSpec, learner.actorSize, tf.concat([s2, aNext], 1), false);
+    const y = tf.add(r, tf.mul(tf.mul(0.9, tf.sub(1, d)), qNext));
+    const criticLoss = (p: tf.Tensor) => tf.mean(tf.square(tf.sub(mlp(p as tf.Tensor1D, learner.criticSpec, learner.actorSize, tf.concat([s, a], 1), false), y))) as tf.Scalar;
+    const actorLoss = (p: tf.Tensor) => {
+      const pi = mlp(p as tf.Tensor1D, learner.actorSpec, 0, s, true);
+      return tf.neg(tf.mean(mlp(p as tf.Tensor1D, learner.criticSpec, learner.actorSize, tf.concat([s, pi], 1), false))) as tf.Scalar;
+    };
+    const gc = tf.grad(criticLoss)(theta);
+    const ga = tf.grad(actorLoss)(theta);
+    const gcData = gc.dataSync();
+    const out = Float32Array.from(ga.dataSync());
+    out.set(gcData.subarray(learner.actorSize), learner.actorSize);
+    return out;
+  });
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function assertGradientsMatch(learner: DdpgLearner, batch: Batch): void {
+  const ref = referenceGradients(learner, batch);
+  const mine = learner.gradients(batch).grads;
+  assert.equal(mine.length, ref.length);
+  const scale = maxAbsDiff(ref, new Float32Array(ref.length));
+  assert.ok(scale > 1e-4, 'reference gradient is not trivially zero');
+  assert.ok(maxAbsDiff(mine, ref) <= 1e-5 + 1e-4 * scale, `max diff ${maxAbsDiff(mine, ref)} (scale ${scale})`);
+}
+
+for (const mode of ['explicit', 'native'] as const) {
+  test(`tfjs engine: hand-derived gradients match tf.grad (${mode} transposes)`, () => {
+    const learner = makeLearner({ engine: 'tfjs', transposeMode: mode });
+    // Move params away from the init (and target away from params) so every term is exercised.
+    for (let i = 0; i < 20; i++) learner.update(randomBatch(32, 100 + i));
+    assertGradientsMatch(learner, randomBatch(32, 7));
+    learner.dispose();
+  });
+}
+
+// Layer widths around the kernels' tile sizes (2 rows x 16/32 columns), odd batch sizes, one row.
+const KERNEL_CASES: { actor: number[]; critic: number[]; batch: number; threads: number }[] = [
+  { actor: [16, 8], critic: [12, 8], batch: 32, threads: 1 },
+  { actor: [37, 70], critic: [45, 33], batch: 7, threads: 2 },
+  { actor: [64, 64], critic: [64, 64], batch: 33, threads: 2 },
+  { actor: [31], critic: [97, 17, 5], batch: 1, threads: 1 },
+  { actor: [256, 256], critic: [256, 256], batch: 65, threads: 2 },
+];
+for (const c of KERNEL_CASES) {
+  test(`kernels: gradients match tf.grad (actor ${c.actor}, critic ${c.critic}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
+    const learner = makeLearner({ engine: 'kernels', actorHidden: c.actor, criticHidden: c.critic, threads: c.threads });
+    for (let i = 0; i < 10; i++) learner.update(randomBatch(i % 2 ? 9 : 32, 100 + i));
+    assertGradientsMatch(learner, randomBatch(c.batch, 7));
+    learner.dispose();
+  });
+}
+
+test('kernels: the update equals the tfjs engine (Adam + Polyak on the same gradients)', () => {
+  const a = makeLearner({ engine: 'kernels' });
+  const b = makeLearner({ engine: 'tfjs' });
+  for (let i = 0; i < 10; i++) {
+    const la = a.update(randomBatch(24, 200 + i), true)!;
+    const lb = b.update(randomBatch(24, 200 + i), true)!;
+    assert.ok(Math.abs(la.critic - lb.critic) <= 1e-5 * Math.max(1, Math.abs(lb.critic)), `critic loss ${la.critic} vs ${lb.critic}`);
+    assert.ok(Math.abs(la.actor - lb.actor) <= 1e-5 * Math.max(1, Math.abs(lb.actor)), `actor loss ${la.actor} vs ${lb.actor}`);
+  }
+  const [sa, sb] = [a.getState(), b.getState()];
+  for (const k of ['params', 'target', 'adamM', 'adamV'] as const) assert.ok(maxAbsDiff(sa[k], sb[k]) < 1e-5, `${k} differ by ${maxAbsDiff(sa[k], sb[k])}`);
+  assert.ok(maxAbsDiff(sa.params, makeLearner().getState().params) > 1e-4, 'the updates moved the parameters');
+  a.dispose();
+  b.dispose();
+});
+
+test('kernels: results are identical for 1, 2 and 3 threads, and repeat for a seed', () => {
+  const run = (threads: number) => {
+    const l = makeLearner({ engine: 'kernels', actorHidden: [40, 33], criticHidden: [64, 20], threads });
+    const losses = Array.from({ length: 12 }, (_, i) => l.update(randomBatch(i === 5 ? 1 : 37, 800 + i), true));
+    const out = { state: l.getState(), losses, act: l.act(Float32Array.of(0.1, 0.2, 0.3, -0.5, 0.4, 0.9), 2) };
+    l.dispose();
+    return out;
+  };
+  const one = run(1);
+  assert.deepEqual(run(2), one);
+  assert.deepEqual(run(3), one);
+  assert.deepEqual(run(1), one);
+});
+
+test('tfjs engine: native transposes off the wasm backend (tfjs-node, cpu), checked against tf.grad there', async () => {
+  await selectBackend('cpu');
+  try {
+    const learner = makeLearner({ engine: 'tfjs' });
+    assert.equal(learner.opts.transposeMode, 'native');
+    for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 150 + i));
+    assertGradientsMatch(learner, randomBatch(17, 8));
+    learner.dispose();
+  } finally {
+    await selectBackend('wasm');
+  }
+  const onWasm = makeLearner({ engine: 'tfjs' });
+  assert.equal(onWasm.opts.transposeMode, 'explicit');
+  onWasm.dispose();
+});
+
+test('fasterEngine times both engines on the given sizes and returns the faster (how auto picks with tfjs-node)', () => {
+  const r = fasterEngine({ obsDim: OBS, actDim: ACT, actorHidden: [32, 32], criticHidden: [32, 32], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1 }, 32, 0.15);
+  assert.ok(r.rates.kernels > 0 && r.rates.tfjs > 0, JSON.stringify(r.rates));
+  assert.equal(r.engine, r.rates.kernels >= r.rates.tfjs ? 'kernels' : 'tfjs');
+});
+
+for (const engine of ['kernels', 'tfjs'] as const) test(`targets (${engine}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
+  const learner = makeLearner({ engine });
+  for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 300 + i));
+  const base = randomBatch(1, 9, [0]);
+  const term = { ...base, terminated: Float32Array.of(1) };
+  // Critic loss gradient w.r.t. the output bias is 2(Q − y): recover y from it.
+  const yOf = (b: Batch) =>
+    tf.tidy(() => {
+      const g = learner.gradients(b).grads;
+      const q = learner.q(b.obs, b.actions, 1)[0];
+      return q - g[g.length - 1] / 2;
+    });
+  const st = learner.getState();
+  const aNext = mlpForward(learner.actorSpec, st.target, base.nextObs, true);
+  const qNext = mlpForward(learner.criticSpec, st.target, [...base.nextObs, ...aNext], false, learner.actorSize)[0];
+  const r = base.rewards[0];
+  assert.ok(Math.abs(qNext) > 1e-6);
+  assert.ok(Math.abs(yOf(base) - (r + 0.9 * qNext)) < 1e-5, 'truncated/non-terminal step bootstraps');
+  assert.ok(Math.abs(yOf(term) - r) < 1e-5, 'terminal step uses the reward only');
+  learner.dispose();
+});
+
+for (const engine of ['kernels', 'tfjs'] as const) test(`${engine} forward and the plain-JS policy forward agree`, () => {
+  const learner = makeLearner({ engine });
+  for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 500 + i));
+  const obs = Float32Array.of(0.3, -0.7, 0.1, 0.5, 0.5, -0.2);
+  const out = learner.act(obs, 2);
+  const js = [0, 1].flatMap((i) => Array.from(mlpForward(learner.actorSpec, learner.actorParams(), obs.subarray(3 * i, 3 * i + 3), true)));
+  assert.equal(out.length, 2 * ACT);
+  assert.ok(maxAbsDiff(out, js) < 1e-5);
+  learner.dispose();
+});
+
+test('tfjs engine: no tensor leaks over many updates', () => {
+  const before0 = tf.memory().numTensors;
+  makeLearner({ engine: 'tfjs' }).dispose();
+  assert.equal(tf.memory().numTensors, before0, 'construct + dispose releases everything');
+  const learner = makeLearner({ engine: 'tfjs' });
+  learner.update(randomBatch(32, 1));
+  learner.act(Float32Array.of(0, 0, 0));
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 300; i++) {
+    learner.update(randomBatch(32, i), i % 50 === 0);
+    learner.act(Float32Array.of(0.1, 0.2, 0.3));
+  }
+  learner.getState();
+  assert.equal(tf.memory().numTensors, before);
+  learner.dispose();
+});
+
+for (const engine of ['kernels', 'tfjs'] as const) test(`state round-trips (${engine}): a restored learner continues identically`, () => {
+  const a = makeLearner({ engine });
+  for (let i = 0; i < 10; i++) a.update(randomBatch(16, i));
+  const b = makeLearner({ engine, seed: 99 });
+  b.setState(a.getState());
+  for (let i = 10; i < 15; i++) {
+    a.update(randomBatch(16, i));
+    b.update(randomBatch(16, i));
+  }
+  assert.deepEqual(a.getState(), b.getState());
+  a.dispose();
+  b.dispose();
+});
+
+test('a few hundred updates fit a simple regression (critic learns rewards with γ-free targets)', () => {
+  // With every transition terminal, Q(s,a) must learn r = s0 + a0; loss should fall sharply.
+  const learner = makeLearner({ criticLr: 3e-3 });
+  const mk = (seed: number): Batch => {
+    const b = randomBatch(64, seed, new Array(64).fill(1));
+    for (let i = 0; i < 64; i++) b.rewards[i] = b.obs[i * OBS] + b.actions[i * ACT];
+    return b;
+  };
+  const first = learner.update(mk(0), true)!.critic;
+  let lastLoss = first;
+  for (let i = 1; i < 400; i++) lastLoss = learner.update(mk(i), i === 399)?.critic ?? lastLoss;
+  assert.ok(lastLoss < first * 0.05, `critic loss ${first} -> ${lastLoss}`);
+  learner.dispose();
+});
+
+test('tfjs engine, threads: 2 gives the same updates and losses as 1 (up to float rounding), any batch size', () => {
+  const one = makeLearner({ engine: 'tfjs' });
+  const two = makeLearner({ engine: 'tfjs', threads: 2 });
+  for (let i = 0; i < 8; i++) {
+    const b = randomBatch(i === 3 ? 1 : 33, 700 + i); // odd sizes; a single row leaves the worker idle
+    const l1 = one.update(b, true)!;
+    const l2 = two.update(b, true)!;
+    assert.ok(Math.abs(l1.critic - l2.critic) <= 1e-6 * Math.max(1, Math.abs(l1.critic)), `critic loss ${l1.critic} vs ${l2.critic}`);
+    assert.ok(Math.abs(l1.actor - l2.actor) <= 1e-6 * Math.max(1, Math.abs(l1.actor)), `actor loss ${l1.actor} vs ${l2.actor}`);
+  }
+  const [s1, s2] = [one.getState(), two.getState()];
+  assert.ok(maxAbsDiff(s1.params, s2.params) < 1e-5, `params differ by ${maxAbsDiff(s1.params, s2.params)}`);
+  assert.ok(maxAbsDiff(s1.params, makeLearner({ engine: 'tfjs' }).getState().params) > 1e-4, 'the updates moved the parameters');
+  assert.ok(maxAbsDiff(s1.adamV, s2.adamV) < 1e-8);
+  assert.ok(maxAbsDiff(one.act(Float32Array.of(0.1, 0.2, 0.3)), two.act(Float32Array.of(0.1, 0.2, 0.3))) < 1e-5);
+  one.dispose();
+  two.dispose();
+});

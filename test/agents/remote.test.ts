@@ -1,0 +1,31 @@
+// Smoke: DDPG trains through the env server in another process, and matches the in-process run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectBackend } from '../../agents/backend.ts';
+import { buildConfig } from '../../agents/config.ts';
+import { train } from '../../agents/trainer.ts';
+import { startServerProcess, type ServerProcess } from '../../bench/server-process.ts';
+
+let server: ServerProcess;
+before(async () => {
+  await selectBackend('wasm');
+  server = await startServerProcess();
+});
+after(async () => {
+  await server?.stop();
+});
+
+test('a few hundred Pendulum-v1 steps through the server equal the in-process run', async () => {
+  const quiet = { write: () => true, isTTY: false };
+  const cfg = (url: string) =>
+    buildConfig({}, { env: 'Pendulum-v1', url, out: mkdtempSync(join(tmpdir(), 'ddpg-remote-')), steps: 400, learningStarts: 200, batchSize: 64, actorHidden: [32, 32], criticHidden: [32, 32], evalEvery: 400, evalEpisodes: 1 });
+  const remote = await train(cfg(server.url), { out: quiet });
+  const local = await train(cfg(''), { out: quiet });
+  assert.equal(remote.steps, 400);
+  assert.equal(remote.episodes, 2);
+  assert.deepEqual(remote.episodeReturns, local.episodeReturns);
+  assert.equal(remote.lastEval!.mean, local.lastEval!.mean);
+});
