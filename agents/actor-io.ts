@@ -1,5 +1,6 @@
 // The trained actor on its own: saveActor(dir) / loadActor(dir) → a policy usable without
-// tfjs (the forward pass is plain JS), by the rollout CLI or anything else.
+// tfjs (the forward pass is plain JS), by the rollout CLI or anything else. DDPG's and TD3's
+// actors are the same kind of network.
 import { readSnapshot, writeSnapshot, floatsOf, textOf, CheckpointError, MANIFEST } from './checkpoint-io.ts';
 import { actorSpec, mlpForward, paramCount } from './networks.ts';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,8 @@ export const CHECKPOINT_FORMAT = 'gymwire-ddpg-checkpoint';
 
 export interface ActorDescription {
   envId: string;
+  /** The algorithm that trained it (absent in actors from before TD3: DDPG). */
+  algo?: 'ddpg' | 'td3';
   obsDim: number;
   actDim: number;
   hidden: number[];
@@ -24,7 +27,7 @@ export interface Policy {
   act(obs: ArrayLike<number>): Float32Array;
 }
 
-export function scaleAction(u: ArrayLike<number>, low: ArrayLike<number>, high: ArrayLike<number>, out = new Float32Array(u.length)): Float32Array {
+export function scaleAction(u: ArrayLike<number>, low: ArrayLike<number>, high: ArrayLike<number>, out: Float32Array = new Float32Array(u.length)): Float32Array {
   for (let i = 0; i < u.length; i++) out[i] = low[i] + 0.5 * (u[i] + 1) * (high[i] - low[i]);
   return out;
 }

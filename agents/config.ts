@@ -1,10 +1,16 @@
-// Training configuration: defaults, per-env overrides (documented in README.md here), a JSON
-// config file, and command-line flags, applied in that order.
+// Training configuration: base defaults, the algorithm's per-env defaults (ddpg.ts, td3.ts;
+// documented with their sources in README.md here), a JSON config file, and command-line flags,
+// applied in that order.
 import { availableParallelism } from 'node:os';
 import type { BackendChoice } from './backend.ts';
 import type { NoiseKind } from './noise.ts';
+import { ALGOS, type Algo } from './learner.ts';
+import { DDPG_DEFAULTS } from './ddpg.ts';
+import { TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './td3.ts';
 
 export interface TrainConfig {
+  /** 'ddpg' or 'td3'. */
+  algo: Algo;
   env: string;
   /** Env constructor kwargs (JSON object), passed to make() or to the server. */
   envKwargs: Record<string, number | boolean | string | null>;
@@ -48,6 +54,12 @@ export interface TrainConfig {
   noiseDecaySteps: number;
   ouTheta: number;
   ouDt: number;
+  /** TD3: σ of the target policy smoothing noise, its clip (tanh action units) and the actor/target delay in updates. */
+  policyNoise: number;
+  noiseClip: number;
+  policyDelay: number;
+  /** Updates between learning-statistics records (losses, mean Q, rates); 0 = none. */
+  statsEvery: number;
   evalEvery: number;
   evalEpisodes: number;
   /** Eval episode i is reset with seed evalSeed + i, every time, so evals are comparable. */
@@ -59,6 +71,7 @@ export interface TrainConfig {
 }
 
 export const BASE_CONFIG: TrainConfig = {
+  algo: 'ddpg',
   env: 'Pendulum-v1',
   envKwargs: {},
   url: '',
@@ -86,6 +99,8 @@ export const BASE_CONFIG: TrainConfig = {
   noiseDecaySteps: 0,
   ouTheta: 0.15,
   ouDt: 1e-2,
+  ...TD3_HYPERPARAMETERS,
+  statsEvery: 1000,
   evalEvery: 5000,
   evalEpisodes: 10,
   evalSeed: 1_000_000,
@@ -94,23 +109,22 @@ export const BASE_CONFIG: TrainConfig = {
   logEvery: 10,
 };
 
-/** Per-env defaults: keep in sync with the table in agents/README.md. */
-export const ENV_DEFAULTS: Record<string, Partial<TrainConfig>> = {
-  'Pendulum-v1': { steps: 20_000, actorHidden: [64, 64], criticHidden: [64, 64], learningStarts: 1000, noiseSigma: 0.1, noiseSigmaFinal: 0.1, gamma: 0.98, evalEvery: 1000, evalEpisodes: 10, checkpointEvery: 5000 },
-  'MountainCarContinuous-v0': { steps: 50_000, actorHidden: [64, 64], criticHidden: [64, 64], noise: 'ou', noiseSigma: 0.5, noiseSigmaFinal: 0.5, ouTheta: 0.15, ouDt: 1, learningStarts: 1000, evalEvery: 5000, evalEpisodes: 5 },
-  'LunarLanderContinuous-v3': { steps: 300_000, learningStarts: 10_000, noiseSigma: 0.1, noiseSigmaFinal: 0.1, evalEvery: 10_000, evalEpisodes: 10, checkpointEvery: 25_000 },
-  'BipedalWalker-v3': { steps: 1_000_000, learningStarts: 10_000, noiseSigma: 0.1, noiseSigmaFinal: 0.1, evalEvery: 25_000, evalEpisodes: 5, checkpointEvery: 50_000 },
-};
+/** The envs with defaults of their own (for some algorithm). */
+export const TUNED_ENVS: readonly string[] = [...new Set([...Object.keys(DDPG_DEFAULTS), ...Object.keys(TD3_DEFAULTS)])];
 
-/** Config for an env id: base defaults, then that env's row of ENV_DEFAULTS. */
-export function defaultsFor(env: string): TrainConfig {
-  return { ...BASE_CONFIG, ...(ENV_DEFAULTS[env] ?? {}), env };
+/**
+ * Config for an env id and algorithm: base defaults, then the env's DDPG row (ddpg.ts), then
+ * for TD3 its own row on top (td3.ts). Keep the README's table in sync.
+ */
+export function defaultsFor(env: string, algo: Algo = 'ddpg'): TrainConfig {
+  return { ...BASE_CONFIG, ...(DDPG_DEFAULTS[env] ?? {}), ...(algo === 'td3' ? (TD3_DEFAULTS[env] ?? {}) : {}), env, algo };
 }
 
 type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'json' | 'urls';
 
 /** Every TrainConfig key, its flag, its kind and its help text. */
 export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: string }[] = [
+  { key: 'algo', flag: 'algo', kind: 'string', help: 'algorithm: ddpg | td3' },
   { key: 'env', flag: 'env', kind: 'string', help: 'environment id (e.g. Pendulum-v1)' },
   { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
   { key: 'url', flag: 'url', kind: 'urls', help: 'env server URL (ws://host:port), repeatable; omit to run the envs in-process' },
@@ -138,6 +152,10 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'noiseDecaySteps', flag: 'noise-decay-steps', kind: 'int', help: 'steps over which σ decays (0 = constant)' },
   { key: 'ouTheta', flag: 'ou-theta', kind: 'number', help: 'Ornstein-Uhlenbeck θ' },
   { key: 'ouDt', flag: 'ou-dt', kind: 'number', help: 'Ornstein-Uhlenbeck dt' },
+  { key: 'policyNoise', flag: 'policy-noise', kind: 'number', help: 'TD3: σ of the target policy smoothing noise (units of half the action range)' },
+  { key: 'noiseClip', flag: 'noise-clip', kind: 'number', help: 'TD3: the smoothing noise is clipped to ±this' },
+  { key: 'policyDelay', flag: 'policy-delay', kind: 'int', help: 'TD3: critic updates per actor and target update' },
+  { key: 'statsEvery', flag: 'stats-every', kind: 'int', help: 'updates between learning-statistics records (losses, mean Q, rates; 0 = none)' },
   { key: 'evalEvery', flag: 'eval-every', kind: 'int', help: 'steps between deterministic evaluations (0 = never)' },
   { key: 'evalEpisodes', flag: 'eval-episodes', kind: 'int', help: 'episodes per evaluation' },
   { key: 'evalSeed', flag: 'eval-seed', kind: 'int', help: 'first eval episode seed (episode i uses eval-seed + i)' },
@@ -182,7 +200,13 @@ export function validateConfig(c: TrainConfig): void {
   for (const k of ['steps', 'batchSize', 'bufferSize', 'updatesPerStep', 'evalEpisodes', 'numEnvs', 'learnerThreads'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
   }
-  for (const k of ['learningStarts', 'evalEvery', 'checkpointEvery', 'noiseDecaySteps', 'reconnectAttempts'] as const) {
+  if (!ALGOS.includes(c.algo)) bad('algo', `must be one of ${ALGOS.join(', ')}`);
+  for (const k of ['policyDelay'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
+  }
+  if (!(c.policyNoise >= 0)) bad('policyNoise', 'must be a non-negative number');
+  if (!(c.noiseClip >= 0)) bad('noiseClip', 'must be a non-negative number');
+  for (const k of ['learningStarts', 'evalEvery', 'checkpointEvery', 'noiseDecaySteps', 'reconnectAttempts', 'statsEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) bad(k, 'must be a non-negative integer');
   }
   if (!(c.reconnectDelay >= 0)) bad('reconnectDelay', 'must be a non-negative number of seconds');
@@ -190,6 +214,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');
   if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
+  if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend)) bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
   const urls = serverUrls(c);
   if (urls.length > c.numEnvs) bad('numEnvs', `${c.numEnvs} is fewer than the ${urls.length} servers given; every server needs at least one env`);
 }
@@ -199,13 +224,21 @@ export function serverUrls(c: Pick<TrainConfig, 'url'>): string[] {
   return (Array.isArray(c.url) ? c.url : [c.url]).filter((u) => u !== '');
 }
 
+/** The env id and algorithm a set of flags and config file ask for (flag over file over base): they select the defaults. */
+export function chosenEnvAndAlgo(flags: Record<string, unknown>, fileConfig: Partial<TrainConfig> = {}): { env: string; algo: Algo } {
+  const env = (flags.env as string | undefined) ?? fileConfig.env ?? BASE_CONFIG.env;
+  const algo = ((flags.algo as string | undefined) ?? fileConfig.algo ?? BASE_CONFIG.algo) as Algo;
+  if (!ALGOS.includes(algo)) throw new Error(`--algo: ${JSON.stringify(algo)} is not one of ${ALGOS.join(', ')}`);
+  return { env, algo };
+}
+
 /**
- * Builds the config: defaults for the env, then the JSON file, then flags. The env id is
- * resolved first (flag over file) because it selects the defaults.
+ * Builds the config: defaults for the env and algorithm, then the JSON file, then flags. The
+ * env id and algorithm are resolved first (flag over file) because they select the defaults.
  */
 export function buildConfig(flags: Record<string, string | boolean | string[] | undefined>, fileConfig: Partial<TrainConfig> = {}): TrainConfig {
-  const env = (flags.env as string | undefined) ?? fileConfig.env ?? BASE_CONFIG.env;
-  const c: TrainConfig = { ...defaultsFor(env), ...fileConfig, env };
+  const { env, algo } = chosenEnvAndAlgo(flags, fileConfig);
+  const c: TrainConfig = { ...defaultsFor(env, algo), ...fileConfig, env, algo };
   for (const f of FLAGS) {
     const raw = flags[f.flag];
     if (raw === undefined) continue;
@@ -215,7 +248,7 @@ export function buildConfig(flags: Record<string, string | boolean | string[] | 
   if (flags['noise-sigma'] !== undefined && flags['noise-sigma-final'] === undefined && fileConfig.noiseSigmaFinal === undefined) {
     c.noiseSigmaFinal = c.noiseSigma;
   }
-  if (!c.out) c.out = `runs/${c.env}-s${c.seed}`;
+  if (!c.out) c.out = `runs/${c.env}-${c.algo}-s${c.seed}`;
   validateConfig(c);
   return c;
 }
@@ -227,6 +260,7 @@ export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean';
   return opts;
 }
 
-export function flagsHelp(): string {
-  return FLAGS.map((f) => `  --${(f.flag + (f.kind === 'bool' ? '' : f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(BASE_CONFIG[f.key])})`).join('\n');
+/** One line per flag, with its default for this env and algorithm (defaultsFor). */
+export function flagsHelp(defaults: TrainConfig = BASE_CONFIG): string {
+  return FLAGS.map((f) => `  --${(f.flag + (f.kind === 'bool' ? '' : f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(defaults[f.key])})`).join('\n');
 }

@@ -22,11 +22,20 @@ export interface Batch {
   rewards: Float32Array;
   nextObs: Float32Array;
   terminated: Float32Array;
+  /** TD3 only: the target policy smoothing noise (size x actDim, already clipped); drawn by the learner when absent. */
+  targetNoise?: Float32Array;
 }
 
+/** What an update reports when asked (batch means): the critic's TD loss, the actor's loss and Q(s, a). */
 export interface Losses {
+  /** mean (Q(s, a) − y)² (TD3: the mean over its two critics). */
   critic: number;
+  /** −mean Q(s, μ(s)) (TD3: of its first critic, from its last actor update). */
   actor: number;
+  /** mean Q(s, a) over the batch (TD3: the first critic). */
+  q: number;
+  /** TD3: mean Q₂(s, a). */
+  q2?: number;
 }
 
 export interface GradientConfig {
@@ -134,7 +143,7 @@ export class GradientPass {
       const dAction = this.matMulBt(dz0, wAct);
       const dzActor = tf.mul(dAction, tf.sub(1, tf.square(aPi))) as tf.Tensor2D;
       this.backward(actor, actorSlots, actorActs, dzActor, out, memo);
-      if (wantLosses) losses = { critic: tf.sum(tf.square(td)).dataSync()[0] / norm, actor: -tf.sum(last(piActs)).dataSync()[0] / norm };
+      if (wantLosses) losses = { critic: tf.sum(tf.square(td)).dataSync()[0] / norm, actor: -tf.sum(last(piActs)).dataSync()[0] / norm, q: tf.sum(last(criticActs)).dataSync()[0] / norm };
     });
     return losses;
   }

@@ -14,6 +14,7 @@ import { GradientWorker } from './learner-threads.ts';
 import { adamPolyak, type AdamConfig } from './learner-adam.ts';
 import type { BackendName } from './backend.ts';
 import type { LearnerVectors } from './learner.ts';
+import type { LearnerUpdate } from './learner-kernels.ts';
 
 export interface TfjsDdpgConfig {
   obsDim: number;
@@ -29,7 +30,7 @@ export interface TfjsDdpgConfig {
   threads: number;
 }
 
-export class TfjsDdpg {
+export class TfjsDdpg implements LearnerUpdate {
   readonly vectors: LearnerVectors;
   /** One gradient buffer per thread (this thread's first). */
   private readonly grads: Float32Array[];
@@ -94,7 +95,7 @@ export class TfjsDdpg {
     const losses = this.pass.compute(batchRows(batch, 0, own, obsDim, actDim), this.grads[0], B, wantLosses);
     for (const w of this.workers) {
       const l = w.gradientDone(wantLosses);
-      if (losses && l) [losses.critic, losses.actor] = [losses.critic + l.critic, losses.actor + l.actor];
+      if (losses && l) [losses.critic, losses.actor, losses.q] = [losses.critic + l.critic, losses.actor + l.actor, losses.q + l.q];
     }
     this.pass.invalidate();
     for (const w of this.workers) w.startAdam();

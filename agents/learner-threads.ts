@@ -10,7 +10,7 @@ import type { BackendName } from './backend.ts';
 import type { AdamConfig } from './learner-adam.ts';
 import type { Batch, GradientConfig, Losses } from './learner-gradients.ts';
 
-/** Int32 slots of a worker's control block (then two float64 losses at byte 32). */
+/** Int32 slots of a worker's control block (then three float64 losses at byte 32). */
 export const CTRL = { go: 0, done: 1, state: 2, failed: 3, adamGo: 4, adamDone: 5 } as const;
 const TIMEOUT_MS = 120_000;
 
@@ -51,9 +51,9 @@ export class GradientWorker {
   private ready = false;
 
   constructor(init: Omit<WorkerInit, 'ctrl' | 'port'>) {
-    const ctrlBuf = new SharedArrayBuffer(48);
+    const ctrlBuf = new SharedArrayBuffer(64);
     this.ctrl = new Int32Array(ctrlBuf, 0, 8);
-    this.losses = new Float64Array(ctrlBuf, 32, 2);
+    this.losses = new Float64Array(ctrlBuf, 32, 3);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
@@ -91,7 +91,7 @@ export class GradientWorker {
   gradientDone(wantLosses: boolean): Losses | null {
     this.waitFor(CTRL.done);
     if (Atomics.load(this.ctrl, CTRL.failed)) throw new Error(`learner worker failed: ${this.message()}`);
-    return wantLosses ? { critic: this.losses[0], actor: this.losses[1] } : null;
+    return wantLosses ? { critic: this.losses[0], actor: this.losses[1], q: this.losses[2] } : null;
   }
 
   /** Lets the worker apply Adam to its range (every thread's gradient share is written). */

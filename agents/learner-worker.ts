@@ -10,7 +10,7 @@ import { CTRL, type Job, type WorkerInit } from './learner-threads.ts';
 
 const init = workerData as WorkerInit;
 const ctrl = new Int32Array(init.ctrl, 0, 8);
-const losses = new Float64Array(init.ctrl, 32, 2);
+const losses = new Float64Array(init.ctrl, 32, 3);
 const grads = init.grads.map((b) => new Float32Array(b));
 const own = grads[init.index];
 const buffers = { params: new Float32Array(init.params), target: new Float32Array(init.target), m: new Float32Array(init.m), v: new Float32Array(init.v) };
@@ -42,10 +42,10 @@ for (let seq = 0; ; ) {
     pass.invalidate(); // the parameters have changed since the last job
     if (job.batch) {
       const l = pass.compute(job.batch, own, job.norm, job.wantLosses);
-      if (l) [losses[0], losses[1]] = [l.critic, l.actor];
+      if (l) [losses[0], losses[1], losses[2]] = [l.critic, l.actor, l.q];
     } else {
       own.fill(0);
-      [losses[0], losses[1]] = [0, 0];
+      losses.fill(0);
     }
   } catch (err) {
     init.port.postMessage(String((err as Error)?.stack ?? err));

@@ -1,26 +1,35 @@
-// The DDPG learner (Lillicrap et al. 2016): actor, critic, their targets and one Adam, as flat
-// Float32 vectors in the checkpoint layout (networks.ts), and the update. Two engines compute it:
+// The learner every algorithm shares: actor, critic(s) (DDPG one, TD3 two), their targets and
+// Adam's moments as flat Float32 vectors in the checkpoint layout (networks.ts: the actor, then
+// each critic), their initialisation, acting and state. The update itself is the algorithm's
+// (ddpg.ts, td3.ts), computed by one of two engines:
 //   'kernels' (default): our WebAssembly SIMD kernels on all threads sharing one memory
-//                        (learner-kernels.ts; no tfjs involved),
+//                        (learner-kernels.ts; no tfjs involved) — DDPG and TD3,
 //   'tfjs':              hand-derived gradients on the running tfjs backend (learner-tfjs.ts),
-//                        kept as an option and as the reference the kernels are tested against.
-// Both differentiate the two losses at the same critic (the paper's algorithm box);
-// test/agents/learner.test.ts checks both against tf.grad.
+//                        kept as an option and as the reference the kernels are tested against
+//                        — DDPG only.
+// test/agents/learner.test.ts and td3.test.ts check the gradients against tf.grad.
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { actorSpec, criticSpec, initMlp, layerSlots, mlpForward, paramCount, type MlpSpec } from './networks.ts';
 import { interleave, type Batch, type Losses } from './learner-gradients.ts';
 import type { AdamConfig } from './learner-adam.ts';
-import { KernelDdpg } from './learner-kernels.ts';
+import { KernelLearner, type LearnerUpdate } from './learner-kernels.ts';
 import { TfjsDdpg } from './learner-tfjs.ts';
+import { DdpgKernelUpdate } from './ddpg.ts';
+import { Td3KernelUpdate, TD3_HYPERPARAMETERS, type Td3State } from './td3.ts';
 import { kernelsUnavailable } from './kernels/engine.ts';
 import { defaultRng } from '../protocol/random.ts';
 
 export type { Batch, Losses };
 
 export type LearnerEngine = 'kernels' | 'tfjs';
+/** The algorithms: DDPG (ddpg.ts) and TD3 (td3.ts). */
+export type Algo = 'ddpg' | 'td3';
+export const ALGOS: readonly Algo[] = ['ddpg', 'td3'];
 
 export interface LearnerOptions {
+  /** 'ddpg' (default) or 'td3'. */
+  algo?: Algo;
   obsDim: number;
   actDim: number;
   actorHidden: number[];
@@ -49,6 +58,10 @@ export interface LearnerOptions {
    * float rounding.
    */
   threads?: number;
+  /** TD3: target policy smoothing σ and clip (tanh action units), and the actor/target delay. */
+  policyNoise?: number;
+  noiseClip?: number;
+  policyDelay?: number;
 }
 
 /** Everything needed to continue training bit-for-bit: parameters, targets and Adam state. */
@@ -57,16 +70,22 @@ export interface LearnerState {
   target: Float32Array;
   adamM: Float32Array;
   adamV: Float32Array;
+  /** Updates so far (the critics' Adam step count; DDPG's actor's too). */
   adamStep: number;
+  /** TD3: the actor's Adam step count and the smoothing-noise stream. */
+  td3?: Td3State;
 }
 
 /** The learner's flat vectors (views of the engine's memory). */
 export type LearnerVectors = Omit<LearnerState, 'adamStep'>;
 
 /** Which engine 'auto' means here, and why (for the log). */
-export function resolveEngine(choice: LearnerEngine | 'auto' = 'auto'): { engine: LearnerEngine; why: string } {
-  if (choice === 'tfjs') return { engine: 'tfjs', why: 'asked for' };
+export function resolveEngine(choice: LearnerEngine | 'auto' = 'auto', algo: Algo = 'ddpg'): { engine: LearnerEngine; why: string } {
   const missing = kernelsUnavailable();
+  if (algo === 'td3' && (choice === 'tfjs' || missing !== null)) {
+    throw new Error(`TD3 runs on the learner's WebAssembly kernels only (the tfjs engine is DDPG's)${missing ? `, and they cannot run here: ${missing}` : '; use --backend auto or kernels'}`);
+  }
+  if (choice === 'tfjs') return { engine: 'tfjs', why: 'asked for' };
   if (missing === null) return { engine: 'kernels', why: choice === 'auto' ? 'WebAssembly SIMD + threads available' : 'asked for' };
   if (choice === 'kernels') throw new Error(`the learner's WebAssembly kernels cannot run here: ${missing}`);
   return { engine: 'tfjs', why: `WebAssembly kernels unavailable (${missing})` };
@@ -83,7 +102,7 @@ export function fasterEngine(opts: LearnerOptions, batchSize: number, seconds = 
   const B = batchSize;
   const batch: Batch = { size: B, obs: f(B * opts.obsDim), actions: f(B * opts.actDim), rewards: f(B), nextObs: f(B * opts.obsDim), terminated: new Float32Array(B) };
   const rate = (engine: LearnerEngine) => {
-    const l = new DdpgLearner({ ...opts, engine });
+    const l = new Learner({ ...opts, engine });
     try {
       l.update(batch); // first-update costs (plans, buffers) are not the steady state
       const t0 = performance.now();
@@ -101,32 +120,38 @@ export function fasterEngine(opts: LearnerOptions, batchSize: number, seconds = 
   return { engine: rates.kernels >= rates.tfjs ? 'kernels' : 'tfjs', rates };
 }
 
-export class DdpgLearner {
+export class Learner {
   readonly opts: Required<LearnerOptions>;
+  readonly algo: Algo;
   readonly engine: LearnerEngine;
   readonly actorSpec: MlpSpec;
   readonly criticSpec: MlpSpec;
   readonly actorSize: number;
+  /** Floats of ONE critic (TD3 has two, one after the other). */
   readonly criticSize: number;
+  readonly critics: number;
+  private readonly impl: LearnerUpdate;
   private readonly vectors: LearnerVectors;
-  private readonly kernels: KernelDdpg | null = null;
-  private readonly tfjs: TfjsDdpg | null = null;
   adamStep = 0;
 
   constructor(options: LearnerOptions) {
     const tfBackend = tf.getBackend();
     this.opts = {
+      algo: 'ddpg',
       adamBeta1: 0.9,
       adamBeta2: 0.999,
       adamEps: 1e-8,
       engine: 'auto',
       transposeMode: tfBackend === 'wasm' ? 'explicit' : 'native',
       threads: availableParallelism(),
+      ...TD3_HYPERPARAMETERS,
       ...options,
     };
-    const { obsDim, actDim, actorHidden, criticHidden, threads } = this.opts;
+    const { obsDim, actDim, actorHidden, criticHidden, threads, algo } = this.opts;
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`learner threads must be a positive integer, got ${threads}`);
-    this.engine = resolveEngine(this.opts.engine).engine;
+    this.algo = algo;
+    this.engine = resolveEngine(this.opts.engine, algo).engine;
+    this.critics = algo === 'td3' ? 2 : 1;
     this.actorSpec = actorSpec(obsDim, actDim, actorHidden);
     this.criticSpec = criticSpec(obsDim, actDim, criticHidden);
     this.actorSize = paramCount(this.actorSpec);
@@ -144,65 +169,69 @@ export class DdpgLearner {
     };
     const common = { obsDim, actDim, gamma: this.opts.gamma, size, threads, adam };
     if (this.engine === 'kernels') {
-      this.kernels = new KernelDdpg({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots: layerSlots(this.criticSpec, this.actorSize) });
-      this.vectors = this.kernels.vectors;
+      const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
+      const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots });
+      this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed }) : new DdpgKernelUpdate(core);
     } else {
-      this.tfjs = new TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
-      this.vectors = this.tfjs.vectors;
+      this.impl = new TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
     }
+    this.vectors = this.impl.vectors;
+    // One stream: the actor, then each critic (TD3's second critic is initialised differently from its first).
     const rng = defaultRng(this.opts.seed);
     initMlp(this.actorSpec, rng, this.vectors.params, 0);
-    initMlp(this.criticSpec, rng, this.vectors.params, this.actorSize);
+    for (let i = 0; i < this.critics; i++) initMlp(this.criticSpec, rng, this.vectors.params, this.criticBase(i));
     this.vectors.target.set(this.vectors.params);
   }
 
+  /** Where critic i starts in the flat vectors. */
+  criticBase(i = 0): number {
+    return this.actorSize + i * this.criticSize;
+  }
+
   get size(): number {
-    return this.actorSize + this.criticSize;
+    return this.actorSize + this.critics * this.criticSize;
   }
 
-  /** A line for the log: engine, threads and (tfjs) backend. */
+  /** A line for the log: algorithm, engine, threads and (tfjs) backend. */
   describe(): string {
-    return this.engine === 'kernels'
-      ? `learner: WebAssembly SIMD kernels, ${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`
-      : `learner: tfjs ${tf.getBackend()} (${this.opts.transposeMode} transposes), ${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`;
-  }
-
-  /** One gradient step on actor and critic, then the Polyak target update. */
-  update(batch: Batch, wantLosses = false): Losses | null {
-    const step = this.adamStep + 1;
-    const losses = this.kernels ? this.kernels.update(batch, step, wantLosses) : this.tfjs!.update(batch, step, wantLosses);
-    this.adamStep = step;
-    return losses;
+    const threads = `${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`;
+    const algo = this.algo === 'td3' ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})` : 'DDPG';
+    return this.engine === 'kernels' ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}` : `learner: ${algo} on tfjs ${tf.getBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
   }
 
   /**
-   * The flat gradient [∂L_actor/∂θ_actor, ∂L_critic/∂θ_critic] for one batch, where
-   * L_critic = mean((Q(s,a) − y)²), y = r + γ(1 − terminated)·Q'(s', μ'(s')), and
-   * L_actor = −mean(Q(s, μ(s))); and both losses.
+   * One update (the algorithm's: DDPG actor + critic + Polyak; TD3 critics, and every
+   * policyDelay-th time actor + Polyak). With `wantStats`, its losses and mean Q, which the
+   * update computes anyway (asking costs a few memory reads).
    */
-  gradients(batch: Batch): { grads: Float32Array; losses: Losses } {
-    return this.kernels ? this.kernels.gradients(batch) : this.tfjs!.gradients(batch);
+  update(batch: Batch, wantStats = false): Losses | null {
+    const n = this.adamStep + 1;
+    const stats = this.impl.update(batch, n, wantStats);
+    this.adamStep = n;
+    return stats;
   }
 
-  /** Adam (PyTorch's formulation) with per-segment learning rates, then θ' ← θ' + τ(θ − θ'). */
-  applyGradients(grad: Float32Array): void {
-    if (grad.length !== this.size) throw new Error(`gradient has ${grad.length} floats, this network needs ${this.size}`);
-    this.adamStep++;
-    if (this.kernels) this.kernels.applyGradients(grad, this.adamStep);
-    else this.tfjs!.applyGradients(grad, this.adamStep);
+  /**
+   * The flat gradient of the algorithm's losses at the current parameters, laid out like them,
+   * and the statistics. DDPG: [∂L_actor/∂θ_actor, ∂L_critic/∂θ_critic] with
+   * L_critic = mean((Q(s,a) − y)²), y = r + γ(1 − terminated)·Q'(s', μ'(s')), L_actor = −mean(Q(s, μ(s))).
+   * TD3: see td3.ts.
+   */
+  gradients(batch: Batch): { grads: Float32Array; losses: Losses } {
+    return this.impl.gradients(batch);
   }
 
   /** Deterministic actor output μ(s) in [-1, 1] for n observations laid out row-major. */
   act(obs: Float32Array, n = 1): Float32Array {
-    return this.kernels ? this.kernels.act(obs, n) : this.tfjs!.act(obs, n);
+    return this.impl.act(obs, n);
   }
 
-  /** Q(s, a) from the online critic (plain JS), for inspection and tests. */
-  q(obs: Float32Array, actions: Float32Array, n: number): Float32Array {
+  /** Q(s, a) from online critic `critic` (plain JS), for inspection and tests. */
+  q(obs: Float32Array, actions: Float32Array, n: number, critic = 0): Float32Array {
     const { obsDim, actDim } = this.opts;
     const x = interleave(obs, obsDim, actions, actDim, n);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mlpForward(this.criticSpec, this.vectors.params, x.subarray(i * (obsDim + actDim), (i + 1) * (obsDim + actDim)), false, this.actorSize)[0];
+    for (let i = 0; i < n; i++) out[i] = mlpForward(this.criticSpec, this.vectors.params, x.subarray(i * (obsDim + actDim), (i + 1) * (obsDim + actDim)), false, this.criticBase(critic))[0];
     return out;
   }
 
@@ -214,12 +243,14 @@ export class DdpgLearner {
   getState(): LearnerState {
     const copy = (a: Float32Array) => Float32Array.from(a); // never a view of shared memory
     const v = this.vectors;
-    return { params: copy(v.params), target: copy(v.target), adamM: copy(v.adamM), adamV: copy(v.adamV), adamStep: this.adamStep };
+    const state: LearnerState = { params: copy(v.params), target: copy(v.target), adamM: copy(v.adamM), adamV: copy(v.adamV), adamStep: this.adamStep };
+    if (this.impl instanceof Td3KernelUpdate) state.td3 = this.impl.getState();
+    return state;
   }
 
   setState(st: LearnerState): void {
     for (const [name, arr] of Object.entries({ params: st.params, target: st.target, adamM: st.adamM, adamV: st.adamV })) {
-      if (arr.length !== this.size) throw new Error(`learner state '${name}' has ${arr.length} floats, this network needs ${this.size}`);
+      if (arr.length !== this.size) throw new Error(`learner state '${name}' has ${arr.length} floats, this ${this.algo.toUpperCase()} network needs ${this.size}`);
     }
     const v = this.vectors;
     v.params.set(st.params);
@@ -227,11 +258,14 @@ export class DdpgLearner {
     v.adamM.set(st.adamM);
     v.adamV.set(st.adamV);
     this.adamStep = st.adamStep;
-    this.tfjs?.invalidate();
+    if (this.impl instanceof Td3KernelUpdate) {
+      if (!st.td3) throw new Error('learner state has no TD3 part (actor steps, noise stream): it is not from a TD3 learner');
+      this.impl.setState(st.td3);
+    }
+    this.impl.invalidate();
   }
 
   dispose(): void {
-    this.kernels?.dispose();
-    this.tfjs?.dispose();
+    this.impl.dispose();
   }
 }

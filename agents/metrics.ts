@@ -1,5 +1,5 @@
-// Per-episode and per-evaluation records, appended to metrics.jsonl and metrics.csv as they
-// happen (so a crashed run keeps its history), and kept in memory for the plot.
+// Per-episode, per-evaluation and learning-statistics records, appended to metrics.jsonl and
+// metrics.csv as they happen (so a crashed run keeps its history), and kept in memory for the plots.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -39,14 +39,37 @@ export interface EvalRecord {
   wallSeconds: number;
 }
 
-export type MetricRecord = EpisodeRecord | EvalRecord | InterruptedRecord;
+/**
+ * What learning looks like, every --stats-every updates: the losses and mean Q of that update's
+ * minibatch (computed by the update itself), and the rates since the previous record.
+ */
+export interface StatsRecord {
+  type: 'stats';
+  step: number;
+  /** Updates so far. */
+  updates: number;
+  /** mean (Q(s, a) − y)² (TD3: the mean of its two critics' losses). */
+  criticLoss: number;
+  /** −mean Q(s, μ(s)) (TD3: of critic 1, from the latest actor update). */
+  actorLoss: number;
+  /** mean Q(s, a) over the minibatch (TD3: critic 1). */
+  q: number;
+  /** TD3: mean Q₂(s, a). */
+  q2?: number;
+  updatesPerSec: number;
+  stepsPerSec: number;
+  wallSeconds: number;
+}
 
-const CSV_HEADER = 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds\n';
+export type MetricRecord = EpisodeRecord | EvalRecord | InterruptedRecord | StatsRecord;
+
+const CSV_HEADER = 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s\n';
 
 export class MetricsLog {
   readonly episodes: EpisodeRecord[] = [];
   readonly evals: EvalRecord[] = [];
   readonly interrupted: InterruptedRecord[] = [];
+  readonly stats: StatsRecord[] = [];
   private readonly jsonlPath: string;
   private readonly csvPath: string;
 
@@ -79,14 +102,24 @@ export class MetricsLog {
   add(r: MetricRecord): void {
     if (r.type === 'episode') this.episodes.push(r);
     else if (r.type === 'eval') this.evals.push(r);
+    else if (r.type === 'stats') this.stats.push(r);
     else this.interrupted.push(r);
     appendFileSync(this.jsonlPath, JSON.stringify(r) + '\n');
-    const row =
-      r.type === 'episode'
-        ? ['episode', r.step, r.episode, r.return, r.length, '', '', r.wallSeconds.toFixed(2)]
-        : r.type === 'interrupted'
-          ? ['interrupted', r.step, '', r.return, r.length, '', '', r.wallSeconds.toFixed(2)]
-          : ['eval', r.step, '', '', '', r.mean, r.std, r.wallSeconds.toFixed(2)];
-    appendFileSync(this.csvPath, row.join(',') + '\n');
+    appendFileSync(this.csvPath, csvRow(r).join(',') + '\n');
+  }
+}
+
+/** A record's CSV row: the columns its type has, the others empty. */
+function csvRow(r: MetricRecord): (string | number)[] {
+  const wall = r.wallSeconds.toFixed(2);
+  switch (r.type) {
+    case 'episode':
+      return ['episode', r.step, r.episode, r.return, r.length, '', '', wall, '', '', '', '', '', '', ''];
+    case 'interrupted':
+      return ['interrupted', r.step, '', r.return, r.length, '', '', wall, '', '', '', '', '', '', ''];
+    case 'eval':
+      return ['eval', r.step, '', '', '', r.mean, r.std, wall, '', '', '', '', '', '', ''];
+    case 'stats':
+      return ['stats', r.step, '', '', '', '', '', wall, r.updates, r.criticLoss, r.actorLoss, r.q, r.q2 ?? '', r.updatesPerSec.toFixed(1), r.stepsPerSec.toFixed(1)];
   }
 }

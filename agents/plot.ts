@@ -1,8 +1,9 @@
-// The learning curve: episode returns (faint), their moving average, and eval means with ±std
-// bars, against env steps. SVG with labels; PNG through graphics/ with a tiny bitmap font.
+// The two plots of a run, against env steps: the learning curve (episode returns, faint, their
+// moving average, and eval means with ±std bars) and the losses plot (critic loss, Q values).
+// SVG with labels; PNG through graphics/ with a tiny bitmap font.
 import { Canvas, type RGB } from '../graphics/canvas.ts';
 import { encodePng } from '../graphics/png.ts';
-import type { EpisodeRecord, EvalRecord } from './metrics.ts';
+import type { EpisodeRecord, EvalRecord, StatsRecord } from './metrics.ts';
 
 export interface CurveData {
   title: string;
@@ -184,5 +185,133 @@ export function curvePng(d: CurveData): Uint8Array {
   drawText(c, caps(`moving average (${d.window ?? 10} ep)`), lx + 34, ly + 23, ink, 2);
   c.fillCircle(lx + 18, ly + 44, 4, [217, 72, 1]);
   drawText(c, caps('eval mean ± std'), lx + 34, ly + 39, ink, 2);
+  return encodePng(c.toFrame());
+}
+
+// ---- What learning looks like: losses and Q values against env steps ------------------------
+// Two panels sharing the step axis: the critic's TD loss (log scale: it spans orders of
+// magnitude), then the Q values — mean Q(s, a) on the minibatch (TD3: both critics) and the
+// actor's objective mean Q(s, μ(s)) = −actor loss.
+
+interface Series {
+  name: string;
+  color: RGB;
+  points: [number, number][];
+}
+
+interface Panel {
+  label: string;
+  log: boolean;
+  series: Series[];
+}
+
+const hex = (c: RGB) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+
+export function lossPanels(stats: StatsRecord[]): Panel[] {
+  const pts = (f: (s: StatsRecord) => number | undefined) => stats.filter((s) => Number.isFinite(f(s))).map((s): [number, number] => [s.step, f(s)!]);
+  const q: Series[] = [{ name: 'mean Q(s, a)', color: [8, 81, 156], points: pts((s) => s.q) }];
+  if (stats.some((s) => s.q2 !== undefined)) {
+    q[0].name = 'mean Q1(s, a)';
+    q.push({ name: 'mean Q2(s, a)', color: [107, 174, 214], points: pts((s) => s.q2) });
+  }
+  q.push({ name: 'mean Q(s, mu(s)) = -actor loss', color: [217, 72, 1], points: pts((s) => -s.actorLoss) });
+  return [
+    { label: 'critic loss', log: true, series: [{ name: 'critic TD loss', color: [84, 39, 143], points: pts((s) => (s.criticLoss > 0 ? s.criticLoss : undefined)) }] },
+    { label: 'Q', log: false, series: q },
+  ];
+}
+
+interface PanelLayout {
+  top: number;
+  bottom: number;
+  y: (v: number) => number;
+  yTicks: { v: number; label: string }[];
+}
+
+const LH = 600;
+
+function panelLayouts(panels: Panel[], x0: number, x1: number): { x: (s: number) => number; xTicks: number[]; panels: PanelLayout[] } {
+  const all = panels.flatMap((p) => p.series.flatMap((s) => s.points));
+  const xMax = Math.max(1, ...all.map((p) => p[0]));
+  const h = (LH - M.top - M.bottom - 30) / panels.length;
+  return {
+    x: (s) => x0 + (s / xMax) * (x1 - x0),
+    xTicks: ticks(0, xMax),
+    panels: panels.map((p, k) => {
+      const top = M.top + k * (h + 30);
+      const bottom = top + h;
+      const tf = p.log ? Math.log10 : (v: number) => v;
+      const vals = p.series.flatMap((s) => s.points.map((q) => tf(q[1])));
+      let lo = vals.length ? Math.min(...vals) : 0;
+      let hi = vals.length ? Math.max(...vals) : 1;
+      if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
+      const pad = 0.05 * (hi - lo);
+      [lo, hi] = [lo - pad, hi + pad];
+      const yTicks = p.log
+        ? ticks(Math.floor(lo), Math.ceil(hi), 4).filter((t) => Number.isInteger(t) && t >= lo && t <= hi).map((t) => ({ v: t, label: fmt(10 ** t) }))
+        : ticks(lo, hi, 4).map((t) => ({ v: t, label: fmt(t) }));
+      return { top, bottom, y: (v: number) => top + (1 - (tf(v) - lo) / (hi - lo)) * h, yTicks };
+    }),
+  };
+}
+
+export interface LossesData {
+  title: string;
+  stats: StatsRecord[];
+}
+
+export function lossesSvg(d: LossesData): string {
+  const panels = lossPanels(d.stats);
+  const L = panelLayouts(panels, M.left, W - M.right);
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${LH}" viewBox="0 0 ${W} ${LH}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${LH}" fill="white"/>`];
+  panels.forEach((p, k) => {
+    const P = L.panels[k];
+    for (const t of P.yTicks) {
+      const y = (p.log ? 10 ** t.v : t.v);
+      out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${P.y(y).toFixed(1)}" y2="${P.y(y).toFixed(1)}" stroke="#e5e5e5"/>`);
+      out.push(`<text x="${M.left - 6}" y="${(P.y(y) + 4).toFixed(1)}" text-anchor="end">${t.label}</text>`);
+    }
+    for (const t of L.xTicks) out.push(`<line x1="${L.x(t).toFixed(1)}" x2="${L.x(t).toFixed(1)}" y1="${P.top}" y2="${P.bottom}" stroke="#e5e5e5"/>`);
+    out.push(`<rect x="${M.left}" y="${P.top}" width="${W - M.left - M.right}" height="${P.bottom - P.top}" fill="none" stroke="#333"/>`);
+    out.push(`<text transform="translate(16 ${((P.top + P.bottom) / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${esc(p.label)}${p.log ? ' (log)' : ''}</text>`);
+    p.series.forEach((s, i) => {
+      if (s.points.length) out.push(`<polyline points="${s.points.map(([a, b]) => `${L.x(a).toFixed(1)},${P.y(b).toFixed(1)}`).join(' ')}" fill="none" stroke="${hex(s.color)}" stroke-width="1.5"/>`);
+      out.push(`<line x1="${M.left + 10}" x2="${M.left + 30}" y1="${P.top + 14 + 16 * i}" y2="${P.top + 14 + 16 * i}" stroke="${hex(s.color)}" stroke-width="2"/><text x="${M.left + 36}" y="${P.top + 18 + 16 * i}">${esc(s.name)}</text>`);
+    });
+  });
+  const last = L.panels[L.panels.length - 1];
+  for (const t of L.xTicks) out.push(`<text x="${L.x(t).toFixed(1)}" y="${last.bottom + 16}" text-anchor="middle">${fmt(t)}</text>`);
+  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(d.title)}</text>`);
+  out.push(`<text x="${(M.left + W - M.right) / 2}" y="${LH - 12}" text-anchor="middle">environment steps</text>`);
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+export function lossesPng(d: LossesData): Uint8Array {
+  const panels = lossPanels(d.stats);
+  const L = panelLayouts(panels, M.left, W - M.right);
+  const c = new Canvas(W, LH, [255, 255, 255]);
+  const grid: RGB = [229, 229, 229];
+  const ink: RGB = [51, 51, 51];
+  panels.forEach((p, k) => {
+    const P = L.panels[k];
+    for (const t of P.yTicks) {
+      const y = P.y(p.log ? 10 ** t.v : t.v);
+      c.line(M.left, y, W - M.right, y, grid);
+      drawText(c, t.label, M.left - 6, y - 5, ink, 2, 'right');
+    }
+    for (const t of L.xTicks) c.line(L.x(t), P.top, L.x(t), P.bottom, grid);
+    c.polyline([[M.left, P.top], [W - M.right, P.top], [W - M.right, P.bottom], [M.left, P.bottom], [M.left, P.top]], ink);
+    drawText(c, caps(p.label + (p.log ? ' (log)' : '')), M.left, P.top - 14, ink, 2);
+    p.series.forEach((s, i) => {
+      if (s.points.length > 1) c.polyline(s.points.map(([a, b]) => [L.x(a), P.y(b)]), s.color, 2);
+      c.line(M.left + 10, P.top + 14 + 16 * i, M.left + 30, P.top + 14 + 16 * i, s.color, 2);
+      drawText(c, caps(s.name), M.left + 36, P.top + 9 + 16 * i, ink, 2);
+    });
+  });
+  const last = L.panels[L.panels.length - 1];
+  for (const t of L.xTicks) drawText(c, fmt(t), L.x(t), last.bottom + 8, ink, 2, 'center');
+  drawText(c, caps(d.title), W / 2, 6, ink, 3, 'center');
+  drawText(c, caps('environment steps'), (M.left + W - M.right) / 2, LH - 22, ink, 2, 'center');
   return encodePng(c.toFrame());
 }

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../agents/backend.ts';
-import { DdpgLearner, type Batch } from '../agents/learner.ts';
+import { Learner, type Batch } from '../agents/learner.ts';
 import { defaultRng } from '../protocol/random.ts';
 
 const { values } = parseArgs({
@@ -64,7 +64,7 @@ const batches = makeBatches(8);
 
 /** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
 function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs'): number {
-  const learner = new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine });
+  const learner = new Learner({ obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine });
   try {
     for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
     const t0 = performance.now();

@@ -2,7 +2,7 @@
 // the engine's memory. Every thread runs the whole plan and takes its share of each op; `op()`
 // appends a barrier after each op unless told the next op does not read its output.
 // Op codes and argument order: keep in sync with assembly/mlp.ts.
-export const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9 } as const;
+export const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9, SMOOTH: 10 } as const;
 export const OP_WORDS = 20;
 
 /** Header layout (int32 words; f32 scalars from byte 64; f64 losses from byte 192). */
@@ -77,9 +77,12 @@ export class PlanBuilder {
     this.push(OP.COPY, [M, N, src.ptr, 4 * src.stride, dst.ptr, 4 * dst.stride], barrier);
   }
 
-  /** d = q − (r + disc·qn), dq = scale·d, losses[slot] = lossScale·Σd² (vectors of B floats). */
-  td(B: number, q: number, r: number, disc: number, qn: number, dq: number, scale: number, slot: number, lossScale: number, barrier = true): void {
-    this.push(OP.TD, [B, q, r, disc, qn, dq, this.bits(scale), slot, this.bits(lossScale)], barrier);
+  /**
+   * y = r + disc·qn (with `qn2`, y = r + disc·min(qn, qn2): TD3's clipped double Q), d = q − y,
+   * dq = scale·d, losses[slot] = lossScale·Σd², losses[qSlot] = lossScale·Σq (vectors of B floats).
+   */
+  td(o: { B: number; q: number; r: number; disc: number; qn: number; qn2?: number; dq: number; scale: number; slot: number; qSlot: number; lossScale: number }, barrier = true): void {
+    this.push(OP.TD, [o.B, o.q, o.r, o.disc, o.qn, o.dq, this.bits(o.scale), o.slot, this.bits(o.lossScale), o.qn2 ?? 0, o.qSlot], barrier);
   }
 
   /** dq[i] = value, losses[slot] = lossScale·Σq. */
@@ -90,6 +93,11 @@ export class PlanBuilder {
   /** dz[M x N, contiguous] = dA ⊙ (1 − y²), y the tanh output. */
   tanhGrad(M: number, N: number, dA: Mat, y: Mat, dz: number, barrier = true): void {
     this.push(OP.TANH_GRAD, [M, N, dA.ptr, 4 * dA.stride, y.ptr, 4 * y.stride, dz], barrier);
+  }
+
+  /** a[i, j] = clamp(a[i, j] + noise[i·N + j], −1, 1) over M x N (TD3's target policy smoothing). */
+  smooth(M: number, N: number, a: Mat, noise: number, barrier = true): void {
+    this.push(OP.SMOOTH, [M, N, a.ptr, 4 * a.stride, noise], barrier);
   }
 
   /** Adam on elements [from, to) of the flat vectors, step size from scalar `lrSlot`, then Polyak. */

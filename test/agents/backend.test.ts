@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../agents/backend.ts';
-import { DdpgLearner, resolveEngine } from '../../agents/learner.ts';
+import { Learner, resolveEngine } from '../../agents/learner.ts';
 
 test('auto: the kernels, logged', async () => {
   const log: string[] = [];
   assert.equal(await selectBackend('auto', (m) => log.push(m)), 'kernels');
   assert.deepEqual(log, ['learner backend: kernels (WebAssembly SIMD, shared-memory threads)']);
   assert.deepEqual(resolveEngine('auto').engine, 'kernels');
-  const learner = new DdpgLearner({ obsDim: 2, actDim: 1, actorHidden: [4], criticHidden: [4], gamma: 0.9, tau: 0.1, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads: 1 });
+  const learner = new Learner({ obsDim: 2, actDim: 1, actorHidden: [4], criticHidden: [4], gamma: 0.9, tau: 0.1, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads: 1 });
   assert.equal(learner.engine, 'kernels');
   assert.match(learner.describe(), /WebAssembly SIMD kernels, 1 thread/);
   learner.dispose();

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildConfig, BASE_CONFIG, ENV_DEFAULTS } from '../../agents/config.ts';
+import { buildConfig, BASE_CONFIG } from '../../agents/config.ts';
+import { DDPG_DEFAULTS } from '../../agents/ddpg.ts';
 
 test('per-env defaults, then config file, then flags', () => {
   const bare = buildConfig({ env: 'Pendulum-v1' });
-  assert.deepEqual(bare.actorHidden, ENV_DEFAULTS['Pendulum-v1'].actorHidden);
-  assert.equal(bare.out, 'runs/Pendulum-v1-s0');
+  assert.deepEqual(bare.actorHidden, DDPG_DEFAULTS['Pendulum-v1'].actorHidden);
+  assert.equal(bare.out, 'runs/Pendulum-v1-ddpg-s0');
   const unknown = buildConfig({ env: 'Foo-v0' });
   assert.deepEqual(unknown.actorHidden, BASE_CONFIG.actorHidden);
   const c = buildConfig({ 'actor-lr': '3e-4', 'critic-hidden': '400,300', 'save-replay': true, seed: '7' }, { env: 'Pendulum-v1', actorLr: 1e-2, gamma: 0.9 });
@@ -13,7 +14,7 @@ test('per-env defaults, then config file, then flags', () => {
   assert.equal(c.gamma, 0.9);
   assert.deepEqual(c.criticHidden, [400, 300]);
   assert.equal(c.saveReplay, true);
-  assert.equal(c.out, 'runs/Pendulum-v1-s7');
+  assert.equal(c.out, 'runs/Pendulum-v1-ddpg-s7');
 });
 
 test('bad values are rejected with the flag named', () => {

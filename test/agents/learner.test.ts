@@ -2,9 +2,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/backend.ts';
-import { DdpgLearner, fasterEngine, type Batch } from '../../agents/learner.ts';
-import { layerSlots, mlpForward } from '../../agents/networks.ts';
-import { defaultRng } from '../../protocol/random.ts';
+import { Learner, fasterEngine, type Batch } from '../../agents/learner.ts';
+import { mlpForward } from '../../agents/networks.ts';
+import { assertClose, maxAbsDiff, randomBatch as batchOf, refMlp } from './learner-reference.ts';
 
 before(async () => {
   await selectBackend('wasm');
@@ -14,40 +14,20 @@ const OBS = 3;
 const ACT = 2;
 
 function randomBatch(n: number, seed: number, terminated?: number[]): Batch {
-  const rng = defaultRng(seed);
-  const f = (k: number) => Float32Array.from(rng.uniformArray(-1, 1, k));
-  return {
-    size: n,
-    obs: f(n * OBS),
-    actions: f(n * ACT),
-    rewards: f(n),
-    nextObs: f(n * OBS),
-    terminated: Float32Array.from({ length: n }, (_, i) => (terminated ? terminated[i] : i % 3 === 0 ? 1 : 0)),
-  };
+  return batchOf(n, seed, OBS, ACT, terminated);
 }
 
-type Options = ConstructorParameters<typeof DdpgLearner>[0];
+type Options = ConstructorParameters<typeof Learner>[0];
 
-function makeLearner(extra: Partial<Options> = {}): DdpgLearner {
-  return new DdpgLearner({ obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1, ...extra });
+function makeLearner(extra: Partial<Options> = {}): Learner {
+  return new Learner({ obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1, ...extra });
 }
 
 // Autodiff reference for the same losses, written the plain way with tf.grad over the flat vector.
-function referenceGradients(learner: DdpgLearner, batch: Batch): Float32Array {
+function referenceGradients(learner: Learner, batch: Batch): Float32Array {
   const st = learner.getState();
   const B = batch.size;
-  const mlp = (flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean) => {
-    const slots = layerSlots(spec, base);
-    let h = x;
-    slots.forEach((s, l) => {
-      const w = tf.reshape(tf.slice(flat, [s.wOffset], [s.inSize * s.outSize]), [s.inSize, s.outSize]) as tf.Tensor2D;
-      const b = tf.slice(flat, [s.bOffset], [s.outSize]);
-      h = tf.add(tf.matMul(h, w), b);
-      if (l < slots.length - 1) h = tf.relu(h);
-      else if (tanhOut) h = tf.tanh(h);
-    });
-    return h;
-  };
+  const mlp = refMlp;
   return tf.tidy(() => {
     const theta = tf.tensor1d(st.params);
     const target = tf.tensor1d(st.target);
@@ -73,19 +53,8 @@ function referenceGradients(learner: DdpgLearner, batch: Batch): Float32Array {
   });
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function assertGradientsMatch(learner: DdpgLearner, batch: Batch): void {
-  const ref = referenceGradients(learner, batch);
-  const mine = learner.gradients(batch).grads;
-  assert.equal(mine.length, ref.length);
-  const scale = maxAbsDiff(ref, new Float32Array(ref.length));
-  assert.ok(scale > 1e-4, 'reference gradient is not trivially zero');
-  assert.ok(maxAbsDiff(mine, ref) <= 1e-5 + 1e-4 * scale, `max diff ${maxAbsDiff(mine, ref)} (scale ${scale})`);
+function assertGradientsMatch(learner: Learner, batch: Batch): void {
+  assertClose(learner.gradients(batch).grads, referenceGradients(learner, batch));
 }
 
 for (const mode of ['explicit', 'native'] as const) {

@@ -71,23 +71,42 @@ test('two runs with the same seed give identical returns (2k steps), a different
   assert.notDeepEqual(a.episodeReturns, c.episodeReturns);
 });
 
-test('writes config, metrics, plots and a checkpoint; no tensors leak across a run', async () => {
+for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: writes config, metrics (episodes, evals, learning statistics every N updates), both plots and a checkpoint; no tensors leak`, async () => {
   const dir = tmp();
   const before = tf.memory().numTensors;
-  const r = await train(config(dir), { envFactory: factory, out: quiet });
+  const lines: string[] = [];
+  const r = await train(config(dir, { algo, statsEvery: 100 }), { envFactory: factory, out: { write: (s: string) => lines.push(s), isTTY: false } });
   assert.equal(tf.memory().numTensors, before);
-  for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'learning-curve.svg', 'learning-curve.png', 'checkpoint/manifest.json', 'checkpoint/actor.bin']) {
+  for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'learning-curve.svg', 'learning-curve.png', 'losses.svg', 'losses.png', 'checkpoint/manifest.json', 'checkpoint/actor.bin']) {
     assert.ok(existsSync(join(dir, f)), f);
   }
-  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.filter((l) => l.type === 'episode').length, r.episodes);
-  assert.deepEqual(lines.filter((l) => l.type === 'eval').map((l) => l.step), [200, 400, 600]);
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(rows.filter((l) => l.type === 'episode').length, r.episodes);
+  assert.deepEqual(rows.filter((l) => l.type === 'eval').map((l) => l.step), [200, 400, 600]);
+  // 501 updates (one after each of steps 100..600): a record at updates 100, 200, ..., 500, each with finite losses and Q.
+  const stats = rows.filter((l) => l.type === 'stats');
+  assert.equal(r.updates, 501);
+  assert.deepEqual(stats.map((l) => l.updates), [100, 200, 300, 400, 500]);
+  assert.deepEqual(stats.map((l) => l.step), [199, 299, 399, 499, 599]);
+  for (const s of stats) {
+    for (const k of ['criticLoss', 'actorLoss', 'q', 'updatesPerSec', 'stepsPerSec']) assert.ok(Number.isFinite(s[k]), `${k} ${s[k]}`);
+    assert.equal(s.q2 !== undefined, algo === 'td3', 'TD3 records its second critic');
+  }
+  // Rates over each interval: after the warm-up, one update per env step.
+  assert.ok(stats.slice(1).every((s) => s.updatesPerSec > 0 && Math.abs(s.stepsPerSec / s.updatesPerSec - 1) < 0.05), 'one update per step');
   const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds');
-  assert.equal(csv.length, 1 + lines.length);
-  const png = readFileSync(join(dir, 'learning-curve.png'));
-  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  assert.equal(csv[0], 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s');
+  assert.equal(csv.length, 1 + rows.length);
+  const statsRow = csv.find((l) => l.startsWith('stats,'))!.split(',');
+  assert.equal(statsRow.length, 15);
+  assert.equal(Number(statsRow[10]), stats[0].actorLoss);
+  for (const f of ['learning-curve.png', 'losses.png']) assert.deepEqual([...readFileSync(join(dir, f)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
   assert.match(readFileSync(join(dir, 'learning-curve.svg'), 'utf8'), /<polyline/);
+  const losses = readFileSync(join(dir, 'losses.svg'), 'utf8');
+  assert.equal((losses.match(/<polyline/g) ?? []).length, algo === 'td3' ? 4 : 3, 'critic loss, Q (TD3: Q1 and Q2) and the actor objective');
+  // The progress line shows the latest statistics.
+  assert.match(lines.join(''), new RegExp(`step 600/600 \\| \\d+ steps/s \\d+ upd/s \\| ep \\d+ last \\S+ mean20 \\S+ \\| critic \\S+ actor \\S+ Q \\S+${algo === 'td3' ? '/\\S+' : ''} \\| eval`));
+  assert.match(lines[0], algo === 'td3' ? /^learner: TD3 \(policy delay 2, target noise 0.2 clipped at 0.5\) on WebAssembly SIMD kernels/ : /^learner: DDPG on WebAssembly SIMD kernels/);
 });
 
 test('resume continues from the checkpoint; a damaged checkpoint is refused with a clear error', async () => {

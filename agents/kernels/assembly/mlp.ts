@@ -29,6 +29,7 @@ const OP_TD = 6;
 const OP_FILL_SUM = 7;
 const OP_TANH_GRAD = 8;
 const OP_ADAM = 9;
+const OP_SMOOTH = 10;
 
 // Header words (i32 index), see ../engine.ts.
 const H_BAR_COUNT = 0;
@@ -125,6 +126,7 @@ export function run(hdr: usize, plan: usize, tid: i32, nt: i32): void {
       case OP_FILL_SUM: if (tid == 0) fillSum(a); break;
       case OP_TANH_GRAD: tanhGrad(a, tid, nt); break;
       case OP_ADAM: adam(a, tid, nt); break;
+      case OP_SMOOTH: smooth(a, tid, nt); break;
       default: unreachable();
     }
   }
@@ -334,19 +336,24 @@ function copy(a: usize, tid: i32, nt: i32): void {
   }
 }
 
-// ---- TD: d = q − (r + disc·qn); dq = scale·d; losses[slot] = lossScale·Σd² (one thread) ----
+// ---- TD: y = r + disc·qn (qn = min(qn, qn2) with a second target, TD3's clipped double Q);
+// d = q − y; dq = scale·d; losses[slot] = lossScale·Σd², losses[qSlot] = lossScale·Σq (one thread).
 function td(a: usize): void {
   const B = arg(a, 0), q = uarg(a, 1), r = uarg(a, 2), disc = uarg(a, 3), qn = uarg(a, 4), dq = uarg(a, 5);
-  const scale = farg(a, 6), slot = uarg(a, 7), lossScale = farg(a, 8);
-  let sum: f64 = 0;
+  const scale = farg(a, 6), slot = uarg(a, 7), lossScale = farg(a, 8), qn2 = uarg(a, 9), qSlot = uarg(a, 10);
+  let sum: f64 = 0, qsum: f64 = 0;
   for (let i = 0; i < B; i++) {
     const o = <usize>i << 2;
-    const y = load<f32>(r + o) + load<f32>(disc + o) * load<f32>(qn + o);
-    const d = load<f32>(q + o) - y;
+    const next = qn2 ? min<f32>(load<f32>(qn + o), load<f32>(qn2 + o)) : load<f32>(qn + o);
+    const y = load<f32>(r + o) + load<f32>(disc + o) * next;
+    const qi = load<f32>(q + o);
+    const d = qi - y;
     store<f32>(dq + o, scale * d);
     sum += <f64>d * <f64>d;
+    qsum += <f64>qi;
   }
   store<f64>(header + LOSSES + (slot << 3), sum * <f64>lossScale);
+  store<f64>(header + LOSSES + (qSlot << 3), qsum * <f64>lossScale);
 }
 
 // ---- FILL_SUM: dq[i] = value; losses[slot] = lossScale·Σq (the actor's −mean Q) ------------
@@ -369,6 +376,19 @@ function tanhGrad(a: usize, tid: i32, nt: i32): void {
     for (let j = 0; j < N; j++) {
       const y = load<f32>(act + <usize>i * ars + (<usize>j << 2));
       store<f32>(dz + (<usize>(i * N + j) << 2), load<f32>(dA + <usize>i * drs + (<usize>j << 2)) * (1 - y * y));
+    }
+  }
+}
+
+// ---- SMOOTH: a[i, j] = clamp(a[i, j] + noise[i, j], −1, 1), noise contiguous M x N, rows split
+// (TD3's target policy smoothing on the target actor's tanh output; the noise is drawn in JS).
+function smooth(a: usize, tid: i32, nt: i32): void {
+  const M = arg(a, 0), N = arg(a, 1), A = uarg(a, 2), ars = uarg(a, 3), noise = uarg(a, 4);
+  const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
+  for (let i = i0; i < i1; i++) {
+    for (let j = 0; j < N; j++) {
+      const p = A + <usize>i * ars + (<usize>j << 2);
+      store<f32>(p, min<f32>(1, max<f32>(-1, load<f32>(p) + load<f32>(noise + (<usize>(i * N + j) << 2)))));
     }
   }
 }
