@@ -11,7 +11,7 @@
 // (replay, exploration noise, the loop, evaluation, checkpoints) is shared with TD3: trainer.ts.
 import type { TrainConfig } from './config.ts';
 import type { Batch, Losses } from './learner-gradients.ts';
-import { STAT, type BatchSpace, type KernelLearner, type LearnerUpdate } from './learner-kernels.ts';
+import { STAT, type BatchSpace, type KernelLearner, type LearnerUpdate, type TestFault } from './learner-kernels.ts';
 import type { LearnerVectors } from './learner.ts';
 import { allocActs, backwardOps, forwardOps, type MlpActs } from './kernels/mlp-ops.ts';
 import { colsFrom, mat, PlanBuilder, rowsFrom, type Mat } from './kernels/plan.ts';
@@ -68,7 +68,10 @@ export class DdpgKernelUpdate implements LearnerUpdate {
   private readonly buffers = new Map<number, DdpgBuffers>();
   private readonly plans = new Map<number, DdpgPlans>();
 
-  constructor(private readonly k: KernelLearner) {
+  constructor(
+    private readonly k: KernelLearner,
+    private readonly fault: TestFault | null = null,
+  ) {
     this.vectors = k.vectors;
   }
 
@@ -104,8 +107,10 @@ export class DdpgKernelUpdate implements LearnerUpdate {
     const b = this.buffersFor(space);
     const actor = k.net('params', actorSlots);
     const critic = k.net('params', criticSl);
-    const actorT = k.net('target', actorSlots);
-    const criticT = k.net('target', criticSl);
+    const targets = this.fault === 'no-target-network' ? 'params' : 'target';
+    const actorT = k.net(targets, actorSlots);
+    const criticT = k.net(targets, criticSl);
+    const dActorLoss = this.fault === 'actor-gradient-sign' ? 1 / B : -1 / B;
     // Online: μ(s) goes into the action columns of x's second half, then Q over both halves.
     const mu = colsFrom(rowsFrom(space.x, B), obsDim);
     const aOn = { ...b.aOn, out: mu };
@@ -117,7 +122,7 @@ export class DdpgKernelUpdate implements LearnerUpdate {
       forwardOps(plan, actor, aOn, B, 'tanh');
       forwardOps(plan, critic, b.q, 2 * B, 'linear');
       plan.td({ B, q: b.q.out.ptr, r: space.r, disc: space.disc, qn: b.qT.out.ptr, dq: b.dq.ptr, scale: 2 / B, slot: STAT.CRITIC, qSlot: STAT.Q, lossScale: 1 / B }, false);
-      plan.fillSum(B, rowsFrom(b.q.out, B).ptr, rowsFrom(b.dq, B).ptr, -1 / B, STAT.ACTOR, -1 / B);
+      plan.fillSum(B, rowsFrom(b.q.out, B).ptr, rowsFrom(b.dq, B).ptr, dActorLoss, STAT.ACTOR, -1 / B);
       backwardOps(plan, { net: critic, acts: b.q, dOut: b.dq, rowsBack: 2 * B, grads, dHidden: b.dCritic, dInput: { col: obsDim, n: actDim, row: B, rows: B, out: b.dAction } });
       plan.tanhGrad(B, actDim, b.dAction, mu, b.dMu.ptr);
       backwardOps(plan, { net: actor, acts: aOn, dOut: b.dMu, rowsBack: B, grads, dHidden: b.dActor });

@@ -38,6 +38,13 @@ export interface BatchSpace {
   disc: number;
 }
 
+/**
+ * Ways to break learning on purpose, for the test that checks learning breaks when they happen
+ * (test/agents/learning.test.ts). Set only through the Learner's and train()'s options in code:
+ * no flag or config key reaches them.
+ */
+export type TestFault = 'actor-gradient-sign' | 'no-target-network';
+
 /** Slots of the engine's f64 "losses" array the algorithms write their statistics to. */
 export const STAT = { CRITIC: 0, ACTOR: 1, Q: 2, CRITIC2: 3, Q2: 4 } as const;
 

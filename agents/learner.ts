@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { actorSpec, criticSpec, initMlp, layerSlots, mlpForward, paramCount, type MlpSpec } from './networks.ts';
 import { interleave, type Batch, type Losses } from './learner-gradients.ts';
 import type { AdamConfig } from './learner-adam.ts';
-import { KernelLearner, type LearnerUpdate } from './learner-kernels.ts';
+import { KernelLearner, type LearnerUpdate, type TestFault } from './learner-kernels.ts';
 import { TfjsDdpg } from './learner-tfjs.ts';
 import { DdpgKernelUpdate } from './ddpg.ts';
 import { Td3KernelUpdate, TD3_HYPERPARAMETERS, type Td3State } from './td3.ts';
@@ -62,6 +62,8 @@ export interface LearnerOptions {
   policyNoise?: number;
   noiseClip?: number;
   policyDelay?: number;
+  /** Breaks learning on purpose (tests only; kernels only; see learner-kernels.ts). */
+  testFault?: TestFault | null;
 }
 
 /** Everything needed to continue training bit-for-bit: parameters, targets and Adam state. */
@@ -144,6 +146,7 @@ export class Learner {
       engine: 'auto',
       transposeMode: tfBackend === 'wasm' ? 'explicit' : 'native',
       threads: availableParallelism(),
+      testFault: null,
       ...TD3_HYPERPARAMETERS,
       ...options,
     };
@@ -171,8 +174,10 @@ export class Learner {
     if (this.engine === 'kernels') {
       const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
       const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots });
-      this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed }) : new DdpgKernelUpdate(core);
+      const fault = this.opts.testFault;
+      this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed, fault }) : new DdpgKernelUpdate(core, fault);
     } else {
+      if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
       this.impl = new TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
     }
     this.vectors = this.impl.vectors;

@@ -14,7 +14,7 @@
 // exploration noise, the loop, evaluation, checkpoints) is shared with DDPG: trainer.ts.
 import type { TrainConfig } from './config.ts';
 import type { Batch, Losses } from './learner-gradients.ts';
-import { STAT, type BatchSpace, type KernelLearner, type LearnerUpdate } from './learner-kernels.ts';
+import { STAT, type BatchSpace, type KernelLearner, type LearnerUpdate, type TestFault } from './learner-kernels.ts';
 import type { LearnerVectors } from './learner.ts';
 import { allocActs, backwardOps, forwardOps, type MlpActs } from './kernels/mlp-ops.ts';
 import { colsFrom, mat, PlanBuilder, rowsFrom, type Mat } from './kernels/plan.ts';
@@ -40,6 +40,7 @@ export interface Td3Options {
   policyDelay: number;
   /** Seeds the target policy smoothing noise (its own stream). */
   seed: number;
+  fault?: TestFault | null;
 }
 
 /** What a TD3 learner carries besides the flat vectors: its actor's Adam step count and its noise stream. */
@@ -149,13 +150,15 @@ export class Td3KernelUpdate implements LearnerUpdate {
     const critic1 = k.net('params', c1);
     const critic2 = k.net('params', c2);
     const grads = { ptr: k.vec.grads, rows: B };
+    const targets = this.o.fault === 'no-target-network' ? 'params' : 'target';
+    const dActorLoss = this.o.fault === 'actor-gradient-sign' ? 1 / B : -1 / B;
 
     const criticPlan = (adam: boolean) => {
       const plan = new PlanBuilder();
-      forwardOps(plan, k.net('target', actorSlots), b.aT, B, 'tanh');
+      forwardOps(plan, k.net(targets, actorSlots), b.aT, B, 'tanh');
       plan.smooth(B, actDim, colsFrom(space.x2, obsDim), b.noise);
-      forwardOps(plan, k.net('target', c1), b.qT1, B, 'linear');
-      forwardOps(plan, k.net('target', c2), b.qT2, B, 'linear');
+      forwardOps(plan, k.net(targets, c1), b.qT1, B, 'linear');
+      forwardOps(plan, k.net(targets, c2), b.qT2, B, 'linear');
       forwardOps(plan, critic1, b.q1, B, 'linear');
       forwardOps(plan, critic2, b.q2, B, 'linear');
       const target = { B, r: space.r, disc: space.disc, qn: b.qT1.out.ptr, qn2: b.qT2.out.ptr, scale: 2 / B, lossScale: 1 / B };
@@ -175,7 +178,7 @@ export class Td3KernelUpdate implements LearnerUpdate {
       const plan = new PlanBuilder();
       forwardOps(plan, actor, aOn, B, 'tanh');
       forwardOps(plan, critic1, qPi, B, 'linear');
-      plan.fillSum(B, qPi.out.ptr, b.dqPi.ptr, -1 / B, STAT.ACTOR, -1 / B);
+      plan.fillSum(B, qPi.out.ptr, b.dqPi.ptr, dActorLoss, STAT.ACTOR, -1 / B);
       backwardOps(plan, { net: critic1, acts: qPi, dOut: b.dqPi, rowsBack: B, dHidden: b.dCriticPi, dInput: { col: obsDim, n: actDim, row: 0, rows: B, out: b.dAction } });
       plan.tanhGrad(B, actDim, b.dAction, mu, b.dMu.ptr);
       backwardOps(plan, { net: actor, acts: aOn, dOut: b.dMu, rowsBack: B, grads, dHidden: b.dActor });

@@ -15,6 +15,7 @@ import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
 import { serverUrls, type TrainConfig } from './config.ts';
 import * as tf from '@tensorflow/tfjs';
 import { Learner, fasterEngine, resolveEngine, type Batch, type LearnerEngine, type LearnerOptions } from './learner.ts';
+import type { TestFault } from './learner-kernels.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { MetricsLog, type StatsRecord } from './metrics.ts';
 import { curvePng, curveSvg, lossesPng, lossesSvg } from './plot.ts';
@@ -101,6 +102,8 @@ export interface TrainOptions {
   out?: NodeJS.WriteStream | Out;
   /** Also stop (with a final checkpoint) when this returns true, e.g. on SIGINT. */
   shouldStop?: () => boolean;
+  /** Breaks learning on purpose: for the learning test only (no flag or config key reaches it). */
+  testFault?: TestFault;
 }
 
 export interface TrainResult {
@@ -208,7 +211,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const envs = new RunEnvs(c, openParts, c.evalEvery > 0 ? () => (envFactory ?? openEnv)(c) : null);
   try {
     await envs.open();
-    return await runTraining(c, envs, resumed, out, options.shouldStop);
+    return await runTraining(c, envs, resumed, out, options.shouldStop, options.testFault ?? null);
   } finally {
     await envs.close();
   }
@@ -235,7 +238,7 @@ export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): 
   };
 }
 
-async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | null, out: Out, shouldStop: (() => boolean) | undefined): Promise<TrainResult> {
+async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | null, out: Out, shouldStop: (() => boolean) | undefined, testFault: TestFault | null): Promise<TrainResult> {
   const N = envs.group.numEnvs;
   const { obsDim, actDim } = envs.group;
   const actSpace = envs.group.actionSpace;
@@ -244,7 +247,7 @@ async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | 
   }
   const actor: ActorDescription = { envId: c.env, algo: c.algo, obsDim, actDim, hidden: c.actorHidden, low: actSpace.low, high: actSpace.high };
   const opts = learnerOptions(c, obsDim, actDim);
-  const learner = new Learner({ ...opts, engine: chooseEngine(c, opts, out) });
+  const learner = new Learner({ ...opts, engine: chooseEngine(c, opts, out), testFault });
   out.write(`${learner.describe()}\n`);
   try {
     const buffer = new ReplayBuffer(Math.min(c.bufferSize, c.steps), obsDim, actDim);
