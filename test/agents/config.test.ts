@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildConfig, BASE_CONFIG } from '../../agents/config.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildConfig, defaultsFor, flagsHelp, BASE_CONFIG } from '../../agents/config.ts';
 import { DDPG_DEFAULTS } from '../../agents/ddpg.ts';
 
 test('per-env defaults, then config file, then flags', () => {
@@ -27,4 +29,35 @@ test('bad values are rejected with the flag named', () => {
 test('a new noise sigma without a final sigma means no decay', () => {
   const c = buildConfig({ 'noise-sigma': '0.3' });
   assert.equal(c.noiseSigmaFinal, 0.3);
+});
+
+test('defaults per env and algorithm: TD3 takes the env\'s DDPG row, then its own; --algo selects them like --env', () => {
+  const ll = defaultsFor('LunarLanderContinuous-v3', 'td3');
+  assert.equal(ll.algo, 'td3');
+  assert.equal(ll.gamma, 0.98);
+  assert.equal(ll.bufferSize, 200_000);
+  assert.equal(ll.learningStarts, 10_000);
+  assert.equal(ll.policyDelay, 2);
+  assert.equal(ll.policyNoise, 0.2);
+  assert.equal(ll.noiseClip, 0.5);
+  assert.deepEqual(buildConfig({ algo: 'td3', env: 'LunarLanderContinuous-v3' }), { ...ll, out: 'runs/LunarLanderContinuous-v3-td3-s0' });
+  assert.equal(buildConfig({}, { algo: 'td3', env: 'BipedalWalker-v3' }).algo, 'td3');
+  assert.throws(() => buildConfig({ algo: 'sac' }), /--algo: "sac" is not one of ddpg, td3/);
+  assert.throws(() => buildConfig({ algo: 'td3', backend: 'wasm' }), /TD3 runs on the WebAssembly kernels only/);
+  assert.throws(() => buildConfig({ algo: 'td3', 'policy-delay': '0' }), /policyDelay/);
+});
+
+test('train --help shows the defaults of the env and algorithm chosen, not the base ones', () => {
+  const line = (help: string, flag: string) => help.split('\n').find((l) => l.trimStart().startsWith(`--${flag} `)) ?? '';
+  assert.match(line(flagsHelp(defaultsFor('Pendulum-v1')), 'actor-hidden'), /\(default \[64,64\]\)$/);
+  assert.match(line(flagsHelp(), 'actor-hidden'), /\(default \[256,256\]\)$/);
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'agents/train.ts', '--algo', 'td3', '--env', 'LunarLanderContinuous-v3', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /Defaults below are TD3's for LunarLanderContinuous-v3\./);
+  assert.match(line(cli.stdout, 'gamma'), /\(default 0\.98\)$/);
+  assert.match(line(cli.stdout, 'steps'), /\(default 300000\)$/);
+  assert.match(line(cli.stdout, 'buffer-size'), /\(default 200000\)$/);
+  assert.match(line(cli.stdout, 'algo'), /\(default "td3"\)$/);
+  assert.match(line(cli.stdout, 'policy-delay'), /\(default 2\)$/);
 });
