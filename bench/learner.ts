@@ -1,4 +1,5 @@
-// DDPG gradient updates per second, Pendulum-sized (obs 3, act 1), batch 256: the learner's
+// Learner updates per second (DDPG by default; --algo td3), Pendulum-sized (obs 3, act 1;
+// --obs/--act for others, e.g. LunarLander 8/2, BipedalWalker 24/4), batch 256: the learner's
 // kernels with 1 and 2 threads, optionally its tfjs engine, and with --torch PyTorch
 // (../shared/bench/torch_update_rate.py, the same update) at 1 and 2 threads — interleaved in
 // rounds, so every ratio compares figures taken under the same machine load.
@@ -6,13 +7,15 @@
 // time), the figure a quiet core would give: on a shared machine wall-clock rates mostly
 // measure how much of a core each process got. Threads > 1 then show efficiency, not speed.
 // Usage: npm run bench:learner [-- --torch --sizes 64x64,256x256 --rounds 3 --seconds 3
-//                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time]
+//                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time
+//                                  --algo ddpg|td3 --obs 3 --act 1]
+// The torch script and the tfjs engine compute DDPG's update: with --algo td3 they are left out.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../agents/backend.ts';
-import { Learner, type Batch } from '../agents/learner.ts';
+import { ALGOS, Learner, type Algo, type Batch } from '../agents/learner.ts';
 import { defaultRng } from '../protocol/random.ts';
 
 const { values } = parseArgs({
@@ -27,17 +30,22 @@ const { values } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     tfjs: { type: 'string', default: '' },
     'cpu-time': { type: 'boolean', default: false },
+    algo: { type: 'string', default: 'ddpg' },
+    obs: { type: 'string', default: '3' },
+    act: { type: 'string', default: '1' },
   },
 });
+const ALGO = values.algo as Algo;
+if (!ALGOS.includes(ALGO)) throw new Error(`--algo must be one of ${ALGOS.join(', ')}`);
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const B = Number(values.batch);
 const SIZES = values.sizes!.split(',').map((s) => s.split('x').map(Number));
 const THREADS = values.threads!.split(',').map(Number);
 const TORCH_THREADS = values['torch-threads']!.split(',').map(Number);
-const TFJS = values.tfjs ? values.tfjs.split(',') : [];
-const OBS = 3;
-const ACT = 1;
+const TFJS = values.tfjs && ALGO === 'ddpg' ? values.tfjs.split(',') : [];
+const OBS = Number(values.obs);
+const ACT = Number(values.act);
 const TORCH_SCRIPT = new URL('../../shared/bench/torch_update_rate.py', import.meta.url).pathname;
 const CPU_TIME = values['cpu-time']!;
 /** Seconds of this process's CPU time (all threads), or wall-clock seconds. */
@@ -64,7 +72,7 @@ const batches = makeBatches(8);
 
 /** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
 function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs'): number {
-  const learner = new Learner({ obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine });
+  const learner = new Learner({ algo: ALGO, obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine });
   try {
     for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
     const t0 = performance.now();
@@ -96,8 +104,8 @@ function torch(hidden: number[], threads: number): number {
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`DDPG learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`);
-const missing = values.torch ? torchMissing() : 'not asked for (--torch)';
+console.log(`${ALGO.toUpperCase()} learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`);
+const missing = !values.torch ? 'not asked for (--torch)' : ALGO !== 'ddpg' ? `the torch script computes DDPG's update, not ${ALGO.toUpperCase()}'s` : torchMissing();
 if (missing) console.log(`torch column skipped: ${missing}`);
 
 type Column = { label: string; run: (hidden: number[]) => number };
