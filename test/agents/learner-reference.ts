@@ -33,6 +33,20 @@ export function refMlp(flat: tf.Tensor1D, spec: { sizes: number[] }, base: numbe
   return h;
 }
 
+/** A learner's parameters and targets and a batch as tensors (call inside tf.tidy). */
+export function referenceTensors(st: { params: Float32Array; target: Float32Array }, b: Batch, obsDim: number, actDim: number) {
+  const B = b.size;
+  return {
+    theta: tf.tensor1d(st.params),
+    target: tf.tensor1d(st.target),
+    s: tf.tensor2d(b.obs, [B, obsDim]),
+    a: tf.tensor2d(b.actions, [B, actDim]),
+    s2: tf.tensor2d(b.nextObs, [B, obsDim]),
+    r: tf.tensor2d(b.rewards, [B, 1]),
+    d: tf.tensor2d(b.terminated, [B, 1]),
+  };
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));

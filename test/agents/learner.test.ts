@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/backend.ts';
 import { Learner, fasterEngine, type Batch } from '../../agents/learner.ts';
 import { mlpForward } from '../../agents/networks.ts';
-import { assertClose, maxAbsDiff, randomBatch as batchOf, refMlp } from './learner-reference.ts';
+import { assertClose, maxAbsDiff, randomBatch as batchOf, referenceTensors, refMlp } from './learner-reference.ts';
 
 before(async () => {
   await selectBackend('wasm');
@@ -25,17 +25,9 @@ function makeLearner(extra: Partial<Options> = {}): Learner {
 
 // Autodiff reference for the same losses, written the plain way with tf.grad over the flat vector.
 function referenceGradients(learner: Learner, batch: Batch): Float32Array {
-  const st = learner.getState();
-  const B = batch.size;
   const mlp = refMlp;
   return tf.tidy(() => {
-    const theta = tf.tensor1d(st.params);
-    const target = tf.tensor1d(st.target);
-    const s = tf.tensor2d(batch.obs, [B, OBS]);
-    const a = tf.tensor2d(batch.actions, [B, ACT]);
-    const s2 = tf.tensor2d(batch.nextObs, [B, OBS]);
-    const r = tf.tensor2d(batch.rewards, [B, 1]);
-    const d = tf.tensor2d(batch.terminated, [B, 1]);
+    const { theta, target, s, a, s2, r, d } = referenceTensors(learner.getState(), batch, OBS, ACT);
     const aNext = mlp(target, learner.actorSpec, 0, s2, true);
     const qNext = mlp(target, learner.criticSpec, learner.actorSize, tf.concat([s2, aNext], 1), false);
     const y = tf.add(r, tf.mul(tf.mul(0.9, tf.sub(1, d)), qNext));

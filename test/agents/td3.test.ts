@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/backend.ts';
 import { Learner, type Batch, type LearnerOptions } from '../../agents/learner.ts';
 import { layerSlots, mlpForward } from '../../agents/networks.ts';
-import { assertClose, maxAbsDiff, randomBatch, refMlp } from './learner-reference.ts';
+import { assertClose, maxAbsDiff, randomBatch, referenceTensors, refMlp } from './learner-reference.ts';
 
 before(async () => {
   await selectBackend('wasm'); // tf.grad's backend for the reference; the learner runs on the kernels
@@ -37,16 +37,9 @@ function batchWithNoise(n: number, seed: number): Batch {
  * [∂L_μ/∂actor, ∂L_Q/∂critic₁, ∂L_Q/∂critic₂]; also the statistics and how often each target critic was the min.
  */
 function reference(l: Learner, b: Batch) {
-  const st = l.getState();
   const B = b.size;
   return tf.tidy(() => {
-    const theta = tf.tensor1d(st.params);
-    const target = tf.tensor1d(st.target);
-    const s = tf.tensor2d(b.obs, [B, OBS]);
-    const a = tf.tensor2d(b.actions, [B, ACT]);
-    const s2 = tf.tensor2d(b.nextObs, [B, OBS]);
-    const r = tf.tensor2d(b.rewards, [B, 1]);
-    const d = tf.tensor2d(b.terminated, [B, 1]);
+    const { theta, target, s, a, s2, r, d } = referenceTensors(l.getState(), b, OBS, ACT);
     const aNext = tf.clipByValue(tf.add(refMlp(target, l.actorSpec, 0, s2, true), tf.tensor2d(b.targetNoise!, [B, ACT])), -1, 1) as tf.Tensor2D;
     const x2 = tf.concat([s2, aNext], 1);
     const q1n = refMlp(target, l.criticSpec, l.criticBase(0), x2, false);
