@@ -1,7 +1,7 @@
 // The trainer's batch of sub-envs: one or more vector envs (one per server, or one SyncVectorEnv
 // in this process), or single envs, driven as one row-major batch of numEnvs sub-envs with
 // Gymnasium's NEXT_STEP autoreset (protocol/vector-api.ts). Only what collection needs is
-// kept: obs, rewards, terminated, truncated (infos are not read by DDPG, so not merged).
+// kept: obs, rewards, terminated, truncated (infos are not read by the agents, so not merged).
 import type { EnvLike } from '../protocol/env-api.ts';
 import type { BoxSpace, Space } from '../protocol/schema/spaces.ts';
 import type { VectorEnvLike } from '../protocol/vector-api.ts';
@@ -65,7 +65,7 @@ export function singleEnvPart(env: EnvLike): BatchPart {
 }
 
 function box(space: Space, what: string): BoxSpace {
-  if (space.type !== 'Box') throw new Error(`DDPG needs a Box ${what} space, got ${space.type}`);
+  if (space.type !== 'Box') throw new Error(`DDPG and TD3 need a Box ${what} space, got ${space.type}`);
   return space;
 }
 

@@ -10,7 +10,7 @@ import { loadActor } from './actor-io.ts';
 import { evaluatePolicy, openEnv } from './trainer.ts';
 import { defaultsFor, parseValue, type TrainConfig } from './config.ts';
 
-const HELP = `Evaluate a trained DDPG actor (deterministic, no exploration noise).
+const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
 Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S] [--env-kwargs JSON]
   --checkpoint DIR   run directory, its checkpoint/, or a saveActor directory

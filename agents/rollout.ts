@@ -3,7 +3,7 @@
 //   npm run rollout -- --env Pendulum-v1 --random --gif pendulum.gif --seed 0
 //
 // The env is made in-process unless --url points at a gymwire server. Actions come from a
-// seeded sampler over the action space (--random) or from a trained DDPG actor (--checkpoint).
+// seeded sampler over the action space (--random) or from a trained DDPG or TD3 actor (--checkpoint).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -125,7 +125,7 @@ Options:
                       (required unless --checkpoint is given: then default = the actor's env)
   --gif PATH          where to write the GIF (required)
   --random            act by sampling the action space (the default without --checkpoint)
-  --checkpoint DIR    act with the trained DDPG actor in DIR (a run directory, its
+  --checkpoint DIR    act with the trained actor (DDPG or TD3) in DIR (a run directory, its
                       checkpoint/, or a saveActor export); deterministic, no noise
   --url ws://HOST:PORT  run the env on a gymwire server instead of in this process
   --kwargs JSON       env kwargs, e.g. '{"g": 9.81}' or '{"max_episode_steps": 300}'
@@ -216,7 +216,7 @@ async function openEnv(envId: string, args: CliArgs): Promise<EnvLike> {
   return make(envId, args.kwargs);
 }
 
-/** The trained DDPG actor in `dir` (actor export, checkpoint or run directory) as a Policy for `env`. */
+/** The trained actor (DDPG or TD3) in `dir` (actor export, checkpoint or run directory) as a Policy for `env`. */
 export async function checkpointPolicy(dir: string, env: EnvLike): Promise<Policy> {
   const { loadActor } = await import('./actor-io.ts');
   const actor = loadActor(dir);
