@@ -238,167 +238,236 @@ export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): 
   };
 }
 
-async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | null, out: Out, shouldStop: (() => boolean) | undefined, testFault: TestFault | null): Promise<TrainResult> {
-  const N = envs.group.numEnvs;
-  const { obsDim, actDim } = envs.group;
-  const actSpace = envs.group.actionSpace;
-  if (actSpace.low.some((x) => !Number.isFinite(x)) || actSpace.high.some((x) => !Number.isFinite(x))) {
-    throw new Error(`${c.algo.toUpperCase()} needs finite action bounds`);
-  }
-  const actor: ActorDescription = { envId: c.env, algo: c.algo, obsDim, actDim, hidden: c.actorHidden, low: actSpace.low, high: actSpace.high };
-  const opts = learnerOptions(c, obsDim, actDim);
-  const learner = new Learner({ ...opts, engine: chooseEngine(c, opts, out), testFault });
-  out.write(`${learner.describe()}\n`);
-  try {
-    const buffer = new ReplayBuffer(Math.min(c.bufferSize, c.steps), obsDim, actDim);
-    const collector = new Collector(c, N, obsDim, actDim, actSpace);
-    // One stream for warm-up actions, noise and replay sampling, distinct from the weight-init stream.
-    const rng: NumpyGenerator = defaultRng([c.seed, 0x5eed]);
-    let run: RunCounters = { step: 0, episodes: 0, updates: 0, resets: 0, wallSeconds: 0, lastEval: null };
-    if (resumed) {
-      run = restoreCheckpoint(resumed, { learner, rng, noises: collector.noises, replay: buffer });
-      const replayed = resumed.state.replay ? '' : ' — not saved, refilling';
-      out.write(`resumed from ${resumed.dir} at step ${run.step} (${run.episodes} episodes, replay ${buffer.size} transitions${replayed})\n`);
+/** One run in progress: its learner, replay, collector, counters and logs, and what it does with them. */
+class TrainingRun {
+  readonly N: number;
+  readonly obsDim: number;
+  readonly learner: Learner;
+  readonly buffer: ReplayBuffer;
+  readonly collector: Collector;
+  /** One stream for warm-up actions, noise and replay sampling, distinct from the weight-init stream. */
+  readonly rng: NumpyGenerator;
+  readonly metrics: MetricsLog;
+  readonly progress: Progress;
+  run: RunCounters = { step: 0, episodes: 0, updates: 0, resets: 0, wallSeconds: 0, lastEval: null };
+  interrupted: number;
+  private readonly actor: ActorDescription;
+  private readonly checkpointPath: string;
+  private readonly t0 = performance.now();
+  private readonly wallBase: number;
+  /** The last up-to-20 episode returns (progress line). */
+  private readonly recent: number[];
+  private readonly rates: Rates;
+  private readonly statsRates: Rates;
+  private lastStats: StatsRecord | null;
+  private batch: Batch = { size: 0, obs: new Float32Array(0), actions: new Float32Array(0), rewards: new Float32Array(0), nextObs: new Float32Array(0), terminated: new Float32Array(0) };
+
+  constructor(
+    private readonly c: TrainConfig,
+    private readonly envs: RunEnvs,
+    resumed: Checkpoint | null,
+    out: Out,
+    testFault: TestFault | null,
+  ) {
+    const { numEnvs: N, obsDim, actDim, actionSpace } = envs.group;
+    if (actionSpace.low.some((x) => !Number.isFinite(x)) || actionSpace.high.some((x) => !Number.isFinite(x))) {
+      throw new Error(`${c.algo.toUpperCase()} needs finite action bounds`);
     }
-    collector.resets = run.resets;
-    const wallBase = run.wallSeconds;
-    writeFileSync(join(c.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
-    const metrics = new MetricsLog(c.out, resumed ? run.step : null);
+    this.N = N;
+    this.obsDim = obsDim;
+    this.actor = { envId: c.env, algo: c.algo, obsDim, actDim, hidden: c.actorHidden, low: actionSpace.low, high: actionSpace.high };
+    const opts = learnerOptions(c, obsDim, actDim);
+    this.learner = new Learner({ ...opts, engine: chooseEngine(c, opts, out), testFault });
+    try {
+      out.write(`${this.learner.describe()}\n`);
+      this.buffer = new ReplayBuffer(Math.min(c.bufferSize, c.steps), obsDim, actDim);
+      this.collector = new Collector(c, N, obsDim, actDim, actionSpace);
+      this.rng = defaultRng([c.seed, 0x5eed]);
+      if (resumed) {
+        this.run = restoreCheckpoint(resumed, { learner: this.learner, rng: this.rng, noises: this.collector.noises, replay: this.buffer });
+        const replayed = resumed.state.replay ? '' : ' — not saved, refilling';
+        out.write(`resumed from ${resumed.dir} at step ${this.run.step} (${this.run.episodes} episodes, replay ${this.buffer.size} transitions${replayed})\n`);
+      }
+      this.collector.resets = this.run.resets;
+      this.wallBase = this.run.wallSeconds;
+      writeFileSync(join(c.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+      this.metrics = new MetricsLog(c.out, resumed ? this.run.step : null);
+      this.interrupted = this.metrics.interrupted.length;
+      this.checkpointPath = join(c.out, 'checkpoint');
+      this.progress = new Progress(out, c.logEvery);
+      this.recent = this.metrics.episodes.slice(-20).map((e) => e.return);
+      this.rates = new Rates(this.run.step, this.run.updates);
+      this.statsRates = new Rates(this.run.step, this.run.updates);
+      this.lastStats = this.metrics.stats[this.metrics.stats.length - 1] ?? null;
+    } catch (e) {
+      this.learner.dispose();
+      throw e;
+    }
+  }
 
-    const t0 = performance.now();
-    const wall = () => wallBase + (performance.now() - t0) / 1000;
+  wall(): number {
+    return this.wallBase + (performance.now() - this.t0) / 1000;
+  }
+
+  private print = (s: string) => this.progress.print(s);
+
+  showProgress(force = false): void {
+    this.progress.show({ ...this.run, steps: this.c.steps, numEnvs: this.N, recent: this.recent, rates: this.rates, lastStats: this.lastStats }, force);
+  }
+
+  writePlots(): void {
+    const { c, metrics } = this;
     const title = `${c.algo.toUpperCase()} ${c.env} (seed ${c.seed})`;
-    const writePlots = () => {
-      const curve = { title, episodes: metrics.episodes, evals: metrics.evals };
-      writeFileSync(join(c.out, 'learning-curve.svg'), curveSvg(curve));
-      writeFileSync(join(c.out, 'learning-curve.png'), curvePng(curve));
-      if (metrics.stats.length === 0) return;
-      const losses = { title: `${title}: losses and Q`, stats: metrics.stats };
-      writeFileSync(join(c.out, 'losses.svg'), lossesSvg(losses));
-      writeFileSync(join(c.out, 'losses.png'), lossesPng(losses));
-    };
-    const checkpointPath = join(c.out, 'checkpoint');
-    const saveCheckpoint = () => {
-      run.resets = collector.resets;
-      run.wallSeconds = wall();
-      writeCheckpoint(checkpointPath, { config: c, counters: run, learner, rng, noises: collector.noises, replay: c.saveReplay ? buffer : null, actor });
-    };
-    const actEnv = (obs: Float32Array) => scaleAction(learner.act(obs), actSpace.low, actSpace.high);
+    const curve = { title, episodes: metrics.episodes, evals: metrics.evals };
+    writeFileSync(join(c.out, 'learning-curve.svg'), curveSvg(curve));
+    writeFileSync(join(c.out, 'learning-curve.png'), curvePng(curve));
+    if (metrics.stats.length === 0) return;
+    const losses = { title: `${title}: losses and Q`, stats: metrics.stats };
+    writeFileSync(join(c.out, 'losses.svg'), lossesSvg(losses));
+    writeFileSync(join(c.out, 'losses.png'), lossesPng(losses));
+  }
 
-    const progress = new Progress(out, c.logEvery);
-    const recent: number[] = metrics.episodes.slice(-20).map((e) => e.return);
-    const rates = new Rates(run.step, run.updates);
-    const statsRates = new Rates(run.step, run.updates);
-    let lastStats: StatsRecord | null = metrics.stats[metrics.stats.length - 1] ?? null;
-    const showProgress = (force = false) => progress.show({ ...run, steps: c.steps, numEnvs: N, recent, rates, lastStats }, force);
+  saveCheckpoint(): void {
+    this.run.resets = this.collector.resets;
+    this.run.wallSeconds = this.wall();
+    const { c, learner, rng, buffer } = this;
+    writeCheckpoint(this.checkpointPath, { config: c, counters: this.run, learner, rng, noises: this.collector.noises, replay: c.saveReplay ? buffer : null, actor: this.actor });
+  }
 
-    /** Writes a checkpoint and returns the error to fail with when the env servers stay unreachable. */
-    const giveUp = (e: GymwireError) => {
-      saveCheckpoint();
-      const tries = c.reconnectAttempts > 0 ? ` after ${c.reconnectAttempts} attempts` : '';
-      return new Error(`lost the env server and could not get it back${tries} (${e.message}); wrote a checkpoint at step ${run.step} to ${checkpointPath} — continue with: npm run train -- --resume ${c.out}`, { cause: e });
-    };
+  /** Writes a checkpoint and returns the error to fail with when the env servers stay unreachable. */
+  giveUp = (e: GymwireError): Error => {
+    this.saveCheckpoint();
+    const c = this.c;
+    const tries = c.reconnectAttempts > 0 ? ` after ${c.reconnectAttempts} attempts` : '';
+    return new Error(`lost the env server and could not get it back${tries} (${e.message}); wrote a checkpoint at step ${this.run.step} to ${this.checkpointPath} — continue with: npm run train -- --resume ${c.out}`, { cause: e });
+  };
 
-    const runEval = async () => {
-      if (!envs.evalEnv) return;
-      const ev = await evaluateWithRetry({
-        env: () => envs.evalEnv!, reopen: () => envs.reopenEval((s) => progress.print(s)), act: actEnv, episodes: c.evalEpisodes, seed: c.evalSeed, obsDim, log: (s) => progress.print(s), giveUp,
-      });
-      run.lastEval = ev;
-      metrics.add({ type: 'eval', step: run.step, mean: ev.mean, std: ev.std, returns: ev.returns, wallSeconds: wall() });
-      writePlots();
-      progress.print(`eval at step ${run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes)`);
-    };
+  /** The deterministic actor on the evaluation episodes; logged, plotted, printed. */
+  async evaluate(): Promise<void> {
+    const { c, envs, learner } = this;
+    if (!envs.evalEnv) return;
+    const { low, high } = this.actor;
+    const ev = await evaluateWithRetry({
+      env: () => envs.evalEnv!, reopen: () => envs.reopenEval(this.print), act: (obs) => scaleAction(learner.act(obs), low, high), episodes: c.evalEpisodes, seed: c.evalSeed, obsDim: this.obsDim, log: this.print, giveUp: this.giveUp,
+    });
+    this.run.lastEval = ev;
+    this.metrics.add({ type: 'eval', step: this.run.step, mean: ev.mean, std: ev.std, returns: ev.returns, wallSeconds: this.wall() });
+    this.writePlots();
+    this.print(`eval at step ${this.run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes)`);
+  }
 
-    const resetAll = async () => {
-      await envs.group.reset(collector.nextResetSeeds());
-      collector.startEpisodes(envs.group.obs);
-    };
+  async resetAll(): Promise<void> {
+    await this.envs.group.reset(this.collector.nextResetSeeds());
+    this.collector.startEpisodes(this.envs.group.obs);
+  }
 
-    let interrupted = metrics.interrupted.length;
-    const recover = async (e: GymwireError) => {
-      for (const ep of collector.running()) {
-        metrics.add({ type: 'interrupted', interrupted: true, step: run.step, env: ep.env, return: ep.return, length: ep.length, reason: e.message, wallSeconds: wall() });
-        interrupted++;
-      }
-      progress.print(`connection lost at step ${run.step} (${e.message}); starting fresh episodes on the re-made envs`);
-      try {
-        await resetAll();
-        return;
-      } catch (e2) {
-        if (!isConnectionLoss(e2)) throw e2;
-        progress.print(`envs unreachable (${e2.message})`);
-      }
-      // The clients did not get their envs back by themselves: open them again.
-      try {
-        await envs.reopenGroup((s) => progress.print(s));
-        await resetAll();
-      } catch (e3) {
-        if (isConnectionLoss(e3)) throw giveUp(e3);
-        throw e3;
-      }
-    };
+  /** A lost connection: log the cut episodes, start fresh ones, re-opening the envs if the client did not get them back. */
+  async recover(e: GymwireError): Promise<void> {
+    for (const ep of this.collector.running()) {
+      this.metrics.add({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason: e.message, wallSeconds: this.wall() });
+      this.interrupted++;
+    }
+    this.print(`connection lost at step ${this.run.step} (${e.message}); starting fresh episodes on the re-made envs`);
+    try {
+      await this.resetAll();
+      return;
+    } catch (e2) {
+      if (!isConnectionLoss(e2)) throw e2;
+      this.print(`envs unreachable (${e2.message})`);
+    }
+    // The clients did not get their envs back by themselves: open them again.
+    try {
+      await this.envs.reopenGroup(this.print);
+      await this.resetAll();
+    } catch (e3) {
+      if (isConnectionLoss(e3)) throw this.giveUp(e3);
+      throw e3;
+    }
+  }
 
-    /** One update; every statsEvery-th also reads its losses and Q (computed by the update anyway). */
-    let batch: Batch = { size: 0, obs: new Float32Array(0), actions: new Float32Array(0), rewards: new Float32Array(0), nextObs: new Float32Array(0), terminated: new Float32Array(0) };
-    const updateOnce = () => {
-      batch = buffer.sample(c.batchSize, rng, batch);
-      const due = c.statsEvery > 0 && (run.updates + 1) % c.statsEvery === 0;
-      const s = learner.update(batch, due);
-      run.updates++;
-      if (!s) return;
-      statsRates.sample(run.step, run.updates, performance.now(), 0);
-      lastStats = { type: 'stats', step: run.step, updates: run.updates, criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...(s.q2 !== undefined ? { q2: s.q2 } : {}), updatesPerSec: statsRates.updatesPerSec, stepsPerSec: statsRates.stepsPerSec, wallSeconds: wall() };
-      metrics.add(lastStats);
-    };
+  /** Acts in every sub-env and stores what comes back; returns the transitions stored (0 after a lost connection). */
+  async collect(): Promise<number> {
+    const { c, run, collector } = this;
+    const mu = run.step >= c.learningStarts ? this.learner.act(collector.obs, this.N) : null;
+    const action = collector.act(mu, this.rng);
+    const group = this.envs.group;
+    try {
+      await group.step(action);
+    } catch (e) {
+      if (!isConnectionLoss(e)) throw e;
+      await this.recover(e);
+      return 0;
+    }
+    const before = run.step;
+    const added = collector.record(group, this.buffer, c.steps - run.step, (ep, stored) => {
+      run.episodes++;
+      this.metrics.add({ type: 'episode', step: before + stored, episode: run.episodes, env: ep.env, return: ep.return, length: ep.length, wallSeconds: this.wall() });
+      this.recent.push(ep.return);
+      if (this.recent.length > 20) this.recent.shift();
+    });
+    run.step += added;
+    return added;
+  }
 
-    await resetAll();
+  /** One update; every statsEvery-th also reads its losses and Q (computed by the update anyway) into a stats record. */
+  update(): void {
+    const { c, run } = this;
+    this.batch = this.buffer.sample(c.batchSize, this.rng, this.batch);
+    const due = c.statsEvery > 0 && (run.updates + 1) % c.statsEvery === 0;
+    const s = this.learner.update(this.batch, due);
+    run.updates++;
+    if (!s) return;
+    this.statsRates.sample(run.step, run.updates, performance.now(), 0);
+    const { updatesPerSec, stepsPerSec } = this.statsRates;
+    this.lastStats = { type: 'stats', step: run.step, updates: run.updates, criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...(s.q2 !== undefined ? { q2: s.q2 } : {}), updatesPerSec, stepsPerSec, wallSeconds: this.wall() };
+    this.metrics.add(this.lastStats);
+  }
+
+  /** Collect, learn, and evaluate and checkpoint when their steps come, until --steps or a stop. */
+  async loop(shouldStop: (() => boolean) | undefined): Promise<void> {
+    const { c, run } = this;
     const crossed = (every: number, before: number) => every > 0 && Math.floor(run.step / every) > Math.floor(before / every);
-
+    await this.resetAll();
     while (run.step < c.steps && !shouldStop?.()) {
-      const mu = run.step >= c.learningStarts ? learner.act(collector.obs, N) : null;
-      const action = collector.act(mu, rng);
-      const group = envs.group;
-      try {
-        await group.step(action);
-      } catch (e) {
-        if (!isConnectionLoss(e)) throw e;
-        await recover(e);
-        continue;
-      }
       const before = run.step;
-      const added = collector.record(group, buffer, c.steps - run.step, (ep, stored) => {
-        run.episodes++;
-        metrics.add({ type: 'episode', step: before + stored, episode: run.episodes, env: ep.env, return: ep.return, length: ep.length, wallSeconds: wall() });
-        recent.push(ep.return);
-        if (recent.length > 20) recent.shift();
-      });
-      run.step += added;
-      if (run.step >= c.learningStarts && buffer.size >= c.batchSize) {
-        for (let k = 0; k < added * c.updatesPerStep; k++) updateOnce();
+      const added = await this.collect();
+      if (run.step >= c.learningStarts && this.buffer.size >= c.batchSize) {
+        for (let k = 0; k < added * c.updatesPerStep; k++) this.update();
       }
-      if (crossed(c.evalEvery, before)) await runEval();
-      if (crossed(c.checkpointEvery, before) && run.step < c.steps) saveCheckpoint();
-      showProgress();
+      if (crossed(c.evalEvery, before)) await this.evaluate();
+      if (crossed(c.checkpointEvery, before) && run.step < c.steps) this.saveCheckpoint();
+      this.showProgress();
     }
     // A run that stops mid-episode loses its partial episodes on resume (every sub-env starts afresh).
-    if (envs.evalEnv && (!run.lastEval || metrics.evals[metrics.evals.length - 1]?.step !== run.step)) await runEval();
-    saveCheckpoint();
-    writePlots();
-    showProgress(true);
-    progress.end();
+    if (this.envs.evalEnv && (!run.lastEval || this.metrics.evals[this.metrics.evals.length - 1]?.step !== run.step)) await this.evaluate();
+    this.saveCheckpoint();
+    this.writePlots();
+    this.showProgress(true);
+    this.progress.end();
+  }
+
+  result(): TrainResult {
+    const { run, metrics } = this;
     return {
       steps: run.step,
       episodes: run.episodes,
       updates: run.updates,
-      numEnvs: N,
-      wallSeconds: wall(),
+      numEnvs: this.N,
+      wallSeconds: this.wall(),
       lastEval: run.lastEval,
       evals: metrics.evals.map((e) => ({ step: e.step, mean: e.mean, std: e.std, wallSeconds: e.wallSeconds })),
       episodeReturns: metrics.episodes.map((e) => e.return),
-      interrupted,
+      interrupted: this.interrupted,
     };
+  }
+}
+
+async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | null, out: Out, shouldStop: (() => boolean) | undefined, testFault: TestFault | null): Promise<TrainResult> {
+  const r = new TrainingRun(c, envs, resumed, out, testFault);
+  try {
+    await r.loop(shouldStop);
+    return r.result();
   } finally {
-    learner.dispose();
+    r.learner.dispose();
   }
 }
