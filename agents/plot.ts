@@ -233,12 +233,14 @@ const LH = 600;
 function panelLayouts(panels: Panel[], x0: number, x1: number): { x: (s: number) => number; xTicks: number[]; panels: PanelLayout[] } {
   const all = panels.flatMap((p) => p.series.flatMap((s) => s.points));
   const xMax = Math.max(1, ...all.map((p) => p[0]));
-  const h = (LH - M.top - M.bottom - 30) / panels.length;
+  // Room under the title for the first panel's label, 30 px between panels.
+  const top0 = M.top + 12;
+  const h = (LH - top0 - M.bottom - 30 * (panels.length - 1)) / panels.length;
   return {
     x: (s) => x0 + (s / xMax) * (x1 - x0),
     xTicks: ticks(0, xMax),
     panels: panels.map((p, k) => {
-      const top = M.top + k * (h + 30);
+      const top = top0 + k * (h + 30);
       const bottom = top + h;
       const tf = p.log ? Math.log10 : (v: number) => v;
       const vals = p.series.flatMap((s) => s.points.map((q) => tf(q[1])));
