@@ -1,4 +1,4 @@
-// Smoke: DDPG trains through the env server in another process, and matches the in-process run.
+// Smoke: DDPG and TD3 train through the env server in another process, and match the in-process run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -18,10 +18,10 @@ after(async () => {
   await server?.stop();
 });
 
-test('a few hundred Pendulum-v1 steps through the server equal the in-process run', async () => {
+for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: a few hundred Pendulum-v1 steps through the server equal the in-process run`, async () => {
   const quiet = { write: () => true, isTTY: false };
   const cfg = (url: string) =>
-    buildConfig({}, { env: 'Pendulum-v1', url, out: mkdtempSync(join(tmpdir(), 'ddpg-remote-')), steps: 400, learningStarts: 200, batchSize: 64, actorHidden: [32, 32], criticHidden: [32, 32], evalEvery: 400, evalEpisodes: 1 });
+    buildConfig({}, { algo, env: 'Pendulum-v1', url, out: mkdtempSync(join(tmpdir(), 'ddpg-remote-')), steps: 400, learningStarts: 200, batchSize: 64, actorHidden: [32, 32], criticHidden: [32, 32], evalEvery: 400, evalEpisodes: 1 });
   const remote = await train(cfg(server.url), { out: quiet });
   const local = await train(cfg(''), { out: quiet });
   assert.equal(remote.steps, 400);
