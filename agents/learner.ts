@@ -175,7 +175,12 @@ export class Learner {
       const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
       const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots });
       const fault = this.opts.testFault;
-      this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed, fault }) : new DdpgKernelUpdate(core, fault);
+      try {
+        this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed, fault }) : new DdpgKernelUpdate(core, fault);
+      } catch (e) {
+        core.dispose(); // its worker threads
+        throw e;
+      }
     } else {
       if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
       this.impl = new TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
