@@ -8,7 +8,7 @@ import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "fake_gymnasium"))
-sys.path.insert(0, os.path.join(here, "..", "..", "clients", "python"))
+sys.path.insert(0, os.path.join(here, "..", "..", "python"))
 
 import gymnasium  # noqa: E402
 import numpy as np  # noqa: E402

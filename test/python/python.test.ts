@@ -1,4 +1,4 @@
-// The Python package (clients/python/gymwire), driven from node: its server hosting a Python
+// The Python package (python/gymwire), driven from node: its server hosting a Python
 // env passes the conformance suite and trains the Node DDPG agent; its client replays
 // Pendulum-v1's golden trajectory through our Node server. Each runs with numpy and, when
 // numpy is there, again without it (GYMWIRE_NO_NUMPY=1, the list fallback).
@@ -22,7 +22,7 @@ import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOLDEN = goldenPath('Pendulum-v1', 0);
-const POINT_MASS = join(ROOT, 'clients/python/examples/point_mass.py');
+const POINT_MASS = join(ROOT, 'python/examples/point_mass.py');
 
 /** The first python3 that imports msgpack and websockets, and whether it has numpy. */
 function findPython(): { python: string; numpy: boolean } | { missing: string } {

@@ -1,6 +1,6 @@
 """PointMass: a Python env served over gymwire (the Python twin of examples/point-mass-env.ts).
 
-    python3 clients/python/examples/point_mass.py [--port 8765] [--host 127.0.0.1]
+    python3 python/examples/point_mass.py [--port 8765] [--host 127.0.0.1]
 
 A point mass in [-1, 1]^dims must reach a goal drawn at each reset; the action is a force in
 [-1, 1]^dims, the velocity follows the force with some lag. Observation [pos, vel, goal]
