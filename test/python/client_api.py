@@ -1,4 +1,5 @@
-"""Exercises gymwire.RemoteEnv's API against a server; prints one JSON object of findings.
+"""Exercises gymwire.RemoteEnv's API without gymnasium (the package's own spaces), with numpy or
+(GYMWIRE_NO_NUMPY=1) without; prints one JSON object of findings.
 
     python3 client_api.py URL
 """
@@ -17,7 +18,8 @@ found = {"numpy": wire.np is not None}
 envs = RemoteEnv.list_envs(url)
 found["listed"] = sorted(e["id"] for e in envs)
 
-env = RemoteEnv(url, "Pendulum-v1", g=9.81)
+env = RemoteEnv(url, "Pendulum-v1", render_mode="rgb_array", g=9.81)
+found["gymnasium"] = "gymnasium" in sys.modules
 found["spec_g"] = env.gymwire_spec["kwargs"]["g"]
 found["action_space"] = repr(env.action_space)
 a = env.action_space.sample()
