@@ -310,16 +310,14 @@ class WebSocket:
             # The hot path: one recv holding exactly one unfragmented binary frame.
             buf = self.sock.recv(_RECV_CHUNK)
             n = len(buf)
-            if n > 2 and buf[0] == 0x82:
+            if n > 2 and buf[0] == 0x82 and n - 2 <= self.max_message_bytes:
                 b1 = buf[1]
                 if b1 < 126:
                     if n == b1 + 2:
                         return buf[2:]
                 elif b1 == 126 and n > 4 and n == int.from_bytes(buf[2:4], "big") + 4:
                     return buf[4:]
-            if not buf:
-                self._eof()
-            self._buf = buf
+            self._buf = buf  # anything else (an empty read too) takes the general path
         parts: List[bytes] = []
         message_opcode = 0
         size = 0

@@ -62,9 +62,11 @@ class Classes(unittest.TestCase):
 
     def test_errors_pickle_with_their_class(self) -> None:
         # AsyncVectorEnv sends a worker's exception to the parent process.
-        e = pickle.loads(pickle.dumps(errors.InvalidActionError("bad", {"path": "action"})))
-        self.assertIs(type(e), errors.InvalidActionError)
-        self.assertEqual((e.code, e.message, e.details), ("invalid_action", "bad", {"path": "action"}))
+        for sent, cls in ((errors.InvalidActionError("bad", {"path": "action"}), errors.InvalidActionError),
+                          (GymwireError("invalid_action", "bad", {"path": "action"}), errors.InvalidActionError)):
+            e = pickle.loads(pickle.dumps(sent))
+            self.assertIs(type(e), cls)
+            self.assertEqual((e.code, e.message, e.details), ("invalid_action", "bad", {"path": "action"}))
 
 
 class FromTheNodeServer(unittest.TestCase):

@@ -71,9 +71,7 @@ class Spec(unittest.TestCase):
             self.assertIsInstance(made.unwrapped, RemoteEnv)
             self.assertEqual(made.unwrapped.gymwire_spec["max_episode_steps"], NO_SERVER_TIME_LIMIT)
             made.reset(seed=1)
-            steps = 0
-            while True:
-                steps += 1
+            for steps in range(1, 1000):
                 _, _, terminated, truncated, _ = made.step(made.action_space.sample())
                 if terminated or truncated:
                     break

@@ -124,9 +124,10 @@ class Compare:
         ends = self.steps(steps, 0)
         self.reset(seed=[100 + i if i % 2 else None for i in range(n)])
         ends += self.steps(steps // 2, 1)
-        mask = np.array([i % 3 == 0 for i in range(n)])
-        self.reset(options={"reset_mask": mask})
+        self.reset(options={"reset_mask": np.array([i % 3 == 0 for i in range(n)])})
         ends += self.steps(steps // 2, 2)
+        self.reset(options={"reset_mask": np.arange(n) == 0})  # one sub-env: other servers' shares sit out
+        ends += self.steps(steps // 4, 3)
         return ends
 
 
@@ -255,6 +256,7 @@ class MergingInfos(unittest.TestCase):
 
     def test_split_evenly(self) -> None:
         self.assertEqual(split_evenly(7, 2), [4, 3])
+        self.assertEqual(split_evenly(8, 3), [3, 3, 2])
         self.assertEqual(split_evenly(256, 3), [86, 85, 85])
 
 

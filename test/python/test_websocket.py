@@ -218,13 +218,15 @@ class AgainstWebsockets(unittest.TestCase):
         peer.close()
         self.assertEqual(seen, [(1000, "bye")])
 
-    def test_server_close_is_echoed_so_the_server_does_not_wait_out_its_timeout(self) -> None:
+    def test_server_close_is_echoed_so_the_server_completes_the_handshake(self) -> None:
         took: List[float] = []
+        codes: List[Any] = []
 
         async def closer(ws: Any) -> None:
             t0 = time.monotonic()
             await ws.close(4001, "go away")
             took.append(time.monotonic() - t0)
+            codes.append(ws.close_code)  # 1006 if the client just dropped the socket
 
         peer = WebsocketsPeer(closer, close_timeout=5)
         ws = WebSocket.connect(peer.url)
@@ -238,6 +240,7 @@ class AgainstWebsockets(unittest.TestCase):
         peer.close()
         self.assertEqual(len(took), 1)
         self.assertLess(took[0], 2.0, "the server waited for our close frame")
+        self.assertEqual(codes, [4001])
 
     def test_subprotocol_is_negotiated_and_headers_reach_the_server(self) -> None:
         headers: List[Any] = []
@@ -346,7 +349,16 @@ class AgainstRawPeers(unittest.TestCase):
         self._refused(lambda p: (p.handshake(), p.send_frame(0x1, b"\xff\xfe")), ProtocolError, 1007)
 
     def test_a_message_over_the_limit_fails_with_1009(self) -> None:
-        self._refused(lambda p: (p.handshake(), p.send_frame(0x2, b"x" * 300)), ProtocolError, 1009, max_message_bytes=200)
+        for size in (100, 300):  # both header lengths
+            def script(p: RawPeer) -> None:
+                p.handshake()
+                time.sleep(0.05)  # the frame comes in a read of its own (the client's fast path)
+                p.send_frame(0x2, b"x" * size)
+
+            self._refused(script, ProtocolError, 1009, max_message_bytes=size - 1)
+
+    def test_a_frame_header_claiming_a_terabyte_fails_with_1009_before_any_allocation(self) -> None:
+        self._refused(lambda p: (p.handshake(), p.conn.sendall(b"\x82\x7f" + (1 << 40).to_bytes(8, "big"))), ProtocolError, 1009)
 
     def test_fragments_adding_up_over_the_limit_fail_with_1009(self) -> None:
         def script(p: RawPeer) -> None:
@@ -358,6 +370,16 @@ class AgainstRawPeers(unittest.TestCase):
 
     def test_a_socket_that_ends_without_a_close_frame_is_closed_1006(self) -> None:
         e = self._refused(lambda p: (p.handshake(), p.conn.shutdown(socket.SHUT_RDWR)), ConnectionClosed)
+        self.assertEqual(e.code, 1006)
+
+    def test_a_socket_that_ends_inside_a_frame_is_closed_1006(self) -> None:
+        def script(p: RawPeer) -> None:
+            p.handshake()
+            p.conn.sendall(b"\x82")
+            time.sleep(0.05)
+            p.conn.shutdown(socket.SHUT_RDWR)
+
+        e = self._refused(script, ConnectionClosed)
         self.assertEqual(e.code, 1006)
 
     def test_a_server_that_never_answers_times_out_as_connection_lost(self) -> None:
