@@ -342,6 +342,19 @@ test('pip install ./python into a fresh venv that has only msgpack and websocket
   }
 });
 
+for (const [readme, heading] of [['python/README.md', '## A vector env: CleanRL-style'], ['README.md', '## From Python']]) {
+  test(`${readme}: the CleanRL-style loop runs as printed against a server`, { skip: skipGymnasium }, async () => {
+    const text = readFileSync(join(ROOT, readme), 'utf8');
+    const code = /```python\n([\s\S]*?)```/.exec(text.slice(text.indexOf(heading)))![1];
+    assert.match(code, /RemoteVectorEnv\(/);
+    assert.ok(code.includes('ws://127.0.0.1:8765'));
+    const r = await runPython(['-c', code.replaceAll('ws://127.0.0.1:8765', nodeServer.url)], { PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}` });
+    assert.equal(r.code, 0, r.stderr);
+    const episodes = r.stdout.split('\n').filter((l) => /^(global_step=)?\d+,? /.test(l));
+    assert.ok(episodes.length >= 20, r.stdout);
+  });
+}
+
 test('python/bench/speed.py runs (a few steps, no TypeScript reference)', { skip: skipGymnasium }, async () => {
   const r = await runPython([join(ROOT, 'python/bench/speed.py'), '--url', nodeServer.url, '--steps', '50', '--rounds', '2', '--sizes', '1,4', '--seconds', '0.05', '--no-ts'], { PYTHONPATH: GYMNASIUM });
   assert.equal(r.code, 0, r.stderr);
