@@ -104,8 +104,12 @@ class RemoteVectorEnv(VectorEnv):
         self._obs_wire_dtype = np.dtype(obs_layout["dtype"]).newbyteorder("<")
         self._obs_item_shape = tuple(obs_layout["shape"])
         self._obs_dtype = self.observation_space.dtype
-        self._act_dtype_name = act_layout["dtype"]
         self._act_wire_dtype = np.dtype(act_layout["dtype"]).newbyteorder("<")
+        kind = self.single_action_space_wire["type"]
+        self._act_integers = kind != "Box"
+        # The integer dtypes the server takes in a batch (PROTOCOL.md section 5), the first one
+        # being what other integer dtypes are cast to.
+        self._act_integer_dtypes = ("int8", "uint8", "bool") if kind == "MultiBinary" else ("int64", "int32", "int8", "uint8")
         self._act_item_shape = tuple(act_layout["shape"])
         self._act_shape = (num_envs, *self._act_item_shape)
 
@@ -188,18 +192,11 @@ class RemoteVectorEnv(VectorEnv):
         for share in self._shares:
             if share.server.stale:
                 raise share.server.lost("step")
-        try:
-            a = np.asarray(actions, dtype=self._act_wire_dtype)
-        except (TypeError, ValueError) as e:
-            raise InvalidActionError(f"actions are not a {self._act_dtype_name} array: {e}", {"path": "action"}) from e
-        if a.shape != self._act_shape:
-            if a.size != int(np.prod(self._act_shape)):
-                raise InvalidActionError(f"actions of shape {a.shape}; {self.num_envs} sub-envs want {self._act_shape}", {"path": "action"})
-            a = a.reshape(self._act_shape)
+        a = self._actions(actions)
         if len(self._shares) == 1:
             share = self._shares[0]
             request = share.step_request
-            request["action"] = {"dtype": self._act_dtype_name, "shape": list(self._act_shape), "data": a.tobytes()}
+            request["action"] = {"dtype": a.dtype.name, "shape": list(self._act_shape), "data": a.tobytes()}
             r = share.server.connection.call(request)
             obs = share.obs = self._obs_rows(r["obs"], share.count)
             info = r["info"]
@@ -214,7 +211,7 @@ class RemoteVectorEnv(VectorEnv):
         for share in self._shares:
             request = share.step_request
             part = a[share.rows]
-            request["action"] = {"dtype": self._act_dtype_name, "shape": list(part.shape), "data": part.tobytes()}
+            request["action"] = {"dtype": a.dtype.name, "shape": list(part.shape), "data": part.tobytes()}
             pending.append((share, share.server.connection.send(request)))
         rewards, terminated, truncated, infos = [], [], [], []
         for share, rid in pending:
@@ -225,6 +222,30 @@ class RemoteVectorEnv(VectorEnv):
             truncated.append(self._column(r["truncated"], "bool", share.count))
             infos.append((share, r["info"]))
         return self._joined_obs(), np.concatenate(rewards), np.concatenate(terminated), np.concatenate(truncated), self._joined_infos(infos)
+
+    def _actions(self, actions: Any) -> Any:
+        """The batch of actions as a little-endian array of shape (num_envs, *action shape) and a
+        dtype the server takes: Box actions in the space's dtype; integer spaces keep their integer
+        dtype (the server checks ranges), so nothing is truncated or wraps on the way."""
+        try:
+            if self._act_integers:
+                a = np.asarray(actions)
+                if a.dtype.kind not in "iub":
+                    raise TypeError(f"{a.dtype} actions for {self.single_action_space_wire['type']} sub-envs")
+                if a.dtype.name not in self._act_integer_dtypes:
+                    if self._act_integer_dtypes[0] == "int8" and not np.isin(a, (0, 1)).all():
+                        raise ValueError("MultiBinary actions are 0 or 1")
+                    a = a.astype(self._act_integer_dtypes[0])
+                a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+            else:
+                a = np.asarray(actions, dtype=self._act_wire_dtype)
+        except (TypeError, ValueError) as e:
+            raise InvalidActionError(f"actions {actions!r} do not fit {self.action_space}: {e}", {"path": "action"}) from e
+        if a.shape != self._act_shape:
+            if a.size != int(np.prod(self._act_shape)):
+                raise InvalidActionError(f"actions of shape {a.shape}; {self.num_envs} sub-envs want {self._act_shape}", {"path": "action"})
+            a = a.reshape(self._act_shape)
+        return a
 
     # ---- decoding -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ stand in, with ``sample``, ``contains``, ``seed`` and the usual attributes.
 from __future__ import annotations
 
 import math
+import operator
 import random
 import struct
 from typing import Any, Dict as TDict, List, Optional, Sequence
@@ -278,16 +279,31 @@ def value_to_wire(desc: TDict[str, Any], value: Any) -> Any:
     if t == "Box":
         return encode_array(value, desc["dtype"], desc["shape"])
     if t == "Discrete":
-        return int(value)
+        return operator.index(value)  # an int or numpy integer; 1.0 is no Discrete value (Gymnasium agrees)
     if t == "MultiDiscrete":
-        return encode_array(value, desc.get("dtype", "int64"), [len(desc["nvec"])])
+        return encode_array(_integers(value), desc.get("dtype", "int64"), [len(desc["nvec"])])
     if t == "MultiBinary":
+        if not all(v in (0, 1) for v in _as_flat(_integers(value))):
+            raise ValueError("MultiBinary values are 0 or 1")
         return encode_array(value, "int8", desc["shape"])
     if t == "Tuple":
         return [value_to_wire(s, v) for s, v in zip(desc["spaces"], value)]
     if t == "Dict":
         return {k: value_to_wire(s, value[k]) for k, s in desc["spaces"].items()}
     raise error_for("unsupported", f"unknown space type {t!r}")
+
+
+def _integers(value: Any) -> Any:
+    """``value`` if all its elements are integers (or booleans); floats raise TypeError rather than
+    being truncated on the way to an integer dtype."""
+    np = _np()
+    if np is not None and isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iub":
+            raise TypeError(f"{value.dtype} values for an integer space")
+        return value
+    for v in _as_flat(value):
+        operator.index(v)
+    return value
 
 
 def _fail(code: str, path: str, message: str) -> None:

@@ -6,6 +6,7 @@ import pickle
 import unittest
 from typing import Any, Callable
 
+import numpy as np
 import support
 from support import ThreadedServer
 
@@ -90,6 +91,12 @@ class FromTheNodeServer(unittest.TestCase):
             self.assertEqual(e.details["path"], "action")
             self.assertCode(errors.InvalidActionError, lambda: env.step([0.1, 0.2]))
             self.assertCode(errors.BadRequestError, lambda: c.request("reset", handle=env.handle, seed=[1, 2]))
+            cart = RemoteEnv(c, "CartPole-v1")
+            cart.reset(seed=0)
+            self.assertCode(errors.InvalidActionError, lambda: cart.step(1.0))  # Gymnasium's Discrete refuses floats too
+            self.assertCode(errors.InvalidActionError, lambda: cart.step(2))
+            self.assertEqual(len(cart.step(np.int64(1))), 5)
+            self.assertEqual(len(cart.step(np.array(0))), 5)
             self.assertCode(errors.UnsupportedError, lambda: c.request("no_such_op"))
             env.close()
             self.assertCode(errors.UnknownHandleError, lambda: c.request("close", handle=env.handle))

@@ -198,6 +198,11 @@ class AgainstTheNodeServer(unittest.TestCase):
             remote.step(np.zeros(4, np.int64))
         with self.assertRaises(InvalidActionError):
             remote.step(np.array([0, 1, 5]))  # the server checks the range
+        with self.assertRaises(InvalidActionError):
+            remote.step(np.array([0, 1, 2**32]))  # int64 all the way: no wrap to an in-range 0
+        with self.assertRaises(InvalidActionError):
+            remote.step(np.array([0.0, 1.0, 1.7]))  # not truncated to 1
+        remote.step(np.array([0, 1, 1], dtype=np.uint8))
         with self.assertRaises(ValueError):
             remote.reset(seed=[1, 2])
         with self.assertRaises(TypeError):
