@@ -13,6 +13,7 @@ Not thread-safe: use one connection per thread.
 """
 from __future__ import annotations
 
+import functools
 import os
 import random
 import socket
@@ -20,6 +21,8 @@ import ssl
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Union
+
+import msgpack
 
 from . import wire
 from .wire import PROTOCOL_VERSION
@@ -34,7 +37,7 @@ from .errors import (
 )
 from .websocket import HandshakeError, WebSocket, WebSocketError
 
-_unpack = wire.unpack
+_unpack = functools.partial(msgpack.unpackb, raw=False, strict_map_key=False)
 
 __version__ = "0.2.0"
 
@@ -222,6 +225,12 @@ class Connection:
             data = ws.recv()  # type: ignore[union-attr]
         except (OSError, WebSocketError) as e:
             raise self._failed(e, message["op"]) from e
+        try:
+            msg = _unpack(data)
+            if msg["id"] == rid:
+                return msg["result"]
+        except Exception:  # noqa: BLE001 - not the plain answer: _answer says what it is
+            pass
         return self._answer(data, rid, message["op"])
 
     def send(self, message: Dict[str, Any]) -> int:

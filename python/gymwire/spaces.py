@@ -379,43 +379,52 @@ def batch_layout(desc: TDict[str, Any]) -> TDict[str, Any]:
 
 class ValueCodec:
     """Values of one space to and from the wire, with the work that does not depend on the value
-    (dtype, shape, byte size) done once. ``encode`` raises InvalidActionError for a value that
-    does not fit; ``decode`` reads what a server sent (falling back to ``value_from_wire``)."""
+    (dtype, shape, byte size) done once: ``encode(value)`` raises InvalidActionError for a value
+    that does not fit; ``decode(wire)`` reads what a server sent. Box spaces with numpy take a
+    fast path; anything else goes through value_to_wire / value_from_wire."""
 
     def __init__(self, desc: TDict[str, Any]):
         self.desc = desc
         np = _np()
-        self._box = desc["type"] == "Box" and np is not None
-        if self._box:
+        if desc["type"] == "Box" and np is not None:
             self.dtype = desc["dtype"]
             self.np_dtype = np.dtype(self.dtype).newbyteorder("<")
             self.shape = tuple(desc["shape"])
             self.wire_shape = list(desc["shape"])
             self.size = shape_size(self.shape)
             self.nbytes = self.size * self.np_dtype.itemsize
-            self._frombuffer = np.frombuffer
             self._asarray = np.asarray
+            self._ndarray = np.ndarray
+            self.encode = self._encode_box
+            self.decode = self._decode_box
+        else:
+            self.encode = self._encode_any
+            self.decode = self._decode_any
 
-    def encode(self, value: Any) -> Any:
-        if self._box:
-            try:
-                a = self._asarray(value, dtype=self.np_dtype)
-            except (TypeError, ValueError) as e:
-                raise error_for("invalid_action", f"action {value!r} is not a {self.dtype} array: {e}", {"path": "action"}) from e
-            if a.shape != self.shape:
-                if a.size != self.size:
-                    raise error_for("invalid_action", f"action of shape {a.shape}; the action space has shape {self.shape}", {"path": "action"})
-                a = a.reshape(self.shape)
-            return {"dtype": self.dtype, "shape": self.wire_shape, "data": a.tobytes()}
+    def _encode_box(self, value: Any) -> Any:
+        try:
+            a = self._asarray(value, self.np_dtype)
+        except (TypeError, ValueError) as e:
+            raise error_for("invalid_action", f"action {value!r} is not a {self.dtype} array: {e}", {"path": "action"}) from e
+        if a.shape != self.shape:
+            if a.size != self.size:
+                raise error_for("invalid_action", f"action of shape {a.shape}; the action space has shape {self.shape}", {"path": "action"})
+            a = a.reshape(self.shape)
+        return {"dtype": self.dtype, "shape": self.wire_shape, "data": a.tobytes()}
+
+    def _decode_box(self, w: Any) -> Any:
+        if type(w) is dict:
+            data = w.get("data")
+            if type(data) is bytes and len(data) == self.nbytes and w.get("dtype") == self.dtype and w.get("shape") == self.wire_shape:
+                # A bytearray buffer: the array owns writable memory, as an env's own observation would.
+                return self._ndarray(self.shape, self.np_dtype, bytearray(data))
+        return self._decode_any(w)
+
+    def _encode_any(self, value: Any) -> Any:
         try:
             return value_to_wire(self.desc, value)
         except (TypeError, ValueError, KeyError, IndexError) as e:
             raise error_for("invalid_action", f"action {value!r} does not fit the action space: {e}", {"path": "action"}) from e
 
-    def decode(self, w: Any) -> Any:
-        if self._box and type(w) is dict:
-            data = w.get("data")
-            if w.get("dtype") == self.dtype and type(data) is bytes and len(data) == self.nbytes and w.get("shape") == self.wire_shape:
-                # bytearray: the array owns writable memory, as an env's own observation would.
-                return self._frombuffer(bytearray(data), self.np_dtype).reshape(self.shape)
+    def _decode_any(self, w: Any) -> Any:
         return value_from_wire(self.desc, w, "internal", "obs", strict=False)

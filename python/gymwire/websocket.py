@@ -37,6 +37,8 @@ _MAX_HEADER_BYTES = 64 * 1024
 _RECV_CHUNK = 65536
 
 OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+# The first two bytes of a masked, final binary frame of n < 126 bytes.
+_SMALL_BINARY_HEADERS = [bytes((0x80 | OP_BINARY, 0x80 | n)) for n in range(126)]
 
 
 class WebSocketError(Exception):
@@ -271,7 +273,7 @@ class WebSocket:
         """Sends one binary message as one frame (one sendall: header, key and masked payload)."""
         n = len(payload)
         if n < 126 and not self._close_sent:
-            # The hot path of a client sending small requests: frame() inlined.
+            # The hot path of a client sending small requests: frame() and MaskPool.key() inlined.
             masks = self._masks
             at = masks._at
             if at >= 4096:
@@ -280,7 +282,7 @@ class WebSocket:
             key = masks._pool[at:at + 4]
             reps = (n + 3) >> 2
             masked = (int.from_bytes(payload, "little") ^ int.from_bytes(key * reps, "little")).to_bytes(reps << 2, "little")[:n]
-            self.sock.sendall(bytes((0x82, 0x80 | n)) + key + masked)
+            self.sock.sendall(_SMALL_BINARY_HEADERS[n] + key + masked)
             return
         self._send_frame(OP_BINARY, bytes(payload))
 
