@@ -8,7 +8,8 @@ Without --url it starts the Node server of this repository (node --import tsx se
 1. One env, one request in flight: process CPU time per step (time.process_time: user +
    system, which a machine's wake-up latency does not hide) and steps/s of
    - ``minimal``: a blocking client over a plain socket written from PROTOCOL.md alone (below:
-     upgrade, one masked frame out, one frame in, msgpack, numpy), the floor a client can reach;
+     upgrade, one masked frame out, one frame in, msgpack, numpy), the floor a client can reach,
+     and ``minimal+pool``, the same with masking keys drawn from a pool as gymwire's are;
    - ``gymwire``: gymwire.RemoteEnv;
    in interleaved rounds (alternating which goes first), with the median of each and of their
    per-round ratios;
@@ -42,9 +43,13 @@ from gymwire import RemoteEnv  # noqa: E402
 
 
 class MinimalClient:
-    """A gymwire client from PROTOCOL.md alone: blocking socket, no checks beyond the status line."""
+    """A gymwire client from PROTOCOL.md alone: blocking socket, no checks beyond the status line.
+    Each frame gets a masking key from os.urandom (a getrandom syscall), as websocket-client does;
+    with ``key_pool`` the keys come from a 4 KiB os.urandom pool instead, as gymwire's do."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, key_pool: bool = False):
+        self.key_pool = key_pool
+        self.pool, self.at = os.urandom(4096), 0
         self.sock = socket.create_connection((host, port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -61,7 +66,12 @@ class MinimalClient:
 
     def _send(self, payload: bytes) -> None:
         n = len(payload)
-        mask = os.urandom(4)
+        if self.key_pool:
+            if self.at == 4096:
+                self.pool, self.at = os.urandom(4096), 0
+            mask, self.at = self.pool[self.at:self.at + 4], self.at + 4
+        else:
+            mask = os.urandom(4)
         masked = (int.from_bytes(payload, "little") ^ int.from_bytes(mask * (n // 4 + 1), "little")).to_bytes(4 * (n // 4 + 1), "little")[:n]
         head = struct.pack("!BB", 0x82, 0x80 | n) if n < 126 else struct.pack("!BBH", 0x82, 0xFE, n) if n < 65536 else struct.pack("!BBQ", 0x82, 0xFF, n)
         self.sock.sendall(head + mask + masked)
@@ -91,9 +101,9 @@ class MinimalClient:
 class MinimalEnv:
     """Gymnasium's reset/step on MinimalClient, Box spaces only."""
 
-    def __init__(self, url: str, env_id: str):
+    def __init__(self, url: str, env_id: str, key_pool: bool = False):
         host, port = url.split("//")[1].rsplit(":", 1)
-        self.client = MinimalClient(host, int(port))
+        self.client = MinimalClient(host, int(port), key_pool)
         self.client.request(op="hello", protocol_version="1.1", client_name="minimal", client_version="0")
         made = self.client.request(op="make", env_id=env_id)
         self.handle, self.act = made["handle"], made["action_space"]
@@ -121,24 +131,25 @@ def run_steps(env: Any, n: int, action: Any) -> Tuple[float, float]:
 
 
 def single(url: str, env_id: str, steps: int, rounds: int) -> Dict[str, Any]:
-    envs: Dict[str, Any] = {"minimal": MinimalEnv(url, env_id), "gymwire": RemoteEnv(url, env_id)}
+    envs: Dict[str, Any] = {"minimal": MinimalEnv(url, env_id), "minimal+pool": MinimalEnv(url, env_id, key_pool=True), "gymwire": RemoteEnv(url, env_id)}
     action = np.zeros(envs["gymwire"].action_space.shape, envs["gymwire"].action_space.dtype)
     for env in envs.values():
         env.reset(seed=0)
         run_steps(env, min(steps, 1000), action)  # warm up
     figures: Dict[str, List[Tuple[float, float]]] = {name: [] for name in envs}
-    ratios = []
+    ratios: Dict[str, List[float]] = {"minimal": [], "minimal+pool": []}
     for r in range(rounds):
         order = list(envs) if r % 2 == 0 else list(reversed(envs))
         got = {name: run_steps(envs[name], steps, action) for name in order}
         for name, f in got.items():
             figures[name].append(f)
-        ratios.append(got["gymwire"][0] / got["minimal"][0])
+        for name, rs in ratios.items():
+            rs.append(got["gymwire"][0] / got[name][0])
     envs["gymwire"].close()
     return {
         name: {"cpu_us_per_step": statistics.median(c for c, _ in f), "steps_per_s": statistics.median(s for _, s in f)}
         for name, f in figures.items()
-    } | {"ratio_median": statistics.median(ratios), "ratios": ratios}
+    } | {"ratios": ratios}
 
 
 def vector(url: str, env_id: str, sizes: List[int], seconds: float) -> Dict[int, Dict[str, float]]:
@@ -216,14 +227,15 @@ def main() -> None:
             except (OSError, RuntimeError, subprocess.TimeoutExpired) as e:
                 print(f"(TypeScript reference skipped: {e})")
         print(f"\n1. one env, one request in flight ({args.rounds} interleaved rounds of {args.steps} steps; medians)")
-        print(f"{'client':<12}{'CPU us/step':>14}{'steps/s':>12}")
-        for name in ("minimal", "gymwire"):
-            print(f"{name:<12}{s[name]['cpu_us_per_step']:>14.1f}{s[name]['steps_per_s']:>12,.0f}")
+        print(f"{'client':<14}{'CPU us/step':>14}{'steps/s':>12}")
+        for name in ("minimal", "minimal+pool", "gymwire"):
+            print(f"{name:<14}{s[name]['cpu_us_per_step']:>14.1f}{s[name]['steps_per_s']:>12,.0f}")
         if ts:
-            print(f"{'TypeScript':<12}{statistics.median(r['cpu_us_per_step'] for r in ts['single']):>14.1f}"
+            print(f"{'TypeScript':<14}{statistics.median(r['cpu_us_per_step'] for r in ts['single']):>14.1f}"
                   f"{statistics.median(r['steps_per_s'] for r in ts['single']):>12,.0f}")
-        print(f"gymwire / minimal CPU per step: median of per-round ratios {s['ratio_median']:.3f} "
-              f"(rounds: {', '.join(f'{r:.2f}' for r in s['ratios'])})")
+        for name, rs in s["ratios"].items():
+            print(f"gymwire / {name} CPU per step: median of per-round ratios {statistics.median(rs):.3f} "
+                  f"(rounds: {', '.join(f'{r:.2f}' for r in rs)})")
         try:
             v = vector(url, args.env, sizes, args.seconds)
         except ImportError as e:

@@ -32,18 +32,54 @@ def split_evenly(total: int, parts: int) -> List[int]:
 
 
 class _Share:
-    """One server's share of the sub-envs: its vector env handle and where its rows go."""
+    """One server's share of the sub-envs: its vector env handle, where its rows go, and the
+    byte layout of its batched answers (known once the spaces are)."""
 
     def __init__(self, server: ServerHandle, offset: int, count: int):
         self.server = server
         self.offset = offset
         self.count = count
+        self.rows = slice(offset, offset + count)
         self.step_request: Dict[str, Any] = {"id": 0, "op": "step", "handle": -1, "action": None}
         self.obs: Any = None  # the last observation rows, for a reset_mask that skips this share
+        self._columns = {name: _Layout(name, [count], np.dtype(name)) for name in ("float64", "bool")}
 
-    @property
-    def rows(self) -> slice:
-        return slice(self.offset, self.offset + self.count)
+    def set_spaces(self, obs_layout: Dict[str, Any], obs_dtype: Any, act_item_shape: Tuple[int, ...]) -> None:
+        self._obs = _Layout(obs_layout["dtype"], [self.count, *obs_layout["shape"]], obs_dtype)
+        self.act_shape = [self.count, *act_item_shape]
+
+    def observations(self, w: Any) -> Any:
+        self.obs = self._obs.read(w, "observation")
+        return self.obs
+
+    def column(self, w: Any, dtype: str, what: str) -> Any:
+        return self._columns[dtype].read(w, what)
+
+
+class _Layout:
+    """A batched field as the protocol sends it: dtype name and shape, read as an array of ``out`` dtype."""
+
+    def __init__(self, dtype: str, shape: List[int], out: Any):
+        self.dtype = dtype
+        self.shape_list = shape
+        self.shape = tuple(shape)
+        self.np_dtype = np.dtype(dtype).newbyteorder("<")
+        self.nbytes = int(np.prod(shape)) * self.np_dtype.itemsize
+        self.out = np.dtype(out)
+
+    def read(self, w: Any, what: str) -> Any:
+        if type(w) is dict:
+            data = w.get("data")
+            if type(data) is bytes and len(data) == self.nbytes and w.get("dtype") == self.dtype and w.get("shape") == self.shape_list:
+                # A bytearray buffer: arrays that own writable memory, as SyncVectorEnv's do.
+                a = np.ndarray(self.shape, self.np_dtype, bytearray(data))
+                return a if a.dtype == self.out else a.astype(self.out)
+        got = f"{w.get('dtype')}{w.get('shape')}" if isinstance(w, dict) else repr(w)[:80]
+        raise InternalError(f"the server sent {got} as the batched {what}; the sub-envs want {self.dtype}{self.shape_list}")
+
+
+# Little-endian integer dtypes (by numpy's dtype.str) the protocol names, for batched actions.
+_WIRE_INTEGERS = {"<i8": "int64", "<i4": "int32", "|i1": "int8", "|u1": "uint8", "|b1": "bool"}
 
 
 class RemoteVectorEnv(VectorEnv):
@@ -99,19 +135,17 @@ class RemoteVectorEnv(VectorEnv):
         #: The server's EnvSpec of one sub-env, as sent.
         self.gymwire_spec: Dict[str, Any] = r["spec"]
         self.spec = make_spec(first.server.connection, env_id, r["spec"], env_metadata(info))
-        obs_layout = batch_layout(self.single_observation_space_wire)
         act_layout = batch_layout(self.single_action_space_wire)
-        self._obs_wire_dtype = np.dtype(obs_layout["dtype"]).newbyteorder("<")
-        self._obs_item_shape = tuple(obs_layout["shape"])
-        self._obs_dtype = self.observation_space.dtype
-        self._act_wire_dtype = np.dtype(act_layout["dtype"]).newbyteorder("<")
+        for share in self._shares:
+            share.set_spaces(batch_layout(self.single_observation_space_wire), self.observation_space.dtype, tuple(act_layout["shape"]))
         kind = self.single_action_space_wire["type"]
-        self._act_integers = kind != "Box"
+        self._act_box = act_layout["dtype"] if kind == "Box" else None
+        self._act_wire_dtype = np.dtype(act_layout["dtype"]).newbyteorder("<")
         # The integer dtypes the server takes in a batch (PROTOCOL.md section 5), the first one
         # being what other integer dtypes are cast to.
         self._act_integer_dtypes = ("int8", "uint8", "bool") if kind == "MultiBinary" else ("int64", "int32", "int8", "uint8")
-        self._act_item_shape = tuple(act_layout["shape"])
-        self._act_shape = (num_envs, *self._act_item_shape)
+        self._act_shape = (num_envs, *act_layout["shape"])
+        self._act_size = int(np.prod(self._act_shape))
 
     def _make(self, share: _Share) -> Dict[str, Any]:
         """Makes (or re-makes) a share's vector env; every share must have the same spaces."""
@@ -170,8 +204,8 @@ class RemoteVectorEnv(VectorEnv):
         infos = []
         for share, rid in pending:
             r = share.server.connection.receive(rid, "reset")
-            share.obs = self._obs_rows(r["obs"], share.count)
-            infos.append((share, r["info"]))
+            share.observations(r.get("obs"))
+            infos.append((share, r.get("info")))
         return self._joined_obs(), self._joined_infos(infos)
 
     def _reset_mask(self, mask: Any) -> Any:
@@ -190,78 +224,62 @@ class RemoteVectorEnv(VectorEnv):
 
     def step(self, actions: Any) -> Tuple[Any, Any, Any, Any, Dict[str, Any]]:
         for share in self._shares:
-            if share.server.stale:
-                raise share.server.lost("step")
-        a = self._actions(actions)
+            server = share.server
+            if server.generation != server.connection.generation:
+                raise server.lost("step")
+        a, dtype = self._actions(actions)
         if len(self._shares) == 1:
             share = self._shares[0]
             request = share.step_request
-            request["action"] = {"dtype": a.dtype.name, "shape": list(self._act_shape), "data": a.tobytes()}
+            request["action"] = {"dtype": dtype, "shape": share.act_shape, "data": a.tobytes()}
             r = share.server.connection.call(request)
-            obs = share.obs = self._obs_rows(r["obs"], share.count)
-            info = r["info"]
+            info = r.get("info")
             return (
-                obs,
-                self._column(r["reward"], "float64", share.count),
-                self._column(r["terminated"], "bool", share.count),
-                self._column(r["truncated"], "bool", share.count),
+                share.observations(r.get("obs")),
+                share.column(r.get("reward"), "float64", "rewards"),
+                share.column(r.get("terminated"), "bool", "terminations"),
+                share.column(r.get("truncated"), "bool", "truncations"),
                 vector_info_from_wire(info, share.count) if info else {},
             )
         pending = []
         for share in self._shares:
             request = share.step_request
-            part = a[share.rows]
-            request["action"] = {"dtype": a.dtype.name, "shape": list(part.shape), "data": part.tobytes()}
+            request["action"] = {"dtype": dtype, "shape": share.act_shape, "data": a[share.rows].tobytes()}
             pending.append((share, share.server.connection.send(request)))
         rewards, terminated, truncated, infos = [], [], [], []
         for share, rid in pending:
             r = share.server.connection.receive(rid, "step")
-            share.obs = self._obs_rows(r["obs"], share.count)
-            rewards.append(self._column(r["reward"], "float64", share.count))
-            terminated.append(self._column(r["terminated"], "bool", share.count))
-            truncated.append(self._column(r["truncated"], "bool", share.count))
-            infos.append((share, r["info"]))
+            share.observations(r.get("obs"))
+            rewards.append(share.column(r.get("reward"), "float64", "rewards"))
+            terminated.append(share.column(r.get("terminated"), "bool", "terminations"))
+            truncated.append(share.column(r.get("truncated"), "bool", "truncations"))
+            infos.append((share, r.get("info")))
         return self._joined_obs(), np.concatenate(rewards), np.concatenate(terminated), np.concatenate(truncated), self._joined_infos(infos)
 
-    def _actions(self, actions: Any) -> Any:
-        """The batch of actions as a little-endian array of shape (num_envs, *action shape) and a
-        dtype the server takes: Box actions in the space's dtype; integer spaces keep their integer
-        dtype (the server checks ranges), so nothing is truncated or wraps on the way."""
+    def _actions(self, actions: Any) -> Tuple[Any, str]:
+        """The batch of actions as a little-endian array of shape (num_envs, *action shape), and its
+        dtype's name: Box actions in the space's dtype; integer spaces keep an integer dtype the
+        server takes (it checks ranges), so nothing is truncated or wraps on the way."""
         try:
-            if self._act_integers:
-                a = np.asarray(actions)
-                if a.dtype.kind not in "iub":
-                    raise TypeError(f"{a.dtype} actions for {self.single_action_space_wire['type']} sub-envs")
-                if a.dtype.name not in self._act_integer_dtypes:
-                    if self._act_integer_dtypes[0] == "int8" and not np.isin(a, (0, 1)).all():
-                        raise ValueError("MultiBinary actions are 0 or 1")
-                    a = a.astype(self._act_integer_dtypes[0])
-                a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+            if self._act_box is not None:
+                a, dtype = np.asarray(actions, self._act_wire_dtype), self._act_box
             else:
-                a = np.asarray(actions, dtype=self._act_wire_dtype)
+                a = np.asarray(actions)
+                dtype = _WIRE_INTEGERS.get(a.dtype.str)
+                if dtype not in self._act_integer_dtypes:
+                    if a.dtype.kind not in "iub":
+                        raise TypeError(f"{a.dtype} actions for {self.single_action_space_wire['type']} sub-envs")
+                    dtype = self._act_integer_dtypes[0]
+                    if dtype == "int8" and not np.isin(a, (0, 1)).all():
+                        raise ValueError("MultiBinary actions are 0 or 1")
+                    a = a.astype(np.dtype(dtype).newbyteorder("<"))
         except (TypeError, ValueError) as e:
             raise InvalidActionError(f"actions {actions!r} do not fit {self.action_space}: {e}", {"path": "action"}) from e
         if a.shape != self._act_shape:
-            if a.size != int(np.prod(self._act_shape)):
+            if a.size != self._act_size:
                 raise InvalidActionError(f"actions of shape {a.shape}; {self.num_envs} sub-envs want {self._act_shape}", {"path": "action"})
             a = a.reshape(self._act_shape)
-        return a
-
-    # ---- decoding -------------------------------------------------------------------------------
-
-    def _obs_rows(self, w: Any, count: int) -> Any:
-        shape = (count, *self._obs_item_shape)
-        if not (is_ndarray(w) and np.dtype(w["dtype"]) == self._obs_wire_dtype and tuple(w["shape"]) == shape):
-            raise InternalError(f"the server sent a batched observation {w.get('dtype') if isinstance(w, dict) else w!r} "
-                                f"{w.get('shape') if isinstance(w, dict) else ''}; {count} sub-envs want {self._obs_wire_dtype.name}{list(shape)}")
-        obs = decode_array(w, "internal")
-        return obs if obs.dtype == self._obs_dtype else obs.astype(self._obs_dtype)
-
-    @staticmethod
-    def _column(w: Any, dtype: str, count: int) -> Any:
-        if not (is_ndarray(w) and w["dtype"] == dtype and list(w["shape"]) == [count]):
-            raise InternalError(f"the server sent {w!r} for a batched {dtype} column of {count} sub-envs")
-        return decode_array(w, "internal")
+        return a, dtype
 
     def _joined_obs(self) -> Any:
         if len(self._shares) == 1:

@@ -359,6 +359,7 @@ test('python/bench/speed.py runs (a few steps, no TypeScript reference)', { skip
   const r = await runPython([join(ROOT, 'python/bench/speed.py'), '--url', nodeServer.url, '--steps', '50', '--rounds', '2', '--sizes', '1,4', '--seconds', '0.05', '--no-ts'], { PYTHONPATH: GYMNASIUM });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /minimal\s+[\d.]+\s+[\d,]+/);
+  assert.match(r.stdout, /minimal\+pool\s+[\d.]+\s+[\d,]+/);
   assert.match(r.stdout, /gymwire\s+[\d.]+\s+[\d,]+/);
   assert.match(r.stdout, /^\s+4\s+[\d,]+ \(/m);
 });
