@@ -16,7 +16,7 @@ Without --url it starts the Node server of this repository (node --import tsx se
    - ``TypeScript``: client/remote-env.ts for reference (bench/remote-cpu.ts, another process).
 2. Vector envs (needs gymnasium): env-steps/s and client CPU µs per env-step of
    gymwire.RemoteVectorEnv at each size, against Gymnasium's own SyncVectorEnv of local envs
-   (and the TypeScript RemoteVectorEnv).
+   (interleaved runs of --seconds each, medians), and the TypeScript RemoteVectorEnv.
 """
 from __future__ import annotations
 
@@ -152,32 +152,38 @@ def single(url: str, env_id: str, steps: int, rounds: int) -> Dict[str, Any]:
     } | {"ratios": ratios}
 
 
-def vector(url: str, env_id: str, sizes: List[int], seconds: float) -> Dict[int, Dict[str, float]]:
+def vector(url: str, env_id: str, sizes: List[int], seconds: float, rounds: int) -> Dict[int, Dict[str, float]]:
+    """Per size: env-steps/s and client CPU µs per env-step of both vector envs, medians of
+    ``rounds`` interleaved runs of ``seconds`` each."""
     import gymnasium as gym
 
     from gymwire import RemoteVectorEnv
 
     out: Dict[int, Dict[str, float]] = {}
     for n in sizes:
-        row: Dict[str, float] = {}
-        for name, make in (("gymwire", lambda: RemoteVectorEnv(url, env_id, num_envs=n)),
-                           ("gymnasium", lambda: gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(n)]))):
-            envs = make()
-            envs.reset(seed=0)
-            actions = np.zeros(envs.action_space.shape, envs.action_space.dtype)
+        envs = {"gymwire": RemoteVectorEnv(url, env_id, num_envs=n),
+                "gymnasium": gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(n)])}
+        runs: Dict[str, List[Tuple[float, float]]] = {name: [] for name in envs}
+        for name, e in envs.items():
+            e.reset(seed=0)
             for _ in range(20):
-                envs.step(actions)
-            count = 0
-            c0, t0 = time.process_time(), time.perf_counter()
-            while time.perf_counter() - t0 < seconds:
-                for _ in range(5):
-                    envs.step(actions)
-                count += 5
-            cpu, wall = time.process_time() - c0, time.perf_counter() - t0
-            row[f"{name}_env_steps_per_s"] = count * n / wall
-            row[f"{name}_cpu_us_per_env_step"] = cpu / (count * n) * 1e6
-            envs.close()
-        out[n] = row
+                e.step(np.zeros(e.action_space.shape, e.action_space.dtype))
+        for r in range(rounds):
+            for name in (list(envs) if r % 2 == 0 else list(reversed(envs))):
+                e = envs[name]
+                actions = np.zeros(e.action_space.shape, e.action_space.dtype)
+                count = 0
+                c0, t0 = time.process_time(), time.perf_counter()
+                while time.perf_counter() - t0 < seconds:
+                    for _ in range(5):
+                        e.step(actions)
+                    count += 5
+                cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+                runs[name].append((count * n / wall, cpu / (count * n) * 1e6))
+        for e in envs.values():
+            e.close()
+        out[n] = {f"{name}_{key}": statistics.median(run[i] for run in rs)
+                  for name, rs in runs.items() for i, key in enumerate(("env_steps_per_s", "cpu_us_per_env_step"))}
     return out
 
 
@@ -237,11 +243,11 @@ def main() -> None:
             print(f"gymwire / {name} CPU per step: median of per-round ratios {statistics.median(rs):.3f} "
                   f"(rounds: {', '.join(f'{r:.2f}' for r in rs)})")
         try:
-            v = vector(url, args.env, sizes, args.seconds)
+            v = vector(url, args.env, sizes, args.seconds, max(1, args.rounds // 2))
         except ImportError as e:
             print(f"\n2. vector envs skipped: {e}")
             return
-        print(f"\n2. vector envs, {args.env}: env-steps/s (client CPU us per env-step)")
+        print(f"\n2. vector envs, {args.env}: env-steps/s (client CPU us per env-step), medians of {max(1, args.rounds // 2)} interleaved runs")
         print(f"{'num_envs':>8}{'gymwire.RemoteVectorEnv':>28}{'gymnasium SyncVectorEnv':>28}{'TypeScript RemoteVectorEnv':>30}")
         for n, row in v.items():
             t = ts["vector"].get(str(n)) if ts else None
