@@ -145,13 +145,12 @@ const UNITTESTS: [string, string][] = [
   ['test_cleanrl_loop', 'a CleanRL-style DQN loop on RemoteVectorEnv'],
 ];
 
-for (const [module, what] of UNITTESTS) {
-  test(`Python ${module}: ${what}`, { skip: skipGymnasium }, async (t) => unittestModule(module, t));
-}
-
-test('Python test_cleanrl_loop without torch: the numpy variant of the loop', { skip: skipGymnasium }, async (t) =>
-  unittestModule('test_cleanrl_loop', t, { GYMWIRE_TEST_NO_TORCH: '1' }),
-);
+// Separate processes, mostly waiting on the servers: three at a time.
+test('Python unittest modules (test/python/test_*.py)', { skip: skipGymnasium, concurrency: 3 }, async (t) => {
+  const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st)));
+  runs.push(t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) => unittestModule('test_cleanrl_loop', st, { GYMWIRE_TEST_NO_TORCH: '1' })));
+  await Promise.all(runs);
+});
 
 for (const mode of modes) {
   test(`Python server (${mode.name}): the conformance suite passes with a Python env, vector checks included`, { skip }, async () => {
