@@ -29,6 +29,11 @@ def open_connection(url: Union[str, Connection], token: Optional[str], connect: 
     return Connection(url, **options), True
 
 
+def malformed(server: "ServerHandle", op: str, result: Any, cause: BaseException) -> InternalError:
+    """The error for a result that lacks what the protocol says it holds."""
+    return InternalError(f"{server.connection.url} answered {op} with a malformed result ({type(cause).__name__}: {cause}): {str(result)[:200]}")
+
+
 class ServerHandle:
     """An env's handle on a connection, and the connection generation it belongs to: after the
     connection is re-opened, the server-side env is gone (PROTOCOL.md section 8)."""
@@ -123,8 +128,7 @@ class RemoteEnv(_EnvBase):  # type: ignore[misc, valid-type]
         self.spec = make_spec(connection, env_id, r["spec"], self.metadata)
         self.observation_space = space_from_wire(self.observation_space_wire)
         self.action_space = space_from_wire(self.action_space_wire)
-        self._obs = ValueCodec(self.observation_space_wire)
-        self._decode_obs = self._obs.decode
+        self._decode_obs = ValueCodec(self.observation_space_wire).decode
         self._encode_action = ValueCodec(self.action_space_wire).encode
         # The step request, kept and refilled: the hot path builds no map.
         self._step_request: Dict[str, Any] = {"id": 0, "op": "step", "handle": self._server.handle, "action": None}
@@ -151,7 +155,10 @@ class RemoteEnv(_EnvBase):  # type: ignore[misc, valid-type]
         if server.stale:
             self._remake()
         r = server.connection.request("reset", handle=server.handle, seed=seed, options=options)
-        return self._obs.decode(r["obs"]), info_from_wire(r["info"])
+        try:
+            return self._decode_obs(r["obs"]), info_from_wire(r["info"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise malformed(server, "reset", r, e) from e
 
     def step(self, action: Any) -> Tuple[Any, float, bool, bool, Dict[str, Any]]:
         server = self._server
@@ -161,14 +168,17 @@ class RemoteEnv(_EnvBase):  # type: ignore[misc, valid-type]
         request = self._step_request
         request["action"] = self._encode_action(action)
         r = connection.call(request)
-        info = r["info"]
-        return (
-            self._decode_obs(r["obs"]),
-            float(r["reward"]),
-            bool(r["terminated"]),
-            bool(r["truncated"]),
-            info_from_wire(info) if info else {},
-        )
+        try:
+            info = r["info"]
+            return (
+                self._decode_obs(r["obs"]),
+                float(r["reward"]),
+                bool(r["terminated"]),
+                bool(r["truncated"]),
+                info_from_wire(info) if info else {},
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise malformed(server, "step", r, e) from e
 
     def render(self) -> Any:
         """With render_mode "rgb_array": the current frame, a (height, width, 3) uint8 array (nested

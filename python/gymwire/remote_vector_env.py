@@ -19,7 +19,7 @@ from gymnasium.vector.utils import batch_space
 from .connection import Connection
 from .env_spec import env_metadata, make_spec
 from .errors import InternalError, InvalidActionError, UnsupportedError
-from .remote_env import ServerHandle, open_connection
+from .remote_env import ServerHandle, malformed, open_connection
 from .spaces import batch_layout, space_from_wire
 from .wire import decode_array, info_from_wire, is_ndarray
 
@@ -204,9 +204,15 @@ class RemoteVectorEnv(VectorEnv):
         infos = []
         for share, rid in pending:
             r = share.server.connection.receive(rid, "reset")
-            share.observations(r.get("obs"))
-            infos.append((share, r.get("info")))
-        return self._joined_obs(), self._joined_infos(infos)
+            try:
+                share.observations(r["obs"])
+                infos.append((share, r["info"]))
+            except (KeyError, TypeError) as e:
+                raise malformed(share.server, "reset", r, e) from e
+        try:
+            return self._joined_obs(), self._joined_infos(infos)
+        except (TypeError, ValueError, AttributeError) as e:
+            raise InternalError(f"the servers' reset answers do not join: {e}") from e
 
     def _reset_mask(self, mask: Any) -> Any:
         # The checks (and messages) of Gymnasium's SyncVectorEnv.
@@ -233,14 +239,17 @@ class RemoteVectorEnv(VectorEnv):
             request = share.step_request
             request["action"] = {"dtype": dtype, "shape": share.act_shape, "data": a.tobytes()}
             r = share.server.connection.call(request)
-            info = r.get("info")
-            return (
-                share.observations(r.get("obs")),
-                share.column(r.get("reward"), "float64", "rewards"),
-                share.column(r.get("terminated"), "bool", "terminations"),
-                share.column(r.get("truncated"), "bool", "truncations"),
-                vector_info_from_wire(info, share.count) if info else {},
-            )
+            try:
+                info = r["info"]
+                return (
+                    share.observations(r["obs"]),
+                    share.column(r["reward"], "float64", "rewards"),
+                    share.column(r["terminated"], "bool", "terminations"),
+                    share.column(r["truncated"], "bool", "truncations"),
+                    vector_info_from_wire(info, share.count) if info else {},
+                )
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                raise malformed(share.server, "step", r, e) from e
         pending = []
         for share in self._shares:
             request = share.step_request
@@ -249,12 +258,18 @@ class RemoteVectorEnv(VectorEnv):
         rewards, terminated, truncated, infos = [], [], [], []
         for share, rid in pending:
             r = share.server.connection.receive(rid, "step")
-            share.observations(r.get("obs"))
-            rewards.append(share.column(r.get("reward"), "float64", "rewards"))
-            terminated.append(share.column(r.get("terminated"), "bool", "terminations"))
-            truncated.append(share.column(r.get("truncated"), "bool", "truncations"))
-            infos.append((share, r.get("info")))
-        return self._joined_obs(), np.concatenate(rewards), np.concatenate(terminated), np.concatenate(truncated), self._joined_infos(infos)
+            try:
+                share.observations(r["obs"])
+                rewards.append(share.column(r["reward"], "float64", "rewards"))
+                terminated.append(share.column(r["terminated"], "bool", "terminations"))
+                truncated.append(share.column(r["truncated"], "bool", "truncations"))
+                infos.append((share, r["info"]))
+            except (KeyError, TypeError) as e:
+                raise malformed(share.server, "step", r, e) from e
+        try:
+            return self._joined_obs(), np.concatenate(rewards), np.concatenate(terminated), np.concatenate(truncated), self._joined_infos(infos)
+        except (TypeError, ValueError, AttributeError) as e:
+            raise InternalError(f"the servers' step answers do not join: {e}") from e
 
     def _actions(self, actions: Any) -> Tuple[Any, str]:
         """The batch of actions as a little-endian array of shape (num_envs, *action shape), and its

@@ -126,6 +126,41 @@ class FromTheNodeServer(unittest.TestCase):
         self.assertCode(errors.ConnectionLostError, lambda: Connection(f"ws://127.0.0.1:{support.free_port()}", reconnect=False))
 
 
+class FromABrokenServer(unittest.TestCase):
+    """A server that answers hello and make properly, then a step result missing its fields:
+    the client raises InternalError, not a KeyError from its own innards."""
+
+    def test_a_malformed_result_is_an_internal_error(self) -> None:
+        from test_websocket import WebsocketsPeer
+
+        box = {"type": "Box", "shape": [1], "dtype": "float32", "low": [-1.0], "high": [1.0]}
+        obs = {"dtype": "float32", "shape": [1], "data": b"\0\0\0\0"}
+        results = {
+            "hello": {"protocol_version": "1.1", "server_name": "broken", "server_version": "0", "limits": {"max_payload_bytes": 1 << 20, "max_envs": 4}},
+            "list_envs": {"envs": []},
+            "make": {"handle": 1, "observation_space": box, "action_space": box, "num_envs": 1,
+                     "spec": {"id": "Broken-v0", "max_episode_steps": None, "reward_threshold": None, "nondeterministic": False, "kwargs": {}}},
+            "reset": {"obs": obs},  # no info
+            "step": {"obs": obs, "reward": None, "terminated": False, "truncated": False, "info": {}},
+        }
+
+        async def serve(ws: Any) -> None:
+            async for frame in ws:
+                msg = wire.unpack(frame)
+                await ws.send(wire.pack({"id": msg["id"], "result": results[msg["op"]]}))
+
+        peer = WebsocketsPeer(serve)
+        try:
+            env = RemoteEnv(peer.url, "Broken-v0")
+            with self.assertRaisesRegex(errors.InternalError, "reset with a malformed result"):
+                env.reset()
+            with self.assertRaisesRegex(errors.InternalError, "step with a malformed result"):
+                env.step([0.0])
+            env.close()
+        finally:
+            peer.close()
+
+
 class FromAPythonServer(unittest.TestCase):
     def test_internal_then_env_broken_and_limit_exceeded(self) -> None:
         server = ThreadedServer({"Exploding-v0": ExplodingEnv}, max_envs=1)
