@@ -37,7 +37,6 @@ class _Share:
 
     def __init__(self, server: ServerHandle, offset: int, count: int):
         self.server = server
-        self.offset = offset
         self.count = count
         self.rows = slice(offset, offset + count)
         self.step_request: Dict[str, Any] = {"id": 0, "op": "step", "handle": -1, "action": None}
