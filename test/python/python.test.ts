@@ -23,6 +23,7 @@ import { Connection } from '../../client/connection.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { goldenPath } from '../envs/golden.ts';
+import { selfSignedCert } from '../helpers.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -96,16 +97,12 @@ let tlsDir: string;
 before(async () => {
   if (skip) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'gymwire-py-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  const { cert, key } = selfSignedCert(tlsDir);
   [nodeServer, nodeServer2, tokenServer, tlsServer] = await Promise.all([
     startServer({ port: 0 }),
     startServer({ port: 0 }),
     startServer({ port: 0, token: TOKEN }),
-    startServer({ port: 0, tls: { cert: readFileSync(join(tlsDir, 'cert.pem')), key: readFileSync(join(tlsDir, 'key.pem')) } }),
+    startServer({ port: 0, tls: { cert, key } }),
   ]);
 });
 after(async () => {
