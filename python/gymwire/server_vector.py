@@ -7,24 +7,10 @@ import struct
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import wire
-from .spaces import value_from_wire, value_to_wire
-from .wire import GymwireError
+from .spaces import batch_layout, value_from_wire, value_to_wire
+from .errors import error_for
 
 _INTEGER_DTYPES = ("int8", "int32", "int64", "uint8")
-
-
-def batch_layout(desc: Dict[str, Any]) -> Dict[str, Any]:
-    """dtype and item shape of one sub-env's value in a batch (as protocol/vector-api.ts)."""
-    t = desc["type"]
-    if t == "Box":
-        return {"dtype": desc["dtype"], "shape": list(desc["shape"])}
-    if t == "Discrete":
-        return {"dtype": "int32", "shape": []}
-    if t == "MultiDiscrete":
-        return {"dtype": desc.get("dtype", "int64"), "shape": [len(desc["nvec"])]}
-    if t == "MultiBinary":
-        return {"dtype": "int8", "shape": list(desc["shape"])}
-    raise GymwireError("unsupported", f"vector envs batch Box, Discrete, MultiDiscrete and MultiBinary spaces only, not {t}")
 
 
 class VectorSlot:
@@ -54,23 +40,23 @@ class VectorSlot:
         n, space = self.n, self.act_space
         if space["type"] == "Discrete" and isinstance(w, list):
             if len(w) != n:
-                raise GymwireError("invalid_action", f"action: {len(w)} values for {n} sub-envs", {"path": "action"})
+                raise error_for("invalid_action", f"action: {len(w)} values for {n} sub-envs", {"path": "action"})
             return [value_from_wire(space, v, "invalid_action", f"action[{i}]") for i, v in enumerate(w)]
         if not wire.is_ndarray(w):
-            raise GymwireError("invalid_action", "action: expected an NDArray with a leading num_envs axis", {"path": "action"})
+            raise error_for("invalid_action", "action: expected an NDArray with a leading num_envs axis", {"path": "action"})
         want = [n] + self.act_layout["shape"]
         if list(w["shape"]) != want:
-            raise GymwireError("invalid_action", f"action: shape {list(w['shape'])}, wanted {want} (num_envs x the action space)", {"path": "action"})
+            raise error_for("invalid_action", f"action: shape {list(w['shape'])}, wanted {want} (num_envs x the action space)", {"path": "action"})
         data = w["data"]
         if len(data) % n != 0:
-            raise GymwireError("invalid_action", "action: data length does not match the shape", {"path": "action"})
+            raise error_for("invalid_action", "action: data length does not match the shape", {"path": "action"})
         size = len(data) // n
         out = []
         for i in range(n):
             row = {"dtype": w["dtype"], "shape": self.act_layout["shape"], "data": data[i * size:(i + 1) * size]}
             if space["type"] == "Discrete":
                 if w["dtype"] not in _INTEGER_DTYPES:
-                    raise GymwireError("invalid_action", f"action: dtype {w['dtype']}; a Discrete batch wants an integer dtype", {"path": "action"})
+                    raise error_for("invalid_action", f"action: dtype {w['dtype']}; a Discrete batch wants an integer dtype", {"path": "action"})
                 row = int(wire._flatten(_plain(wire.decode_array(row, "invalid_action")))[0])
             out.append(value_from_wire(space, row, "invalid_action", f"action[{i}]"))
         return out
@@ -81,7 +67,7 @@ class VectorSlot:
         n = self.n
         if isinstance(seed, list):
             if len(seed) != n:
-                raise GymwireError("bad_request", f"{len(seed)} seeds for {n} sub-envs")
+                raise error_for("bad_request", f"{len(seed)} seeds for {n} sub-envs")
             seeds = list(seed)
         else:
             seeds = [None if seed is None else seed + i for i in range(n)]
@@ -91,12 +77,12 @@ class VectorSlot:
             m = opts.pop("reset_mask")
             m = wire._flatten(_plain(wire.decode_array(m))) if wire.is_ndarray(m) else m
             if not isinstance(m, list) or len(m) != n:
-                raise GymwireError("bad_request", f"reset_mask must hold {n} booleans")
+                raise error_for("bad_request", f"reset_mask must hold {n} booleans")
             if not self.has_reset:
-                raise GymwireError("reset_needed", "reset with a reset_mask needs a full reset first")
+                raise error_for("reset_needed", "reset with a reset_mask needs a full reset first")
             mask = [bool(x) for x in m]
             if not any(mask):
-                raise GymwireError("bad_request", "options.reset_mask marks no sub-env")
+                raise error_for("bad_request", "options.reset_mask marks no sub-env")
             opts = opts or None
         rows: List[bytes] = list(self._last_rows) if self.has_reset else [b""] * n
         infos: List[Optional[Dict[str, Any]]] = [None] * n
@@ -113,7 +99,7 @@ class VectorSlot:
 
     def step(self, actions: List[Any]) -> Dict[str, Any]:
         if not self.has_reset:
-            raise GymwireError("reset_needed", "Cannot call step() before reset().")
+            raise error_for("reset_needed", "Cannot call step() before reset().")
         n = self.n
         rows: List[bytes] = []
         rewards = [0.0] * n
@@ -161,9 +147,13 @@ def batch_infos(infos: Sequence[Optional[Dict[str, Any]]], n: int) -> Dict[str, 
                 keys.append(k)
     for k in keys:
         present = [info is not None and k in info for info in infos]
-        values = [_plain(info[k]) if info is not None and k in info else None for info in infos]
+        raw = [info[k] if info is not None and k in info else None for info in infos]
+        rows = _array_rows(raw)
+        values = [_plain(v) for v in raw]
         given = [v for v in values if v is not None]
-        if given and all(isinstance(v, bool) for v in given):
+        if rows is not None:
+            out[k] = rows
+        elif given and all(isinstance(v, bool) for v in given):
             out[k] = {"dtype": "bool", "shape": [n], "data": bytes(bool(v) for v in values)}
         elif given and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in given):
             # Numbers batch as float64, as protocol/vector-api.ts does.
@@ -174,3 +164,18 @@ def batch_infos(infos: Sequence[Optional[Dict[str, Any]]], n: int) -> Dict[str, 
             out[k] = values
         out["_" + k] = {"dtype": "bool", "shape": [n], "data": bytes(present)}
     return out
+
+
+def _array_rows(values: Sequence[Any]) -> Optional[Dict[str, Any]]:
+    """numpy arrays of one dtype and one length L (None where unreported) as one NDArray [n, L],
+    zeros in the unreported rows; None if the values are not such arrays."""
+    np = wire.np
+    given = [v for v in values if v is not None]
+    if np is None or not given or not all(isinstance(v, np.ndarray) and v.ndim == 1 for v in given):
+        return None
+    dtype, length = given[0].dtype, given[0].shape[0]
+    if dtype.name not in wire.DTYPES or any(v.dtype != dtype or v.shape[0] != length for v in given):
+        return None
+    zero = bytes(length * dtype.itemsize)
+    data = b"".join(zero if v is None else np.ascontiguousarray(v, dtype.newbyteorder("<")).tobytes() for v in values)
+    return {"dtype": dtype.name, "shape": [len(values), length], "data": data}

@@ -8,12 +8,14 @@ stand in, with ``sample``, ``contains``, ``seed`` and the usual attributes.
 from __future__ import annotations
 
 import math
+import operator
 import random
 import struct
 from typing import Any, Dict as TDict, List, Optional, Sequence
 
 from . import wire
-from .wire import GymwireError, decode_array, encode_array, shape_size
+from .errors import error_for
+from .wire import decode_array, encode_array, shape_size
 
 try:
     import gymnasium  # noqa: F401
@@ -231,7 +233,7 @@ def space_from_wire(desc: TDict[str, Any], use_gymnasium: Optional[bool] = None)
             return Tuple([space_from_wire(s, False) for s in desc["spaces"]])
         if t == "Dict":
             return Dict({k: space_from_wire(s, False) for k, s in desc["spaces"].items()})
-    raise GymwireError("unsupported", f"unknown space type {t!r}")
+    raise error_for("unsupported", f"unknown space type {t!r}")
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -247,7 +249,7 @@ def space_to_wire(space: Any) -> TDict[str, Any]:
     if kind == "Box":
         dtype = _dtype_name(space.dtype)
         if dtype not in wire.DTYPES:
-            raise GymwireError("unsupported", f"Box dtype {dtype} cannot travel over gymwire")
+            raise error_for("unsupported", f"Box dtype {dtype} cannot travel over gymwire")
         low = getattr(space, "_low", None) or [float(v) for v in _as_flat(space.low)]
         high = getattr(space, "_high", None) or [float(v) for v in _as_flat(space.high)]
         return {"type": "Box", "shape": [int(s) for s in space.shape], "dtype": dtype, "low": low, "high": high}
@@ -263,7 +265,7 @@ def space_to_wire(space: Any) -> TDict[str, Any]:
         return {"type": "Tuple", "spaces": [space_to_wire(s) for s in space.spaces]}
     if kind == "Dict":
         return {"type": "Dict", "spaces": {k: space_to_wire(s) for k, s in space.spaces.items()}}
-    raise GymwireError("unsupported", f"space {kind} has no gymwire form")
+    raise error_for("unsupported", f"space {kind} has no gymwire form")
 
 
 # ---- values ---------------------------------------------------------------------------------------
@@ -277,25 +279,40 @@ def value_to_wire(desc: TDict[str, Any], value: Any) -> Any:
     if t == "Box":
         return encode_array(value, desc["dtype"], desc["shape"])
     if t == "Discrete":
-        return int(value)
+        return operator.index(value)  # an int or numpy integer; 1.0 is no Discrete value (Gymnasium agrees)
     if t == "MultiDiscrete":
-        return encode_array(value, desc.get("dtype", "int64"), [len(desc["nvec"])])
+        return encode_array(_integers(value), desc.get("dtype", "int64"), [len(desc["nvec"])])
     if t == "MultiBinary":
+        if not all(v in (0, 1) for v in _as_flat(_integers(value))):
+            raise ValueError("MultiBinary values are 0 or 1")
         return encode_array(value, "int8", desc["shape"])
     if t == "Tuple":
         return [value_to_wire(s, v) for s, v in zip(desc["spaces"], value)]
     if t == "Dict":
         return {k: value_to_wire(s, value[k]) for k, s in desc["spaces"].items()}
-    raise GymwireError("unsupported", f"unknown space type {t!r}")
+    raise error_for("unsupported", f"unknown space type {t!r}")
+
+
+def _integers(value: Any) -> Any:
+    """``value`` if all its elements are integers (or booleans); floats raise TypeError rather than
+    being truncated on the way to an integer dtype."""
+    np = _np()
+    if np is not None and isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iub":
+            raise TypeError(f"{value.dtype} values for an integer space")
+        return value
+    for v in _as_flat(value):
+        operator.index(v)
+    return value
 
 
 def _fail(code: str, path: str, message: str) -> None:
-    raise GymwireError(code, f"{path or 'value'}: {message}", {"path": path})
+    raise error_for(code, f"{path or 'value'}: {message}", {"path": path})
 
 
 def value_from_wire(desc: TDict[str, Any], w: Any, code: str = "invalid_action", path: str = "", strict: bool = True) -> Any:
     """The value a wire value stands for. With ``strict`` (actions), anything not in the space
-    raises GymwireError(code): wrong dtype or shape, a non-finite float, an integer out of range.
+    raises the error of ``code``: wrong dtype or shape, a non-finite float, an integer out of range.
     Box bounds are not enforced: like Gymnasium, envs clip continuous actions themselves."""
     t = desc["type"]
     if t == "Box":
@@ -340,4 +357,74 @@ def value_from_wire(desc: TDict[str, Any], w: Any, code: str = "invalid_action",
         if not isinstance(w, dict) or set(w) != set(desc["spaces"]):
             _fail(code, path, f"expected a map with keys {sorted(desc['spaces'])}")
         return {k: value_from_wire(s, w[k], code, f"{path}.{k}", strict) for k, s in desc["spaces"].items()}
-    raise GymwireError("unsupported", f"unknown space type {t!r}")
+    raise error_for("unsupported", f"unknown space type {t!r}")
+
+
+def batch_layout(desc: TDict[str, Any]) -> TDict[str, Any]:
+    """dtype and item shape of one sub-env's value in a batch (PROTOCOL.md section 5, as protocol/vector-api.ts)."""
+    t = desc["type"]
+    if t == "Box":
+        return {"dtype": desc["dtype"], "shape": list(desc["shape"])}
+    if t == "Discrete":
+        return {"dtype": "int32", "shape": []}
+    if t == "MultiDiscrete":
+        return {"dtype": desc.get("dtype", "int64"), "shape": [len(desc["nvec"])]}
+    if t == "MultiBinary":
+        return {"dtype": "int8", "shape": list(desc["shape"])}
+    raise error_for("unsupported", f"vector envs batch Box, Discrete, MultiDiscrete and MultiBinary spaces only, not {t}")
+
+
+# ---- per-space codecs for the hot path ------------------------------------------------------------
+
+
+class ValueCodec:
+    """Values of one space to and from the wire, with the work that does not depend on the value
+    (dtype, shape, byte size) done once: ``encode(value)`` raises InvalidActionError for a value
+    that does not fit; ``decode(wire)`` reads what a server sent. Box spaces with numpy take a
+    fast path; anything else goes through value_to_wire / value_from_wire."""
+
+    def __init__(self, desc: TDict[str, Any]):
+        self.desc = desc
+        np = _np()
+        if desc["type"] == "Box" and np is not None:
+            self.dtype = desc["dtype"]
+            self.np_dtype = np.dtype(self.dtype).newbyteorder("<")
+            self.shape = tuple(desc["shape"])
+            self.wire_shape = list(desc["shape"])
+            self.size = shape_size(self.shape)
+            self.nbytes = self.size * self.np_dtype.itemsize
+            self._asarray = np.asarray
+            self._ndarray = np.ndarray
+            self.encode = self._encode_box
+            self.decode = self._decode_box
+        else:
+            self.encode = self._encode_any
+            self.decode = self._decode_any
+
+    def _encode_box(self, value: Any) -> Any:
+        try:
+            a = self._asarray(value, self.np_dtype)
+        except (TypeError, ValueError) as e:
+            raise error_for("invalid_action", f"action {value!r} is not a {self.dtype} array: {e}", {"path": "action"}) from e
+        if a.shape != self.shape:
+            if a.size != self.size:
+                raise error_for("invalid_action", f"action of shape {a.shape}; the action space has shape {self.shape}", {"path": "action"})
+            a = a.reshape(self.shape)
+        return {"dtype": self.dtype, "shape": self.wire_shape, "data": a.tobytes()}
+
+    def _decode_box(self, w: Any) -> Any:
+        if type(w) is dict:
+            data = w.get("data")
+            if type(data) is bytes and len(data) == self.nbytes and w.get("dtype") == self.dtype and w.get("shape") == self.wire_shape:
+                # A bytearray buffer: the array owns writable memory, as an env's own observation would.
+                return self._ndarray(self.shape, self.np_dtype, bytearray(data))
+        return self._decode_any(w)
+
+    def _encode_any(self, value: Any) -> Any:
+        try:
+            return value_to_wire(self.desc, value)
+        except (TypeError, ValueError, KeyError, IndexError) as e:
+            raise error_for("invalid_action", f"action {value!r} does not fit the action space: {e}", {"path": "action"}) from e
+
+    def _decode_any(self, w: Any) -> Any:
+        return value_from_wire(self.desc, w, "internal", "obs", strict=False)

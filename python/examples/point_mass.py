@@ -1,6 +1,6 @@
 """PointMass: a Python env served over gymwire (the Python twin of examples/point-mass-env.ts).
 
-    python3 clients/python/examples/point_mass.py [--port 8765] [--host 127.0.0.1]
+    python3 python/examples/point_mass.py [--port 8765] [--host 127.0.0.1] [--token T]
 
 A point mass in [-1, 1]^dims must reach a goal drawn at each reset; the action is a force in
 [-1, 1]^dims, the velocity follows the force with some lag. Observation [pos, vel, goal]
@@ -14,7 +14,10 @@ import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+try:
+    import gymwire  # noqa: F401 - installed (pip install ./python)
+except ImportError:  # run from a checkout: the package next to this folder
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from gymwire import Box, EnvRegistration, serve  # noqa: E402
 
@@ -94,5 +97,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--token", default=None, help="clients must present this token (default: env GYMWIRE_TOKEN, else none)")
     args = parser.parse_args()
-    serve([REGISTRATION], host=args.host, port=args.port)
+    serve([REGISTRATION], host=args.host, port=args.port, token=args.token)

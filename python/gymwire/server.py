@@ -15,9 +15,14 @@ Envs are wrapped as ``gymnasium.make`` wraps them: step before reset is ``reset_
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import inspect
 import math
+import os
 import re
+import sys
+from http import HTTPStatus
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
@@ -25,8 +30,8 @@ import websockets
 
 from . import wire
 from .spaces import space_to_wire, value_from_wire, value_to_wire
-from .vector import VectorSlot
-from .wire import GymwireError
+from .server_vector import VectorSlot
+from .errors import GymwireError, error_for
 
 SERVER_NAME = "gymwire-python-server"
 SERVER_VERSION = "0.1.0"
@@ -47,6 +52,24 @@ class EnvRegistration:
     #: name -> {"type": "number"|"integer"|"boolean"|"string", "default": ..., "description": ...};
     #: None: read from the factory's keyword parameters that have defaults.
     kwargs: Optional[Dict[str, Dict[str, Any]]] = None
+    #: What list_envs reports as render_modes / render_fps; None: read from an instance (see render_info).
+    render_modes: Optional[List[str]] = None
+    render_fps: Optional[float] = None
+
+    def render_info(self, env: Any) -> Dict[str, Any]:
+        """``render_modes`` and ``render_fps`` for list_envs. By default ``["rgb_array"]`` when the
+        server's ``render`` works on this env — a Gymnasium env made with ``render_mode="rgb_array"``,
+        or an env without ``render_mode`` that has a ``render()`` — and the fps of its metadata."""
+        modes = self.render_modes
+        if modes is None:
+            mode = getattr(env, "render_mode", None)
+            has_render = callable(getattr(env, "render", None))
+            modes = ["rgb_array"] if mode == "rgb_array" or (has_render and not hasattr(env, "render_mode")) else []
+        info: Dict[str, Any] = {"render_modes": list(modes)}
+        fps = self.render_fps if self.render_fps is not None else (getattr(env, "metadata", None) or {}).get("render_fps")
+        if isinstance(fps, (int, float)) and not isinstance(fps, bool) and fps > 0:
+            info["render_fps"] = fps
+        return info
 
     def kwarg_specs(self) -> Dict[str, Dict[str, Any]]:
         if self.kwargs is not None:
@@ -101,7 +124,7 @@ class _Slot:
 
     def step(self, action: Any) -> Any:
         if not self.has_reset:
-            raise GymwireError("reset_needed", "Cannot call step() before reset().")
+            raise error_for("reset_needed", "Cannot call step() before reset().")
         obs, reward, terminated, truncated, info = self.env.step(action)
         self.elapsed += 1
         if self.max_steps is not None and self.elapsed >= self.max_steps:
@@ -181,7 +204,11 @@ class EnvServer:
         max_payload_bytes: int = 4 * 1024 * 1024,
         max_envs: int = 64,
         max_num_envs: int = 1024,
+        token: Optional[str] = None,
+        close_timeout: float = 1.0,
     ):
+        if token is not None and not _TOKEN_CHARS.match(token):
+            raise ValueError("the token must be non-empty and use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)")
         regs = [EnvRegistration(k, f) for k, f in envs.items()] if isinstance(envs, Mapping) else list(envs)
         self.registrations: Dict[str, EnvRegistration] = {r.id: r for r in regs}
         self.host = host
@@ -189,6 +216,8 @@ class EnvServer:
         self.max_payload_bytes = max_payload_bytes
         self.max_envs = max_envs
         self.max_num_envs = max_num_envs
+        self.token = token
+        self.close_timeout = close_timeout
         self._catalog: Optional[List[Dict[str, Any]]] = None
         self._server: Any = None
 
@@ -198,16 +227,23 @@ class EnvServer:
         return f"ws://{host}:{self.port}"
 
     async def start(self) -> None:
+        if self.token is None and not _is_loopback(self.host):
+            print(f"warning: serving {self.url} without a token: anyone who can reach it can run envs (token=...)", file=sys.stderr)
+        subprotocols = [SUBPROTOCOL] + ([TOKEN_SUBPROTOCOL_PREFIX + self.token] if self.token is not None else [])
         self._server = await websockets.serve(
             self._connection,
             self.host,
             self.port,
+            # The browser form of the token (PROTOCOL.md section 8): "gymwire" is selected when
+            # offered, the token's own sub-protocol only when it is the only one offered.
+            subprotocols=subprotocols,
+            process_request=_auth_check(self.token) if self.token is not None else None,
             compression=None,
             max_size=self.max_payload_bytes,
             ping_interval=None,
             # After a 1009 the client's close frame waits behind the rest of its oversized frame,
             # which is never read: don't wait websockets' default 10 s for it.
-            close_timeout=1,
+            close_timeout=self.close_timeout,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -269,7 +305,7 @@ class EnvServer:
 
     def _op_hello(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         if msg["protocol_version"].split(".")[0] != SERVER_PROTOCOL_VERSION.split(".")[0]:
-            raise GymwireError(
+            raise error_for(
                 "version_mismatch",
                 f"client speaks protocol {msg['protocol_version']}, this server speaks {SERVER_PROTOCOL_VERSION}",
                 {"server_protocol_version": SERVER_PROTOCOL_VERSION},
@@ -297,6 +333,7 @@ class EnvServer:
                             "reward_threshold": reg.reward_threshold,
                             "nondeterministic": reg.nondeterministic,
                             "kwargs": reg.kwarg_specs(),
+                            **reg.render_info(env),
                         }
                     )
                 finally:
@@ -307,15 +344,15 @@ class EnvServer:
         num_envs = msg.get("num_envs", 1)
         vector = msg.get("vector", num_envs > 1)
         if not vector and num_envs != 1:
-            raise GymwireError("bad_request", f"vector: false with num_envs {num_envs}; a single env has num_envs 1")
+            raise error_for("bad_request", f"vector: false with num_envs {num_envs}; a single env has num_envs 1")
         reg = self.registrations.get(msg["env_id"])
         if reg is None:
-            raise GymwireError("unknown_env", f"No env registered as '{msg['env_id']}'. Known: {', '.join(self.registrations)}")
+            raise error_for("unknown_env", f"No env registered as '{msg['env_id']}'. Known: {', '.join(self.registrations)}")
         if len(session.slots) >= self.max_envs:
-            raise GymwireError("limit_exceeded", f"at most {self.max_envs} envs may be open on one connection", {"max_envs": self.max_envs})
+            raise error_for("limit_exceeded", f"at most {self.max_envs} envs may be open on one connection", {"max_envs": self.max_envs})
         instances = sum(getattr(s, "n", 1) for s in session.slots.values())
         if instances + num_envs > self.max_num_envs:
-            raise GymwireError(
+            raise error_for(
                 "limit_exceeded",
                 f"{instances} env instances are open on this connection; {num_envs} more would pass max_num_envs {self.max_num_envs}",
                 {"max_num_envs": self.max_num_envs},
@@ -323,14 +360,14 @@ class EnvServer:
         given = dict(msg.get("kwargs") or {})
         max_steps = given.pop("max_episode_steps", None)
         if max_steps is not None and not (_is_int(max_steps) and max_steps > 0):
-            raise GymwireError("invalid_kwargs", f"{reg.id}: max_episode_steps must be a positive integer")
+            raise error_for("invalid_kwargs", f"{reg.id}: max_episode_steps must be a positive integer")
         specs = reg.kwarg_specs()
         full = {k: s["default"] for k, s in specs.items()}
         for name, value in given.items():
             if name not in specs:
-                raise GymwireError("invalid_kwargs", f"{reg.id} does not accept kwarg '{name}' (accepted: {', '.join(specs) or 'none'})")
+                raise error_for("invalid_kwargs", f"{reg.id} does not accept kwarg '{name}' (accepted: {', '.join(specs) or 'none'})")
             if not _kwarg_ok(specs[name], value):
-                raise GymwireError("invalid_kwargs", f"{reg.id}: kwarg '{name}' must be a {specs[name]['type']}, got {value!r}")
+                raise error_for("invalid_kwargs", f"{reg.id}: kwarg '{name}' must be a {specs[name]['type']}, got {value!r}")
             full[name] = value
         limit = max_steps if max_steps is not None else reg.max_episode_steps
         built: List[Any] = []
@@ -344,7 +381,7 @@ class EnvServer:
                 _close_quietly(env)
             if isinstance(e, GymwireError):
                 raise
-            raise GymwireError("internal", f"make({reg.id}) failed: {e}") from e
+            raise error_for("internal", f"make({reg.id}) failed: {e}") from e
         handle = session.next_handle
         session.next_handle += 1
         session.slots[handle] = slot
@@ -354,9 +391,9 @@ class EnvServer:
     def _slot(self, session: _Session, msg: Dict[str, Any]) -> Any:
         slot = session.slots.get(msg["handle"])
         if slot is None:
-            raise GymwireError("unknown_handle", f"no open env has handle {msg['handle']} on this connection")
+            raise error_for("unknown_handle", f"no open env has handle {msg['handle']} on this connection")
         if slot.broken is not None:
-            raise GymwireError("env_broken", f"the env is broken ({slot.broken}); close it and make a new one")
+            raise error_for("env_broken", f"the env is broken ({slot.broken}); close it and make a new one")
         return slot
 
     def _op_reset(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
@@ -365,7 +402,7 @@ class EnvServer:
         if isinstance(slot, VectorSlot):
             return _guarded(slot, "reset", lambda: slot.reset(seed, options))
         if isinstance(seed, list):
-            raise GymwireError("bad_request", "a list of seeds is for vector envs; this handle is a single env")
+            raise error_for("bad_request", "a list of seeds is for vector envs; this handle is a single env")
 
         def run() -> Dict[str, Any]:
             obs, info = slot.reset(seed=seed, options=options)
@@ -380,7 +417,7 @@ class EnvServer:
             return _guarded(slot, "step", lambda: slot.step(actions))
         action = value_from_wire(slot.act_space, msg["action"], "invalid_action", "action")
         if not slot.has_reset:
-            raise GymwireError("reset_needed", "Cannot call step() before reset().")
+            raise error_for("reset_needed", "Cannot call step() before reset().")
 
         def run() -> Dict[str, Any]:
             obs, reward, terminated, truncated, info = slot.step(action)
@@ -391,21 +428,21 @@ class EnvServer:
     def _op_render(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         slot = self._slot(session, msg)
         if isinstance(slot, VectorSlot):
-            raise GymwireError("unsupported", "render a vector env: not supported; make a single env to render")
+            raise error_for("unsupported", "render a vector env: not supported; make a single env to render")
         render = getattr(slot.env, "render", None)
         frame = render() if render is not None else None
         if frame is None:
-            raise GymwireError("unsupported", "this env does not render rgb_array frames")
+            raise error_for("unsupported", "this env does not render rgb_array frames")
         shape = wire._shape_of(frame.tolist()) if hasattr(frame, "tolist") else wire._shape_of(frame)
         if len(shape) != 3 or shape[2] != 3:
-            raise GymwireError("internal", f"render() returned shape {shape}, not (height, width, 3)")
+            raise error_for("internal", f"render() returned shape {shape}, not (height, width, 3)")
         data = wire.encode_array(frame, "uint8", shape)["data"]
         return {"frame": {"width": shape[1], "height": shape[0], "data": data}}
 
     def _op_close(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         slot = session.slots.pop(msg["handle"], None)
         if slot is None:
-            raise GymwireError("unknown_handle", f"no open env has handle {msg['handle']} on this connection")
+            raise error_for("unknown_handle", f"no open env has handle {msg['handle']} on this connection")
         _close_quietly(slot)
         return {}
 
@@ -418,7 +455,7 @@ def _guarded(slot: Any, what: str, run: Callable[[], Dict[str, Any]]) -> Dict[st
         raise
     except Exception as e:  # noqa: BLE001
         slot.broken = f"{what} threw: {e}"
-        raise GymwireError("internal", f"{what} failed: {e}") from e
+        raise error_for("internal", f"{what} failed: {e}") from e
 
 
 def _integral_fields(msg: Dict[str, Any]) -> None:
@@ -433,19 +470,76 @@ def _integral_fields(msg: Dict[str, Any]) -> None:
 
 
 def _error(rid: Optional[int], code: str, message: str, details: Any = None) -> bytes:
-    return wire.pack({"id": rid, "error": GymwireError(code, message, details).to_body()})
+    return wire.pack({"id": rid, "error": error_for(code, message, details).to_body()})
+
+
+SUBPROTOCOL = "gymwire"
+TOKEN_SUBPROTOCOL_PREFIX = "gymwire.token."
+_TOKEN_CHARS = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BEARER = re.compile(r"^Bearer[ \t]+(\S+)[ \t]*$", re.IGNORECASE)
+
+
+def presented_tokens(headers: Any) -> List[str]:
+    """Every token an upgrade request presents: ``Authorization: Bearer T`` and ``gymwire.token.T`` sub-protocols."""
+    out: List[str] = []
+    m = _BEARER.match(headers.get("Authorization") or "")
+    if m:
+        out.append(m.group(1))
+    for value in headers.get_all("Sec-WebSocket-Protocol") if hasattr(headers, "get_all") else [headers.get("Sec-WebSocket-Protocol") or ""]:
+        for p in value.split(","):
+            p = p.strip()
+            if p.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+                out.append(p[len(TOKEN_SUBPROTOCOL_PREFIX):])
+    return out
+
+
+def token_matches(presented: str, expected: str) -> bool:
+    """Constant-time comparison (of SHA-256 digests, so lengths do not leak either)."""
+    return hmac.compare_digest(hashlib.sha256(presented.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
+def _auth_check(token: str) -> Callable[..., Any]:
+    """A websockets ``process_request`` hook answering HTTP 401 to an upgrade without the token.
+    websockets <= 13 (and its legacy server) call it with (path, headers) and take a
+    (status, headers, body) tuple; websockets >= 14 with (connection, request) and take a Response."""
+
+    async def process_request(first: Any, second: Any) -> Any:
+        headers = getattr(second, "headers", second)
+        ok = False
+        for presented in presented_tokens(headers):
+            ok = token_matches(presented, token) or ok
+        if ok:
+            return None
+        body = b"gymwire: this server needs a token (Authorization: Bearer <token>)\n"
+        if hasattr(second, "headers"):
+            response = first.respond(HTTPStatus.UNAUTHORIZED, body.decode())
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return (HTTPStatus.UNAUTHORIZED, [("WWW-Authenticate", "Bearer"), ("Content-Type", "text/plain")], body)
+
+    return process_request
+
+
+def _is_loopback(host: str) -> bool:
+    h = host.strip("[]").lower()
+    return h in ("localhost", "::1") or bool(re.match(r"^127\.\d+\.\d+\.\d+$", h))
 
 
 def serve(
     envs: Union[Mapping[str, Callable[..., Any]], Iterable[EnvRegistration]],
     host: str = "127.0.0.1",
     port: int = 8765,
+    token: Optional[str] = None,
     **options: Any,
 ) -> None:
-    """Serves ``envs`` until interrupted. Prints ``gymwire env server listening on ws://HOST:PORT``."""
+    """Serves ``envs`` until interrupted. Prints ``gymwire env server listening on ws://HOST:PORT``.
+    ``token`` (default: the GYMWIRE_TOKEN environment variable, as the Node server's CLI) makes
+    clients present it at the upgrade; other options are EnvServer's."""
+    if token is None:
+        token = os.environ.get("GYMWIRE_TOKEN") or None
 
     async def main() -> None:
-        server = EnvServer(envs, host, port, **options)
+        server = EnvServer(envs, host, port, token=token, **options)
         await server.start()
         print(f"gymwire env server listening on {server.url}", flush=True)
         await server.wait_closed()

@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import msgpack
 
+from .errors import error_for
+
 try:  # numpy is optional
     import numpy as np
 except ImportError:  # pragma: no cover - exercised with GYMWIRE_NO_NUMPY
@@ -20,10 +22,10 @@ except ImportError:  # pragma: no cover - exercised with GYMWIRE_NO_NUMPY
 if os.environ.get("GYMWIRE_NO_NUMPY"):  # lets the tests exercise the list fallback
     np = None  # type: ignore[assignment]
 
-PROTOCOL_VERSION = "1.0"
-"""The version this package speaks (it uses no 1.1 feature; any 1.x server accepts it)."""
+PROTOCOL_VERSION = "1.1"
+"""The protocol version this package speaks (PROTOCOL.md); any 1.x peer accepts it."""
 
-# dtype name -> (struct code, bytes per element)
+# dtype name -> struct code
 DTYPES: Dict[str, str] = {
     "float32": "f",
     "float64": "d",
@@ -35,32 +37,15 @@ DTYPES: Dict[str, str] = {
 }
 FLOAT_DTYPES = ("float32", "float64")
 
-ERROR_CODES = (
-    "bad_request", "version_mismatch", "not_ready", "unknown_env", "invalid_kwargs", "unknown_handle",
-    "invalid_action", "reset_needed", "env_broken", "limit_exceeded", "unauthorized", "unsupported",
-    "internal", "connection_lost",
-)
-
-
-class GymwireError(Exception):
-    """A protocol error: ``code`` is one of ERROR_CODES (PROTOCOL.md section 6)."""
-
-    def __init__(self, code: str, message: str, details: Any = None):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.details = details
-
-    def to_body(self) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = self.details
-        return body
-
 
 def pack(message: Any) -> bytes:
     """One message -> the bytes of one binary WebSocket frame."""
     return msgpack.packb(message, use_bin_type=True, default=_default)
+
+
+def packer() -> Any:
+    """``packer().pack`` is ``pack`` without building a Packer per call (not thread-safe: one per connection)."""
+    return msgpack.Packer(use_bin_type=True, default=_default)
 
 
 def unpack(data: bytes) -> Any:
@@ -155,16 +140,16 @@ def is_ndarray(value: Any) -> bool:
 
 
 def decode_array(wire: Dict[str, Any], code: str = "bad_request") -> Any:
-    """A wire NDArray -> numpy array (or nested list without numpy). Raises GymwireError(code) on a bad map."""
+    """A wire NDArray -> numpy array (or nested list without numpy). Raises the error of ``code`` on a bad map."""
     if not is_ndarray(wire):
-        raise GymwireError(code, "expected an NDArray map {dtype, shape, data}")
+        raise error_for(code, "expected an NDArray map {dtype, shape, data}")
     dtype, shape, data = wire["dtype"], wire["shape"], wire["data"]
     if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
-        raise GymwireError(code, f"bad shape {shape}")
+        raise error_for(code, f"bad shape {shape}")
     n = shape_size(shape)
     size = struct.calcsize(DTYPES[dtype])
     if len(data) != n * size:
-        raise GymwireError(code, f"array data has {len(data)} bytes; {dtype}{list(shape)} needs {n * size}")
+        raise error_for(code, f"array data has {len(data)} bytes; {dtype}{list(shape)} needs {n * size}")
     if np is not None:
         return np.frombuffer(bytes(data), dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype).reshape(shape)
     flat = list(struct.unpack(f"<{n}{DTYPES[dtype]}", data))
