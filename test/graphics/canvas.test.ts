@@ -231,7 +231,9 @@ test('toFrame returns a copy with width/height', () => {
 test('fast enough for ~1000 simple frames per second at 600x400', () => {
   const c = new Canvas(600, 400);
   const n = 200;
-  const t0 = performance.now();
+  // CPU time, not wall time: on a loaded machine the wall clock also counts the time this
+  // process waited for a core (seen: 10-13 ms/frame wall at load 12 on 2 cores).
+  const t0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     c.clear(WHITE);
     c.fillRect(0, 300, 600, 100, [100, 100, 100]);
@@ -240,7 +242,8 @@ test('fast enough for ~1000 simple frames per second at 600x400', () => {
     c.fillCircle(300, 265, 5, [129, 132, 203]);
     c.toFrame();
   }
-  const perFrame = (performance.now() - t0) / n;
+  const used = process.cpuUsage(t0);
+  const perFrame = (used.user + used.system) / 1000 / n;
   // Generous bound so a loaded CI machine passes; the real figure is well under 1 ms.
   assert.ok(perFrame < 5, `${perFrame.toFixed(3)} ms/frame`);
 });
