@@ -21,8 +21,9 @@ Serves the gymwire environments over WebSocket (protocol/PROTOCOL.md).
 Options:
   --host HOST      interface to listen on (env GYMWIRE_HOST, default ${DEFAULT_HOST})
   --port PORT      TCP port, 0 for any free one (env GYMWIRE_PORT, default ${DEFAULT_PORT})
-  --plugin MODULE  load an ES module (.ts/.js, path relative to the current directory)
-                   that registers more envs; repeatable (see examples/README.md)
+  --plugin MODULE  load an ES module that registers more envs: a file (.ts/.js, path
+                   relative to the current directory) or the name of an installed npm
+                   package; repeatable (see examples/README.md)
   --token T        clients must present this token (Authorization: Bearer T, or the
                    sub-protocol gymwire.token.T) (env GYMWIRE_TOKEN, default none)
   --tls-cert FILE  PEM certificate: serve wss:// (with --tls-key; env GYMWIRE_TLS_CERT)

@@ -1,4 +1,4 @@
-"""PointMass: a Python env served over gymwire (the Python twin of examples/point-mass-env.ts).
+"""PointMass: a Python env served over gymwire (the Python twin of examples/point-mass/point-mass-env.js).
 
     python3 python/examples/point_mass.py [--port 8765] [--host 127.0.0.1] [--token T]
 
