@@ -146,6 +146,17 @@ class Scan(unittest.TestCase):
         ]
         for frame in others:
             self.assertFalse(is_plain_step(frame), frame[:40].hex())
+        # Anything but a scalar where the layout has one: the id, the handle, the action, a shape element.
+        not_scalars = [b"\xd4\x01\x00", b"\xd5\x01" + bytes(2), b"\xd6\xff" + bytes(4), b"\xd7\x00" + bytes(8), b"\xd8\x70" + bytes(16),
+                       b"\xc7\x01\x69\x00", b"\xc8\x00\x01\x00\x00", b"\xc9\x00\x00\x00\x01\x00\x00", b"\xc1", b"\xc4\x01\x00", b"\xa1x",
+                       b"\xd9\x01x", b"\x91\x01", b"\x81\xa1x\x01", b"\x80", b"\x90"]
+        head, tail = b"\x84" + s("id"), s("op") + s("step") + s("handle") + b"\x01" + s("action")
+        ndarray = b"\x83" + s("dtype") + s("float32") + s("shape") + b"\x91%s" + s("data") + b"\xc4\x04" + bytes(4)
+        for x in not_scalars:
+            for frame in (head + x + tail + b"\x01", head + b"\x01" + tail.replace(b"handle\x01", b"handle" + x) + b"\x01",
+                          head + b"\x01" + tail + x, head + b"\x01" + tail + ndarray.replace(b"%s", x)):
+                self.assertFalse(is_plain_step(frame), frame.hex())
+            self.assertTrue(is_plain_step(head + b"\x01" + tail + ndarray.replace(b"%s", b"\xcd\x00\x01")))
         # Whatever bytes a mutated step frame holds, the fast path never passes what the scan refuses.
         rng = random.Random(7)
         taken = 0
