@@ -2,7 +2,8 @@
 
     python3 python/examples/point_mass.py [--port 8765] [--host 127.0.0.1] [--token T]
 
-A point mass in [-1, 1]^dims must reach a goal drawn at each reset; the action is a force in
+A point mass in [-1, 1]^dims must reach a goal drawn at each reset (from [-0.8, 0.8]^dims, or
+[-goal_range, goal_range]^dims with the reset option goal_range); the action is a force in
 [-1, 1]^dims, the velocity follows the force with some lag. Observation [pos, vel, goal]
 (float32), reward -distance - 0.01 |force|^2, terminated within goal_radius of the goal,
 truncated after 100 steps (by the server's TimeLimit). Only the standard library: it runs
@@ -19,7 +20,7 @@ try:
 except ImportError:  # run from a checkout: the package next to this folder
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gymwire import Box, EnvRegistration, serve  # noqa: E402
+from gymwire import BadRequestError, Box, EnvRegistration, serve  # noqa: E402
 
 DAMPING = 0.8
 MAX_STEP = 0.2
@@ -42,10 +43,15 @@ class PointMassEnv:
         self.goal = [0.0] * dims
 
     def reset(self, *, seed=None, options=None):
+        # Options first: a value the env refuses leaves it as it was (not reseeded). The server
+        # has checked that goal_range is a number (it is declared below); the range is ours.
+        goal_range = float((options or {}).get("goal_range", GOAL_RANGE))
+        if not 0 <= goal_range <= 1:
+            raise BadRequestError(f"reset option goal_range must be in [0, 1], got {goal_range}")
         if seed is not None:
             self.rng = random.Random(seed)
         self.pos = [self.rng.uniform(-1, 1) for _ in range(self.dims)]
-        self.goal = [self.rng.uniform(-GOAL_RANGE, GOAL_RANGE) for _ in range(self.dims)]
+        self.goal = [self.rng.uniform(-goal_range, goal_range) for _ in range(self.dims)]
         self.vel = [0.0] * self.dims
         return self._obs(), {"distance": self._distance()}
 
@@ -90,6 +96,9 @@ REGISTRATION = EnvRegistration(
     kwargs={
         "dims": {"type": "integer", "default": 2, "description": "Dimensions of the arena: 1 or 2."},
         "goal_radius": {"type": "number", "default": 0.05, "description": "Distance to the goal that ends the episode."},
+    },
+    reset_options={
+        "goal_range": {"type": "number", "default": GOAL_RANGE, "description": "Goals are drawn from [-goal_range, goal_range] per dimension (at most 1)."},
     },
 )
 

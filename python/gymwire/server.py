@@ -8,100 +8,52 @@ plugs into any gymwire client, e.g. the Node DDPG agent::
     from gymwire import serve
     serve({"MyEnv-v0": MyEnv}, port=8765)           # factory called with make()'s kwargs
 
-or with more metadata, ``serve([EnvRegistration("MyEnv-v0", MyEnv, max_episode_steps=200)])``.
-Envs are wrapped as ``gymnasium.make`` wraps them: step before reset is ``reset_needed``
-(OrderEnforcing) and ``max_episode_steps`` sets ``truncated`` (TimeLimit).
+or with more metadata, ``serve([EnvRegistration("MyEnv-v0", MyEnv, max_episode_steps=200)])``
+(registration.py: kwargs, reset options, render modes). Envs are wrapped as ``gymnasium.make``
+wraps them: step before reset is ``reset_needed`` (OrderEnforcing) and ``max_episode_steps``
+sets ``truncated`` (TimeLimit). Protocol 1.2 (protocol/PROTOCOL.md).
+
+A frame goes through stages that each answer rather than raise: server_request.py reads it
+(the byte scan of msgpack_scan.py before anything is decoded, then the envelope and the op's
+schema), the op runs (env code guarded: ``internal`` and the env broken when it raises), and
+the answer is encoded (an answer msgpack cannot carry becomes ``internal``). Error messages
+quote client values only through preview.py. So no frame a client sends ends the server or
+its connection, or goes unanswered.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
-import inspect
-import math
 import os
 import re
 import sys
+import time
 from http import HTTPStatus
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 import websockets
 
 from . import wire
-from .spaces import space_to_wire, value_from_wire, value_to_wire
-from .server_vector import VectorSlot
 from .errors import GymwireError, error_for
+from .preview import preview
+from .registration import EnvRegistration, check_kwargs, check_reset_options
+from .server_request import error_frame, exception_text, log_exception, read_request, thrown_error_frame
+from .server_vector import VectorSlot
+from .spaces import space_to_wire, value_from_wire, value_to_wire
+
+__all__ = ["EnvRegistration", "EnvServer", "serve"]
 
 SERVER_NAME = "gymwire-python-server"
 SERVER_VERSION = "0.1.0"
-SERVER_PROTOCOL_VERSION = "1.1"
-_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+$")
-_MAX_ID = 2**53 - 1
-
-
-@dataclass
-class EnvRegistration:
-    """One env id the server can make."""
-
-    id: str
-    factory: Callable[..., Any]
-    max_episode_steps: Optional[int] = None
-    reward_threshold: Optional[float] = None
-    nondeterministic: bool = False
-    #: name -> {"type": "number"|"integer"|"boolean"|"string", "default": ..., "description": ...};
-    #: None: read from the factory's keyword parameters that have defaults.
-    kwargs: Optional[Dict[str, Dict[str, Any]]] = None
-    #: What list_envs reports as render_modes / render_fps; None: read from an instance (see render_info).
-    render_modes: Optional[List[str]] = None
-    render_fps: Optional[float] = None
-
-    def render_info(self, env: Any) -> Dict[str, Any]:
-        """``render_modes`` and ``render_fps`` for list_envs. By default ``["rgb_array"]`` when the
-        server's ``render`` works on this env — a Gymnasium env made with ``render_mode="rgb_array"``,
-        or an env without ``render_mode`` that has a ``render()`` — and the fps of its metadata."""
-        modes = self.render_modes
-        if modes is None:
-            mode = getattr(env, "render_mode", None)
-            has_render = callable(getattr(env, "render", None))
-            modes = ["rgb_array"] if mode == "rgb_array" or (has_render and not hasattr(env, "render_mode")) else []
-        info: Dict[str, Any] = {"render_modes": list(modes)}
-        fps = self.render_fps if self.render_fps is not None else (getattr(env, "metadata", None) or {}).get("render_fps")
-        if isinstance(fps, (int, float)) and not isinstance(fps, bool) and fps > 0:
-            info["render_fps"] = fps
-        return info
-
-    def kwarg_specs(self) -> Dict[str, Dict[str, Any]]:
-        if self.kwargs is not None:
-            return self.kwargs
-        specs: Dict[str, Dict[str, Any]] = {}
-        try:
-            params = inspect.signature(self.factory).parameters.values()
-        except (TypeError, ValueError):
-            return specs
-        for p in params:
-            if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or p.default is p.empty:
-                continue
-            d = p.default
-            kind = "boolean" if isinstance(d, bool) else "integer" if isinstance(d, int) else "number" if isinstance(d, float) else "string" if isinstance(d, str) else None
-            if kind is not None:
-                specs[p.name] = {"type": kind, "default": d, "description": f"{p.name} of {self.id}"}
-        return specs
-
-
-def _kwarg_ok(spec: Dict[str, Any], value: Any) -> bool:
-    t = spec["type"]
-    if value is None:
-        return spec.get("default") is None
-    if isinstance(value, bool):
-        return t == "boolean"
-    if t == "integer":
-        return isinstance(value, int)
-    if t == "number":
-        return isinstance(value, (int, float)) and math.isfinite(value)
-    if t == "string":
-        return isinstance(value, str)
-    return False
+SERVER_PROTOCOL_VERSION = "1.2"
+#: Frames a connection may have read but not yet answered (websockets' max_queue): with
+#: max_payload_bytes, a bound on what one connection's pipelined requests hold in memory, and
+#: on how many frames it answers in a row before the others get a turn (a queued frame is read
+#: without returning to the event loop).
+MAX_QUEUED_FRAMES = 4
+#: A frame that took longer than this (s) gives the other connections a turn before the next.
+_TURN_SECONDS = 0.002
 
 
 class _Slot:
@@ -115,6 +67,8 @@ class _Slot:
         self.elapsed = 0
         self.has_reset = False
         self.broken: Optional[str] = None
+        #: The registration's ResetOptionSpecs (set by make).
+        self.reset_options: Dict[str, Dict[str, Any]] = {}
 
     def reset(self, seed: Optional[int] = None, options: Optional[Dict[str, Any]] = None) -> Any:
         obs, info = self.env.reset(seed=seed, options=options)
@@ -138,7 +92,7 @@ class _Slot:
 class _Session:
     def __init__(self) -> None:
         self.ready = False
-        self.slots: Dict[int, _Slot] = {}
+        self.slots: Dict[int, Any] = {}
         self.next_handle = 1
 
     def close_all(self) -> None:
@@ -158,43 +112,10 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-# op -> {field: (check, description, required)}
-def _handle(v: Any) -> bool:
-    return _is_int(v) and v >= 0
-
-
-def _seed(v: Any) -> bool:
-    if isinstance(v, list):
-        return all(_seed(x) and not isinstance(x, list) for x in v)
-    return v is None or (_is_int(v) and 0 <= v <= _MAX_ID)
-
-
-_SCHEMAS: Dict[str, Dict[str, Any]] = {
-    "hello": {
-        "protocol_version": (lambda v: isinstance(v, str) and bool(_VERSION_RE.match(v)), "a MAJOR.MINOR string", True),
-        "client_name": (lambda v: isinstance(v, str), "a string", True),
-        "client_version": (lambda v: isinstance(v, str), "a string", True),
-    },
-    "list_envs": {},
-    "make": {
-        "env_id": (lambda v: isinstance(v, str), "a string", True),
-        "kwargs": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and (x is None or isinstance(x, (bool, int, float, str))) for k, x in v.items()), "a map of numbers, booleans, strings or null", False),
-        "num_envs": (lambda v: _is_int(v) and v >= 1, "an integer >= 1", False),
-        "vector": (lambda v: isinstance(v, bool), "a boolean", False),
-    },
-    "reset": {
-        "handle": (_handle, "an integer >= 0", True),
-        "seed": (_seed, "an integer in [0, 2^53), null, or (vector envs) a list of those", False),
-        "options": (lambda v: v is None or isinstance(v, dict), "a map or null", False),
-    },
-    "step": {"handle": (_handle, "an integer >= 0", True), "action": (lambda v: True, "a value", True)},
-    "render": {"handle": (_handle, "an integer >= 0", True)},
-    "close": {"handle": (_handle, "an integer >= 0", True)},
-}
-
-
 class EnvServer:
-    """The server: ``await start()`` then ``await wait_closed()``, or ``serve()`` for the blocking form."""
+    """The server: ``await start()`` then ``await wait_closed()``, or ``serve()`` for the blocking form.
+    ``log`` (e.g. ``print``) receives a line with the traceback whenever env or server code raises
+    something other than a GymwireError (the client gets ``internal``)."""
 
     def __init__(
         self,
@@ -206,6 +127,7 @@ class EnvServer:
         max_num_envs: int = 1024,
         token: Optional[str] = None,
         close_timeout: float = 1.0,
+        log: Optional[Callable[[str], None]] = None,
     ):
         if token is not None and not _TOKEN_CHARS.match(token):
             raise ValueError("the token must be non-empty and use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)")
@@ -218,8 +140,18 @@ class EnvServer:
         self.max_num_envs = max_num_envs
         self.token = token
         self.close_timeout = close_timeout
+        self.log = log
         self._catalog: Optional[List[Dict[str, Any]]] = None
         self._server: Any = None
+        self._ops: Dict[str, Callable[[_Session, Dict[str, Any]], Dict[str, Any]]] = {
+            "hello": self._op_hello,
+            "list_envs": self._op_list_envs,
+            "make": self._op_make,
+            "reset": self._op_reset,
+            "step": self._op_step,
+            "render": self._op_render,
+            "close": self._op_close,
+        }
 
     @property
     def url(self) -> str:
@@ -240,6 +172,7 @@ class EnvServer:
             process_request=_auth_check(self.token) if self.token is not None else None,
             compression=None,
             max_size=self.max_payload_bytes,
+            max_queue=MAX_QUEUED_FRAMES,
             ping_interval=None,
             # After a 1009 the client's close frame waits behind the rest of its oversized frame,
             # which is never read: don't wait websockets' default 10 s for it.
@@ -258,11 +191,16 @@ class EnvServer:
         session = _Session()
         try:
             async for message in ws:
+                t0 = time.perf_counter()
                 if isinstance(message, str):
-                    reply = _error(None, "bad_request", "frames must be binary (one msgpack map each)")
+                    reply = error_frame(None, "bad_request", "frames must be binary (one msgpack map each)")
                 else:
                     reply = self.dispatch(session, message)
                 await ws.send(reply)
+                # Frames already queued (at most MAX_QUEUED_FRAMES) are read without returning to
+                # the event loop: after a long one, let the other connections run first.
+                if time.perf_counter() - t0 > _TURN_SECONDS:
+                    await asyncio.sleep(0)
         except websockets.exceptions.ConnectionClosed:
             pass
         finally:
@@ -271,37 +209,21 @@ class EnvServer:
     # ---- requests ---------------------------------------------------------------------------
 
     def dispatch(self, session: _Session, frame: bytes) -> bytes:
-        """One frame in, one frame out; nothing a client sends makes it raise."""
-        try:
-            msg = wire.unpack(frame)
-        except Exception as e:  # noqa: BLE001 - any decode failure is the client's bad frame
-            return _error(None, "bad_request", f"frame is not valid msgpack: {e}")
-        if isinstance(msg, dict):
-            _integral_fields(msg)
-        rid = msg.get("id") if isinstance(msg, dict) else None
-        if not (_is_int(rid) and 0 <= rid <= _MAX_ID) or not isinstance(msg.get("op"), str):
-            good_id = rid if _is_int(rid) and 0 <= rid <= _MAX_ID else None
-            return _error(good_id, "bad_request", "a request is a map with an integer id >= 0 and a string op")
-        op = msg["op"]
-        schema = _SCHEMAS.get(op)
-        if schema is None:
-            return _error(rid, "unsupported", f"unknown op '{op}'", {"op": op})
-        issues = [
-            {"path": f"/{name}", "message": f"must be {what}"}
-            for name, (check, what, required) in schema.items()
-            if (name in msg and not check(msg[name])) or (required and name not in msg)
-        ]
-        if issues:
-            return _error(rid, "bad_request", f"invalid {op} request", {"issues": issues})
+        """One frame in, one frame out: nothing a client sends makes it raise."""
+        request = read_request(frame)
+        if isinstance(request, bytes):
+            return request
+        rid, op, msg = request
         if not session.ready and op != "hello":
-            return _error(rid, "not_ready", f"send hello before {op}")
+            return error_frame(rid, "not_ready", f"send hello before {op}")
         try:
-            result = getattr(self, f"_op_{op}")(session, msg)
+            result = self._ops[op](session, msg)
+        except Exception as e:  # noqa: BLE001 - the connection must survive env and server bugs too
+            return thrown_error_frame(rid, op, e, self.log)
+        try:
             return wire.pack({"id": rid, "result": result})
-        except GymwireError as e:
-            return wire.pack({"id": rid, "error": e.to_body()})
-        except Exception as e:  # noqa: BLE001 - the connection must survive a server bug too
-            return _error(rid, "internal", f"{op} failed: {e}")
+        except Exception as e:  # noqa: BLE001 - e.g. an info value msgpack cannot carry
+            return error_frame(rid, "internal", f"{op}: the answer could not be encoded: {exception_text(e)}")
 
     def _op_hello(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         if msg["protocol_version"].split(".")[0] != SERVER_PROTOCOL_VERSION.split(".")[0]:
@@ -315,30 +237,37 @@ class EnvServer:
             "protocol_version": SERVER_PROTOCOL_VERSION,
             "server_name": SERVER_NAME,
             "server_version": SERVER_VERSION,
-            "limits": {"max_payload_bytes": self.max_payload_bytes, "max_envs": self.max_envs, "max_num_envs": self.max_num_envs},
+            "limits": {"max_payload_bytes": self.max_payload_bytes, "max_envs": self.max_envs, "max_num_envs": self.max_num_envs, "idle_timeout_ms": 0},
         }
 
     def _op_list_envs(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         if self._catalog is None:
-            self._catalog = []
+            catalog = []
             for reg in self.registrations.values():
-                env = reg.factory(**{k: s["default"] for k, s in reg.kwarg_specs().items()})
                 try:
-                    self._catalog.append(
-                        {
-                            "id": reg.id,
-                            "observation_space": space_to_wire(env.observation_space),
-                            "action_space": space_to_wire(env.action_space),
-                            "max_episode_steps": reg.max_episode_steps,
-                            "reward_threshold": reg.reward_threshold,
-                            "nondeterministic": reg.nondeterministic,
-                            "kwargs": reg.kwarg_specs(),
-                            **reg.render_info(env),
-                        }
-                    )
-                finally:
-                    _close_quietly(env)
+                    catalog.append(self._describe(reg))
+                except Exception as e:  # noqa: BLE001 - an env that cannot be made is left out, not the whole list
+                    log_exception(self.log, f"list_envs: {reg.id} could not be made", e)
+            self._catalog = catalog
         return {"envs": self._catalog}
+
+    def _describe(self, reg: EnvRegistration) -> Dict[str, Any]:
+        """An EnvInfo: spaces are only known once an env exists, so one is made (default kwargs) and closed."""
+        env = reg.factory(**{k: s["default"] for k, s in reg.kwarg_specs().items()})
+        try:
+            return {
+                "id": reg.id,
+                "observation_space": space_to_wire(env.observation_space),
+                "action_space": space_to_wire(env.action_space),
+                "max_episode_steps": reg.max_episode_steps,
+                "reward_threshold": reg.reward_threshold,
+                "nondeterministic": reg.nondeterministic,
+                "kwargs": reg.kwarg_specs(),
+                "reset_options": reg.reset_option_specs(),
+                **reg.render_info(env),
+            }
+        finally:
+            _close_quietly(env)
 
     def _op_make(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         num_envs = msg.get("num_envs", 1)
@@ -347,7 +276,7 @@ class EnvServer:
             raise error_for("bad_request", f"vector: false with num_envs {num_envs}; a single env has num_envs 1")
         reg = self.registrations.get(msg["env_id"])
         if reg is None:
-            raise error_for("unknown_env", f"No env registered as '{msg['env_id']}'. Known: {', '.join(self.registrations)}")
+            raise error_for("unknown_env", f"No env registered as {preview(msg['env_id'])}. Known: {', '.join(self.registrations)}")
         if len(session.slots) >= self.max_envs:
             raise error_for("limit_exceeded", f"at most {self.max_envs} envs may be open on one connection", {"max_envs": self.max_envs})
         instances = sum(getattr(s, "n", 1) for s in session.slots.values())
@@ -359,16 +288,11 @@ class EnvServer:
             )
         given = dict(msg.get("kwargs") or {})
         max_steps = given.pop("max_episode_steps", None)
+        if isinstance(max_steps, float) and max_steps.is_integer():
+            max_steps = int(max_steps)
         if max_steps is not None and not (_is_int(max_steps) and max_steps > 0):
-            raise error_for("invalid_kwargs", f"{reg.id}: max_episode_steps must be a positive integer")
-        specs = reg.kwarg_specs()
-        full = {k: s["default"] for k, s in specs.items()}
-        for name, value in given.items():
-            if name not in specs:
-                raise error_for("invalid_kwargs", f"{reg.id} does not accept kwarg '{name}' (accepted: {', '.join(specs) or 'none'})")
-            if not _kwarg_ok(specs[name], value):
-                raise error_for("invalid_kwargs", f"{reg.id}: kwarg '{name}' must be a {specs[name]['type']}, got {value!r}")
-            full[name] = value
+            raise error_for("invalid_kwargs", f"{reg.id}: max_episode_steps must be a positive integer, got {preview(max_steps)}")
+        full = check_kwargs(reg, given)
         limit = max_steps if max_steps is not None else reg.max_episode_steps
         built: List[Any] = []
         try:
@@ -381,7 +305,8 @@ class EnvServer:
                 _close_quietly(env)
             if isinstance(e, GymwireError):
                 raise
-            raise error_for("internal", f"make({reg.id}) failed: {e}") from e
+            raise error_for("internal", f"make({reg.id}) failed: {exception_text(e)}") from e
+        slot.reset_options = reg.reset_option_specs()
         handle = session.next_handle
         session.next_handle += 1
         session.slots[handle] = slot
@@ -398,9 +323,11 @@ class EnvServer:
 
     def _op_reset(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         slot = self._slot(session, msg)
-        seed, options = msg.get("seed"), msg.get("options")
+        seed = msg.get("seed")
+        # Before anything runs: a refused option leaves the env as it was (not reseeded, not reset).
+        options = check_reset_options(slot.reset_options, msg.get("options"))
         if isinstance(slot, VectorSlot):
-            return _guarded(slot, "reset", lambda: slot.reset(seed, options))
+            return self._guarded(slot, "reset", lambda: slot.reset(seed, options))
         if isinstance(seed, list):
             raise error_for("bad_request", "a list of seeds is for vector envs; this handle is a single env")
 
@@ -408,13 +335,13 @@ class EnvServer:
             obs, info = slot.reset(seed=seed, options=options)
             return {"obs": value_to_wire(slot.obs_space, obs), "info": info}
 
-        return _guarded(slot, "reset", run)
+        return self._guarded(slot, "reset", run)
 
     def _op_step(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         slot = self._slot(session, msg)
         if isinstance(slot, VectorSlot):
             actions = slot.actions(msg["action"])
-            return _guarded(slot, "step", lambda: slot.step(actions))
+            return self._guarded(slot, "step", lambda: slot.step(actions))
         action = value_from_wire(slot.act_space, msg["action"], "invalid_action", "action")
         if not slot.has_reset:
             raise error_for("reset_needed", "Cannot call step() before reset().")
@@ -423,7 +350,7 @@ class EnvServer:
             obs, reward, terminated, truncated, info = slot.step(action)
             return {"obs": value_to_wire(slot.obs_space, obs), "reward": float(reward), "terminated": bool(terminated), "truncated": bool(truncated), "info": info}
 
-        return _guarded(slot, "step", run)
+        return self._guarded(slot, "step", run)
 
     def _op_render(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         slot = self._slot(session, msg)
@@ -439,38 +366,24 @@ class EnvServer:
         data = wire.encode_array(frame, "uint8", shape)["data"]
         return {"frame": {"width": shape[1], "height": shape[0], "data": data}}
 
+    def _guarded(self, slot: Any, what: str, run: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
+        """Runs env code: a GymwireError keeps its code; anything else is internal, logged, and breaks the env."""
+        try:
+            return run()
+        except GymwireError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            text = exception_text(e)
+            slot.broken = f"{what} threw: {text}"
+            log_exception(self.log, f"{what} failed, the env is now broken", e)
+            raise error_for("internal", f"{what} failed: {text}") from e
+
     def _op_close(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
         slot = session.slots.pop(msg["handle"], None)
         if slot is None:
             raise error_for("unknown_handle", f"no open env has handle {msg['handle']} on this connection")
         _close_quietly(slot)
         return {}
-
-
-def _guarded(slot: Any, what: str, run: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
-    """Runs env code: a GymwireError keeps its code; anything else is internal and breaks the env."""
-    try:
-        return run()
-    except GymwireError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        slot.broken = f"{what} threw: {e}"
-        raise error_for("internal", f"{what} failed: {e}") from e
-
-
-def _integral_fields(msg: Dict[str, Any]) -> None:
-    """JavaScript msgpack encoders send integers of 2^32 and more as float 64, which the
-    protocol allows: integral floats in integer fields are read as the integers they are."""
-    for key in ("id", "handle", "seed", "num_envs"):
-        v = msg.get(key)
-        if isinstance(v, float) and v.is_integer() and abs(v) <= _MAX_ID:
-            msg[key] = int(v)
-        elif key == "seed" and isinstance(v, list):
-            msg[key] = [int(x) if isinstance(x, float) and x.is_integer() and abs(x) <= _MAX_ID else x for x in v]
-
-
-def _error(rid: Optional[int], code: str, message: str, details: Any = None) -> bytes:
-    return wire.pack({"id": rid, "error": error_for(code, message, details).to_body()})
 
 
 SUBPROTOCOL = "gymwire"
@@ -534,9 +447,11 @@ def serve(
 ) -> None:
     """Serves ``envs`` until interrupted. Prints ``gymwire env server listening on ws://HOST:PORT``.
     ``token`` (default: the GYMWIRE_TOKEN environment variable, as the Node server's CLI) makes
-    clients present it at the upgrade; other options are EnvServer's."""
+    clients present it at the upgrade; other options are EnvServer's (``log`` defaults to
+    standard error here: what env code raised, with its traceback)."""
     if token is None:
         token = os.environ.get("GYMWIRE_TOKEN") or None
+    options.setdefault("log", lambda line: print(line, file=sys.stderr, flush=True))
 
     async def main() -> None:
         server = EnvServer(envs, host, port, token=token, **options)

@@ -1,4 +1,4 @@
-"""Vector envs for the Python server (protocol 1.1): N sub-envs behind one handle, stepped
+"""Vector envs for the Python server (protocol 1.1 and later): N sub-envs behind one handle, stepped
 together, with Gymnasium 1.x's NEXT_STEP autoreset. Values are batched on the wire by
 joining the sub-envs' encoded rows, so neither side needs numpy."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import wire
 from .spaces import batch_layout, value_from_wire, value_to_wire
 from .errors import error_for
+from .preview import preview_list
 
 _INTEGER_DTYPES = ("int8", "int32", "int64", "uint8")
 
@@ -24,6 +25,8 @@ class VectorSlot:
         self.autoreset = [False] * self.n
         self.has_reset = False
         self.broken: Optional[str] = None
+        #: The registration's ResetOptionSpecs (set by make).
+        self.reset_options: Dict[str, Dict[str, Any]] = {}
 
     # ---- encoding -----------------------------------------------------------------------
 
@@ -46,7 +49,7 @@ class VectorSlot:
             raise error_for("invalid_action", "action: expected an NDArray with a leading num_envs axis", {"path": "action"})
         want = [n] + self.act_layout["shape"]
         if list(w["shape"]) != want:
-            raise error_for("invalid_action", f"action: shape {list(w['shape'])}, wanted {want} (num_envs x the action space)", {"path": "action"})
+            raise error_for("invalid_action", f"action: shape {preview_list(w['shape'])}, wanted {want} (num_envs x the action space)", {"path": "action"})
         data = w["data"]
         if len(data) % n != 0:
             raise error_for("invalid_action", "action: data length does not match the shape", {"path": "action"})

@@ -15,6 +15,7 @@ from typing import Any, Dict as TDict, List, Optional, Sequence
 
 from . import wire
 from .errors import error_for
+from .preview import preview, preview_list
 from .wire import decode_array, encode_array, shape_size
 
 try:
@@ -243,6 +244,13 @@ def _dtype_name(dtype: Any) -> str:
     return {"float": "float64", "int": "int64", "bool_": "bool"}.get(name, name)
 
 
+def _bound(v: Any) -> Any:
+    """A Box bound on the wire (PROTOCOL.md section 6), as the Node server sends them: integral
+    values (Pendulum's 2, an image's 255) as integers, others (and ±Infinity) as float 64."""
+    x = float(v)
+    return int(x) if x.is_integer() and abs(x) <= 2**53 - 1 else x
+
+
 def space_to_wire(space: Any) -> TDict[str, Any]:
     """The protocol descriptor of a gymnasium space or a stand-in space (matched by class name)."""
     kind = type(space).__name__
@@ -250,8 +258,8 @@ def space_to_wire(space: Any) -> TDict[str, Any]:
         dtype = _dtype_name(space.dtype)
         if dtype not in wire.DTYPES:
             raise error_for("unsupported", f"Box dtype {dtype} cannot travel over gymwire")
-        low = getattr(space, "_low", None) or [float(v) for v in _as_flat(space.low)]
-        high = getattr(space, "_high", None) or [float(v) for v in _as_flat(space.high)]
+        low = [_bound(v) for v in (getattr(space, "_low", None) or _as_flat(space.low))]
+        high = [_bound(v) for v in (getattr(space, "_high", None) or _as_flat(space.high))]
         return {"type": "Box", "shape": [int(s) for s in space.shape], "dtype": dtype, "low": low, "high": high}
     if kind == "Discrete":
         return {"type": "Discrete", "n": int(space.n), "start": int(getattr(space, "start", 0))}
@@ -321,16 +329,19 @@ def value_from_wire(desc: TDict[str, Any], w: Any, code: str = "invalid_action",
         if strict and w["dtype"] != desc["dtype"]:
             _fail(code, path, f"dtype {w['dtype']}, the space wants {desc['dtype']}")
         if strict and list(w["shape"]) != list(desc["shape"]):
-            _fail(code, path, f"shape {list(w['shape'])}, the space wants {list(desc['shape'])}")
+            _fail(code, path, f"shape {preview_list(w['shape'])}, the space wants {list(desc['shape'])}")
         arr = decode_array(w, code)
         if strict and desc["dtype"] in wire.FLOAT_DTYPES and not wire.all_finite(arr):
             _fail(code, path, "elements must be finite")
         return arr
     if t == "Discrete":
+        # An integral float is that integer (PROTOCOL.md section 4, step): 1.0 is 1; 1.5 is no Discrete value.
+        if type(w) is float and w.is_integer():
+            w = int(w)
         if not isinstance(w, int) or isinstance(w, bool):
-            _fail(code, path, f"expected an integer, got {w!r}")
+            _fail(code, path, f"expected an integer, got {preview(w)}")
         if strict and not desc["start"] <= w < desc["start"] + desc["n"]:
-            _fail(code, path, f"{w} is outside Discrete({desc['n']}, start={desc['start']})")
+            _fail(code, path, f"{preview(w)} is outside Discrete({desc['n']}, start={desc['start']})")
         return w
     if t in ("MultiDiscrete", "MultiBinary"):
         if not wire.is_ndarray(w):
@@ -338,7 +349,7 @@ def value_from_wire(desc: TDict[str, Any], w: Any, code: str = "invalid_action",
         allowed = _INTEGER_DTYPES if t == "MultiDiscrete" else ("int8", "uint8", "bool")
         want = [len(desc["nvec"])] if t == "MultiDiscrete" else list(desc["shape"])
         if strict and (w["dtype"] not in allowed or list(w["shape"]) != want):
-            _fail(code, path, f"{w['dtype']}{list(w['shape'])} is not a {t} value of shape {want}")
+            _fail(code, path, f"{w['dtype']}{preview_list(w['shape'])} is not a {t} value of shape {want}")
         arr = decode_array(w, code)
         if strict:
             flat = _as_flat(arr)

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import msgpack
 
 from .errors import error_for
+from .preview import preview_list
 
 try:  # numpy is optional
     import numpy as np
@@ -22,7 +23,7 @@ except ImportError:  # pragma: no cover - exercised with GYMWIRE_NO_NUMPY
 if os.environ.get("GYMWIRE_NO_NUMPY"):  # lets the tests exercise the list fallback
     np = None  # type: ignore[assignment]
 
-PROTOCOL_VERSION = "1.1"
+PROTOCOL_VERSION = "1.2"
 """The protocol version this package speaks (PROTOCOL.md); any 1.x peer accepts it."""
 
 # dtype name -> struct code
@@ -143,9 +144,11 @@ def decode_array(wire: Dict[str, Any], code: str = "bad_request") -> Any:
     """A wire NDArray -> numpy array (or nested list without numpy). Raises the error of ``code`` on a bad map."""
     if not is_ndarray(wire):
         raise error_for(code, "expected an NDArray map {dtype, shape, data}")
-    dtype, shape, data = wire["dtype"], wire["shape"], wire["data"]
+    dtype, data = wire["dtype"], wire["data"]
+    # Integral floats are the integers they stand for (PROTOCOL.md section 1).
+    shape = [int(s) if type(s) is float and s.is_integer() and 0 <= s <= 2**53 - 1 else s for s in wire["shape"]]
     if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
-        raise error_for(code, f"bad shape {shape}")
+        raise error_for(code, f"bad shape {preview_list(shape)}")
     n = shape_size(shape)
     size = struct.calcsize(DTYPES[dtype])
     if len(data) != n * size:

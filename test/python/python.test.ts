@@ -3,16 +3,13 @@
 // 1.4.0 (../shared/vendor/gymnasium-1.4.0); its server hosting a Python env passes the
 // conformance suite, trains the Node DDPG agent and serves the TypeScript client with a token;
 // it installs with pip into a fresh virtual environment that has only msgpack and websockets.
-// Skipped, with the reason, when no python3 with msgpack and websockets is found (GYMWIRE_PYTHON
-// picks one; Debian: apt-get install python3-msgpack python3-websockets python3-numpy
-// python3-cloudpickle python3-typing-extensions python3-venv, as .ci/run does).
+// Skipped, with the reason, when no python3 with msgpack and websockets is found (find-python.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { runConformance } from '../../conformance/run.ts';
 import { CHECKS } from '../../conformance/checks.ts';
@@ -23,47 +20,14 @@ import { Connection } from '../../client/connection.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { goldenPath } from '../envs/golden.ts';
+import { found, GYMNASIUM, python, ROOT, skip, skipGymnasium } from './find-python.ts';
 import { selfSignedCert } from '../helpers.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = join(ROOT, 'test/python');
 const GOLDEN = goldenPath('Pendulum-v1', 0);
 const POINT_MASS = join(ROOT, 'python/examples/point_mass.py');
-const GYMNASIUM = join(ROOT, '../shared/vendor/gymnasium-1.4.0');
 
-interface Found {
-  python: string;
-  numpy: boolean;
-  /** Why the real Gymnasium cannot be imported, or null when it can. */
-  noGymnasium: string | null;
-}
-
-/** The first python3 that imports msgpack and websockets; whether it has numpy, and can import Gymnasium. */
-function findPython(): Found | { missing: string } {
-  const candidates = [process.env.GYMWIRE_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  const tried: string[] = [];
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import msgpack, websockets\ntry:\n import numpy; print("numpy")\nexcept ImportError: print("-")'], { encoding: 'utf8' });
-    if (r.status !== 0) {
-      tried.push(`${python}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`)}`);
-      continue;
-    }
-    let noGymnasium: string | null = null;
-    if (!existsSync(GYMNASIUM)) noGymnasium = `${GYMNASIUM} is missing`;
-    else {
-      const g = spawnSync(python, ['-c', 'import gymnasium'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: GYMNASIUM } });
-      if (g.status !== 0) noGymnasium = `gymnasium does not import: ${g.stderr.trim().split('\n').pop()}`;
-    }
-    return { python, numpy: r.stdout.trim() === 'numpy', noGymnasium };
-  }
-  return { missing: `no python3 with msgpack and websockets (${tried.join('; ')})` };
-}
-
-const found = findPython();
-const skip = 'missing' in found ? found.missing : false;
-const python = 'python' in found ? found.python : '';
-const skipGymnasium = skip || ('noGymnasium' in found && found.noGymnasium) || false;
 /** Runs with numpy (if present) and with the list fallback. */
 const modes: { name: string; env: NodeJS.ProcessEnv }[] =
   'numpy' in found && found.numpy
@@ -140,6 +104,7 @@ const UNITTESTS: [string, string][] = [
   ['test_remote_env', 'RemoteEnv with the real Gymnasium: spec, metadata, render, check_env on every env id, wrappers, Sync/AsyncVectorEnv'],
   ['test_vector', 'RemoteVectorEnv against Gymnasium SyncVectorEnv step by step (autoreset, seeds, reset_mask, infos, two servers)'],
   ['test_cleanrl_loop', 'a CleanRL-style DQN loop on RemoteVectorEnv'],
+  ['test_server', 'the Python server: byte scan and its fast path, ids, reset options checked before the env runs, integral floats, NDArray extras, Box bounds, contained stages'],
 ];
 
 // Separate processes, mostly waiting on the servers: three at a time.
@@ -154,12 +119,11 @@ for (const mode of modes) {
     const server = await startPythonServer(mode.env);
     try {
       const report = await runConformance({ url: server.url });
-      // Checks of what protocol 1.2 added skip for a server that still says 1.1; nothing else may skip.
-      const newer = report.results.filter((r) => r.outcome === 'skip' && /^needs protocol 1\.2/.test(r.reason ?? ''));
-      const bad = report.results.filter((r) => r.outcome !== 'pass' && !newer.includes(r));
+      // Every check passes: nothing may fail or skip (the 1.2 checks included).
+      const bad = report.results.filter((r) => r.outcome !== 'pass');
       assert.deepEqual(bad, [], bad.map((r) => `${r.outcome} ${r.name}: ${r.reason}`).join('\n'));
       assert.equal(report.env, 'PyPointMass-v0');
-      assert.equal(report.passed + newer.length, CHECKS.length + 1);
+      assert.equal(report.passed, CHECKS.length + 1);
     } finally {
       await server.stop();
     }
