@@ -14,6 +14,13 @@ export interface Registration {
   nondeterministic?: boolean;
   /** Every kwarg the env accepts, with its type and default. */
   kwargs: Record<string, KwargSpec>;
+  /**
+   * Bytes of memory one instance holds once reset and stepped (V8 heap + external, measured
+   * by `npm run bench:env-memory`). A server charges each instance this much against its memory
+   * budget (server/memory-budget.ts); an env that does not say is charged as much as the
+   * costliest built-in one.
+   */
+  memoryBytes?: number;
 }
 
 const registry = new Map<string, Registration>();
