@@ -52,7 +52,7 @@ export function spawnServer(
   });
 }
 
-/** Our env server (`server/cli.ts --port 0`) in a child process. */
-export function startServerProcess(timeoutMs = 30_000): Promise<ServerProcess> {
-  return spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0'], { timeoutMs });
+/** Our env server (`server/cli.ts --port 0`, plus `extraArgs`) in a child process. */
+export function startServerProcess(timeoutMs = 30_000, extraArgs: readonly string[] = []): Promise<ServerProcess> {
+  return spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...extraArgs], { timeoutMs });
 }

@@ -1,5 +1,7 @@
 // One frame in, one frame out: decode, validate, run the op, encode the answer.
 // Everything a client sends ends as a response; nothing here throws to the caller.
+// A request on a vector env (make, reset, step) is run in parts instead: dispatch then returns
+// a Job the scheduler runs until it yields the answer (server/scheduler.ts).
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { decodeStepRequest, encodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
@@ -16,11 +18,14 @@ import { SERVER_NAME, SERVER_VERSION } from './options.ts';
 import { checkRenderSize } from './limits.ts';
 import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
-import { batchedActionFromWire, makeVectorState, vectorReset, vectorStep } from './vector-slot.ts';
+import { batchedActionFromWire, batchedObsBytes, buildVectorState, vectorResetSliced, vectorStepSliced } from './vector-slot.ts';
+import { Sliced, type Job } from './scheduler.ts';
+import { flatdim } from '../protocol/spaces.ts';
 
 const MAJOR = PROTOCOL_VERSION.split('.')[0];
 
-type Handler<K extends Op> = (session: Session, req: RequestOf[K], catalog: EnvCatalog) => ResultOf[K];
+/** A handler answers at once, or hands back work to run in parts. */
+type Handler<K extends Op> = (session: Session, req: RequestOf[K], catalog: EnvCatalog) => ResultOf[K] | Sliced<ResultOf[K]>;
 
 /** Runs env code: a GymwireError keeps its code; anything else is 'internal' and, for step/reset, breaks the env. */
 function guarded<T>(fn: () => T, what: string, onCrash?: (message: string) => void): T {
@@ -69,15 +74,31 @@ const handlers: { [K in Op]: Handler<K> } = {
     if (!vector && numEnvs !== 1) throw new GymwireError('bad_request', `vector: false with num_envs ${numEnvs}; a single env has num_envs 1`);
     const kwargs = req.kwargs ?? {};
     const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
-    session.checkRoom(numEnvs);
+    const charged = session.reserve(req.env_id, numEnvs);
     if (vector) {
-      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${req.env_id})`);
-      const slot = session.openVector(state);
-      const spec = state.vec.spec ?? bareSpec;
-      return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
+      const build = buildVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs);
+      return new Sliced(
+        (deadline) => {
+          const state = guarded(() => build.run(deadline), `make(${req.env_id})`, () => session.budget.release(charged));
+          if (state === null) return null;
+          const slot = session.openVector(state, charged);
+          const spec = state.vec.spec ?? bareSpec;
+          return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
+        },
+        () => {
+          build.cancel();
+          session.budget.release(charged);
+        },
+      );
     }
-    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${req.env_id})`);
-    const slot = session.open(env);
+    let env;
+    try {
+      env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${req.env_id})`);
+    } catch (e) {
+      session.budget.release(charged);
+      throw e;
+    }
+    const slot = session.open(env, charged);
     const spec = env.spec ?? bareSpec;
     return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };
   },
@@ -87,9 +108,13 @@ const handlers: { [K in Op]: Handler<K> } = {
     const markBroken = (m: string) => (slot.broken = `reset threw: ${m}`);
     if (slot.vector !== null) {
       const state = slot.vector;
-      return guarded(() => vectorReset(state, req.seed ?? null, req.options ?? null), 'reset', markBroken);
+      session.budget.checkAnswer(batchedObsBytes(state), `reset of ${state.numEnvs} sub-envs`);
+      const work = guarded(() => vectorResetSliced(state, req.seed ?? null, req.options ?? null), 'reset', markBroken);
+      return new Sliced((deadline) => guarded(() => work.run(deadline), 'reset', markBroken), work.cancel);
     }
     if (Array.isArray(req.seed)) throw new GymwireError('bad_request', 'a list of seeds is for vector envs; this handle is a single env');
+    // At most 8 bytes per flattened element: a bound on the observation's size in the answer.
+    session.budget.checkAnswer(8 * flatdim(slot.observationSpace), 'reset');
     const args = { seed: req.seed ?? undefined, options: req.options ?? undefined };
     const env = slot.env;
     const { obs, info } = guarded(() => env.reset(args), 'reset', markBroken);
@@ -101,15 +126,10 @@ const handlers: { [K in Op]: Handler<K> } = {
     const vector = slot.vector;
     if (vector !== null) {
       const actions = batchedActionFromWire(vector, req.action);
-      try {
-        return vectorStep(vector, actions);
-      } catch (e) {
-        // A sub-env threw part-way through the batch: the vector env's state is unknown now.
-        if (e instanceof GymwireError && e.code !== 'internal') throw e;
-        const message = e instanceof Error ? e.message : String(e);
-        slot.broken = `step threw: ${message}`;
-        throw new GymwireError('internal', `step failed: ${message}`);
-      }
+      // A sub-env that throws part-way through the batch leaves the vector env's state unknown.
+      const markBroken = (m: string) => (slot.broken = `step threw: ${m}`);
+      const work = vectorStepSliced(vector, actions);
+      return new Sliced((deadline) => guarded(() => work.run(deadline), 'step', markBroken), work.cancel);
     }
     const action = fromWire(slot.actionSpace, req.action, 'invalid_action', 'action');
     // Inline rather than guarded(): this is the per-step path, so no closures per call.
@@ -134,8 +154,13 @@ const handlers: { [K in Op]: Handler<K> } = {
     const slot = session.usable(req.handle);
     if (slot.vector !== null) throw new GymwireError('unsupported', 'render a vector env: not supported; make a single env to render');
     const env = slot.env;
+    // Checked before rendering with the last frame's size, and after with this one's: a
+    // render changes nothing, so a frame that does not fit is dropped and refused.
+    session.budget.checkAnswer(slot.frameBytes, 'a frame');
     const frame = guarded(() => env.render(), 'render');
     checkRenderSize(frame.width, frame.height, session.opts.maxRenderPixels);
+    slot.frameBytes = frame.data.byteLength;
+    session.budget.checkAnswer(frame.data.byteLength, `a ${frame.width}x${frame.height} frame`);
     return { frame: { width: frame.width, height: frame.height, data: frame.data } };
   },
 
@@ -149,8 +174,8 @@ function errorFrame(id: number | null, body: ErrorBody): Uint8Array {
   return encodeMessage({ id, error: body });
 }
 
-/** The answer to one incoming frame. */
-export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array {
+/** The answer to one incoming frame, or the Job that will make it. */
+export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array | Job {
   // Step requests, the bulk of the traffic, skip the general msgpack decode (not the validation).
   let message: unknown = decodeStepRequest(frame);
   try {
@@ -177,12 +202,47 @@ export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Arra
   if (!session.ready && op !== 'hello') {
     return errorFrame(id, { code: 'not_ready', message: `send hello before ${op}` });
   }
+  return run(session, catalog, id, op as Op, message as RequestOf[Op]);
+}
+
+/** dispatch, with any Job run to the end at once: for transports that answer every frame before reading the next. */
+export function answerNow(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array {
+  const answer = dispatch(session, catalog, frame);
+  return answer instanceof Uint8Array ? answer : answer.run(Infinity)!;
+}
+
+/** Runs a checked request: its answer frame, or a Job when it runs in parts. */
+function run(session: Session, catalog: EnvCatalog, id: number, op: Op, message: RequestOf[Op]): Uint8Array | Job {
   try {
-    const result = (handlers[op as Op] as Handler<Op>)(session, message as RequestOf[Op], catalog);
-    return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
+    const result = (handlers[op] as Handler<Op>)(session, message, catalog);
+    if (result instanceof Sliced) return partsToJob(session, id, op, result);
+    return answerFrame(id, op, result);
   } catch (e) {
-    if (e instanceof GymwireError) return errorFrame(id, e.toBody());
-    session.opts.log(`${op} #${id}: ${(e as Error)?.stack ?? String(e)}`);
-    return errorFrame(id, { code: 'internal', message: `${op} failed: ${(e as Error)?.message ?? String(e)}` });
+    return failureFrame(session, id, op, e);
   }
+}
+
+function answerFrame(id: number, op: Op, result: ResultOf[Op]): Uint8Array {
+  return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
+}
+
+function failureFrame(session: Session, id: number, op: Op, e: unknown): Uint8Array {
+  if (e instanceof GymwireError) return errorFrame(id, e.toBody());
+  session.opts.log(`${op} #${id}: ${(e as Error)?.stack ?? String(e)}`);
+  return errorFrame(id, { code: 'internal', message: `${op} failed: ${(e as Error)?.message ?? String(e)}` });
+}
+
+/** The Job that runs `work` and answers request `id` with its result or its error. */
+function partsToJob(session: Session, id: number, op: Op, work: Sliced<ResultOf[Op]>): Job {
+  return new Sliced(
+    (deadline) => {
+      try {
+        const result = work.run(deadline);
+        return result === null ? null : answerFrame(id, op, result);
+      } catch (e) {
+        return failureFrame(session, id, op, e);
+      }
+    },
+    work.cancel,
+  );
 }

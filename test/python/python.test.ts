@@ -131,7 +131,7 @@ for (const mode of modes) {
 }
 
 test('Python client: presents the token (token= or GYMWIRE_TOKEN) to a server started with --token; without it -> unauthorized', { skip }, async () => {
-  const token = 's3cret-token';
+  const token = 's3cret-token-0123';
   const guarded = await startServer({ port: 0, token });
   try {
     const r = await runPython([join(ROOT, 'test/python/client_token.py'), guarded.url, token], {});
