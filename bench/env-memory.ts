@@ -1,4 +1,4 @@
-// npm run bench:env-memory [-- --env ID]... [--instances N] [--steps S]
+// npm run bench:env-memory [-- --env ID]... [--plugin MODULE]... [--instances N] [--steps S]
 // What one instance of each registered env costs in memory, the figure the server's memory
 // budget charges per env instance (Registration.memoryBytes, server/memory-budget.ts).
 // Each env id is measured in a fresh child process (node --expose-gc): N instances are made,
@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const HELP = `Usage: npm run bench:env-memory -- [--env ID]... [--instances N] [--steps S]
+const HELP = `Usage: npm run bench:env-memory -- [--env ID]... [--plugin MODULE]... [--instances N] [--steps S]
   --env ID         measure this env id (repeatable; default: every registered env)
+  --plugin MODULE  load a server plugin first (as env-server --plugin), to measure its envs
   --instances N    instances per env (default: 2000 for envs under 16 KiB, else 200)
   --steps S        random steps per instance after its reset (default 100)`;
 
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     instances: { type: 'string' },
     steps: { type: 'string', default: '100' },
     one: { type: 'string' },
+    plugin: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -38,8 +40,10 @@ interface Measured {
 }
 
 /** In the child: measure one env id and print its figures as JSON. */
-async function measureOne(id: string, steps: number, instancesFlag: string | undefined): Promise<void> {
+async function measureOne(id: string, steps: number, instancesFlag: string | undefined, plugins: string[]): Promise<void> {
   const { make, registration } = await import('../envs/index.ts');
+  const { loadPlugins } = await import('../server/plugins.ts');
+  await loadPlugins(plugins, userCwd);
   const { sample } = await import('../protocol/spaces.ts');
   const { defaultRng } = await import('../protocol/random.ts');
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -84,11 +88,15 @@ async function measureOne(id: string, steps: number, instancesFlag: string | und
 }
 
 const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+// npm runs scripts from the package root; INIT_CWD is where the user typed the command.
+const userCwd = process.env.INIT_CWD ?? process.cwd();
 
 if (values.one !== undefined) {
-  await measureOne(values.one, Number(values.steps), values.instances);
+  await measureOne(values.one, Number(values.steps), values.instances, values.plugin!);
 } else {
   const { registrations } = await import('../envs/index.ts');
+  const { loadPlugins } = await import('../server/plugins.ts');
+  await loadPlugins(values.plugin!, userCwd);
   const ids = values.env ?? registrations().map((r) => r.id);
   const self = fileURLToPath(import.meta.url);
   console.log(`memory per env instance after reset + ${values.steps} random steps (heap = V8 heap + external, after a full GC); node ${process.version}`);
@@ -97,7 +105,8 @@ if (values.one !== undefined) {
   for (const id of ids) {
     const args = ['--expose-gc', '--import', 'tsx', self, '--one', id, '--steps', values.steps!];
     if (values.instances !== undefined) args.push('--instances', values.instances);
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    for (const p of values.plugin!) args.push('--plugin', p);
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, INIT_CWD: userCwd } });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
       console.log(`${id.padEnd(28)}failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);

@@ -126,6 +126,9 @@ register({
   factory: (kw) => new PointMassEnv({ dims: kw.dims as number, goal_radius: kw.goal_radius as number }),
   maxEpisodeSteps: 100,
   rewardThreshold: -10,
+  // A few numbers of state: `npm run bench:env-memory -- --plugin examples/point-mass-env.ts --env
+  // PointMass-v0` measures ~2 KiB per instance; 4 KiB as for the classic-control envs.
+  memoryBytes: 4 * 1024,
   kwargs: {
     dims: { type: 'integer', default: POINT_MASS_DEFAULTS.dims, description: 'Dimensions of the arena: 1 or 2.' },
     goal_radius: {
