@@ -164,8 +164,13 @@ export class Connection {
         ws.once('open', resolve);
         ws.once('error', (e) => {
           const status = /Unexpected server response: (\d+)/.exec(e.message)?.[1];
-          if (status === '401' || status === '403') {
-            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP ${status}): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`));
+          if (status === '401') {
+            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP 401): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`));
+          } else if (status === '403') {
+            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP 403): this client's origin is not on the server's --allow-origin list`));
+          } else if (status === '429') {
+            // Temporary: retried like any failed connect (PROTOCOL.md section 8, failed logins).
+            reject(new GymwireError('connection_lost', `cannot connect to ${url}: too many failed logins from this address, refused for now (HTTP 429)`));
           } else {
             reject(new GymwireError('connection_lost', `cannot connect to ${url}: ${e.message}`));
           }

@@ -12,7 +12,7 @@ import './toy-envs.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { addressKey } from '../../server/admission.ts';
 import { AuthThrottle, AUTH_FAILURES_ALLOWED, MIN_TOKEN_LENGTH } from '../../server/auth.ts';
-import { RemoteEnv } from '../../client/remote-env.ts';
+import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { encodeMessage } from '../../protocol/codec.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -172,6 +172,12 @@ test('failed auths are slowed per address: after 5 failures 429 with Retry-After
     await settle(1100);
     assert.equal((await upgradeStatus(server.port, { Authorization: `Bearer ${TOKEN}` }, ATTACKER)).status, 101);
     assert.equal((await upgradeStatus(server.port, { Authorization: 'Bearer wrong-again' }, ATTACKER)).status, 401, 'the success cleared the count');
+    // The client library reports a lockout as a connection it may retry later, saying why.
+    for (let i = 0; i < AUTH_FAILURES_ALLOWED; i++) await upgradeStatus(server.port, { Authorization: `Bearer guess-${i}` });
+    await assert.rejects(
+      Connection.open(server.url, { token: TOKEN, reconnect: false }),
+      (e: Error & { code?: string }) => e.code === 'connection_lost' && /too many failed logins from this address.*HTTP 429/.test(e.message),
+    );
   } finally {
     await server.close();
   }
