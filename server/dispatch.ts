@@ -79,7 +79,14 @@ const handlers: { [K in Op]: Handler<K> } = {
       const build = buildVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs);
       return new Sliced(
         (deadline) => {
-          const state = guarded(() => build.run(deadline), `make(${req.env_id})`, () => session.budget.release(charged));
+          let state;
+          try {
+            state = guarded(() => build.run(deadline), `make(${req.env_id})`);
+          } catch (e) {
+            // Whatever failed (a kwarg, the env, the spaces), what was built is closed: give its charge back.
+            session.budget.release(charged);
+            throw e;
+          }
           if (state === null) return null;
           const slot = session.openVector(state, charged);
           const spec = state.vec.spec ?? bareSpec;

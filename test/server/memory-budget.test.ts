@@ -64,6 +64,11 @@ test('env instances are charged their cost: make past 3/4 of the budget is limit
     assert.match(refused.error.message, /3\/4 of this server's memory budget/);
     // A vector make that does not fit is refused whole, before anything is built.
     assert.equal((await b.call({ op: 'make', env_id: 'CartPole-v1', num_envs: 1024 })).error.code, 'limit_exceeded');
+    // A make that fails (here on a kwarg) gives its charge back, single or vector.
+    for (let i = 0; i < 8; i++) {
+      assert.equal((await b.call({ op: 'make', env_id: 'CartPole-v1', num_envs: 256, kwargs: { bogus: 1 } })).error.code, 'invalid_kwargs');
+      assert.equal((await b.call({ op: 'make', env_id: 'CartPole-v1', kwargs: { bogus: 1 } })).error.code, 'invalid_kwargs');
+    }
     assert.ok('result' in (await b.call({ op: 'make', env_id: 'CartPole-v1', num_envs: 256 })), 'cheap envs still fit: 1 MiB');
     await a.call({ op: 'close', handle: handles[0] });
     assert.ok('result' in (await b.call({ op: 'make', env_id: 'Toy-v0' })), 'a closed env gave its share back');
