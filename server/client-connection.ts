@@ -22,6 +22,53 @@ import type { Session } from './session.ts';
 
 const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
 
+/**
+ * What a queued frame costs besides its bytes (its Buffer object and queue slot), so that a
+ * flood of tiny frames is counted for what it holds.
+ */
+const QUEUED_FRAME_OVERHEAD = 128;
+
+/** Frames waiting to be run, oldest first: a queue with O(1) take (an array's shift is not). */
+class FrameQueue {
+  private items: Uint8Array[] = [];
+  private head = 0;
+  /** Bytes held, counting QUEUED_FRAME_OVERHEAD per frame. */
+  bytes = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(frame: Uint8Array): number {
+    const cost = frame.length + QUEUED_FRAME_OVERHEAD;
+    this.items.push(frame);
+    this.bytes += cost;
+    return cost;
+  }
+
+  /** The oldest frame and what it cost; call only when length > 0. */
+  take(): { frame: Uint8Array; cost: number } {
+    const frame = this.items[this.head];
+    this.items[this.head++] = EMPTY;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    const cost = frame.length + QUEUED_FRAME_OVERHEAD;
+    this.bytes -= cost;
+    return { frame, cost };
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+}
+const EMPTY = new Uint8Array(0);
 
 /** Stands for a text frame in the queue (it is answered with bad_request, in its place in the order). */
 const TEXT_FRAME = new Uint8Array(0);
@@ -42,9 +89,8 @@ export interface ServerShared {
 export class ClientConnection implements Turn {
   inTurn = false;
   private closed = false;
-  /** Frames read and not yet run, oldest first. */
-  private readonly frames: Uint8Array[] = [];
-  private queuedBytes = 0;
+  /** Frames read and not yet run. */
+  private readonly frames = new FrameQueue();
   /** Bytes read from the socket since the last complete frame: a frame still arriving. */
   private partialBytes = 0;
   /** The request being run in parts, if any. */
@@ -87,9 +133,7 @@ export class ClientConnection implements Turn {
       this.run(frame, scheduler.inlineDeadline());
       return;
     }
-    this.frames.push(frame);
-    this.queuedBytes += frame.length;
-    budget.input += frame.length;
+    budget.input += this.frames.push(frame);
     if (!this.held()) scheduler.wake(this);
     this.updateReading();
   }
@@ -106,9 +150,8 @@ export class ClientConnection implements Turn {
       if (this.frames.length === 0) return false;
       if (this.held()) return false;
       if (performance.now() >= deadline) return true;
-      const frame = this.frames.shift()!;
-      this.queuedBytes -= frame.length;
-      this.releaseInput(frame.length);
+      const { frame, cost } = this.frames.take();
+      this.releaseInput(cost);
       this.updateReading();
       this.run(frame, deadline);
     }
@@ -241,10 +284,10 @@ export class ClientConnection implements Turn {
   private updateReading(): void {
     if (this.closed) return;
     const budget = this.shared.budget;
-    const input = this.queuedBytes + this.partialBytes;
+    const input = this.frames.bytes + this.partialBytes;
     const pause =
       this.holding ||
-      this.queuedBytes > this.shared.maxPayloadBytes ||
+      this.frames.bytes > this.shared.maxPayloadBytes ||
       (budget.inputOver && input > budget.inputFairShare(this.shared.connections.size));
     if (pause === this.readingPaused) return;
     this.readingPaused = pause;
@@ -266,9 +309,8 @@ export class ClientConnection implements Turn {
     this.closed = true;
     this.shared.connections.delete(this);
     this.socket.off('data', this.onData);
-    this.releaseInput(this.queuedBytes + this.partialBytes);
-    this.frames.length = 0;
-    this.queuedBytes = 0;
+    this.releaseInput(this.frames.bytes + this.partialBytes);
+    this.frames.clear();
     this.partialBytes = 0;
     this.countUnsent();
     if (this.recountTimer) clearTimeout(this.recountTimer);
