@@ -12,7 +12,7 @@ import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { batchLayout } from '../protocol/vector-api.ts';
-import { startServerProcess } from './server-process.ts';
+import { spawnServer } from './server-process.ts';
 
 const HELP = `Usage: npm run bench:fairness -- [options]
   --env ID            the heavy client's env (default BipedalWalkerHardcore-v3)
@@ -22,7 +22,9 @@ const HELP = `Usage: npm run bench:fairness -- [options]
   --runs R            repeat the whole measurement R times (default 1)
   --url URL           an env server already running (default: start server/cli.ts)
   --server-arg ARG    an extra argument for the started server; repeatable
-                      (e.g. --server-arg=--memory-budget=4294967296)`;
+                      (e.g. --server-arg=--memory-budget=2GiB)
+  --server-dir DIR    start the server of another checkout (e.g. the main branch's, to
+                      compare before and after), default this one`;
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     url: { type: 'string' },
     'server-arg': { type: 'string', multiple: true, default: [] },
+    'server-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -163,9 +166,11 @@ async function once(url: string, serverPid: number | undefined): Promise<void> {
   await conn.close();
 }
 
-const server = values.url ? { url: values.url, child: undefined, stop: async () => {} } : await startServerProcess(30_000, values['server-arg']!);
+const server = values.url
+  ? { url: values.url, child: undefined, stop: async () => {} }
+  : await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...values['server-arg']!], { cwd: values['server-dir'] });
 try {
-  console.log(`fairness: ${envId} x${numEnvs}, depth ${depth}, ${seconds} s, against CartPole-v1 one request at a time; node ${process.version}`);
+  console.log(`fairness: ${envId} x${numEnvs}, depth ${depth}, ${seconds} s, against CartPole-v1 one request at a time; server ${values['server-dir'] ?? 'this checkout'}; node ${process.version}`);
   for (let r = 0; r < runs; r++) {
     if (runs > 1) console.log(`-- run ${r + 1}/${runs}`);
     await once(server.url, server.child?.pid);
