@@ -130,7 +130,7 @@ export class ClientConnection implements Turn {
     }
     const { scheduler, budget } = this.shared;
     if (this.job === null && this.frames.length === 0 && !this.held() && scheduler.mayRunInline()) {
-      this.run(frame, scheduler.inlineDeadline());
+      if (this.run(frame, scheduler.inlineDeadline())) scheduler.wake(this);
       return;
     }
     budget.input += this.frames.push(frame);
@@ -153,24 +153,24 @@ export class ClientConnection implements Turn {
       const { frame, cost } = this.frames.take();
       this.releaseInput(cost);
       this.updateReading();
-      this.run(frame, deadline);
+      if (this.run(frame, deadline)) return true;
     }
   }
 
-  /** Runs one request: answered now, or its job started (and continued in turns if unfinished). */
-  private run(frame: Uint8Array, deadline: number): void {
+  /** Runs one request until `deadline`: answered, or its job started; true if the job has work left (for later turns). */
+  private run(frame: Uint8Array, deadline: number): boolean {
     const answer = frame === TEXT_FRAME ? TEXT_FRAME_ANSWER : dispatch(this.session, this.shared.catalog, frame);
     if (answer instanceof Uint8Array) {
       this.send(answer);
-      return;
+      return false;
     }
     const done = answer.run(deadline);
     if (done !== null) {
       this.send(done);
-      return;
+      return false;
     }
     this.job = answer;
-    this.shared.scheduler.wake(this);
+    return true;
   }
 
   private send(answer: Uint8Array): void {
