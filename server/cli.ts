@@ -41,6 +41,11 @@ Options:
                    Requests without an Origin header (non-browser clients) are always
                    allowed, and the server's own origin on a loopback or IP-literal host;
                    any other browser origin gets HTTP 403
+  --vector-workers N
+                   worker threads for big vector envs (16 MiB or more of env instances),
+                   so their work and heap stay off the thread that answers every
+                   connection; 0 runs them in that thread, in parts
+                   (env GYMWIRE_VECTOR_WORKERS, default 1)
   --tls-cert FILE  PEM certificate: serve wss:// (with --tls-key; env GYMWIRE_TLS_CERT)
   --tls-key FILE   PEM private key (env GYMWIRE_TLS_KEY)
 
@@ -62,7 +67,7 @@ function parsePort(text: string, from: string): number {
   return port;
 }
 
-let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'allow-origin'?: string[]; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
+let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'allow-origin'?: string[]; 'vector-workers'?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -72,6 +77,7 @@ try {
       help: { type: 'boolean', short: 'h' },
       token: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
+      'vector-workers': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
@@ -127,6 +133,12 @@ try {
   fail((e as Error).message);
 }
 
+const workersText = values['vector-workers'] ?? fromEnv('GYMWIRE_VECTOR_WORKERS');
+const vectorWorkers = workersText === undefined ? undefined : Number(workersText);
+if (vectorWorkers !== undefined && !(Number.isInteger(vectorWorkers) && vectorWorkers >= 0 && vectorWorkers <= 64)) {
+  fail(`${values['vector-workers'] !== undefined ? '--vector-workers' : 'GYMWIRE_VECTOR_WORKERS'} must be an integer in 0..64, got '${workersText}'`);
+}
+
 const certPath = values['tls-cert'] ?? fromEnv('GYMWIRE_TLS_CERT');
 const keyPath = values['tls-key'] ?? fromEnv('GYMWIRE_TLS_KEY');
 if ((certPath === undefined) !== (keyPath === undefined)) fail('--tls-cert and --tls-key go together');
@@ -140,9 +152,11 @@ if (certPath !== undefined && keyPath !== undefined) {
   }
 }
 
+const pluginModules: string[] = [];
 try {
   for (const p of await loadPlugins(values.plugin ?? [], userCwd)) {
     console.error(`plugin ${p.spec}: registered ${p.envIds.join(', ')}`);
+    pluginModules.push(p.path);
   }
 } catch (e) {
   console.error(`env-server: ${(e as Error).message}`);
@@ -150,7 +164,7 @@ try {
 }
 
 try {
-  const server = await startServer({ host, port, token, tls, allowOrigins, ...limits, log: (line) => console.error(line) });
+  const server = await startServer({ host, port, token, tls, allowOrigins, vectorWorkers, pluginModules, ...limits, log: (line) => console.error(line) });
   console.log(`gymwire env server listening on ${server.url}`);
   let closing = false;
   const shutdown = (signal: string) => {

@@ -143,7 +143,7 @@ export class ClientConnection implements Turn {
       if (this.closed) return false;
       if (this.job !== null) {
         const answer = this.job.run(deadline);
-        if (answer === null) return true;
+        if (answer === null) return this.workLeft();
         this.job = null;
         this.send(answer);
       }
@@ -170,7 +170,20 @@ export class ClientConnection implements Turn {
       return false;
     }
     this.job = answer;
-    return true;
+    return this.workLeft();
+  }
+
+  /**
+   * The job is not done: true if it has work to run in a later turn; false if it waits for
+   * work done elsewhere (a worker thread), which wakes this connection when it is ready.
+   */
+  private workLeft(): boolean {
+    const job = this.job!;
+    if (job.whenReady === null) return true;
+    job.whenReady(() => {
+      if (this.job === job) this.wake();
+    });
+    return false;
   }
 
   private send(answer: Uint8Array): void {

@@ -15,10 +15,10 @@ import {
 } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
+import { make } from '../envs/index.ts';
 import { checkRenderSize } from './limits.ts';
 import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
-import { batchedActionFromWire, batchedObsBytes, buildVectorState, vectorResetSliced, vectorStepSliced } from './vector-slot.ts';
 import { Sliced, type Job } from './scheduler.ts';
 import { flatdim } from '../protocol/spaces.ts';
 
@@ -37,6 +37,31 @@ function guarded<T>(fn: () => T, what: string, onCrash?: (message: string) => vo
     onCrash?.(message);
     throw new GymwireError('internal', `${what} failed: ${message}`);
   }
+}
+
+/**
+ * `work` with guarded()'s rule applied to each part: anything but a GymwireError is internal,
+ * and an internal failure (here, or reported by the worker thread running it) breaks the env;
+ * `markBroken` gets the reason.
+ */
+function breaking<T>(work: Sliced<T>, what: string, markBroken: (message: string) => void): Sliced<T> {
+  return new Sliced(
+    (deadline) => {
+      try {
+        return work.run(deadline);
+      } catch (e) {
+        if (e instanceof GymwireError) {
+          if (e.code === 'internal') markBroken(e.message);
+          throw e;
+        }
+        const message = e instanceof Error ? e.message : String(e);
+        markBroken(`${what} threw: ${message}`);
+        throw new GymwireError('internal', `${what} failed: ${message}`);
+      }
+    },
+    work.cancel,
+    work.whenReady,
+  );
 }
 
 const handlers: { [K in Op]: Handler<K> } = {
@@ -76,26 +101,28 @@ const handlers: { [K in Op]: Handler<K> } = {
     const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
     const charged = session.reserve(req.env_id, numEnvs);
     if (vector) {
-      const build = buildVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs);
+      const viaRegistry = session.opts.makeEnv === make;
+      const build = session.vectors.make(req.env_id, kwargs, numEnvs, charged, () => session.opts.makeEnv(req.env_id, kwargs), viaRegistry);
       return new Sliced(
         (deadline) => {
-          let state;
+          let host;
           try {
-            state = guarded(() => build.run(deadline), `make(${req.env_id})`);
+            host = guarded(() => build.run(deadline), `make(${req.env_id})`);
           } catch (e) {
             // Whatever failed (a kwarg, the env, the spaces), what was built is closed: give its charge back.
             session.budget.release(charged);
             throw e;
           }
-          if (state === null) return null;
-          const slot = session.openVector(state, charged);
-          const spec = state.vec.spec ?? bareSpec;
+          if (host === null) return null;
+          const slot = session.openVector(host, charged);
+          const spec = host.spec ?? bareSpec;
           return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
         },
         () => {
           build.cancel();
           session.budget.release(charged);
         },
+        build.whenReady,
       );
     }
     let env;
@@ -114,10 +141,9 @@ const handlers: { [K in Op]: Handler<K> } = {
     const slot = session.usable(req.handle);
     const markBroken = (m: string) => (slot.broken = `reset threw: ${m}`);
     if (slot.vector !== null) {
-      const state = slot.vector;
-      session.budget.checkAnswer(batchedObsBytes(state), `reset of ${state.numEnvs} sub-envs`);
-      const work = guarded(() => vectorResetSliced(state, req.seed ?? null, req.options ?? null), 'reset', markBroken);
-      return new Sliced((deadline) => guarded(() => work.run(deadline), 'reset', markBroken), work.cancel);
+      const host = slot.vector;
+      session.budget.checkAnswer(host.obsBytes, `reset of ${host.numEnvs} sub-envs`);
+      return breaking(guarded(() => host.reset(req.seed ?? null, req.options ?? null), 'reset', markBroken), 'reset', (why) => (slot.broken = why));
     }
     if (Array.isArray(req.seed)) throw new GymwireError('bad_request', 'a list of seeds is for vector envs; this handle is a single env');
     // At most 8 bytes per flattened element: a bound on the observation's size in the answer.
@@ -130,13 +156,9 @@ const handlers: { [K in Op]: Handler<K> } = {
 
   step(session, req) {
     const slot = session.usable(req.handle);
-    const vector = slot.vector;
-    if (vector !== null) {
-      const actions = batchedActionFromWire(vector, req.action);
+    if (slot.vector !== null) {
       // A sub-env that throws part-way through the batch leaves the vector env's state unknown.
-      const markBroken = (m: string) => (slot.broken = `step threw: ${m}`);
-      const work = vectorStepSliced(vector, actions);
-      return new Sliced((deadline) => guarded(() => work.run(deadline), 'step', markBroken), work.cancel);
+      return breaking(slot.vector.step(req.action), 'step', (why) => (slot.broken = why));
     }
     const action = fromWire(slot.actionSpace, req.action, 'invalid_action', 'action');
     // Inline rather than guarded(): this is the per-step path, so no closures per call.
@@ -251,5 +273,6 @@ function partsToJob(session: Session, id: number, op: Op, work: Sliced<ResultOf[
       }
     },
     work.cancel,
+    work.whenReady,
   );
 }

@@ -53,6 +53,13 @@ export interface ServerOptions {
   maxRenderPixels?: number;
   /** Unsent answer bytes per connection before the server stops running and reading its requests (default 16 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Worker threads for big vector envs (server/vector-workers.ts); 0 runs every vector env in
+   * the server's thread, in parts (default 1). Used only with the registry's make (no makeEnv).
+   */
+  vectorWorkers?: number;
+  /** Plugin modules (absolute paths) the server loaded: vector workers load them too (default: none). */
+  pluginModules?: readonly string[];
   /** When set, clients must present this token at the upgrade (server/auth.ts) (default: none). */
   token?: string | null;
   /** PEM certificate and key: serve wss:// instead of ws:// (default: none). */
@@ -94,6 +101,8 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     helloTimeoutMs: opts.helloTimeoutMs ?? LIMIT_DEFAULTS.helloTimeoutMs,
     memoryBudget: opts.memoryBudget ?? LIMIT_DEFAULTS.memoryBudget,
     allowOrigins: opts.allowOrigins ?? [],
+    vectorWorkers: opts.vectorWorkers ?? 1,
+    pluginModules: opts.pluginModules ?? [],
     idleTimeoutMs: opts.idleTimeoutMs ?? LIMIT_DEFAULTS.idleTimeoutMs,
     maxRenderPixels: opts.maxRenderPixels ?? LIMIT_DEFAULTS.maxRenderPixels,
     maxBufferedBytes: opts.maxBufferedBytes ?? LIMIT_DEFAULTS.maxBufferedBytes,

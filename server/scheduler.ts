@@ -16,12 +16,66 @@ export const SLICE_MS = 4;
  * returns the result once everything is done (null until then); cancel() gives it up (its
  * connection closed) and frees what it holds. One unit of work (a sub-env's reset) may
  * overrun the deadline.
+ * Work done elsewhere (in a worker thread) has `whenReady`: it calls `wake` once run() can
+ * return the result, and the scheduler leaves the work parked until then instead of polling it.
  */
 export class Sliced<T> {
   constructor(
     readonly run: (deadline: number) => T | null,
     readonly cancel: () => void = () => {},
+    readonly whenReady: ((wake: () => void) => void) | null = null,
   ) {}
+
+  /** The same work, its result passed through `fn` (which may throw, failing it). */
+  map<U>(fn: (result: T) => U): Sliced<U> {
+    return new Sliced(
+      (deadline) => {
+        const r = this.run(deadline);
+        return r === null ? null : fn(r);
+      },
+      this.cancel,
+      this.whenReady,
+    );
+  }
+}
+
+/** Work done elsewhere: a Sliced whose result arrives by resolve() or reject(). */
+export class Awaited<T> {
+  private outcome: { value: T } | { error: unknown } | null = null;
+  private waiter: (() => void) | null = null;
+  readonly work: Sliced<T>;
+
+  constructor(cancel: () => void = () => {}) {
+    this.work = new Sliced(
+      () => {
+        const o = this.outcome;
+        if (o === null) return null;
+        if ('error' in o) throw o.error;
+        return o.value;
+      },
+      cancel,
+      (wake) => {
+        if (this.outcome !== null) wake();
+        else this.waiter = wake;
+      },
+    );
+  }
+
+  resolve(value: T): void {
+    this.settle({ value });
+  }
+
+  reject(error: unknown): void {
+    this.settle({ error });
+  }
+
+  private settle(outcome: { value: T } | { error: unknown }): void {
+    if (this.outcome !== null) return;
+    this.outcome = outcome;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
 }
 
 /** A request being run in parts: its answer frame once done. */

@@ -1,7 +1,8 @@
 // The WebSocket server: admission (server/admission.ts), then one ClientConnection per
 // connection, whose requests the scheduler runs fairly across connections and answers in
-// request order (server/scheduler.ts, server/client-connection.ts), within the server's
-// memory budget (server/memory-budget.ts). PROTOCOL.md section 8 states the limits.
+// request order (server/scheduler.ts, server/client-connection.ts), big vector envs in worker
+// threads (server/vector-workers.ts), within the server's memory budget
+// (server/memory-budget.ts). PROTOCOL.md section 8 states the limits.
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BusyPoll } from '../protocol/busy-poll.ts';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,7 @@ import { Admission } from './admission.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { Scheduler } from './scheduler.ts';
 import { ClientConnection, type ServerShared } from './client-connection.ts';
+import { VectorWorkers } from './vector-workers.ts';
 
 export interface RunningServer {
   /** ws://host:port, or wss:// with TLS */
@@ -94,6 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBufferedBytes: opts.maxBufferedBytes,
     maxPayloadBytes: opts.maxPayloadBytes,
   };
+  const vectors = new VectorWorkers(opts.vectorWorkers, { pluginModules: [...opts.pluginModules] }, opts.log);
   wss.on('connection', (ws: WebSocket, req) => {
     const refused = admission.admit(req);
     if (refused !== null) {
@@ -102,7 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return;
     }
     req.socket.setNoDelay(true);
-    const session = new Session(opts, shared.budget);
+    const session = new Session(opts, shared.budget, vectors);
     const connection = new ClientConnection(ws, req.socket, session, shared, () => idle.touch(ws));
     const helloTimer = setTimeout(() => {
       if (session.ready) return;
@@ -133,7 +136,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         idle.stop();
         for (const ws of wss.clients) ws.terminate();
         wss.close(() => {
-          http.close(() => resolve());
+          http.close(() => void vectors.stop().then(() => resolve()));
           http.closeAllConnections();
         });
       }),

@@ -3,8 +3,9 @@ import type { Env } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { VectorState } from './vector-slot.ts';
+import type { VectorHost } from './vector-slot.ts';
 import type { MemoryBudget } from './memory-budget.ts';
+import { VectorWorkers } from './vector-workers.ts';
 
 interface SlotBase {
   readonly handle: number;
@@ -26,7 +27,8 @@ export interface SingleSlot extends SlotBase {
 }
 export interface VectorSlot extends SlotBase {
   readonly env: null;
-  readonly vector: VectorState;
+  /** In this thread or in a worker thread (server/vector-workers.ts). */
+  readonly vector: VectorHost;
 }
 export type EnvSlot = SingleSlot | VectorSlot;
 
@@ -40,6 +42,8 @@ export class Session {
   constructor(
     readonly opts: ResolvedOptions,
     readonly budget: MemoryBudget,
+    /** Where vector envs are built (here or in worker threads); none: always here. */
+    readonly vectors: VectorWorkers = new VectorWorkers(0, { pluginModules: [] }, opts.log),
   ) {}
 
   /**
@@ -91,14 +95,14 @@ export class Session {
   }
 
   /** Registers a vector env built after reserve() charged `memoryBytes` for it. */
-  openVector(state: VectorState, memoryBytes: number): VectorSlot {
+  openVector(host: VectorHost, memoryBytes: number): VectorSlot {
     const slot: VectorSlot = {
       handle: this.nextHandle++,
       env: null,
-      vector: state,
-      observationSpace: state.vec.singleObservationSpace,
-      actionSpace: state.vec.singleActionSpace,
-      numEnvs: state.numEnvs,
+      vector: host,
+      observationSpace: host.singleObservationSpace,
+      actionSpace: host.singleActionSpace,
+      numEnvs: host.numEnvs,
       memoryBytes,
       broken: null,
     };
@@ -127,7 +131,7 @@ export class Session {
     this.envs.delete(handle);
     this.instances -= slot.numEnvs;
     this.budget.release(slot.memoryBytes);
-    (slot.vector?.vec ?? slot.env)!.close();
+    (slot.vector ?? slot.env)!.close();
   }
 
   /** On disconnect: close every env, whatever each close() throws. */
@@ -135,7 +139,7 @@ export class Session {
     for (const slot of this.envs.values()) {
       this.budget.release(slot.memoryBytes);
       try {
-        (slot.vector?.vec ?? slot.env)!.close();
+        (slot.vector ?? slot.env)!.close();
       } catch (e) {
         this.opts.log(`closing env ${slot.handle}: ${(e as Error).message}`);
       }

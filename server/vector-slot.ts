@@ -5,6 +5,7 @@
 // can overwrite them, so nothing is copied until the bytes go into the frame.
 import type { Env, TypedArray } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
+import type { EnvSpec } from '../protocol/schema/env-spec.ts';
 import type { NDArray } from '../protocol/schema/ndarray.ts';
 import type { VectorStepResult as WireVectorStep, ResetResult as WireReset } from '../protocol/schema/messages.ts';
 import type { ErrorCode } from '../protocol/schema/errors.ts';
@@ -123,6 +124,52 @@ function vectorStateOf(vec: SyncVectorEnv, numEnvs: number): VectorState {
 /** Bytes of a reset or step answer's batched observation, for the memory budget's check before a reset. */
 export function batchedObsBytes(state: VectorState): number {
   return state.numEnvs * state.obsLayout.itemSize * bytesPerElement(state.obsLayout.dtype);
+}
+
+/**
+ * A vector env as the request handlers see it: in this thread (LocalVector) or in a worker
+ * thread (server/vector-workers.ts). Its reset and step run in parts (server/scheduler.ts).
+ */
+export interface VectorHost {
+  readonly numEnvs: number;
+  readonly singleObservationSpace: Space;
+  readonly singleActionSpace: Space;
+  readonly spec: EnvSpec | null;
+  /** Bytes of a reset answer's batched observations, checked against the memory budget first. */
+  readonly obsBytes: number;
+  reset(seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset>;
+  /** Checks the batched action (invalid_action, before anything runs) and steps every sub-env. */
+  step(action: unknown): Sliced<WireVectorStep>;
+  close(): void;
+}
+
+/** A vector env in this thread. */
+export class LocalVector implements VectorHost {
+  readonly numEnvs: number;
+  readonly singleObservationSpace: Space;
+  readonly singleActionSpace: Space;
+  readonly spec: EnvSpec | null;
+  readonly obsBytes: number;
+
+  constructor(readonly state: VectorState) {
+    this.numEnvs = state.numEnvs;
+    this.singleObservationSpace = state.vec.singleObservationSpace;
+    this.singleActionSpace = state.vec.singleActionSpace;
+    this.spec = state.vec.spec;
+    this.obsBytes = batchedObsBytes(state);
+  }
+
+  reset(seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset> {
+    return vectorResetSliced(this.state, seed, options);
+  }
+
+  step(action: unknown): Sliced<WireVectorStep> {
+    return vectorStepSliced(this.state, batchedActionFromWire(this.state, action));
+  }
+
+  close(): void {
+    this.state.vec.close();
+  }
 }
 
 function bytesOf(a: TypedArray): Uint8Array {
