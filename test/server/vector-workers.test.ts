@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import './slow-env-plugin.ts';
 import { BaseEnv, makeVec, register, registrations } from '../../envs/index.ts';
-import { startServer } from '../../server/server.ts';
+import { startServer, type ServerOptions } from '../../server/server.ts';
 import { encodeArray } from '../../protocol/ndarray.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import type { Frame, ResetResult, StepResult } from '../../protocol/env-api.ts';
@@ -33,15 +33,25 @@ class HereOnly extends BaseEnv<Float32Array, number> {
     return { width: 1, height: 1, data: new Uint8Array(3) };
   }
 }
+/** Runs `fn` with a client that said hello to a server (loading the test plugin) started with `opts`. */
+async function withClient(opts: ServerOptions, fn: (c: RawClient) => Promise<void>): Promise<void> {
+  const server = await startServer({ port: 0, pluginModules: [PLUGIN], ...opts });
+  const c = await RawClient.open(server.url);
+  try {
+    await c.hello();
+    await fn(c);
+  } finally {
+    await c.close();
+    await server.close();
+  }
+}
+
 if (!registrations().some((r) => r.id === 'HereOnly-v0')) {
   register({ id: 'HereOnly-v0', factory: () => new HereOnly(), maxEpisodeSteps: null, rewardThreshold: null, memoryBytes: 1024 * 1024, kwargs: {} });
 }
 
 test('16 MiB or more of env instances run in a worker thread, less in the server thread; an id only this thread knows is built here', { timeout: 30_000 }, async () => {
-  const server = await startServer({ port: 0, pluginModules: [PLUGIN] });
-  const c = await RawClient.open(server.url);
-  try {
-    await c.hello();
+  await withClient({}, async (c) => {
     const big = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
     const small = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 15 })).result.handle;
     const here = (await c.call({ op: 'make', env_id: 'HereOnly-v0', num_envs: 16 })).result.handle;
@@ -49,24 +59,15 @@ test('16 MiB or more of env instances run in a worker thread, less in the server
     assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: small, seed: 0 })), new Array(15).fill(0), 'in the server thread');
     assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: here, seed: 0 })), new Array(16).fill(0), 'unknown to the worker: built here');
     assert.deepEqual(obsOf(await c.call({ op: 'step', handle: big, action: i32(16, 1) })), new Array(16).fill(1));
-    const noWorkers = await startServer({ port: 0, pluginModules: [PLUGIN], vectorWorkers: 0 });
-    const d = await RawClient.open(noWorkers.url);
-    await d.hello();
-    const h = (await d.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-    assert.deepEqual(obsOf(await d.call({ op: 'reset', handle: h, seed: 0 })), new Array(16).fill(0), '--vector-workers 0: in the server thread');
-    await d.close();
-    await noWorkers.close();
-  } finally {
-    await c.close();
-    await server.close();
-  }
+  });
+  await withClient({ vectorWorkers: 0 }, async (c) => {
+    const h = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
+    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: h, seed: 0 })), new Array(16).fill(0), '--vector-workers 0: in the server thread');
+  });
 });
 
 test('through the worker, a BipedalWalker vector env answers exactly as in process; errors keep their codes; a throwing env is broken', { timeout: 30_000 }, async () => {
-  const server = await startServer({ port: 0, pluginModules: [PLUGIN] });
-  const c = await RawClient.open(server.url);
-  try {
-    await c.hello();
+  await withClient({}, async (c) => {
     // 16 x 1.125 MiB: big enough for the worker.
     const handle = (await c.call({ op: 'make', env_id: 'BipedalWalker-v3', num_envs: 16 })).result.handle;
     const local = makeVec<Float32Array>('BipedalWalker-v3', 16);
@@ -91,10 +92,7 @@ test('through the worker, a BipedalWalker vector env answers exactly as in proce
     assert.equal((await c.call({ op: 'step', handle: where, action: i32(16, 0) })).error.code, 'env_broken');
     assert.ok('result' in (await c.call({ op: 'close', handle: where })));
     assert.ok('result' in (await c.call({ op: 'close', handle })));
-  } finally {
-    await c.close();
-    await server.close();
-  }
+  });
 });
 
 test('a connection that goes away while the worker makes or resets its env gives the memory back', { timeout: 30_000 }, async () => {
@@ -134,10 +132,7 @@ test('a connection that goes away while the worker makes or resets its env gives
 });
 
 test('a worker thread that dies: its envs answer env_broken, a new vector env gets a new worker', { timeout: 30_000 }, async () => {
-  const server = await startServer({ port: 0, pluginModules: [PLUGIN] });
-  const c = await RawClient.open(server.url);
-  try {
-    await c.hello();
+  await withClient({}, async (c) => {
     const doomed = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
     await c.call({ op: 'reset', handle: doomed, seed: 0 });
     const died = await c.call({ op: 'step', handle: doomed, action: i32(16, 3) });
@@ -146,8 +141,5 @@ test('a worker thread that dies: its envs answer env_broken, a new vector env ge
     assert.equal((await c.call({ op: 'step', handle: doomed, action: i32(16, 0) })).error.code, 'env_broken');
     const fresh = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
     assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: fresh, seed: 0 })), new Array(16).fill(1));
-  } finally {
-    await c.close();
-    await server.close();
-  }
+  });
 });
