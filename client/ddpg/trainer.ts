@@ -3,7 +3,7 @@
 // NEXT_STEP autoreset, so in-process vector envs, remote vector envs on several servers and
 // single envs all train the same way. A dropped connection cuts the running episodes (logged
 // as interrupted) and collection goes on with fresh episodes on the re-made envs.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvLike } from '../../protocol/env-api.ts';
 import type { BoxSpace } from '../../protocol/schema/spaces.ts';
@@ -18,19 +18,24 @@ import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer.ts';
 import { MetricsLog } from './metrics.ts';
 import { curvePng, curveSvg } from './plot.ts';
 import { actorFiles, scaleAction, CHECKPOINT_FORMAT, type ActorDescription } from './actor-io.ts';
-import { floatsOf, leftovers, readSnapshot, resolveSnapshot, textOf, writeSnapshot, MANIFEST, CheckpointError } from './checkpoint-io.ts';
+import { floatsOf, readSnapshot, snapshotIn, textOf, writeSnapshot, CheckpointError } from './checkpoint-io.ts';
 import { EnvGroup, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
 
 export type EnvFactory = (config: TrainConfig) => Promise<EnvLike>;
 /** Opens the training envs as vector envs whose sub-envs add up to config.numEnvs. */
 export type VectorEnvFactory = (config: TrainConfig) => Promise<VectorEnvLike[]>;
 
+/** What the trainer's remote envs connect with. */
+function connectOptions(c: TrainConfig): { requestTimeoutMs: number } {
+  return { requestTimeoutMs: c.requestTimeout * 1000 };
+}
+
 /** One env: make() in this process, or RemoteEnv on the first server (each imported only when used). */
 export const openEnv: EnvFactory = async (c) => {
   const [url] = serverUrls(c);
   if (url) {
     const { RemoteEnv } = await import('../remote-env.ts');
-    return RemoteEnv.connect(url, c.env, c.envKwargs);
+    return RemoteEnv.connect(url, c.env, c.envKwargs, connectOptions(c));
   }
   const { make } = await import('../../envs/index.ts');
   return make(c.env, c.envKwargs);
@@ -55,12 +60,12 @@ export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
     for (let k = 0; k < urls.length; k++) {
       try {
         // Each server hosts its share as one vector env: one request per server per vector step.
-        parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs)));
+        parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs, connectOptions(c))));
       } catch (e) {
         // Vector envs are optional in the protocol: a server without them still trains us,
         // one single env per sub-env, with the autoreset done on this side.
         if (!(e instanceof GymwireError && e.code === 'unsupported')) throw e;
-        for (let i = 0; i < shares[k]; i++) parts.push(singleEnvPart(await RemoteEnv.connect(urls[k], c.env, c.envKwargs)));
+        for (let i = 0; i < shares[k]; i++) parts.push(singleEnvPart(await RemoteEnv.connect(urls[k], c.env, c.envKwargs, connectOptions(c))));
       }
     }
   } catch (e) {
@@ -172,10 +177,7 @@ function replayBytes(s: ReplaySnapshot): Record<string, Float32Array> {
 
 /** The checkpoint directory of a run dir or checkpoint dir (a killed save's previous snapshot if need be). */
 export function checkpointDir(dir: string): string {
-  if (existsSync(join(dir, MANIFEST))) return dir;
-  const inner = join(dir, 'checkpoint');
-  if (existsSync(inner) || leftovers(inner, 'old').length > 0) return resolveSnapshot(inner);
-  return resolveSnapshot(dir);
+  return snapshotIn(dir, 'checkpoint');
 }
 
 /** Reads and verifies a checkpoint; throws CheckpointError naming what is missing or damaged. */
@@ -482,6 +484,9 @@ async function runTraining(
         if (pending[i] || epLength[i] === 0) continue;
         metrics.add({ type: 'interrupted', interrupted: true, step, env: i, return: epReturn[i], length: epLength[i], reason: e.message, wallSeconds: wall() });
         interrupted++;
+      }
+      if ((e.details as { timeout_ms?: unknown } | undefined)?.timeout_ms !== undefined) {
+        print(`request timed out at step ${step}: ${e.message} (--request-timeout ${c.requestTimeout} s); the connection is re-opened`);
       }
       print(`connection lost at step ${step} (${e.message}); starting fresh episodes on the re-made envs`);
       try {

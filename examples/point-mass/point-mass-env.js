@@ -121,6 +121,9 @@ export default function registerPointMass({ register, BaseEnv, box, GymwireError
     factory: (kw) => new PointMassEnv({ dims: /** @type {number} */ (kw.dims), goal_radius: /** @type {number} */ (kw.goal_radius) }),
     maxEpisodeSteps: 100,
     rewardThreshold: -10,
+    // A few numbers of state: `npm run bench:env-memory -- --plugin gymwire-example-point-mass
+    // --env PointMass-v0` measures ~2 KiB per instance; 4 KiB as for the classic-control envs.
+    memoryBytes: 4 * 1024,
     kwargs: {
       dims: { type: 'integer', default: POINT_MASS_DEFAULTS.dims, description: 'Dimensions of the arena: 1 or 2.' },
       goal_radius: {

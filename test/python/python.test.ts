@@ -51,7 +51,7 @@ function runPython(args: string[], extraEnv: NodeJS.ProcessEnv, cwd = ROOT, comm
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-const TOKEN = 'py-test-token';
+const TOKEN = 'py-test-token-0123';
 let nodeServer: RunningServer;
 let nodeServer2: RunningServer;
 let tokenServer: RunningServer;

@@ -51,13 +51,13 @@ test('plain ws:// to a TLS port does not connect', async () => {
 });
 
 test('TLS and a token together; reconnecting over wss:// after a restart', async () => {
-  const guarded = await startServer({ port: 0, tls: { cert, key }, token: 'tls-token' });
+  const guarded = await startServer({ port: 0, tls: { cert, key }, token: 'tls-token-0123456789' });
   await assert.rejects(Connection.open(guarded.url, { ca: cert }), (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized');
-  const env = await RemoteEnv.connect(guarded.url, 'Toy-v0', {}, { ca: cert, token: 'tls-token', reconnect: { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 } });
+  const env = await RemoteEnv.connect(guarded.url, 'Toy-v0', {}, { ca: cert, token: 'tls-token-0123456789', reconnect: { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 } });
   await env.reset({ seed: 0 });
   const port = guarded.port;
   await guarded.close();
-  const again = await startServer({ port, tls: { cert, key }, token: 'tls-token' });
+  const again = await startServer({ port, tls: { cert, key }, token: 'tls-token-0123456789' });
   await new Promise((r) => env.connection.onReconnect(r));
   assert.deepEqual(await env.reset({ seed: 2 }), make('Toy-v0').reset({ seed: 2 }));
   await env.close();
