@@ -1,10 +1,8 @@
 // The trained actor on its own: saveActor(dir) / loadActor(dir) → a policy usable without
 // tfjs (the forward pass is plain JS), by the rollout CLI or anything else. DDPG's and TD3's
 // actors are the same kind of network.
-import { readSnapshot, writeSnapshot, floatsOf, textOf, CheckpointError, MANIFEST } from './checkpoint-io.ts';
+import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError, MANIFEST } from './checkpoint-io.ts';
 import { actorSpec, mlpForward, paramCount } from './networks.ts';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
 export const ACTOR_FORMAT = 'gymwire-ddpg-actor';
 export const CHECKPOINT_FORMAT = 'gymwire-ddpg-checkpoint';
@@ -57,11 +55,11 @@ export function saveActor(dir: string, description: ActorDescription, params: Fl
 
 /**
  * Loads a policy from an actor directory (saveActor), a training checkpoint directory, or a
- * run directory (uses its checkpoint/). Checksums are verified.
+ * run directory (uses its checkpoint/ as --resume does: the previous one, moved aside, when a
+ * save was killed between its two renames). Checksums are verified.
  */
 export function loadActor(dir: string): Policy {
-  let d = dir;
-  if (!existsSync(join(d, MANIFEST)) && existsSync(join(d, 'checkpoint', MANIFEST))) d = join(d, 'checkpoint');
+  const d = snapshotIn(dir, 'checkpoint');
   let files: Map<string, Uint8Array>;
   try {
     files = readSnapshot(d, ACTOR_FORMAT);

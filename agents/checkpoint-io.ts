@@ -124,6 +124,18 @@ export function resolveSnapshot(dir: string): string {
   return dir;
 }
 
+/**
+ * The snapshot to read for `dir`, which is a snapshot itself or a run directory holding one as
+ * `inner` (e.g. checkpoint/): `dir` if it has a manifest, else `dir/inner` — or, when a save
+ * was killed between its renames, the previous one moved aside (resolveSnapshot).
+ */
+export function snapshotIn(dir: string, inner: string): string {
+  if (existsSync(join(dir, MANIFEST))) return dir;
+  const sub = join(dir, inner);
+  if (existsSync(sub) || leftovers(sub, 'old').length > 0) return resolveSnapshot(sub);
+  return resolveSnapshot(dir);
+}
+
 function readSnapshotFrom(dir: string, format: string): Map<string, Uint8Array> {
   const manifestPath = join(dir, MANIFEST);
   if (!existsSync(manifestPath)) {

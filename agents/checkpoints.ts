@@ -1,7 +1,6 @@
 // Training checkpoints: what a run writes so that `--resume` continues it exactly — the
 // learner's vectors and Adam state, counters, the RNG and noise clocks, the exported actor and,
 // optionally, the replay buffer — as one atomic, checksummed snapshot (checkpoint-io.ts).
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GeneratorState, NumpyGenerator } from '../protocol/random.ts';
 import type { TrainConfig } from './config.ts';
@@ -9,7 +8,7 @@ import type { Learner, LearnerState } from './learner.ts';
 import type { ActionNoise, NoiseState } from './noise.ts';
 import type { ReplayBuffer, ReplaySnapshot } from './replay-buffer.ts';
 import { actorFiles, CHECKPOINT_FORMAT, type ActorDescription } from './actor-io.ts';
-import { floatsOf, leftovers, readSnapshot, resolveSnapshot, textOf, writeSnapshot, MANIFEST, CheckpointError } from './checkpoint-io.ts';
+import { floatsOf, readSnapshot, snapshotIn, textOf, writeSnapshot, CheckpointError } from './checkpoint-io.ts';
 
 export interface EvalResult {
   mean: number;
@@ -48,10 +47,7 @@ export interface Checkpoint {
 
 /** The checkpoint directory of a run dir or checkpoint dir (a killed save's previous snapshot if need be). */
 export function checkpointDir(dir: string): string {
-  if (existsSync(join(dir, MANIFEST))) return dir;
-  const inner = join(dir, 'checkpoint');
-  if (existsSync(inner) || leftovers(inner, 'old').length > 0) return resolveSnapshot(inner);
-  return resolveSnapshot(dir);
+  return snapshotIn(dir, 'checkpoint');
 }
 
 /** Reads and verifies a checkpoint; throws CheckpointError naming what is missing or damaged. */

@@ -27,6 +27,11 @@ export interface TrainConfig {
    */
   reconnectAttempts: number;
   reconnectDelay: number;
+  /**
+   * Seconds an env server has to answer a request; past it the call fails as a dropped
+   * connection (RequestTimeoutError, logged) and the client reconnects. 0 = wait forever.
+   */
+  requestTimeout: number;
   steps: number;
   seed: number;
   out: string;
@@ -78,6 +83,7 @@ export const BASE_CONFIG: TrainConfig = {
   numEnvs: 1,
   reconnectAttempts: 6,
   reconnectDelay: 0.5,
+  requestTimeout: 120,
   steps: 20_000,
   seed: 0,
   out: '',
@@ -131,6 +137,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'numEnvs', flag: 'num-envs', kind: 'int', help: 'sub-envs collecting in parallel, spread over the --url servers' },
   { key: 'reconnectAttempts', flag: 'reconnect-attempts', kind: 'int', help: 'times to re-open unreachable envs after a dropped connection (0 = fail at once)' },
   { key: 'reconnectDelay', flag: 'reconnect-delay', kind: 'number', help: 'seconds before the first re-open attempt (doubles, at most 8)' },
+  { key: 'requestTimeout', flag: 'request-timeout', kind: 'number', help: 'seconds an env server has to answer a request before the connection counts as lost (0 = forever)' },
   { key: 'steps', flag: 'steps', kind: 'int', help: 'total environment steps (transitions, summed over sub-envs)' },
   { key: 'seed', flag: 'seed', kind: 'int', help: 'seed for weights, replay sampling, noise and env resets' },
   { key: 'out', flag: 'out', kind: 'string', help: 'output directory (default runs/<env>-s<seed>)' },
@@ -210,6 +217,7 @@ export function validateConfig(c: TrainConfig): void {
     if (!Number.isInteger(c[k]) || c[k] < 0) bad(k, 'must be a non-negative integer');
   }
   if (!(c.reconnectDelay >= 0)) bad('reconnectDelay', 'must be a non-negative number of seconds');
+  if (!(c.requestTimeout >= 0)) bad('requestTimeout', 'must be a non-negative number of seconds (0 = no timeout)');
   if (!(c.gamma >= 0 && c.gamma <= 1)) bad('gamma', 'must be in [0, 1]');
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');

@@ -13,12 +13,13 @@ import { defaultsFor, parseValue, type TrainConfig } from './config.ts';
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
 Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S] [--env-kwargs JSON]
-  --checkpoint DIR   run directory, its checkpoint/, or a saveActor directory
+  --checkpoint DIR   run directory (read as --resume reads it), its checkpoint/, or a saveActor directory
   --env ID           env id (default: the one the actor was trained on)
   --url URL          env server; omit to run the env in-process
   --episodes N       episodes (default: the run's eval-episodes, else the env's default)
   --seed S           episode i is reset with seed S + i (default: the run's eval-seed, else
                      the training default, so the episodes are those of training's evals)
+  --request-timeout S  seconds the env server has to answer a request (default 120; 0 = forever)
   --verbose          print every episode's return`;
 
 /**
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       checkpoint: { type: 'string' }, env: { type: 'string' }, url: { type: 'string' }, episodes: { type: 'string' },
-      seed: { type: 'string' }, 'env-kwargs': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      seed: { type: 'string' }, 'env-kwargs': { type: 'string' }, 'request-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.checkpoint) {
@@ -54,7 +55,10 @@ async function main(): Promise<void> {
   const episodes = values.episodes ? (parseValue('int', 'episodes', values.episodes) as number) : training.evalEpisodes;
   const seed = values.seed ? (parseValue('int', 'seed', values.seed) as number) : training.evalSeed;
   const envKwargs = values['env-kwargs'] ? (parseValue('json', 'env-kwargs', values['env-kwargs']) as never) : {};
-  const env = await openEnv({ ...defaultsFor(envId), url: values.url ?? '', envKwargs });
+  const defaults = defaultsFor(envId);
+  const requestTimeout = values['request-timeout'] ? (parseValue('number', 'request-timeout', values['request-timeout']) as number) : defaults.requestTimeout;
+  if (!(requestTimeout >= 0)) throw new Error(`--request-timeout must be a non-negative number of seconds, got ${values['request-timeout']}`);
+  const env = await openEnv({ ...defaults, url: values.url ?? '', envKwargs, requestTimeout });
   try {
     const space = env.observationSpace;
     const obsDim = space.type === 'Box' ? space.low.length : -1;

@@ -33,12 +33,17 @@ export type EnvFactory = (config: TrainConfig) => Promise<EnvLike>;
 /** Opens the training envs as vector envs whose sub-envs add up to config.numEnvs. */
 export type VectorEnvFactory = (config: TrainConfig) => Promise<VectorEnvLike[]>;
 
+/** What the trainer's remote envs connect with. */
+function connectOptions(c: TrainConfig): { requestTimeoutMs: number } {
+  return { requestTimeoutMs: c.requestTimeout * 1000 };
+}
+
 /** One env: make() in this process, or RemoteEnv on the first server (each imported only when used). */
 export const openEnv: EnvFactory = async (c) => {
   const [url] = serverUrls(c);
   if (url) {
     const { RemoteEnv } = await import('../client/remote-env.ts');
-    return RemoteEnv.connect(url, c.env, c.envKwargs);
+    return RemoteEnv.connect(url, c.env, c.envKwargs, connectOptions(c));
   }
   const { make } = await import('../envs/index.ts');
   return make(c.env, c.envKwargs);
@@ -63,12 +68,12 @@ export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
     for (let k = 0; k < urls.length; k++) {
       try {
         // Each server hosts its share as one vector env: one request per server per vector step.
-        parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs)));
+        parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs, connectOptions(c))));
       } catch (e) {
         // Vector envs are optional in the protocol: a server without them still trains us,
         // one single env per sub-env, with the autoreset done on this side.
         if (!(e instanceof GymwireError && e.code === 'unsupported')) throw e;
-        for (let i = 0; i < shares[k]; i++) parts.push(singleEnvPart(await RemoteEnv.connect(urls[k], c.env, c.envKwargs)));
+        for (let i = 0; i < shares[k]; i++) parts.push(singleEnvPart(await RemoteEnv.connect(urls[k], c.env, c.envKwargs, connectOptions(c))));
       }
     }
   } catch (e) {
@@ -366,6 +371,9 @@ class TrainingRun {
     for (const ep of this.collector.running()) {
       this.metrics.add({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason: e.message, wallSeconds: this.wall() });
       this.interrupted++;
+    }
+    if ((e.details as { timeout_ms?: unknown } | undefined)?.timeout_ms !== undefined) {
+      this.print(`request timed out at step ${this.run.step}: ${e.message} (--request-timeout ${this.c.requestTimeout} s); the connection is re-opened`);
     }
     this.print(`connection lost at step ${this.run.step} (${e.message}); starting fresh episodes on the re-made envs`);
     try {

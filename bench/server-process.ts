@@ -16,9 +16,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function spawnServer(
   command: string,
   args: string[],
-  { name = 'env server', env, timeoutMs = 30_000 }: { name?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  { name = 'env server', env, timeoutMs = 30_000, cwd = ROOT }: { name?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => {

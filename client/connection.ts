@@ -20,6 +20,14 @@ export interface ConnectOptions {
   clientVersion?: string;
   /** Give up connecting + handshaking after this many ms (default 10000). */
   connectTimeoutMs?: number;
+  /**
+   * A request not answered within this many ms rejects with RequestTimeoutError (code
+   * connection_lost, details.timeout_ms) and the connection is dropped and re-opened as after
+   * any drop: a frozen server cannot stall a client forever. 0 = wait forever. Default
+   * 120000: the longest request of the built-in envs (a reset of 1024 BipedalWalkerHardcore
+   * sub-envs) takes ~10 s on an idle server, and a busy server shares its time between connections.
+   */
+  requestTimeoutMs?: number;
   /** Largest frame accepted from the server (default 256 MiB: rendered frames can be big). */
   maxPayloadBytes?: number;
   /** Sent as `Authorization: Bearer <token>` at connect (default: env GYMWIRE_TOKEN, if set). */
@@ -49,6 +57,20 @@ export interface ReconnectOptions {
 
 const RECONNECT_DEFAULTS: Required<ReconnectOptions> = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8000 };
 
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
+/**
+ * A request the server did not answer within ConnectOptions.requestTimeoutMs. Its code is
+ * connection_lost, so code that handles drops handles it: the connection is re-opened (if
+ * reconnect allows) and the env's episode is over.
+ */
+export class RequestTimeoutError extends GymwireError {
+  constructor(message: string, details: { timeout_ms: number; op: string; interrupted: true; reconnecting: boolean }) {
+    super('connection_lost', message, details);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
 /** The wait before reconnect try k (0-based): base·2^k capped at max, with jitter so many clients do not retry in step. */
 export function backoffDelay(k: number, opts: Required<ReconnectOptions>, random: () => number = Math.random): number {
   const d = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** k);
@@ -59,6 +81,8 @@ type State = 'open' | 'reconnecting' | 'closed';
 
 interface Pending {
   op: string;
+  /** performance.now() when it was sent: answers come in order, so the oldest is the one to time out first. */
+  sentAt: number;
   resolve: (result: never) => void;
   reject: (error: Error) => void;
 }
@@ -94,6 +118,9 @@ export class Connection {
   private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly reconnectOpts: Required<ReconnectOptions>;
+  private readonly requestTimeoutMs: number;
+  /** Checks the oldest request in flight against requestTimeoutMs (one timer, not one per request). */
+  private timeoutTimer: NodeJS.Timeout | null = null;
   private _generation = 0;
   /** What the server said at hello (the latest hello, after a reconnect). */
   server!: HelloResult;
@@ -104,6 +131,7 @@ export class Connection {
   ) {
     this.busyPoll = new BusyPoll(opts.busyPollMicros ?? busyPollMicrosFromEnv());
     this.reconnectOpts = opts.reconnect === false ? { ...RECONNECT_DEFAULTS, attempts: 0 } : { ...RECONNECT_DEFAULTS, ...opts.reconnect };
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   /**
@@ -136,8 +164,13 @@ export class Connection {
         ws.once('open', resolve);
         ws.once('error', (e) => {
           const status = /Unexpected server response: (\d+)/.exec(e.message)?.[1];
-          if (status === '401' || status === '403') {
-            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP ${status}): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`));
+          if (status === '401') {
+            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP 401): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`));
+          } else if (status === '403') {
+            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP 403): this client's origin is not on the server's --allow-origin list`));
+          } else if (status === '429') {
+            // Temporary: retried like any failed connect (PROTOCOL.md section 8, failed logins).
+            reject(new GymwireError('connection_lost', `cannot connect to ${url}: too many failed logins from this address, refused for now (HTTP 429)`));
           } else {
             reject(new GymwireError('connection_lost', `cannot connect to ${url}: ${e.message}`));
           }
@@ -237,11 +270,42 @@ export class Connection {
         process.nextTick(this.uncork);
       }
     }
+    if (this.timeoutTimer === null && this.requestTimeoutMs > 0) {
+      this.timeoutTimer = setInterval(this.checkTimeout, Math.max(10, Math.min(1000, this.requestTimeoutMs / 4)));
+      this.timeoutTimer.unref();
+    }
     return new Promise<ResultOf[K]>((resolve, reject) => {
-      this.pending.set(id, { op, resolve: resolve as (r: never) => void, reject });
+      this.pending.set(id, { op, sentAt: performance.now(), resolve: resolve as (r: never) => void, reject });
       this.ws!.send(frame, SEND_OPTIONS);
     });
   }
+
+  private readonly checkTimeout = (): void => {
+    const oldest = this.pending.entries().next();
+    if (oldest.done) return;
+    const [id, p] = oldest.value;
+    if (performance.now() - p.sentAt < this.requestTimeoutMs) return;
+    const ws = this.ws;
+    const reconnecting = this.state === 'open' && this.reconnectOpts.attempts > 0;
+    const seconds = this.requestTimeoutMs / 1000;
+    this.pending.delete(id);
+    p.reject(
+      new RequestTimeoutError(`${this.url} did not answer ${p.op} #${id} within ${seconds} s (request timeout)${reconnecting ? '; reconnecting' : ''}`, {
+        timeout_ms: this.requestTimeoutMs,
+        op: p.op,
+        interrupted: true,
+        reconnecting,
+      }),
+    );
+    // The server is stuck or the link is dead: drop the connection, which fails what else was
+    // in flight and reconnects (or ends the connection) as any drop does.
+    if (ws !== null) {
+      this.dropped(ws, new GymwireError('connection_lost', `no answer from ${this.url} to ${p.op} #${id} within ${seconds} s (request timeout)`));
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+    }
+  };
 
   /** Called once when the connection ends for good, with the error pending calls were rejected with. */
   onClose(listener: (error: GymwireError) => void): void {
@@ -378,6 +442,8 @@ export class Connection {
     this.closedError = error;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
+    this.timeoutTimer = null;
     this.rejectPending(error, false);
     const waiters = this.readyWaiters;
     this.readyWaiters = [];

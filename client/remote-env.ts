@@ -9,7 +9,7 @@ import type { EnvInfo, StepResult as WireStepResult } from '../protocol/schema/m
 import { GymwireError } from '../protocol/errors.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
 import { encodeStepRequest } from '../protocol/fast-frames.ts';
-import { Connection, type ConnectOptions, type ReconnectOptions } from './connection.ts';
+import { Connection, RequestTimeoutError, type ConnectOptions, type ReconnectOptions } from './connection.ts';
 import { RemoteHandle, type Kwargs } from './remote-handle.ts';
 
 export type { Kwargs };
@@ -123,4 +123,4 @@ export class RemoteEnv extends RemoteHandle implements EnvLike {
   }
 }
 
-export { Connection, type ConnectOptions, type ReconnectOptions };
+export { Connection, RequestTimeoutError, type ConnectOptions, type ReconnectOptions };

@@ -21,6 +21,13 @@ export interface Registration {
   renderModes?: string[];
   /** Gymnasium's metadata['render_fps'] (default: null, unknown). */
   renderFps?: number | null;
+  /**
+   * Bytes of memory one instance holds once reset and stepped (V8 heap + external, measured
+   * by `npm run bench:env-memory`). A server charges each instance this much against its memory
+   * budget (server/memory-budget.ts); an env that does not say is charged as much as the
+   * costliest built-in one.
+   */
+  memoryBytes?: number;
 }
 
 const registry = new Map<string, Registration>();

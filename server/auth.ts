@@ -2,6 +2,8 @@
 // single message is read. Two ways to present it (PROTOCOL.md, "Limits and auth"):
 //   Authorization: Bearer <token>                         (any client that can set headers)
 //   Sec-WebSocket-Protocol: gymwire, gymwire.token.<token> (browsers, which cannot)
+// One credential per upgrade request (several: refused, so one request cannot carry a list of
+// guesses), and an address that keeps failing is refused for a while (AuthThrottle).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -13,10 +15,22 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'gymwire.token.';
 // RFC 7230 token characters: what a Sec-WebSocket-Protocol value may hold.
 const TOKEN_CHARS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Throws unless `token` can travel in both the header and the sub-protocol (non-empty, token characters only). */
+/**
+ * Shortest token accepted. The token is all that stands between the network and a process that
+ * runs envs for whoever holds it; 16 random characters of letters and digits are ~95 bits,
+ * out of reach of guessing at any rate (and AuthThrottle allows a few guesses a minute per address).
+ */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Throws unless `token` is long enough and can travel in both the header and the sub-protocol (token characters only). */
 export function checkTokenFormat(token: string): void {
   if (!TOKEN_CHARS.test(token)) {
-    throw new Error('the token must be non-empty and use only letters, digits and !#$%&\'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)');
+    throw new Error('the token must use only letters, digits and !#$%&\'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)');
+  }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(
+      `the token is ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 16\`) so it cannot be guessed`,
+    );
   }
 }
 
@@ -45,11 +59,15 @@ export function presentedTokens(req: IncomingMessage): string[] {
   return out;
 }
 
-/** Whether the upgrade request carries `expected` (every presented token is compared, in constant time each). */
-export function authorized(req: IncomingMessage, expected: string): boolean {
-  let ok = false;
-  for (const t of presentedTokens(req)) ok = tokenMatches(t, expected) || ok;
-  return ok;
+/** The outcome of checking an upgrade request's credential. */
+export type AuthOutcome = 'ok' | 'missing' | 'wrong' | 'several';
+
+/** Checks the upgrade request's one credential against `expected` (in constant time). */
+export function checkCredential(req: IncomingMessage, expected: string): AuthOutcome {
+  const presented = presentedTokens(req);
+  if (presented.length === 0) return 'missing';
+  if (presented.length > 1) return 'several';
+  return tokenMatches(presented[0], expected) ? 'ok' : 'wrong';
 }
 
 /**
@@ -66,4 +84,57 @@ export function selectProtocol(offered: Set<string>): string | false {
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Failed auths remembered per address before it is refused, and how long (doubling per further failure). */
+export const AUTH_FAILURES_ALLOWED = 5;
+const LOCKOUT_BASE_MS = 1000;
+const LOCKOUT_MAX_MS = 60_000;
+/** An address's failures are forgotten this long after its last one. */
+const FORGET_AFTER_MS = 10 * 60_000;
+/** Addresses remembered at most (the oldest failure is forgotten first): the table's memory is bounded. */
+export const AUTH_TABLE_MAX = 4096;
+
+/**
+ * Slows down token guessing: after AUTH_FAILURES_ALLOWED failed upgrades from one address,
+ * its upgrades are refused (HTTP 429) for 1 s, doubling with each further failure up to 60 s.
+ * A success clears the address. At most AUTH_TABLE_MAX addresses are remembered.
+ */
+export class AuthThrottle {
+  // Map order is the order of last failure: the first key is the one to forget first.
+  private readonly failures = new Map<string, { count: number; last: number }>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    readonly maxEntries: number = AUTH_TABLE_MAX,
+  ) {}
+
+  /** Ms `address` must wait before its next try; 0 if it may try now. */
+  retryAfter(address: string): number {
+    const f = this.failures.get(address);
+    if (f === undefined) return 0;
+    const t = this.now();
+    if (t - f.last > FORGET_AFTER_MS) {
+      this.failures.delete(address);
+      return 0;
+    }
+    if (f.count < AUTH_FAILURES_ALLOWED) return 0;
+    const lockout = Math.min(LOCKOUT_MAX_MS, LOCKOUT_BASE_MS * 2 ** (f.count - AUTH_FAILURES_ALLOWED));
+    return Math.max(0, f.last + lockout - t);
+  }
+
+  failed(address: string): void {
+    const f = this.failures.get(address);
+    this.failures.delete(address);
+    this.failures.set(address, { count: (f?.count ?? 0) + 1, last: this.now() });
+    if (this.failures.size > this.maxEntries) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  succeeded(address: string): void {
+    this.failures.delete(address);
+  }
+
+  get size(): number {
+    return this.failures.size;
+  }
 }

@@ -6,29 +6,51 @@ import { startServer } from './server.ts';
 import { loadPlugins } from './plugins.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from './options.ts';
 import { LIMIT_DEFAULTS, LIMIT_FLAGS, parseLimit } from './limits.ts';
-import { checkTokenFormat } from './auth.ts';
+import { checkTokenFormat, MIN_TOKEN_LENGTH } from './auth.ts';
+import { parseAllowedOrigins } from './origin.ts';
 
+const showDefault = (f: (typeof LIMIT_FLAGS)[number]) => {
+  const v = LIMIT_DEFAULTS[f.key];
+  if (f.bytes && v >= 1024 * 1024 && v % (1024 * 1024) === 0) return `${v / (1024 * 1024)}MiB`;
+  return String(v / f.scale);
+};
+const INDENT = ' '.repeat(19);
 const limitHelp = LIMIT_FLAGS.map((f) => {
-  const d = LIMIT_DEFAULTS[f.key] / f.scale;
-  return `  --${f.flag} N`.padEnd(27) + `${f.help}\n${' '.repeat(27)}(env ${f.env}, default ${d})`;
+  const text = `${f.help} (env ${f.env}, default ${showDefault(f)})`;
+  const wrapped = text.replace(/(.{1,72})(\s+|$)/g, (_, line: string) => `${INDENT}${line}\n`).trimEnd();
+  return `  --${f.flag} N\n${wrapped}`;
 }).join('\n');
 
 const HELP = `Usage: npm run env-server -- [--host HOST] [--port PORT] [--plugin MODULE]... [--token T]
-                             [--tls-cert FILE --tls-key FILE] [limits]
+                             [--allow-origin ORIGIN]... [--tls-cert FILE --tls-key FILE] [limits]
 
 Serves the gymwire environments over WebSocket (protocol/PROTOCOL.md).
 
 Options:
   --host HOST      interface to listen on (env GYMWIRE_HOST, default ${DEFAULT_HOST})
   --port PORT      TCP port, 0 for any free one (env GYMWIRE_PORT, default ${DEFAULT_PORT})
-  --plugin MODULE  load an ES module (.ts/.js, path relative to the current directory)
-                   that registers more envs; repeatable (see examples/README.md)
+  --plugin MODULE  load an ES module that registers more envs: a file (.ts/.js, path
+                   relative to the current directory) or the name of an installed npm
+                   package; repeatable (see examples/README.md)
   --token T        clients must present this token (Authorization: Bearer T, or the
-                   sub-protocol gymwire.token.T) (env GYMWIRE_TOKEN, default none)
+                   sub-protocol gymwire.token.T; one credential per request), at least
+                   ${MIN_TOKEN_LENGTH} characters (env GYMWIRE_TOKEN, default none). After 5 failed
+                   tries an address is refused (HTTP 429) for 1 s, doubling up to 60 s.
+  --allow-origin ORIGIN
+                   a browser origin (scheme://host[:port], or '*' for any) allowed to
+                   connect; repeatable (env GYMWIRE_ALLOW_ORIGIN, comma-separated).
+                   Requests without an Origin header (non-browser clients) are always
+                   allowed, and the server's own origin on a loopback or IP-literal host;
+                   any other browser origin gets HTTP 403
+  --vector-workers N
+                   worker threads for big vector envs (16 MiB or more of env instances),
+                   so their work and heap stay off the thread that answers every
+                   connection; 0 runs them in that thread, in parts
+                   (env GYMWIRE_VECTOR_WORKERS, default 1)
   --tls-cert FILE  PEM certificate: serve wss:// (with --tls-key; env GYMWIRE_TLS_CERT)
   --tls-key FILE   PEM private key (env GYMWIRE_TLS_KEY)
 
-Limits (protocol/PROTOCOL.md, "Limits and auth"):
+Limits (protocol/PROTOCOL.md, "Limits and auth"; byte sizes may end in KiB, MiB, GiB):
 ${limitHelp}
 
   -h, --help       show this help
@@ -46,7 +68,7 @@ function parsePort(text: string, from: string): number {
   return port;
 }
 
-let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
+let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'allow-origin'?: string[]; 'vector-workers'?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -55,6 +77,8 @@ try {
       plugin: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
       token: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'vector-workers': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
@@ -102,6 +126,20 @@ if (token !== null) {
   }
 }
 
+const originsEnv = fromEnv('GYMWIRE_ALLOW_ORIGIN');
+const allowOrigins = values['allow-origin'] ?? (originsEnv !== undefined ? originsEnv.split(',').filter((o) => o.trim() !== '') : []);
+try {
+  parseAllowedOrigins(allowOrigins);
+} catch (e) {
+  fail((e as Error).message);
+}
+
+const workersText = values['vector-workers'] ?? fromEnv('GYMWIRE_VECTOR_WORKERS');
+const vectorWorkers = workersText === undefined ? undefined : Number(workersText);
+if (vectorWorkers !== undefined && !(Number.isInteger(vectorWorkers) && vectorWorkers >= 0 && vectorWorkers <= 64)) {
+  fail(`${values['vector-workers'] !== undefined ? '--vector-workers' : 'GYMWIRE_VECTOR_WORKERS'} must be an integer in 0..64, got '${workersText}'`);
+}
+
 const certPath = values['tls-cert'] ?? fromEnv('GYMWIRE_TLS_CERT');
 const keyPath = values['tls-key'] ?? fromEnv('GYMWIRE_TLS_KEY');
 if ((certPath === undefined) !== (keyPath === undefined)) fail('--tls-cert and --tls-key go together');
@@ -115,9 +153,11 @@ if (certPath !== undefined && keyPath !== undefined) {
   }
 }
 
+const pluginModules: string[] = [];
 try {
   for (const p of await loadPlugins(values.plugin ?? [], userCwd)) {
     console.error(`plugin ${p.spec}: registered ${p.envIds.join(', ')}`);
+    pluginModules.push(p.path);
   }
 } catch (e) {
   console.error(`env-server: ${(e as Error).message}`);
@@ -125,7 +165,7 @@ try {
 }
 
 try {
-  const server = await startServer({ host, port, token, tls, ...limits, log: (line) => console.error(line) });
+  const server = await startServer({ host, port, token, tls, allowOrigins, vectorWorkers, pluginModules, ...limits, log: (line) => console.error(line) });
   console.log(`gymwire env server listening on ${server.url}`);
   let closing = false;
   const shutdown = (signal: string) => {

@@ -1,5 +1,7 @@
 // One frame in, one frame out: decode, validate, run the op, encode the answer.
 // Everything a client sends ends as a response; nothing here throws to the caller.
+// A request on a vector env (make, reset, step) is run in parts instead: dispatch then returns
+// a Job the scheduler runs until it yields the answer (server/scheduler.ts).
 import { encodeMessage } from '../protocol/codec.ts';
 import { encodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
@@ -14,14 +16,17 @@ import { readRequest } from './read-request.ts';
 import { errorFrame, thrownErrorFrame } from './error-frames.ts';
 import { preview } from '../protocol/preview.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
+import { make } from '../envs/index.ts';
 import { checkRenderSize } from './limits.ts';
 import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
-import { batchedActionFromWire, makeVectorState, vectorReset, vectorStep } from './vector-slot.ts';
+import { Sliced, type Job } from './scheduler.ts';
+import { flatdim } from '../protocol/spaces.ts';
 
 const MAJOR = PROTOCOL_VERSION.split('.')[0];
 
-type Handler<K extends Op> = (session: Session, req: RequestOf[K], catalog: EnvCatalog) => ResultOf[K];
+/** A handler answers at once, or hands back work to run in parts. */
+type Handler<K extends Op> = (session: Session, req: RequestOf[K], catalog: EnvCatalog) => ResultOf[K] | Sliced<ResultOf[K]>;
 
 /** Runs env code: a GymwireError keeps its code; anything else is 'internal' and, for step/reset, breaks the env. */
 function guarded<T>(fn: () => T, what: string, onCrash?: (message: string) => void): T {
@@ -33,6 +38,31 @@ function guarded<T>(fn: () => T, what: string, onCrash?: (message: string) => vo
     onCrash?.(message);
     throw new GymwireError('internal', `${what} failed: ${message}`);
   }
+}
+
+/**
+ * `work` with guarded()'s rule applied to each part: anything but a GymwireError is internal,
+ * and an internal failure (here, or reported by the worker thread running it) breaks the env;
+ * `markBroken` gets the reason.
+ */
+function breaking<T>(work: Sliced<T>, what: string, markBroken: (message: string) => void): Sliced<T> {
+  return new Sliced(
+    (deadline) => {
+      try {
+        return work.run(deadline);
+      } catch (e) {
+        if (e instanceof GymwireError) {
+          if (e.code === 'internal') markBroken(e.message);
+          throw e;
+        }
+        const message = e instanceof Error ? e.message : String(e);
+        markBroken(`${what} threw: ${message}`);
+        throw new GymwireError('internal', `${what} failed: ${message}`);
+      }
+    },
+    work.cancel,
+    work.whenReady,
+  );
 }
 
 const handlers: { [K in Op]: Handler<K> } = {
@@ -70,15 +100,40 @@ const handlers: { [K in Op]: Handler<K> } = {
     if (!vector && numEnvs !== 1) throw new GymwireError('bad_request', `vector: false with num_envs ${numEnvs}; a single env has num_envs 1`);
     const kwargs = req.kwargs ?? {};
     const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
-    session.checkRoom(numEnvs);
+    const charged = session.reserve(req.env_id, numEnvs);
     if (vector) {
-      const state = guarded(() => makeVectorState(() => session.opts.makeEnv(req.env_id, kwargs), numEnvs), `make(${preview(req.env_id)})`);
-      const slot = session.openVector(state);
-      const spec = state.vec.spec ?? bareSpec;
-      return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
+      const viaRegistry = session.opts.makeEnv === make;
+      const build = session.vectors.make(req.env_id, kwargs, numEnvs, charged, () => session.opts.makeEnv(req.env_id, kwargs), viaRegistry);
+      return new Sliced(
+        (deadline) => {
+          let host;
+          try {
+            host = guarded(() => build.run(deadline), `make(${preview(req.env_id)})`);
+          } catch (e) {
+            // Whatever failed (a kwarg, the env, the spaces), what was built is closed: give its charge back.
+            session.budget.release(charged);
+            throw e;
+          }
+          if (host === null) return null;
+          const slot = session.openVector(host, charged);
+          const spec = host.spec ?? bareSpec;
+          return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
+        },
+        () => {
+          build.cancel();
+          session.budget.release(charged);
+        },
+        build.whenReady,
+      );
     }
-    const env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${preview(req.env_id)})`);
-    const slot = session.open(env);
+    let env;
+    try {
+      env = guarded(() => session.opts.makeEnv(req.env_id, kwargs), `make(${preview(req.env_id)})`);
+    } catch (e) {
+      session.budget.release(charged);
+      throw e;
+    }
+    const slot = session.open(env, charged);
     const spec = env.spec ?? bareSpec;
     return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };
   },
@@ -87,10 +142,13 @@ const handlers: { [K in Op]: Handler<K> } = {
     const slot = session.usable(req.handle);
     const markBroken = (m: string) => (slot.broken = `reset threw: ${m}`);
     if (slot.vector !== null) {
-      const state = slot.vector;
-      return guarded(() => vectorReset(state, req.seed ?? null, req.options ?? null), 'reset', markBroken);
+      const host = slot.vector;
+      session.budget.checkAnswer(host.obsBytes, `reset of ${host.numEnvs} sub-envs`);
+      return breaking(guarded(() => host.reset(req.seed ?? null, req.options ?? null), 'reset', markBroken), 'reset', (why) => (slot.broken = why));
     }
     if (Array.isArray(req.seed)) throw new GymwireError('bad_request', 'a list of seeds is for vector envs; this handle is a single env');
+    // At most 8 bytes per flattened element: a bound on the observation's size in the answer.
+    session.budget.checkAnswer(8 * flatdim(slot.observationSpace), 'reset');
     const args = { seed: req.seed ?? undefined, options: req.options ?? undefined };
     const env = slot.env;
     const { obs, info } = guarded(() => env.reset(args), 'reset', markBroken);
@@ -99,18 +157,9 @@ const handlers: { [K in Op]: Handler<K> } = {
 
   step(session, req) {
     const slot = session.usable(req.handle);
-    const vector = slot.vector;
-    if (vector !== null) {
-      const actions = batchedActionFromWire(vector, req.action);
-      try {
-        return vectorStep(vector, actions);
-      } catch (e) {
-        // A sub-env threw part-way through the batch: the vector env's state is unknown now.
-        if (e instanceof GymwireError && e.code !== 'internal') throw e;
-        const message = e instanceof Error ? e.message : String(e);
-        slot.broken = `step threw: ${message}`;
-        throw new GymwireError('internal', `step failed: ${message}`);
-      }
+    if (slot.vector !== null) {
+      // A sub-env that throws part-way through the batch leaves the vector env's state unknown.
+      return breaking(slot.vector.step(req.action), 'step', (why) => (slot.broken = why));
     }
     const action = fromWire(slot.actionSpace, req.action, 'invalid_action', 'action');
     // Inline rather than guarded(): this is the per-step path, so no closures per call.
@@ -135,8 +184,13 @@ const handlers: { [K in Op]: Handler<K> } = {
     const slot = session.usable(req.handle);
     if (slot.vector !== null) throw new GymwireError('unsupported', 'render a vector env: not supported; make a single env to render');
     const env = slot.env;
+    // Checked before rendering with the last frame's size, and after with this one's: a
+    // render changes nothing, so a frame that does not fit is dropped and refused.
+    session.budget.checkAnswer(slot.frameBytes, 'a frame');
     const frame = guarded(() => env.render(), 'render');
     checkRenderSize(frame.width, frame.height, session.opts.maxRenderPixels);
+    slot.frameBytes = frame.data.byteLength;
+    session.budget.checkAnswer(frame.data.byteLength, `a ${frame.width}x${frame.height} frame`);
     return { frame: { width: frame.width, height: frame.height, data: frame.data } };
   },
 
@@ -146,18 +200,54 @@ const handlers: { [K in Op]: Handler<K> } = {
   },
 };
 
-/** The answer to one incoming frame. */
-export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array {
+/** The answer to one incoming frame, or the Job that will make it. */
+export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array | Job {
   const read = readRequest(frame);
   if (!read.ok) return read.answer;
   const { id, op, request: message } = read;
   if (!session.ready && op !== 'hello') {
     return errorFrame(id, { code: 'not_ready', message: `send hello before ${op}` });
   }
+  return run(session, catalog, id, op as Op, message as RequestOf[Op]);
+}
+
+/** dispatch, with any Job run to the end at once: for transports that answer every frame before reading the next. */
+export function answerNow(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array {
+  const answer = dispatch(session, catalog, frame);
+  return answer instanceof Uint8Array ? answer : answer.run(Infinity)!;
+}
+
+/** Runs a checked request: its answer frame, or a Job when it runs in parts. */
+function run(session: Session, catalog: EnvCatalog, id: number, op: Op, message: RequestOf[Op]): Uint8Array | Job {
   try {
     const result = (handlers[op] as Handler<Op>)(session, message, catalog);
-    return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
+    if (result instanceof Sliced) return partsToJob(session, id, op, result);
+    return answerFrame(id, op, result);
   } catch (e) {
-    return thrownErrorFrame(id, op, e, session.opts.log);
+    return failureFrame(session, id, op, e);
   }
+}
+
+function answerFrame(id: number, op: Op, result: ResultOf[Op]): Uint8Array {
+  return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
+}
+
+function failureFrame(session: Session, id: number, op: Op, e: unknown): Uint8Array {
+  return thrownErrorFrame(id, op, e, session.opts.log);
+}
+
+/** The Job that runs `work` and answers request `id` with its result or its error. */
+function partsToJob(session: Session, id: number, op: Op, work: Sliced<ResultOf[Op]>): Job {
+  return new Sliced(
+    (deadline) => {
+      try {
+        const result = work.run(deadline);
+        return result === null ? null : answerFrame(id, op, result);
+      } catch (e) {
+        return failureFrame(session, id, op, e);
+      }
+    },
+    work.cancel,
+    work.whenReady,
+  );
 }

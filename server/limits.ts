@@ -1,54 +1,71 @@
-// Server limits: their safe defaults, the CLI flags and env vars that set them, and the
-// connection-level enforcement (idle connections, output backpressure, render size).
-// Per-request limits (envs per connection, num_envs) are checked by the session.
+// Server limits: their safe defaults, the CLI flags and env vars that set them, and some of
+// their enforcement (idle connections, render size). Elsewhere: per-request limits (envs per
+// connection, num_envs) in the session, the memory budget and backpressure in
+// memory-budget.ts and client-connection.ts, sockets and connections per address in admission.ts.
 import type { WebSocket } from 'ws';
-import type { Socket } from 'node:net';
 import { GymwireError } from '../protocol/errors.ts';
 
 export interface Limits {
   /** Largest incoming frame in bytes; a bigger one closes the connection with 1009. */
   maxPayloadBytes: number;
-  /** Most open connections; one more is closed at once with 1013 (try again later). */
+  /** Most open (upgraded, authenticated) connections; one more is closed at once with 1013 (try again later). */
   maxConnections: number;
+  /** Most open connections from one remote address (IPv6: one /64); one more is closed with 1013. */
+  maxConnectionsPerAddress: number;
+  /**
+   * Most TCP sockets from one remote address (IPv6: one /64) still before or in their HTTP
+   * upgrade; one more gets HTTP 503 at once. All addresses together: at most maxConnections.
+   */
+  maxUpgradingPerAddress: number;
   /** Most envs (handles) one connection may have open at once. */
   maxEnvsPerConnection: number;
   /** Most sub-envs in one vector env, and most env instances on one connection. */
   maxNumEnvs: number;
-  /**
-   * A new TCP socket must send its HTTP upgrade request within this many ms (else 408 and
-   * closed); with at most 2 x maxConnections sockets, idle half-open ones cannot pile up.
-   */
+  /** A new TCP socket must send its whole HTTP upgrade request within this many ms (else 408 and closed). */
   upgradeTimeoutMs: number;
+  /** A new connection must complete hello within this many ms of its upgrade, else it is closed (1008). */
+  helloTimeoutMs: number;
   /** A connection that sends nothing for this long is closed (1001); 0 = never. */
   idleTimeoutMs: number;
   /** Largest frame render may return, in pixels (width x height); bigger gets limit_exceeded. */
   maxRenderPixels: number;
   /**
-   * Answers a connection may have waiting to be sent (bytes) before the server stops reading
-   * its requests until the client reads: a pipelining client that never reads cannot make the
-   * server buffer without bound (TCP backpressure does the rest).
+   * Answers a connection may have waiting to be sent (bytes) before the server stops running
+   * and reading its requests until the client reads (TCP backpressure does the rest).
    */
   maxBufferedBytes: number;
+  /**
+   * Bytes the server may hold for its clients, all connections together: env instances (each
+   * charged its env's measured cost), unsent answers and unanswered requests
+   * (server/memory-budget.ts).
+   */
+  memoryBudget: number;
 }
 
 export const LIMIT_DEFAULTS: Readonly<Limits> = {
   maxPayloadBytes: 4 * 1024 * 1024,
   maxConnections: 256,
+  maxConnectionsPerAddress: 64,
+  maxUpgradingPerAddress: 16,
   maxEnvsPerConnection: 64,
   maxNumEnvs: 1024,
-  upgradeTimeoutMs: 10 * 1000,
+  upgradeTimeoutMs: 5 * 1000,
+  helloTimeoutMs: 5 * 1000,
   idleTimeoutMs: 10 * 60 * 1000,
   maxRenderPixels: 2048 * 2048,
   maxBufferedBytes: 16 * 1024 * 1024,
+  memoryBudget: 512 * 1024 * 1024,
 };
 
 /** Close codes the server uses, with the reason text sent alongside. */
 export const CLOSE = {
   /** RFC 6455 1001: the server is going away, or the connection idled out. */
   GOING_AWAY: 1001,
+  /** RFC 6455 1008: policy violation — no hello within hello_timeout. */
+  POLICY: 1008,
   /** RFC 6455 1009: a frame bigger than max_payload_bytes (sent by ws itself). */
   TOO_BIG: 1009,
-  /** RFC 6455 1013: try again later — the server is at max_connections. */
+  /** RFC 6455 1013: try again later — the server is at max_connections (or the address at its cap). */
   TRY_AGAIN_LATER: 1013,
 } as const;
 
@@ -58,25 +75,42 @@ export interface LimitFlag {
   env: string;
   /** How the flag's number maps to the option (seconds on the command line, ms inside). */
   scale: number;
+  /** A size in bytes: the text may end in KiB, MiB or GiB (K, M, G). */
+  bytes?: boolean;
   help: string;
 }
 
 export const LIMIT_FLAGS: readonly LimitFlag[] = [
-  { key: 'maxPayloadBytes', flag: 'max-payload', env: 'GYMWIRE_MAX_PAYLOAD', scale: 1, help: 'largest incoming frame in bytes (bigger: close 1009)' },
-  { key: 'maxConnections', flag: 'max-connections', env: 'GYMWIRE_MAX_CONNECTIONS', scale: 1, help: 'most open connections (one more: close 1013; TCP sockets, upgrading or not, at most twice this)' },
+  { key: 'memoryBudget', flag: 'memory-budget', env: 'GYMWIRE_MEMORY_BUDGET', scale: 1, bytes: true, help: 'bytes the server may hold for clients: env instances (each charged its measured cost, at most 3/4 of this), unsent answers and unanswered requests (make/reset/render past it: limit_exceeded)' },
+  { key: 'maxPayloadBytes', flag: 'max-payload', env: 'GYMWIRE_MAX_PAYLOAD', scale: 1, bytes: true, help: 'largest incoming frame in bytes (bigger: close 1009)' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'GYMWIRE_MAX_CONNECTIONS', scale: 1, help: 'most open connections (one more: close 1013); also most sockets still in their upgrade' },
+  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', env: 'GYMWIRE_MAX_CONNECTIONS_PER_ADDRESS', scale: 1, help: 'most open connections from one address (IPv6: one /64) (one more: close 1013)' },
+  { key: 'maxUpgradingPerAddress', flag: 'max-upgrading-per-address', env: 'GYMWIRE_MAX_UPGRADING_PER_ADDRESS', scale: 1, help: 'most sockets from one address still before or in their upgrade (one more: HTTP 503)' },
   { key: 'maxEnvsPerConnection', flag: 'max-envs', env: 'GYMWIRE_MAX_ENVS', scale: 1, help: 'most envs open at once on one connection' },
   { key: 'maxNumEnvs', flag: 'max-num-envs', env: 'GYMWIRE_MAX_NUM_ENVS', scale: 1, help: 'most sub-envs per vector env / env instances per connection' },
-  { key: 'upgradeTimeoutMs', flag: 'upgrade-timeout', env: 'GYMWIRE_UPGRADE_TIMEOUT', scale: 1000, help: 'seconds a new socket has to send its upgrade request (else HTTP 408)' },
+  { key: 'upgradeTimeoutMs', flag: 'upgrade-timeout', env: 'GYMWIRE_UPGRADE_TIMEOUT', scale: 1000, help: 'seconds a new socket has to send its whole upgrade request (else HTTP 408)' },
+  { key: 'helloTimeoutMs', flag: 'hello-timeout', env: 'GYMWIRE_HELLO_TIMEOUT', scale: 1000, help: 'seconds a new connection has to complete hello (else close 1008)' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'GYMWIRE_IDLE_TIMEOUT', scale: 1000, help: 'seconds without a request before a connection is closed (0 = never)' },
   { key: 'maxRenderPixels', flag: 'max-render-pixels', env: 'GYMWIRE_MAX_RENDER_PIXELS', scale: 1, help: 'largest rendered frame, width x height' },
-  { key: 'maxBufferedBytes', flag: 'max-buffered', env: 'GYMWIRE_MAX_BUFFERED', scale: 1, help: 'unsent answer bytes per connection before its requests wait' },
+  { key: 'maxBufferedBytes', flag: 'max-buffered', env: 'GYMWIRE_MAX_BUFFERED', scale: 1, bytes: true, help: 'unsent answer bytes per connection before its requests wait' },
 ];
 
-/** Reads a limit given as text (flag or env var): a non-negative number, times the flag's scale. */
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Reads a limit given as text (flag or env var): a non-negative number, times the flag's scale (or its byte unit). */
 export function parseLimit(flag: LimitFlag, text: string, from: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${from} must be a non-negative number, got '${text}'`);
-  const value = Math.round(n * flag.scale);
+  let number = text.trim();
+  let scale = flag.scale;
+  const unit = flag.bytes ? /^(.*?)\s*([kmg](?:ib)?)$/i.exec(number) : null;
+  if (unit) {
+    number = unit[1];
+    scale = BYTE_UNITS[unit[2].toLowerCase()];
+  }
+  const n = Number(number);
+  if (number === '' || !Number.isFinite(n) || n < 0) {
+    throw new Error(`${from} must be a non-negative number${flag.bytes ? ' (of bytes; may end in KiB, MiB or GiB)' : ''}, got '${text}'`);
+  }
+  const value = Math.round(n * scale);
   if (flag.key !== 'idleTimeoutMs' && value < 1) throw new Error(`${from} must be at least 1, got '${text}'`);
   return value;
 }
@@ -128,56 +162,4 @@ export class IdleSweeper {
     if (this.timer) clearInterval(this.timer);
     this.last.clear();
   }
-}
-
-/**
- * Answers one connection's frames in order, but stops reading from it while more than
- * maxBufferedBytes of answers wait to be sent. Frames already read when the limit is hit
- * (at most one socket read's worth) wait here, not their answers: what is held is bounded by
- * the request bytes, whatever a request costs to answer (a render answer is ~1000x its request).
- */
-export class Backpressure {
-  private readonly waiting: { data: Uint8Array; isBinary: boolean }[] = [];
-  private listening = false;
-
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly socket: Socket,
-    private readonly maxBufferedBytes: number,
-    private readonly answer: (data: Uint8Array, isBinary: boolean) => void,
-  ) {}
-
-  /** Called for each incoming frame, in order. */
-  push(data: Uint8Array, isBinary: boolean): void {
-    if (this.waiting.length === 0 && this.ws.bufferedAmount <= this.maxBufferedBytes) {
-      this.answer(data, isBinary);
-      return;
-    }
-    this.waiting.push({ data, isBinary });
-    this.hold();
-  }
-
-  /** Frames read but not yet answered. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  private hold(): void {
-    if (!this.ws.isPaused) this.ws.pause();
-    if (!this.listening) {
-      this.listening = true;
-      this.socket.once('drain', this.onDrain);
-    }
-  }
-
-  private readonly onDrain = (): void => {
-    this.listening = false;
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    while (this.waiting.length > 0 && this.ws.bufferedAmount <= this.maxBufferedBytes) {
-      const f = this.waiting.shift()!;
-      this.answer(f.data, f.isBinary);
-    }
-    if (this.waiting.length > 0 || this.ws.bufferedAmount > this.maxBufferedBytes) this.hold();
-    else this.ws.resume();
-  };
 }

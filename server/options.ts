@@ -27,14 +27,39 @@ export interface ServerOptions {
   busyPollMicros?: number;
   /** Most open connections; one more is closed with 1013 (default 256). See server/limits.ts. */
   maxConnections?: number;
-  /** A new socket must send its upgrade request within this many ms, else HTTP 408 and closed (default 10 s). */
+  /** Most open connections from one remote address (IPv6: one /64); one more is closed with 1013 (default 64). */
+  maxConnectionsPerAddress?: number;
+  /** Most sockets from one remote address still before or in their upgrade; one more gets HTTP 503 (default 16). */
+  maxUpgradingPerAddress?: number;
+  /** A new socket must send its upgrade request within this many ms, else HTTP 408 and closed (default 5 s). */
   upgradeTimeoutMs?: number;
+  /** A new connection must complete hello within this many ms, else it is closed with 1008 (default 5 s). */
+  helloTimeoutMs?: number;
+  /**
+   * Bytes the server may hold for clients: env instances (each charged its env's
+   * Registration.memoryBytes), unsent answers, unanswered requests (default 512 MiB).
+   * See server/memory-budget.ts.
+   */
+  memoryBudget?: number;
+  /**
+   * Browser origins (scheme://host[:port]) allowed to connect; '*' allows any. Requests
+   * without an Origin header (non-browser clients) are always allowed; the server's own
+   * origin is allowed on a loopback or IP-literal Host (server/origin.ts) (default: none).
+   */
+  allowOrigins?: readonly string[];
   /** Close a connection that sent nothing for this many ms, 0 = never (default 10 min). */
   idleTimeoutMs?: number;
   /** Largest rendered frame in pixels; bigger gets limit_exceeded (default 2048 x 2048). */
   maxRenderPixels?: number;
-  /** Unsent answer bytes per connection before the server stops reading its requests (default 16 MiB). */
+  /** Unsent answer bytes per connection before the server stops running and reading its requests (default 16 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Worker threads for big vector envs (server/vector-workers.ts); 0 runs every vector env in
+   * the server's thread, in parts (default 1). Used only with the registry's make (no makeEnv).
+   */
+  vectorWorkers?: number;
+  /** Plugin modules (absolute paths) the server loaded: vector workers load them too (default: none). */
+  pluginModules?: readonly string[];
   /** When set, clients must present this token at the upgrade (server/auth.ts) (default: none). */
   token?: string | null;
   /** PEM certificate and key: serve wss:// instead of ws:// (default: none). */
@@ -70,7 +95,14 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     maxNumEnvs: opts.maxNumEnvs ?? LIMIT_DEFAULTS.maxNumEnvs,
     busyPollMicros: opts.busyPollMicros ?? busyPollMicrosFromEnv(),
     maxConnections: opts.maxConnections ?? LIMIT_DEFAULTS.maxConnections,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? LIMIT_DEFAULTS.maxConnectionsPerAddress,
+    maxUpgradingPerAddress: opts.maxUpgradingPerAddress ?? LIMIT_DEFAULTS.maxUpgradingPerAddress,
     upgradeTimeoutMs: opts.upgradeTimeoutMs ?? LIMIT_DEFAULTS.upgradeTimeoutMs,
+    helloTimeoutMs: opts.helloTimeoutMs ?? LIMIT_DEFAULTS.helloTimeoutMs,
+    memoryBudget: opts.memoryBudget ?? LIMIT_DEFAULTS.memoryBudget,
+    allowOrigins: opts.allowOrigins ?? [],
+    vectorWorkers: opts.vectorWorkers ?? 1,
+    pluginModules: opts.pluginModules ?? [],
     idleTimeoutMs: opts.idleTimeoutMs ?? LIMIT_DEFAULTS.idleTimeoutMs,
     maxRenderPixels: opts.maxRenderPixels ?? LIMIT_DEFAULTS.maxRenderPixels,
     maxBufferedBytes: opts.maxBufferedBytes ?? LIMIT_DEFAULTS.maxBufferedBytes,

@@ -1,21 +1,27 @@
 // Plugins: modules that register their own envs before the server starts
-// (`npm run env-server -- --plugin ./my-envs.ts`).
+// (`npm run env-server -- --plugin ./my-envs.ts`, or `--plugin some-npm-package`).
 //
 // A plugin is any ES module (.ts through tsx, or .js/.mjs) that, when imported, calls
 // `register()` from envs/index.ts — the same API the built-in envs use. A plugin may instead
 // (or also) export a default function; it is called with that API, so a module living outside
-// this repository needs no relative import path into it:
+// this repository (an npm package, say) needs no import path into it:
 //
 //   export default function ({ register, BaseEnv, box }) { register({ id: 'Mine-v0', ... }); }
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+//
+// A plugin is named by a file path (relative to the current directory) or by the name of an
+// installed npm package, resolved as `import` would from the current directory (its
+// node_modules and those above it, the package's `exports` or `main`).
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve as resolveImport } from 'import-meta-resolve';
 import { BaseEnv, register, registrations } from '../envs/index.ts';
 import { box, discrete } from '../protocol/spaces.ts';
 import { GymwireError } from '../protocol/errors.ts';
+import { Canvas } from '../graphics/canvas.ts';
 
 /** What a plugin's default export is called with. */
-export const PLUGIN_API = { register, BaseEnv, box, discrete, GymwireError } as const;
+export const PLUGIN_API = { register, BaseEnv, box, discrete, GymwireError, Canvas } as const;
 export type PluginApi = typeof PLUGIN_API;
 
 export class PluginError extends Error {
@@ -30,7 +36,7 @@ export class PluginError extends Error {
 }
 
 export interface LoadedPlugin {
-  /** The path as given. */
+  /** The path or package name as given. */
   spec: string;
   /** The absolute file it resolved to. */
   path: string;
@@ -38,20 +44,55 @@ export interface LoadedPlugin {
   envIds: string[];
 }
 
+// ./x, ../x, /x (and .\x on Windows) are paths whether or not they exist.
+const PATH_LIKE = /^(\.{1,2}([\\/]|$)|[\\/])/;
+
 /**
- * Imports each plugin (paths relative to `cwd`, in order) and returns what each registered.
- * Throws PluginError when a file is missing, its import fails, its default export throws,
- * or it registers no env at all (which usually means a second copy of the registry: import
- * `register` from this repository's envs/index.ts, or use the default-export form).
+ * The file a plugin spec names: a path relative to `cwd` when it looks like one or such a
+ * file exists, otherwise an installed package (its exports' "import"/"node"/"default"
+ * entry, or its main), looked up in node_modules from `cwd` upwards.
+ */
+export function locatePlugin(spec: string, cwd: string): string {
+  const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  const exists = existsSync(path);
+  if (exists || PATH_LIKE.test(spec)) {
+    if (!exists) throw new PluginError(spec, `no such file: ${path}`);
+    if (statSync(path).isDirectory()) {
+      throw new PluginError(spec, `${path} is a folder: give its module file, or install it (npm install ${spec}) and give the package's name`);
+    }
+    return path;
+  }
+  let url: string;
+  try {
+    url = resolveImport(spec, pathToFileURL(join(cwd, 'plugin-loader.js')).href);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).startsWith('Cannot find package')
+        ? `no such file (${path}) and no installed package of that name (node_modules from ${cwd} up)`
+        : `cannot resolve it as a package: ${err.message}`;
+    throw new PluginError(spec, why, { cause: e });
+  }
+  if (!url.startsWith('file:')) throw new PluginError(spec, `resolves to ${url}, not a module file`);
+  const file = fileURLToPath(url);
+  if (!existsSync(file)) throw new PluginError(spec, `the package's exports/main name ${file}, which does not exist`);
+  return file;
+}
+
+/**
+ * Imports each plugin (file paths relative to `cwd`, or installed package names; in order)
+ * and returns what each registered. Throws PluginError when a plugin cannot be found, its
+ * import fails, its default export throws, or it registers no env at all (which usually
+ * means a second copy of the registry: import `register` from this repository's
+ * envs/index.ts, or use the default-export form).
  */
 export async function loadPlugins(specs: readonly string[], cwd: string = process.cwd()): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
-    const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
+    const path = locatePlugin(spec, cwd);
     if (seen.has(path)) continue; // a module is evaluated once; a repeated flag adds nothing
     seen.add(path);
-    if (!existsSync(path)) throw new PluginError(spec, `no such file: ${path}`);
     const before = new Set(registrations().map((r) => r.id));
     let mod: Record<string, unknown>;
     try {

@@ -1,20 +1,23 @@
-// The WebSocket server: one Session per connection, one response frame per request frame,
-// answered synchronously and therefore in request order (pipelined requests keep their order).
-// Limits and auth (server/limits.ts, server/auth.ts) are enforced here, at the connection level.
+// The WebSocket server: admission (server/admission.ts), then one ClientConnection per
+// connection, whose requests the scheduler runs fairly across connections and answers in
+// request order (server/scheduler.ts, server/client-connection.ts), big vector envs in worker
+// threads (server/vector-workers.ts), within the server's memory budget
+// (server/memory-budget.ts). PROTOCOL.md section 8 states the limits.
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BusyPoll } from '../protocol/busy-poll.ts';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { dispatch } from './dispatch.ts';
+import type { AddressInfo, Socket } from 'node:net';
 import { EnvCatalog } from './env-catalog.ts';
 import { resolveOptions, type ServerOptions } from './options.ts';
 import { Session } from './session.ts';
-import { authorized, checkTokenFormat, isLoopback, selectProtocol } from './auth.ts';
-import { Backpressure, CLOSE, IdleSweeper } from './limits.ts';
-import { encodeMessage } from '../protocol/codec.ts';
-
-const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
+import { checkTokenFormat, isLoopback, selectProtocol } from './auth.ts';
+import { CLOSE, IdleSweeper } from './limits.ts';
+import { Admission } from './admission.ts';
+import { MemoryBudget } from './memory-budget.ts';
+import { Scheduler } from './scheduler.ts';
+import { ClientConnection, type ServerShared } from './client-connection.ts';
+import { VectorWorkers } from './vector-workers.ts';
 
 export interface RunningServer {
   /** ws://host:port, or wss:// with TLS */
@@ -31,11 +34,6 @@ export interface RunningServer {
 
 export type { ServerOptions };
 
-function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-}
-
 // A plain HTTP request (no upgrade) gets told what this port speaks.
 function notWebSocket(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'close' });
@@ -46,12 +44,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const opts = resolveOptions(options);
   const token = opts.token;
   if (token !== null) checkTokenFormat(token);
-  const catalog = new EnvCatalog(opts);
+  const admission = new Admission(opts, opts.tls !== null);
   // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
   // enough that a silent socket goes within a fraction of it.
   const httpOptions = { connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) };
   const http = opts.tls
-    ? createHttpsServer({ ...httpOptions, cert: opts.tls.cert, key: opts.tls.key }, notWebSocket)
+    ? createHttpsServer({ ...httpOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: opts.upgradeTimeoutMs }, notWebSocket)
     : createHttpServer(httpOptions, notWebSocket);
   const wss = new WebSocketServer({
     server: http,
@@ -59,21 +57,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxPayload: opts.maxPayloadBytes,
     clientTracking: true,
     handleProtocols: (offered) => selectProtocol(offered),
-    // Rejected at the HTTP upgrade, before any frame is read.
-    verifyClient:
-      token === null
-        ? undefined
-        : (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => {
-            if (authorized(info.req, token)) done(true);
-            else done(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="gymwire"' });
-          },
+    // Refused at the HTTP upgrade, before any frame is read and before a slot is counted.
+    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => {
+      const refusal = admission.verify(info.req, token);
+      if (refusal === null) done(true);
+      else done(false, refusal.status, refusal.message, refusal.headers);
+    },
   });
 
-  // Sockets still in the HTTP upgrade are not WebSocket clients yet, so max_connections
-  // cannot see them: cap TCP sockets at twice it (further ones are dropped on accept) and
-  // give an upgrade request upgradeTimeoutMs to arrive, so idle half-open sockets cannot
-  // pile up. Upgraded sockets count too, which leaves room for the 1013 closes.
-  http.maxConnections = 2 * opts.maxConnections;
+  // Sockets before or in the upgrade are counted per address (admission.onSocket) and must send
+  // their whole upgrade request within upgradeTimeoutMs. Node's own cap is only a backstop
+  // above what admission allows (connections + upgrading sockets + a few being closed).
+  http.on('connection', (socket: Socket) => admission.onSocket(socket));
+  http.maxConnections = 2 * opts.maxConnections + 64;
   http.headersTimeout = opts.upgradeTimeoutMs;
   http.requestTimeout = opts.upgradeTimeoutMs;
 
@@ -91,45 +87,39 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const idle = new IdleSweeper(opts.idleTimeoutMs);
-  const busyPoll = new BusyPoll(opts.busyPollMicros);
+  const shared: ServerShared = {
+    scheduler: new Scheduler(opts.log),
+    budget: new MemoryBudget(opts.memoryBudget, opts.registrations),
+    catalog: new EnvCatalog(opts),
+    busyPoll: new BusyPoll(opts.busyPollMicros),
+    connections: new Set(),
+    maxBufferedBytes: opts.maxBufferedBytes,
+    maxPayloadBytes: opts.maxPayloadBytes,
+  };
+  const vectors = new VectorWorkers(opts.vectorWorkers, { pluginModules: [...opts.pluginModules] }, opts.log);
   wss.on('connection', (ws: WebSocket, req) => {
-    if (wss.clients.size > opts.maxConnections) {
-      ws.close(CLOSE.TRY_AGAIN_LATER, `server busy: max_connections ${opts.maxConnections} reached, try again later`);
+    const refused = admission.admit(req);
+    if (refused !== null) {
+      ws.close(CLOSE.TRY_AGAIN_LATER, refused);
       setTimeout(() => ws.terminate(), 2000).unref();
       return;
     }
     req.socket.setNoDelay(true);
-    const session = new Session(opts);
-    // Answers to the frames of one read (pipelined requests) leave in one write: the socket
-    // is corked at the first answer and uncorked when the tick ends, so a lone answer is not delayed.
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      req.socket.uncork();
-    };
-    const answer = (data: Uint8Array, isBinary: boolean) => {
-      if (!corked) {
-        corked = true;
-        req.socket.cork();
-        process.nextTick(uncork);
-      }
-      busyPoll.touch();
-      if (!isBinary) {
-        ws.send(encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } }), SEND_OPTIONS);
-        return;
-      }
-      ws.send(dispatch(session, catalog, data), SEND_OPTIONS);
-    };
-    const backpressure = new Backpressure(ws, req.socket, opts.maxBufferedBytes, answer);
+    const session = new Session(opts, shared.budget, vectors);
+    const connection = new ClientConnection(ws, req.socket, session, shared, () => idle.touch(ws));
+    const helloTimer = setTimeout(() => {
+      if (session.ready) return;
+      ws.close(CLOSE.POLICY, `no hello within ${opts.helloTimeoutMs / 1000} s (hello_timeout)`);
+      setTimeout(() => ws.terminate(), 2000).unref();
+    }, opts.helloTimeoutMs);
     idle.touch(ws);
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      idle.touch(ws);
-      backpressure.push(toBuffer(data), isBinary);
-    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => connection.onMessage(data, isBinary));
     ws.on('error', (e) => opts.log(`connection error: ${e.message}`));
     ws.on('close', () => {
+      clearTimeout(helloTimer);
+      admission.left(req);
       idle.forget(ws);
-      session.closeAll();
+      connection.close();
     });
   });
 
@@ -139,14 +129,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: `${opts.tls ? 'wss' : 'ws'}://${host}:${address.port}`,
     host: opts.host,
     port: address.port,
-    connections: () => wss.clients.size,
+    connections: () => shared.connections.size,
     sockets: () => new Promise<number>((resolve, reject) => http.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
     close: () =>
       new Promise<void>((resolve) => {
         idle.stop();
         for (const ws of wss.clients) ws.terminate();
         wss.close(() => {
-          http.close(() => resolve());
+          http.close(() => void vectors.stop().then(() => resolve()));
           http.closeAllConnections();
         });
       }),

@@ -3,7 +3,9 @@ import type { Env } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { VectorState } from './vector-slot.ts';
+import type { VectorHost } from './vector-slot.ts';
+import type { MemoryBudget } from './memory-budget.ts';
+import { VectorWorkers } from './vector-workers.ts';
 
 interface SlotBase {
   readonly handle: number;
@@ -12,16 +14,21 @@ interface SlotBase {
   readonly actionSpace: Space;
   /** Env instances this handle holds: 1, or a vector env's num_envs. */
   readonly numEnvs: number;
+  /** What they are charged against the server's memory budget (bytes). */
+  readonly memoryBytes: number;
   /** Set when the env threw something other than a GymwireError: its state is unknown now. */
   broken: string | null;
 }
 export interface SingleSlot extends SlotBase {
   readonly env: Env;
   readonly vector: null;
+  /** Bytes of the last frame rendered (0 before the first): the next render is checked against the budget with it. */
+  frameBytes: number;
 }
 export interface VectorSlot extends SlotBase {
   readonly env: null;
-  readonly vector: VectorState;
+  /** In this thread or in a worker thread (server/vector-workers.ts). */
+  readonly vector: VectorHost;
 }
 export type EnvSlot = SingleSlot | VectorSlot;
 
@@ -32,10 +39,25 @@ export class Session {
   /** Env instances open: single envs count 1, vector envs their num_envs. */
   private instances = 0;
 
-  constructor(readonly opts: ResolvedOptions) {}
+  constructor(
+    readonly opts: ResolvedOptions,
+    readonly budget: MemoryBudget,
+    /** Where vector envs are built (here or in worker threads); none: always here. */
+    readonly vectors: VectorWorkers = new VectorWorkers(0, { pluginModules: [] }, opts.log),
+  ) {}
+
+  /**
+   * Checks room for `numEnvs` instances of `envId` on this connection and charges them to the
+   * memory budget (limit_exceeded if either says no). Returns the bytes charged: hand them
+   * to open()/openVector(), or back to budget.release() if the env is not made after all.
+   */
+  reserve(envId: string, numEnvs: number): number {
+    this.checkRoom(numEnvs);
+    return this.budget.reserveEnvs(envId, numEnvs);
+  }
 
   /** Throws limit_exceeded unless `numEnvs` more env instances fit on this connection; call before building them. */
-  checkRoom(numEnvs: number): void {
+  private checkRoom(numEnvs: number): void {
     if (this.envs.size >= this.opts.maxEnvsPerConnection) {
       throw new GymwireError('limit_exceeded', `at most ${this.opts.maxEnvsPerConnection} envs may be open on one connection`, {
         max_envs: this.opts.maxEnvsPerConnection,
@@ -54,13 +76,8 @@ export class Session {
     }
   }
 
-  open(env: Env): SingleSlot {
-    try {
-      this.checkRoom(1);
-    } catch (e) {
-      env.close();
-      throw e;
-    }
+  /** Registers a single env built after reserve() charged `memoryBytes` for it. */
+  open(env: Env, memoryBytes: number): SingleSlot {
     const slot: SingleSlot = {
       handle: this.nextHandle++,
       env,
@@ -68,22 +85,25 @@ export class Session {
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
       numEnvs: 1,
+      memoryBytes,
       broken: null,
+      frameBytes: 0,
     };
     this.envs.set(slot.handle, slot);
     this.instances += 1;
     return slot;
   }
 
-  /** Registers a vector env built after checkRoom(state.numEnvs) succeeded. */
-  openVector(state: VectorState): VectorSlot {
+  /** Registers a vector env built after reserve() charged `memoryBytes` for it. */
+  openVector(host: VectorHost, memoryBytes: number): VectorSlot {
     const slot: VectorSlot = {
       handle: this.nextHandle++,
       env: null,
-      vector: state,
-      observationSpace: state.vec.singleObservationSpace,
-      actionSpace: state.vec.singleActionSpace,
-      numEnvs: state.numEnvs,
+      vector: host,
+      observationSpace: host.singleObservationSpace,
+      actionSpace: host.singleActionSpace,
+      numEnvs: host.numEnvs,
+      memoryBytes,
       broken: null,
     };
     this.envs.set(slot.handle, slot);
@@ -110,14 +130,16 @@ export class Session {
     const slot = this.get(handle);
     this.envs.delete(handle);
     this.instances -= slot.numEnvs;
-    (slot.vector?.vec ?? slot.env)!.close();
+    this.budget.release(slot.memoryBytes);
+    (slot.vector ?? slot.env)!.close();
   }
 
   /** On disconnect: close every env, whatever each close() throws. */
   closeAll(): void {
     for (const slot of this.envs.values()) {
+      this.budget.release(slot.memoryBytes);
       try {
-        (slot.vector?.vec ?? slot.env)!.close();
+        (slot.vector ?? slot.env)!.close();
       } catch (e) {
         this.opts.log(`closing env ${slot.handle}: ${(e as Error).message}`);
       }

@@ -5,13 +5,15 @@
 // can overwrite them, so nothing is copied until the bytes go into the frame.
 import type { Env, TypedArray } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
+import type { EnvSpec } from '../protocol/schema/env-spec.ts';
 import type { NDArray } from '../protocol/schema/ndarray.ts';
 import type { VectorStepResult as WireVectorStep, ResetResult as WireReset } from '../protocol/schema/messages.ts';
 import type { ErrorCode } from '../protocol/schema/errors.ts';
 import { GymwireError } from '../protocol/errors.ts';
-import { decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
+import { bytesPerElement, decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
 import { batchLayout, type BatchLayout, type VectorInfo, type VectorSeed } from '../protocol/vector-api.ts';
 import { preview, previewList } from '../protocol/preview.ts';
+import { SLICE_MS, Sliced } from './scheduler.ts';
 import { SyncVectorEnv } from '../envs/vector/sync-vector-env.ts';
 import { columnKind } from '../envs/vector/batched-info.ts';
 
@@ -27,30 +29,74 @@ export interface VectorState {
   readonly result: WireVectorStep;
   /** Discrete actions land here (as int32) whatever integer dtype the client sent. */
   readonly discreteActions: Int32Array | null;
+  /** How long the last step / reset took to run (ms, not counting waits between its parts). */
+  stepMs: number;
+  resetMs: number;
+}
+
+/**
+ * A step or reset whose last run took less than this (ms) is run whole: cheap sub-envs then
+ * pay no clock read each. Well under a slice, so the autoresets a step may include cannot
+ * make it long either (a sub-env whose step is this cheap resets cheaply too).
+ */
+const RUN_WHOLE_UNDER_MS = SLICE_MS / 8;
+
+/** Runs `part(deadline)` in parts, whole when the last run was cheap; records the time spent in `record`. */
+function timedParts<T>(lastMs: number, part: (deadline: number) => T | null, record: (ms: number) => void): (deadline: number) => T | null {
+  let spent = 0;
+  return (deadline) => {
+    const t0 = performance.now();
+    const r = part(lastMs < RUN_WHOLE_UNDER_MS ? Infinity : deadline);
+    spent += performance.now() - t0;
+    if (r !== null) record(spent);
+    return r;
+  };
 }
 
 const INTEGER_DTYPES = new Set(['int8', 'int32', 'int64', 'uint8']);
 
 /** Builds numEnvs envs with `makeOne` into a vector env; closes what was built if any fails. */
 export function makeVectorState(makeOne: () => Env, numEnvs: number): VectorState {
+  return buildVectorState(makeOne, numEnvs).run(Infinity)!;
+}
+
+/**
+ * makeVectorState in parts (server/scheduler.ts): sub-envs are made until the deadline, the
+ * vector env is put together once all exist. A failure or cancel() closes what was built.
+ */
+export function buildVectorState(makeOne: () => Env, numEnvs: number): Sliced<VectorState> {
   const built: Env[] = [];
-  let vec: SyncVectorEnv;
-  try {
-    for (let i = 0; i < numEnvs; i++) built.push(makeOne());
-    vec = new SyncVectorEnv(
-      built.map((env) => () => env),
-      { copy: false },
-    );
-  } catch (e) {
-    for (const env of built) {
+  const closeBuilt = () => {
+    for (const env of built.splice(0)) {
       try {
         env.close();
       } catch {
-        // already failing; the first error is the one to report
+        // already failing or abandoned; the first error is the one to report
       }
     }
-    throw e;
-  }
+  };
+  const run = (deadline: number): VectorState | null => {
+    let vec: SyncVectorEnv;
+    try {
+      while (built.length < numEnvs) {
+        built.push(makeOne());
+        if (deadline !== Infinity && built.length < numEnvs && performance.now() >= deadline) return null;
+      }
+      vec = new SyncVectorEnv(
+        built.map((env) => () => env),
+        { copy: false },
+      );
+    } catch (e) {
+      closeBuilt();
+      throw e;
+    }
+    built.length = 0;
+    return vectorStateOf(vec, numEnvs);
+  };
+  return new Sliced(run, closeBuilt);
+}
+
+function vectorStateOf(vec: SyncVectorEnv, numEnvs: number): VectorState {
   const obsLayout = batchLayout(vec.singleObservationSpace);
   const actLayout = batchLayout(vec.singleActionSpace);
   const obsShape = [numEnvs, ...obsLayout.itemShape];
@@ -70,7 +116,61 @@ export function makeVectorState(makeOne: () => Env, numEnvs: number): VectorStat
       info: {},
     },
     discreteActions: vec.singleActionSpace.type === 'Discrete' ? new Int32Array(numEnvs) : null,
+    // Unknown until measured: the first step and reset run in parts.
+    stepMs: Infinity,
+    resetMs: Infinity,
   };
+}
+
+/** Bytes of a reset or step answer's batched observation, for the memory budget's check before a reset. */
+export function batchedObsBytes(state: VectorState): number {
+  return state.numEnvs * state.obsLayout.itemSize * bytesPerElement(state.obsLayout.dtype);
+}
+
+/**
+ * A vector env as the request handlers see it: in this thread (LocalVector) or in a worker
+ * thread (server/vector-workers.ts). Its reset and step run in parts (server/scheduler.ts).
+ */
+export interface VectorHost {
+  readonly numEnvs: number;
+  readonly singleObservationSpace: Space;
+  readonly singleActionSpace: Space;
+  readonly spec: EnvSpec | null;
+  /** Bytes of a reset answer's batched observations, checked against the memory budget first. */
+  readonly obsBytes: number;
+  reset(seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset>;
+  /** Checks the batched action (invalid_action, before anything runs) and steps every sub-env. */
+  step(action: unknown): Sliced<WireVectorStep>;
+  close(): void;
+}
+
+/** A vector env in this thread. */
+export class LocalVector implements VectorHost {
+  readonly numEnvs: number;
+  readonly singleObservationSpace: Space;
+  readonly singleActionSpace: Space;
+  readonly spec: EnvSpec | null;
+  readonly obsBytes: number;
+
+  constructor(readonly state: VectorState) {
+    this.numEnvs = state.numEnvs;
+    this.singleObservationSpace = state.vec.singleObservationSpace;
+    this.singleActionSpace = state.vec.singleActionSpace;
+    this.spec = state.vec.spec;
+    this.obsBytes = batchedObsBytes(state);
+  }
+
+  reset(seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset> {
+    return vectorResetSliced(this.state, seed, options);
+  }
+
+  step(action: unknown): Sliced<WireVectorStep> {
+    return vectorStepSliced(this.state, batchedActionFromWire(this.state, action));
+  }
+
+  close(): void {
+    this.state.vec.close();
+  }
 }
 
 function bytesOf(a: TypedArray): Uint8Array {
@@ -191,26 +291,52 @@ function checkBinary(arr: TypedArray, size: number): void {
 
 /** One vector step; the result's arrays view the env's buffers (encode it before the next step). */
 export function vectorStep(state: VectorState, actions: TypedArray): WireVectorStep {
-  const r = state.vec.step(actions);
-  const out = state.result;
-  viewInto(out.obs, r.obs);
-  viewInto(out.reward, r.rewards);
-  viewInto(out.terminated, r.terminated);
-  viewInto(out.truncated, r.truncated);
-  out.info = vectorInfoToWire(r.info, state.numEnvs);
-  return out;
+  return vectorStepSliced(state, actions).run(Infinity)!;
+}
+
+/** vectorStep in parts: the sub-envs are stepped in order, a part at a time (SyncVectorEnv.stepSome). */
+export function vectorStepSliced(state: VectorState, actions: TypedArray): Sliced<WireVectorStep> {
+  state.vec.beginStep(actions);
+  const part = timedParts(state.stepMs, (deadline) => state.vec.stepSome(deadline), (ms) => (state.stepMs = ms));
+  return new Sliced(
+    (deadline) => {
+      const r = part(deadline);
+      if (r === null) return null;
+      const out = state.result;
+      viewInto(out.obs, r.obs);
+      viewInto(out.reward, r.rewards);
+      viewInto(out.terminated, r.terminated);
+      viewInto(out.truncated, r.truncated);
+      out.info = vectorInfoToWire(r.info, state.numEnvs);
+      return out;
+    },
+    () => state.vec.abandonBatch(),
+  );
 }
 
 /** reset on a vector env: obs [numEnvs, ...], batched info. */
 export function vectorReset(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): WireReset {
+  return vectorResetSliced(state, seed, options).run(Infinity)!;
+}
+
+/** vectorReset in parts (SyncVectorEnv.resetSome). */
+export function vectorResetSliced(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset> {
   let opts = options ?? undefined;
   if (opts !== undefined && looksLikeNDArray(opts.reset_mask)) {
     // A numpy bool array from the client; SyncVectorEnv takes a Uint8Array.
     const mask = decodeArray(opts.reset_mask);
     opts = { ...opts, reset_mask: mask instanceof Uint8Array ? mask : Uint8Array.from(mask as ArrayLike<number>) };
   }
-  const r = state.vec.reset({ seed, options: opts });
-  return { obs: encodeArray(r.obs, state.obsShape, state.obsLayout.dtype), info: vectorInfoToWire(r.info, state.numEnvs) };
+  state.vec.beginReset({ seed, options: opts });
+  const part = timedParts(state.resetMs, (deadline) => state.vec.resetSome(deadline), (ms) => (state.resetMs = ms));
+  return new Sliced(
+    (deadline) => {
+      const r = part(deadline);
+      if (r === null) return null;
+      return { obs: encodeArray(r.obs, state.obsShape, state.obsLayout.dtype), info: vectorInfoToWire(r.info, state.numEnvs) };
+    },
+    () => state.vec.abandonBatch(),
+  );
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

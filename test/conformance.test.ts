@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { dispatch } from '../server/dispatch.ts';
+import { answerNow } from '../server/dispatch.ts';
+import { MemoryBudget } from '../server/memory-budget.ts';
+import { LIMIT_DEFAULTS } from '../server/limits.ts';
 import { EnvCatalog } from '../server/env-catalog.ts';
 import { resolveOptions } from '../server/options.ts';
 import { Session } from '../server/session.ts';
@@ -99,7 +101,7 @@ async function faultyServer(fault: 'hangup' | 'reorder'): Promise<{ url: string;
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: opts.maxPayloadBytes });
   await new Promise((resolve) => wss.once('listening', resolve));
   wss.on('connection', (ws) => {
-    const session = new Session(opts);
+    const session = new Session(opts, new MemoryBudget(LIMIT_DEFAULTS.memoryBudget, opts.registrations));
     let held: Uint8Array[] = [];
     ws.on('message', (data: Buffer) => {
       const frame = new Uint8Array(data);
@@ -110,10 +112,10 @@ async function faultyServer(fault: 'hangup' | 'reorder'): Promise<{ url: string;
           ws.close();
           return;
         }
-        ws.send(dispatch(session, catalog, frame));
+        ws.send(answerNow(session, catalog, frame));
         return;
       }
-      held.push(dispatch(session, catalog, frame));
+      held.push(answerNow(session, catalog, frame));
       if (held.length === 1) {
         setImmediate(() => {
           for (const f of held.reverse()) ws.send(f);

@@ -1,6 +1,9 @@
 // Helpers several test files share.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { GymwireError } from '../protocol/errors.ts';
 
 /** Runs `fn`, asserting that it throws a GymwireError; returns its code. */
@@ -36,4 +39,15 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, valid a day, written by openssl into `dir` (cert.pem, key.pem). */
+export function selfSignedCert(dir: string): { cert: Buffer; key: Buffer; certPath: string } {
+  const certPath = join(dir, 'cert.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout', join(dir, 'key.pem'), '-out', certPath,
+  ], { stdio: 'ignore' });
+  return { cert: readFileSync(certPath), key: readFileSync(join(dir, 'key.pem')), certPath };
 }

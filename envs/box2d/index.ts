@@ -1,4 +1,8 @@
 // Registers the Box2D envs (LunarLander, BipedalWalker), as gymnasium/envs/__init__.py does.
+// memoryBytes: the heap one instance holds once reset and stepped, as `npm run bench:env-memory`
+// measures it (node 20), plus ~25% for the allocator's slack: LunarLander ~50-55 KiB (its world,
+// terrain and particles), BipedalWalker ~890 KiB and BipedalWalkerHardcore ~1015 KiB (the
+// terrain's hundreds of static bodies and fixtures, built at reset).
 import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
 import { register } from '../registry.ts';
 import { BipedalWalker, FPS as BIPEDAL_WALKER_FPS } from './bipedal-walker.ts';
@@ -21,17 +25,23 @@ for (const [id, continuous] of [['LunarLander-v3', false], ['LunarLanderContinuo
     factory: (kwargs) => new LunarLander(kwargs as Partial<LunarLanderOptions>),
     maxEpisodeSteps: 1000,
     rewardThreshold: 200,
+    memoryBytes: 64 * 1024,
     kwargs: lunarLanderKwargs(continuous),
     renderFps: LUNAR_LANDER_FPS,
   });
 }
 
-for (const [id, hardcore, maxEpisodeSteps] of [['BipedalWalker-v3', false, 1600], ['BipedalWalkerHardcore-v3', true, 2000]] as const) {
+const BIPEDAL_WALKERS = [
+  ['BipedalWalker-v3', false, 1600, 1152 * 1024],
+  ['BipedalWalkerHardcore-v3', true, 2000, 1280 * 1024],
+] as const;
+for (const [id, hardcore, maxEpisodeSteps, memoryBytes] of BIPEDAL_WALKERS) {
   register({
     id,
     factory: (kwargs) => new BipedalWalker({ hardcore: kwargs.hardcore as boolean }),
     maxEpisodeSteps,
     rewardThreshold: 300,
+    memoryBytes,
     kwargs: {
       hardcore: { type: 'boolean', default: hardcore, description: 'Terrain with stumps, stairs and pits instead of gentle grass.' },
     },

@@ -33,6 +33,17 @@ export interface SyncVectorEnvOptions {
 
 const EMPTY_INFO: VectorInfo = Object.freeze({});
 
+/** A reset or step in progress: the next sub-env to do and what has been gathered so far. */
+interface Batch {
+  kind: 'reset' | 'step';
+  next: number;
+  info: VectorInfo | null;
+  seeds: (number | null)[];
+  mask: ArrayLike<boolean | number> | null;
+  options: Record<string, unknown> | undefined;
+  actions: VectorActions | null;
+}
+
 function sameSpace(a: Space, b: Space): boolean {
   // Spaces are plain data; their JSON is canonical enough (same constructors, same key order).
   return a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -68,6 +79,10 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
   private readonly sharedResult: VectorStepResult<O>;
   private hasReset = false;
   private closed = false;
+  /** A reset or step begun and not finished yet (beginReset/beginStep, then resetSome/stepSome). */
+  private batch: Batch | null = null;
+  /** Reused by every step, so stepping allocates nothing here. */
+  private readonly stepBatch: Batch = { kind: 'step', next: 0, info: null, seeds: [], mask: null, options: undefined, actions: null };
 
   constructor(envFns: ReadonlyArray<() => Env>, options: SyncVectorEnvOptions = {}) {
     if (envFns.length === 0) throw new GymwireError('invalid_kwargs', 'SyncVectorEnv needs at least one env');
@@ -111,8 +126,21 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
 
 
   reset(args: VectorResetArgs = {}): VectorResetResult<O> {
-    this.checkOpen();
-    const n = this.numEnvs;
+    this.beginReset(args);
+    return this.resetSome(Infinity)!;
+  }
+
+  step(actions: VectorActions): VectorStepResult<O> {
+    this.beginStep(actions);
+    return this.stepSome(Infinity)!;
+  }
+
+  /**
+   * Starts a reset carried out in parts by resetSome(), for callers that interleave other work
+   * with a big batch (the server, server/scheduler.ts). The arguments are checked here.
+   */
+  beginReset(args: VectorResetArgs = {}): void {
+    this.checkIdle();
     const seeds = this.seedsFor(args.seed);
     let options = args.options;
     let mask: ArrayLike<boolean | number> | null = null;
@@ -125,9 +153,28 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
     if (mask !== null && !this.hasReset) {
       throw new GymwireError('reset_needed', 'reset with a reset_mask needs a full reset first');
     }
+    this.batch = { kind: 'reset', next: 0, info: null, seeds, mask, options: options ?? undefined, actions: null };
+  }
 
-    let info: VectorInfo = {};
-    for (let i = 0; i < n; i++) {
+  /**
+   * Resets sub-envs from where the last call stopped, in index order, until all are done
+   * (returns the result, as reset() would) or performance.now() passes `deadline` after a
+   * sub-env (returns null: call again). Infinity does it all without reading the clock.
+   */
+  resetSome(deadline: number): VectorResetResult<O> | null {
+    try {
+      return this.resetPart(this.batchOf('reset'), deadline);
+    } catch (e) {
+      // A sub-env threw: the batch ends here, as reset() always did.
+      this.abandonBatch();
+      throw e;
+    }
+  }
+
+  private resetPart(batch: Batch, deadline: number): VectorResetResult<O> | null {
+    const n = this.numEnvs;
+    const { seeds, mask, options } = batch;
+    for (let i = batch.next; i < n; i++) {
       if (mask !== null && !mask[i]) continue;
       this.terminated[i] = 0;
       this.truncated[i] = 0;
@@ -137,13 +184,19 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
       if (options !== undefined) resetArgs.options = options;
       const result = this.envs[i].reset(resetArgs);
       this.writeObs(i, result.obs);
-      if (!isEmptyInfo(result.info)) info = addInfo(info, result.info, i, n);
+      if (!isEmptyInfo(result.info)) batch.info = addInfo(batch.info ?? {}, result.info, i, n);
+      if (deadline !== Infinity && i + 1 < n && performance.now() >= deadline) {
+        batch.next = i + 1;
+        return null;
+      }
     }
-    return { obs: this.copy ? this.observations.slice() as O : this.observations, info };
+    this.batch = null;
+    return { obs: this.copy ? this.observations.slice() as O : this.observations, info: batch.info ?? {} };
   }
 
-  step(actions: VectorActions): VectorStepResult<O> {
-    this.checkOpen();
+  /** Starts a step carried out in parts by stepSome() (see beginReset); the actions are checked here and read as it goes. */
+  beginStep(actions: VectorActions): void {
+    this.checkIdle();
     if (!this.hasReset) throw new GymwireError('reset_needed', 'Cannot call step() before reset().');
     const n = this.numEnvs;
     const size = this.actLayout.itemSize;
@@ -153,9 +206,27 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
         `expected ${n * size} batched action values (${n} envs x ${size}), got ${actions.length}`,
       );
     }
+    const batch = this.stepBatch;
+    batch.next = 0;
+    batch.info = null;
+    batch.actions = actions;
+    this.batch = batch;
+  }
 
-    let info: VectorInfo | null = null;
-    for (let i = 0; i < n; i++) {
+  /** Steps sub-envs from where the last call stopped until all are done or `deadline` passes (as resetSome). */
+  stepSome(deadline: number): VectorStepResult<O> | null {
+    try {
+      return this.stepPart(this.batchOf('step'), deadline);
+    } catch (e) {
+      this.abandonBatch();
+      throw e;
+    }
+  }
+
+  private stepPart(batch: Batch, deadline: number): VectorStepResult<O> | null {
+    const actions = batch.actions!;
+    const n = this.numEnvs;
+    for (let i = batch.next; i < n; i++) {
       const env = this.envs[i];
       let subInfo: Info;
       if (this.autoresetEnvs[i]) {
@@ -174,9 +245,17 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
         this.truncated[i] = result.truncated ? 1 : 0;
         subInfo = result.info;
       }
-      if (!isEmptyInfo(subInfo)) info = addInfo(info ?? {}, subInfo, i, n);
+      if (!isEmptyInfo(subInfo)) batch.info = addInfo(batch.info ?? {}, subInfo, i, n);
+      if (deadline !== Infinity && i + 1 < n && performance.now() >= deadline) {
+        batch.next = i + 1;
+        return null;
+      }
     }
+    this.batch = null;
+    batch.actions = null;
+    // Set only now: a sub-env stepped early in the batch must not be seen as ending this step.
     for (let i = 0; i < n; i++) this.autoresetEnvs[i] = this.terminated[i] | this.truncated[i];
+    const info = batch.info;
 
     if (!this.copy) {
       this.sharedResult.info = info ?? EMPTY_INFO;
@@ -189,6 +268,12 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
       truncated: this.truncated.slice(),
       info: info ?? {},
     };
+  }
+
+  /** Gives up a reset or step begun and not finished (its caller went away); the sub-envs stay as they are. */
+  abandonBatch(): void {
+    this.batch = null;
+    this.stepBatch.actions = null;
   }
 
   /** Every sub-env's frame, as Gymnasium's SyncVectorEnv.render returns a tuple of them. */
@@ -205,6 +290,22 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
 
   private checkOpen(): void {
     if (this.closed) throw new GymwireError('env_broken', 'this vector env is closed');
+  }
+
+  /** Open, and no reset or step half done. */
+  private checkIdle(): void {
+    this.checkOpen();
+    if (this.batch !== null) throw new GymwireError('internal', `a ${this.batch.kind} of this vector env is still in progress`);
+  }
+
+  private batchOf(kind: Batch['kind']): Batch {
+    const batch = this.batch;
+    if (batch === null || batch.kind !== kind) throw new GymwireError('internal', `${kind}Some without begin${kind === 'step' ? 'Step' : 'Reset'}`);
+    if (this.closed) {
+      this.batch = null;
+      throw new GymwireError('env_broken', 'this vector env is closed');
+    }
+    return batch;
   }
 
   private seedsFor(seed: VectorResetArgs['seed']): (number | null)[] {

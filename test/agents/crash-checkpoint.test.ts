@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../../agents/backend.ts';
 import { buildConfig, type TrainConfig } from '../../agents/config.ts';
+import { loadActor } from '../../agents/actor-io.ts';
 import { readCheckpoint, train } from '../../agents/trainer.ts';
 import { CheckpointError } from '../../agents/checkpoint-io.ts';
 
@@ -103,6 +104,17 @@ test('a save killed between its two renames: the previous checkpoint, moved asid
   assert.match(log.join(''), /resumed from \S+\.checkpoint\.old-99999-5-0 at step 300 \(\d+ episodes, replay 300 transitions\)/);
   assert.equal(readCheckpoint(dir).dir, join(dir, 'checkpoint'));
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.checkpoint')), []);
+});
+
+test('evaluate --checkpoint RUN_DIR reads a run killed between the renames as --resume does: the previous checkpoint, moved aside', async () => {
+  const dir = runCopy();
+  const expected = loadActor(dir).act([0.3, -0.2, 0.1]);
+  renameSync(join(dir, 'checkpoint'), join(dir, '.checkpoint.old-99999-5-0'));
+  mkdirSync(join(dir, '.checkpoint.tmp-99999-5-1'));
+  assert.deepEqual(loadActor(dir).act([0.3, -0.2, 0.1]), expected);
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'agents/evaluate.ts', '--checkpoint', dir, '--episodes', '2'], { cwd: root, encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /^Pendulum-v1: mean return -?\d+\.\d+ ± \d+\.\d+ over 2 episodes/m);
 });
 
 test('a metrics line torn by the kill does not stop the resume', async () => {

@@ -139,12 +139,12 @@ test('reconnect: false fails for good at the first drop', async () => {
 
 test('a server that comes back with another token refuses the reconnect: unauthorized, no more tries', async () => {
   const port = await freePort();
-  let server = await startServer({ port, token: 'first' });
-  const conn = await Connection.open(server.url, { token: 'first', reconnect: { attempts: 50, baseDelayMs: 10, maxDelayMs: 20 } });
+  let server = await startServer({ port, token: 'first-token-0123456' });
+  const conn = await Connection.open(server.url, { token: 'first-token-0123456', reconnect: { attempts: 50, baseDelayMs: 10, maxDelayMs: 20 } });
   const drop = dropped(conn);
   await server.close();
   await drop;
-  server = await startServer({ port, token: 'second' });
+  server = await startServer({ port, token: 'second-token-0123456' });
   const t0 = Date.now();
   await rejectsWith(conn.ready(), 'unauthorized');
   assert.ok(Date.now() - t0 < 5000);

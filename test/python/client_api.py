@@ -1,4 +1,5 @@
-"""Exercises gymwire.RemoteEnv's API against a server; prints one JSON object of findings.
+"""Exercises gymwire.RemoteEnv's API without gymnasium (the package's own spaces), with numpy or
+(GYMWIRE_NO_NUMPY=1) without; prints one JSON object of findings.
 
     python3 client_api.py URL
 """
@@ -6,7 +7,7 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
 
 from gymwire import Connection, GymwireError, RemoteEnv  # noqa: E402
 from gymwire import wire  # noqa: E402
@@ -17,7 +18,8 @@ found = {"numpy": wire.np is not None}
 envs = RemoteEnv.list_envs(url)
 found["listed"] = sorted(e["id"] for e in envs)
 
-env = RemoteEnv(url, "Pendulum-v1", g=9.81)
+env = RemoteEnv(url, "Pendulum-v1", render_mode="rgb_array", g=9.81)
+found["gymnasium"] = "gymnasium" in sys.modules
 found["spec_g"] = env.gymwire_spec["kwargs"]["g"]
 found["action_space"] = repr(env.action_space)
 a = env.action_space.sample()

@@ -1,44 +1,33 @@
-// The Python package (clients/python/gymwire), driven from node: its server hosting a Python
-// env passes the conformance suite and trains the Node DDPG agent; its client replays
-// Pendulum-v1's golden trajectory through our Node server. Each runs with numpy and, when
-// numpy is there, again without it (GYMWIRE_NO_NUMPY=1, the list fallback).
-// Skipped, with the reason, when no python3 with msgpack and websockets is found
-// (set GYMWIRE_PYTHON to pick one; Debian: apt-get install python3-msgpack python3-websockets).
+// The Python package (python/, package gymwire), driven from node. Its client runs its unittest
+// modules (test/python/test_*.py) against Node servers started here, with the real Gymnasium
+// 1.4.0 (../shared/vendor/gymnasium-1.4.0); its server hosting a Python env passes the
+// conformance suite, trains the Node DDPG agent and serves the TypeScript client with a token;
+// it installs with pip into a fresh virtual environment that has only msgpack and websockets.
+// Skipped, with the reason, when no python3 with msgpack and websockets is found (find-python.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { runConformance } from '../../conformance/run.ts';
 import { CHECKS } from '../../conformance/checks.ts';
 import { selectBackend } from '../../agents/backend.ts';
 import { buildConfig } from '../../agents/config.ts';
 import { train } from '../../agents/trainer.ts';
+import { Connection } from '../../client/connection.ts';
+import { RemoteEnv } from '../../client/remote-env.ts';
+import { GymwireError } from '../../protocol/errors.ts';
 import { goldenPath } from '../envs/golden.ts';
+import { found, GYMNASIUM, python, ROOT, skip, skipGymnasium } from './find-python.ts';
+import { selfSignedCert } from '../helpers.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HERE = join(ROOT, 'test/python');
 const GOLDEN = goldenPath('Pendulum-v1', 0);
-const POINT_MASS = join(ROOT, 'clients/python/examples/point_mass.py');
+const POINT_MASS = join(ROOT, 'python/examples/point_mass.py');
 
-/** The first python3 that imports msgpack and websockets, and whether it has numpy. */
-function findPython(): { python: string; numpy: boolean } | { missing: string } {
-  const candidates = [process.env.GYMWIRE_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  const tried: string[] = [];
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import msgpack, websockets\ntry:\n import numpy; print("numpy")\nexcept ImportError: print("-")'], { encoding: 'utf8' });
-    if (r.status === 0) return { python, numpy: r.stdout.trim() === 'numpy' };
-    tried.push(`${python}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`)}`);
-  }
-  return { missing: `no python3 with msgpack and websockets (${tried.join('; ')})` };
-}
-
-const found = findPython();
-const skip = 'missing' in found ? found.missing : false;
-const python = 'python' in found ? found.python : '';
 /** Runs with numpy (if present) and with the list fallback. */
 const modes: { name: string; env: NodeJS.ProcessEnv }[] =
   'numpy' in found && found.numpy
@@ -48,13 +37,13 @@ const modes: { name: string; env: NodeJS.ProcessEnv }[] =
       ]
     : [{ name: 'no numpy', env: {} }];
 
-function startPythonServer(extraEnv: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  return spawnServer(python, [POINT_MASS, '--port', '0'], { name: 'the Python server', env: extraEnv, timeoutMs: 20_000 });
+function startPythonServer(extraEnv: NodeJS.ProcessEnv, args: string[] = []): Promise<ServerProcess> {
+  return spawnServer(python, [POINT_MASS, '--port', '0', ...args], { name: 'the Python server', env: extraEnv, timeoutMs: 20_000 });
 }
 
-/** Runs a Python script asynchronously (the Node server under test shares this event loop). */
-function runPython(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(python, args, { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a Python program asynchronously (the Node servers under test share this event loop). */
+function runPython(args: string[], extraEnv: NodeJS.ProcessEnv, cwd = ROOT, command = python): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -62,12 +51,67 @@ function runPython(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<{ code:
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
+const TOKEN = 'py-test-token-0123';
 let nodeServer: RunningServer;
+let nodeServer2: RunningServer;
+let tokenServer: RunningServer;
+let tlsServer: RunningServer;
+let tlsDir: string;
+
 before(async () => {
-  if (!skip) nodeServer = await startServer({ port: 0 });
+  if (skip) return;
+  tlsDir = mkdtempSync(join(tmpdir(), 'gymwire-py-tls-'));
+  const { cert, key } = selfSignedCert(tlsDir);
+  [nodeServer, nodeServer2, tokenServer, tlsServer] = await Promise.all([
+    startServer({ port: 0 }),
+    startServer({ port: 0 }),
+    startServer({ port: 0, token: TOKEN }),
+    startServer({ port: 0, tls: { cert, key } }),
+  ]);
 });
 after(async () => {
-  await nodeServer?.close();
+  await Promise.all([nodeServer, nodeServer2, tokenServer, tlsServer].map((s) => s?.close()));
+  if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
+});
+
+/** The environment the unittest modules read their servers from. */
+function testEnv(): NodeJS.ProcessEnv {
+  return {
+    PYTHONPATH: GYMNASIUM,
+    GYMWIRE_TEST_URL: nodeServer.url,
+    GYMWIRE_TEST_URL2: nodeServer2.url,
+    GYMWIRE_TEST_TOKEN_URL: tokenServer.url,
+    GYMWIRE_TEST_TOKEN: TOKEN,
+    GYMWIRE_TEST_TLS_URL: tlsServer.url,
+    GYMWIRE_TEST_TLS_CERT: join(tlsDir, 'cert.pem'),
+    GYMWIRE_TOKEN: '',
+  };
+}
+
+/** Runs one unittest module; fails with its output unless every test passed (none skipped). */
+async function unittestModule(module: string, t: { diagnostic(message: string): void }, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+  const r = await runPython(['-m', 'unittest', '-v', module], { ...testEnv(), ...extraEnv }, HERE);
+  assert.equal(r.code, 0, `${module}:\n${r.stderr}\n${r.stdout}`);
+  assert.doesNotMatch(r.stderr, /skipped/, `${module} skipped tests:\n${r.stderr}`);
+  for (const line of r.stdout.split('\n').filter((l) => l.trim())) t.diagnostic(line);
+}
+
+const UNITTESTS: [string, string][] = [
+  ['test_websocket', 'the RFC 6455 client against a websockets server, scripted raw peers and the Node server over TLS'],
+  ['test_errors', 'one GymwireError subclass per protocol error code, each raised where a server answers it'],
+  ['test_reconnect', 'a dropped connection: connection_lost, then reset() reconnects with backoff and re-makes the env'],
+  ['test_auth', 'tokens: the client presents one (token= / GYMWIRE_TOKEN); serve(token=) checks it at the upgrade'],
+  ['test_remote_env', 'RemoteEnv with the real Gymnasium: spec, metadata, render, check_env on every env id, wrappers, Sync/AsyncVectorEnv'],
+  ['test_vector', 'RemoteVectorEnv against Gymnasium SyncVectorEnv step by step (autoreset, seeds, reset_mask, infos, two servers)'],
+  ['test_cleanrl_loop', 'a CleanRL-style DQN loop on RemoteVectorEnv'],
+  ['test_server', 'the Python server: byte scan and its fast path, ids, reset options checked before the env runs, integral floats, NDArray extras, Box bounds, contained stages'],
+];
+
+// Separate processes, mostly waiting on the servers: three at a time.
+test('Python unittest modules (test/python/test_*.py)', { skip: skipGymnasium, concurrency: 3 }, async (t) => {
+  const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st)));
+  runs.push(t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) => unittestModule('test_cleanrl_loop', st, { GYMWIRE_TEST_NO_TORCH: '1' })));
+  await Promise.all(runs);
 });
 
 for (const mode of modes) {
@@ -75,12 +119,11 @@ for (const mode of modes) {
     const server = await startPythonServer(mode.env);
     try {
       const report = await runConformance({ url: server.url });
-      // Checks of what protocol 1.2 added skip for a server that still says 1.1; nothing else may skip.
-      const newer = report.results.filter((r) => r.outcome === 'skip' && /^needs protocol 1\.2/.test(r.reason ?? ''));
-      const bad = report.results.filter((r) => r.outcome !== 'pass' && !newer.includes(r));
+      // Every check passes: nothing may fail or skip (the 1.2 checks included).
+      const bad = report.results.filter((r) => r.outcome !== 'pass');
       assert.deepEqual(bad, [], bad.map((r) => `${r.outcome} ${r.name}: ${r.reason}`).join('\n'));
       assert.equal(report.env, 'PyPointMass-v0');
-      assert.equal(report.passed + newer.length, CHECKS.length + 1);
+      assert.equal(report.passed, CHECKS.length + 1);
     } finally {
       await server.stop();
     }
@@ -88,7 +131,7 @@ for (const mode of modes) {
 
   test(`Python client (${mode.name}): Pendulum-v1 from the Node server reproduces the golden trajectory to 1e-5`, { skip }, async () => {
     const golden = JSON.parse(readFileSync(GOLDEN, 'utf8'));
-    const r = await runPython([join(ROOT, 'test/python/client_golden.py'), nodeServer.url, GOLDEN], mode.env);
+    const r = await runPython([join(HERE, 'client_golden.py'), nodeServer.url, GOLDEN], mode.env);
     assert.equal(r.code, 0, r.stderr);
     const got = JSON.parse(r.stdout);
     assert.equal(got.numpy, mode.name === 'numpy');
@@ -110,10 +153,11 @@ for (const mode of modes) {
     close(got.second_reset_obs, golden.second_reset_obs, 'second reset obs');
   });
 
-  test(`Python client (${mode.name}): spaces, kwargs, typed errors, render, shared connections`, { skip }, async () => {
-    const r = await runPython([join(ROOT, 'test/python/client_api.py'), nodeServer.url], mode.env);
+  test(`Python client (${mode.name}), no gymnasium: the package's own spaces, kwargs, typed errors, render, shared connections`, { skip }, async () => {
+    const r = await runPython([join(HERE, 'client_api.py'), nodeServer.url], mode.env);
     assert.equal(r.code, 0, r.stderr);
     const got = JSON.parse(r.stdout);
+    assert.equal(got.gymnasium, false);
     assert.ok(got.listed.includes('Pendulum-v1') && got.listed.includes('CartPole-v1'));
     assert.equal(got.spec_g, 9.81);
     assert.equal(got.action_space, 'Box([-2.0], [2.0], (1,), float32)');
@@ -132,33 +176,17 @@ for (const mode of modes) {
   });
 }
 
-test('Python client: presents the token (token= or GYMWIRE_TOKEN) to a server started with --token; without it -> unauthorized', { skip }, async () => {
-  const token = 's3cret-token';
-  const guarded = await startServer({ port: 0, token });
+test('Python server with --token: the TypeScript client gets in with the token and is refused without it', { skip }, async () => {
+  const server = await startPythonServer({}, ['--token', 'ts-to-py']);
   try {
-    const r = await runPython([join(ROOT, 'test/python/client_token.py'), guarded.url, token], {});
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { missing: 'unauthorized', wrong: 'unauthorized', explicit_obs_len: 3, env_var_step: 5 });
+    await assert.rejects(Connection.open(server.url, { reconnect: false }), (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized');
+    const env = await RemoteEnv.connect(server.url, 'PyPointMass-v0', {}, { token: 'ts-to-py' });
+    const { obs } = await env.reset({ seed: 1 });
+    assert.equal((obs as ArrayLike<number>).length, 6);
+    await env.close();
   } finally {
-    await guarded.close();
+    await server.stop();
   }
-});
-
-test('Python client: with gymnasium importable, RemoteEnv is a gymnasium.Env with gymnasium spaces (stand-in gymnasium)', { skip: skip || (!('numpy' in found && found.numpy) && 'gymnasium needs numpy, which this python3 lacks') }, async () => {
-  const r = await runPython([join(ROOT, 'test/python/client_gymnasium.py'), nodeServer.url], {});
-  assert.equal(r.code, 0, r.stderr);
-  const got = JSON.parse(r.stdout);
-  assert.equal(got.is_gymnasium_env, true);
-  assert.equal(got.obs_space_class, 'gymnasium.spaces.Box');
-  assert.deepEqual(got.box_low, [-1, -1, -8]);
-  assert.equal(got.box_low_dtype, 'float32');
-  assert.deepEqual(got.box_shape, [3]);
-  assert.equal(got.box_dtype, 'float32');
-  assert.equal(got.obs_in_box, true);
-  assert.deepEqual(got.reset_seeds, [4], 'reset(seed=4) seeds gymnasium.Env too');
-  assert.equal(got.np_random, 'Generator');
-  assert.deepEqual(got.action_space, ['Discrete', 2, 0]);
-  assert.deepEqual(got.step, ['ndarray', 'float', 'bool', 'bool', 'dict']);
 });
 
 test('Node DDPG learns the Python PointMass env through the Python server', { skip }, async () => {
@@ -191,4 +219,109 @@ test('Node DDPG learns the Python PointMass env through the Python server', { sk
   } finally {
     await server.stop();
   }
+});
+
+/** Why the install test cannot run here, or false. */
+function noVenv(): string | false {
+  if (skip) return skip;
+  const r = spawnSync(python, ['-c', 'import importlib.util as u, sys\nsys.exit(any(u.find_spec(m) is None for m in ("venv", "pip", "setuptools", "wheel")))'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `${python} lacks venv, pip, setuptools or wheel (Debian: apt-get install python3-venv python3-pip python3-setuptools python3-wheel)`;
+}
+
+/** Symlinks the named installed modules, with their metadata, into `dir`. */
+function linkModules(names: string[], dir: string): void {
+  mkdirSync(dir);
+  const where = JSON.parse(execFileSync(python, ['-c', [
+    'import json, sys, importlib, importlib.metadata as m, os',
+    'out = []',
+    'for name in sys.argv[1:]:',
+    '    mod = importlib.import_module(name)',
+    '    out.append(os.path.dirname(mod.__file__) if mod.__file__.endswith("__init__.py") else mod.__file__)',
+    '    dist = {"pkg_resources": "setuptools", "_distutils_hack": None}.get(name, name)',
+    '    if dist: out.append(str(m.distribution(dist)._path))',
+    'print(json.dumps(out))',
+  ].join('\n'), ...names], { encoding: 'utf8' })) as string[];
+  for (const p of new Set(where)) symlinkSync(p, join(dir, p.split('/').pop()!));
+}
+
+test('pip install ./python into a fresh venv that has only msgpack and websockets: RemoteEnv and serve work, nothing else installed', { skip: noVenv() }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gymwire-venv-'));
+  try {
+    // A venv without system site-packages (no numpy, no gymnasium). Its only other packages are
+    // msgpack and websockets as an index would install them: here the system's copies (package
+    // and metadata) on a path of their own. pip is this python's, aimed at the venv (--python):
+    // the venv's own pip would cost ~15 s of ensurepip.
+    const venv = join(dir, 'venv');
+    execFileSync(python, ['-m', 'venv', '--without-pip', venv], { stdio: 'pipe' });
+    const vpy = join(venv, 'bin/python');
+    const site = execFileSync(vpy, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).trim();
+    linkModules(['msgpack', 'websockets'], join(dir, 'deps'));
+    writeFileSync(join(site, 'deps.pth'), `${join(dir, 'deps')}\n`);
+    // setuptools and wheel build the package, on the path of the build only (an index install
+    // puts them in its isolated build environment).
+    linkModules(['setuptools', 'pkg_resources', '_distutils_hack', 'wheel'], join(dir, 'build-tools'));
+    // A copy of the package: setuptools writes build/ and *.egg-info next to the sources.
+    const src = join(dir, 'src');
+    cpSync(join(ROOT, 'python'), src, { recursive: true, filter: (p) => !/__pycache__|\.egg-info|\/build$/.test(p) });
+    const pip = spawnSync(python, ['-m', 'pip', '--python', vpy, 'install', '--no-index', '--no-build-isolation', src], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: { ...process.env, PYTHONPATH: join(dir, 'build-tools'), PIP_FIND_LINKS: '' },
+    });
+    assert.equal(pip.status, 0, `${pip.stdout}\n${pip.stderr}`);
+    assert.match(pip.stdout, /Successfully installed gymwire-/);
+    const script = [
+      'import importlib.util, json, sys, gymwire',
+      'from gymwire import RemoteEnv',
+      'env = RemoteEnv(sys.argv[1], "Pendulum-v1")',
+      'obs, _ = env.reset(seed=0)',
+      'step = env.step([0.5])',
+      'env.close()',
+      'print(json.dumps({"file": gymwire.__file__, "obs": obs, "reward": step[1], "numpy": importlib.util.find_spec("numpy") is not None,',
+      '  "gymnasium": importlib.util.find_spec("gymnasium") is not None, "setuptools": importlib.util.find_spec("setuptools") is not None,',
+      '  "vector": hasattr(gymwire, "RemoteVectorEnv")}))',
+    ].join('\n');
+    const r = await runPython(['-c', script, nodeServer.url], { PYTHONPATH: '' }, dir, vpy);
+    assert.equal(r.code, 0, r.stderr);
+    const got = JSON.parse(r.stdout);
+    assert.ok(got.file.startsWith(site), `imported from ${got.file}, not the venv's ${site}`);
+    assert.deepEqual([got.numpy, got.gymnasium, got.setuptools, got.vector], [false, false, false, false]);
+    assert.equal(got.obs.length, 3);
+    assert.ok(Number.isFinite(got.reward));
+    const show = execFileSync(python, ['-m', 'pip', '--python', vpy, 'show', 'gymwire'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: '' } });
+    assert.match(show, /Requires: msgpack, websockets/);
+    // The installed server (serve) hosts the example env for the TypeScript client.
+    const server = await spawnServer(vpy, [join(src, 'examples/point_mass.py'), '--port', '0'], { name: 'the installed Python server', env: { PYTHONPATH: '' }, timeoutMs: 20_000 });
+    try {
+      const env = await RemoteEnv.connect(server.url, 'PyPointMass-v0');
+      assert.equal(((await env.reset({ seed: 3 })).obs as ArrayLike<number>).length, 6);
+      await env.close();
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const [readme, heading] of [['python/README.md', '## A vector env: CleanRL-style'], ['README.md', '## From Python']]) {
+  test(`${readme}: the CleanRL-style loop runs as printed against a server`, { skip: skipGymnasium }, async () => {
+    const text = readFileSync(join(ROOT, readme), 'utf8');
+    const code = /```python\n([\s\S]*?)```/.exec(text.slice(text.indexOf(heading)))![1];
+    assert.match(code, /RemoteVectorEnv\(/);
+    assert.ok(code.includes('ws://127.0.0.1:8765'));
+    const r = await runPython(['-c', code.replaceAll('ws://127.0.0.1:8765', nodeServer.url)], { PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}` });
+    assert.equal(r.code, 0, r.stderr);
+    const episodes = r.stdout.split('\n').filter((l) => /^(global_step=)?\d+,? /.test(l));
+    assert.ok(episodes.length >= 20, r.stdout);
+  });
+}
+
+test('python/bench/speed.py runs (a few steps, no TypeScript reference)', { skip: skipGymnasium }, async () => {
+  const r = await runPython([join(ROOT, 'python/bench/speed.py'), '--url', nodeServer.url, '--steps', '50', '--rounds', '2', '--sizes', '1,4', '--seconds', '0.05', '--no-ts'], { PYTHONPATH: GYMNASIUM });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /minimal\s+[\d.]+\s+[\d,]+/);
+  assert.match(r.stdout, /minimal\+pool\s+[\d.]+\s+[\d,]+/);
+  assert.match(r.stdout, /gymwire\s+[\d.]+\s+[\d,]+/);
+  assert.match(r.stdout, /^\s+4\s+[\d,]+ \(/m);
 });

@@ -15,7 +15,7 @@ import { GymwireError } from '../../protocol/errors.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TOKEN = 'k3y_for-tests.0';
+const TOKEN = 'k3y_for-tests.0123';
 let server: RunningServer;
 before(async () => {
   server = await startServer({ port: 0, token: TOKEN });

@@ -11,7 +11,7 @@ import { ToyContinuous } from './toy-envs.ts';
 import { RawClient } from './raw-client.ts';
 import { make, type Kwargs } from '../../envs/index.ts';
 import { startServer } from '../../server/server.ts';
-import { LIMIT_DEFAULTS } from '../../server/limits.ts';
+import { LIMIT_DEFAULTS, LIMIT_FLAGS, parseLimit } from '../../server/limits.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
@@ -76,21 +76,21 @@ test('max connections: one more is closed with 1013 and a reason; once one leave
   await server.close();
 });
 
-test('sockets that never finish the upgrade are capped at 2 x max_connections; closing them frees the room', async () => {
+test('sockets that never finish the upgrade are capped at max_connections in all (HTTP 503); closing them frees the room', async () => {
   const server = await startServer({ port: 0, maxConnections: 2 });
   const { port } = new URL(server.url);
   const idle: Socket[] = [];
   try {
-    // Four idle TCP sockets that never send an upgrade request fill the cap (2 x 2).
-    for (let i = 0; i < 4; i++) {
+    // Two idle TCP sockets from two addresses that never send an upgrade request fill the cap.
+    for (let i = 0; i < 2; i++) {
       idle.push(await new Promise<Socket>((resolve, reject) => {
-        const s = connect(Number(port), '127.0.0.1', () => resolve(s));
+        const s = connect({ port: Number(port), host: '127.0.0.1', localAddress: `127.0.0.${2 + i}` }, () => resolve(s));
         s.once('error', reject);
       }));
     }
-    for (let i = 0; i < 50 && (await server.sockets()) < 4; i++) await new Promise((r) => setTimeout(r, 10));
-    // A fifth socket is dropped on accept: the WebSocket client never opens.
-    await assert.rejects(opened(server.url));
+    for (let i = 0; i < 50 && (await server.sockets()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // A third socket gets 503: the WebSocket client never opens.
+    await assert.rejects(opened(server.url), /503/);
     const gone = idle.map((s) => new Promise((r) => s.once('close', r)));
     for (const s of idle) s.destroy();
     await Promise.all(gone);
@@ -284,5 +284,20 @@ test('CLI: limit flags and env vars reach hello; bad values exit 2', async () =>
     await conn.close();
   } finally {
     child.kill('SIGTERM');
+  }
+});
+
+test('byte limits take KiB/MiB/GiB suffixes; every limit flag has a default and an env var', () => {
+  const flag = (key: string) => LIMIT_FLAGS.find((f) => f.key === key)!;
+  assert.equal(parseLimit(flag('memoryBudget'), '512MiB', '--memory-budget'), 512 * 1024 * 1024);
+  assert.equal(parseLimit(flag('memoryBudget'), '1.5 GiB', '--memory-budget'), 1.5 * 1024 ** 3);
+  assert.equal(parseLimit(flag('maxPayloadBytes'), '64k', '--max-payload'), 65536);
+  assert.equal(parseLimit(flag('memoryBudget'), '1000', '--memory-budget'), 1000);
+  assert.throws(() => parseLimit(flag('memoryBudget'), 'lots', '--memory-budget'), /--memory-budget must be a non-negative number \(of bytes; may end in KiB, MiB or GiB\)/);
+  assert.throws(() => parseLimit(flag('maxConnections'), '10k', '--max-connections'), /must be a non-negative number, got '10k'/);
+  assert.equal(parseLimit(flag('helloTimeoutMs'), '2.5', '--hello-timeout'), 2500);
+  for (const f of LIMIT_FLAGS) {
+    assert.ok(Number.isFinite(LIMIT_DEFAULTS[f.key]) && LIMIT_DEFAULTS[f.key] > 0, f.flag);
+    assert.match(f.env, /^GYMWIRE_[A-Z_]+$/);
   }
 });

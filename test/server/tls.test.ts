@@ -2,8 +2,8 @@
 // (or rejectUnauthorized: false), and refuses it otherwise. The cert is made at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,7 @@ import { make } from '../../envs/index.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
+import { selfSignedCert } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -22,13 +23,7 @@ let server: RunningServer;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gymwire-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  cert = readFileSync(join(dir, 'cert.pem'));
-  key = readFileSync(join(dir, 'key.pem'));
+  ({ cert, key } = selfSignedCert(dir));
   server = await startServer({ port: 0, tls: { cert, key } });
 });
 after(async () => {
@@ -56,13 +51,13 @@ test('plain ws:// to a TLS port does not connect', async () => {
 });
 
 test('TLS and a token together; reconnecting over wss:// after a restart', async () => {
-  const guarded = await startServer({ port: 0, tls: { cert, key }, token: 'tls-token' });
+  const guarded = await startServer({ port: 0, tls: { cert, key }, token: 'tls-token-0123456789' });
   await assert.rejects(Connection.open(guarded.url, { ca: cert }), (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized');
-  const env = await RemoteEnv.connect(guarded.url, 'Toy-v0', {}, { ca: cert, token: 'tls-token', reconnect: { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 } });
+  const env = await RemoteEnv.connect(guarded.url, 'Toy-v0', {}, { ca: cert, token: 'tls-token-0123456789', reconnect: { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 } });
   await env.reset({ seed: 0 });
   const port = guarded.port;
   await guarded.close();
-  const again = await startServer({ port, tls: { cert, key }, token: 'tls-token' });
+  const again = await startServer({ port, tls: { cert, key }, token: 'tls-token-0123456789' });
   await new Promise((r) => env.connection.onReconnect(r));
   assert.deepEqual(await env.reset({ seed: 2 }), make('Toy-v0').reset({ seed: 2 }));
   await env.close();

@@ -1,0 +1,159 @@
+// Issue 10's attacks against the Python server (python/gymwire/server.py), as
+// test/server/hostile-frames.test.ts sends them to the Node one: a server process with the
+// defaults hosting Gymnasium's classic-control envs (python/examples/gymnasium_envs.py), and
+// cycles and shared-reference DAGs (msgpackr's structured clone: extension types), nesting 900
+// and 200,000 deep, and every extension format x the ext types msgpackr knows, each in every
+// field of every request kind. Every frame is answered bad_request (with its id unless the
+// attack is the id) within a bounded time; the server stays up; the attacking connection still
+// works; a bystander stepping CartPole on another connection gets every step equal to a local
+// env. Then: what a client sent is quoted only in part, and a short run of the fast-check
+// fuzzer (test/fuzz/) against a second server with a 64 KiB payload limit.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
+import { encodeMessage } from '../../protocol/codec.ts';
+import { RawClient } from '../server/raw-client.ts';
+import { attacks, slots } from '../server/attack-frames.ts';
+import { startBystander } from '../server/bystander.ts';
+import { fuzzServer, oversizedCloses } from '../fuzz/run.ts';
+import { GYMNASIUM, python, skipGymnasium } from './find-python.ts';
+
+/** Per frame: the slowest hostile frame costs the Python server tens of ms; this leaves room for a loaded 2-core machine. */
+const ANSWER_WITHIN_MS = 5000;
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20240607);
+const FUZZ_RUNS = 40;
+const FUZZ_MAX_PAYLOAD = 65536;
+const OVERSIZED = 6;
+
+interface Watched {
+  server: ServerProcess;
+  exited: () => string | null;
+}
+
+function startPythonServer(args: string[] = []): Promise<Watched> {
+  return spawnServer(python, ['python/examples/gymnasium_envs.py', '--port', '0', ...args], {
+    name: 'the Python server',
+    env: { PYTHONPATH: GYMNASIUM },
+    timeoutMs: 30_000,
+  }).then((server) => {
+    let exited: string | null = null;
+    server.child.once('exit', (code, signal) => (exited = `code ${code}, signal ${signal}`));
+    return { server, exited: () => exited };
+  });
+}
+
+let main: Watched;
+before(async () => {
+  if (!skipGymnasium) main = await startPythonServer();
+});
+after(() => main?.server.stop());
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (server ${main.exited() ?? 'alive'})`)), ms))),
+  ]);
+}
+
+test('Python server: every attack in every field of every request is answered bad_request; the server and a bystander carry on', { skip: skipGymnasium }, async () => {
+  const url = main.server.url;
+  const client = await RawClient.open(url);
+  assert.ok((await client.call({ op: 'hello', protocol_version: '1.2', client_name: 'attacker', client_version: '0' })).result);
+  const single = (await client.call({ op: 'make', env_id: 'CartPole-v1' })).result.handle as number;
+  const vector = (await client.call({ op: 'make', env_id: 'CartPole-v1', num_envs: 2 })).result.handle as number;
+  for (const handle of [single, vector]) assert.ok((await client.call({ op: 'reset', handle, seed: 0 })).result);
+  const bystander = await startBystander(url);
+
+  const perGroup = new Map<string, number>();
+  let slowest = 0;
+  let id = 1000;
+  for (const attack of attacks()) {
+    for (const slot of slots(single, vector)) {
+      const frame = slot.frame(++id, attack.bytes);
+      const t0 = performance.now();
+      const answer = await within(client.sendBytes(frame), ANSWER_WITHIN_MS, `${attack.name} in ${slot.name}`);
+      slowest = Math.max(slowest, performance.now() - t0);
+      const where = `${attack.name} in ${slot.name}: ${JSON.stringify(answer).slice(0, 300)}`;
+      assert.equal(answer.error?.code, 'bad_request', where);
+      assert.equal(answer.id, slot.answersWithId ? id : null, where);
+      assert.ok(answer.error.message.length < 300, where);
+      perGroup.set(attack.group, (perGroup.get(attack.group) ?? 0) + 1);
+    }
+  }
+  assert.equal(main.exited(), null);
+
+  // The attacking connection and its envs still work.
+  const step = await client.call({ op: 'step', handle: single, action: 1 });
+  assert.equal(typeof step.result?.reward, 'number', JSON.stringify(step));
+  const vstep = await client.sendBytes(encodeMessage({ id: 1, op: 'step', handle: vector, action: [0, 1] }));
+  assert.ok(vstep.result, JSON.stringify(vstep));
+  await client.close();
+
+  const seen = await bystander.stop();
+  console.log(
+    `Python server, hostile frames: ${[...perGroup].map(([g, n]) => `${g} ${n}`).join(', ')}; slowest answer ${slowest.toFixed(1)} ms; ` +
+      `bystander ${seen.steps} steps, longest wait ${seen.maxWaitMs.toFixed(1)} ms`,
+  );
+  assert.ok(seen.steps >= 100);
+  assert.ok(seen.maxWaitMs < ANSWER_WITHIN_MS, `bystander waited ${seen.maxWaitMs} ms`);
+  assert.equal(main.exited(), null);
+});
+
+test('Python server: what a client sent is quoted only in part: error answers stay small whatever the request holds', { skip: skipGymnasium }, async () => {
+  const client = await RawClient.open(main.server.url);
+  await client.call({ op: 'hello', protocol_version: '1.2', client_name: 'x'.repeat(100_000), client_version: '0' });
+  const big = 'x'.repeat(1 << 20);
+  const { handle } = (await client.call({ op: 'make', env_id: 'CartPole-v1' })).result;
+  await client.call({ op: 'reset', handle, seed: 0 });
+  const wide = Array.from({ length: 60_000 }, (_, i) => i);
+  const requests: Record<string, unknown>[] = [
+    { op: big },
+    { op: 'hello', protocol_version: `1.${'2'.repeat(1 << 16)}`, client_name: 'x', client_version: '0' },
+    { op: 'make', env_id: big },
+    { op: 'make', env_id: 'CartPole-v1', kwargs: { [big]: 1 } },
+    { op: 'make', env_id: 'CartPole-v1', kwargs: { sutton_barto_reward: big } },
+    { op: 'make', env_id: 'CartPole-v1', kwargs: { max_episode_steps: big } },
+    { op: 'reset', handle, options: { low: big } },
+    { op: 'reset', handle, options: { low: wide } },
+    { op: 'step', handle, action: big },
+    { op: 'step', handle, action: { dtype: 'float32', shape: wide, data: new Uint8Array(4) } },
+    { op: 'reset', handle: big },
+    { op: 'make', env_id: 'CartPole-v1', [big]: { [big]: 1 }, num_envs: big },
+  ];
+  for (const r of requests) {
+    const t0 = performance.now();
+    const answer = await within(client.call(r), ANSWER_WITHIN_MS, Object.keys(r).join(','));
+    const size = encodeMessage(answer).length;
+    assert.ok(answer.error, JSON.stringify(answer).slice(0, 300));
+    assert.ok(size < 2048, `${answer.error.code} answer of ${size} bytes: ${JSON.stringify(answer).slice(0, 300)}`);
+    assert.ok(performance.now() - t0 < ANSWER_WITHIN_MS);
+  }
+  await client.close();
+  assert.equal(main.exited(), null);
+});
+
+test(`Python server: fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} connections): every frame answered once, hostile bytes refused, a bystander carries on`, { skip: skipGymnasium }, async () => {
+  const fuzzed = await startPythonServer(['--max-payload', String(FUZZ_MAX_PAYLOAD), '--max-envs', '8', '--max-num-envs', '16']);
+  try {
+    const t0 = Date.now();
+    const bystander = await startBystander(fuzzed.server.url);
+    const counts = await fuzzServer({ url: fuzzed.server.url, seed: FUZZ_SEED, runs: FUZZ_RUNS, framesPerRun: 200, maxPayload: FUZZ_MAX_PAYLOAD });
+    const closes = await oversizedCloses(fuzzed.server.url, FUZZ_MAX_PAYLOAD, FUZZ_SEED, OVERSIZED);
+    const seen = await bystander.stop();
+    console.log(
+      `Python server, fuzz seed ${FUZZ_SEED}: ${counts.runs} connections, ${counts.frames} frames (+${OVERSIZED} oversized, ${counts.skipped} generated over the limit and not sent) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n` +
+        `  by class: ${JSON.stringify(counts.byClass)}\n  answers: ${counts.results} results, errors ${JSON.stringify(counts.byCode)}\n` +
+        `  bystander: ${seen.steps} steps, longest wait ${seen.maxWaitMs.toFixed(1)} ms`,
+    );
+    assert.equal(fuzzed.exited(), null, 'the server exited');
+    assert.deepEqual(closes, Array(OVERSIZED).fill(1009));
+    for (const cls of ['field: plain msgpack', 'field: extension type', 'field: structured clone', 'field: too deep', 'field: byte 0xc1', 'field: non-string key', 'valid request', 'mutated frame', 'truncated frame', 'raw bytes']) {
+      assert.ok((counts.byClass[cls] ?? 0) >= 10, `${cls}: ${counts.byClass[cls] ?? 0} frames`);
+    }
+    assert.ok(counts.results > 300, 'valid requests among them still succeed');
+    assert.ok(seen.steps >= 100);
+  } finally {
+    await fuzzed.server.stop();
+  }
+});
