@@ -5,7 +5,7 @@
 // (server/memory-budget.ts). PROTOCOL.md section 8 states the limits.
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BusyPoll } from '../protocol/busy-poll.ts';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvCatalog } from './env-catalog.ts';
@@ -18,6 +18,7 @@ import { MemoryBudget } from './memory-budget.ts';
 import { Scheduler } from './scheduler.ts';
 import { ClientConnection, type ServerShared } from './client-connection.ts';
 import { VectorWorkers } from './vector-workers.ts';
+import { routeRequests, type HttpRoute } from './http-routes.ts';
 
 export interface RunningServer {
   /** ws://host:port, or wss:// with TLS */
@@ -34,12 +35,6 @@ export interface RunningServer {
 
 export type { ServerOptions };
 
-// A plain HTTP request (no upgrade) gets told what this port speaks.
-function notWebSocket(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'close' });
-  res.end('gymwire env server: connect with a WebSocket client (protocol/PROTOCOL.md)\n');
-}
-
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
   const token = opts.token;
@@ -47,10 +42,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const admission = new Admission(opts, opts.tls !== null);
   // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
   // enough that a silent socket goes within a fraction of it.
+  // Plain HTTP requests on the port: each feature adds its route here (server/http-routes.ts).
+  const routes: HttpRoute[] = [];
+  const onRequest = routeRequests(routes, opts.log);
   const httpOptions = { connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) };
   const http = opts.tls
-    ? createHttpsServer({ ...httpOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: opts.upgradeTimeoutMs }, notWebSocket)
-    : createHttpServer(httpOptions, notWebSocket);
+    ? createHttpsServer({ ...httpOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: opts.upgradeTimeoutMs }, onRequest)
+    : createHttpServer(httpOptions, onRequest);
   const wss = new WebSocketServer({
     server: http,
     perMessageDeflate: false,
