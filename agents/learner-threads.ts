@@ -56,14 +56,16 @@ export class GradientWorker {
     this.losses = new Float64Array(ctrlBuf, 32, 3);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
+    // Built (dist/), the entry is compiled JavaScript. From the sources it is TypeScript, and
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
-    // worker first, then load the TypeScript entry.
-    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./learner-worker.ts', import.meta.url).href);
+    // worker first, then load it.
+    const built = !import.meta.url.endsWith('.ts');
+    const entry = JSON.stringify(new URL(built ? './learner-worker.js' : './learner-worker.ts', import.meta.url).href);
+    const load = built ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
     const workerData: WorkerInit = { ...init, ctrl: ctrlBuf, port: port2 };
     // A failure to load reports like a failure to start (state −1) instead of a silent hang.
     const boot = `const { workerData: d } = require('node:worker_threads');
-      import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); }).catch((err) => {
+      ${load}.catch((err) => {
         d.port.postMessage(String(err && err.stack || err));
         const ctrl = new Int32Array(d.ctrl, 0, 8);
         Atomics.store(ctrl, ${CTRL.state}, -1);

@@ -78,12 +78,17 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8765;
 
 export const SERVER_NAME = 'gymwire-server';
+// The package's package.json: one folder up from the sources, two from their build in dist/.
 export const SERVER_VERSION: string = (() => {
-  try {
-    return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+      if (pkg.name === 'gymwire' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: try the next
+    }
   }
+  return '0.0.0';
 })();
 
 export function resolveOptions(opts: ServerOptions): ResolvedOptions {

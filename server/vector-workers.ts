@@ -71,13 +71,14 @@ class VectorThread {
   dead: string | null = null;
 
   constructor(init: WorkerInit, private readonly log: (line: string) => void) {
+    // Built (dist/), the entry is compiled JavaScript. From the sources it is TypeScript, and
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
-    // worker first, then load the TypeScript entry (as agents/learner-threads.ts does).
-    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./vector-worker.ts', import.meta.url).href);
+    // worker first, then load it (as agents/learner-threads.ts does).
+    const built = !import.meta.url.endsWith('.ts');
+    const entry = JSON.stringify(new URL(built ? './vector-worker.js' : './vector-worker.ts', import.meta.url).href);
+    const load = built ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
     const boot = `const { parentPort } = require('node:worker_threads');
-      import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })
-        .catch((err) => parentPort.postMessage({ failed: String(err && err.stack || err) }));`;
+      ${load}.catch((err) => parentPort.postMessage({ failed: String(err && err.stack || err) }));`;
     this.worker = new Worker(boot, { eval: true, workerData: init });
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));

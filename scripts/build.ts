@@ -1,0 +1,20 @@
+// npm run build (and prepack): compiles the package into dist/ as it is installed. tsc emits
+// the JavaScript and the .d.ts files (tsconfig.build.json); the files the modules read at run
+// time by a path next to their own are copied beside their compiled module.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+/** Read at run time by `new URL(name, import.meta.url)`. */
+export const ASSETS = ['agents/kernels/mlp.wasm'];
+
+rmSync(dist, { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+for (const asset of ASSETS) copyFileSync(join(root, asset), join(dist, asset));
+console.log(`built ${dist}`);
