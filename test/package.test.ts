@@ -1,0 +1,229 @@
+// The package as a user gets it: `npm pack` (whose prepack builds dist/), the tarball installed
+// into an empty folder with its production dependencies only (no tsx, no TypeScript), then the
+// `gymwire` bin and the exports used from there, with nothing of this checkout in reach.
+//
+// Offline: the folder gets a lockfile made of this checkout's lock entries for the production
+// dependencies, so `npm ci --offline` takes every tarball from npm's cache (which `npm ci` here
+// filled). Should the cache miss one, the install asks the registry; the test skips, saying
+// why, only when that is unreachable too.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { make } from '../envs/index.ts';
+import { PROTOCOL_VERSION } from '../protocol/schema/messages.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to its end (bounded by `timeout` ms); never throws for a non-zero exit. */
+function run(file: string, args: string[], cwd: string, timeout = 60_000): Promise<Run> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd, timeout, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      done({ code, stdout, stderr: stderr + (err && typeof err.code !== 'number' ? `\n${err.message}` : '') });
+    });
+  });
+}
+const shown = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/**
+ * A lockfile for a folder depending on the tarball alone: the tarball's entry and this
+ * checkout's entries of everything that is not only a dev dependency (the production tree,
+ * optional parts included so npm needs no registry to decide what to leave out).
+ */
+export function consumerLock(lock: { packages: Record<string, Record<string, unknown>> }, pkg: Record<string, unknown>, tarball: string): object {
+  const packages: Record<string, unknown> = {
+    '': { name: 'consumer', dependencies: { gymwire: `file:${tarball}` } },
+    'node_modules/gymwire': {
+      version: pkg.version,
+      resolved: `file:${tarball}`,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      optionalDependencies: pkg.optionalDependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path !== '' && !entry.dev && !entry.devOptional) packages[path] = entry;
+  }
+  return { name: 'consumer', lockfileVersion: 3, requires: true, packages };
+}
+
+const NETWORK_DOWN = /E(NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT|NETUNREACH)|network/i;
+
+let dir = '';
+let bin = '';
+let packed: { filename: string; size: number; unpackedSize: number; entryCount: number; files: { path: string; size: number }[] };
+let skip: string | null = null;
+const children: ChildProcess[] = [];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gymwire-package-'));
+  const pack = await run('npm', ['pack', '--json', '--pack-destination', dir], ROOT, 180_000);
+  assert.equal(pack.code, 0, `npm pack: ${shown(pack)}`);
+  // The prepack build's own lines come before the JSON.
+  packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0];
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { gymwire: `file:${packed.filename}` } }));
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(consumerLock(lock, PKG, packed.filename)));
+  // As the Dockerfile installs it: no optional native builds (tfjs-node downloads TensorFlow).
+  const flags = ['--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund'];
+  let install = await run('npm', ['ci', '--offline', ...flags], dir, 180_000);
+  if (install.code !== 0 && /ENOTCACHED/.test(install.stderr)) {
+    install = await run('npm', ['ci', '--prefer-offline', ...flags], dir, 180_000);
+    if (install.code !== 0 && NETWORK_DOWN.test(install.stderr)) {
+      skip = `npm's cache lacks a dependency and the registry is unreachable: ${install.stderr.split('\n').find((l) => NETWORK_DOWN.test(l))}`;
+      return;
+    }
+  }
+  assert.equal(install.code, 0, `npm ci of the tarball: ${shown(install)}`);
+  bin = join(dir, 'node_modules', '.bin', 'gymwire');
+});
+
+after(() => {
+  for (const c of children) c.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `gymwire serve --port 0` from the installed package; resolves with its URL once it listens. */
+function serve(): Promise<string> {
+  const child = spawn(bin, ['serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no listening line in 30 s:\n${out}`)), 30_000);
+    const read = (b: Buffer) => {
+      out += b;
+      const m = /listening on (ws:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.on('exit', (code) => reject(new Error(`gymwire serve exited (${code}):\n${out}`)));
+  });
+}
+
+test('the tarball holds the compiled package and what it reads at run time, and installs without tsx or TypeScript', (t) => {
+  if (skip) return t.skip(skip);
+  const files = new Set(packed.files.map((f) => f.path));
+  for (const f of files) {
+    assert.ok(/^(dist\/|package\.json$|README\.md$|protocol\/(PROTOCOL\.md|schema\.json)$)/.test(f), `unexpected file in the package: ${f}`);
+    assert.ok(!/\.ts$/.test(f) || /\.d\.ts$/.test(f), `TypeScript source in the package: ${f}`);
+  }
+  for (const f of ['dist/bin/gymwire.js', 'dist/agents/kernels/mlp.wasm', 'dist/agents/learner-worker.js', 'dist/server/vector-worker.js', 'dist/envs/box2d/planck-overlay/check.js']) {
+    assert.ok(files.has(f), `${f} is missing from the package`);
+  }
+  for (const [name, entry] of Object.entries(PKG.exports as Record<string, { types: string; default: string } | string>)) {
+    for (const file of typeof entry === 'string' ? [entry] : [entry.types, entry.default]) {
+      assert.ok(files.has(file.replace(/^\.\//, '')), `exports['${name}'] names ${file}, which is not in the package`);
+    }
+  }
+  assert.ok(packed.unpackedSize < 3 * 1024 * 1024, `unpacked size ${packed.unpackedSize} bytes`);
+  const installed = JSON.parse(readFileSync(join(dir, 'node_modules/gymwire/package.json'), 'utf8'));
+  assert.equal(installed.private, undefined);
+  assert.equal(installed.dependencies.tsx, undefined, 'tsx is a run-time dependency');
+  assert.ok(!existsSync(join(dir, 'node_modules/tsx')) && !existsSync(join(dir, 'node_modules/typescript')), 'tsx or typescript got installed');
+  t.diagnostic(`${packed.filename}: ${packed.entryCount} files, ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked`);
+});
+
+test('gymwire --help lists the commands; a command has its own --help; an unknown command exits 2', async (t) => {
+  if (skip) return t.skip(skip);
+  const help = await run(bin, ['--help'], dir);
+  assert.equal(help.code, 0, shown(help));
+  for (const c of ['serve', 'train', 'evaluate', 'rollout', 'conformance']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+  const version = await run(bin, ['--version'], dir);
+  assert.equal(version.stdout.trim(), PKG.version, shown(version));
+  const serveHelp = await run(bin, ['serve', '--help'], dir);
+  assert.equal(serveHelp.code, 0, shown(serveHelp));
+  assert.match(serveHelp.stdout, /read `gymwire serve` for `npm run env-server --`/);
+  assert.match(serveHelp.stdout, /--port PORT/);
+  const unknown = await run(bin, ['srve'], dir);
+  assert.equal(unknown.code, 2, shown(unknown));
+  assert.match(unknown.stderr, /unknown command 'srve' \(commands: serve, train, evaluate, rollout, conformance/);
+  const none = await run(bin, [], dir);
+  assert.equal(none.code, 2, shown(none));
+});
+
+// Run from the consumer folder: the exports resolve only through node_modules/gymwire.
+const CONSUMER = `
+import { RemoteEnv, RemoteVectorEnv } from 'gymwire/client';
+import { make, makeVec } from 'gymwire/envs';
+import { PROTOCOL_VERSION, box } from 'gymwire/protocol';
+import { startServer } from 'gymwire/server';
+import { train } from 'gymwire/agents';
+const url = process.argv[2];
+const local = make('CartPole-v1');
+const obs = [Array.from(local.reset({ seed: 3 }).obs)];
+for (let i = 0; i < 5; i++) obs.push(Array.from(local.step(i % 2).obs));
+const remote = await RemoteEnv.connect(url, 'CartPole-v1');
+const remoteObs = [Array.from((await remote.reset({ seed: 3 })).obs)];
+for (let i = 0; i < 5; i++) remoteObs.push(Array.from((await remote.step(i % 2)).obs));
+await remote.close();
+// 15 BipedalWalkers are 16 MiB or more of env instances: the server runs them in its worker thread.
+const walkers = await RemoteVectorEnv.connect(url, 'BipedalWalker-v3', 15);
+const first = await walkers.reset({ seed: 0 });
+const stepped = await walkers.step(new Float32Array(15 * 4).fill(0.5));
+await walkers.close();
+const inProcess = makeVec('BipedalWalker-v3', 15);
+const firstHere = inProcess.reset({ seed: 0 });
+console.log(JSON.stringify({
+  obs, remoteObs, protocol: PROTOCOL_VERSION, box: box(-1, 1, [2]).type, startServer: typeof startServer, train: typeof train,
+  walkers: Array.from(first.obs.slice(0, 24)), walkersHere: Array.from(firstHere.obs.slice(0, 24)), walkerRewards: stepped.rewards.length,
+}));
+`;
+
+test('gymwire serve listens, passes gymwire conformance, and serves the exports (client, envs, protocol, server, agents) used from the folder', async (t) => {
+  if (skip) return t.skip(skip);
+  const url = await serve();
+  const conformance = await run(bin, ['conformance', '--url', url, '--env', 'CartPole-v1'], dir);
+  assert.equal(conformance.code, 0, shown(conformance));
+  assert.match(conformance.stdout, /: \d+ passed, 0 failed/);
+
+  writeFileSync(join(dir, 'use.mjs'), CONSUMER);
+  const use = await run(process.execPath, ['use.mjs', url], dir);
+  assert.equal(use.code, 0, shown(use));
+  const r = JSON.parse(use.stdout);
+  // The compiled CartPole, in-process and served, steps as the sources do.
+  const env = make('CartPole-v1');
+  const expected = [Array.from(env.reset({ seed: 3 }).obs as Float32Array)];
+  for (let i = 0; i < 5; i++) expected.push(Array.from(env.step(i % 2).obs as Float32Array));
+  assert.deepEqual(r.obs, expected);
+  assert.deepEqual(r.remoteObs, expected);
+  assert.deepEqual([r.protocol, r.box, r.startServer, r.train], [PROTOCOL_VERSION, 'Box', 'function', 'function']);
+  assert.deepEqual(r.walkers, r.walkersHere, 'the worker-thread BipedalWalkers reset as in-process ones');
+  assert.equal(r.walkerRewards, 15);
+});
+
+test('gymwire train runs from the package on the WebAssembly kernels and on tfjs with gradient worker threads; evaluate and rollout read its run', async (t) => {
+  if (skip) return t.skip(skip);
+  const common = ['train', '--env', 'Pendulum-v1', '--steps', '300', '--learning-starts', '200', '--batch-size', '32', '--eval-every', '0', '--stats-every', '0', '--checkpoint-every', '0', '--learner-threads', '2'];
+  const kernels = await run(bin, [...common, '--backend', 'kernels', '--out', 'run-kernels'], dir);
+  assert.equal(kernels.code, 0, shown(kernels));
+  assert.match(kernels.stdout, /learner: DDPG on WebAssembly SIMD kernels, 2 threads/);
+  assert.match(kernels.stdout, /done: 300 steps, \d+ episodes, 101 updates/);
+  const tfjs = await run(bin, [...common, '--backend', 'cpu', '--out', 'run-tfjs'], dir);
+  assert.equal(tfjs.code, 0, shown(tfjs));
+  assert.match(tfjs.stdout, /learner: DDPG on tfjs cpu.*, 2 threads/);
+  assert.match(tfjs.stdout, /done: 300 steps, \d+ episodes, 101 updates/);
+
+  const evaluate = await run(bin, ['evaluate', '--checkpoint', 'run-kernels', '--episodes', '1'], dir);
+  assert.equal(evaluate.code, 0, shown(evaluate));
+  assert.match(evaluate.stdout, /Pendulum-v1: mean return -?\d+\.\d+ ± 0\.00 over 1 episodes/);
+  const rollout = await run(bin, ['rollout', '--env', 'Pendulum-v1', '--checkpoint', 'run-kernels', '--gif', 'pendulum.gif', '--max-steps', '10'], dir);
+  assert.equal(rollout.code, 0, shown(rollout));
+  assert.equal(readFileSync(join(dir, 'pendulum.gif')).subarray(0, 6).toString(), 'GIF89a');
+});
