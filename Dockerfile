@@ -5,16 +5,17 @@
 # file is checked only statically there (test/k8s.test.ts); see README, "Run a farm".
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Build: compile the TypeScript (npm run build -> dist/), pack the package, and install the
-# tarball as a user's npm would: what the package ships, production dependencies only, the
-# `gymwire` bin linked into /opt/gymwire/bin. Optional dependencies (@tensorflow/tfjs-node,
+# Build: pack the package (npm pack: its prepack compiles the TypeScript, npm run build ->
+# dist/; the tarball holds dist/, no sources), and install the tarball as a user's npm would:
+# what the package ships, production dependencies only, the `gymwire` bin linked into
+# /opt/gymwire/bin. Optional dependencies (@tensorflow/tfjs-node,
 # msgpackr's native extension) are left out: the trainer uses its WebAssembly backend.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm pack --pack-destination /tmp \
+RUN npm pack --pack-destination /tmp \
  && npm install --global --prefix /opt/gymwire --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund /tmp/gymwire-*.tgz
 
 # Runtime: Node and the installed package, nothing from the build; a non-root user (the

@@ -20,6 +20,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   client: ['protocol'],
   agents: ['client', 'envs', 'protocol', 'graphics'],
   conformance: ['protocol'],
+  bin: ['server', 'agents', 'conformance'],
   examples: ['envs', 'protocol', 'graphics'],
 };
 const FREE = ['test', 'bench', 'scripts'];
