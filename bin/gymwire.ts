@@ -60,6 +60,10 @@ async function run(argv: readonly string[]): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(`gymwire ${name} [ARGS]: in the usage below, read \`gymwire ${name}\` for \`${command.script}\`.\n`);
   }
+  // Installed, the command runs where the user runs it: the programs take relative paths
+  // (--plugin, --gif) from INIT_CWD, which `npm run` in a clone sets to where the user typed
+  // it, so an INIT_CWD left in the environment by some enclosing npm script must not apply.
+  if (EXTENSION === '.js') process.env.INIT_CWD = process.cwd();
   // The programs read process.argv.slice(2) and run when their module is the main script.
   const file = fileURLToPath(new URL(`../${command.module}${EXTENSION}`, import.meta.url));
   process.argv = [process.argv[0]!, file, ...args];

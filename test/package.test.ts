@@ -18,6 +18,7 @@ import { PROTOCOL_VERSION } from '../protocol/schema/messages.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const PLUGIN_DIR = join(ROOT, 'examples', 'point-mass');
 
 interface Run {
   code: number;
@@ -25,10 +26,14 @@ interface Run {
   stderr: string;
 }
 
+// As under `npm test`, whichever way this file is run: an enclosing npm script's INIT_CWD (this
+// checkout) must not be where the installed command takes relative paths from.
+const ENV = { ...process.env, INIT_CWD: ROOT };
+
 /** Runs a program to its end (bounded by `timeout` ms); never throws for a non-zero exit. */
 function run(file: string, args: string[], cwd: string, timeout = 60_000): Promise<Run> {
   return new Promise((done) => {
-    execFile(file, args, { cwd, timeout, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(file, args, { cwd, env: ENV, timeout, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       done({ code, stdout, stderr: stderr + (err && typeof err.code !== 'number' ? `\n${err.message}` : '') });
     });
@@ -41,19 +46,13 @@ const shown = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n
  * checkout's entries of everything that is not only a dev dependency (the production tree,
  * optional parts included so npm needs no registry to decide what to leave out).
  */
-export function consumerLock(lock: { packages: Record<string, Record<string, unknown>> }, pkg: Record<string, unknown>, tarball: string): object {
-  const packages: Record<string, unknown> = {
-    '': { name: 'consumer', dependencies: { gymwire: `file:${tarball}` } },
-    'node_modules/gymwire': {
-      version: pkg.version,
-      resolved: `file:${tarball}`,
-      license: pkg.license,
-      dependencies: pkg.dependencies,
-      optionalDependencies: pkg.optionalDependencies,
-      bin: pkg.bin,
-      engines: pkg.engines,
-    },
-  };
+export function consumerLock(lock: { packages: Record<string, Record<string, unknown>> }, tarballs: { pkg: Record<string, unknown>; file: string }[]): object {
+  const dependencies = Object.fromEntries(tarballs.map(({ pkg, file }) => [pkg.name, `file:${file}`]));
+  const packages: Record<string, unknown> = { '': { name: 'consumer', dependencies } };
+  for (const { pkg, file } of tarballs) {
+    const { version, license, dependencies, optionalDependencies, bin, engines } = pkg;
+    packages[`node_modules/${pkg.name}`] = { version, resolved: `file:${file}`, license, dependencies, optionalDependencies, bin, engines };
+  }
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path !== '' && !entry.dev && !entry.devOptional) packages[path] = entry;
   }
@@ -73,10 +72,17 @@ before(async () => {
   const pack = await run('npm', ['pack', '--json', '--pack-destination', dir], ROOT, 180_000);
   assert.equal(pack.code, 0, `npm pack: ${shown(pack)}`);
   // The prepack build's own lines come before the JSON.
-  packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0];
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { gymwire: `file:${packed.filename}` } }));
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
-  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(consumerLock(lock, PKG, packed.filename)));
+  packed = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m)))[0];
+  // The example env plugin, as a package of its own installed beside gymwire.
+  const pluginPack = await run('npm', ['pack', '--json', '--pack-destination', dir, PLUGIN_DIR], ROOT);
+  assert.equal(pluginPack.code, 0, `npm pack ${PLUGIN_DIR}: ${shown(pluginPack)}`);
+  const tarballs = [
+    { pkg: PKG, file: packed.filename },
+    { pkg: JSON.parse(readFileSync(join(PLUGIN_DIR, 'package.json'), 'utf8')), file: JSON.parse(pluginPack.stdout)[0].filename },
+  ];
+  const consumer = consumerLock(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')), tarballs) as { packages: { '': { dependencies: object } } };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: consumer.packages[''].dependencies }));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(consumer));
   // As the Dockerfile installs it: no optional native builds (tfjs-node downloads TensorFlow).
   const flags = ['--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund'];
   let install = await run('npm', ['ci', '--offline', ...flags], dir, 180_000);
@@ -96,9 +102,9 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `gymwire serve --port 0` from the installed package; resolves with its URL once it listens. */
-function serve(): Promise<string> {
-  const child = spawn(bin, ['serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `gymwire serve --port 0 ARGS` from the installed package; resolves with its output once it listens. */
+function serve(...args: string[]): Promise<{ url: string; out: string }> {
+  const child = spawn(bin, ['serve', '--port', '0', ...args], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -108,7 +114,7 @@ function serve(): Promise<string> {
       const m = /listening on (ws:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve({ url: m[1], out });
       }
     };
     child.stdout!.on('data', read);
@@ -169,6 +175,10 @@ const url = process.argv[2];
 const local = make('CartPole-v1');
 const obs = [Array.from(local.reset({ seed: 3 }).obs)];
 for (let i = 0; i < 5; i++) obs.push(Array.from(local.step(i % 2).obs));
+// The plugin package's env, served by the installed server.
+const pointMass = await RemoteEnv.connect(url, 'PointMass-v0');
+const pointMassStep = await pointMass.reset({ seed: 0 }).then(() => pointMass.step(new Float32Array([0.1, 0.1])));
+await pointMass.close();
 const remote = await RemoteEnv.connect(url, 'CartPole-v1');
 const remoteObs = [Array.from((await remote.reset({ seed: 3 })).obs)];
 for (let i = 0; i < 5; i++) remoteObs.push(Array.from((await remote.step(i % 2)).obs));
@@ -183,12 +193,14 @@ const firstHere = inProcess.reset({ seed: 0 });
 console.log(JSON.stringify({
   obs, remoteObs, protocol: PROTOCOL_VERSION, box: box(-1, 1, [2]).type, startServer: typeof startServer, train: typeof train,
   walkers: Array.from(first.obs.slice(0, 24)), walkersHere: Array.from(firstHere.obs.slice(0, 24)), walkerRewards: stepped.rewards.length,
+  pointMassReward: pointMassStep.reward,
 }));
 `;
 
-test('gymwire serve listens, passes gymwire conformance, and serves the exports (client, envs, protocol, server, agents) used from the folder', async (t) => {
+test('gymwire serve (with a plugin package) listens, passes gymwire conformance, and serves the exports (client, envs, protocol, server, agents) used from the folder', async (t) => {
   if (skip) return t.skip(skip);
-  const url = await serve();
+  const { url, out } = await serve('--plugin', 'gymwire-example-point-mass');
+  assert.match(out, /plugin gymwire-example-point-mass: registered PointMass-v0/);
   const conformance = await run(bin, ['conformance', '--url', url, '--env', 'CartPole-v1'], dir);
   assert.equal(conformance.code, 0, shown(conformance));
   assert.match(conformance.stdout, /: \d+ passed, 0 failed/);
@@ -206,6 +218,7 @@ test('gymwire serve listens, passes gymwire conformance, and serves the exports 
   assert.deepEqual([r.protocol, r.box, r.startServer, r.train], [PROTOCOL_VERSION, 'Box', 'function', 'function']);
   assert.deepEqual(r.walkers, r.walkersHere, 'the worker-thread BipedalWalkers reset as in-process ones');
   assert.equal(r.walkerRewards, 15);
+  assert.equal(typeof r.pointMassReward, 'number');
 });
 
 test('gymwire train runs from the package on the WebAssembly kernels and on tfjs with gradient worker threads; evaluate and rollout read its run', async (t) => {
