@@ -4,8 +4,9 @@
 //   - a server appears or leaves DNS (scale-up, a draining pod leaving its Service): the run
 //     moves its sub-envs at the next step where every episode has just ended (none is cut), or
 //     after MAX_DEFER_S if episodes never line up;
-//   - a server's connection drops: it is reported to discovery (left out while DNS may still
-//     list it) and the trainer's reconnect path re-opens the envs over the servers left.
+//   - a server's connection drops: the trainer's reconnect path re-opens the envs over the
+//     farm; a server that cannot be reached then is reported to discovery (left out while DNS
+//     may still list it) and the next try goes to the others.
 // Connections to farm servers do not reconnect by themselves: the server may be gone for good,
 // and re-opening over the current farm is the trainer's job.
 import { GymwireError } from '../protocol/errors.ts';
@@ -22,8 +23,6 @@ export class FarmEnvs {
   private assignment: (string | null)[];
   /** When the farm changed since the envs were last opened (performance.now()), else null. */
   private changedAt: number | null = null;
-  /** Parts being closed by us: their connection's end is not a server failure. */
-  private readonly closing = new WeakSet<object>();
 
   private constructor(
     private readonly c: TrainConfig,
@@ -85,11 +84,7 @@ export class FarmEnvs {
           if (e instanceof GymwireError && e.code === 'connection_lost') this.discovery.reportFailure(url);
           throw e;
         }
-        const part = vectorPart(env);
-        env.connection.onClose(() => {
-          if (!this.closing.has(part)) this.discovery.reportFailure(url);
-        });
-        parts.push(this.closedByUs(part));
+        parts.push(vectorPart(env));
       }
     } catch (e) {
       await Promise.all(parts.map((p) => p.close().catch(() => {})));
@@ -98,17 +93,6 @@ export class FarmEnvs {
     this.assignment = assignment;
     this.log(`farm: sub-envs per server ${[...shares].map(([u, n]) => `${u} ${n}`).join(', ')}`);
     return parts;
-  }
-
-  /** `part`, whose close() marks it closed by us first. */
-  private closedByUs(part: BatchPart): BatchPart {
-    const close = part.close;
-    return Object.assign(part, {
-      close: () => {
-        this.closing.add(part);
-        return close();
-      },
-    });
   }
 
   /** The evaluation env, on the first server of the farm (re-opened there, or elsewhere, when it drops). */

@@ -40,9 +40,15 @@ function connectOptions(c: TrainConfig): { requestTimeoutMs: number } {
   return { requestTimeoutMs: c.requestTimeout * 1000 };
 }
 
-/** One env: make() in this process, or RemoteEnv on the first server (each imported only when used). */
+/** One env: make() in this process, or RemoteEnv on the first server (of a farm: the first it resolves to) (each imported only when used). */
 export const openEnv: EnvFactory = async (c) => {
-  const [url] = serverUrls(c);
+  let [url] = serverUrls(c);
+  if (url && isFarmUrl(url)) {
+    const { resolveFarm } = await import('../client/discovery.ts');
+    const farm = url;
+    [url] = await resolveFarm(farm);
+    if (!url) throw new GymwireError('connection_lost', `farm ${farm} has no server right now`);
+  }
   if (url) {
     const { RemoteEnv } = await import('../client/remote-env.ts');
     return RemoteEnv.connect(url, c.env, c.envKwargs, connectOptions(c));

@@ -11,6 +11,8 @@ import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { DRAIN_CLOSE_REASON } from '../../server/drain.ts';
 import { freePort, rejectsWith } from '../helpers.ts';
 import { RawClient } from './raw-client.ts';
+import { ServerMetrics } from '../../server/metrics.ts';
+import { MemoryBudget } from '../../server/memory-budget.ts';
 
 const httpBase = (s: RunningServer) => `http://127.0.0.1:${s.port}`;
 
@@ -132,6 +134,17 @@ test('/metrics: connections, envs by id, steps, env steps, errors by code, step-
     await vec.close().catch(() => {});
     await Promise.all([s.close(), other.close()]);
   }
+});
+
+test('step-time histogram: each step in the first bucket whose bound it does not pass, cumulative, +Inf = count', async () => {
+  const metrics = new ServerMetrics({ sessions: () => [], connecting: () => 0, budget: new MemoryBudget(1024, () => []), draining: () => false });
+  for (const seconds of [1e-5, 2e-5, 0.5, 1, 10]) metrics.stepAnswered(seconds, 4);
+  const m = parseMetrics(await metrics.registry.metrics());
+  const bucket = (le: string) => m.get(`gymwire_step_duration_seconds_bucket{le="${le}"}`);
+  assert.deepEqual([bucket('0.00001'), bucket('0.00003'), bucket('0.3'), bucket('1'), bucket('3'), bucket('+Inf')], [1, 2, 2, 4, 4, 5]);
+  assert.ok(Math.abs(m.get('gymwire_step_duration_seconds_sum')! - 11.50003) < 1e-9);
+  assert.equal(m.get('gymwire_steps_total'), 5);
+  assert.equal(m.get('gymwire_env_steps_total'), 20);
 });
 
 /** An upgrade attempt: 'open', or the HTTP status it was refused with. */
