@@ -7,6 +7,9 @@ import type { NoiseKind } from './noise.ts';
 import { ALGOS, type Algo } from './learner.ts';
 import { DDPG_DEFAULTS } from './ddpg.ts';
 import { TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './td3.ts';
+import { isFarmUrl } from '../client/discovery.ts';
+
+export { isFarmUrl };
 
 export interface TrainConfig {
   /** 'ddpg' or 'td3'. */
@@ -133,7 +136,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'algo', flag: 'algo', kind: 'string', help: 'algorithm: ddpg | td3' },
   { key: 'env', flag: 'env', kind: 'string', help: 'environment id (e.g. Pendulum-v1)' },
   { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
-  { key: 'url', flag: 'url', kind: 'urls', help: 'env server URL (ws://host:port), repeatable; omit to run the envs in-process' },
+  { key: 'url', flag: 'url', kind: 'urls', help: 'env server URL (ws://host:port), repeatable; or one farm, dns+ws://NAME:PORT: every address NAME resolves to, followed as servers join and leave; omit to run the envs in-process' },
   { key: 'numEnvs', flag: 'num-envs', kind: 'int', help: 'sub-envs collecting in parallel, spread over the --url servers' },
   { key: 'reconnectAttempts', flag: 'reconnect-attempts', kind: 'int', help: 'times to re-open unreachable envs after a dropped connection (0 = fail at once)' },
   { key: 'reconnectDelay', flag: 'reconnect-delay', kind: 'number', help: 'seconds before the first re-open attempt (doubles, at most 8)' },
@@ -177,7 +180,8 @@ export function parseValue(kind: Kind, flag: string, raw: string | boolean | str
   };
   if (kind === 'urls') {
     const xs = (Array.isArray(raw) ? raw : [String(raw)]).filter((u) => u !== '');
-    if (!xs.every((u) => /^wss?:\/\/\S+$/.test(u))) fail();
+    if (!xs.every((u) => /^(dns\+)?wss?:\/\/\S+$/i.test(u))) fail();
+    if (xs.length > 1 && xs.some(isFarmUrl)) throw new Error(`--${flag}: a farm (dns+ws:// or dns+wss://) is given alone: it stands for all its servers`);
     return xs.length === 1 ? xs[0] : xs.length === 0 ? '' : xs;
   }
   if (Array.isArray(raw)) return fail();
@@ -224,10 +228,11 @@ export function validateConfig(c: TrainConfig): void {
   if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
   if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend)) bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
   const urls = serverUrls(c);
+  if (urls.length > 1 && urls.some(isFarmUrl)) bad('url', 'a farm (dns+ws:// or dns+wss://) is given alone: it stands for all its servers');
   if (urls.length > c.numEnvs) bad('numEnvs', `${c.numEnvs} is fewer than the ${urls.length} servers given; every server needs at least one env`);
 }
 
-/** The env servers of a config: [] means the envs run in this process. */
+/** The env servers of a config: [] means the envs run in this process; one farm URL stands for many. */
 export function serverUrls(c: Pick<TrainConfig, 'url'>): string[] {
   return (Array.isArray(c.url) ? c.url : [c.url]).filter((u) => u !== '');
 }

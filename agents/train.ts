@@ -14,7 +14,9 @@ Usage: npm run train -- [--algo ddpg|td3] [--env ID] [--url ws://HOST:PORT ...] 
        npm run train -- --algo td3 --env ID --help    the flags with that env's and algorithm's defaults
 
 --num-envs N collects from N sub-envs per step: one vector env in-process, or with several
---url servers N spread over them. --steps counts transitions summed over the sub-envs, and
+--url servers N spread over them. --url dns+ws://NAME:PORT (or dns+wss://) is a farm: the N
+sub-envs spread over every address NAME resolves to, and follow it as servers join and leave
+(give the fully qualified name: no search domains are applied). --steps counts transitions summed over the sub-envs, and
 --updates-per-step applies per transition (N x that many updates per vector step).
 
 Defaults below are ${defaults.algo.toUpperCase()}'s for ${defaults.env}${TUNED_ENVS.includes(defaults.env) ? '' : ' (no row of its own: the base ones)'}.

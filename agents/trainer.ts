@@ -12,7 +12,7 @@ import type { EnvLike } from '../protocol/env-api.ts';
 import type { VectorEnvLike } from '../protocol/vector-api.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
-import { serverUrls, type TrainConfig } from './config.ts';
+import { isFarmUrl, serverUrls, type TrainConfig } from './config.ts';
 import * as tf from '@tensorflow/tfjs';
 import { Learner, fasterEngine, resolveEngine, type Batch, type LearnerEngine, type LearnerOptions } from './learner.ts';
 import type { TestFault } from './learner-kernels.ts';
@@ -25,6 +25,8 @@ import { Collector } from './collect.ts';
 import { evaluateWithRetry, isConnectionLoss } from './evaluation.ts';
 import { Progress, Rates, type Out } from './progress.ts';
 import { EnvGroup, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
+import { FarmEnvs } from './farm-envs.ts';
+import type { DiscoveryOptions } from '../client/discovery.ts';
 
 export { checkpointDir, readCheckpoint, type EvalResult } from './checkpoints.ts';
 export { evaluatePolicy, isConnectionLoss } from './evaluation.ts';
@@ -38,9 +40,15 @@ function connectOptions(c: TrainConfig): { requestTimeoutMs: number } {
   return { requestTimeoutMs: c.requestTimeout * 1000 };
 }
 
-/** One env: make() in this process, or RemoteEnv on the first server (each imported only when used). */
+/** One env: make() in this process, or RemoteEnv on the first server (of a farm: the first it resolves to) (each imported only when used). */
 export const openEnv: EnvFactory = async (c) => {
-  const [url] = serverUrls(c);
+  let [url] = serverUrls(c);
+  if (url && isFarmUrl(url)) {
+    const { resolveFarm } = await import('../client/discovery.ts');
+    const farm = url;
+    [url] = await resolveFarm(farm);
+    if (!url) throw new GymwireError('connection_lost', `farm ${farm} has no server right now`);
+  }
   if (url) {
     const { RemoteEnv } = await import('../client/remote-env.ts');
     return RemoteEnv.connect(url, c.env, c.envKwargs, connectOptions(c));
@@ -109,6 +117,8 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Breaks learning on purpose: for the learning test only (no flag or config key reaches it). */
   testFault?: TestFault;
+  /** How a dns+ws:// farm URL is resolved and watched (default: the system's DNS servers, TTL-paced). */
+  discovery?: DiscoveryOptions;
 }
 
 export interface TrainResult {
@@ -138,6 +148,8 @@ class RunEnvs {
     private readonly c: TrainConfig,
     private readonly openParts: () => Promise<BatchPart[]>,
     private readonly openEval: (() => Promise<EnvLike>) | null,
+    /** The farm the envs live on (a dns+ws:// URL), else null. */
+    readonly farm: FarmEnvs | null = null,
   ) {}
 
   async open(): Promise<void> {
@@ -151,11 +163,14 @@ class RunEnvs {
     if (this.group.numEnvs !== this.c.numEnvs) throw new Error(`the env factory made ${this.group.numEnvs} sub-envs, config.numEnvs is ${this.c.numEnvs}`);
   }
 
-  /** Closes the training envs and opens them again, retrying with backoff while they are unreachable. */
-  async reopenGroup(log: (s: string) => void): Promise<void> {
+  /**
+   * Closes the training envs and opens them again, retrying with backoff while they are
+   * unreachable; `now`: the first try at once (a planned move, not a lost server).
+   */
+  async reopenGroup(log: (s: string) => void, now = false): Promise<void> {
     await closeQuietly(this.parts);
     this.parts = [];
-    await this.retry('training envs', () => this.openGroup(), log);
+    await this.retry('training envs', () => this.openGroup(), log, now);
   }
 
   async reopenEval(log: (s: string) => void): Promise<void> {
@@ -168,12 +183,12 @@ class RunEnvs {
     }, log);
   }
 
-  private async retry(what: string, open: () => Promise<void>, log: (s: string) => void): Promise<void> {
+  private async retry(what: string, open: () => Promise<void>, log: (s: string) => void, now = false): Promise<void> {
     const { reconnectAttempts: attempts, reconnectDelay: delay } = this.c;
     let last: unknown = new GymwireError('connection_lost', `${what}: no reconnect attempts allowed (--reconnect-attempts 0)`);
     for (let k = 0; k < attempts; k++) {
-      const wait = Math.min(8, delay * 2 ** k);
-      log(`opening the ${what} again in ${wait.toFixed(1)} s (attempt ${k + 1}/${attempts})`);
+      const wait = now && k === 0 ? 0 : Math.min(8, delay * 2 ** k);
+      if (wait > 0) log(`opening the ${what} again in ${wait.toFixed(1)} s (attempt ${k + 1}/${attempts})`);
       await new Promise((r) => setTimeout(r, wait * 1000));
       try {
         return await open();
@@ -188,6 +203,7 @@ class RunEnvs {
   async close(): Promise<void> {
     await closeQuietly(this.parts);
     if (this.evalEnv) await closeQuietly([this.evalEnv]);
+    this.farm?.close();
   }
 }
 
@@ -201,7 +217,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const resumed = options.resume ? readCheckpoint(options.resume) : null;
   if (resumed) checkResumable(resumed, c);
 
+  // A dns+ws:// URL: the envs follow the farm its name resolves to (farm-envs.ts).
+  const [url] = serverUrls(c);
+  const farm = url !== undefined && isFarmUrl(url) && !options.vectorEnvFactory ? await FarmEnvs.start(c, url, options.discovery ?? {}, (s) => out.write(`${s}\n`)) : null;
   const openParts = async (): Promise<BatchPart[]> => {
+    if (farm) return farm.openParts();
     if (options.vectorEnvFactory) return (await options.vectorEnvFactory(c)).map(vectorPart);
     if (!envFactory) return openTrainingEnvs(c);
     const parts: BatchPart[] = [];
@@ -213,7 +233,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     }
     return parts;
   };
-  const envs = new RunEnvs(c, openParts, c.evalEvery > 0 ? () => (envFactory ?? openEnv)(c) : null);
+  const openEval = envFactory ?? (farm ? () => farm.openEvalEnv() : openEnv);
+  const envs = new RunEnvs(c, openParts, c.evalEvery > 0 ? () => openEval(c) : null, farm);
   try {
     await envs.open();
     return await runTraining(c, envs, resumed, out, options.shouldStop, options.testFault ?? null);
@@ -366,12 +387,30 @@ class TrainingRun {
     this.collector.startEpisodes(this.envs.group.obs);
   }
 
-  /** A lost connection: log the cut episodes, start fresh ones, re-opening the envs if the client did not get them back. */
-  async recover(e: GymwireError): Promise<void> {
+  /** Logs the running episodes as interrupted (they are not run on); a second call logs nothing more. */
+  private cutEpisodes(reason: string): void {
     for (const ep of this.collector.running()) {
-      this.metrics.add({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason: e.message, wallSeconds: this.wall() });
+      this.metrics.add({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason, wallSeconds: this.wall() });
       this.interrupted++;
     }
+    this.collector.epLength.fill(0);
+  }
+
+  /** The farm changed (farm-envs.ts): re-open the sub-envs over its servers now, between episodes if they lined up. */
+  async followFarm(): Promise<void> {
+    this.cutEpisodes('moved to the changed farm');
+    try {
+      await this.envs.reopenGroup(this.print, true);
+      await this.resetAll();
+    } catch (e) {
+      if (!isConnectionLoss(e)) throw e;
+      await this.recover(e);
+    }
+  }
+
+  /** A lost connection: log the cut episodes, start fresh ones, re-opening the envs if the client did not get them back. */
+  async recover(e: GymwireError): Promise<void> {
+    this.cutEpisodes(e.message);
     if ((e.details as { timeout_ms?: unknown } | undefined)?.timeout_ms !== undefined) {
       this.print(`request timed out at step ${this.run.step}: ${e.message} (--request-timeout ${this.c.requestTimeout} s); the connection is re-opened`);
     }
@@ -396,6 +435,7 @@ class TrainingRun {
   /** Acts in every sub-env and stores what comes back; returns the transitions stored (0 after a lost connection). */
   async collect(): Promise<number> {
     const { c, run, collector } = this;
+    if (this.envs.farm?.moveDue(collector.running().length)) await this.followFarm();
     const mu = run.step >= c.learningStarts ? this.learner.act(collector.obs, this.N) : null;
     const action = collector.act(mu, this.rng);
     const group = this.envs.group;

@@ -15,7 +15,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Container, EnvVar, PersistentVolumeClaim, PodSecurityContext, Probe, SecurityContext, Service } from 'kubernetes-types/core/v1.js';
 import { stringify } from 'yaml';
-import { DEFAULT_PORT } from '../server/options.ts';
+import { DEFAULT_DRAIN_GRACE_S, DEFAULT_PORT } from '../server/options.ts';
 
 /**
  * How the server is told its memory budget (the server's LIMIT_FLAGS entry for memoryBudget;
@@ -25,11 +25,19 @@ export const BUDGET_SETTING = { flag: '--memory-budget', env: 'GYMWIRE_MEMORY_BU
 
 /** The env var the server and the trainer read the token from (server/cli.ts, client/connection.ts). */
 export const TOKEN_ENV = 'GYMWIRE_TOKEN';
-export const HEALTH_PATH = '/healthz';
-export const READY_PATH = '/readyz';
+/** The probes' paths, as the server answers them. */
+export { HEALTH_PATH, READY_PATH } from '../server/health.ts';
+import { HEALTH_PATH, READY_PATH } from '../server/health.ts';
 export const PORT_NAME = 'gymwire';
 /** UID and GID of the image's non-root user (Dockerfile); numeric, so runAsNonRoot can be checked. */
 export const RUN_AS = 1000;
+/** The drain env var (server/cli.ts --drain-grace). */
+export const DRAIN_ENV = 'GYMWIRE_DRAIN_GRACE';
+/**
+ * Time past the drain grace before Kubernetes kills a server: the close handshake (up to 2 s,
+ * server/drain.ts) and the process's exit.
+ */
+export const DRAIN_MARGIN_SECONDS = 5;
 
 export interface FarmParams {
   /** Prefix of every object's name: NAME-envs (Service, Deployment), NAME-train (Job), NAME-runs (claim). */
@@ -51,7 +59,10 @@ export interface FarmParams {
   /** Secret holding the token, and its key. */
   tokenSecret: string;
   tokenKey: string;
-  /** Seconds between SIGTERM and SIGKILL for a server pod (its drain time). */
+  /**
+   * Seconds a server keeps its open connections after SIGTERM (GYMWIRE_DRAIN_GRACE); the pod's
+   * terminationGracePeriodSeconds is this plus DRAIN_MARGIN_SECONDS, so SIGKILL never cuts a drain.
+   */
   graceSeconds: number;
   /** The cluster's DNS domain (the trainer resolves NAME-envs.NAMESPACE.svc.DOMAIN). */
   clusterDomain: string;
@@ -72,7 +83,7 @@ export const FARM_DEFAULTS: Readonly<FarmParams> = {
   cpu: '1',
   tokenSecret: 'gymwire-token',
   tokenKey: 'token',
-  graceSeconds: 30,
+  graceSeconds: DEFAULT_DRAIN_GRACE_S,
   clusterDomain: 'cluster.local',
   trainEnv: 'Pendulum-v1',
   numEnvs: 12,
@@ -147,6 +158,7 @@ function serverContainer(p: FarmParams): Container {
     env: [
       tokenEnv(p),
       { name: BUDGET_SETTING.env, value: BUDGET_SETTING.value(p.budgetMib) },
+      { name: DRAIN_ENV, value: String(p.graceSeconds) },
       // V8 would size its heap from the whole limit; keep half the overhead for the rest of
       // the process, so a full heap is a GC, not an OOM kill.
       { name: 'NODE_OPTIONS', value: `--max-old-space-size=${p.budgetMib + Math.floor(p.overheadMib / 2)}` },
@@ -175,7 +187,7 @@ export function farmDeployment(p: FarmParams): Manifest<Deployment> {
       template: {
         metadata: { labels: labels(p, 'env-server') },
         spec: {
-          terminationGracePeriodSeconds: p.graceSeconds,
+          terminationGracePeriodSeconds: p.graceSeconds + DRAIN_MARGIN_SECONDS,
           securityContext: podSecurity,
           containers: [serverContainer(p)],
           volumes: [{ name: 'tmp', emptyDir: {} }],
@@ -287,7 +299,7 @@ export const PARAM_FLAGS: readonly ParamFlag[] = [
   { key: 'cpu', flag: 'cpu', kind: 'string', check: QUANTITY, help: 'CPU each server requests' },
   { key: 'tokenSecret', flag: 'token-secret', kind: 'string', check: DNS_SUBDOMAIN, help: `Secret holding the token (${TOKEN_ENV})` },
   { key: 'tokenKey', flag: 'token-key', kind: 'string', check: /^[-._a-zA-Z0-9]{1,253}$/, help: 'key of the token in that Secret' },
-  { key: 'graceSeconds', flag: 'grace-seconds', kind: 'int', check: 0, help: 'seconds a server pod has to drain after SIGTERM' },
+  { key: 'graceSeconds', flag: 'grace-seconds', kind: 'int', check: 0, help: `seconds a server keeps open connections after SIGTERM (${DRAIN_ENV}; the pod gets ${DRAIN_MARGIN_SECONDS} more)` },
   { key: 'clusterDomain', flag: 'cluster-domain', kind: 'string', check: DNS_SUBDOMAIN, help: 'the cluster\'s DNS domain' },
   { key: 'trainEnv', flag: 'train-env', kind: 'string', check: /^[A-Za-z0-9_.:/-]+$/, help: 'env id the trainer learns' },
   { key: 'numEnvs', flag: 'num-envs', kind: 'int', check: 1, help: 'trainer sub-envs, spread over the servers' },

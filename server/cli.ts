@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startServer } from './server.ts';
 import { loadPlugins } from './plugins.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from './options.ts';
+import { DEFAULT_DRAIN_GRACE_S, DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from './options.ts';
 import { LIMIT_DEFAULTS, LIMIT_FLAGS, parseLimit } from './limits.ts';
 import { checkTokenFormat, MIN_TOKEN_LENGTH } from './auth.ts';
 import { parseAllowedOrigins } from './origin.ts';
@@ -47,6 +47,12 @@ Options:
                    so their work and heap stay off the thread that answers every
                    connection; 0 runs them in that thread, in parts
                    (env GYMWIRE_VECTOR_WORKERS, default 1)
+  --drain-grace SECONDS
+                   on SIGTERM (or SIGINT) the server drains: /readyz answers 503 and new
+                   connections are refused (HTTP 503) at once, open connections keep
+                   working for up to this long (or until they leave), then are closed
+                   with 1001 and the process exits 0; a second signal exits at once
+                   (env GYMWIRE_DRAIN_GRACE, default ${DEFAULT_DRAIN_GRACE_S})
   --tls-cert FILE  PEM certificate: serve wss:// (with --tls-key; env GYMWIRE_TLS_CERT)
   --tls-key FILE   PEM private key (env GYMWIRE_TLS_KEY)
 
@@ -68,7 +74,7 @@ function parsePort(text: string, from: string): number {
   return port;
 }
 
-let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'allow-origin'?: string[]; 'vector-workers'?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
+let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'allow-origin'?: string[]; 'vector-workers'?: string; 'drain-grace'?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -79,6 +85,7 @@ try {
       token: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'vector-workers': { type: 'string' },
+      'drain-grace': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
@@ -140,6 +147,12 @@ if (vectorWorkers !== undefined && !(Number.isInteger(vectorWorkers) && vectorWo
   fail(`${values['vector-workers'] !== undefined ? '--vector-workers' : 'GYMWIRE_VECTOR_WORKERS'} must be an integer in 0..64, got '${workersText}'`);
 }
 
+const graceText = values['drain-grace'] ?? fromEnv('GYMWIRE_DRAIN_GRACE');
+const drainGrace = graceText === undefined ? DEFAULT_DRAIN_GRACE_S : Number(graceText);
+if (!(graceText === undefined || (/^\d+(\.\d+)?$/.test(graceText) && drainGrace <= 3600))) {
+  fail(`${values['drain-grace'] !== undefined ? '--drain-grace' : 'GYMWIRE_DRAIN_GRACE'} must be a number of seconds in 0..3600, got '${graceText}'`);
+}
+
 const certPath = values['tls-cert'] ?? fromEnv('GYMWIRE_TLS_CERT');
 const keyPath = values['tls-key'] ?? fromEnv('GYMWIRE_TLS_KEY');
 if ((certPath === undefined) !== (keyPath === undefined)) fail('--tls-cert and --tls-key go together');
@@ -167,12 +180,17 @@ try {
 try {
   const server = await startServer({ host, port, token, tls, allowOrigins, vectorWorkers, pluginModules, ...limits, log: (line) => console.error(line) });
   console.log(`gymwire env server listening on ${server.url}`);
-  let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    console.error(`${signal}: closing`);
-    server.close().then(() => process.exit(0));
+    if (server.draining) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    const open = server.connections();
+    console.error(`${signal}: draining (not ready, refusing new connections); ${open} open connection${open === 1 ? '' : 's'} get up to ${drainGrace} s, then close 1001. Signal again to exit now.`);
+    server.drain(drainGrace * 1000).then(() => {
+      console.error('drained: exiting');
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -19,6 +19,7 @@ import type { EnvCatalog } from './env-catalog.ts';
 import { BIG_ANSWER_BYTES, type MemoryBudget } from './memory-budget.ts';
 import type { Job, Scheduler, Turn } from './scheduler.ts';
 import type { Session } from './session.ts';
+import type { RequestStats } from './request-stats.ts';
 
 const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
 
@@ -84,6 +85,8 @@ export interface ServerShared {
   readonly connections: Set<ClientConnection>;
   readonly maxBufferedBytes: number;
   readonly maxPayloadBytes: number;
+  /** Where steps and error answers are counted (server/metrics.ts). */
+  readonly stats: RequestStats;
 }
 
 export class ClientConnection implements Turn {
@@ -159,7 +162,8 @@ export class ClientConnection implements Turn {
 
   /** Runs one request until `deadline`: answered, or its job started; true if the job has work left (for later turns). */
   private run(frame: Uint8Array, deadline: number): boolean {
-    const answer = frame === TEXT_FRAME ? TEXT_FRAME_ANSWER : dispatch(this.session, this.shared.catalog, frame);
+    if (frame === TEXT_FRAME) this.shared.stats.errorAnswered('bad_request');
+    const answer = frame === TEXT_FRAME ? TEXT_FRAME_ANSWER : dispatch(this.session, this.shared.catalog, frame, this.shared.stats);
     if (answer instanceof Uint8Array) {
       this.send(answer);
       return false;

@@ -11,6 +11,7 @@ import {
   type Op,
   type RequestOf,
   type ResultOf,
+  type VectorStepResult,
 } from '../protocol/schema/messages.ts';
 import { readRequest } from './read-request.ts';
 import { errorFrame, thrownErrorFrame } from './error-frames.ts';
@@ -22,6 +23,7 @@ import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
 import { Sliced, type Job } from './scheduler.ts';
 import { flatdim } from '../protocol/spaces.ts';
+import { NO_STATS, type RequestStats } from './request-stats.ts';
 
 const MAJOR = PROTOCOL_VERSION.split('.')[0];
 
@@ -115,7 +117,7 @@ const handlers: { [K in Op]: Handler<K> } = {
             throw e;
           }
           if (host === null) return null;
-          const slot = session.openVector(host, charged);
+          const slot = session.openVector(host, charged, req.env_id);
           const spec = host.spec ?? bareSpec;
           return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
         },
@@ -133,7 +135,7 @@ const handlers: { [K in Op]: Handler<K> } = {
       session.budget.release(charged);
       throw e;
     }
-    const slot = session.open(env, charged);
+    const slot = session.open(env, charged, req.env_id);
     const spec = env.spec ?? bareSpec;
     return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };
   },
@@ -200,15 +202,19 @@ const handlers: { [K in Op]: Handler<K> } = {
   },
 };
 
-/** The answer to one incoming frame, or the Job that will make it. */
-export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array): Uint8Array | Job {
+/** The answer to one incoming frame, or the Job that will make it; steps and error answers are told to `stats`. */
+export function dispatch(session: Session, catalog: EnvCatalog, frame: Uint8Array, stats: RequestStats = NO_STATS): Uint8Array | Job {
   const read = readRequest(frame);
-  if (!read.ok) return read.answer;
+  if (!read.ok) {
+    stats.errorAnswered(read.code);
+    return read.answer;
+  }
   const { id, op, request: message } = read;
   if (!session.ready && op !== 'hello') {
+    stats.errorAnswered('not_ready');
     return errorFrame(id, { code: 'not_ready', message: `send hello before ${op}` });
   }
-  return run(session, catalog, id, op as Op, message as RequestOf[Op]);
+  return run(session, catalog, id, op as Op, message as RequestOf[Op], stats);
 }
 
 /** dispatch, with any Job run to the end at once: for transports that answer every frame before reading the next. */
@@ -218,13 +224,15 @@ export function answerNow(session: Session, catalog: EnvCatalog, frame: Uint8Arr
 }
 
 /** Runs a checked request: its answer frame, or a Job when it runs in parts. */
-function run(session: Session, catalog: EnvCatalog, id: number, op: Op, message: RequestOf[Op]): Uint8Array | Job {
+function run(session: Session, catalog: EnvCatalog, id: number, op: Op, message: RequestOf[Op], stats: RequestStats): Uint8Array | Job {
+  const started = op === 'step' ? performance.now() : 0;
   try {
     const result = (handlers[op] as Handler<Op>)(session, message, catalog);
-    if (result instanceof Sliced) return partsToJob(session, id, op, result);
+    if (result instanceof Sliced) return partsToJob(session, id, op, result, stats, started);
+    if (op === 'step') stats.stepAnswered((performance.now() - started) / 1000, 1);
     return answerFrame(id, op, result);
   } catch (e) {
-    return failureFrame(session, id, op, e);
+    return failureFrame(session, id, op, e, stats);
   }
 }
 
@@ -232,19 +240,23 @@ function answerFrame(id: number, op: Op, result: ResultOf[Op]): Uint8Array {
   return op === 'step' ? encodeStepResponse(id, result as ResultOf['step']) : encodeMessage({ id, result });
 }
 
-function failureFrame(session: Session, id: number, op: Op, e: unknown): Uint8Array {
+function failureFrame(session: Session, id: number, op: Op, e: unknown, stats: RequestStats): Uint8Array {
+  stats.errorAnswered(e instanceof GymwireError ? e.code : 'internal');
   return thrownErrorFrame(id, op, e, session.opts.log);
 }
 
 /** The Job that runs `work` and answers request `id` with its result or its error. */
-function partsToJob(session: Session, id: number, op: Op, work: Sliced<ResultOf[Op]>): Job {
+function partsToJob(session: Session, id: number, op: Op, work: Sliced<ResultOf[Op]>, stats: RequestStats, started: number): Job {
   return new Sliced(
     (deadline) => {
       try {
         const result = work.run(deadline);
-        return result === null ? null : answerFrame(id, op, result);
+        if (result === null) return null;
+        // A vector step: its time includes the turns it waited between parts.
+        if (op === 'step') stats.stepAnswered((performance.now() - started) / 1000, (result as VectorStepResult).reward.shape[0] ?? 1);
+        return answerFrame(id, op, result);
       } catch (e) {
-        return failureFrame(session, id, op, e);
+        return failureFrame(session, id, op, e, stats);
       }
     },
     work.cancel,

@@ -76,6 +76,8 @@ export type ResolvedOptions = Required<ServerOptions>;
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8765;
+/** Seconds open connections keep working after SIGTERM (server/cli.ts --drain-grace, server/drain.ts). */
+export const DEFAULT_DRAIN_GRACE_S = 30;
 
 export const SERVER_NAME = 'gymwire-server';
 // The package's package.json: one folder up from the sources, two from their build in dist/.

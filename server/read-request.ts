@@ -18,11 +18,11 @@ import type { Op, RequestOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
 import { errorFrame } from './error-frames.ts';
 
-type Refused = { ok: false; answer: Uint8Array };
+type Refused = { ok: false; answer: Uint8Array; code: ErrorBody['code'] };
 export type ReadRequest = { ok: true; id: number; op: Op; request: RequestOf[Op] } | Refused;
 
 function refuse(id: number | null, body: ErrorBody): Refused {
-  return { ok: false, answer: errorFrame(id, body) };
+  return { ok: false, answer: errorFrame(id, body), code: body.code };
 }
 
 /** The id of a decoded message that failed the envelope check, when it has a valid one. */

@@ -19,6 +19,9 @@ import { Scheduler } from './scheduler.ts';
 import { ClientConnection, type ServerShared } from './client-connection.ts';
 import { VectorWorkers } from './vector-workers.ts';
 import { routeRequests, type HttpRoute } from './http-routes.ts';
+import { healthRoutes } from './health.ts';
+import { ServerMetrics } from './metrics.ts';
+import { Drain } from './drain.ts';
 
 export interface RunningServer {
   /** ws://host:port, or wss:// with TLS */
@@ -31,6 +34,16 @@ export interface RunningServer {
   sockets(): Promise<number>;
   /** Closes every connection (and so every env), then the listening socket. */
   close(): Promise<void>;
+  /**
+   * Drains (server/drain.ts): not ready and refusing new connections from now; open ones keep
+   * working for up to graceMs (or until they leave), then get a close 1001 with a reason; then
+   * close(). Resolves when closed; a second call joins the first.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** True from the start of a drain. */
+  readonly draining: boolean;
+  /** The server's own metrics registry (served at GET /metrics). */
+  readonly metrics: ServerMetrics;
 }
 
 export type { ServerOptions };
@@ -40,6 +53,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const token = opts.token;
   if (token !== null) checkTokenFormat(token);
   const admission = new Admission(opts, opts.tls !== null);
+  const drain = new Drain();
   // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
   // enough that a silent socket goes within a fraction of it.
   // Plain HTTP requests on the port: each feature adds its route here (server/http-routes.ts).
@@ -57,7 +71,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     handleProtocols: (offered) => selectProtocol(offered),
     // Refused at the HTTP upgrade, before any frame is read and before a slot is counted.
     verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => {
-      const refusal = admission.verify(info.req, token);
+      const refusal = drain.refusal() ?? admission.verify(info.req, token);
       if (refusal === null) done(true);
       else done(false, refusal.status, refusal.message, refusal.headers);
     },
@@ -85,15 +99,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const idle = new IdleSweeper(opts.idleTimeoutMs);
+  const budget = new MemoryBudget(opts.memoryBudget, opts.registrations);
+  const metrics = new ServerMetrics({
+    sessions: () => [...shared.connections].map((c) => c.session),
+    connecting: () => admission.upgradingCount,
+    budget,
+    draining: () => drain.draining,
+  });
   const shared: ServerShared = {
     scheduler: new Scheduler(opts.log),
-    budget: new MemoryBudget(opts.memoryBudget, opts.registrations),
+    budget,
     catalog: new EnvCatalog(opts),
     busyPoll: new BusyPoll(opts.busyPollMicros),
     connections: new Set(),
     maxBufferedBytes: opts.maxBufferedBytes,
     maxPayloadBytes: opts.maxPayloadBytes,
+    stats: metrics,
   };
+  routes.push(...healthRoutes(() => drain.draining), metrics.route());
   const vectors = new VectorWorkers(opts.vectorWorkers, { pluginModules: [...opts.pluginModules] }, opts.log);
   wss.on('connection', (ws: WebSocket, req) => {
     const refused = admission.admit(req);
@@ -123,20 +146,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const address = http.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      idle.stop();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close(() => {
+        http.close(() => void vectors.stop().then(() => resolve()));
+        http.closeAllConnections();
+      });
+    });
   return {
     url: `${opts.tls ? 'wss' : 'ws'}://${host}:${address.port}`,
     host: opts.host,
     port: address.port,
     connections: () => shared.connections.size,
     sockets: () => new Promise<number>((resolve, reject) => http.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
-    close: () =>
-      new Promise<void>((resolve) => {
-        idle.stop();
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => {
-          http.close(() => void vectors.stop().then(() => resolve()));
-          http.closeAllConnections();
-        });
-      }),
+    close,
+    drain: (graceMs) => drain.start(graceMs, wss.clients, close),
+    get draining() {
+      return drain.draining;
+    },
+    metrics,
   };
 }

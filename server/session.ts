@@ -9,6 +9,8 @@ import { VectorWorkers } from './vector-workers.ts';
 
 interface SlotBase {
   readonly handle: number;
+  /** The env id it was made with (metrics count open envs by it). */
+  readonly envId: string;
   /** For a vector env, the single sub-env spaces. */
   readonly observationSpace: Space;
   readonly actionSpace: Space;
@@ -77,9 +79,10 @@ export class Session {
   }
 
   /** Registers a single env built after reserve() charged `memoryBytes` for it. */
-  open(env: Env, memoryBytes: number): SingleSlot {
+  open(env: Env, memoryBytes: number, envId: string): SingleSlot {
     const slot: SingleSlot = {
       handle: this.nextHandle++,
+      envId,
       env,
       vector: null,
       observationSpace: env.observationSpace,
@@ -95,9 +98,10 @@ export class Session {
   }
 
   /** Registers a vector env built after reserve() charged `memoryBytes` for it. */
-  openVector(host: VectorHost, memoryBytes: number): VectorSlot {
+  openVector(host: VectorHost, memoryBytes: number, envId: string): VectorSlot {
     const slot: VectorSlot = {
       handle: this.nextHandle++,
+      envId,
       env: null,
       vector: host,
       observationSpace: host.singleObservationSpace,
@@ -150,5 +154,10 @@ export class Session {
 
   get openEnvs(): number {
     return this.envs.size;
+  }
+
+  /** The envs open on this connection (for metrics: read, never changed). */
+  slots(): IterableIterator<EnvSlot> {
+    return this.envs.values();
   }
 }

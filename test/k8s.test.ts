@@ -18,6 +18,7 @@ import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Container, EnvVar, PersistentVolumeClaim, Service } from 'kubernetes-types/core/v1.js';
 import {
   BUDGET_SETTING,
+  DRAIN_ENV,
   FARM_DEFAULTS,
   HEALTH_PATH,
   READY_PATH,
@@ -28,7 +29,7 @@ import {
   readParams,
   renderFiles,
 } from '../k8s/manifests.ts';
-import { DEFAULT_PORT } from '../server/options.ts';
+import { DEFAULT_DRAIN_GRACE_S, DEFAULT_PORT } from '../server/options.ts';
 import { parseFarmUrl } from '../client/discovery.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -118,6 +119,11 @@ test('farm: headless Service -> pods; port, probes, token Secret and memory budg
   assert.equal(limits!.cpu, undefined, 'no CPU limit (throttling only adds latency)');
   const heap = Number(/--max-old-space-size=(\d+)/.exec(envOf(server, 'NODE_OPTIONS').value!)?.[1]);
   assert.ok(heap > FARM_DEFAULTS.budgetMib && heap < mib(limits!.memory), `heap ${heap} MiB between budget and limit`);
+
+  // Drain: the server is told its grace (the default: the CLI's), and Kubernetes waits longer before SIGKILL.
+  assert.equal(Number(envOf(server, DRAIN_ENV).value), DEFAULT_DRAIN_GRACE_S);
+  assert.ok(pod.spec!.terminationGracePeriodSeconds! >= DEFAULT_DRAIN_GRACE_S + 3, 'the pod outlives the drain and its 2 s close handshake');
+  assert.match(readFileSync(join(ROOT, 'server/cli.ts'), 'utf8'), new RegExp(`fromEnv\\('${DRAIN_ENV}'\\)`));
 
   assert.equal(pod.spec!.securityContext!.runAsNonRoot, true);
   assert.equal(pod.spec!.securityContext!.runAsUser, RUN_AS);

@@ -26,6 +26,15 @@ test('bad values are rejected with the flag named', () => {
   assert.throws(() => buildConfig({ noise: 'pink' }), /noise/);
 });
 
+test('--url: ws:// and wss:// servers, repeatable; one dns+ws:// or dns+wss:// farm, given alone', () => {
+  assert.deepEqual(buildConfig({ url: ['ws://a:1', 'wss://b:2'], 'num-envs': '2' }).url, ['ws://a:1', 'wss://b:2']);
+  assert.equal(buildConfig({ url: ['dns+ws://envs.ns.svc.cluster.local:8765'] }).url, 'dns+ws://envs.ns.svc.cluster.local:8765');
+  assert.equal(buildConfig({ url: ['dns+wss://envs:8765'] }).url, 'dns+wss://envs:8765');
+  assert.throws(() => buildConfig({ url: ['dns+ws://envs:1', 'ws://a:1'], 'num-envs': '2' }), /farm .* given alone/);
+  assert.throws(() => buildConfig({ url: ['dns+http://envs:1'] }), /--url/);
+  assert.throws(() => buildConfig({}, { url: ['dns+ws://envs:1', 'ws://a:1'], numEnvs: 2 }), /config url: a farm/);
+});
+
 test('a new noise sigma without a final sigma means no decay', () => {
   const c = buildConfig({ 'noise-sigma': '0.3' });
   assert.equal(c.noiseSigmaFinal, 0.3);

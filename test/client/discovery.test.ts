@@ -4,7 +4,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import dns2 from 'dns2';
 import fc from 'fast-check';
 import {
   DiscoveryError,
@@ -19,37 +18,7 @@ import {
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
-
-const { Packet } = dns2;
-
-/** A DNS server on 127.0.0.1 answering for the names in `zone` (A and AAAA), NXDOMAIN for others. */
-async function startDns(ttl: number) {
-  const zone = new Map<string, string[]>();
-  const server = dns2.createServer({
-    udp: true,
-    handle: (request, send) => {
-      const response = Packet.createResponseFromRequest(request);
-      const [q] = request.questions;
-      const addresses = q ? zone.get(q.name.toLowerCase()) : undefined;
-      if (!q || !addresses) response.header.rcode = Packet.RCODE.NXDOMAIN;
-      else {
-        const type = q.type === Packet.TYPE.A ? 4 : q.type === Packet.TYPE.AAAA ? 6 : 0;
-        for (const address of addresses) {
-          if ((address.includes(':') ? 6 : 4) !== type) continue;
-          response.answers.push(Packet.createResourceFromQuestion(q, { ttl, address }));
-        }
-      }
-      void send(response);
-    },
-  });
-  const { udp } = await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
-  let closed = false;
-  const close = async () => {
-    if (!closed) await server.close();
-    closed = true;
-  };
-  return { zone, dnsServers: [`127.0.0.1:${udp!.port}`], close };
-}
+import { startDns } from '../dns-server.ts';
 
 const counts = (assignment: readonly (string | null)[]) => {
   const m = new Map<string, number>();

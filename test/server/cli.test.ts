@@ -18,24 +18,84 @@ test('--help prints usage and exits 0; a bad flag exits 2', () => {
   assert.match(bad.stderr, /--port/);
 });
 
-test('GYMWIRE_PORT picks the port; it prints its URL, serves, and exits 0 on SIGTERM', async () => {
-  const child = spawn(process.execPath, CLI, {
+/** Starts the server CLI with `env` added; resolves once it prints its URL. */
+async function startCli(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, GYMWIRE_PORT: '0', GYMWIRE_HOST: '127.0.0.1' },
+    env: { ...process.env, GYMWIRE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: performance.now() })));
   const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', () => reject(new Error('server exited early')));
+    child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /listening on (ws:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
       if (m) resolve(m[1]);
     });
   });
+  return { child, url, exited, stderr: () => stderr };
+}
+
+test('GYMWIRE_PORT picks the port; it prints its URL, serves, and exits 0 on SIGTERM', async () => {
+  const { child, url, exited } = await startCli({ GYMWIRE_PORT: '0', GYMWIRE_DRAIN_GRACE: '0' });
   assert.notEqual(url, 'ws://127.0.0.1:8765', 'GYMWIRE_PORT=0 gives an ephemeral port, not the default');
   const env = await RemoteEnv.connect(url, 'CartPole-v1');
   await env.reset({ seed: 0 });
   child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  assert.equal((await exited).code, 0);
   await env.close();
+});
+
+test('SIGTERM drains: /readyz 503 and new connections refused at once, the open session steps through --drain-grace, then 1001 and exit 0', async () => {
+  const grace = 1.5;
+  const { child, url, exited, stderr } = await startCli({ GYMWIRE_PORT: '0' }, ['--drain-grace', String(grace)]);
+  const http = url.replace('ws://', 'http://');
+  const env = await RemoteEnv.connect(url, 'Pendulum-v1', {}, { reconnect: false });
+  try {
+    await env.reset({ seed: 0 });
+    assert.equal((await fetch(`${http}/readyz`)).status, 200);
+    const closed = new Promise<{ message: string; at: number }>((resolve) => env.connection.onClose((e) => resolve({ message: e.message, at: performance.now() })));
+    const t0 = performance.now();
+    child.kill('SIGTERM');
+    // The signal is handled asynchronously: readiness turns within moments.
+    let ready = 200;
+    while (ready === 200 && performance.now() - t0 < 1000) ready = (await fetch(`${http}/readyz`)).status;
+    assert.equal(ready, 503);
+    await assert.rejects(RemoteEnv.connect(url, 'Pendulum-v1', {}, { reconnect: false }), /503/);
+    await env.step(new Float32Array([0]));
+    await env.step(new Float32Array([0]));
+    const { message, at } = await closed;
+    assert.match(message, /\(1001 server shutting down \(drain\)/);
+    const { code, at: exitAt } = await exited;
+    assert.equal(code, 0, stderr());
+    assert.ok(at - t0 >= grace * 1000 - 50, `closed ${(at - t0).toFixed(0)} ms after SIGTERM, grace ${grace} s`);
+    assert.ok(exitAt - t0 < grace * 1000 + 4000, `exited ${(exitAt - t0).toFixed(0)} ms after SIGTERM`);
+    assert.match(stderr(), /SIGTERM: draining/);
+  } finally {
+    child.kill('SIGKILL');
+    await env.close().catch(() => {});
+  }
+});
+
+test('a second signal during a drain exits at once; a bad --drain-grace exits 2', async () => {
+  const { child, url, exited, stderr } = await startCli({ GYMWIRE_PORT: '0', GYMWIRE_DRAIN_GRACE: '60' });
+  const env = await RemoteEnv.connect(url, 'Pendulum-v1', {}, { reconnect: false });
+  try {
+    child.kill('SIGTERM');
+    while (!/draining/.test(stderr())) await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    child.kill('SIGINT');
+    const { code, at } = await exited;
+    assert.equal(code, 1);
+    assert.ok(at - t0 < 3000, `exited ${(at - t0).toFixed(0)} ms after the second signal, not after the 60 s grace`);
+    assert.match(stderr(), /SIGINT again: exiting now/);
+  } finally {
+    child.kill('SIGKILL');
+    await env.close().catch(() => {});
+  }
+  const bad = spawnSync(process.execPath, [...CLI, '--drain-grace', 'soon'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--drain-grace must be a number of seconds/);
 });
