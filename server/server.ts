@@ -19,6 +19,7 @@ import { Scheduler } from './scheduler.ts';
 import { ClientConnection, type ServerShared } from './client-connection.ts';
 import { VectorWorkers } from './vector-workers.ts';
 import { routeRequests, type HttpRoute } from './http-routes.ts';
+import { webPageRoute } from './web-page.ts';
 
 export interface RunningServer {
   /** ws://host:port, or wss:// with TLS */
@@ -43,7 +44,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
   // enough that a silent socket goes within a fraction of it.
   // Plain HTTP requests on the port: each feature adds its route here (server/http-routes.ts).
-  const routes: HttpRoute[] = [];
+  const routes: HttpRoute[] = [webPageRoute(opts.log)];
   const onRequest = routeRequests(routes, opts.log);
   const httpOptions = { connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) };
   const http = opts.tls

@@ -21,6 +21,8 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   agents: ['client', 'envs', 'protocol', 'graphics'],
   conformance: ['protocol'],
   examples: ['envs', 'protocol', 'graphics'],
+  // The browser page: the protocol, and agents/ only for the pure actor forward pass (esbuild's browser build refuses anything that needs Node).
+  web: ['protocol', 'agents'],
 };
 const FREE = ['test', 'bench', 'scripts'];
 
