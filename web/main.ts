@@ -11,7 +11,8 @@ import { FrameCanvas } from './frame-canvas.ts';
 import { EpisodeView } from './episode-view.ts';
 import { Player } from './player.ts';
 import { keyMapFor, type KeyMap } from './key-actions.ts';
-import { HeldKeys, keyboardController, policyController, randomController, type Controller } from './controllers.ts';
+import { HeldKeys } from './held-keys.ts';
+import { keyboardController, policyController, randomController, type Controller } from './controllers.ts';
 import { fillKwargsForm, readKwargsForm } from './kwargs-form.ts';
 import { policyFromFiles, policyMismatch, readPickedFiles } from './actor-files.ts';
 
