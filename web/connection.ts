@@ -5,13 +5,9 @@
 // connect again.
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { GymwireError } from '../protocol/errors.ts';
-import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
 import type { HelloResult, Op, RequestOf, ResultOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
-
-/** The sub-protocols the server knows (server/auth.ts): plain, and the one that carries a token. */
-const SUBPROTOCOL = 'gymwire';
-const TOKEN_SUBPROTOCOL_PREFIX = 'gymwire.token.';
 
 export type RequestBody<K extends Op> = Omit<RequestOf[K], 'id'>;
 

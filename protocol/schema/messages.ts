@@ -10,7 +10,7 @@ import { ErrorBody } from './errors.ts';
 import { NDArray, WireValue } from './ndarray.ts';
 
 /** MAJOR.MINOR. A peer with another MAJOR is refused at hello; MINOR only adds optional fields and ops. */
-export { PROTOCOL_VERSION } from '../version.ts';
+export { PROTOCOL_VERSION } from '../handshake.ts';
 
 const RequestId = Type.Integer({
   minimum: 0,
