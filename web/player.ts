@@ -32,8 +32,9 @@ export class RateMeter {
 
 export class Player {
   controller: Controller;
-  /** Steps per frame: 1 = real time; Infinity = as fast as the server answers. */
-  speed = 1;
+  private _speed = 1;
+  /** Ends the wait for the next frame early (a new speed applies at once). */
+  private wake: (() => void) | null = null;
   readonly frames = new RateMeter();
   readonly steps = new RateMeter();
   private running = false;
@@ -46,6 +47,16 @@ export class Player {
     private readonly view: PlayerView,
   ) {
     this.controller = controller;
+  }
+
+  /** Steps per frame: 1 = real time; Infinity = as fast as the server answers. */
+  get speed(): number {
+    return this._speed;
+  }
+
+  set speed(value: number) {
+    this._speed = value;
+    this.wake?.();
   }
 
   get playing(): boolean {
@@ -64,6 +75,7 @@ export class Player {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     await this.stopped;
   }
 
@@ -110,7 +122,15 @@ export class Player {
       next += 1000 / this.fps;
       const now = performance.now();
       if (!Number.isFinite(this.speed) || next < now - 1000 / this.fps) next = now; // behind by a frame or more: do not rush to catch up
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - now)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, next - now));
+        this.wake = () => {
+          clearTimeout(timer);
+          next = performance.now();
+          resolve();
+        };
+      });
+      this.wake = null;
     }
   }
 
