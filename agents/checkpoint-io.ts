@@ -10,18 +10,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { bytesOf, CheckpointError, MANIFEST, type Manifest } from './snapshot-format.ts';
 
-export const MANIFEST = 'manifest.json';
-
-interface Manifest {
-  format: string;
-  version: number;
-  files: Record<string, { bytes: number; sha256: string }>;
-}
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
+export { bytesOf, floatsOf, CheckpointError, MANIFEST, type Manifest } from './snapshot-format.ts';
 
 function writeDurable(path: string, data: Uint8Array): void {
   const fd = openSync(path, 'w');
@@ -36,26 +27,6 @@ function writeDurable(path: string, data: Uint8Array): void {
 
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-export function bytesOf(x: Uint8Array | Float32Array | string): Uint8Array {
-  if (typeof x === 'string') return new TextEncoder().encode(x);
-  if (x instanceof Float32Array) {
-    // Stored little-endian, like every array on the wire.
-    const out = new Uint8Array(x.length * 4);
-    const view = new DataView(out.buffer);
-    for (let i = 0; i < x.length; i++) view.setFloat32(i * 4, x[i], true);
-    return out;
-  }
-  return x;
-}
-
-export function floatsOf(bytes: Uint8Array): Float32Array {
-  if (bytes.length % 4 !== 0) throw new CheckpointError(`float32 file has ${bytes.length} bytes, not a multiple of 4`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
 }
 
 let writes = 0;

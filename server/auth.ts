@@ -6,11 +6,9 @@
 // guesses), and an address that keeps failing is refused for a while (AuthThrottle).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
 
-/** The sub-protocol a server selects when the client offers it. */
-export const SUBPROTOCOL = 'gymwire';
-/** Prefix of the sub-protocol that carries a token. */
-export const TOKEN_SUBPROTOCOL_PREFIX = 'gymwire.token.';
+export { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX };
 
 // RFC 7230 token characters: what a Sec-WebSocket-Protocol value may hold.
 const TOKEN_CHARS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

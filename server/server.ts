@@ -22,6 +22,7 @@ import { routeRequests, type HttpRoute } from './http-routes.ts';
 import { healthRoutes } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
 import { Drain } from './drain.ts';
+import { webPageRoute } from './web-page.ts';
 
 export interface RunningServer {
   /** ws://host:port, or wss:// with TLS */
@@ -57,7 +58,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
   // enough that a silent socket goes within a fraction of it.
   // Plain HTTP requests on the port: each feature adds its route here (server/http-routes.ts).
-  const routes: HttpRoute[] = [];
+  const routes: HttpRoute[] = [webPageRoute(opts.log)];
   const onRequest = routeRequests(routes, opts.log);
   const httpOptions = { connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) };
   const http = opts.tls

@@ -22,6 +22,8 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   conformance: ['protocol'],
   bin: ['server', 'agents', 'conformance'],
   examples: ['envs', 'protocol', 'graphics'],
+  // The browser page: the protocol, and agents/ only for the pure actor forward pass (esbuild's browser build refuses anything that needs Node).
+  web: ['protocol', 'agents'],
 };
 const FREE = ['test', 'bench', 'scripts'];
 

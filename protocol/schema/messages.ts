@@ -10,7 +10,7 @@ import { ErrorBody } from './errors.ts';
 import { NDArray, WireValue } from './ndarray.ts';
 
 /** MAJOR.MINOR. A peer with another MAJOR is refused at hello; MINOR only adds optional fields and ops. */
-export const PROTOCOL_VERSION = '1.2';
+export { PROTOCOL_VERSION } from '../handshake.ts';
 
 const RequestId = Type.Integer({
   minimum: 0,

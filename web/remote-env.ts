@@ -1,0 +1,57 @@
+// An env living on the server, driven from the page: make, reset, step, render, close, with
+// values decoded into typed arrays by protocol/space-wire.ts as client/remote-env.ts does.
+import type { Frame, ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts';
+import type { Space } from '../protocol/schema/spaces.ts';
+import type { EnvInfo } from '../protocol/schema/messages.ts';
+import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
+import { GymwireError } from '../protocol/errors.ts';
+import type { BrowserConnection } from './connection.ts';
+
+export type Kwargs = Record<string, number | boolean | string | null>;
+
+export async function listEnvs(connection: BrowserConnection): Promise<EnvInfo[]> {
+  return (await connection.request('list_envs', { op: 'list_envs' })).envs;
+}
+
+export class BrowserEnv {
+  private closed = false;
+
+  private constructor(
+    private readonly connection: BrowserConnection,
+    readonly handle: number,
+    readonly envId: string,
+    readonly observationSpace: Space,
+    readonly actionSpace: Space,
+  ) {}
+
+  static async make(connection: BrowserConnection, envId: string, kwargs: Kwargs = {}): Promise<BrowserEnv> {
+    const r = await connection.request('make', { op: 'make', env_id: envId, kwargs });
+    if (r.vector) {
+      connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
+      throw new GymwireError('internal', `make(${envId}) answered with a vector env`);
+    }
+    return new BrowserEnv(connection, r.handle, envId, r.observation_space, r.action_space);
+  }
+
+  async reset(seed: number | null = null): Promise<ResetResult> {
+    const r = await this.connection.request('reset', { op: 'reset', handle: this.handle, seed, options: null });
+    return { obs: decodeValue(this.observationSpace, r.obs), info: infoFromWire(r.info) };
+  }
+
+  async step(action: SpaceValue): Promise<StepResult> {
+    const r = await this.connection.request('step', { op: 'step', handle: this.handle, action: toWire(this.actionSpace, action) });
+    if (!('reward' in r) || typeof r.reward !== 'number') throw new GymwireError('internal', 'step answered with a vector result');
+    return { obs: decodeValue(this.observationSpace, r.obs), reward: r.reward, terminated: r.terminated as boolean, truncated: r.truncated as boolean, info: infoFromWire(r.info) };
+  }
+
+  async render(): Promise<Frame> {
+    const { frame } = await this.connection.request('render', { op: 'render', handle: this.handle });
+    return { width: frame.width, height: frame.height, data: frame.data };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.connection.closed) await this.connection.request('close', { op: 'close', handle: this.handle });
+  }
+}
