@@ -6,6 +6,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeWebAssets } from '../server/web-bundle.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -17,4 +18,6 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 for (const asset of ASSETS) copyFileSync(join(root, asset), join(dist, asset));
+// The env page: its HTML and CSS, and app.js bundled now, since the package has no web/ sources.
+await writeWebAssets(join(dist, 'web'));
 console.log(`built ${dist}`);

@@ -204,6 +204,14 @@ test('gymwire serve (with a plugin package) listens, passes gymwire conformance,
   const conformance = await run(bin, ['conformance', '--url', url, '--env', 'CartPole-v1'], dir);
   assert.equal(conformance.code, 0, shown(conformance));
   assert.match(conformance.stdout, /: \d+ passed, 0 failed/);
+  // The env page comes from the prebuilt bundle (no web/ sources, no esbuild in the package).
+  const http = url.replace(/^ws/, 'http');
+  const page = await fetch(`${http}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /app\.js/);
+  const bundle = await fetch(`${http}/app.js`);
+  assert.equal(bundle.status, 200);
+  assert.ok((await bundle.text()).length > 10_000, 'the bundled app.js');
 
   writeFileSync(join(dir, 'use.mjs'), CONSUMER);
   const use = await run(process.execPath, ['use.mjs', url], dir);
