@@ -15,8 +15,11 @@ import type { TrainConfig } from './config.ts';
 import { vectorPart, type BatchPart } from './env-group.ts';
 import type { DiscoveryOptions, FarmChange, FarmDiscovery } from '../client/discovery.ts';
 
-/** Longest a farm change waits for every episode to end together before the envs move anyway. */
-export const MAX_DEFER_S = 30;
+/**
+ * Longest a farm change waits for every episode to end together before the envs move anyway:
+ * well inside a draining server's grace (30 s by default) once DNS has dropped it (a few s).
+ */
+export const MAX_DEFER_S = 10;
 
 export class FarmEnvs {
   /** The server of each sub-env as last opened (null before the first). */
