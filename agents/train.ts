@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { buildConfig, chosenEnvAndAlgo, defaultsFor, flagsHelp, parseArgsOptions, serverUrls, TUNED_ENVS, type TrainConfig } from './config.ts';
 import { selectBackend } from './backend.ts';
 import { readCheckpoint, train } from './trainer.ts';
+import type { Dashboard } from './dashboard/server.ts';
 
 /** The help text, with every flag's default for the env and algorithm chosen (by flags or the base ones). */
 function help(defaults: TrainConfig): string {
@@ -21,6 +22,10 @@ Defaults below are ${defaults.algo.toUpperCase()}'s for ${defaults.env}${TUNED_E
 
   --config FILE.json            hyperparameters as JSON (keys as in config.json); flags override it
   --resume DIR                  run or checkpoint directory to continue (its config is the base)
+  --dashboard [PORT]            follow the run in a browser: learning curves and the latest eval episode
+                                (port 0 or none = any free port; the URL is printed)
+  --dashboard-host HOST         address the dashboard listens on (default 127.0.0.1: this machine only)
+  --dashboard-frames-every N    record every N-th evaluation's first episode for the page (default 1; 0 = none)
   --help                        this text
 ${flagsHelp(defaults)}
 
@@ -28,9 +33,47 @@ Envs with defaults of their own (see agents/README.md): ${TUNED_ENVS.join(', ')}
 Writes to --out: config.json, metrics.csv, metrics.jsonl, learning-curve.svg/.png, losses.svg/.png, checkpoint/.`;
 }
 
+/** `--dashboard` may stand without its port (last, or before another flag): it then means port 0. */
+function withDashboardPort(argv: string[]): string[] {
+  return argv.flatMap((a, i) => (a === '--dashboard' && (i + 1 >= argv.length || argv[i + 1].startsWith('--')) ? [a, '0'] : [a]));
+}
+
+function nonNegativeInt(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error(`--${flag}: ${JSON.stringify(raw)} is not a non-negative integer`);
+  return n;
+}
+
+/** The live dashboard on its port, when asked for; the URL is printed. */
+async function openDashboard(values: Record<string, unknown>, config: TrainConfig): Promise<Dashboard | null> {
+  if (values.dashboard === undefined) return null;
+  const port = nonNegativeInt('dashboard', values.dashboard as string);
+  if (port > 65535) throw new Error(`--dashboard: port ${port} is over 65535`);
+  const framesEvery = values['dashboard-frames-every'] === undefined ? 1 : nonNegativeInt('dashboard-frames-every', values['dashboard-frames-every'] as string);
+  const { Dashboard } = await import('./dashboard/server.ts');
+  const d = await Dashboard.start({ port, host: (values['dashboard-host'] as string | undefined) ?? '127.0.0.1', renderFps: await renderFps(config.env), framesEvery });
+  console.log(`dashboard: ${d.url}`);
+  return d;
+}
+
+/** The env's render fps from this process's registry (the same ids as the servers'), or null. */
+async function renderFps(env: string): Promise<number | null> {
+  const { registrations } = await import('../envs/index.ts');
+  return registrations().find((r) => r.id === env)?.renderFps ?? null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { ...parseArgsOptions(), config: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    args: withDashboardPort(process.argv.slice(2)),
+    options: {
+      ...parseArgsOptions(),
+      config: { type: 'string' },
+      resume: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      dashboard: { type: 'string' },
+      'dashboard-host': { type: 'string' },
+      'dashboard-frames-every': { type: 'string' },
+    },
     strict: true,
   });
   let fileConfig: Partial<TrainConfig> = {};
@@ -56,7 +99,13 @@ async function main(): Promise<void> {
     stop = true;
     console.log('\nSIGINT: finishing the step, writing a checkpoint');
   });
-  const result = await train(config, { resume: values.resume as string | undefined, shouldStop: () => stop });
+  const dashboard = await openDashboard(values, config);
+  let result;
+  try {
+    result = await train(config, { resume: values.resume as string | undefined, shouldStop: () => stop, listeners: dashboard ? [dashboard] : [] });
+  } finally {
+    await dashboard?.close();
+  }
   const ev = result.lastEval;
   console.log(`done: ${result.steps} steps, ${result.episodes} episodes, ${result.updates} updates in ${result.wallSeconds.toFixed(1)} s` + (ev ? `; final eval ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}` : ''));
 }
