@@ -17,8 +17,15 @@ function toFloat32(obs: unknown, dim: number): Float32Array {
   return a;
 }
 
-/** Receives the rendered frames (env.render(), rgb_array) of the first evaluation episode: after the reset, then after every step. */
-export type FrameSink = (frame: Frame) => void;
+/**
+ * Receives rendered frames (env.render(), rgb_array) of the first evaluation episode. Asked
+ * before each frame (after the reset, then after every step) whether it wants it, so the
+ * frames it would drop are never rendered.
+ */
+export interface FrameSink {
+  wants(): boolean;
+  add(frame: Frame): void;
+}
 
 /**
  * Runs the deterministic actor for n episodes seeded seed0, seed0+1, ...; undiscounted returns.
@@ -29,13 +36,13 @@ export async function evaluatePolicy(env: EnvLike, act: (obs: Float32Array) => F
   for (let i = 0; i < episodes; i++) {
     const sink = i === 0 ? watch : undefined;
     let obs = toFloat32((await env.reset({ seed: seed0 + i })).obs, obsDim);
-    if (sink) sink(await env.render());
+    if (sink?.wants()) sink.add(await env.render());
     let ret = 0;
     for (;;) {
       const r = await env.step(act(obs));
       ret += r.reward;
       obs = toFloat32(r.obs, obsDim);
-      if (sink) sink(await env.render());
+      if (sink?.wants()) sink.add(await env.render());
       if (r.terminated || r.truncated) break;
     }
     returns.push(ret);

@@ -15,6 +15,8 @@ export interface RunInfo {
   numEnvs: number;
   out: string;
   evalEpisodes: number;
+  /** The eval env's time limit (spec.max_episode_steps), when it has one. */
+  maxEpisodeSteps: number | null;
 }
 
 export interface RunStatus {

@@ -313,7 +313,7 @@ class TrainingRun {
       this.lastStats = this.metrics.stats[this.metrics.stats.length - 1] ?? null;
       const { metrics } = this;
       const history = [...metrics.episodes, ...metrics.evals, ...metrics.stats, ...metrics.interrupted].sort((a, b) => a.step - b.step);
-      const info = { algo: c.algo, env: c.env, seed: c.seed, steps: c.steps, numEnvs: N, out: c.out, evalEpisodes: c.evalEpisodes };
+      const info = { algo: c.algo, env: c.env, seed: c.seed, steps: c.steps, numEnvs: N, out: c.out, evalEpisodes: c.evalEpisodes, maxEpisodeSteps: envs.evalEnv?.spec?.max_episode_steps ?? null };
       for (const l of listeners) l.started?.(info, history);
     } catch (e) {
       this.learner.dispose();
@@ -331,7 +331,12 @@ class TrainingRun {
   private evalFrames(): FrameSink | undefined {
     const sinks = this.listeners.map((l) => l.evalFrames?.(this.run.step)).filter((s): s is FrameSink => s !== undefined);
     if (sinks.length <= 1) return sinks[0];
-    return (f) => sinks.forEach((s) => s(f));
+    // Rendered when any listener wants the frame; each gets the frames it asked for.
+    let wanting: FrameSink[] = [];
+    return {
+      wants: () => (wanting = sinks.filter((s) => s.wants())).length > 0,
+      add: (f) => wanting.forEach((s) => s.add(f)),
+    };
   }
 
   wall(): number {

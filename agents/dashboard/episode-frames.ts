@@ -1,8 +1,9 @@
-// The frames of one evaluation episode, kept small enough to record at every evaluation: each
-// frame shrunk by an integer factor (box average) to at most maxSide pixels a side and stored as
-// PNG; past maxFrames, every other frame is dropped and only every stride-th is kept from then
-// on, so any episode length fits in maxFrames frames (played back at fps / stride; maxFrames
-// is kept even so the kept frames stay evenly spaced).
+// The frames of one evaluation episode, kept small enough to record at every evaluation: only
+// every stride-th env frame is rendered (the stride chosen from the env's time limit so the
+// episode fits in maxFrames), each shrunk by an integer factor (box average) to at most maxSide
+// pixels a side and stored as PNG. An episode longer than expected still fits: past maxFrames,
+// every other frame is dropped and the stride doubles (maxFrames is kept even so the kept frames
+// stay evenly spaced). Played back at fps / stride.
 import type { Frame } from '../../protocol/env-api.ts';
 import { encodePng } from '../../graphics/png.ts';
 
@@ -53,15 +54,18 @@ export class EpisodeFrames {
   private readonly maxFrames: number;
 
   constructor(
-    maxFrames = 300,
+    maxFrames = 120,
     private readonly maxSide = 200,
+    /** Frames the episode will have at most (time limit + 1), when known. */
+    expected: number | null = null,
   ) {
     this.maxFrames = Math.max(2, 2 * Math.floor(maxFrames / 2));
+    if (expected) this.stride = Math.max(1, Math.ceil(expected / this.maxFrames));
   }
 
+  wants = (): boolean => this.seen++ % this.stride === 0;
+
   add = (f: Frame): void => {
-    const keep = this.seen++ % this.stride === 0;
-    if (!keep) return;
     const small = shrink(f, Math.ceil(Math.max(f.width, f.height) / this.maxSide));
     this.size ??= { width: small.width, height: small.height };
     this.frames.push(encodePng(small));

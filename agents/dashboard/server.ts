@@ -61,7 +61,7 @@ export class Dashboard implements RunListener {
   }
 
   static async start(options: DashboardOptions = {}): Promise<Dashboard> {
-    const o: Required<DashboardOptions> = { port: 0, host: '127.0.0.1', renderFps: null, framesEvery: 1, maxFrames: 300, maxSide: 200, ...options };
+    const o: Required<DashboardOptions> = { port: 0, host: '127.0.0.1', renderFps: null, framesEvery: 1, maxFrames: 120, maxSide: 200, ...options };
     const d = new Dashboard(await buildPage(), o);
     await new Promise<void>((resolve, reject) => {
       d.server.once('error', reject);
@@ -105,9 +105,10 @@ export class Dashboard implements RunListener {
     // A retried evaluation (same step) records again from its start.
     if (step !== this.recordingStep) this.evals++;
     if (every <= 0 || (this.evals - 1) % every !== 0) return undefined;
-    this.recording = new EpisodeFrames(this.o.maxFrames, this.o.maxSide);
+    const limit = this.info?.maxEpisodeSteps;
+    this.recording = new EpisodeFrames(this.o.maxFrames, this.o.maxSide, limit ? limit + 1 : null);
     this.recordingStep = step;
-    return this.recording.add;
+    return this.recording;
   }
 
   finished(): void {
