@@ -32,7 +32,7 @@ function makeChart(title: string, series: uPlot.Series[], opts: Partial<uPlot.Op
       width: 520,
       height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: 'environment steps' }, {}],
+      axes: [{ label: 'environment steps' }, { size: 64 }],
       series: [{ label: 'step' }, ...series],
       legend: { live: false },
       ...opts,
@@ -170,6 +170,7 @@ events.addEventListener('snapshot', (e) => {
     steps = i.steps;
     const title = `${i.algo.toUpperCase()} ${i.env} (seed ${i.seed}${i.numEnvs > 1 ? `, ${i.numEnvs} envs` : ''})`;
     $('title').textContent = title;
+    if (i.algo !== 'td3') charts.q.plot.setSeries(2, { show: false });
     document.title = `${title} · gymwire`;
   }
   for (const r of snap.history) add(r);
