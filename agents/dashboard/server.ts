@@ -70,6 +70,11 @@ export class Dashboard implements RunListener {
     return d;
   }
 
+  /** Pages following the run now. */
+  get connected(): number {
+    return this.clients.size;
+  }
+
   get url(): string {
     const a = this.server.address() as AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
