@@ -5,6 +5,7 @@ import { buildConfig, chosenEnvAndAlgo, defaultsFor, flagsHelp, parseArgsOptions
 import { selectBackend } from './backend.ts';
 import { readCheckpoint, train } from './trainer.ts';
 import type { Dashboard } from './dashboard/server.ts';
+import { DASHBOARD_FLAGS, DASHBOARD_HELP, dashboardOptions, withDashboardPort } from './dashboard/flags.ts';
 
 /** The help text, with every flag's default for the env and algorithm chosen (by flags or the base ones). */
 function help(defaults: TrainConfig): string {
@@ -22,10 +23,7 @@ Defaults below are ${defaults.algo.toUpperCase()}'s for ${defaults.env}${TUNED_E
 
   --config FILE.json            hyperparameters as JSON (keys as in config.json); flags override it
   --resume DIR                  run or checkpoint directory to continue (its config is the base)
-  --dashboard [PORT]            follow the run in a browser: learning curves and the latest eval episode
-                                (port 0 or none = any free port; the URL is printed)
-  --dashboard-host HOST         address the dashboard listens on (default 127.0.0.1: this machine only)
-  --dashboard-frames-every N    record every N-th evaluation's first episode for the page (default 1; 0 = none)
+${DASHBOARD_HELP}
   --help                        this text
 ${flagsHelp(defaults)}
 
@@ -33,25 +31,12 @@ Envs with defaults of their own (see agents/README.md): ${TUNED_ENVS.join(', ')}
 Writes to --out: config.json, metrics.csv, metrics.jsonl, learning-curve.svg/.png, losses.svg/.png, checkpoint/.`;
 }
 
-/** `--dashboard` may stand without its port (last, or before another flag): it then means port 0. */
-function withDashboardPort(argv: string[]): string[] {
-  return argv.flatMap((a, i) => (a === '--dashboard' && (i + 1 >= argv.length || argv[i + 1].startsWith('--')) ? [a, '0'] : [a]));
-}
-
-function nonNegativeInt(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error(`--${flag}: ${JSON.stringify(raw)} is not a non-negative integer`);
-  return n;
-}
-
 /** The live dashboard on its port, when asked for; the URL is printed. */
 async function openDashboard(values: Record<string, unknown>, config: TrainConfig): Promise<Dashboard | null> {
-  if (values.dashboard === undefined) return null;
-  const port = nonNegativeInt('dashboard', values.dashboard as string);
-  if (port > 65535) throw new Error(`--dashboard: port ${port} is over 65535`);
-  const framesEvery = values['dashboard-frames-every'] === undefined ? 1 : nonNegativeInt('dashboard-frames-every', values['dashboard-frames-every'] as string);
+  const options = dashboardOptions(values);
+  if (!options) return null;
   const { Dashboard } = await import('./dashboard/server.ts');
-  const d = await Dashboard.start({ port, host: (values['dashboard-host'] as string | undefined) ?? '127.0.0.1', renderFps: await renderFps(config.env), framesEvery });
+  const d = await Dashboard.start({ ...options, renderFps: await renderFps(config.env) });
   console.log(`dashboard: ${d.url}`);
   return d;
 }
@@ -70,9 +55,7 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
-      dashboard: { type: 'string' },
-      'dashboard-host': { type: 'string' },
-      'dashboard-frames-every': { type: 'string' },
+      ...DASHBOARD_FLAGS,
     },
     strict: true,
   });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { get, request } from 'node:http';
 import { Dashboard, MAX_LAG } from '../../agents/dashboard/server.ts';
 import type { RunInfo } from '../../agents/run-listener.ts';
+import { dashboardOptions, withDashboardPort } from '../../agents/dashboard/flags.ts';
 
 const info: RunInfo = { algo: 'ddpg', env: 'Pendulum-v1', seed: 0, steps: 1000, numEnvs: 1, out: '/tmp/x', evalEpisodes: 1, maxEpisodeSteps: 200 };
 
@@ -58,4 +59,17 @@ test('dashboard server: a client that stops reading is cut off past its lag budg
   } finally {
     await d.close();
   }
+});
+
+test('--dashboard flags: the port is optional, values are checked, the other flags need --dashboard', () => {
+  assert.deepEqual(withDashboardPort(['--steps', '10', '--dashboard']), ['--steps', '10', '--dashboard', '0']);
+  assert.deepEqual(withDashboardPort(['--dashboard', '--steps', '10']), ['--dashboard', '0', '--steps', '10']);
+  assert.deepEqual(withDashboardPort(['--dashboard', '8080', '--steps', '10']), ['--dashboard', '8080', '--steps', '10']);
+  assert.equal(dashboardOptions({}), null);
+  assert.deepEqual(dashboardOptions({ dashboard: '0' }), { port: 0, host: '127.0.0.1', framesEvery: 1 });
+  assert.deepEqual(dashboardOptions({ dashboard: '8080', 'dashboard-host': '0.0.0.0', 'dashboard-frames-every': '3' }), { port: 8080, host: '0.0.0.0', framesEvery: 3 });
+  assert.throws(() => dashboardOptions({ dashboard: 'x' }), /--dashboard: "x" is not a non-negative integer/);
+  assert.throws(() => dashboardOptions({ dashboard: '70000' }), /over 65535/);
+  assert.throws(() => dashboardOptions({ dashboard: '0', 'dashboard-frames-every': '-1' }), /--dashboard-frames-every/);
+  assert.throws(() => dashboardOptions({ 'dashboard-host': '0.0.0.0' }), /--dashboard-host needs --dashboard/);
 });
