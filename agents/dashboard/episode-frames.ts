@@ -63,7 +63,15 @@ export class EpisodeFrames {
     if (expected) this.stride = Math.max(1, Math.ceil(expected / this.maxFrames));
   }
 
-  wants = (): boolean => this.seen++ % this.stride === 0;
+  /** Milliseconds spent on kept frames: rendering them (wants() to add()), shrinking, encoding. */
+  costMs = 0;
+  private asked = 0;
+
+  wants = (): boolean => {
+    const yes = this.seen++ % this.stride === 0;
+    if (yes) this.asked = performance.now();
+    return yes;
+  };
 
   add = (f: Frame): void => {
     const small = shrink(f, Math.ceil(Math.max(f.width, f.height) / this.maxSide));
@@ -75,6 +83,7 @@ export class EpisodeFrames {
       this.frames.length = Math.ceil(this.frames.length / 2);
       this.stride *= 2;
     }
+    this.costMs += performance.now() - this.asked;
   };
 
   clip(): EpisodeClip | null {

@@ -22,6 +22,12 @@ export interface DashboardOptions {
   renderFps?: number | null;
   /** Record the frames of every n-th evaluation's first episode (0 = never). */
   framesEvery?: number;
+  /**
+   * Share of the run's wall time that recording frames may take: after a recording that cost
+   * c seconds (rendering, shrinking, encoding), evaluations are left unrecorded for c / share
+   * seconds. Rendering through a remote server costs far more than in-process.
+   */
+  framesShare?: number;
   /** Caps of one recorded episode. */
   maxFrames?: number;
   maxSide?: number;
@@ -48,10 +54,14 @@ export class Dashboard implements RunListener {
   private recording: EpisodeFrames | null = null;
   private recordingStep = -1;
   private evals = 0;
+  /** performance.now() before which no evaluation is recorded (framesShare). */
+  private nextRecording = 0;
   private clip: { header: EpisodeHeader; body: string } | null = null;
   private done = false;
   /** Clients cut off for lagging (for tests and the log). */
   dropped = 0;
+  /** What each recorded episode cost the run, in ms. */
+  readonly recordingCostMs: number[] = [];
 
   private constructor(
     private readonly assets: PageAssets,
@@ -61,7 +71,7 @@ export class Dashboard implements RunListener {
   }
 
   static async start(options: DashboardOptions = {}): Promise<Dashboard> {
-    const o: Required<DashboardOptions> = { port: 0, host: '127.0.0.1', renderFps: null, framesEvery: 1, maxFrames: 120, maxSide: 200, ...options };
+    const o: Required<DashboardOptions> = { port: 0, host: '127.0.0.1', renderFps: null, framesEvery: 1, framesShare: 0.05, maxFrames: 120, maxSide: 200, ...options };
     const d = new Dashboard(await buildPage(), o);
     await new Promise<void>((resolve, reject) => {
       d.server.once('error', reject);
@@ -110,6 +120,7 @@ export class Dashboard implements RunListener {
     // A retried evaluation (same step) records again from its start.
     if (step !== this.recordingStep) this.evals++;
     if (every <= 0 || (this.evals - 1) % every !== 0) return undefined;
+    if (step !== this.recordingStep && performance.now() < this.nextRecording) return undefined;
     const limit = this.info?.maxEpisodeSteps;
     this.recording = new EpisodeFrames(this.o.maxFrames, this.o.maxSide, limit ? limit + 1 : null);
     this.recordingStep = step;
@@ -124,8 +135,11 @@ export class Dashboard implements RunListener {
   // ---- the latest clip ---------------------------------------------------------------------------
 
   private keepClip(step: number, ret: number): void {
-    const clip: EpisodeClip | null = this.recording!.clip();
+    const recording = this.recording!;
+    const clip: EpisodeClip | null = recording.clip();
     this.recording = null;
+    this.nextRecording = performance.now() + recording.costMs / this.o.framesShare;
+    this.recordingCostMs.push(recording.costMs);
     if (!clip) return;
     const fps = (this.o.renderFps ?? 30) / clip.stride;
     const header: EpisodeHeader = { step, return: ret, fps, frames: clip.frames.length, width: clip.width, height: clip.height };
