@@ -1,6 +1,6 @@
 // Evaluation: the deterministic actor (no exploration noise) over seeded episodes, so every
 // evaluation of a run — and `npm run evaluate` afterwards — plays the same episodes.
-import type { EnvLike } from '../protocol/env-api.ts';
+import type { EnvLike, Frame } from '../protocol/env-api.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import type { EvalResult } from './checkpoints.ts';
 
@@ -17,16 +17,32 @@ function toFloat32(obs: unknown, dim: number): Float32Array {
   return a;
 }
 
-/** Runs the deterministic actor for n episodes seeded seed0, seed0+1, ...; undiscounted returns. */
-export async function evaluatePolicy(env: EnvLike, act: (obs: Float32Array) => Float32Array, episodes: number, seed0: number, obsDim: number): Promise<EvalResult> {
+/**
+ * Receives rendered frames (env.render(), rgb_array) of the first evaluation episode. Asked
+ * before each frame (after the reset, then after every step) whether it wants it, so the
+ * frames it would drop are never rendered.
+ */
+export interface FrameSink {
+  wants(): boolean;
+  add(frame: Frame): void;
+}
+
+/**
+ * Runs the deterministic actor for n episodes seeded seed0, seed0+1, ...; undiscounted returns.
+ * With `watch`, the first episode is also rendered frame by frame into it (the others are not).
+ */
+export async function evaluatePolicy(env: EnvLike, act: (obs: Float32Array) => Float32Array, episodes: number, seed0: number, obsDim: number, watch?: FrameSink): Promise<EvalResult> {
   const returns: number[] = [];
   for (let i = 0; i < episodes; i++) {
+    const sink = i === 0 ? watch : undefined;
     let obs = toFloat32((await env.reset({ seed: seed0 + i })).obs, obsDim);
+    if (sink?.wants()) sink.add(await env.render());
     let ret = 0;
     for (;;) {
       const r = await env.step(act(obs));
       ret += r.reward;
       obs = toFloat32(r.obs, obsDim);
+      if (sink?.wants()) sink.add(await env.render());
       if (r.terminated || r.truncated) break;
     }
     returns.push(ret);
@@ -50,6 +66,11 @@ export interface RetryingEval {
   giveUp: (e: GymwireError) => Error;
   /** Tries before giving up (default 3). */
   attempts?: number;
+  /**
+   * Called at the start of every try: returns where the first episode's frames go, or nothing
+   * when none are wanted (a try cut by a dropped connection starts a fresh recording).
+   */
+  watch?: () => FrameSink | undefined;
 }
 
 /**
@@ -61,7 +82,7 @@ export async function evaluateWithRetry(o: RetryingEval): Promise<EvalResult> {
   const attempts = o.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await evaluatePolicy(o.env(), o.act, o.episodes, o.seed, o.obsDim);
+      return await evaluatePolicy(o.env(), o.act, o.episodes, o.seed, o.obsDim, o.watch?.());
     } catch (e) {
       if (!isConnectionLoss(e)) throw e;
       if (attempt >= attempts) throw o.giveUp(e);

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { buildConfig, chosenEnvAndAlgo, defaultsFor, flagsHelp, parseArgsOptions, serverUrls, TUNED_ENVS, type TrainConfig } from './config.ts';
 import { selectBackend } from './backend.ts';
 import { readCheckpoint, train } from './trainer.ts';
+import type { Dashboard } from './dashboard/server.ts';
+import { DASHBOARD_FLAGS, DASHBOARD_HELP, dashboardOptions, withDashboardPort } from './dashboard/flags.ts';
 
 /** The help text, with every flag's default for the env and algorithm chosen (by flags or the base ones). */
 function help(defaults: TrainConfig): string {
@@ -23,6 +25,7 @@ Defaults below are ${defaults.algo.toUpperCase()}'s for ${defaults.env}${TUNED_E
 
   --config FILE.json            hyperparameters as JSON (keys as in config.json); flags override it
   --resume DIR                  run or checkpoint directory to continue (its config is the base)
+${DASHBOARD_HELP}
   --help                        this text
 ${flagsHelp(defaults)}
 
@@ -30,9 +33,32 @@ Envs with defaults of their own (see agents/README.md): ${TUNED_ENVS.join(', ')}
 Writes to --out: config.json, metrics.csv, metrics.jsonl, learning-curve.svg/.png, losses.svg/.png, checkpoint/.`;
 }
 
+/** The live dashboard on its port, when asked for; the URL is printed. */
+async function openDashboard(values: Record<string, unknown>, config: TrainConfig): Promise<Dashboard | null> {
+  const options = dashboardOptions(values);
+  if (!options) return null;
+  const { Dashboard } = await import('./dashboard/server.ts');
+  const d = await Dashboard.start({ ...options, renderFps: await renderFps(config.env) });
+  console.log(`dashboard: ${d.url}`);
+  return d;
+}
+
+/** The env's render fps from this process's registry (the same ids as the servers'), or null. */
+async function renderFps(env: string): Promise<number | null> {
+  const { registrations } = await import('../envs/index.ts');
+  return registrations().find((r) => r.id === env)?.renderFps ?? null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { ...parseArgsOptions(), config: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    args: withDashboardPort(process.argv.slice(2)),
+    options: {
+      ...parseArgsOptions(),
+      config: { type: 'string' },
+      resume: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...DASHBOARD_FLAGS,
+    },
     strict: true,
   });
   let fileConfig: Partial<TrainConfig> = {};
@@ -58,7 +84,13 @@ async function main(): Promise<void> {
     stop = true;
     console.log('\nSIGINT: finishing the step, writing a checkpoint');
   });
-  const result = await train(config, { resume: values.resume as string | undefined, shouldStop: () => stop });
+  const dashboard = await openDashboard(values, config);
+  let result;
+  try {
+    result = await train(config, { resume: values.resume as string | undefined, shouldStop: () => stop, listeners: dashboard ? [dashboard] : [] });
+  } finally {
+    await dashboard?.close();
+  }
   const ev = result.lastEval;
   console.log(`done: ${result.steps} steps, ${result.episodes} episodes, ${result.updates} updates in ${result.wallSeconds.toFixed(1)} s` + (ev ? `; final eval ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}` : ''));
 }

@@ -17,12 +17,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Learner, fasterEngine, resolveEngine, type Batch, type LearnerEngine, type LearnerOptions } from './learner.ts';
 import type { TestFault } from './learner-kernels.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
-import { MetricsLog, type StatsRecord } from './metrics.ts';
+import { MetricsLog, type MetricRecord, type StatsRecord } from './metrics.ts';
+import type { RunListener } from './run-listener.ts';
 import { curvePng, curveSvg, lossesPng, lossesSvg } from './plot.ts';
 import { scaleAction, type ActorDescription } from './actor-io.ts';
 import { checkResumable, readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint, type EvalResult, type RunCounters } from './checkpoints.ts';
 import { Collector } from './collect.ts';
-import { evaluateWithRetry, isConnectionLoss } from './evaluation.ts';
+import { evaluateWithRetry, isConnectionLoss, type FrameSink } from './evaluation.ts';
 import { Progress, Rates, type Out } from './progress.ts';
 import { EnvGroup, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
 import { FarmEnvs } from './farm-envs.ts';
@@ -119,6 +120,8 @@ export interface TrainOptions {
   testFault?: TestFault;
   /** How a dns+ws:// farm URL is resolved and watched (default: the system's DNS servers, TTL-paced). */
   discovery?: DiscoveryOptions;
+  /** Told what the run records as it goes (e.g. the live dashboard, agents/dashboard/). */
+  listeners?: RunListener[];
 }
 
 export interface TrainResult {
@@ -237,7 +240,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const envs = new RunEnvs(c, openParts, c.evalEvery > 0 ? () => openEval(c) : null, farm);
   try {
     await envs.open();
-    return await runTraining(c, envs, resumed, out, options.shouldStop, options.testFault ?? null);
+    return await runTraining(c, envs, resumed, out, options.shouldStop, options.testFault ?? null, options.listeners ?? []);
   } finally {
     await envs.close();
   }
@@ -263,6 +266,9 @@ export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): 
     policyNoise: c.policyNoise, noiseClip: c.noiseClip, policyDelay: c.policyDelay,
   };
 }
+
+/** Longest stretch of the training loop without an event-loop turn while a listener is attached. */
+const YIELD_MS = 25;
 
 /** One run in progress: its learner, replay, collector, counters and logs, and what it does with them. */
 class TrainingRun {
@@ -294,6 +300,7 @@ class TrainingRun {
     resumed: Checkpoint | null,
     out: Out,
     testFault: TestFault | null,
+    private readonly listeners: RunListener[] = [],
   ) {
     const { numEnvs: N, obsDim, actDim, actionSpace } = envs.group;
     if (actionSpace.low.some((x) => !Number.isFinite(x)) || actionSpace.high.some((x) => !Number.isFinite(x))) {
@@ -325,10 +332,32 @@ class TrainingRun {
       this.rates = new Rates(this.run.step, this.run.updates);
       this.statsRates = new Rates(this.run.step, this.run.updates);
       this.lastStats = this.metrics.stats[this.metrics.stats.length - 1] ?? null;
+      const { metrics } = this;
+      const history = [...metrics.episodes, ...metrics.evals, ...metrics.stats, ...metrics.interrupted].sort((a, b) => a.step - b.step);
+      const info = { algo: c.algo, env: c.env, seed: c.seed, steps: c.steps, numEnvs: N, out: c.out, evalEpisodes: c.evalEpisodes, maxEpisodeSteps: envs.evalEnv?.spec?.max_episode_steps ?? null };
+      for (const l of listeners) l.started?.(info, history);
     } catch (e) {
       this.learner.dispose();
       throw e;
     }
+  }
+
+  /** A record into metrics.jsonl/.csv (and memory, for the plots), and to the listeners. */
+  private record(r: MetricRecord): void {
+    this.metrics.add(r);
+    for (const l of this.listeners) l.record?.(r);
+  }
+
+  /** Where evaluation's first episode's frames go: to every listener that asks for them. */
+  private evalFrames(): FrameSink | undefined {
+    const sinks = this.listeners.map((l) => l.evalFrames?.(this.run.step)).filter((s): s is FrameSink => s !== undefined);
+    if (sinks.length <= 1) return sinks[0];
+    // Rendered when any listener wants the frame; each gets the frames it asked for.
+    let wanting: FrameSink[] = [];
+    return {
+      wants: () => (wanting = sinks.filter((s) => s.wants())).length > 0,
+      add: (f) => wanting.forEach((s) => s.add(f)),
+    };
   }
 
   wall(): number {
@@ -375,9 +404,10 @@ class TrainingRun {
     const { low, high } = this.actor;
     const ev = await evaluateWithRetry({
       env: () => envs.evalEnv!, reopen: () => envs.reopenEval(this.print), act: (obs) => scaleAction(learner.act(obs), low, high), episodes: c.evalEpisodes, seed: c.evalSeed, obsDim: this.obsDim, log: this.print, giveUp: this.giveUp,
+      watch: () => this.evalFrames(),
     });
     this.run.lastEval = ev;
-    this.metrics.add({ type: 'eval', step: this.run.step, mean: ev.mean, std: ev.std, returns: ev.returns, wallSeconds: this.wall() });
+    this.record({ type: 'eval', step: this.run.step, mean: ev.mean, std: ev.std, returns: ev.returns, wallSeconds: this.wall() });
     this.writePlots();
     this.print(`eval at step ${this.run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes)`);
   }
@@ -390,7 +420,7 @@ class TrainingRun {
   /** Logs the running episodes as interrupted (they are not run on); a second call logs nothing more. */
   private cutEpisodes(reason: string): void {
     for (const ep of this.collector.running()) {
-      this.metrics.add({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason, wallSeconds: this.wall() });
+      this.record({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason, wallSeconds: this.wall() });
       this.interrupted++;
     }
     this.collector.epLength.fill(0);
@@ -449,7 +479,7 @@ class TrainingRun {
     const before = run.step;
     const added = collector.record(group, this.buffer, c.steps - run.step, (ep, stored) => {
       run.episodes++;
-      this.metrics.add({ type: 'episode', step: before + stored, episode: run.episodes, env: ep.env, return: ep.return, length: ep.length, wallSeconds: this.wall() });
+      this.record({ type: 'episode', step: before + stored, episode: run.episodes, env: ep.env, return: ep.return, length: ep.length, wallSeconds: this.wall() });
       this.recent.push(ep.return);
       if (this.recent.length > 20) this.recent.shift();
     });
@@ -468,7 +498,23 @@ class TrainingRun {
     this.statsRates.sample(run.step, run.updates, performance.now(), 0);
     const { updatesPerSec, stepsPerSec } = this.statsRates;
     this.lastStats = { type: 'stats', step: run.step, updates: run.updates, criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...(s.q2 !== undefined ? { q2: s.q2 } : {}), updatesPerSec, stepsPerSec, wallSeconds: this.wall() };
-    this.metrics.add(this.lastStats);
+    this.record(this.lastStats);
+  }
+
+  private lastYield = performance.now();
+
+  /**
+   * The counters to the listeners, and every YIELD_MS a turn of the event loop: with in-process
+   * envs the loop never waits on I/O by itself, and a listener serving HTTP (the dashboard) would
+   * never get to answer.
+   */
+  private async tellListeners(): Promise<void> {
+    const { run } = this;
+    for (const l of this.listeners) l.status?.({ step: run.step, episodes: run.episodes, updates: run.updates, wallSeconds: this.wall() });
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
   }
 
   /** Collect, learn, and evaluate and checkpoint when their steps come, until --steps or a stop. */
@@ -485,6 +531,7 @@ class TrainingRun {
       if (crossed(c.evalEvery, before)) await this.evaluate();
       if (crossed(c.checkpointEvery, before) && run.step < c.steps) this.saveCheckpoint();
       this.showProgress();
+      if (this.listeners.length) await this.tellListeners();
     }
     // A run that stops mid-episode loses its partial episodes on resume (every sub-env starts afresh).
     if (this.envs.evalEnv && (!run.lastEval || this.metrics.evals[this.metrics.evals.length - 1]?.step !== run.step)) await this.evaluate();
@@ -510,12 +557,13 @@ class TrainingRun {
   }
 }
 
-async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | null, out: Out, shouldStop: (() => boolean) | undefined, testFault: TestFault | null): Promise<TrainResult> {
-  const r = new TrainingRun(c, envs, resumed, out, testFault);
+async function runTraining(c: TrainConfig, envs: RunEnvs, resumed: Checkpoint | null, out: Out, shouldStop: (() => boolean) | undefined, testFault: TestFault | null, listeners: RunListener[]): Promise<TrainResult> {
+  const r = new TrainingRun(c, envs, resumed, out, testFault, listeners);
   try {
     await r.loop(shouldStop);
     return r.result();
   } finally {
     r.learner.dispose();
+    for (const l of listeners) l.finished?.();
   }
 }

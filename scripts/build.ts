@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeWebAssets } from '../server/web-bundle.ts';
+import { writePageAssets } from '../agents/dashboard/bundle.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -20,4 +21,5 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
 for (const asset of ASSETS) copyFileSync(join(root, asset), join(dist, asset));
 // The env page: its HTML and CSS, and app.js bundled now, since the package has no web/ sources.
 await writeWebAssets(join(dist, 'web'));
+await writePageAssets(join(dist, 'agents/dashboard/page'));
 console.log(`built ${dist}`);

@@ -1,0 +1,103 @@
+// The live dashboard in a real browser: headless Chromium (Debian's /usr/bin/chromium, or
+// $CHROMIUM) driven by playwright-core follows a short in-process Pendulum run: the charts get new
+// points while it trains, the latest evaluation episode plays on the canvas (frames not blank,
+// and changing), a page opened later gets the whole history, and so does one opened on a run
+// resumed from its checkpoint (history from metrics.jsonl).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildConfig, type TrainConfig } from '../../agents/config.ts';
+import { train } from '../../agents/trainer.ts';
+import { Dashboard } from '../../agents/dashboard/server.ts';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM to its path)`;
+const quiet = { write: () => true, isTTY: false };
+
+function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
+  return buildConfig({}, { env: 'Pendulum-v1', out, steps: 1000, seed: 1, actorHidden: [32, 32], criticHidden: [32, 32], batchSize: 32, learningStarts: 100, evalEvery: 250, evalEpisodes: 1, statsEvery: 25, checkpointEvery: 0, learnerThreads: 1, ...extra });
+}
+
+/** What the page has drawn: its record counts and the episode frame shown. */
+const counts = (page: Page) => page.evaluate(() => ({ ...document.body.dataset }) as Record<string, string | undefined>);
+
+/** Waits until `ok` holds for the page's counts (bounded). */
+async function waitFor(page: Page, ok: (c: Record<string, string | undefined>) => boolean, what: string, ms = 20_000): Promise<Record<string, string | undefined>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const c = await counts(page);
+    if (ok(c)) return c;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(c)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The episode canvas's pixels, summed up: distinct colours and a checksum. */
+const canvasPixels = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('episode') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set<number>();
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+    }
+    return { colours: colours.size, sum, width: c.width };
+  });
+
+test('dashboard: charts update while a run trains, the eval episode plays, late and resumed pages get the whole history', { skip, timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
+  let browser: Browser | null = null;
+  let dash = await Dashboard.start({ renderFps: 30 });
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dash.url);
+
+    const run = train(config(out), { out: quiet, listeners: [dash] });
+    let finished = false;
+    void run.finally(() => (finished = true));
+    // New points while training runs: episodes and stats arrive in several batches.
+    const first = await waitFor(page, (c) => Number(c.stats ?? 0) >= 2, 'the first learning statistics');
+    const later = await waitFor(page, (c) => Number(c.episodes ?? 0) > Number(first.episodes ?? 0) && Number(c.stats ?? 0) > Number(first.stats ?? 0), 'more points');
+    assert.equal(finished, false, `the page got new points (${JSON.stringify(first)} then ${JSON.stringify(later)}) before the run ended`);
+    assert.match(await page.textContent('#title') ?? '', /DDPG Pendulum-v1 \(seed 1\)/);
+    assert.equal(await page.locator('.chart canvas').count() >= 5, true, 'five uPlot charts');
+
+    // The evaluation episode plays: non-blank frames that change.
+    await waitFor(page, (c) => c.frame !== undefined && Number(c.frame) > 2, 'the eval episode playing');
+    const a = await canvasPixels(page);
+    await new Promise((r) => setTimeout(r, 300));
+    const b = await canvasPixels(page);
+    assert.ok(a.colours > 10 && b.colours > 10, `frames are not blank (${a.colours}, ${b.colours} colours)`);
+    assert.notEqual(a.sum, b.sum, 'the frame changes as the episode plays');
+    assert.ok(a.width > 50 && a.width <= 200, `frames shrunk to at most 200 px (${a.width})`);
+
+    const result = await run;
+    // A page opened after the run gets everything so far.
+    const late = await browser.newPage();
+    await late.goto(dash.url);
+    const all = await waitFor(late, (c) => Number(c.episodes ?? 0) === result.episodes, 'the late page to get every episode');
+    assert.equal(Number(all.evals), result.evals.length);
+    await dash.close();
+
+    // Resumed: the history comes from metrics.jsonl, up to the checkpoint.
+    dash = await Dashboard.start({ renderFps: 30 });
+    const resumed = train(config(out, { steps: 1200 }), { out: quiet, listeners: [dash], resume: out });
+    const again = await browser.newPage();
+    await again.goto(dash.url);
+    await waitFor(again, (c) => Number(c.episodes ?? 0) >= result.episodes, 'the resumed run\'s page to get the earlier episodes');
+    const r2 = await resumed;
+    await waitFor(again, (c) => Number(c.episodes ?? 0) === r2.episodes, 'every episode of both runs');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await dash.close();
+  }
+});
