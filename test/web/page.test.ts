@@ -113,9 +113,20 @@ test('CartPole: the frames are drawn, and the cart moves the way of the arrow ke
     await page.waitForTimeout(150);
     assert.equal((await shownNumbers(page)).steps, 0);
     // Three steps: seed 0's pole falls within ten steps of pushing right, and the episode would end.
+    // The page lets go of the key itself once 3 steps show: released from here, over the
+    // debugging protocol, it could be held for ten steps more on a busy machine and the pole fall.
+    await page.evaluate((code) => {
+      const steps = document.getElementById('episode-steps')!;
+      const observer = new MutationObserver(() => {
+        if (Number(steps.textContent) < 3) return;
+        observer.disconnect();
+        window.dispatchEvent(new KeyboardEvent('keyup', { key: code, code }));
+      });
+      observer.observe(steps, { childList: true, characterData: true, subtree: true });
+    }, key);
     await page.keyboard.down(key);
     await stepsShown(page, 3);
-    await page.keyboard.up(key);
+    await page.keyboard.up(key); // the page has let go already; this keeps the keyboard's state right
     await page.waitForTimeout(100); // the frame of the last step
     const moved = await canvasSummary(page);
     const shown = await shownNumbers(page);
