@@ -61,7 +61,8 @@ ${limitHelp}
 
   -h, --help       show this help
 
-Prints "gymwire env server listening on ws://HOST:PORT" (wss:// with TLS) once it accepts connections.`;
+Prints "gymwire env server listening on ws://HOST:PORT" (wss:// with TLS) once it accepts connections,
+then "env page: http://HOST:PORT/", the page that plays envs in a browser.`;
 
 function fail(message: string): never {
   console.error(`env-server: ${message}\n\n${HELP}`);
@@ -180,6 +181,7 @@ try {
 try {
   const server = await startServer({ host, port, token, tls, allowOrigins, vectorWorkers, pluginModules, ...limits, log: (line) => console.error(line) });
   console.log(`gymwire env server listening on ${server.url}`);
+  console.log(`env page: ${server.url.replace(/^ws/, 'http')}/`);
   const shutdown = (signal: string) => {
     if (server.draining) {
       console.error(`${signal} again: exiting now`);

@@ -28,24 +28,36 @@ async function startCli(env: Record<string, string>, args: string[] = []) {
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: performance.now() })));
+  let pageLine: (line: string) => void = () => {};
+  const page = new Promise<string>((resolve) => (pageLine = resolve));
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /listening on (ws:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
       if (m) resolve(m[1]);
+      if (line.startsWith('env page: ')) pageLine(line);
     });
   });
-  return { child, url, exited, stderr: () => stderr };
+  return { child, url, exited, page, stderr: () => stderr };
 }
 
-test('GYMWIRE_PORT picks the port; it prints its URL, serves, and exits 0 on SIGTERM', async () => {
-  const { child, url, exited } = await startCli({ GYMWIRE_PORT: '0', GYMWIRE_DRAIN_GRACE: '0' });
-  assert.notEqual(url, 'ws://127.0.0.1:8765', 'GYMWIRE_PORT=0 gives an ephemeral port, not the default');
-  const env = await RemoteEnv.connect(url, 'CartPole-v1');
-  await env.reset({ seed: 0 });
-  child.kill('SIGTERM');
-  assert.equal((await exited).code, 0);
-  await env.close();
+test('GYMWIRE_PORT picks the port; it prints its URL and the env page\'s, serves, and exits 0 on SIGTERM', async () => {
+  const { child, url, exited, page } = await startCli({ GYMWIRE_PORT: '0', GYMWIRE_DRAIN_GRACE: '0' });
+  try {
+    assert.notEqual(url, 'ws://127.0.0.1:8765', 'GYMWIRE_PORT=0 gives an ephemeral port, not the default');
+    // The env page's address is printed too, and answers.
+    const pageUrl = `${url.replace('ws://', 'http://')}/`;
+    const noLine = new Promise<string>((resolve) => setTimeout(() => resolve('no env page line within 10 s'), 10_000).unref());
+    assert.equal(await Promise.race([page, noLine]), `env page: ${pageUrl}`);
+    assert.equal((await fetch(pageUrl)).status, 200);
+    const env = await RemoteEnv.connect(url, 'CartPole-v1');
+    await env.reset({ seed: 0 });
+    child.kill('SIGTERM');
+    assert.equal((await exited).code, 0);
+    await env.close();
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 test('SIGTERM drains: /readyz 503 and new connections refused at once, the open session steps through --drain-grace, then 1001 and exit 0', async () => {
