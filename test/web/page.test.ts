@@ -54,7 +54,21 @@ async function connectedPage(): Promise<Page> {
   return page;
 }
 
+/**
+ * Starts `envId` from a clean slate: a running episode is stopped first, then the episode count
+ * and the canvas are blanked, so what the test reads next can only come from the new episode
+ * (the page's state stays "playing" across a restart, and its canvas starts out blank at 600x400).
+ */
 async function play(page: Page, envId: string, opts: { controller?: string; speed?: string; seed?: string } = {}): Promise<void> {
+  if ((await page.getAttribute('body', 'data-state')) === 'playing') {
+    await page.click('#stop');
+    await page.waitForSelector('body[data-state="connected"]');
+  }
+  await page.evaluate(`(() => {
+    document.getElementById('episodes').textContent = '';
+    const canvas = document.getElementById('screen');
+    canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  })()`);
   await page.selectOption('#env', envId);
   await page.selectOption('#controller', opts.controller ?? 'keyboard');
   await page.selectOption('#speed', opts.speed ?? '1');
@@ -71,6 +85,16 @@ async function until(page: Page, expression: string, timeoutMs = 10_000): Promis
   const end = performance.now() + timeoutMs;
   while (!(await page.evaluate(expression))) {
     if (performance.now() > end) assert.fail(`the page did not get to ${expression} within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The canvas once the episode's first frame is on it (play() left it blank). */
+async function firstFrame(page: Page): Promise<Awaited<ReturnType<typeof canvasSummary>>> {
+  const end = performance.now() + 10_000;
+  for (;;) {
+    const summary = await canvasSummary(page);
+    if (summary.colors >= 3 || performance.now() > end) return summary;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -104,8 +128,8 @@ test('CartPole: the frames are drawn, and the cart moves the way of the arrow ke
   const page = await connectedPage();
   for (const [key, sign] of [['ArrowRight', 1], ['ArrowLeft', -1]] as const) {
     await play(page, 'CartPole-v1', { seed: '0' });
-    await until(page, `document.getElementById('episodes').textContent === '1' && document.getElementById('screen').width === 600`);
-    const start = await canvasSummary(page);
+    await until(page, `document.getElementById('episodes').textContent === '1'`);
+    const start = await firstFrame(page);
     const x0 = (await shownNumbers(page)).obs[0];
     assert.equal(start.height, 400);
     assert.ok(start.colors >= 3, `a blank frame: ${start.colors} colors`);
