@@ -2,7 +2,13 @@
 // (contact creation order, sleep timers), that it patches nothing outside its own
 // instances, and the check of the planck it runs on.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Body, Box, BroadPhase, Contact, DynamicTree, Edge, RevoluteJoint, Solver, Vec2, World } from 'planck';
 
 // Every planck method the overlay could touch, as planck defines it, before the overlay and
@@ -133,10 +139,49 @@ test('the overlay checks the planck it runs on, and says what differs', () => {
 
   const older = { ...build, version: '1.4.2' };
   assert.deepEqual(overlayMismatches(older), ['planck 1.4.2 is installed']);
-  const edited = { ...build, sources: { ...build.sources, 'Contact.solveVelocityConstraint': build.sources['Contact.solveVelocityConstraint'] + ' ' } };
+  // Whitespace does not count (see the CommonJS test below); code does.
+  const source = build.sources['Contact.solveVelocityConstraint'];
+  assert.deepEqual(overlayMismatches({ ...build, sources: { ...build.sources, 'Contact.solveVelocityConstraint': `  ${source.replace(/\n/g, '\n  ')} ` } }), []);
+  const edited = { ...build, sources: { ...build.sources, 'Contact.solveVelocityConstraint': source.replace('var ', 'let ') } };
   assert.deepEqual(overlayMismatches(edited), [`Contact.solveVelocityConstraint is not the one of planck ${PLANCK_VERSION}`]);
   assert.throws(
     () => assertOverlayFits(edited),
     (e: unknown) => e instanceof Error && e.name === 'PlanckOverlayMismatch' && /written for planck 1\.5\.0/.test(e.message) && /README/.test(e.message),
   );
+});
+
+/** A BipedalWalker episode's first observations, with actions that move every joint. */
+const WALKER_SCRIPT = `
+const env = make('BipedalWalker-v3');
+const observations = [Array.from(env.reset({ seed: 3 }).obs)];
+for (let t = 0; t < 30; t++) observations.push(Array.from(env.step(Float32Array.from([Math.sin(t), Math.cos(t), -Math.sin(0.5 * t), 0.3])).obs));
+`;
+
+test("planck's CommonJS build passes the check, and the envs loaded through require step as through import", () => {
+  // What require('planck') loads (dist/planck.js): the same code, indented inside a wrapper.
+  const cjs = createRequire(import.meta.url)('planck') as Record<string, { prototype: Record<string, { toString(): string }> }>;
+  const build = installedPlanck();
+  const sources = Object.fromEntries(Object.keys(build.sources).map((name) => {
+    const [cls, method] = name.split('.');
+    return [name, cjs[cls].prototype[method].toString()];
+  }));
+  assert.notDeepEqual(sources, build.sources, 'the two builds differ in their text');
+  assert.deepEqual(overlayMismatches({ version: build.version, sources }), []);
+
+  // A script outside any ES module package, run by tsx, loads everything through require,
+  // as Jest and CommonJS bundles do.
+  const dir = mkdtempSync(join(tmpdir(), 'gymwire-commonjs-'));
+  try {
+    const envs = fileURLToPath(new URL('../../envs/index.ts', import.meta.url));
+    writeFileSync(join(dir, 'walker.ts'), `import { make } from ${JSON.stringify(envs)};\n${WALKER_SCRIPT}
+const planck = Object.keys(require.cache).filter((f) => /[\\/]planck[\\/]dist[\\/]/.test(f));
+console.log(JSON.stringify({ planck, observations }));\n`);
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'walker.ts')], { cwd: repo, encoding: 'utf8', timeout: 60_000 })) as { planck: string[]; observations: number[][] };
+    assert.ok(out.planck.some((f) => f.endsWith('planck.js')), `planck's CommonJS build was loaded: ${out.planck.join(', ')}`);
+    const observations = new Function('make', `${WALKER_SCRIPT}; return observations;`)(make) as number[][];
+    assert.deepEqual(out.observations, observations);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -37,24 +37,24 @@ const METHODS: Record<string, Method> = {
   'World.destroyContact': proto(World).destroyContact,
 };
 
-/** The first 16 hex digits of each method's source's SHA-256, as planck 1.5.0 ships it. */
+/** The first 16 hex digits of the SHA-256 of each method's source (see fingerprint()), as planck 1.5.0 ships it. */
 const FINGERPRINTS: Record<string, string> = {
-  'RevoluteJoint.initVelocityConstraints': '62134c6a9f4fc47f',
-  'RevoluteJoint.solveVelocityConstraints': '8c48f77a0eee9d75',
-  'RevoluteJoint.solvePositionConstraints': '113fe502da0cde52',
-  'Contact.solveVelocityConstraint': '8f01ae85111eab56',
-  'Body.setAwake': '8790923327d9f6fb',
-  'BroadPhase.updatePairs': '8902866c6740a3a1',
-  'DynamicTree.allocateNode': '9f99f7f13a6a3118',
-  'DynamicTree.freeNode': '17c1b53a657535fd',
-  'DynamicTree.rayCast': '4c7edb5d3ded1e0d',
-  'EdgeShape.rayCast': '580e542edb325dea',
-  'PolygonShape.rayCast': '0e14f39a7d90f40a',
-  'World.rayCast': 'ffc1040c17812785',
-  'World.createBody': '690e6c8772b7914d',
-  'World.createJoint': '9bb83919544566fc',
-  'World.createContact': '4299b0d02dc9614b',
-  'World.destroyContact': '1e971ac8148c0b7c',
+  'RevoluteJoint.initVelocityConstraints': '764cfdf2cce46d89',
+  'RevoluteJoint.solveVelocityConstraints': '053ba871eebeb6e0',
+  'RevoluteJoint.solvePositionConstraints': 'af089c4b3a476510',
+  'Contact.solveVelocityConstraint': '61c8c08f805ef087',
+  'Body.setAwake': '7ff17242d1c9a841',
+  'BroadPhase.updatePairs': 'ae3f3fa8968ad6a1',
+  'DynamicTree.allocateNode': 'cf23ef9f7a41571f',
+  'DynamicTree.freeNode': '517b53bf390221a0',
+  'DynamicTree.rayCast': '56e7f0dbc6c66b29',
+  'EdgeShape.rayCast': '86c19a4679738666',
+  'PolygonShape.rayCast': 'c38ede0f1a6dccb2',
+  'World.rayCast': '9e402fba7a5a7993',
+  'World.createBody': '79acc1f4144275d5',
+  'World.createJoint': '4553be0d046806e8',
+  'World.createContact': '05150a52b2bbdf98',
+  'World.destroyContact': 'c503c724b1237376',
 };
 
 /** A planck build as the check sees it: its version and its methods' source text. */
@@ -75,8 +75,12 @@ export function installedPlanck(): PlanckBuild {
   return { version, sources };
 }
 
+/**
+ * Whitespace runs count as one space: planck's CommonJS build (what `require('planck')` loads)
+ * is its ES module build indented one level deeper inside a wrapper, the same code otherwise.
+ */
 function fingerprint(source: string): string {
-  return createHash('sha256').update(source).digest('hex').slice(0, 16);
+  return createHash('sha256').update(source.trim().replace(/\s+/g, ' ')).digest('hex').slice(0, 16);
 }
 
 /** What in `build` differs from the planck the overlay was written for (empty: it fits). */
