@@ -2,7 +2,8 @@
 // msgpack through protocol/codec.ts, the token as a WebSocket sub-protocol (browsers cannot set
 // an Authorization header; PROTOCOL.md section 8). Requests are numbered and answered in order,
 // as with client/connection.ts; there is no reconnect: the page tells its user and they
-// connect again.
+// connect again. A server that stops answering (frozen, or a dead link the browser has not
+// noticed) is found by the request timeout, which closes the connection with the reason.
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
@@ -11,8 +12,12 @@ import type { ErrorBody } from '../protocol/schema/errors.ts';
 
 export type RequestBody<K extends Op> = Omit<RequestOf[K], 'id'>;
 
+/** Seconds the server has to answer a request, as the Node client's default. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
 interface Pending {
   op: string;
+  sentAt: number;
   resolve: (result: never) => void;
   reject: (error: Error) => void;
 }
@@ -33,12 +38,16 @@ export class BrowserConnection {
   private readonly pending = new Map<number, Pending>();
   private closedError: GymwireError | null = null;
   private readonly closeListeners: ((error: GymwireError) => void)[] = [];
+  /** Checks the oldest request in flight (one timer for the connection, not one per request). */
+  private readonly timeoutTimer: ReturnType<typeof setInterval> | null;
   server!: HelloResult;
 
   private constructor(
     readonly url: string,
     private readonly ws: WebSocket,
+    private readonly requestTimeoutMs: number,
   ) {
+    this.timeoutTimer = requestTimeoutMs > 0 ? setInterval(() => this.checkTimeout(), Math.max(10, Math.min(1000, requestTimeoutMs / 4))) : null;
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (event) => this.onFrame(event.data);
     ws.onclose = (event) => this.finish(new GymwireError('connection_lost', `connection to ${url} closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`));
@@ -49,7 +58,7 @@ export class BrowserConnection {
    * server does not allow) reaches a page only as a failed connection: browsers hide the HTTP
    * status, so the error names the possible causes.
    */
-  static async open(url: string, token = '', timeoutMs = 10_000): Promise<BrowserConnection> {
+  static async open(url: string, token = '', timeoutMs = 10_000, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<BrowserConnection> {
     const ws = new WebSocket(url, subprotocols(token));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -70,7 +79,7 @@ export class BrowserConnection {
         );
       };
     });
-    const conn = new BrowserConnection(url, ws);
+    const conn = new BrowserConnection(url, ws, requestTimeoutMs);
     conn.server = await conn.request('hello', { op: 'hello', protocol_version: PROTOCOL_VERSION, client_name: 'gymwire-web', client_version: '0.1.0' });
     return conn;
   }
@@ -88,7 +97,7 @@ export class BrowserConnection {
     if (this.closedError !== null) return Promise.reject(this.closedError);
     const id = this.nextId++;
     return new Promise<ResultOf[K]>((resolve, reject) => {
-      this.pending.set(id, { op, resolve: resolve as (r: never) => void, reject });
+      this.pending.set(id, { op, sentAt: performance.now(), resolve: resolve as (r: never) => void, reject });
       this.ws.send(encodeMessage({ ...body, id }));
     });
   }
@@ -96,6 +105,15 @@ export class BrowserConnection {
   close(): void {
     this.ws.close(1000, 'page closed the connection');
     this.finish(new GymwireError('connection_lost', `connection to ${this.url} was closed by the page`));
+  }
+
+  /** The oldest request unanswered for requestTimeoutMs ends the connection: later answers would be out of order anyway. */
+  private checkTimeout(): void {
+    const oldest = this.pending.entries().next();
+    if (oldest.done || performance.now() - oldest.value[1].sentAt < this.requestTimeoutMs) return;
+    const [id, p] = oldest.value;
+    this.ws.close(1000, 'request timeout');
+    this.finish(new GymwireError('connection_lost', `${this.url} did not answer ${p.op} #${id} within ${this.requestTimeoutMs / 1000} s (request timeout); connect again`, { timeout_ms: this.requestTimeoutMs, op: p.op }));
   }
 
   private onFrame(data: unknown): void {
@@ -126,6 +144,7 @@ export class BrowserConnection {
   private finish(error: GymwireError): void {
     if (this.closedError !== null) return;
     this.closedError = error;
+    if (this.timeoutTimer !== null) clearInterval(this.timeoutTimer);
     this.fail(error);
     for (const l of this.closeListeners) l(error);
   }
