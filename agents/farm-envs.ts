@@ -4,6 +4,7 @@
 //   - a server appears or leaves DNS (scale-up, a draining pod leaving its Service): the run
 //     moves its sub-envs at the next step where every episode has just ended (none is cut), or
 //     after MAX_DEFER_S if episodes never line up;
+//   - a server without vector envs (optional in the protocol) hosts its share as single envs;
 //   - a server's connection drops: the trainer's reconnect path re-opens the envs over the
 //     farm; a server that cannot be reached then is reported to discovery (left out while DNS
 //     may still list it) and the next try goes to the others.
@@ -12,7 +13,8 @@
 import { GymwireError } from '../protocol/errors.ts';
 import type { EnvLike } from '../protocol/env-api.ts';
 import type { TrainConfig } from './config.ts';
-import { vectorPart, type BatchPart } from './env-group.ts';
+import type { BatchPart } from './env-group.ts';
+import { openServerShare } from './server-share.ts';
 import type { DiscoveryOptions, FarmChange, FarmDiscovery } from '../client/discovery.ts';
 
 /**
@@ -67,12 +69,11 @@ export class FarmEnvs {
 
   /**
    * Opens the sub-envs over the servers now: respread() keeps the shares balanced, and each
-   * server's share is one vector env. A server that cannot be reached is reported and the
+   * server's share is one vector env (single envs where it has none). A server that cannot be reached is reported and the
    * whole open fails with connection_lost, so the trainer's retry opens over the others.
    */
   async openParts(): Promise<BatchPart[]> {
     const { respread } = await import('../client/discovery.ts');
-    const { RemoteVectorEnv } = await import('../client/remote-vector-env.ts');
     const { assignment } = respread(this.assignment, this.servers());
     this.changedAt = null;
     const shares = new Map<string, number>();
@@ -80,14 +81,12 @@ export class FarmEnvs {
     const parts: BatchPart[] = [];
     try {
       for (const [url, n] of shares) {
-        let env;
         try {
-          env = await RemoteVectorEnv.connect(url, this.c.env, n, this.c.envKwargs, this.connectOptions());
+          parts.push(...(await openServerShare(url, this.c.env, n, this.c.envKwargs, this.connectOptions())));
         } catch (e) {
           if (e instanceof GymwireError && e.code === 'connection_lost') this.discovery.reportFailure(url);
           throw e;
         }
-        parts.push(vectorPart(env));
       }
     } catch (e) {
       await Promise.all(parts.map((p) => p.close().catch(() => {})));

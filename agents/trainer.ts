@@ -26,6 +26,7 @@ import { Collector } from './collect.ts';
 import { evaluateWithRetry, isConnectionLoss, type FrameSink } from './evaluation.ts';
 import { Progress, Rates, type Out } from './progress.ts';
 import { EnvGroup, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
+import { openServerShare } from './server-share.ts';
 import { FarmEnvs } from './farm-envs.ts';
 import type { DiscoveryOptions } from '../client/discovery.ts';
 
@@ -69,22 +70,10 @@ export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
     // copy: false — the group copies each result out before the next step.
     return [vectorPart(makeVec(c.env, c.numEnvs, c.envKwargs, { copy: false }))];
   }
-  const { RemoteVectorEnv } = await import('../client/remote-vector-env.ts');
-  const { RemoteEnv } = await import('../client/remote-env.ts');
   const shares = spreadEnvs(c.numEnvs, urls.length);
   const parts: BatchPart[] = [];
   try {
-    for (let k = 0; k < urls.length; k++) {
-      try {
-        // Each server hosts its share as one vector env: one request per server per vector step.
-        parts.push(vectorPart(await RemoteVectorEnv.connect(urls[k], c.env, shares[k], c.envKwargs, connectOptions(c))));
-      } catch (e) {
-        // Vector envs are optional in the protocol: a server without them still trains us,
-        // one single env per sub-env, with the autoreset done on this side.
-        if (!(e instanceof GymwireError && e.code === 'unsupported')) throw e;
-        for (let i = 0; i < shares[k]; i++) parts.push(singleEnvPart(await RemoteEnv.connect(urls[k], c.env, c.envKwargs, connectOptions(c))));
-      }
-    }
+    for (let k = 0; k < urls.length; k++) parts.push(...(await openServerShare(urls[k], c.env, shares[k], c.envKwargs, connectOptions(c))));
   } catch (e) {
     await closeQuietly(parts);
     throw e;

@@ -1,5 +1,6 @@
 // Vector envs are optional in the protocol: against a server that answers a vector make with
-// 'unsupported', the trainer opens one single env per sub-env and trains the same episodes.
+// 'unsupported', given by --url or found in a farm (dns+ws://), the trainer opens one single
+// env per sub-env and trains the same episodes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { startServer, type RunningServer } from '../../server/server.ts';
 import { selectBackend } from '../../agents/backend.ts';
 import { buildConfig } from '../../agents/config.ts';
 import { train } from '../../agents/trainer.ts';
+import { startDns } from '../dns-server.ts';
 
 let upstream: RunningServer;
 let proxy: WebSocketServer;
@@ -50,13 +52,14 @@ after(async () => {
   await upstream.close();
 });
 
+const quiet = { write: () => true, isTTY: false };
+const cfg = (url: string[]) =>
+  buildConfig(
+    { 'num-envs': '2', ...(url.length ? { url } : {}) },
+    { env: 'Pendulum-v1', out: mkdtempSync(join(tmpdir(), 'ddpg-single-srv-')), steps: 440, learningStarts: 100, batchSize: 32, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 440, evalEpisodes: 1, checkpointEvery: 0 },
+  );
+
 test('a server without vector envs still trains --num-envs 2, like the in-process run', async () => {
-  const quiet = { write: () => true, isTTY: false };
-  const cfg = (url: string[]) =>
-    buildConfig(
-      { 'num-envs': '2', ...(url.length ? { url } : {}) },
-      { env: 'Pendulum-v1', out: mkdtempSync(join(tmpdir(), 'ddpg-single-srv-')), steps: 440, learningStarts: 100, batchSize: 32, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 440, evalEpisodes: 1, checkpointEvery: 0 },
-    );
   const remote = await train(cfg([proxyUrl]), { out: quiet });
   const local = await train(cfg([]), { out: quiet });
   assert.ok(vectorMakesRefused >= 1, 'the trainer asked for a vector env first');
@@ -64,4 +67,22 @@ test('a server without vector envs still trains --num-envs 2, like the in-proces
   assert.equal(remote.episodes, 2);
   assert.deepEqual(remote.episodeReturns, local.episodeReturns);
   assert.equal(remote.updates, local.updates);
+});
+
+test('a farm of servers without vector envs (dns+ws://) trains the same way', async () => {
+  const dns = await startDns(1);
+  const NAME = 'single-envs.farm.test';
+  dns.zone.set(NAME, ['127.0.0.1']);
+  const refusedBefore = vectorMakesRefused;
+  try {
+    const port = new URL(proxyUrl).port;
+    const farm = await train(cfg([`dns+ws://${NAME}:${port}`]), { out: quiet, discovery: { dnsServers: dns.dnsServers, timeoutMs: 300, tries: 1 } });
+    const local = await train(cfg([]), { out: quiet });
+    assert.ok(vectorMakesRefused > refusedBefore, 'the farm server was asked for a vector env first');
+    assert.equal(farm.steps, 440);
+    assert.deepEqual(farm.episodeReturns, local.episodeReturns);
+    assert.equal(farm.updates, local.updates);
+  } finally {
+    await dns.close();
+  }
 });
