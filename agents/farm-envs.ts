@@ -69,8 +69,9 @@ export class FarmEnvs {
 
   /**
    * Opens the sub-envs over the servers now: respread() keeps the shares balanced, and each
-   * server's share is one vector env (single envs where it has none). A server that cannot be reached is reported and the
-   * whole open fails with connection_lost, so the trainer's retry opens over the others.
+   * server's share is one vector env (single envs where it has none). A server that cannot be
+   * reached is reported and the whole open fails with connection_lost, so the trainer's retry
+   * opens over the others.
    */
   async openParts(): Promise<BatchPart[]> {
     const { respread } = await import('../client/discovery.ts');

@@ -12,7 +12,7 @@ import type { ErrorBody } from '../protocol/schema/errors.ts';
 
 export type RequestBody<K extends Op> = Omit<RequestOf[K], 'id'>;
 
-/** Seconds the server has to answer a request, as the Node client's default. */
+/** How long (ms) the server has to answer a request: the Node client's default. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 interface Pending {

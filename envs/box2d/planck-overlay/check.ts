@@ -37,7 +37,7 @@ const METHODS: Record<string, Method> = {
   'World.destroyContact': proto(World).destroyContact,
 };
 
-/** The first 16 hex digits of the SHA-256 of each method's source (see fingerprint()), as planck 1.5.0 ships it. */
+/** Each method's fingerprint (see fingerprint()) as planck 1.5.0 ships it. */
 const FINGERPRINTS: Record<string, string> = {
   'RevoluteJoint.initVelocityConstraints': '764cfdf2cce46d89',
   'RevoluteJoint.solveVelocityConstraints': '053ba871eebeb6e0',
@@ -76,8 +76,9 @@ export function installedPlanck(): PlanckBuild {
 }
 
 /**
- * Whitespace runs count as one space: planck's CommonJS build (what `require('planck')` loads)
- * is its ES module build indented one level deeper inside a wrapper, the same code otherwise.
+ * The first 16 hex digits of the SHA-256 of a method's source, whitespace runs read as one
+ * space: planck's CommonJS build (what `require('planck')` loads) is its ES module build
+ * indented one level deeper inside a wrapper, the same code otherwise.
  */
 function fingerprint(source: string): string {
   return createHash('sha256').update(source.trim().replace(/\s+/g, ' ')).digest('hex').slice(0, 16);
