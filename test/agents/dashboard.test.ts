@@ -53,6 +53,7 @@ test('dashboard: charts update while a run trains, the eval episode plays, late 
   const out = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
   let browser: Browser | null = null;
   let dash = await Dashboard.start({ renderFps: 30 });
+  let stopRun = () => {};
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
     const page = await browser.newPage();
@@ -63,15 +64,19 @@ test('dashboard: charts update while a run trains, the eval episode plays, late 
     // otherwise end before a slow browser has even subscribed.
     await waitFor(page, (c) => c.episodes === '0', 'the page to get the empty history');
 
-    // Long enough that its first points reach the page well before it ends: the page is polled
-    // from this process, whose event loop the training loop only lends every 25 ms.
-    const run = train(config(out, { steps: 3000, evalEvery: 500 }), { out: quiet, listeners: [dash] });
+    // The run trains until the test has seen what it needs (or 200k steps): a run of a fixed
+    // length ended before the page's first points on a fast, quiet machine (CI), where 3000
+    // steps take about 2 s.
+    let stop = false;
+    stopRun = () => (stop = true);
+    const run = train(config(out, { steps: 200_000, evalEvery: 500 }), { out: quiet, listeners: [dash], shouldStop: () => stop });
     let finished = false;
     void run.finally(() => (finished = true));
-    // New points while training runs: the first ones before the run ends, then more in later batches.
+    // New points while training runs: the first ones, then more in later batches.
     const first = await waitFor(page, (c) => Number(c.stats ?? 0) >= 2, 'the first learning statistics');
     assert.equal(finished, false, `the page got its first points (${JSON.stringify(first)}) only after the run ended`);
     await waitFor(page, (c) => Number(c.episodes ?? 0) > Number(first.episodes ?? 0) && Number(c.stats ?? 0) > Number(first.stats ?? 0), 'more points');
+    assert.equal(finished, false, 'more points came while the run trains');
     assert.match(await page.textContent('#title') ?? '', /DDPG Pendulum-v1 \(seed 1\)/);
     assert.equal(await page.locator('.chart canvas').count() >= 5, true, 'five uPlot charts');
 
@@ -84,6 +89,7 @@ test('dashboard: charts update while a run trains, the eval episode plays, late 
     assert.notEqual(a.sum, b.sum, 'the frame changes as the episode plays');
     assert.ok(a.width > 50 && a.width <= 200, `frames shrunk to at most 200 px (${a.width})`);
 
+    stop = true;
     const result = await run;
     // A page opened after the run gets everything so far.
     const late = await browser.newPage();
@@ -94,7 +100,7 @@ test('dashboard: charts update while a run trains, the eval episode plays, late 
 
     // Resumed: the history comes from metrics.jsonl, up to the checkpoint.
     dash = await Dashboard.start({ renderFps: 30 });
-    const resumed = train(config(out, { steps: 3200, evalEvery: 500 }), { out: quiet, listeners: [dash], resume: out });
+    const resumed = train(config(out, { steps: result.steps + 200, evalEvery: 500 }), { out: quiet, listeners: [dash], resume: out });
     const again = await browser.newPage();
     await again.goto(dash.url);
     await waitFor(again, (c) => Number(c.episodes ?? 0) >= result.episodes, 'the resumed run\'s page to get the earlier episodes');
@@ -102,6 +108,7 @@ test('dashboard: charts update while a run trains, the eval episode plays, late 
     await waitFor(again, (c) => Number(c.episodes ?? 0) === r2.episodes, 'every episode of both runs');
     assert.deepEqual(errors, []);
   } finally {
+    stopRun();
     await browser?.close();
     await dash.close();
   }
