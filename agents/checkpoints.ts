@@ -36,7 +36,7 @@ export interface CheckpointState extends Omit<RunCounters, 'resets'> {
   /** One per sub-env (a single object in checkpoints from before multi-env collection). */
   noise: NoiseState[] | NoiseState;
   resets?: number;
-  replay: Omit<ReplaySnapshot, 'obs' | 'actions' | 'rewards' | 'nextObs' | 'terminated'> | null;
+  replay: Omit<ReplaySnapshot, 'obs' | 'actions' | 'rewards' | 'nextObs' | 'terminated' | 'horizon'> | null;
 }
 
 export interface Checkpoint {
@@ -90,7 +90,7 @@ export interface TrainingSnapshot {
 }
 
 function replayFiles(s: ReplaySnapshot): Record<string, Float32Array> {
-  return { 'replay_obs.bin': s.obs, 'replay_actions.bin': s.actions, 'replay_rewards.bin': s.rewards, 'replay_next_obs.bin': s.nextObs, 'replay_terminated.bin': s.terminated };
+  return { 'replay_obs.bin': s.obs, 'replay_actions.bin': s.actions, 'replay_rewards.bin': s.rewards, 'replay_next_obs.bin': s.nextObs, 'replay_terminated.bin': s.terminated, ...(s.horizon ? { 'replay_horizon.bin': s.horizon } : {}) };
 }
 
 /** Writes the checkpoint atomically to `path` (a directory). */
@@ -132,7 +132,7 @@ export function restoreCheckpoint(ck: Checkpoint, into: { learner: Learner; rng:
   const totalT = saved.reduce((a, n) => a + n.t, 0);
   into.noises.forEach((n, i) => n.setState({ x: new Array<number>(n.dim).fill(0), t: saved.length === N ? saved[i].t : Math.floor(totalT / N) }));
   if (st.replay) {
-    into.replay.restore({ ...st.replay, obs: get('replay_obs.bin'), actions: get('replay_actions.bin'), rewards: get('replay_rewards.bin'), nextObs: get('replay_next_obs.bin'), terminated: get('replay_terminated.bin') });
+    into.replay.restore({ ...st.replay, obs: get('replay_obs.bin'), actions: get('replay_actions.bin'), rewards: get('replay_rewards.bin'), nextObs: get('replay_next_obs.bin'), terminated: get('replay_terminated.bin'), horizon: files.has('replay_horizon.bin') ? get('replay_horizon.bin') : undefined });
   }
   return { step: st.step, episodes: st.episodes, updates: st.updates, resets: st.resets ?? 1, wallSeconds: st.wallSeconds, lastEval: st.lastEval };
 }

@@ -8,6 +8,7 @@ import type { TrainConfig } from './config.ts';
 import { scaleAction } from './actor-io.ts';
 import { ActionNoise } from './noise.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
+import { NStepWriter } from './n-step.ts';
 
 /** One vector step's results for the N sub-envs (EnvGroup's fields). */
 export interface StepResults {
@@ -24,7 +25,7 @@ export interface EpisodeEnd {
   length: number;
 }
 
-type CollectConfig = Pick<TrainConfig, 'seed' | 'noise' | 'noiseSigma' | 'noiseSigmaFinal' | 'noiseDecaySteps' | 'ouTheta' | 'ouDt'>;
+type CollectConfig = Pick<TrainConfig, 'seed' | 'nStep' | 'gamma' | 'noise' | 'noiseSigma' | 'noiseSigmaFinal' | 'noiseDecaySteps' | 'ouTheta' | 'ouDt'>;
 
 export class Collector {
   /** The current observation of every sub-env, [N * obsDim]. */
@@ -38,6 +39,8 @@ export class Collector {
   /** Full resets so far (start, resume, reconnect): each seeds the sub-envs from its own stream. */
   resets = 0;
   private readonly u: Float32Array;
+  /** Turns each sub-env's steps into (n-step) transitions. */
+  private readonly writer: NStepWriter;
   private readonly envAction: Float32Array;
   private readonly low: Float32Array;
   private readonly high: Float32Array;
@@ -55,6 +58,7 @@ export class Collector {
     this.epReturn = new Float64Array(N);
     this.epLength = new Int32Array(N);
     this.u = new Float32Array(N * actDim);
+    this.writer = new NStepWriter(c.nStep, c.gamma, N, obsDim, actDim);
     this.envAction = new Float32Array(N * actDim);
     this.low = new Float32Array(N * actDim);
     this.high = new Float32Array(N * actDim);
@@ -83,6 +87,7 @@ export class Collector {
     this.pending.fill(0);
     this.epReturn.fill(0);
     this.epLength.fill(0);
+    this.writer.clear();
     for (const n of this.noises) n.reset();
   }
 
@@ -105,10 +110,11 @@ export class Collector {
   }
 
   /**
-   * Takes one vector step's results: stores at most `budget` transitions in `buffer` (the rest
-   * of the last step beyond --steps are dropped), calls `onEpisode` for each episode that ended
-   * (with the transitions stored so far in this call, its own included), and moves on to the new
-   * observations. Returns the transitions stored.
+   * Takes one vector step's results: counts at most `budget` env steps (the rest of the last
+   * step beyond --steps are dropped) and stores their transitions in `buffer` (with n-step
+   * returns, each once its n steps or its episode are over), calls `onEpisode` for each episode
+   * that ended (with the env steps counted so far in this call, its own included), and moves on
+   * to the new observations. Returns the env steps counted.
    */
   record(r: StepResults, buffer: ReplayBuffer, budget: number, onEpisode: (e: EpisodeEnd, stored: number) => void): number {
     const { obsDim, actDim } = this;
@@ -125,12 +131,13 @@ export class Collector {
       if (added >= budget) continue;
       const reward = r.rewards[i];
       const terminated = r.terminated[i] === 1;
+      const ended = terminated || r.truncated[i] === 1;
       // Store `terminated`, not `done`: a time-limit truncation must still bootstrap from s'.
-      buffer.add(this.obs.subarray(i * obsDim, (i + 1) * obsDim), this.u.subarray(i * actDim, (i + 1) * actDim), reward, r.obs.subarray(i * obsDim, (i + 1) * obsDim), terminated);
+      this.writer.push(buffer, i, this.obs.subarray(i * obsDim, (i + 1) * obsDim), this.u.subarray(i * actDim, (i + 1) * actDim), reward, r.obs.subarray(i * obsDim, (i + 1) * obsDim), terminated, ended);
       added++;
       this.epReturn[i] += reward;
       this.epLength[i]++;
-      if (terminated || r.truncated[i] === 1) {
+      if (ended) {
         onEpisode({ env: i, return: this.epReturn[i], length: this.epLength[i] }, added);
         this.pending[i] = 1;
       }

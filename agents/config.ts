@@ -55,6 +55,8 @@ export interface TrainConfig {
   /** Uniform-random warm-up steps before the actor acts and learning starts. */
   learningStarts: number;
   updatesPerStep: number;
+  /** Steps summed into each stored transition's return before bootstrapping (n-step returns; 1 = one-step). */
+  nStep: number;
   noise: NoiseKind;
   noiseSigma: number;
   /** Final σ of the linear decay; equal to noiseSigma for no decay. */
@@ -102,6 +104,7 @@ export const BASE_CONFIG: TrainConfig = {
   bufferSize: 1_000_000,
   learningStarts: 1000,
   updatesPerStep: 1,
+  nStep: 1,
   noise: 'gaussian',
   noiseSigma: 0.1,
   noiseSigmaFinal: 0.1,
@@ -155,6 +158,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'batchSize', flag: 'batch-size', kind: 'int', help: 'minibatch size' },
   { key: 'bufferSize', flag: 'buffer-size', kind: 'int', help: 'replay buffer capacity (transitions)' },
   { key: 'learningStarts', flag: 'learning-starts', kind: 'int', help: 'uniform-random warm-up steps before learning' },
+  { key: 'nStep', flag: 'n-step', kind: 'int', help: 'n-step returns: rewards summed (discounted) over n steps before the critic bootstraps with γ^n (1 = one-step TD)' },
   { key: 'updatesPerStep', flag: 'updates-per-step', kind: 'int', help: 'gradient updates per env step (per transition: N per vector step of N envs)' },
   { key: 'noise', flag: 'noise', kind: 'string', help: 'exploration noise: gaussian | ou | none' },
   { key: 'noiseSigma', flag: 'noise-sigma', kind: 'number', help: 'noise σ, in units of half the action range' },
@@ -208,7 +212,7 @@ export function validateConfig(c: TrainConfig): void {
   const bad = (k: string, why: string) => {
     throw new Error(`config ${k}: ${why}`);
   };
-  for (const k of ['steps', 'batchSize', 'bufferSize', 'updatesPerStep', 'evalEpisodes', 'numEnvs', 'learnerThreads'] as const) {
+  for (const k of ['steps', 'batchSize', 'bufferSize', 'updatesPerStep', 'nStep', 'evalEpisodes', 'numEnvs', 'learnerThreads'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
   }
   if (!ALGOS.includes(c.algo)) bad('algo', `must be one of ${ALGOS.join(', ')}`);

@@ -13,6 +13,7 @@
 //   cache is keyed by the weight tensor) and no rows need slicing apart afterwards.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSlot } from './networks.ts';
+import { bootstrapDiscounts } from './bootstrap.ts';
 
 /** A minibatch; actions are in the actor's [-1, 1] space, terminated is 1 or 0. */
 export interface Batch {
@@ -22,6 +23,8 @@ export interface Batch {
   rewards: Float32Array;
   nextObs: Float32Array;
   terminated: Float32Array;
+  /** Env steps from obs to nextObs (n-step returns: the bootstrap is discounted by γ^k); absent = 1 for every row. */
+  horizon?: Float32Array;
   /** TD3 only: the target policy smoothing noise (size x actDim, already clipped); drawn by the learner when absent. */
   targetNoise?: Float32Array;
 }
@@ -61,8 +64,10 @@ export function batchRows(b: Batch, from: number, to: number, obsDim: number, ac
     rewards: b.rewards.subarray(from, to),
     nextObs: b.nextObs.subarray(from * obsDim, to * obsDim),
     terminated: b.terminated.subarray(from, to),
+    ...(b.horizon ? { horizon: b.horizon.subarray(from, to) } : {}),
   };
 }
+
 
 /**
  * Computes gradients for parameters read from `params` / `target` (flat vectors, actor then
@@ -98,7 +103,7 @@ export class GradientPass {
 
   /**
    * Writes into `out` the flat gradient [∂L_actor/∂θ_actor, ∂L_critic/∂θ_critic] of the batch's
-   * share of L_critic = Σ(Q(s,a) − y)²/norm, y = r + γ(1 − terminated)·Q'(s', μ'(s')), and
+   * share of L_critic = Σ(Q(s,a) − y)²/norm, y = r + γ^k(1 − terminated)·Q'(s', μ'(s')), and
    * L_actor = −ΣQ(s, μ(s))/norm. With norm = batch.size these are the batch means; a batch
    * split over threads passes the full size so the parts simply add up. Losses likewise.
    */
@@ -112,9 +117,7 @@ export class GradientPass {
       const s2 = tf.tensor2d(batch.nextObs, [B, obsDim]);
       const sa = tf.tensor2d(interleave(batch.obs, obsDim, batch.actions, actDim, B), [B, obsDim + actDim]);
       const r = tf.tensor2d(batch.rewards, [B, 1]);
-      // γ(1 − terminated) folded on the host: a time-limit truncation stored terminated=0 still bootstraps.
-      const discount = new Float32Array(B);
-      for (let i = 0; i < B; i++) discount[i] = gamma * (1 - batch.terminated[i]);
+      const discount = bootstrapDiscounts(batch, gamma, new Float32Array(B));
       const disc = tf.tensor2d(discount, [B, 1]);
 
       const actor = this.onlineActor();

@@ -4,6 +4,7 @@
 // shared memory; Adam's scalars; the minibatch copied into kernel memory; acting.
 // The algorithms (ddpg.ts, td3.ts) write their update as plans over these pieces.
 import type { Batch, Losses } from './learner-gradients.ts';
+import { bootstrapDiscounts } from './bootstrap.ts';
 import type { AdamConfig } from './learner-adam.ts';
 import type { LearnerVectors } from './learner.ts';
 import { KernelEngine } from './kernels/engine.ts';
@@ -34,7 +35,7 @@ export interface BatchSpace {
   /** Target critic input: [s', ·], the action columns for the target actor to fill. */
   x2: Mat;
   r: number;
-  /** γ(1 − terminated) per row. */
+  /** γ^k(1 − terminated) per row. */
   disc: number;
 }
 
@@ -159,7 +160,7 @@ export class KernelLearner {
     return { space, fresh: true };
   }
 
-  /** Copies a minibatch in: s, s', [s, a] (and s in the second half of x), [s', ·], r, γ(1 − terminated). */
+  /** Copies a minibatch in: s, s', [s, a] (and s in the second half of x), [s', ·], r, γ^k(1 − terminated). */
   fill(sp: BatchSpace, batch: Batch): void {
     const { obsDim, actDim, gamma } = this.cfg;
     const B = batch.size;
@@ -178,9 +179,7 @@ export class KernelLearner {
       x2.set(batch.nextObs.subarray(i * obsDim, (i + 1) * obsDim), i * w);
     }
     e.f32(sp.r, B).set(batch.rewards.subarray(0, B));
-    const disc = e.f32(sp.disc, B);
-    // γ(1 − terminated): a time-limit truncation stored terminated = 0 and still bootstraps.
-    for (let i = 0; i < B; i++) disc[i] = gamma * (1 - batch.terminated[i]);
+    bootstrapDiscounts(batch, gamma, e.f32(sp.disc, B));
   }
 
   /** A built plan, copied into kernel memory (its address). */

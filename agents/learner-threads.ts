@@ -83,7 +83,7 @@ export class GradientWorker {
       this.ready = true;
     }
     const copy = (a: Float32Array) => a.slice(); // a view would clone its whole buffer
-    const rows = batch && { size: batch.size, obs: copy(batch.obs), actions: copy(batch.actions), rewards: copy(batch.rewards), nextObs: copy(batch.nextObs), terminated: copy(batch.terminated) };
+    const rows = batch && { size: batch.size, obs: copy(batch.obs), actions: copy(batch.actions), rewards: copy(batch.rewards), nextObs: copy(batch.nextObs), terminated: copy(batch.terminated), ...(batch.horizon ? { horizon: copy(batch.horizon) } : {}) };
     const job: Job = { batch: rows, norm, wantLosses, adamStep };
     this.port.postMessage(job);
     this.signal(CTRL.go, ++this.seq);

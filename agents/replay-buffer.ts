@@ -15,6 +15,8 @@ export interface ReplaySnapshot {
   rewards: Float32Array;
   nextObs: Float32Array;
   terminated: Float32Array;
+  /** Env steps from obs to nextObs (n-step returns); absent in snapshots from before them = all 1. */
+  horizon?: Float32Array;
 }
 
 export class ReplayBuffer {
@@ -27,6 +29,8 @@ export class ReplayBuffer {
   private nextObs: Float32Array;
   /** 1 when the episode really ended (terminated), 0 otherwise — including time-limit truncation. */
   private terminated: Float32Array;
+  /** Env steps k from obs to nextObs: the reward is their discounted sum, the bootstrap is γ^k·Q'. */
+  private horizon: Float32Array;
   private next = 0;
   private count = 0;
 
@@ -40,19 +44,21 @@ export class ReplayBuffer {
     this.rewards = new Float32Array(capacity);
     this.nextObs = new Float32Array(capacity * obsDim);
     this.terminated = new Float32Array(capacity);
+    this.horizon = new Float32Array(capacity);
   }
 
   get size(): number {
     return this.count;
   }
 
-  add(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean): void {
+  add(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean, horizon = 1): void {
     const i = this.next;
     this.obs.set(obs, i * this.obsDim);
     this.actions.set(action, i * this.actDim);
     this.rewards[i] = reward;
     this.nextObs.set(nextObs, i * this.obsDim);
     this.terminated[i] = terminated ? 1 : 0;
+    this.horizon[i] = horizon;
     this.next = (i + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
@@ -68,7 +74,9 @@ export class ReplayBuffer {
       rewards: new Float32Array(n),
       nextObs: new Float32Array(n * od),
       terminated: new Float32Array(n),
+      horizon: new Float32Array(n),
     };
+    const horizon = batch.horizon ?? (batch.horizon = new Float32Array(n));
     for (let k = 0; k < n; k++) {
       const i = rng.integers(0, this.count);
       batch.obs.set(this.obs.subarray(i * od, (i + 1) * od), k * od);
@@ -76,6 +84,7 @@ export class ReplayBuffer {
       batch.actions.set(this.actions.subarray(i * ad, (i + 1) * ad), k * ad);
       batch.rewards[k] = this.rewards[i];
       batch.terminated[k] = this.terminated[i];
+      horizon[k] = this.horizon[i];
     }
     return batch;
   }
@@ -94,6 +103,7 @@ export class ReplayBuffer {
       rewards: this.rewards.subarray(0, n),
       nextObs: this.nextObs.subarray(0, n * this.obsDim),
       terminated: this.terminated.subarray(0, n),
+      horizon: this.horizon.subarray(0, n),
     };
   }
 
@@ -105,6 +115,8 @@ export class ReplayBuffer {
     this.rewards.set(s.rewards);
     this.nextObs.set(s.nextObs);
     this.terminated.set(s.terminated);
+    if (s.horizon) this.horizon.set(s.horizon);
+    else this.horizon.fill(1, 0, s.size);
     this.count = s.size;
     // Same capacity: the ring continues exactly. Larger: new transitions go after the old ones.
     this.next = s.capacity === this.capacity ? s.next : s.size % this.capacity;

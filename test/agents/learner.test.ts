@@ -225,3 +225,23 @@ test('tfjs engine, threads: 2 gives the same updates and losses as 1 (up to floa
   one.dispose();
   two.dispose();
 });
+
+// n-step rows: a row k steps long bootstraps with γ^k. With every row 2 steps long under γ = 0.9
+// the update must be the one-step update under γ = 0.81, for every engine and algorithm.
+for (const c of [{ engine: 'kernels', algo: 'ddpg', threads: 2 }, { engine: 'tfjs', algo: 'ddpg', threads: 1 }, { engine: 'kernels', algo: 'td3', threads: 1 }] as const) {
+  test(`${c.engine} ${c.algo}: a row of horizon k is discounted by γ^k (n-step returns)`, () => {
+    const nStep = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, gamma: 0.9 });
+    const oneStep = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, gamma: 0.81 });
+    const plain = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, gamma: 0.9 });
+    for (let i = 0; i < 20; i++) {
+      const b = randomBatch(16, 300 + i);
+      nStep.update({ ...b, horizon: new Float32Array(16).fill(2) });
+      oneStep.update(b);
+      plain.update(b);
+    }
+    const p = nStep.getState().params;
+    assert.ok(maxAbsDiff(p, oneStep.getState().params) < 1e-6, 'γ = 0.9 over 2 steps differs from γ = 0.81 over one');
+    assert.ok(maxAbsDiff(p, plain.getState().params) > 1e-5, 'the horizon changed nothing');
+    for (const l of [nStep, oneStep, plain]) l.dispose();
+  });
+}
