@@ -9,6 +9,7 @@ import { BusyPoll, busyPollMicrosFromEnv } from '../protocol/busy-poll.ts';
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { decodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../protocol/handshake.ts';
 import { PROTOCOL_VERSION, type HelloResult, type Op, type RequestOf, type ResultOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
 
@@ -24,8 +25,7 @@ export interface ConnectOptions {
    * A request not answered within this many ms rejects with RequestTimeoutError (code
    * connection_lost, details.timeout_ms) and the connection is dropped and re-opened as after
    * any drop: a frozen server cannot stall a client forever. 0 = wait forever. Default
-   * 120000: the longest request of the built-in envs (a reset of 1024 BipedalWalkerHardcore
-   * sub-envs) takes ~10 s on an idle server, and a busy server shares its time between connections.
+   * DEFAULT_REQUEST_TIMEOUT_MS (protocol/handshake.ts: 120000, and why).
    */
   requestTimeoutMs?: number;
   /** Largest frame accepted from the server (default 256 MiB: rendered frames can be big). */
@@ -57,7 +57,7 @@ export interface ReconnectOptions {
 
 const RECONNECT_DEFAULTS: Required<ReconnectOptions> = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8000 };
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export { DEFAULT_REQUEST_TIMEOUT_MS };
 
 /**
  * A request the server did not answer within ConnectOptions.requestTimeoutMs. Its code is

@@ -6,14 +6,11 @@
 // noticed) is found by the request timeout, which closes the connection with the reason.
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { GymwireError } from '../protocol/errors.ts';
-import { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
 import type { HelloResult, Op, RequestOf, ResultOf } from '../protocol/schema/messages.ts';
 import type { ErrorBody } from '../protocol/schema/errors.ts';
 
 export type RequestBody<K extends Op> = Omit<RequestOf[K], 'id'>;
-
-/** How long (ms) the server has to answer a request: the Node client's default. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 interface Pending {
   op: string;
