@@ -159,7 +159,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'bufferSize', flag: 'buffer-size', kind: 'int', help: 'replay buffer capacity (transitions)' },
   { key: 'learningStarts', flag: 'learning-starts', kind: 'int', help: 'uniform-random warm-up steps before learning' },
   { key: 'nStep', flag: 'n-step', kind: 'int', help: 'n-step returns: rewards summed (discounted) over n steps before the critic bootstraps with γ^n (1 = one-step TD)' },
-  { key: 'updatesPerStep', flag: 'updates-per-step', kind: 'int', help: 'gradient updates per env step (per transition: N per vector step of N envs)' },
+  { key: 'updatesPerStep', flag: 'updates-per-step', kind: 'int', help: 'gradient updates per env step (N per vector step of N envs)' },
   { key: 'noise', flag: 'noise', kind: 'string', help: 'exploration noise: gaussian | ou | none' },
   { key: 'noiseSigma', flag: 'noise-sigma', kind: 'number', help: 'noise σ, in units of half the action range' },
   { key: 'noiseSigmaFinal', flag: 'noise-sigma-final', kind: 'number', help: 'σ at the end of the linear decay' },

@@ -68,7 +68,6 @@ export function batchRows(b: Batch, from: number, to: number, obsDim: number, ac
   };
 }
 
-
 /**
  * Computes gradients for parameters read from `params` / `target` (flat vectors, actor then
  * critic) at the moment of each call. The online actor's tensors are cached until `invalidate()`.

@@ -50,10 +50,9 @@ export class NStepWriter {
     }
   }
 
-  /** Forgets a sub-env's waiting steps (its episode was cut: a reset after a lost connection). */
-  clear(env?: number): void {
-    if (env === undefined) this.count.fill(0);
-    else this.count[env] = 0;
+  /** Forgets every sub-env's waiting steps (their episodes were cut: a full reset, e.g. after a lost connection). */
+  clear(): void {
+    this.count.fill(0);
   }
 
   /** Stores the oldest waiting step of `env` with the return of every step after it up to nextObs. */
