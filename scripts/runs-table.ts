@@ -18,7 +18,11 @@ interface Row {
   wallSeconds: number;
 }
 
+/** A path given that is not a training run's output directory (a shell glob also matches logs). */
+export class NotARunError extends Error {}
+
 export function runRow(dir: string, at: number[]): string {
+  for (const f of ['config.json', 'metrics.jsonl']) if (!existsSync(join(dir, f))) throw new NotARunError(`${dir}: not a run directory (no ${f})`);
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { algo?: string; env: string; seed: number; steps: number; actorHidden: number[]; criticHidden: number[]; gamma: number; nStep?: number; updatesPerStep?: number };
   const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row);
   const evals = rows.filter((r) => r.type === 'eval');
@@ -45,5 +49,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const at = parsed.values.at!.split(',').map(Number);
   console.log(`| algo | env | seed | actor / critic | γ | n-step | updates/step | ${at.map((s) => `eval at ${s / 1000}k`).join(' | ')} | best eval | wall s |`);
   console.log(`|---|---|---|---|---|---|---|${at.map(() => '---|').join('')}---|---|`);
-  for (const dir of parsed.positionals) console.log(runRow(dir, at));
+  for (const dir of parsed.positionals) {
+    try {
+      console.log(runRow(dir, at));
+    } catch (e) {
+      if (!(e instanceof NotARunError)) throw e;
+      console.error(`skipped ${e.message}`);
+      process.exitCode = 1;
+    }
+  }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runRow } from '../scripts/runs-table.ts';
+import { NotARunError, runRow } from '../scripts/runs-table.ts';
 
 test('runs-table: evals at the asked steps, the nets, γ, n-step and updates per step (1 when a config predates them), the best eval, wall seconds, and whether the run is still going', () => {
   const dir = mkdtempSync(join(tmpdir(), 'runs-table-'));
@@ -19,4 +19,12 @@ test('runs-table: evals at the asked steps, the nets, γ, n-step and updates per
   assert.equal(runRow(dir, [50000, 100000, 150000]), '| TD3 | LunarLanderContinuous-v3 | 2 | 400x300 / 256x256 | 0.98 | 3 | 1 | -12.3 ± 5.0 | 210.0 ± 20.5 | — | 210.0 ± 20.5 at 100000 | 230 (at step 110000, running) |');
   writeFileSync(join(dir, 'done'), '');
   assert.match(runRow(dir, [100000]), /\| 210\.0 ± 20\.5 at 100000 \| 230 \|$/);
+});
+
+test('runs-table: a path that is not a run directory (a log file, a run that never wrote its config) is named as such', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runs-table-'));
+  writeFileSync(join(dir, 'run.log'), 'x');
+  assert.throws(() => runRow(join(dir, 'run.log'), [50000]), (e: unknown) => e instanceof NotARunError && /run\.log: not a run directory \(no config\.json\)/.test((e as Error).message));
+  writeFileSync(join(dir, 'config.json'), '{}');
+  assert.throws(() => runRow(dir, [50000]), /not a run directory \(no metrics\.jsonl\)/);
 });
