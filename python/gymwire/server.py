@@ -38,6 +38,7 @@ from . import wire
 from .errors import GymwireError, error_for
 from .preview import preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
+from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
 from .server_request import error_frame, exception_text, log_exception, read_request, thrown_error_frame
 from .server_vector import VectorSlot
 from .spaces import space_to_wire, value_from_wire, value_to_wire
@@ -95,10 +96,18 @@ class _Session:
         self.slots: Dict[int, Any] = {}
         self.next_handle = 1
 
-    def close_all(self) -> None:
+    def close_all(self) -> int:
+        """Closes every env; returns how many env instances that was."""
+        instances = sum(_instances(slot) for slot in self.slots.values())
         for slot in self.slots.values():
             _close_quietly(slot)
         self.slots.clear()
+        return instances
+
+
+def _instances(slot: Any) -> int:
+    """Env instances behind a handle: a vector env's sub-envs, else 1."""
+    return getattr(slot, "n", 1)
 
 
 def _close_quietly(env: Any) -> None:
@@ -125,12 +134,23 @@ class EnvServer:
         max_payload_bytes: int = 4 * 1024 * 1024,
         max_envs: int = 64,
         max_num_envs: int = 1024,
+        max_env_instances: int = 4096,
+        max_connections: int = 256,
+        max_connections_per_address: int = 64,
+        hello_timeout: float = 5.0,
+        idle_timeout: float = 600.0,
         token: Optional[str] = None,
         close_timeout: float = 1.0,
         log: Optional[Callable[[str], None]] = None,
     ):
         if token is not None and not _TOKEN_CHARS.match(token):
             raise ValueError("the token must be non-empty and use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)")
+        for name, value in (("max_payload_bytes", max_payload_bytes), ("max_envs", max_envs), ("max_num_envs", max_num_envs), ("max_env_instances", max_env_instances), ("max_connections", max_connections), ("max_connections_per_address", max_connections_per_address)):
+            if not (_is_int(value) and value >= 1):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, value in (("hello_timeout", hello_timeout), ("idle_timeout", idle_timeout)):
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and value != float("inf")):
+                raise ValueError(f"{name} must be a number of seconds >= 0 (0 = never), got {value!r}")
         regs = [EnvRegistration(k, f) for k, f in envs.items()] if isinstance(envs, Mapping) else list(envs)
         self.registrations: Dict[str, EnvRegistration] = {r.id: r for r in regs}
         self.host = host
@@ -138,6 +158,13 @@ class EnvServer:
         self.max_payload_bytes = max_payload_bytes
         self.max_envs = max_envs
         self.max_num_envs = max_num_envs
+        #: Env instances open on all connections together: with the largest env's size, a bound
+        #: on the memory clients can make the server hold (Node counts bytes; this counts envs).
+        self.max_env_instances = max_env_instances
+        self.hello_timeout = hello_timeout
+        self.idle_timeout = idle_timeout
+        self._admission = Admission(max_connections, max_connections_per_address)
+        self._instances = 0
         self.token = token
         self.close_timeout = close_timeout
         self.log = log
@@ -188,10 +215,17 @@ class EnvServer:
             self._server.close()
 
     async def _connection(self, ws: Any, path: Optional[str] = None) -> None:
+        remote = getattr(ws, "remote_address", None)
+        key = address_key(remote[0] if remote else None)
+        refusal = self._admission.take(key)
+        if refusal is not None:
+            await ws.close(CLOSE_TRY_AGAIN_LATER, refusal)
+            return
         session = _Session()
+        watch = ConnectionWatch(ws, lambda: session.ready, self.hello_timeout, self.idle_timeout)
         try:
             async for message in ws:
-                t0 = time.perf_counter()
+                watch.last_frame = t0 = time.perf_counter()
                 if isinstance(message, str):
                     reply = error_frame(None, "bad_request", "frames must be binary (one msgpack map each)")
                 else:
@@ -204,7 +238,9 @@ class EnvServer:
         except websockets.exceptions.ConnectionClosed:
             pass
         finally:
-            session.close_all()
+            watch.stop()
+            self._admission.release(key)
+            self._instances -= session.close_all()
 
     # ---- requests ---------------------------------------------------------------------------
 
@@ -237,7 +273,7 @@ class EnvServer:
             "protocol_version": SERVER_PROTOCOL_VERSION,
             "server_name": SERVER_NAME,
             "server_version": SERVER_VERSION,
-            "limits": {"max_payload_bytes": self.max_payload_bytes, "max_envs": self.max_envs, "max_num_envs": self.max_num_envs, "idle_timeout_ms": 0},
+            "limits": {"max_payload_bytes": self.max_payload_bytes, "max_envs": self.max_envs, "max_num_envs": self.max_num_envs, "idle_timeout_ms": round(self.idle_timeout * 1000)},
         }
 
     def _op_list_envs(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
@@ -279,12 +315,18 @@ class EnvServer:
             raise error_for("unknown_env", f"No env registered as {preview(msg['env_id'])}. Known: {', '.join(self.registrations)}")
         if len(session.slots) >= self.max_envs:
             raise error_for("limit_exceeded", f"at most {self.max_envs} envs may be open on one connection", {"max_envs": self.max_envs})
-        instances = sum(getattr(s, "n", 1) for s in session.slots.values())
+        instances = sum(_instances(s) for s in session.slots.values())
         if instances + num_envs > self.max_num_envs:
             raise error_for(
                 "limit_exceeded",
                 f"{instances} env instances are open on this connection; {num_envs} more would pass max_num_envs {self.max_num_envs}",
                 {"max_num_envs": self.max_num_envs},
+            )
+        if self._instances + num_envs > self.max_env_instances:
+            raise error_for(
+                "limit_exceeded",
+                f"{self._instances} env instances are open on this server; {num_envs} more would pass max_env_instances {self.max_env_instances}",
+                {"max_env_instances": self.max_env_instances},
             )
         given = dict(msg.get("kwargs") or {})
         max_steps = given.pop("max_episode_steps", None)
@@ -310,6 +352,7 @@ class EnvServer:
         handle = session.next_handle
         session.next_handle += 1
         session.slots[handle] = slot
+        self._instances += num_envs
         spec = {"id": reg.id, "max_episode_steps": limit, "reward_threshold": reg.reward_threshold, "nondeterministic": reg.nondeterministic, "kwargs": full}
         return {"handle": handle, "observation_space": slot.obs_space, "action_space": slot.act_space, "spec": spec, "num_envs": num_envs, "vector": vector}
 
@@ -383,6 +426,7 @@ class EnvServer:
         if slot is None:
             raise error_for("unknown_handle", f"no open env has handle {msg['handle']} on this connection")
         _close_quietly(slot)
+        self._instances -= _instances(slot)
         return {}
 
 

@@ -1,0 +1,151 @@
+"""The Python server's connection-level limits, as the Node server's (PROTOCOL.md section 8):
+max_connections and max_connections_per_address (the upgrade, then close 1013 with the reason),
+hello_timeout (1008), idle_timeout (1001, advertised in hello), and max_env_instances, the
+server-wide count of env instances that bounds what all connections together make it hold."""
+from __future__ import annotations
+
+import time
+import unittest
+from typing import Any, Dict, List
+
+import msgpack
+import support  # noqa: F401 - puts the package on sys.path
+from support import ThreadedServer
+
+from gymwire import EnvServer, wire
+from gymwire.server_admission import address_key
+from gymwire.spaces import Box, Discrete
+from gymwire.websocket import ConnectionClosed, WebSocket
+
+
+class Tiny:
+    def __init__(self) -> None:
+        self.observation_space = Box(-1.0, 1.0, (1,), "float32")
+        self.action_space = Discrete(2)
+
+    def reset(self, *, seed: Any = None, options: Any = None) -> Any:
+        return [0.0], {}
+
+    def step(self, action: Any) -> Any:
+        return [0.0], 0.0, False, False, {}
+
+    def close(self) -> None:
+        pass
+
+
+class Conn:
+    def __init__(self, url: str, hello: bool = True) -> None:
+        self.ws = WebSocket.connect(url)
+        self.ws.sock.settimeout(5)
+        self.id = 0
+        self.hello = self.call("hello", protocol_version="1.2", client_name="test", client_version="0")["result"] if hello else None
+
+    def call(self, op: str, **fields: Any) -> Dict[str, Any]:
+        self.id += 1
+        self.ws.send(wire.pack({"id": self.id, "op": op, **fields}))
+        return msgpack.unpackb(self.ws.recv(), raw=False)
+
+    def closed_with(self) -> ConnectionClosed:
+        """Waits for the server to close the connection; returns its close frame's code and reason."""
+        try:
+            while True:
+                self.ws.recv()
+        except ConnectionClosed as e:
+            return e
+
+    def close(self) -> None:
+        try:
+            self.ws.close()
+        except OSError:
+            pass
+
+
+class Limits(unittest.TestCase):
+    def setUp(self) -> None:
+        self.servers: List[ThreadedServer] = []
+        self.conns: List[Conn] = []
+
+    def serve(self, **options: Any) -> str:
+        server = ThreadedServer({"Tiny-v0": Tiny}, **options)
+        self.servers.append(server)
+        return server.url
+
+    def connect(self, url: str, hello: bool = True) -> Conn:
+        c = Conn(url, hello)
+        self.conns.append(c)
+        return c
+
+    def tearDown(self) -> None:
+        for c in self.conns:
+            c.close()
+        for s in self.servers:
+            s.close()
+
+    def test_one_connection_past_max_connections_is_closed_with_1013_and_its_slot_comes_back(self) -> None:
+        url = self.serve(max_connections=2)
+        first, _ = self.connect(url), self.connect(url)
+        refused = self.connect(url, hello=False).closed_with()
+        self.assertEqual((refused.code, refused.reason), (1013, "server busy: max_connections 2 reached, try again later"))
+        first.close()
+        time.sleep(0.2)
+        self.assertIn("result", self.connect(url).call("list_envs"), "the closed connection's slot is free again")
+
+    def test_one_connection_past_max_connections_per_address_is_closed_with_1013(self) -> None:
+        url = self.serve(max_connections_per_address=1)
+        self.connect(url)
+        refused = self.connect(url, hello=False).closed_with()
+        self.assertEqual((refused.code, refused.reason), (1013, "1 connections from 127.0.0.1 already: max_connections_per_address 1 reached, try again later"))
+
+    def test_a_connection_without_hello_is_closed_with_1008_after_hello_timeout(self) -> None:
+        url = self.serve(hello_timeout=0.3)
+        polite = self.connect(url)
+        t0 = time.monotonic()
+        silent = self.connect(url, hello=False).closed_with()
+        self.assertEqual((silent.code, silent.reason), (1008, "no hello within 0.3 s (hello_timeout)"))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.25)
+        self.assertIn("result", polite.call("list_envs"), "a connection that said hello is not timed out by it")
+
+    def test_a_silent_connection_is_closed_with_1001_after_idle_timeout_and_a_talking_one_is_not(self) -> None:
+        url = self.serve(idle_timeout=0.4)
+        talking, silent = self.connect(url), self.connect(url)
+        self.assertEqual(talking.hello["limits"]["idle_timeout_ms"], 400)
+        handle = talking.call("make", env_id="Tiny-v0")["result"]["handle"]
+        talking.call("reset", handle=handle)
+        for _ in range(8):  # 0.8 s of steps, 0.1 s apart: twice the timeout
+            time.sleep(0.1)
+            self.assertIn("result", talking.call("step", handle=handle, action=1))
+        closed = silent.closed_with()
+        self.assertEqual((closed.code, closed.reason), (1001, "idle for 0.4 s (idle_timeout)"))
+        self.assertEqual(self.connect(self.serve(idle_timeout=0)).hello["limits"]["idle_timeout_ms"], 0, "0 = never")
+
+    def test_max_env_instances_counts_every_connection_and_frees_on_close_and_on_disconnect(self) -> None:
+        url = self.serve(max_env_instances=3)
+        a, b = self.connect(url), self.connect(url)
+        vector = a.call("make", env_id="Tiny-v0", num_envs=2)["result"]["handle"]
+        refused = b.call("make", env_id="Tiny-v0", num_envs=2)["error"]
+        self.assertEqual((refused["code"], refused["details"]), ("limit_exceeded", {"max_env_instances": 3}))
+        self.assertEqual(refused["message"], "2 env instances are open on this server; 2 more would pass max_env_instances 3")
+        single = b.call("make", env_id="Tiny-v0")["result"]["handle"]
+        self.assertEqual(b.call("make", env_id="Tiny-v0")["error"]["code"], "limit_exceeded")
+        a.call("close", handle=vector)
+        self.assertIn("result", b.call("make", env_id="Tiny-v0", num_envs=2), "close gives the instances back")
+        b.call("close", handle=single)
+        b.close()
+        time.sleep(0.2)
+        self.assertIn("result", a.call("make", env_id="Tiny-v0", num_envs=3), "a dropped connection gives its instances back")
+
+    def test_address_keys_group_an_ipv6_64_and_read_mapped_ipv4(self) -> None:
+        self.assertEqual(address_key("127.0.0.1"), "127.0.0.1")
+        self.assertEqual(address_key("::ffff:10.0.0.7"), "10.0.0.7")
+        self.assertEqual(address_key("2001:db8::1"), address_key("2001:db8:0:0:ffff::2"))
+        self.assertNotEqual(address_key("2001:db8::1"), address_key("2001:db8:0:1::1"))
+        self.assertEqual(address_key(None), "?")
+
+    def test_limits_are_checked_when_the_server_is_made(self) -> None:
+        for bad in ({"max_connections": 0}, {"max_env_instances": 1.5}, {"idle_timeout": -1}, {"hello_timeout": float("inf")}, {"max_connections_per_address": True}):
+            with self.assertRaises(ValueError, msg=str(bad)):
+                EnvServer({"Tiny-v0": Tiny}, **bad)
+
+
+if __name__ == "__main__":
+    unittest.main()
