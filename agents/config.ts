@@ -4,6 +4,17 @@
 import { availableParallelism } from 'node:os';
 import type { BackendChoice } from './backend.ts';
 import type { NoiseKind } from './noise.ts';
+
+export const LR_SCHEDULES = ['constant', 'linear'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+/**
+ * The learning rates' factor for an update made at env step `step` of a run of `steps`:
+ * 1 (constant), or SB3's progress remaining, 1 − step/steps (linear; 0 at the end).
+ */
+export function lrScaleAt(schedule: LrSchedule, step: number, steps: number): number {
+  return schedule === 'linear' ? Math.min(1, Math.max(0, 1 - step / steps)) : 1;
+}
 import { ALGOS, type Algo } from './learner.ts';
 import { DDPG_DEFAULTS } from './ddpg.ts';
 import { TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './td3.ts';
@@ -48,6 +59,8 @@ export interface TrainConfig {
   criticHidden: number[];
   actorLr: number;
   criticLr: number;
+  /** constant, or linear: both rates × (1 − step / steps) at each update (RL-Zoo's lin_ rates). */
+  lrSchedule: LrSchedule;
   gamma: number;
   tau: number;
   batchSize: number;
@@ -98,6 +111,7 @@ export const BASE_CONFIG: TrainConfig = {
   criticHidden: [256, 256],
   actorLr: 1e-3,
   criticLr: 1e-3,
+  lrSchedule: 'constant',
   gamma: 0.99,
   tau: 0.005,
   batchSize: 256,
@@ -153,6 +167,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'criticHidden', flag: 'critic-hidden', kind: 'list', help: 'critic hidden layer sizes, comma-separated' },
   { key: 'actorLr', flag: 'actor-lr', kind: 'number', help: 'actor Adam learning rate' },
   { key: 'criticLr', flag: 'critic-lr', kind: 'number', help: 'critic Adam learning rate' },
+  { key: 'lrSchedule', flag: 'lr-schedule', kind: 'string', help: 'constant | linear: both learning rates decay linearly to 0 at --steps (RL-Zoo lin_, SB3 progress_remaining)' },
   { key: 'gamma', flag: 'gamma', kind: 'number', help: 'discount factor' },
   { key: 'tau', flag: 'tau', kind: 'number', help: 'Polyak coefficient for the target networks' },
   { key: 'batchSize', flag: 'batch-size', kind: 'int', help: 'minibatch size' },
@@ -229,6 +244,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.gamma >= 0 && c.gamma <= 1)) bad('gamma', 'must be in [0, 1]');
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');
+  if (!LR_SCHEDULES.includes(c.lrSchedule)) bad('lr-schedule', `must be ${LR_SCHEDULES.join(' or ')}`);
   if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
   if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend)) bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
   const urls = serverUrls(c);

@@ -9,6 +9,8 @@ export interface AdamConfig {
   tau: number;
   /** Learning rate per segment: [end, lr] pairs in increasing end order (actor, then critic). */
   segments: [number, number][];
+  /** Multiplies every segment's rate: a learning-rate schedule's factor for this update (default 1). */
+  lrScale?: number;
 }
 
 export interface AdamBuffers {
@@ -23,16 +25,17 @@ export function adamPolyak(cfg: AdamConfig, buf: AdamBuffers, grads: Float32Arra
   const { beta1: b1, beta2: b2, eps, tau } = cfg;
   const bc1 = 1 - Math.pow(b1, step);
   const rsBc2 = 1 / Math.sqrt(1 - Math.pow(b2, step));
+  const scale = cfg.lrScale ?? 1;
   let start = 0;
   for (const [end, lr] of cfg.segments) {
     const lo = Math.max(from, start);
     const hi = Math.min(to, end);
     start = end;
     if (lo >= hi) continue;
-    if (grads.length === 1) kernel(buf, grads[0], null, lo, hi, lr / bc1, b1, b2, rsBc2, eps, tau);
+    if (grads.length === 1) kernel(buf, grads[0], null, lo, hi, (lr * scale) / bc1, b1, b2, rsBc2, eps, tau);
     else {
       for (let k = 2; k < grads.length; k++) for (let i = lo; i < hi; i++) grads[0][i] += grads[k][i];
-      kernel(buf, grads[0], grads[1], lo, hi, lr / bc1, b1, b2, rsBc2, eps, tau);
+      kernel(buf, grads[0], grads[1], lo, hi, (lr * scale) / bc1, b1, b2, rsBc2, eps, tau);
     }
   }
 }

@@ -99,7 +99,7 @@ export class KernelLearner {
 
   /** Adam's scalars for step `step` (1-based), and the Polyak τ the plan's Adam ops apply (0: targets stay). */
   setAdamScalars(step: number, tau = this.cfg.adam.tau): void {
-    const { beta1, beta2, eps, segments } = this.cfg.adam;
+    const { beta1, beta2, eps, segments, lrScale = 1 } = this.cfg.adam;
     const e = this.engine;
     const bc1 = 1 - Math.pow(beta1, step);
     e.setScalar(SCALAR.B1, beta1);
@@ -107,7 +107,7 @@ export class KernelLearner {
     e.setScalar(SCALAR.EPS, eps);
     e.setScalar(SCALAR.TAU, tau);
     e.setScalar(SCALAR.RSBC2, 1 / Math.sqrt(1 - Math.pow(beta2, step)));
-    segments.forEach(([, lr], i) => e.setScalar(SCALAR.LR0 + i, lr / bc1));
+    segments.forEach(([, lr], i) => e.setScalar(SCALAR.LR0 + i, (lr * lrScale) / bc1));
   }
 
   /** Adam (then Polyak) ops on the given segments (indices into cfg.adam.segments). */

@@ -91,7 +91,7 @@ export class TfjsDdpg implements LearnerUpdate {
     // Equal shares of the rows; this thread takes the first (and any remainder).
     const share = Math.floor(B / (this.workers.length + 1));
     const own = B - share * this.workers.length;
-    this.workers.forEach((w, i) => w.start(share > 0 ? batchRows(batch, own + i * share, own + (i + 1) * share, obsDim, actDim) : null, B, wantLosses, step));
+    this.workers.forEach((w, i) => w.start(share > 0 ? batchRows(batch, own + i * share, own + (i + 1) * share, obsDim, actDim) : null, B, wantLosses, step, this.cfg.adam.lrScale ?? 1));
     const losses = this.pass.compute(batchRows(batch, 0, own, obsDim, actDim), this.grads[0], B, wantLosses);
     for (const w of this.workers) {
       const l = w.gradientDone(wantLosses);

@@ -40,6 +40,8 @@ export interface Job {
   norm: number;
   wantLosses: boolean;
   adamStep: number;
+  /** The learning-rate factor of this update (the worker's copy of the Adam config has the rest). */
+  lrScale: number;
 }
 
 export class GradientWorker {
@@ -76,7 +78,7 @@ export class GradientWorker {
   }
 
   /** Hands the worker its rows (or none) for the update that will be Adam step `adamStep`. */
-  start(batch: Batch | null, norm: number, wantLosses: boolean, adamStep: number): void {
+  start(batch: Batch | null, norm: number, wantLosses: boolean, adamStep: number, lrScale: number): void {
     if (!this.ready) {
       this.waitWhile(CTRL.state, 0, 'start');
       if (Atomics.load(this.ctrl, CTRL.state) !== 1) throw new Error(`learner worker failed to start: ${this.message()}`);
@@ -84,7 +86,7 @@ export class GradientWorker {
     }
     const copy = (a: Float32Array) => a.slice(); // a view would clone its whole buffer
     const rows = batch && { size: batch.size, obs: copy(batch.obs), actions: copy(batch.actions), rewards: copy(batch.rewards), nextObs: copy(batch.nextObs), terminated: copy(batch.terminated), ...(batch.horizon ? { horizon: copy(batch.horizon) } : {}) };
-    const job: Job = { batch: rows, norm, wantLosses, adamStep };
+    const job: Job = { batch: rows, norm, wantLosses, adamStep, lrScale };
     this.port.postMessage(job);
     this.signal(CTRL.go, ++this.seq);
   }

@@ -55,6 +55,7 @@ for (let seq = 0; ; ) {
   }
   signal(CTRL.done, seq);
   waitFor(CTRL.adamGo, seq);
+  init.adam.lrScale = job.lrScale;
   adamPolyak(init.adam, buffers, grads, job.adamStep, init.from, init.to);
   signal(CTRL.adamDone, seq);
 }

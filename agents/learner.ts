@@ -133,6 +133,8 @@ export class Learner {
   readonly criticSize: number;
   readonly critics: number;
   private readonly impl: LearnerUpdate;
+  /** Shared with the engine, which reads its lrScale at every update. */
+  private readonly adam: AdamConfig;
   private readonly vectors: LearnerVectors;
   adamStep = 0;
 
@@ -160,7 +162,7 @@ export class Learner {
     this.actorSize = paramCount(this.actorSpec);
     this.criticSize = paramCount(this.criticSpec);
     const size = this.size;
-    const adam: AdamConfig = {
+    const adam: AdamConfig = (this.adam = {
       beta1: this.opts.adamBeta1,
       beta2: this.opts.adamBeta2,
       eps: this.opts.adamEps,
@@ -169,7 +171,8 @@ export class Learner {
         [this.actorSize, this.opts.actorLr],
         [size, this.opts.criticLr],
       ],
-    };
+      lrScale: 1,
+    });
     const common = { obsDim, actDim, gamma: this.opts.gamma, size, threads, adam };
     if (this.engine === 'kernels') {
       const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
@@ -229,6 +232,16 @@ export class Learner {
    */
   gradients(batch: Batch): { grads: Float32Array; losses: Losses } {
     return this.impl.gradients(batch);
+  }
+
+  /** What the actor's and critics' learning rates are multiplied by in the updates from now on (a schedule's factor; 1 = as configured). */
+  get lrScale(): number {
+    return this.adam.lrScale ?? 1;
+  }
+
+  set lrScale(f: number) {
+    if (!(f >= 0 && f <= 1)) throw new RangeError(`the learning-rate factor must be in [0, 1], got ${f}`);
+    this.adam.lrScale = f;
   }
 
   /** Deterministic actor output μ(s) in [-1, 1] for n observations laid out row-major. */

@@ -56,6 +56,8 @@ export interface StatsRecord {
   q: number;
   /** TD3: mean Q₂(s, a). */
   q2?: number;
+  /** With --lr-schedule linear: the factor of that update's learning rates (1 → 0 over the run). */
+  lrScale?: number;
   updatesPerSec: number;
   stepsPerSec: number;
   wallSeconds: number;
@@ -63,7 +65,7 @@ export interface StatsRecord {
 
 export type MetricRecord = EpisodeRecord | EvalRecord | InterruptedRecord | StatsRecord;
 
-const CSV_HEADER = 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s\n';
+const CSV_HEADER = 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale\n';
 
 export class MetricsLog {
   readonly episodes: EpisodeRecord[] = [];
@@ -114,12 +116,12 @@ function csvRow(r: MetricRecord): (string | number)[] {
   const wall = r.wallSeconds.toFixed(2);
   switch (r.type) {
     case 'episode':
-      return ['episode', r.step, r.episode, r.return, r.length, '', '', wall, '', '', '', '', '', '', ''];
+      return ['episode', r.step, r.episode, r.return, r.length, '', '', wall, '', '', '', '', '', '', '', ''];
     case 'interrupted':
-      return ['interrupted', r.step, '', r.return, r.length, '', '', wall, '', '', '', '', '', '', ''];
+      return ['interrupted', r.step, '', r.return, r.length, '', '', wall, '', '', '', '', '', '', '', ''];
     case 'eval':
-      return ['eval', r.step, '', '', '', r.mean, r.std, wall, '', '', '', '', '', '', ''];
+      return ['eval', r.step, '', '', '', r.mean, r.std, wall, '', '', '', '', '', '', '', ''];
     case 'stats':
-      return ['stats', r.step, '', '', '', '', '', wall, r.updates, r.criticLoss, r.actorLoss, r.q, r.q2 ?? '', r.updatesPerSec.toFixed(1), r.stepsPerSec.toFixed(1)];
+      return ['stats', r.step, '', '', '', '', '', wall, r.updates, r.criticLoss, r.actorLoss, r.q, r.q2 ?? '', r.updatesPerSec.toFixed(1), r.stepsPerSec.toFixed(1), r.lrScale ?? ''];
   }
 }

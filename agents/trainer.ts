@@ -12,7 +12,7 @@ import type { EnvLike } from '../protocol/env-api.ts';
 import type { VectorEnvLike } from '../protocol/vector-api.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
-import { isFarmUrl, serverUrls, type TrainConfig } from './config.ts';
+import { isFarmUrl, lrScaleAt, serverUrls, type TrainConfig } from './config.ts';
 import * as tf from '@tensorflow/tfjs';
 import { Learner, fasterEngine, resolveEngine, type Batch, type LearnerEngine, type LearnerOptions } from './learner.ts';
 import type { TestFault } from './learner-kernels.ts';
@@ -480,13 +480,14 @@ class TrainingRun {
   update(): void {
     const { c, run } = this;
     this.batch = this.buffer.sample(c.batchSize, this.rng, this.batch);
+    if (c.lrSchedule !== 'constant') this.learner.lrScale = lrScaleAt(c.lrSchedule, run.step, c.steps);
     const due = c.statsEvery > 0 && (run.updates + 1) % c.statsEvery === 0;
     const s = this.learner.update(this.batch, due);
     run.updates++;
     if (!s) return;
     this.statsRates.sample(run.step, run.updates, performance.now(), 0);
     const { updatesPerSec, stepsPerSec } = this.statsRates;
-    this.lastStats = { type: 'stats', step: run.step, updates: run.updates, criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...(s.q2 !== undefined ? { q2: s.q2 } : {}), updatesPerSec, stepsPerSec, wallSeconds: this.wall() };
+    this.lastStats = { type: 'stats', step: run.step, updates: run.updates, criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...(s.q2 !== undefined ? { q2: s.q2 } : {}), ...(c.lrSchedule !== 'constant' ? { lrScale: this.learner.lrScale } : {}), updatesPerSec, stepsPerSec, wallSeconds: this.wall() };
     this.record(this.lastStats);
   }
 

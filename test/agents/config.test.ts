@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildConfig, defaultsFor, flagsHelp, BASE_CONFIG } from '../../agents/config.ts';
+import { buildConfig, defaultsFor, flagsHelp, lrScaleAt, BASE_CONFIG } from '../../agents/config.ts';
 import { DDPG_DEFAULTS } from '../../agents/ddpg.ts';
 
 test('per-env defaults, then config file, then flags', () => {
@@ -69,4 +69,12 @@ test('train --help shows the defaults of the env and algorithm chosen, not the b
   assert.match(line(cli.stdout, 'buffer-size'), /\(default 200000\)$/);
   assert.match(line(cli.stdout, 'algo'), /\(default "td3"\)$/);
   assert.match(line(cli.stdout, 'policy-delay'), /\(default 2\)$/);
+});
+
+test('--lr-schedule: constant keeps the rates; linear takes SB3\'s progress remaining, 1 − step/steps, down to 0; anything else is refused', () => {
+  assert.equal(buildConfig({}, {}).lrSchedule, 'constant');
+  assert.deepEqual([0, 5000, 7500, 10_000, 12_000].map((s) => lrScaleAt('linear', s, 10_000)), [1, 0.5, 0.25, 0, 0]);
+  assert.deepEqual([0, 10_000].map((s) => lrScaleAt('constant', s, 10_000)), [1, 1]);
+  assert.equal(buildConfig({}, { lrSchedule: 'linear' }).lrSchedule, 'linear');
+  assert.throws(() => buildConfig({}, { lrSchedule: 'cosine' as never }), /lr-schedule.*constant or linear/);
 });

@@ -226,6 +226,27 @@ test('tfjs engine, threads: 2 gives the same updates and losses as 1 (up to floa
   two.dispose();
 });
 
+// A learning-rate schedule's factor f: the update is the one with both rates × f, on every
+// engine (the tfjs workers take f with each job).
+for (const c of [{ engine: 'kernels', algo: 'ddpg', threads: 2 }, { engine: 'tfjs', algo: 'ddpg', threads: 2 }, { engine: 'kernels', algo: 'td3', threads: 1 }] as const) {
+  test(`${c.engine} ${c.algo}, ${c.threads} thread(s): lrScale f updates as learning rates × f`, () => {
+    const scaled = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
+    const slower = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, actorLr: 2.5e-4, criticLr: 5e-4 });
+    const plain = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
+    scaled.lrScale = 0.25;
+    assert.equal(scaled.lrScale, 0.25);
+    for (let i = 0; i < 10; i++) {
+      const b = randomBatch(16, 500 + i);
+      for (const l of [scaled, slower, plain]) l.update(b);
+    }
+    const p = scaled.getState().params;
+    assert.ok(maxAbsDiff(p, slower.getState().params) < 1e-7, 'rates × 0.25 differ from rates / 4');
+    assert.ok(maxAbsDiff(p, plain.getState().params) > 1e-5, 'the factor changed nothing');
+    assert.throws(() => (scaled.lrScale = 1.5), RangeError);
+    for (const l of [scaled, slower, plain]) l.dispose();
+  });
+}
+
 // n-step rows: a row k steps long bootstraps with γ^k. With every row 2 steps long under γ = 0.9
 // the update must be the one-step update under γ = 0.81, for every engine and algorithm.
 for (const c of [{ engine: 'kernels', algo: 'ddpg', threads: 2 }, { engine: 'tfjs', algo: 'ddpg', threads: 1 }, { engine: 'kernels', algo: 'td3', threads: 1 }] as const) {

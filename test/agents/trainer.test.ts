@@ -59,6 +59,19 @@ function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
 const tmp = () => mkdtempSync(join(tmpdir(), 'ddpg-test-'));
 const factory = async () => new PointEnv();
 
+test('--lr-schedule linear: every update\'s rates are × (1 − step/steps), recorded with the stats; the run learns differently from constant rates', async () => {
+  const run = async (lrSchedule: 'constant' | 'linear') => {
+    const dir = tmp();
+    const r = await train(config(dir, { statsEvery: 100, lrSchedule }), { envFactory: factory, out: quiet });
+    return { r, stats: readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'stats') };
+  };
+  const [linear, constant] = [await run('linear'), await run('constant')];
+  assert.deepEqual(linear.stats.map((s) => s.lrScale), linear.stats.map((s) => 1 - s.step / 600));
+  assert.ok(constant.stats.every((s) => s.lrScale === undefined));
+  assert.deepEqual(linear.r.episodeReturns.slice(0, 1), constant.r.episodeReturns.slice(0, 1), 'the same warm-up');
+  assert.notDeepEqual(linear.r.evals.map((e) => e.mean), constant.r.evals.map((e) => e.mean));
+});
+
 test('two runs with the same seed give identical returns (2k steps), a different seed does not', async () => {
   const run = (seed: number) => train(config(tmp(), { steps: 2000, seed, evalEvery: 1000 }), { envFactory: factory, out: quiet });
   const a = await run(5);
@@ -95,10 +108,11 @@ for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: writes config, metri
   // Rates over each interval: after the warm-up, one update per env step.
   assert.ok(stats.slice(1).every((s) => s.updatesPerSec > 0 && Math.abs(s.stepsPerSec / s.updatesPerSec - 1) < 0.05), 'one update per step');
   const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s');
+  assert.equal(csv[0], 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale');
   assert.equal(csv.length, 1 + rows.length);
   const statsRow = csv.find((l) => l.startsWith('stats,'))!.split(',');
-  assert.equal(statsRow.length, 15);
+  assert.equal(statsRow.length, 16);
+  assert.equal(statsRow[15], '', 'constant learning rates: no lr_scale');
   assert.equal(Number(statsRow[10]), stats[0].actorLoss);
   for (const f of ['learning-curve.png', 'losses.png']) assert.deepEqual([...readFileSync(join(dir, f)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
   assert.match(readFileSync(join(dir, 'learning-curve.svg'), 'utf8'), /<polyline/);
