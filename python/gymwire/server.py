@@ -39,6 +39,7 @@ from .errors import GymwireError, error_for
 from .preview import preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
+from .server_origin import origin_refusal, parse_allowed_origins
 from .server_request import error_frame, exception_text, log_exception, read_request, thrown_error_frame
 from .server_vector import VectorSlot
 from .spaces import space_to_wire, value_from_wire, value_to_wire
@@ -140,6 +141,7 @@ class EnvServer:
         hello_timeout: float = 5.0,
         idle_timeout: float = 600.0,
         token: Optional[str] = None,
+        allowed_origins: Iterable[str] = (),
         close_timeout: float = 1.0,
         log: Optional[Callable[[str], None]] = None,
     ):
@@ -166,6 +168,8 @@ class EnvServer:
         self._admission = Admission(max_connections, max_connections_per_address)
         self._instances = 0
         self.token = token
+        #: Browser origins allowed besides the server's own (server_origin.py); "*" for any.
+        self.allowed_origins = parse_allowed_origins(allowed_origins)
         self.close_timeout = close_timeout
         self.log = log
         self._catalog: Optional[List[Dict[str, Any]]] = None
@@ -196,7 +200,7 @@ class EnvServer:
             # The browser form of the token (PROTOCOL.md section 8): "gymwire" is selected when
             # offered, the token's own sub-protocol only when it is the only one offered.
             subprotocols=subprotocols,
-            process_request=_auth_check(self.token) if self.token is not None else None,
+            process_request=_upgrade_check(self.token, self.allowed_origins),
             compression=None,
             max_size=self.max_payload_bytes,
             max_queue=MAX_QUEUED_FRAMES,
@@ -455,24 +459,33 @@ def token_matches(presented: str, expected: str) -> bool:
     return hmac.compare_digest(hashlib.sha256(presented.encode()).digest(), hashlib.sha256(expected.encode()).digest())
 
 
-def _auth_check(token: str) -> Callable[..., Any]:
-    """A websockets ``process_request`` hook answering HTTP 401 to an upgrade without the token.
+def _upgrade_check(token: Optional[str], allowed_origins: Any) -> Callable[..., Any]:
+    """A websockets ``process_request`` hook: HTTP 403 to a browser page from another origin
+    (server_origin.py), then HTTP 401 to an upgrade without the token (when there is one).
     websockets <= 13 (and its legacy server) call it with (path, headers) and take a
     (status, headers, body) tuple; websockets >= 14 with (connection, request) and take a Response."""
 
+    def refuse(first: Any, second: Any, status: HTTPStatus, text: str, headers: List[Any]) -> Any:
+        if hasattr(second, "headers"):
+            response = first.respond(status, text)
+            for name, value in headers:
+                response.headers[name] = value
+            return response
+        return (status, headers + [("Content-Type", "text/plain")], text.encode())
+
     async def process_request(first: Any, second: Any) -> Any:
         headers = getattr(second, "headers", second)
+        refusal = origin_refusal(headers.get("Origin"), headers.get("Host"), allowed_origins)
+        if refusal is not None:
+            return refuse(first, second, HTTPStatus.FORBIDDEN, f"gymwire: {refusal}\n", [])
+        if token is None:
+            return None
         ok = False
         for presented in presented_tokens(headers):
             ok = token_matches(presented, token) or ok
         if ok:
             return None
-        body = b"gymwire: this server needs a token (Authorization: Bearer <token>)\n"
-        if hasattr(second, "headers"):
-            response = first.respond(HTTPStatus.UNAUTHORIZED, body.decode())
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        return (HTTPStatus.UNAUTHORIZED, [("WWW-Authenticate", "Bearer"), ("Content-Type", "text/plain")], body)
+        return refuse(first, second, HTTPStatus.UNAUTHORIZED, "gymwire: this server needs a token (Authorization: Bearer <token>)\n", [("WWW-Authenticate", "Bearer")])
 
     return process_request
 
@@ -491,11 +504,14 @@ def serve(
 ) -> None:
     """Serves ``envs`` until interrupted. Prints ``gymwire env server listening on ws://HOST:PORT``.
     ``token`` (default: the GYMWIRE_TOKEN environment variable, as the Node server's CLI) makes
-    clients present it at the upgrade; other options are EnvServer's (``log`` defaults to
+    clients present it at the upgrade; ``allowed_origins`` defaults to GYMWIRE_ALLOW_ORIGIN
+    (comma-separated), as the Node server's; other options are EnvServer's (``log`` defaults to
     standard error here: what env code raised, with its traceback)."""
     if token is None:
         token = os.environ.get("GYMWIRE_TOKEN") or None
     options.setdefault("log", lambda line: print(line, file=sys.stderr, flush=True))
+    if "allowed_origins" not in options:
+        options["allowed_origins"] = [o for o in os.environ.get("GYMWIRE_ALLOW_ORIGIN", "").split(",") if o.strip()]
 
     async def main() -> None:
         server = EnvServer(envs, host, port, token=token, **options)

@@ -1,7 +1,8 @@
-"""The Python server's connection-level limits, as the Node server's (PROTOCOL.md section 8):
-max_connections and max_connections_per_address (the upgrade, then close 1013 with the reason),
-hello_timeout (1008), idle_timeout (1001, advertised in hello), and max_env_instances, the
-server-wide count of env instances that bounds what all connections together make it hold."""
+"""The Python server's connection-level limits and upgrade checks, as the Node server's
+(PROTOCOL.md section 8): max_connections and max_connections_per_address (the upgrade, then close
+1013 with the reason), hello_timeout (1008), idle_timeout (1001, advertised in hello),
+max_env_instances, the server-wide count of env instances that bounds what all connections
+together make it hold, and browser origins (HTTP 403 before the token's 401)."""
 from __future__ import annotations
 
 import time
@@ -14,8 +15,9 @@ from support import ThreadedServer
 
 from gymwire import EnvServer, wire
 from gymwire.server_admission import address_key
+from gymwire.server_origin import normalize_origin, origin_refusal, parse_allowed_origins
 from gymwire.spaces import Box, Discrete
-from gymwire.websocket import ConnectionClosed, WebSocket
+from gymwire.websocket import ConnectionClosed, HandshakeError, WebSocket
 
 
 class Tiny:
@@ -145,6 +147,68 @@ class Limits(unittest.TestCase):
         for bad in ({"max_connections": 0}, {"max_env_instances": 1.5}, {"idle_timeout": -1}, {"hello_timeout": float("inf")}, {"max_connections_per_address": True}):
             with self.assertRaises(ValueError, msg=str(bad)):
                 EnvServer({"Tiny-v0": Tiny}, **bad)
+
+
+class Origins(unittest.TestCase):
+    def setUp(self) -> None:
+        self.servers: List[ThreadedServer] = []
+
+    def tearDown(self) -> None:
+        for s in self.servers:
+            s.close()
+
+    def serve(self, **options: Any) -> ThreadedServer:
+        server = ThreadedServer({"Tiny-v0": Tiny}, **options)
+        self.servers.append(server)
+        return server
+
+    def upgrade(self, server: ThreadedServer, origin: Any = None, **headers: str) -> int:
+        """The upgrade's HTTP status: 101 when the connection opened."""
+        try:
+            WebSocket.connect(server.url, headers={**({"Origin": origin} if origin else {}), **headers}).close()
+            return 101
+        except HandshakeError as e:
+            self.last_body = e.body
+            return e.status
+
+    def test_another_sites_page_is_refused_with_403_and_the_own_origin_or_no_origin_is_not(self) -> None:
+        server = self.serve()
+        self.assertEqual(self.upgrade(server), 101, "not a browser")
+        self.assertEqual(self.upgrade(server, f"http://127.0.0.1:{server.port}"), 101, "a page this server's address serves")
+        self.assertEqual(self.upgrade(server, "https://evil.example"), 403)
+        self.assertIn(b"origin https://evil.example may not connect to this server (browser pages need allowed_origins=['https://evil.example'])", self.last_body)
+        self.assertEqual(self.upgrade(server, f"http://localhost:{server.port}"), 403, "another origin than the one the request went to")
+        self.assertEqual(self.upgrade(server, "null"), 403, "a sandboxed page")
+
+    def test_the_allow_list_and_star_let_pages_in_and_the_origin_is_checked_before_the_token(self) -> None:
+        listed = self.serve(allowed_origins=["https://APP.example:443/"])
+        self.assertEqual(self.upgrade(listed, "https://app.example"), 101)
+        self.assertEqual(self.upgrade(listed, "http://app.example"), 403)
+        self.assertEqual(self.upgrade(self.serve(allowed_origins=["*"]), "https://evil.example"), 101)
+        guarded = self.serve(token="t0k")
+        self.assertEqual(self.upgrade(guarded, "https://evil.example", Authorization="Bearer t0k"), 403)
+        self.assertEqual(self.upgrade(guarded, f"http://127.0.0.1:{guarded.port}"), 401)
+        self.assertEqual(self.upgrade(guarded, f"http://127.0.0.1:{guarded.port}", Authorization="Bearer t0k"), 101)
+
+    def test_a_dns_name_is_never_its_own_origin_under_rebinding_but_loopback_names_and_ip_literals_are(self) -> None:
+        allowed: frozenset = frozenset()
+        self.assertIsNotNone(origin_refusal("http://evil.example:8765", "evil.example:8765", allowed))
+        for host in ("localhost:8765", "lab.localhost:8765", "127.0.0.1:8765", "[::1]:8765", "192.168.1.20:8765"):
+            self.assertIsNone(origin_refusal(f"http://{host}", host, allowed), host)
+        self.assertIsNone(origin_refusal("https://127.0.0.1:8765", "127.0.0.1:8765", allowed, secure=True))
+        self.assertIsNotNone(origin_refusal("http://127.0.0.1:8765", "127.0.0.1:8765", allowed, secure=True))
+
+    def test_origins_are_compared_as_browsers_write_them(self) -> None:
+        self.assertEqual(normalize_origin("HTTP://Example.COM:80"), "http://example.com")
+        self.assertEqual(normalize_origin("https://example.com:8443/"), "https://example.com:8443")
+        self.assertEqual(normalize_origin("http://[::1]:8080"), "http://[::1]:8080")
+        for bad in ("null", "ftp://example.com", "http://example.com/app", "http://u:p@example.com", "http://example.com?q", "http://example.com:99999", ""):
+            self.assertIsNone(normalize_origin(bad), bad)
+        self.assertEqual(parse_allowed_origins(["*", "http://A.example"]), frozenset({"*", "http://a.example"}))
+        with self.assertRaisesRegex(ValueError, "is not an origin"):
+            parse_allowed_origins(["example.com"])
+        with self.assertRaisesRegex(ValueError, "is not an origin"):
+            EnvServer({"Tiny-v0": Tiny}, allowed_origins=["http://example.com/path"])
 
 
 if __name__ == "__main__":
