@@ -112,6 +112,7 @@ for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: writes config, metri
   assert.equal(csv.length, 1 + rows.length);
   const statsRow = csv.find((l) => l.startsWith('stats,'))!.split(',');
   assert.equal(statsRow.length, 16);
+  assert.ok(csv.every((l) => l.split(',').length === 16), 'every row has the header\'s columns');
   assert.equal(statsRow[15], '', 'constant learning rates: no lr_scale');
   assert.equal(Number(statsRow[10]), stats[0].actorLoss);
   for (const f of ['learning-curve.png', 'losses.png']) assert.deepEqual([...readFileSync(join(dir, f)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
