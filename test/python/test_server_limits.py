@@ -99,25 +99,27 @@ class Limits(unittest.TestCase):
         self.assertEqual((refused.code, refused.reason), (1013, "1 connections from 127.0.0.1 already: max_connections_per_address 1 reached, try again later"))
 
     def test_a_connection_without_hello_is_closed_with_1008_after_hello_timeout(self) -> None:
-        url = self.serve(hello_timeout=0.3)
+        # Timeouts of a second: a loaded machine (CI runs modules side by side) must not make the
+        # prompt connection late.
+        url = self.serve(hello_timeout=1.0)
         polite = self.connect(url)
         t0 = time.monotonic()
         silent = self.connect(url, hello=False).closed_with()
-        self.assertEqual((silent.code, silent.reason), (1008, "no hello within 0.3 s (hello_timeout)"))
-        self.assertGreaterEqual(time.monotonic() - t0, 0.25)
+        self.assertEqual((silent.code, silent.reason), (1008, "no hello within 1 s (hello_timeout)"))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.95)
         self.assertIn("result", polite.call("list_envs"), "a connection that said hello is not timed out by it")
 
     def test_a_silent_connection_is_closed_with_1001_after_idle_timeout_and_a_talking_one_is_not(self) -> None:
-        url = self.serve(idle_timeout=0.4)
+        url = self.serve(idle_timeout=1.0)
         talking, silent = self.connect(url), self.connect(url)
-        self.assertEqual(talking.hello["limits"]["idle_timeout_ms"], 400)
+        self.assertEqual(talking.hello["limits"]["idle_timeout_ms"], 1000)
         handle = talking.call("make", env_id="Tiny-v0")["result"]["handle"]
         talking.call("reset", handle=handle)
-        for _ in range(8):  # 0.8 s of steps, 0.1 s apart: twice the timeout
-            time.sleep(0.1)
+        for _ in range(10):  # 2 s of steps, 0.2 s apart: twice the timeout
+            time.sleep(0.2)
             self.assertIn("result", talking.call("step", handle=handle, action=1))
         closed = silent.closed_with()
-        self.assertEqual((closed.code, closed.reason), (1001, "idle for 0.4 s (idle_timeout)"))
+        self.assertEqual((closed.code, closed.reason), (1001, "idle for 1 s (idle_timeout)"))
         self.assertEqual(self.connect(self.serve(idle_timeout=0)).hello["limits"]["idle_timeout_ms"], 0, "0 = never")
 
     def test_max_env_instances_counts_every_connection_and_frees_on_close_and_on_disconnect(self) -> None:
