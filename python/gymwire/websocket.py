@@ -55,6 +55,30 @@ class HandshakeError(WebSocketError):
         self.body = body
 
 
+#: The most of a refused upgrade's body kept (it says why: a token or origin refusal is a line).
+_MAX_REFUSAL_BODY = 64 * 1024
+
+
+def _refusal_body(sock: socket.socket, headers: Dict[str, str], leftover: bytes) -> bytes:
+    """The body of a non-101 answer: its Content-Length bytes (at most _MAX_REFUSAL_BODY), read
+    past the head when they come in later segments; without a length, what came with the head.
+    A read that fails or times out keeps what arrived (the status is the error, the body its text)."""
+    length = headers.get("content-length", "")
+    if not length.isdigit():
+        return leftover[:_MAX_REFUSAL_BODY]
+    want = min(int(length), _MAX_REFUSAL_BODY)
+    body = leftover[:want]
+    try:
+        while len(body) < want:
+            chunk = sock.recv(want - len(body))
+            if not chunk:
+                break
+            body += chunk
+    except OSError:
+        pass
+    return body
+
+
 class ConnectionClosed(WebSocketError):
     """The connection is closed: ``code`` and ``reason`` of the close frame (1006: no close frame, the socket ended)."""
 
@@ -245,7 +269,7 @@ class WebSocket:
             head, leftover = _read_head(sock)
             status, reason, got = _parse_head(head)
             if status != 101:
-                body = leftover[: int(got.get("content-length", "0") or 0)] if got.get("content-length", "").isdigit() else leftover
+                body = _refusal_body(sock, got, leftover)
                 raise HandshakeError(f"the server answered the upgrade with HTTP {status} {reason}".rstrip(), status, got, body)
             if got.get("upgrade", "").lower() != "websocket":
                 raise HandshakeError(f"the server's 101 lacks 'Upgrade: websocket' (got {got.get('upgrade')!r})", status, got)

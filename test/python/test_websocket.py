@@ -77,14 +77,17 @@ class RawPeer:
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 
-    def handshake(self, status: str = "101 Switching Protocols", accept: Optional[str] = None, extra: str = "") -> None:
+    def handshake(self, status: str = "101 Switching Protocols", accept: Optional[str] = None, extra: str = "", body_later: bool = False) -> None:
         while b"\r\n\r\n" not in self.buf:
             self.buf += self.conn.recv(4096)
         self.request_head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         key = [line.split(b":", 1)[1].strip() for line in self.request_head.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key:")][0]
         good = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
         if not status.startswith("101"):
-            self.conn.sendall(f"HTTP/1.1 {status}\r\nContent-Length: 5\r\n\r\nnope!".encode())
+            self.conn.sendall(f"HTTP/1.1 {status}\r\nContent-Length: 5\r\n\r\n".encode())
+            if body_later:  # a segment of its own, as a loaded server may send it
+                time.sleep(0.2)
+            self.conn.sendall(b"nope!")
             return
         self.conn.sendall(
             f"HTTP/1.1 {status}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept or good}\r\n{extra}\r\n".encode()
@@ -328,6 +331,8 @@ class AgainstRawPeers(unittest.TestCase):
     def test_an_http_401_is_a_handshake_error_with_its_status_and_unauthorized_for_a_connection(self) -> None:
         e = self._refused(lambda p: p.handshake(status="401 Unauthorized"), HandshakeError)
         self.assertEqual((e.status, e.body), (401, b"nope!"))
+        e = self._refused(lambda p: p.handshake(status="403 Forbidden", body_later=True), HandshakeError)
+        self.assertEqual((e.status, e.body), (403, b"nope!"), "the body's later segment is read too")
         peer = RawPeer(lambda p: p.handshake(status="401 Unauthorized"))
         with self.assertRaises(UnauthorizedError):
             Connection(peer.url, reconnect=False)
