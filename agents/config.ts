@@ -4,6 +4,10 @@
 import { availableParallelism } from 'node:os';
 import type { BackendChoice } from './backend.ts';
 import type { NoiseKind } from './noise.ts';
+import { ALGOS, type Algo } from './learner.ts';
+import { DDPG_DEFAULTS } from './ddpg.ts';
+import { TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './td3.ts';
+import { isFarmUrl } from '../client/discovery.ts';
 
 export const LR_SCHEDULES = ['constant', 'linear'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
@@ -15,10 +19,6 @@ export type LrSchedule = (typeof LR_SCHEDULES)[number];
 export function lrScaleAt(schedule: LrSchedule, step: number, steps: number): number {
   return schedule === 'linear' ? Math.min(1, Math.max(0, 1 - step / steps)) : 1;
 }
-import { ALGOS, type Algo } from './learner.ts';
-import { DDPG_DEFAULTS } from './ddpg.ts';
-import { TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './td3.ts';
-import { isFarmUrl } from '../client/discovery.ts';
 
 export { isFarmUrl };
 
