@@ -23,13 +23,10 @@ its connection, or goes unanswered.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
 import re
 import sys
 import time
-from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 import websockets
@@ -39,8 +36,10 @@ from .errors import GymwireError, error_for
 from .preview import preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
-from .server_origin import origin_refusal, parse_allowed_origins
+from .server_auth import SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, AuthThrottle, check_token_format
+from .server_origin import parse_allowed_origins
 from .server_request import error_frame, exception_text, log_exception, read_request, thrown_error_frame
+from .server_upgrade import UpgradeGate, upgrade_check, upgrade_hooks
 from .server_vector import VectorSlot
 from .spaces import space_to_wire, value_from_wire, value_to_wire
 
@@ -138,6 +137,8 @@ class EnvServer:
         max_env_instances: int = 4096,
         max_connections: int = 256,
         max_connections_per_address: int = 64,
+        max_upgrading_per_address: int = 16,
+        upgrade_timeout: float = 5.0,
         hello_timeout: float = 5.0,
         idle_timeout: float = 600.0,
         token: Optional[str] = None,
@@ -145,12 +146,12 @@ class EnvServer:
         close_timeout: float = 1.0,
         log: Optional[Callable[[str], None]] = None,
     ):
-        if token is not None and not _TOKEN_CHARS.match(token):
-            raise ValueError("the token must be non-empty and use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)")
-        for name, value in (("max_payload_bytes", max_payload_bytes), ("max_envs", max_envs), ("max_num_envs", max_num_envs), ("max_env_instances", max_env_instances), ("max_connections", max_connections), ("max_connections_per_address", max_connections_per_address)):
+        if token is not None:
+            check_token_format(token)
+        for name, value in (("max_payload_bytes", max_payload_bytes), ("max_envs", max_envs), ("max_num_envs", max_num_envs), ("max_env_instances", max_env_instances), ("max_connections", max_connections), ("max_connections_per_address", max_connections_per_address), ("max_upgrading_per_address", max_upgrading_per_address)):
             if not (_is_int(value) and value >= 1):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        for name, value in (("hello_timeout", hello_timeout), ("idle_timeout", idle_timeout)):
+        for name, value in (("upgrade_timeout", upgrade_timeout), ("hello_timeout", hello_timeout), ("idle_timeout", idle_timeout)):
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and value != float("inf")):
                 raise ValueError(f"{name} must be a number of seconds >= 0 (0 = never), got {value!r}")
         regs = [EnvRegistration(k, f) for k, f in envs.items()] if isinstance(envs, Mapping) else list(envs)
@@ -166,6 +167,10 @@ class EnvServer:
         self.hello_timeout = hello_timeout
         self.idle_timeout = idle_timeout
         self._admission = Admission(max_connections, max_connections_per_address)
+        #: Sockets before or in their upgrade, per address; failed tokens, per address (server_upgrade.py).
+        self._upgrading = UpgradeGate(max_upgrading_per_address)
+        self._auth_throttle = AuthThrottle()
+        self.upgrade_timeout = upgrade_timeout
         self._instances = 0
         self.token = token
         #: Browser origins allowed besides the server's own (server_origin.py); "*" for any.
@@ -200,7 +205,7 @@ class EnvServer:
             # The browser form of the token (PROTOCOL.md section 8): "gymwire" is selected when
             # offered, the token's own sub-protocol only when it is the only one offered.
             subprotocols=subprotocols,
-            process_request=_upgrade_check(self.token, self.allowed_origins),
+            **upgrade_hooks(upgrade_check(self.token, self.allowed_origins, self._auth_throttle), self._upgrading, self.upgrade_timeout or None),
             compression=None,
             max_size=self.max_payload_bytes,
             max_queue=MAX_QUEUED_FRAMES,
@@ -432,62 +437,6 @@ class EnvServer:
         _close_quietly(slot)
         self._instances -= _instances(slot)
         return {}
-
-
-SUBPROTOCOL = "gymwire"
-TOKEN_SUBPROTOCOL_PREFIX = "gymwire.token."
-_TOKEN_CHARS = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BEARER = re.compile(r"^Bearer[ \t]+(\S+)[ \t]*$", re.IGNORECASE)
-
-
-def presented_tokens(headers: Any) -> List[str]:
-    """Every token an upgrade request presents: ``Authorization: Bearer T`` and ``gymwire.token.T`` sub-protocols."""
-    out: List[str] = []
-    m = _BEARER.match(headers.get("Authorization") or "")
-    if m:
-        out.append(m.group(1))
-    for value in headers.get_all("Sec-WebSocket-Protocol") if hasattr(headers, "get_all") else [headers.get("Sec-WebSocket-Protocol") or ""]:
-        for p in value.split(","):
-            p = p.strip()
-            if p.startswith(TOKEN_SUBPROTOCOL_PREFIX):
-                out.append(p[len(TOKEN_SUBPROTOCOL_PREFIX):])
-    return out
-
-
-def token_matches(presented: str, expected: str) -> bool:
-    """Constant-time comparison (of SHA-256 digests, so lengths do not leak either)."""
-    return hmac.compare_digest(hashlib.sha256(presented.encode()).digest(), hashlib.sha256(expected.encode()).digest())
-
-
-def _upgrade_check(token: Optional[str], allowed_origins: Any) -> Callable[..., Any]:
-    """A websockets ``process_request`` hook: HTTP 403 to a browser page from another origin
-    (server_origin.py), then HTTP 401 to an upgrade without the token (when there is one).
-    websockets <= 13 (and its legacy server) call it with (path, headers) and take a
-    (status, headers, body) tuple; websockets >= 14 with (connection, request) and take a Response."""
-
-    def refuse(first: Any, second: Any, status: HTTPStatus, text: str, headers: List[Any]) -> Any:
-        if hasattr(second, "headers"):
-            response = first.respond(status, text)
-            for name, value in headers:
-                response.headers[name] = value
-            return response
-        return (status, headers + [("Content-Type", "text/plain")], text.encode())
-
-    async def process_request(first: Any, second: Any) -> Any:
-        headers = getattr(second, "headers", second)
-        refusal = origin_refusal(headers.get("Origin"), headers.get("Host"), allowed_origins)
-        if refusal is not None:
-            return refuse(first, second, HTTPStatus.FORBIDDEN, f"gymwire: {refusal}\n", [])
-        if token is None:
-            return None
-        ok = False
-        for presented in presented_tokens(headers):
-            ok = token_matches(presented, token) or ok
-        if ok:
-            return None
-        return refuse(first, second, HTTPStatus.UNAUTHORIZED, "gymwire: this server needs a token (Authorization: Bearer <token>)\n", [("WWW-Authenticate", "Bearer")])
-
-    return process_request
 
 
 def _is_loopback(host: str) -> bool:

@@ -91,8 +91,8 @@ class PythonServerWithToken(unittest.TestCase):
         with self.assertRaises(HandshakeError):
             WebSocket.connect(self.server.url, subprotocols=["gymwire", "gymwire.token.nope"])
 
-    def test_tokens_must_fit_a_subprotocol(self) -> None:
-        for bad in ("", "has space", "comma,separated", "ünïcode"):
+    def test_tokens_must_fit_a_subprotocol_and_be_long_enough(self) -> None:
+        for bad in ("", "has space", "comma,separated", "ünïcode", "fifteen-chars-x"):
             with self.assertRaises(ValueError):
                 EnvServer({"Coin-v0": Coin}, token=bad)
 

@@ -116,12 +116,12 @@ class Reconnecting(unittest.TestCase):
 
     def test_a_refused_token_is_not_retried(self) -> None:
         self.server.stop()
-        self.server.start(token="first")
-        env = self.env(Reconnect(attempts=6, base_delay=0.2, max_delay=2.0), token="first")
+        self.server.start(token="first-token-0123456789")
+        env = self.env(Reconnect(attempts=6, base_delay=0.2, max_delay=2.0), token="first-token-0123456789")
         env.reset()
         self.server.stop()
         self.lost(lambda: env.step([0.0]))
-        self.server.start(token="second")
+        self.server.start(token="second-token-0123456789")
         t0 = time.monotonic()
         with self.assertRaises(UnauthorizedError):
             env.reset()

@@ -187,10 +187,10 @@ class Origins(unittest.TestCase):
         self.assertEqual(self.upgrade(listed, "https://app.example"), 101)
         self.assertEqual(self.upgrade(listed, "http://app.example"), 403)
         self.assertEqual(self.upgrade(self.serve(allowed_origins=["*"]), "https://evil.example"), 101)
-        guarded = self.serve(token="t0k")
-        self.assertEqual(self.upgrade(guarded, "https://evil.example", Authorization="Bearer t0k"), 403)
+        guarded = self.serve(token="t0k-0123456789abcdef")
+        self.assertEqual(self.upgrade(guarded, "https://evil.example", Authorization="Bearer t0k-0123456789abcdef"), 403)
         self.assertEqual(self.upgrade(guarded, f"http://127.0.0.1:{guarded.port}"), 401)
-        self.assertEqual(self.upgrade(guarded, f"http://127.0.0.1:{guarded.port}", Authorization="Bearer t0k"), 101)
+        self.assertEqual(self.upgrade(guarded, f"http://127.0.0.1:{guarded.port}", Authorization="Bearer t0k-0123456789abcdef"), 101)
 
     def test_a_dns_name_is_never_its_own_origin_under_rebinding_but_loopback_names_and_ip_literals_are(self) -> None:
         allowed: frozenset = frozenset()
