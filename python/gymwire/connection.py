@@ -140,7 +140,9 @@ class Connection:
             if e.status in (401, 403):
                 why = "wrong token" if self._headers else "it needs a token (token= or GYMWIRE_TOKEN)"
                 raise UnauthorizedError(f"{self.url} refused the connection (HTTP {e.status}): {why}") from e
-            raise connection_lost(f"cannot connect to {self.url}: {e}") from e
+            # The body says why (a lockout, a busy server): a line of the server's, shown in part.
+            why = e.body.decode("utf-8", "replace").strip().splitlines()[:1]
+            raise connection_lost(f"cannot connect to {self.url}: {e}" + (f" ({why[0][:200]})" if why else "")) from e
         except (OSError, WebSocketError) as e:
             raise connection_lost(f"cannot connect to {self.url}: {e}") from e
         ws.settimeout(self.timeout)

@@ -88,6 +88,15 @@ def _legacy_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: float
             finally:
                 gate.leave(key)
 
+        async def close(self, code: int = 1000, reason: str = "") -> None:
+            # websockets 10.4's server.close() closes every connection not CONNECTING, which
+            # includes one whose refused upgrade is still being answered: its close() then fails
+            # on state the handshake never made (a logged AttributeError). Such a socket is
+            # already being closed by its handler.
+            if not hasattr(self, "transfer_data_task"):
+                return
+            await super().close(code, reason)
+
         async def process_request(self, path: str, headers: Any) -> Any:
             refusal = check(headers, _peer_key(self.remote_address))
             if refusal is None:

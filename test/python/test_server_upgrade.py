@@ -12,7 +12,8 @@ from typing import Any, List, Tuple
 import support  # noqa: F401 - puts the package on sys.path
 from support import ThreadedServer
 
-from gymwire import EnvServer
+from gymwire import Connection, EnvServer
+from gymwire.errors import GymwireError
 from gymwire.server_auth import AUTH_FAILURES_ALLOWED, AuthThrottle
 from gymwire.server_upgrade import is_legacy_server
 from gymwire.websocket import HandshakeError, WebSocket
@@ -56,10 +57,6 @@ class Upgrades(unittest.TestCase):
     def tearDown(self) -> None:
         for s in self.sockets:
             s.close()
-        if self.sockets:
-            # websockets 10.4 fails a task (logged, harmless) when the server closes while it is
-            # still answering a socket that went away mid-upgrade: let it finish first.
-            time.sleep(0.3)
         for server in self.servers:
             server.close()
 
@@ -125,6 +122,10 @@ class Upgrades(unittest.TestCase):
         self.assertEqual(status, 429)
         self.assertEqual(refusal.headers.get("retry-after"), "1")
         self.assertIn(b"too many failed logins from 127.0.0.1; try again in 1 s", refusal.body)
+        with self.assertRaises(GymwireError) as caught:
+            Connection(server.url, token=TOKEN, reconnect=False)
+        self.assertEqual(caught.exception.code, "connection_lost", "a lockout passes: not a wrong token")
+        self.assertIn("HTTP 429 Too Many Requests (gymwire: too many failed logins from 127.0.0.1; try again in 1 s)", str(caught.exception), "the client says why")
         time.sleep(1.1)
         self.assertEqual(self.upgrade(server, headers={"Authorization": f"Bearer {TOKEN}"})[0], 101, "the lockout ends, and a success clears the address")
         self.assertEqual(self.upgrade(server, headers={"Authorization": "Bearer guess-0123456789abcdef"})[0], 401)
