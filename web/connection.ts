@@ -1,8 +1,8 @@
 // The protocol's client side for a browser page: the browser's own WebSocket, binary frames,
 // msgpack through protocol/codec.ts, the token as a WebSocket sub-protocol (browsers cannot set
 // an Authorization header; PROTOCOL.md section 8). Requests are numbered and answered in order,
-// as with client/connection.ts; there is no reconnect: the page tells its user and they
-// connect again. A server that stops answering (frozen, or a dead link the browser has not
+// as with client/connection.ts. A connection does not reconnect by itself: the page makes a
+// new one when it drops (web/reconnect.ts). A server that stops answering (frozen, or a dead link the browser has not
 // noticed) is found by the request timeout, which closes the connection with the reason.
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { GymwireError } from '../protocol/errors.ts';

@@ -15,8 +15,14 @@ import { HeldKeys } from './held-keys.ts';
 import { keyboardController, policyController, randomController, type Controller } from './controllers.ts';
 import { fillKwargsForm, readKwargsForm } from './kwargs-form.ts';
 import { policyFromFiles, policyMismatch, readPickedFiles } from './actor-files.ts';
+import { PAGE_RECONNECT, Reconnect } from './reconnect.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** The server a connection is to, as the status line names it. */
+function describe(connection: BrowserConnection): string {
+  return `${connection.server.server_name} ${connection.server.server_version} (protocol ${connection.server.protocol_version})`;
+}
 
 /** Render fps for envs that do not declare one (gymnasium.utils.play's fallback). */
 const DEFAULT_FPS = 30;
@@ -28,6 +34,8 @@ class App {
   private player: Player | null = null;
   private keyMap: KeyMap | null = null;
   private policy: Policy | null = null;
+  /** The tries after a dropped connection, while they go. */
+  private reconnecting: Reconnect | null = null;
   private readonly keys = new HeldKeys();
   private readonly canvas = new FrameCanvas($<HTMLCanvasElement>('screen'));
   private readonly serverUrl = new URLSearchParams(location.search).get('server') ?? serverUrlOf(location);
@@ -64,32 +72,76 @@ class App {
   }
 
   async connect(): Promise<void> {
+    this.reconnecting?.cancel();
+    this.reconnecting = null;
     await this.stop();
     this.connection?.close();
     this.connection = null;
     $<HTMLButtonElement>('start').disabled = true;
     this.status(`connecting to ${this.serverUrl}…`, 'connecting');
     try {
-      const connection = await BrowserConnection.open(this.serverUrl, $<HTMLInputElement>('token').value);
-      connection.onClose((e) => {
-        if (this.connection !== connection) return;
-        this.connection = null;
-        this.player = null;
-        $<HTMLButtonElement>('start').disabled = true;
-        $<HTMLButtonElement>('stop').disabled = true;
-        this.fail(e);
-      });
-      this.connection = connection;
-      this.envs = await listEnvs(connection);
-      const select = $<HTMLSelectElement>('env');
-      const previous = select.value;
-      select.replaceChildren(...this.envs.map((info) => Object.assign(document.createElement('option'), { value: info.id, textContent: info.id })));
-      if (this.envs.some((e) => e.id === previous)) select.value = previous;
-      this.showEnv();
-      $<HTMLButtonElement>('start').disabled = false;
-      this.status(`connected to ${connection.server.server_name} ${connection.server.server_version} (protocol ${connection.server.protocol_version})`, 'connected');
+      const connection = await this.open($<HTMLInputElement>('token').value);
+      this.status(`connected to ${describe(connection)}`, 'connected');
     } catch (e) {
       this.fail(e);
+    }
+  }
+
+  /**
+   * Opens a connection and makes it the page's: its envs in the list, Start enabled, a drop
+   * reconnects. `wanted` says whether it is still wanted once open (the user may have pressed
+   * Connect during a reconnect's try): if not, it is closed and the try fails.
+   */
+  private async open(token: string, wanted: () => boolean = () => true): Promise<BrowserConnection> {
+    const connection = await BrowserConnection.open(this.serverUrl, token);
+    if (!wanted()) {
+      connection.close();
+      throw new Error('cancelled');
+    }
+    connection.onClose((e) => {
+      if (this.connection !== connection) return;
+      this.connection = null;
+      this.player = null;
+      this.env = null;
+      $<HTMLButtonElement>('start').disabled = true;
+      $<HTMLButtonElement>('stop').disabled = true;
+      void this.reconnect(e, token);
+    });
+    this.connection = connection;
+    try {
+      this.envs = await listEnvs(connection);
+    } catch (e) {
+      this.connection = null;
+      connection.close();
+      throw e;
+    }
+    const select = $<HTMLSelectElement>('env');
+    const previous = select.value;
+    select.replaceChildren(...this.envs.map((info) => Object.assign(document.createElement('option'), { value: info.id, textContent: info.id })));
+    if (this.envs.some((e) => e.id === previous)) select.value = previous;
+    this.showEnv();
+    $<HTMLButtonElement>('start').disabled = false;
+    return connection;
+  }
+
+  /** After a drop: tries again with backoff (web/reconnect.ts), saying so; the episode that was playing is over. */
+  private async reconnect(lost: Error, token: string): Promise<void> {
+    const reconnect: Reconnect = new Reconnect(
+      PAGE_RECONNECT,
+      async () => {
+        await this.open(token, () => this.reconnecting === reconnect);
+      },
+      (delayMs, attempt, attempts, lastError) =>
+        this.status(`${lost.message}${lastError ? `; ${lastError.message}` : ''} — reconnecting in ${delayMs / 1000} s (try ${attempt} of ${attempts})`, 'reconnecting'),
+    );
+    this.reconnecting = reconnect;
+    const outcome = await reconnect.run();
+    if (this.reconnecting !== reconnect) return;
+    this.reconnecting = null;
+    if (outcome.ok) {
+      this.status(`reconnected to ${describe(this.connection!)}; the episode that was playing ended with the connection`, 'connected');
+    } else {
+      this.fail(new Error(`${lost.message}; not back after ${PAGE_RECONNECT.attempts} tries${outcome.error ? ` (${outcome.error.message})` : ''} — press Connect to try again`));
     }
   }
 
@@ -153,7 +205,10 @@ class App {
       this.env = env;
       this.showKeys(keyMapFor(info.id, env.actionSpace));
       const rates = (): { fps: number; sps: number } => ({ fps: player.frames.rate(performance.now()), sps: player.steps.rate(performance.now()) });
-      const view = new EpisodeView(document, this.canvas, rates, (e) => this.fail(e));
+      // An episode cut by a dropped connection is not an error of its own: the reconnect says it.
+      const view = new EpisodeView(document, this.canvas, rates, (e) => {
+        if (this.player === player) this.fail(e);
+      });
       const player: Player = new Player(env, info.render_fps ?? DEFAULT_FPS, this.controller(env), view);
       player.speed = this.speed();
       this.player = player;

@@ -250,3 +250,27 @@ test("the server's Origin rule holds: the same page from a foreign origin is ref
     site.server.close();
   }
 });
+
+test('a dropped connection comes back by itself: the page says it is reconnecting, then connected again', { skip, timeout: 60_000 }, async () => {
+  const first = await startServer({ host: '127.0.0.1', port: 0, token: TOKEN });
+  const port = first.port;
+  let second: RunningServer | null = null;
+  try {
+    // The page from the server it connects to: its own origin, which the Origin rule lets in.
+    const page = await newPage(`http://127.0.0.1:${port}/#token=${TOKEN}`);
+    await page.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
+    await play(page, 'CartPole-v1', { controller: 'random' });
+    await first.close();
+    await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
+    assert.match(await page.textContent('#status') ?? '', /connection to .* closed .* reconnecting in [\d.]+ s \(try \d of 6\)/);
+    second = await startServer({ host: '127.0.0.1', port, token: TOKEN });
+    await page.waitForSelector('body[data-state="connected"]', { timeout: 30_000 });
+    assert.match(await page.textContent('#status') ?? '', /^reconnected to gymwire-server .*; the episode that was playing ended with the connection$/);
+    await play(page, 'CartPole-v1', { controller: 'random' });
+    await stepsShown(page, 5);
+    await page.close();
+  } finally {
+    await first.close();
+    await second?.close();
+  }
+});
