@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from http import HTTPStatus
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 import websockets
 
