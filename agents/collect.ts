@@ -91,6 +91,19 @@ export class Collector {
     for (const n of this.noises) n.reset();
   }
 
+  /** After some sub-envs alone were reset (their connection was lost): each starts an episode from its rows of `obs`. */
+  restartEpisodes(subEnvs: number[], obs: Float32Array): void {
+    const d = this.obsDim;
+    for (const i of subEnvs) {
+      this.obs.set(obs.subarray(i * d, (i + 1) * d), i * d);
+      this.pending[i] = 0;
+      this.epReturn[i] = 0;
+      this.epLength[i] = 0;
+      this.writer.clearEnv(i);
+      this.noises[i].reset();
+    }
+  }
+
   /** The [-1, 1] actions (this.u) and, returned, the same in env units: uniform without `mu`, else μ + noise. */
   act(mu: Float32Array | null, rng: NumpyGenerator): Float32Array {
     const { actDim, u } = this;
@@ -114,12 +127,14 @@ export class Collector {
    * step beyond --steps are dropped) and stores their transitions in `buffer` (with n-step
    * returns, each once its n steps or its episode are over), calls `onEpisode` for each episode
    * that ended (with the env steps counted so far in this call, its own included), and moves on
-   * to the new observations. Returns the env steps counted.
+   * to the new observations. Returns the env steps counted. Sub-envs marked in `absent` have no
+   * results (their connection was lost): they are left as they were.
    */
-  record(r: StepResults, buffer: ReplayBuffer, budget: number, onEpisode: (e: EpisodeEnd, stored: number) => void): number {
+  record(r: StepResults, buffer: ReplayBuffer, budget: number, onEpisode: (e: EpisodeEnd, stored: number) => void, absent: Uint8Array | null = null): number {
     const { obsDim, actDim } = this;
     let added = 0;
     for (let i = 0; i < this.numEnvs; i++) {
+      if (absent?.[i]) continue;
       if (this.pending[i]) {
         // The autoreset step: its obs is the new episode's first; no transition, no env step.
         this.pending[i] = 0;
@@ -142,7 +157,11 @@ export class Collector {
         this.pending[i] = 1;
       }
     }
-    this.obs.set(r.obs);
+    if (absent === null) {
+      this.obs.set(r.obs);
+    } else {
+      for (let i = 0; i < this.numEnvs; i++) if (!absent[i]) this.obs.set(r.obs.subarray(i * obsDim, (i + 1) * obsDim), i * obsDim);
+    }
     return added;
   }
 

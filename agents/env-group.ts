@@ -69,6 +69,20 @@ function box(space: Space, what: string): BoxSpace {
   return space;
 }
 
+/**
+ * Some parts of a step lost their connection (`parts`, of `of`); the others' results are in. A
+ * connection_lost error itself, so whatever handles a lost connection handles this one.
+ */
+export class PartsLost extends GymwireError {
+  constructor(
+    readonly parts: number[],
+    readonly of: number,
+    readonly first: GymwireError,
+  ) {
+    super('connection_lost', first.message, first.details);
+  }
+}
+
 /** Several parts stepped concurrently as one batch; sub-env ids run over the parts in order. */
 export class EnvGroup {
   readonly numEnvs: number;
@@ -122,17 +136,50 @@ export class EnvGroup {
     this.truncated.fill(0);
   }
 
-  /** Steps every part with its rows of `actions` (numEnvs * actDim values, env units). */
+  /** The sub-env ids of part `k`. */
+  subEnvsOf(k: number): number[] {
+    return Array.from({ length: this.parts[k].numEnvs }, (_, j) => this.offsets[k] + j);
+  }
+
+  /**
+   * Steps every part with its rows of `actions` (numEnvs * actDim values, env units). When some
+   * parts lose their connection and the others answer, the answers are kept and PartsLost names
+   * the lost parts (their rows keep the previous values); any other error is thrown as it is.
+   */
   async step(actions: Float32Array): Promise<void> {
     const d = this.actDim;
-    const results = await Promise.all(this.parts.map((p, k) => p.step(actions.subarray(this.offsets[k] * d, (this.offsets[k] + p.numEnvs) * d))));
-    results.forEach((r, k) => {
+    const settled = await Promise.allSettled(this.parts.map((p, k) => p.step(actions.subarray(this.offsets[k] * d, (this.offsets[k] + p.numEnvs) * d))));
+    const lost: number[] = [];
+    let lostError: GymwireError | null = null;
+    settled.forEach((s, k) => {
+      if (s.status === 'rejected') {
+        if (!(s.reason instanceof GymwireError && s.reason.code === 'connection_lost')) throw s.reason;
+        lost.push(k);
+        lostError ??= s.reason;
+        return;
+      }
+      const r = s.value;
       this.putObs(k, r.obs);
       const o = this.offsets[k];
       for (let j = 0; j < this.parts[k].numEnvs; j++) {
         this.rewards[o + j] = r.rewards[j];
         this.terminated[o + j] = r.terminated[j] ? 1 : 0;
         this.truncated[o + j] = r.truncated[j] ? 1 : 0;
+      }
+    });
+    if (lostError !== null) throw new PartsLost(lost, this.parts.length, lostError);
+  }
+
+  /** Resets the parts `ks` only; sub-env i of theirs gets seeds[i] (seeds over all sub-envs). */
+  async resetParts(ks: number[], seeds: number[]): Promise<void> {
+    const results = await Promise.all(ks.map((k) => this.parts[k].reset(seeds.slice(this.offsets[k], this.offsets[k] + this.parts[k].numEnvs))));
+    results.forEach((obs, i) => {
+      const k = ks[i];
+      this.putObs(k, obs);
+      for (const j of this.subEnvsOf(k)) {
+        this.rewards[j] = 0;
+        this.terminated[j] = 0;
+        this.truncated[j] = 0;
       }
     });
   }

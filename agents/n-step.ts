@@ -55,6 +55,11 @@ export class NStepWriter {
     this.count.fill(0);
   }
 
+  /** Forgets the waiting steps of sub-env `env` (its episode was cut). */
+  clearEnv(env: number): void {
+    this.count[env] = 0;
+  }
+
   /** Stores the oldest waiting step of `env` with the return of every step after it up to nextObs. */
   private emit(buffer: ReplayBuffer, env: number, nextObs: Float32Array, terminated: boolean): void {
     const { n, obsDim, actDim } = this;

@@ -25,7 +25,7 @@ import { checkResumable, readCheckpoint, restoreCheckpoint, writeCheckpoint, typ
 import { Collector } from './collect.ts';
 import { evaluateWithRetry, isConnectionLoss, type FrameSink } from './evaluation.ts';
 import { Progress, Rates, type Out } from './progress.ts';
-import { EnvGroup, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
+import { EnvGroup, PartsLost, singleEnvPart, spreadEnvs, vectorPart, type BatchPart } from './env-group.ts';
 import { openServerShare } from './server-share.ts';
 import { FarmEnvs } from './farm-envs.ts';
 import type { DiscoveryOptions } from '../client/discovery.ts';
@@ -406,13 +406,19 @@ class TrainingRun {
     this.collector.startEpisodes(this.envs.group.obs);
   }
 
-  /** Logs the running episodes as interrupted (they are not run on); a second call logs nothing more. */
-  private cutEpisodes(reason: string): void {
+  /**
+   * Logs the running episodes (of `subEnvs` only, when given) as interrupted: they are not run
+   * on; a second call logs nothing more.
+   */
+  private cutEpisodes(reason: string, subEnvs: number[] | null = null): void {
+    const cut = subEnvs === null ? null : new Set(subEnvs);
     for (const ep of this.collector.running()) {
+      if (cut !== null && !cut.has(ep.env)) continue;
       this.record({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason, wallSeconds: this.wall() });
       this.interrupted++;
+      this.collector.epLength[ep.env] = 0;
     }
-    this.collector.epLength.fill(0);
+    if (cut === null) this.collector.epLength.fill(0);
   }
 
   /** The farm changed (farm-envs.ts): re-open the sub-envs over its servers now, between episodes if they lined up. */
@@ -458,12 +464,20 @@ class TrainingRun {
     const mu = run.step >= c.learningStarts ? this.learner.act(collector.obs, this.N) : null;
     const action = collector.act(mu, this.rng);
     const group = this.envs.group;
+    // Sub-envs whose server was lost on this step while the others answered (--url list).
+    let lost: PartsLost | null = null;
+    let absent: Uint8Array | null = null;
     try {
       await group.step(action);
     } catch (e) {
       if (!isConnectionLoss(e)) throw e;
-      await this.recover(e);
-      return 0;
+      if (!(e instanceof PartsLost) || e.parts.length === e.of) {
+        await this.recover(e);
+        return 0;
+      }
+      lost = e;
+      absent = new Uint8Array(this.N);
+      for (const k of e.parts) for (const i of group.subEnvsOf(k)) absent[i] = 1;
     }
     const before = run.step;
     const added = collector.record(group, this.buffer, c.steps - run.step, (ep, stored) => {
@@ -471,9 +485,29 @@ class TrainingRun {
       this.record({ type: 'episode', step: before + stored, episode: run.episodes, env: ep.env, return: ep.return, length: ep.length, wallSeconds: this.wall() });
       this.recent.push(ep.return);
       if (this.recent.length > 20) this.recent.shift();
-    });
+    }, absent);
     run.step += added;
+    if (lost) await this.recoverParts(lost);
     return added;
+  }
+
+  /**
+   * Some servers' connections were lost and the others answered: only the lost sub-envs'
+   * episodes are cut, and those sub-envs alone start fresh ones (reset with seeds of a new draw)
+   * once their client is back; if it is not, recover() as from a whole loss.
+   */
+  private async recoverParts(e: PartsLost): Promise<void> {
+    const group = this.envs.group;
+    const subEnvs = e.parts.flatMap((k) => group.subEnvsOf(k));
+    this.cutEpisodes(e.message, subEnvs);
+    this.print(`connection lost at step ${this.run.step} (${e.message}); fresh episodes on the ${subEnvs.length} of ${this.N} sub-envs it served`);
+    try {
+      await group.resetParts(e.parts, this.collector.nextResetSeeds());
+      this.collector.restartEpisodes(subEnvs, group.obs);
+    } catch (e2) {
+      if (!isConnectionLoss(e2)) throw e2;
+      await this.recover(e2);
+    }
   }
 
   /** One update; every statsEvery-th also reads its losses and Q (computed by the update anyway) into a stats record. */
