@@ -37,6 +37,7 @@ from .preview import preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
 from .server_auth import SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, AuthThrottle, check_token_format
+from .server_frames import CountedFrames, FrameBudget
 from .server_origin import parse_allowed_origins
 from .server_request import error_frame, exception_text, log_exception, read_request, thrown_error_frame
 from .server_upgrade import UpgradeGate, upgrade_check, upgrade_hooks
@@ -138,6 +139,7 @@ class EnvServer:
         max_connections: int = 256,
         max_connections_per_address: int = 64,
         max_upgrading_per_address: int = 16,
+        frame_budget_bytes: int = 64 * 1024 * 1024,
         upgrade_timeout: float = 5.0,
         hello_timeout: float = 5.0,
         idle_timeout: float = 600.0,
@@ -151,6 +153,10 @@ class EnvServer:
         for name, value in (("max_payload_bytes", max_payload_bytes), ("max_envs", max_envs), ("max_num_envs", max_num_envs), ("max_env_instances", max_env_instances), ("max_connections", max_connections), ("max_connections_per_address", max_connections_per_address), ("max_upgrading_per_address", max_upgrading_per_address)):
             if not (_is_int(value) and value >= 1):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not (_is_int(frame_budget_bytes) and frame_budget_bytes >= 2 * max_payload_bytes):
+            # Below that, one connection's largest frame could pass the budget alone and be paused
+            # half received for good.
+            raise ValueError(f"frame_budget_bytes must be an integer of at least twice max_payload_bytes ({2 * max_payload_bytes}), got {frame_budget_bytes!r}")
         for name, value in (("upgrade_timeout", upgrade_timeout), ("hello_timeout", hello_timeout), ("idle_timeout", idle_timeout)):
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and value != float("inf")):
                 raise ValueError(f"{name} must be a number of seconds >= 0 (0 = never), got {value!r}")
@@ -170,6 +176,8 @@ class EnvServer:
         #: Sockets before or in their upgrade, per address; failed tokens, per address (server_upgrade.py).
         self._upgrading = UpgradeGate(max_upgrading_per_address)
         self._auth_throttle = AuthThrottle()
+        #: Bytes of frames held for clients (received, not yet answered), all connections together.
+        self.frame_budget = FrameBudget(frame_budget_bytes)
         self.upgrade_timeout = upgrade_timeout
         self._instances = 0
         self.token = token
@@ -205,7 +213,7 @@ class EnvServer:
             # The browser form of the token (PROTOCOL.md section 8): "gymwire" is selected when
             # offered, the token's own sub-protocol only when it is the only one offered.
             subprotocols=subprotocols,
-            **upgrade_hooks(upgrade_check(self.token, self.allowed_origins, self._auth_throttle), self._upgrading, self.upgrade_timeout or None),
+            **upgrade_hooks(upgrade_check(self.token, self.allowed_origins, self._auth_throttle), self._upgrading, self.upgrade_timeout or None, self.frame_budget),
             compression=None,
             max_size=self.max_payload_bytes,
             max_queue=MAX_QUEUED_FRAMES,
@@ -232,14 +240,20 @@ class EnvServer:
             return
         session = _Session()
         watch = ConnectionWatch(ws, lambda: session.ready, self.hello_timeout, self.idle_timeout)
+        # The frame budget's bookkeeping (server_frames.py): on the legacy server only.
+        counted = isinstance(ws, CountedFrames)
         try:
             async for message in ws:
                 watch.last_frame = t0 = time.perf_counter()
+                if counted:
+                    ws.gymwire_in_hand = len(message)
                 if isinstance(message, str):
                     reply = error_frame(None, "bad_request", "frames must be binary (one msgpack map each)")
                 else:
                     reply = self.dispatch(session, message)
                 await ws.send(reply)
+                if counted:
+                    ws.gymwire_answered()
                 # Frames already queued (at most MAX_QUEUED_FRAMES) are read without returning to
                 # the event loop: after a long one, let the other connections run first.
                 if time.perf_counter() - t0 > _TURN_SECONDS:

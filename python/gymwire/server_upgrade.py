@@ -7,7 +7,8 @@
   the upgrade  the browser origin (403, server_origin.py), then one credential at most (400),
                the address's failed-token lockout (429) and the token (401) (server_auth.py).
 websockets 10-13 (the legacy server, Debian's 10.4 is the one tested here) gets a protocol
-class that does both; websockets 14+ a ``process_request`` hook, which sees the request only
+class that does both, and counts the connection's frames into the server's frame budget
+(server_frames.py); websockets 14+ a ``process_request`` hook, which sees the request only
 once it has been read, so the per-address cap on upgrading sockets is the legacy server's alone
 (14+ still ends each slow upgrade at ``upgrade_timeout``, as its ``open_timeout``)."""
 from __future__ import annotations
@@ -21,6 +22,7 @@ import websockets
 
 from .server_admission import address_key
 from .server_auth import AuthThrottle, Refusal, credential_refusal
+from .server_frames import CountedFrames, FrameBudget
 from .server_origin import origin_refusal
 
 
@@ -69,11 +71,11 @@ def _peer_key(remote: Any) -> str:
     return address_key(remote[0] if remote else None)
 
 
-def _legacy_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: float) -> Dict[str, Any]:
+def _legacy_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: Optional[float], budget: FrameBudget) -> Dict[str, Any]:
     from websockets.exceptions import AbortHandshake
     from websockets.legacy.server import WebSocketServerProtocol
 
-    class GatedProtocol(WebSocketServerProtocol):
+    class GatedProtocol(CountedFrames, WebSocketServerProtocol):
         async def handshake(self, *args: Any, **kwargs: Any) -> Any:
             # The handler task starts this as the socket is accepted: the count covers the
             # whole time a socket takes to send its request.
@@ -104,10 +106,11 @@ def _legacy_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: float
             status, text, extra = refusal
             return (HTTPStatus(status), extra + [("Content-Type", "text/plain")], f"gymwire: {text}\n".encode())
 
+    GatedProtocol.budget = budget
     return {"create_protocol": GatedProtocol}
 
 
-def _asyncio_hooks(check: UpgradeCheck, upgrade_timeout: float) -> Dict[str, Any]:
+def _asyncio_hooks(check: UpgradeCheck, upgrade_timeout: Optional[float]) -> Dict[str, Any]:
     async def process_request(connection: Any, request: Any) -> Any:
         refusal = check(request.headers, _peer_key(connection.remote_address))
         if refusal is None:
@@ -126,7 +129,8 @@ def is_legacy_server() -> bool:
     return "create_protocol" in inspect.signature(websockets.serve).parameters
 
 
-def upgrade_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: float) -> Dict[str, Any]:
+def upgrade_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: Optional[float], budget: FrameBudget) -> Dict[str, Any]:
     """The ``websockets.serve`` keywords that run ``check`` and end upgrades after ``upgrade_timeout``
-    seconds (and, on the legacy server, apply ``gate``)."""
-    return _legacy_hooks(check, gate, upgrade_timeout) if is_legacy_server() else _asyncio_hooks(check, upgrade_timeout)
+    seconds (None: never); on the legacy server they also apply ``gate`` and count frames into
+    ``budget`` (server_frames.py)."""
+    return _legacy_hooks(check, gate, upgrade_timeout, budget) if is_legacy_server() else _asyncio_hooks(check, upgrade_timeout)

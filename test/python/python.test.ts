@@ -105,6 +105,7 @@ const UNITTESTS: [string, string][] = [
   ['test_vector', 'RemoteVectorEnv against Gymnasium SyncVectorEnv step by step (autoreset, seeds, reset_mask, infos, two servers)'],
   ['test_cleanrl_loop', 'a CleanRL-style DQN loop on RemoteVectorEnv'],
   ['test_server', 'the Python server: byte scan and its fast path, ids, reset options checked before the env runs, integral floats, NDArray extras, Box bounds, contained stages'],
+  ['test_server_frames', 'the Python server\'s frame budget: half-sent frames past frame_budget_bytes pause the connections above their share, a client with small frames is served throughout'],
   ['test_server_upgrade', 'the Python server before the upgrade: sockets still upgrading per address (503), upgrade_timeout (408), one credential (400), the failed-token lockout (429), token length'],
   ['test_server_limits', 'the Python server\'s connection limits (max_connections and per address close 1013, hello_timeout 1008, idle_timeout 1001, max_env_instances over all connections) and browser origins (403 before the token)'],
 ];
