@@ -132,13 +132,6 @@ class CountedFrames:
         super().connection_made(transport)  # type: ignore[misc]
         self.reader._transport = _ReaderTransport(transport, self)  # type: ignore[attr-defined]
 
-    def gymwire_held(self) -> int:
-        reader = self.reader  # type: ignore[attr-defined]
-        return len(reader._buffer) + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand
-
-    def gymwire_account(self) -> None:
-        self.budget.account(self, self.gymwire_held())
-
     def gymwire_answered(self) -> None:
         """The server answered the message it took: it is no longer held."""
         n = self.gymwire_in_hand
@@ -160,8 +153,8 @@ class CountedFrames:
             self.transport.resume_reading()  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
-        # What websockets' data_received does, then gymwire_account() and FrameBudget.account()
-        # inlined: this runs for every frame.
+        # What websockets' data_received does, then what the connection holds now, into the
+        # budget (FrameBudget.account inlined: this runs for every frame).
         reader = self.reader  # type: ignore[attr-defined]
         reader.feed_data(data)
         held = len(reader._buffer) + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand  # type: ignore[attr-defined]
