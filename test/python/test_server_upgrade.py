@@ -11,6 +11,7 @@ from typing import Any, List, Tuple
 
 import support  # noqa: F401 - puts the package on sys.path
 from support import ThreadedServer
+from test_server_limits import Tiny
 
 from gymwire import Connection, EnvServer
 from gymwire.errors import GymwireError
@@ -19,22 +20,6 @@ from gymwire.server_upgrade import is_legacy_server
 from gymwire.websocket import HandshakeError, WebSocket
 
 TOKEN = "upgrade-test-token-0123"
-
-
-class Coin:
-    from gymwire.spaces import Box, Discrete
-
-    observation_space = Box(-1.0, 1.0, (1,), "float32")
-    action_space = Discrete(2)
-
-    def reset(self, *, seed: Any = None, options: Any = None) -> Any:
-        return [0.0], {}
-
-    def step(self, action: Any) -> Any:
-        return [0.0], 0.0, False, False, {}
-
-    def close(self) -> None:
-        pass
 
 
 def read_response(sock: socket.socket, timeout: float = 5.0) -> Tuple[bytes, float]:
@@ -61,7 +46,7 @@ class Upgrades(unittest.TestCase):
             server.close()
 
     def serve(self, **options: Any) -> ThreadedServer:
-        server = ThreadedServer({"Coin-v0": Coin}, **options)
+        server = ThreadedServer({"Tiny-v0": Tiny}, **options)
         self.servers.append(server)
         return server
 
@@ -133,7 +118,7 @@ class Upgrades(unittest.TestCase):
     def test_limits_and_tokens_are_checked_when_the_server_is_made(self) -> None:
         for bad in ({"max_upgrading_per_address": 0}, {"upgrade_timeout": -1}, {"token": "fifteen-chars-x"}):
             with self.assertRaises(ValueError, msg=str(bad)):
-                EnvServer({"Coin-v0": Coin}, **bad)
+                EnvServer({"Tiny-v0": Tiny}, **bad)
 
 
 class Throttle(unittest.TestCase):
