@@ -83,12 +83,7 @@ export class Collector {
 
   /** After a full reset: every sub-env starts an episode from `obs`. */
   startEpisodes(obs: Float32Array): void {
-    this.obs.set(obs);
-    this.pending.fill(0);
-    this.epReturn.fill(0);
-    this.epLength.fill(0);
-    this.writer.clear();
-    for (const n of this.noises) n.reset();
+    this.restartEpisodes(Array.from({ length: this.numEnvs }, (_, i) => i), obs);
   }
 
   /** After some sub-envs alone were reset (their connection was lost): each starts an episode from its rows of `obs`. */

@@ -129,11 +129,7 @@ export class EnvGroup {
 
   /** Resets every sub-env; sub-env i (over all parts) gets seeds[i]. */
   async reset(seeds: number[]): Promise<void> {
-    const results = await Promise.all(this.parts.map((p, k) => p.reset(seeds.slice(this.offsets[k], this.offsets[k] + p.numEnvs))));
-    results.forEach((obs, k) => this.putObs(k, obs));
-    this.rewards.fill(0);
-    this.terminated.fill(0);
-    this.truncated.fill(0);
+    await this.resetParts(this.parts.map((_, k) => k), seeds);
   }
 
   /** The sub-env ids of part `k`. */

@@ -50,11 +50,6 @@ export class NStepWriter {
     }
   }
 
-  /** Forgets every sub-env's waiting steps (their episodes were cut: a full reset, e.g. after a lost connection). */
-  clear(): void {
-    this.count.fill(0);
-  }
-
   /** Forgets the waiting steps of sub-env `env` (its episode was cut). */
   clearEnv(env: number): void {
     this.count[env] = 0;

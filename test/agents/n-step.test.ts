@@ -64,14 +64,14 @@ test('n = 1 stores every step at once, as plain one-step replay', () => {
   ]);
 });
 
-test('sub-envs keep windows of their own, and clear() drops a cut episode\'s waiting steps', () => {
+test('sub-envs keep windows of their own, and clearEnv() drops a cut episode\'s waiting steps', () => {
   const b = new ReplayBuffer(100, 1, 1);
   const w = new NStepWriter(2, 1, 2, 1, 1);
   w.push(b, 0, Float32Array.of(0), Float32Array.of(0), 1, Float32Array.of(1), false, false);
   w.push(b, 1, Float32Array.of(100), Float32Array.of(0), 7, Float32Array.of(101), false, false);
   w.push(b, 0, Float32Array.of(1), Float32Array.of(0), 2, Float32Array.of(2), false, false);
   assert.deepEqual(rows(b).map((x) => [x.s, x.r, x.s2]), [[0, 3, 2]]);
-  w.clear();
+  w.clearEnv(1);
   w.push(b, 1, Float32Array.of(0), Float32Array.of(0), 1, Float32Array.of(1), false, false);
   assert.equal(b.size, 1, 'sub-env 1\'s step from before the clear is gone');
   w.push(b, 1, Float32Array.of(1), Float32Array.of(0), 1, Float32Array.of(2), false, false);
