@@ -134,13 +134,8 @@ class CountedFrames:
 
     def gymwire_answered(self) -> None:
         """The server answered the message it took: it is no longer held."""
-        n = self.gymwire_in_hand
+        self.budget.account(self, self.gymwire_counted - self.gymwire_in_hand)
         self.gymwire_in_hand = 0
-        self.gymwire_counted -= n
-        budget = self.budget
-        budget.used -= n
-        if budget.over or self.gymwire_paused:
-            budget.settle(self)
 
     def pause_input(self) -> None:
         self.gymwire_paused = True
