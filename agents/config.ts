@@ -57,6 +57,8 @@ export interface TrainConfig {
   learnerThreads: number;
   actorHidden: number[];
   criticHidden: number[];
+  /** Layer normalisation in the critic's hidden layers (kernels engine only). */
+  criticLayerNorm: boolean;
   actorLr: number;
   criticLr: number;
   /** constant, or linear: both rates × (1 − step / steps) at each update (RL-Zoo's lin_ rates). */
@@ -109,6 +111,7 @@ export const BASE_CONFIG: TrainConfig = {
   learnerThreads: availableParallelism(),
   actorHidden: [256, 256],
   criticHidden: [256, 256],
+  criticLayerNorm: false,
   actorLr: 1e-3,
   criticLr: 1e-3,
   lrSchedule: 'constant',
@@ -165,6 +168,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'learnerThreads', flag: 'learner-threads', kind: 'int', help: 'threads computing each update (default: os.availableParallelism())' },
   { key: 'actorHidden', flag: 'actor-hidden', kind: 'list', help: 'actor hidden layer sizes, comma-separated' },
   { key: 'criticHidden', flag: 'critic-hidden', kind: 'list', help: 'critic hidden layer sizes, comma-separated' },
+  { key: 'criticLayerNorm', flag: 'critic-layer-norm', kind: 'bool', help: "layer normalisation (no gain or bias) before each critic hidden ReLU, as DroQ/CrossQ for many updates per step (kernels engine only)" },
   { key: 'actorLr', flag: 'actor-lr', kind: 'number', help: 'actor Adam learning rate' },
   { key: 'criticLr', flag: 'critic-lr', kind: 'number', help: 'critic Adam learning rate' },
   { key: 'lrSchedule', flag: 'lr-schedule', kind: 'string', help: 'constant | linear: both learning rates decay linearly to 0 at --steps (RL-Zoo lin_, SB3 progress_remaining)' },

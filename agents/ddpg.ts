@@ -86,9 +86,9 @@ export class DdpgKernelUpdate implements LearnerUpdate {
     const alloc = (n: number) => this.k.alloc(n);
     b = {
       aT: allocActs(actorSlots, cap, alloc, space.s2, colsFrom(space.x2, obsDim)),
-      qT: allocActs(critic, cap, alloc, space.x2),
+      qT: this.k.criticActs(0, cap, space.x2),
       aOn: allocActs(actorSlots, cap, alloc, space.s),
-      q: allocActs(critic, 2 * cap, alloc, space.x),
+      q: this.k.criticActs(0, 2 * cap, space.x),
       dq: mat(alloc(2 * cap), 1),
       dCritic: critic.slice(0, -1).map((sl) => this.k.matrix(2 * cap, sl.outSize)),
       dAction: this.k.matrix(cap, actDim),
@@ -103,15 +103,14 @@ export class DdpgKernelUpdate implements LearnerUpdate {
     let p = this.plans.get(B);
     if (p) return p;
     const k = this.k;
-    const { obsDim, actDim, actorSlots, criticSlots } = k.cfg;
-    const [criticSl] = criticSlots;
+    const { obsDim, actDim, actorSlots } = k.cfg;
     const { space } = k.batchSpace(B);
     const b = this.buffersFor(space);
     const actor = k.net('params', actorSlots);
-    const critic = k.net('params', criticSl);
+    const critic = k.critic('params', 0);
     const targets = this.fault === 'no-target-network' ? 'params' : 'target';
     const actorT = k.net(targets, actorSlots);
-    const criticT = k.net(targets, criticSl);
+    const criticT = k.critic(targets, 0);
     const dActorLoss = this.fault === 'actor-gradient-sign' ? 1 / B : -1 / B;
     // Online: μ(s) goes into the action columns of x's second half, then Q over both halves.
     const mu = colsFrom(rowsFrom(space.x, B), obsDim);

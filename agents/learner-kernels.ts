@@ -19,6 +19,8 @@ export interface KernelLearnerConfig {
   actorSlots: LayerSlot[];
   /** One list of layer slots per critic (offsets into the flat vectors). */
   criticSlots: LayerSlot[][];
+  /** Layer normalisation in the critics' hidden layers (LearnerOptions.criticLayerNorm). */
+  criticNorm?: boolean;
   size: number;
   threads: number;
   /** Adam segments: [end, lr] pairs (actor, then the critics). */
@@ -118,6 +120,16 @@ export class KernelLearner {
   /** An MLP on the online (`params`) or target vector. */
   net(which: 'params' | 'target', slots: LayerSlot[]): MlpRef {
     return { params: this.vec[which], slots };
+  }
+
+  /** Critic i on the online or target vector (normalised when the config says). */
+  critic(which: 'params' | 'target', i: number): MlpRef {
+    return { ...this.net(which, this.cfg.criticSlots[i]), norm: this.cfg.criticNorm ?? false };
+  }
+
+  /** Activation buffers of critic i for `rows` rows. */
+  criticActs(i: number, rows: number, input?: Mat): MlpActs {
+    return allocActs(this.cfg.criticSlots[i], rows, (k) => this.alloc(k), input, undefined, this.cfg.criticNorm ?? false);
   }
 
   /** Floats in kernel memory (with slack for SIMD tails); returns the byte address. */

@@ -62,6 +62,12 @@ export interface LearnerOptions {
   policyNoise?: number;
   noiseClip?: number;
   policyDelay?: number;
+  /**
+   * Layer normalisation (no gain or bias) between each critic hidden layer's product and its
+   * ReLU, as DroQ and CrossQ use to keep the critic steady at many updates per env step.
+   * Kernels only (default false).
+   */
+  criticLayerNorm?: boolean;
   /** Breaks learning on purpose (tests only; kernels only; see learner-kernels.ts). */
   testFault?: TestFault | null;
 }
@@ -149,6 +155,7 @@ export class Learner {
       transposeMode: tfBackend === 'wasm' ? 'explicit' : 'native',
       threads: availableParallelism(),
       testFault: null,
+      criticLayerNorm: false,
       ...TD3_HYPERPARAMETERS,
       ...options,
     };
@@ -176,7 +183,7 @@ export class Learner {
     const common = { obsDim, actDim, gamma: this.opts.gamma, size, threads, adam };
     if (this.engine === 'kernels') {
       const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
-      const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots });
+      const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticNorm: this.opts.criticLayerNorm });
       const fault = this.opts.testFault;
       try {
         this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed, fault }) : new DdpgKernelUpdate(core, fault);
@@ -186,6 +193,7 @@ export class Learner {
       }
     } else {
       if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
+      if (this.opts.criticLayerNorm) throw new Error("the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs engine has none); use --backend auto or kernels");
       this.impl = new TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
     }
     this.vectors = this.impl.vectors;
@@ -208,7 +216,7 @@ export class Learner {
   /** A line for the log: algorithm, engine, threads and (tfjs) backend. */
   describe(): string {
     const threads = `${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`;
-    const algo = this.algo === 'td3' ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})` : 'DDPG';
+    const algo = (this.algo === 'td3' ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})` : 'DDPG') + (this.opts.criticLayerNorm ? ', critic with layer normalisation' : '');
     return this.engine === 'kernels' ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}` : `learner: ${algo} on tfjs ${tf.getBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
   }
 

@@ -120,16 +120,16 @@ export class Td3KernelUpdate implements LearnerUpdate {
     b = {
       noise: alloc(cap * actDim),
       aT: allocActs(actorSlots, cap, alloc, space.s2, colsFrom(space.x2, obsDim)),
-      qT1: allocActs(c1, cap, alloc, space.x2),
-      qT2: allocActs(c2, cap, alloc, space.x2),
-      q1: allocActs(c1, cap, alloc, space.x),
-      q2: allocActs(c2, cap, alloc, space.x),
+      qT1: this.k.criticActs(0, cap, space.x2),
+      qT2: this.k.criticActs(1, cap, space.x2),
+      q1: this.k.criticActs(0, cap, space.x),
+      q2: this.k.criticActs(1, cap, space.x),
       dq1: mat(alloc(cap), 1),
       dq2: mat(alloc(cap), 1),
       dCritic1: hidden(c1),
       dCritic2: hidden(c2),
       aOn: allocActs(actorSlots, cap, alloc, space.s),
-      qPi: allocActs(c1, cap, alloc),
+      qPi: this.k.criticActs(0, cap),
       dqPi: mat(alloc(cap), 1),
       dCriticPi: hidden(c1),
       dAction: this.k.matrix(cap, actDim),
@@ -144,13 +144,12 @@ export class Td3KernelUpdate implements LearnerUpdate {
     let p = this.plans.get(B);
     if (p) return p;
     const k = this.k;
-    const { obsDim, actDim, actorSlots, criticSlots } = k.cfg;
-    const [c1, c2] = criticSlots;
+    const { obsDim, actDim, actorSlots } = k.cfg;
     const { space } = k.batchSpace(B);
     const b = this.buffersFor(space);
     const actor = k.net('params', actorSlots);
-    const critic1 = k.net('params', c1);
-    const critic2 = k.net('params', c2);
+    const critic1 = k.critic('params', 0);
+    const critic2 = k.critic('params', 1);
     const grads = { ptr: k.vec.grads, rows: B };
     const targets = this.o.fault === 'no-target-network' ? 'params' : 'target';
     const dActorLoss = this.o.fault === 'actor-gradient-sign' ? 1 / B : -1 / B;
@@ -159,8 +158,8 @@ export class Td3KernelUpdate implements LearnerUpdate {
       const plan = new PlanBuilder();
       forwardOps(plan, k.net(targets, actorSlots), b.aT, B, 'tanh');
       plan.smooth(B, actDim, colsFrom(space.x2, obsDim), b.noise);
-      forwardOps(plan, k.net(targets, c1), b.qT1, B, 'linear');
-      forwardOps(plan, k.net(targets, c2), b.qT2, B, 'linear');
+      forwardOps(plan, k.critic(targets, 0), b.qT1, B, 'linear');
+      forwardOps(plan, k.critic(targets, 1), b.qT2, B, 'linear');
       forwardOps(plan, critic1, b.q1, B, 'linear');
       forwardOps(plan, critic2, b.q2, B, 'linear');
       const target = { B, r: space.r, disc: space.disc, qn: b.qT1.out.ptr, qn2: b.qT2.out.ptr, scale: 2 / B, lossScale: 1 / B };

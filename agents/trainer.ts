@@ -241,7 +241,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
  */
 function chooseEngine(c: TrainConfig, opts: LearnerOptions, out: Out): LearnerEngine | 'auto' {
   if (c.backend !== 'auto') return c.backend === 'kernels' ? 'kernels' : 'tfjs';
-  if (c.algo === 'td3') return 'kernels';
+  if (c.algo === 'td3' || c.criticLayerNorm) return 'kernels';
   if (tf.getBackend() !== 'tensorflow' || resolveEngine('auto').engine !== 'kernels') return 'auto';
   const { engine, rates } = fasterEngine(opts, c.batchSize);
   out.write(`timed the learners on this run's sizes: kernels ${rates.kernels.toFixed(0)} updates/s, tfjs-node ${rates.tfjs.toFixed(0)} updates/s; using ${engine}\n`);
@@ -252,7 +252,7 @@ function chooseEngine(c: TrainConfig, opts: LearnerOptions, out: Out): LearnerEn
 export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): LearnerOptions {
   return {
     algo: c.algo, obsDim, actDim, actorHidden: c.actorHidden, criticHidden: c.criticHidden, gamma: c.gamma, tau: c.tau, actorLr: c.actorLr, criticLr: c.criticLr, seed: c.seed, threads: c.learnerThreads,
-    policyNoise: c.policyNoise, noiseClip: c.noiseClip, policyDelay: c.policyDelay,
+    policyNoise: c.policyNoise, noiseClip: c.noiseClip, policyDelay: c.policyDelay, criticLayerNorm: c.criticLayerNorm,
   };
 }
 

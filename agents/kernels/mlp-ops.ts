@@ -9,6 +9,8 @@ import { colsFrom, mat, rowsFrom, type Act, type Mat, type PlanBuilder } from '.
 export interface MlpRef {
   params: number;
   slots: LayerSlot[];
+  /** Layer normalisation (no gain or bias) between each hidden layer's product and its ReLU. */
+  norm?: boolean;
 }
 
 /** Activation buffers of one MLP pass: the input, each hidden layer's ReLU output, the output. */
@@ -16,27 +18,46 @@ export interface MlpActs {
   input: Mat;
   hidden: Mat[];
   out: Mat;
+  /** With layer normalisation: each hidden layer's normalised pre-activation, and 1/std per row. */
+  normed?: Mat[];
+  rstd?: number[];
 }
 
 const w = (net: MlpRef, l: number): Mat => mat(net.params + 4 * net.slots[l].wOffset, net.slots[l].outSize);
 const b = (net: MlpRef, l: number): number => net.params + 4 * net.slots[l].bOffset;
 
 /** Contiguous activation buffers for `rows` rows of an MLP with these layers (allocated by `alloc`, in floats). */
-export function allocActs(slots: LayerSlot[], rows: number, alloc: (floats: number) => number, input?: Mat, out?: Mat): MlpActs {
+export function allocActs(slots: LayerSlot[], rows: number, alloc: (floats: number) => number, input?: Mat, out?: Mat, norm = false): MlpActs {
   const buf = (width: number) => mat(alloc(rows * width), width);
+  const hiddenSlots = slots.slice(0, -1);
   return {
     input: input ?? buf(slots[0].inSize),
-    hidden: slots.slice(0, -1).map((s) => buf(s.outSize)),
+    hidden: hiddenSlots.map((s) => buf(s.outSize)),
     out: out ?? buf(slots[slots.length - 1].outSize),
+    ...(norm ? { normed: hiddenSlots.map((s) => buf(s.outSize)), rstd: hiddenSlots.map(() => alloc(rows)) } : {}),
   };
 }
 
-/** Ops for y = MLP(x) on `rows` rows: fused bias + ReLU per hidden layer, `outAct` on the output. */
+/** The normalisation buffers of hidden layer l, when the net normalises (else null). */
+function normOf(net: MlpRef, acts: MlpActs, l: number): { n: Mat; rstd: number } | null {
+  if (!net.norm) return null;
+  if (!acts.normed || !acts.rstd) throw new Error('a normalised MLP needs activation buffers allocated with norm');
+  return { n: acts.normed[l], rstd: acts.rstd[l] };
+}
+
+/**
+ * Ops for y = MLP(x) on `rows` rows: fused bias + ReLU per hidden layer (with `net.norm`, bias,
+ * then layer normalisation, then ReLU), `outAct` on the output.
+ */
 export function forwardOps(plan: PlanBuilder, net: MlpRef, acts: MlpActs, rows: number, outAct: Act): void {
   const L = net.slots.length;
   net.slots.forEach((s, l) => {
     const a = l === 0 ? acts.input : acts.hidden[l - 1];
-    if (l < L - 1) plan.gemm({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: acts.hidden[l], bias: b(net, l), relu: true });
+    const nm = l < L - 1 ? normOf(net, acts, l) : null;
+    if (nm) {
+      plan.gemm({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: nm.n, bias: b(net, l) });
+      plan.norm(rows, s.outSize, nm.n, acts.hidden[l], nm.rstd);
+    } else if (l < L - 1) plan.gemm({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: acts.hidden[l], bias: b(net, l), relu: true });
     else plan.dot({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: acts.out, bias: b(net, l), act: outAct });
   });
 }
@@ -56,7 +77,7 @@ export interface BackwardSpec {
   dInput?: { col: number; n: number; row: number; rows: number; out: Mat };
 }
 
-/** Ops for the backward pass of an MLP with ReLU hidden layers. */
+/** Ops for the backward pass of an MLP with ReLU hidden layers (normalised or not). */
 export function backwardOps(plan: PlanBuilder, o: BackwardSpec): void {
   const { net, acts } = o;
   let dz = o.dOut;
@@ -72,6 +93,9 @@ export function backwardOps(plan: PlanBuilder, o: BackwardSpec): void {
       // dZ_l = (dZ_{l+1} · Wᵀ) ⊙ 1[h_l > 0]: ReLU' is 1 exactly where the ReLU output is positive.
       plan.gemm({ M: o.rowsBack, N: s.inSize, K: s.outSize, a: dz, b: w(net, l), bT: true, c: o.dHidden[l - 1], mask: acts.hidden[l - 1] });
       dz = o.dHidden[l - 1];
+      // Through the normalisation: dL/dn (ReLU' applied by the mask) becomes dL/dz in place.
+      const nm = normOf(net, acts, l - 1);
+      if (nm) plan.normGrad(o.rowsBack, s.inSize, dz, nm.n, nm.rstd);
     }
   }
   if (o.dInput) {

@@ -2,7 +2,7 @@
 // the engine's memory. Every thread runs the whole plan and takes its share of each op; `op()`
 // appends a barrier after each op unless told the next op does not read its output.
 // Op codes and argument order: keep in sync with assembly/mlp.ts.
-export const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9, SMOOTH: 10 } as const;
+export const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9, SMOOTH: 10, NORM: 11, NORM_GRAD: 12 } as const;
 export const OP_WORDS = 20;
 
 /** Header layout (int32 words; f32 scalars from byte 64; f64 losses from byte 192). */
@@ -98,6 +98,19 @@ export class PlanBuilder {
   /** a[i, j] = clamp(a[i, j] + noise[i·N + j], −1, 1) over M x N (TD3's target policy smoothing). */
   smooth(M: number, N: number, a: Mat, noise: number, barrier = true): void {
     this.push(OP.SMOOTH, [M, N, a.ptr, 4 * a.stride, noise], barrier);
+  }
+
+  /**
+   * Layer normalisation (no gain or bias) then ReLU, per row of z (M x N): z ← (z − mean)/sqrt(var + 1e-5)
+   * in place, h = ReLU(z), rstd[i] = 1/sqrt(var + 1e-5).
+   */
+  norm(M: number, N: number, z: Mat, h: Mat, rstd: number, barrier = true): void {
+    this.push(OP.NORM, [M, N, z.ptr, 4 * z.stride, h.ptr, 4 * h.stride, rstd], barrier);
+  }
+
+  /** In place: d (dL/d of norm's output, M x N) ← dL/dz, from norm's output n and rstd. */
+  normGrad(M: number, N: number, d: Mat, n: Mat, rstd: number, barrier = true): void {
+    this.push(OP.NORM_GRAD, [M, N, d.ptr, 4 * d.stride, n.ptr, 4 * n.stride, rstd], barrier);
   }
 
   /** Adam on elements [from, to) of the flat vectors, step size from scalar `lrSlot`, then Polyak. */

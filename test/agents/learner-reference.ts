@@ -19,14 +19,21 @@ export function randomBatch(n: number, seed: number, obsDim: number, actDim: num
   };
 }
 
-/** MLP(x) with its parameters sliced out of a flat vector (networks.ts layout) starting at `base`. */
-export function refMlp(flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean): tf.Tensor2D {
+/**
+ * MLP(x) with its parameters sliced out of a flat vector (networks.ts layout) starting at `base`;
+ * with `norm`, each hidden layer is normalised (mean 0, variance 1 per row, ε 1e-5) before its ReLU.
+ */
+export function refMlp(flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean, norm = false): tf.Tensor2D {
   const slots = layerSlots(spec, base);
   let h = x;
   slots.forEach((s, l) => {
     const w = tf.reshape(tf.slice(flat, [s.wOffset], [s.inSize * s.outSize]), [s.inSize, s.outSize]) as tf.Tensor2D;
     const b = tf.slice(flat, [s.bOffset], [s.outSize]);
     h = tf.add(tf.matMul(h, w), b);
+    if (l < slots.length - 1 && norm) {
+      const { mean, variance } = tf.moments(h, 1, true);
+      h = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5)));
+    }
     if (l < slots.length - 1) h = tf.relu(h);
     else if (tanhOut) h = tf.tanh(h);
   });

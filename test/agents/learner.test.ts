@@ -25,7 +25,8 @@ function makeLearner(extra: Partial<Options> = {}): Learner {
 
 // Autodiff reference for the same losses, written the plain way with tf.grad over the flat vector.
 function referenceGradients(learner: Learner, batch: Batch): Float32Array {
-  const mlp = refMlp;
+  const norm = learner.opts.criticLayerNorm;
+  const mlp = (flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean) => refMlp(flat, spec, base, x, tanhOut, norm && spec === learner.criticSpec);
   return tf.tidy(() => {
     const { theta, target, s, a, s2, r, d } = referenceTensors(learner.getState(), batch, OBS, ACT);
     const aNext = mlp(target, learner.actorSpec, 0, s2, true);
@@ -60,16 +61,21 @@ for (const mode of ['explicit', 'native'] as const) {
 }
 
 // Layer widths around the kernels' tile sizes (2 rows x 16/32 columns), odd batch sizes, one row.
-const KERNEL_CASES: { actor: number[]; critic: number[]; batch: number; threads: number }[] = [
+// With `norm`, the critic's hidden layers are layer-normalised (--critic-layer-norm).
+const KERNEL_CASES: { actor: number[]; critic: number[]; batch: number; threads: number; norm?: boolean }[] = [
   { actor: [16, 8], critic: [12, 8], batch: 32, threads: 1 },
   { actor: [37, 70], critic: [45, 33], batch: 7, threads: 2 },
   { actor: [64, 64], critic: [64, 64], batch: 33, threads: 2 },
   { actor: [31], critic: [97, 17, 5], batch: 1, threads: 1 },
   { actor: [256, 256], critic: [256, 256], batch: 65, threads: 2 },
+  { actor: [16, 8], critic: [12, 8], batch: 32, threads: 1, norm: true },
+  { actor: [37, 70], critic: [45, 33], batch: 7, threads: 2, norm: true },
+  { actor: [31], critic: [97, 17, 5], batch: 1, threads: 1, norm: true },
+  { actor: [256, 256], critic: [256, 256], batch: 65, threads: 2, norm: true },
 ];
 for (const c of KERNEL_CASES) {
-  test(`kernels: gradients match tf.grad (actor ${c.actor}, critic ${c.critic}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
-    const learner = makeLearner({ engine: 'kernels', actorHidden: c.actor, criticHidden: c.critic, threads: c.threads });
+  test(`kernels: gradients match tf.grad (actor ${c.actor}, critic ${c.critic}${c.norm ? ' layer-normalised' : ''}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
+    const learner = makeLearner({ engine: 'kernels', actorHidden: c.actor, criticHidden: c.critic, threads: c.threads, criticLayerNorm: c.norm ?? false });
     for (let i = 0; i < 10; i++) learner.update(randomBatch(i % 2 ? 9 : 32, 100 + i));
     assertGradientsMatch(learner, randomBatch(c.batch, 7));
     learner.dispose();

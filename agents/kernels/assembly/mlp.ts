@@ -30,6 +30,8 @@ const OP_FILL_SUM = 7;
 const OP_TANH_GRAD = 8;
 const OP_ADAM = 9;
 const OP_SMOOTH = 10;
+const OP_NORM = 11;
+const OP_NORM_GRAD = 12;
 
 // Header words (i32 index), see ../engine.ts.
 const H_BAR_COUNT = 0;
@@ -127,6 +129,8 @@ export function run(hdr: usize, plan: usize, tid: i32, nt: i32): void {
       case OP_TANH_GRAD: tanhGrad(a, tid, nt); break;
       case OP_ADAM: adam(a, tid, nt); break;
       case OP_SMOOTH: smooth(a, tid, nt); break;
+      case OP_NORM: norm(a, tid, nt); break;
+      case OP_NORM_GRAD: normGrad(a, tid, nt); break;
       default: unreachable();
     }
   }
@@ -389,6 +393,55 @@ function smooth(a: usize, tid: i32, nt: i32): void {
     for (let j = 0; j < N; j++) {
       const p = A + <usize>i * ars + (<usize>j << 2);
       store<f32>(p, min<f32>(1, max<f32>(-1, load<f32>(p) + load<f32>(noise + (<usize>(i * N + j) << 2)))));
+    }
+  }
+}
+
+// ---- NORM: layer normalisation without gain or bias, then ReLU, rows split ------------------
+// Per row i of z (M x N): n = (z − mean)·r with r = 1/sqrt(var + eps), written over z; h = max(n, 0);
+// rstd[i] = r (for NORM_GRAD). eps = 1e-5 as PyTorch's nn.LayerNorm.
+function norm(a: usize, tid: i32, nt: i32): void {
+  const M = arg(a, 0), N = arg(a, 1), Z = uarg(a, 2), zrs = uarg(a, 3), H = uarg(a, 4), hrs = uarg(a, 5), R = uarg(a, 6);
+  const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
+  const inv: f32 = 1 / <f32>N;
+  for (let i = i0; i < i1; i++) {
+    const z = Z + <usize>i * zrs, h = H + <usize>i * hrs;
+    let sum: f32 = 0;
+    for (let j = 0; j < N; j++) sum += load<f32>(z + (<usize>j << 2));
+    const mean = sum * inv;
+    let ss: f32 = 0;
+    for (let j = 0; j < N; j++) {
+      const d = load<f32>(z + (<usize>j << 2)) - mean;
+      ss += d * d;
+    }
+    const r: f32 = 1 / Mathf.sqrt(ss * inv + 1e-5);
+    for (let j = 0; j < N; j++) {
+      const n = (load<f32>(z + (<usize>j << 2)) - mean) * r;
+      store<f32>(z + (<usize>j << 2), n);
+      store<f32>(h + (<usize>j << 2), max<f32>(n, 0));
+    }
+    store<f32>(R + (<usize>i << 2), r);
+  }
+}
+
+// ---- NORM_GRAD: dL/dz from dL/dn of NORM, in place, rows split -------------------------------
+// d[i, j] = r_i·(d[i, j] − mean_j d[i, ·] − n[i, j]·mean_j(d[i, ·]·n[i, ·])).
+function normGrad(a: usize, tid: i32, nt: i32): void {
+  const M = arg(a, 0), N = arg(a, 1), D = uarg(a, 2), drs = uarg(a, 3), Nn = uarg(a, 4), nrs = uarg(a, 5), R = uarg(a, 6);
+  const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
+  const inv: f32 = 1 / <f32>N;
+  for (let i = i0; i < i1; i++) {
+    const d = D + <usize>i * drs, n = Nn + <usize>i * nrs;
+    let s1: f32 = 0, s2: f32 = 0;
+    for (let j = 0; j < N; j++) {
+      const g = load<f32>(d + (<usize>j << 2));
+      s1 += g;
+      s2 += g * load<f32>(n + (<usize>j << 2));
+    }
+    const m1 = s1 * inv, m2 = s2 * inv, r = load<f32>(R + (<usize>i << 2));
+    for (let j = 0; j < N; j++) {
+      const o = <usize>j << 2;
+      store<f32>(d + o, r * (load<f32>(d + o) - m1 - load<f32>(n + o) * m2));
     }
   }
 }
