@@ -68,7 +68,7 @@ for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: writeCheckpoint / re
   for (const l of [a, b, c]) l.learner.dispose();
 });
 
-test('checkResumable: another algorithm or env is refused by name; checkpoints from before TD3 are DDPG', () => {
+test('checkResumable: another algorithm, env or critic normalisation is refused by name; checkpoints from before TD3 are DDPG', () => {
   const dir = tmp();
   const a = parts('ddpg', 1);
   const config = buildConfig({}, { env: 'Pendulum-v1', out: dir });
@@ -79,6 +79,15 @@ test('checkResumable: another algorithm or env is refused by name; checkpoints f
   checkResumable(ck, as({}));
   assert.throws(() => checkResumable(ck, as({ algo: 'td3' })), (e: Error) => e instanceof CheckpointError && /is from a DDPG run and cannot continue as TD3/.test(e.message));
   assert.throws(() => checkResumable(ck, as({ env: 'MountainCarContinuous-v0' })), /checkpoint is for Pendulum-v1, not MountainCarContinuous-v0/);
+  assert.throws(() => checkResumable(ck, as({ criticLayerNorm: true })), (e: Error) => e instanceof CheckpointError && /trained without --critic-layer-norm and cannot continue with it/.test(e.message));
+  // Checkpoints from before the flag have no normalisation.
+  delete (ck.state.config as Partial<TrainConfig>).criticLayerNorm;
+  checkResumable(ck, as({}));
+  assert.throws(() => checkResumable(ck, as({ criticLayerNorm: true })), /without --critic-layer-norm/);
+  ck.state.config.criticLayerNorm = true;
+  assert.throws(() => checkResumable(ck, as({})), /trained with --critic-layer-norm and cannot continue without it/);
+  checkResumable(ck, as({ criticLayerNorm: true }));
+  ck.state.config.criticLayerNorm = false;
   delete (ck.state.config as Partial<TrainConfig>).algo;
   checkResumable(ck, as({}));
   assert.throws(() => checkResumable(ck, as({ algo: 'td3' })), /from a DDPG run/);

@@ -38,17 +38,19 @@ function batchWithNoise(n: number, seed: number): Batch {
  */
 function reference(l: Learner, b: Batch) {
   const B = b.size;
+  // The critics as the learner computes them (layer-normalised with --critic-layer-norm).
+  const critic = (flat: tf.Tensor1D, i: number, x: tf.Tensor2D) => refMlp(flat, l.criticSpec, l.criticBase(i), x, false, l.opts.criticLayerNorm);
   return tf.tidy(() => {
     const { theta, target, s, a, s2, r, d } = referenceTensors(l.getState(), b, OBS, ACT);
     const aNext = tf.clipByValue(tf.add(refMlp(target, l.actorSpec, 0, s2, true), tf.tensor2d(b.targetNoise!, [B, ACT])), -1, 1) as tf.Tensor2D;
     const x2 = tf.concat([s2, aNext], 1);
-    const q1n = refMlp(target, l.criticSpec, l.criticBase(0), x2, false);
-    const q2n = refMlp(target, l.criticSpec, l.criticBase(1), x2, false);
+    const q1n = critic(target, 0, x2);
+    const q2n = critic(target, 1, x2);
     const y = tf.add(r, tf.mul(tf.mul(GAMMA, tf.sub(1, d)), tf.minimum(q1n, q2n)));
     const sa = tf.concat([s, a], 1);
-    const mse = (p: tf.Tensor1D, i: number) => tf.mean(tf.square(tf.sub(refMlp(p, l.criticSpec, l.criticBase(i), sa, false), y)));
+    const mse = (p: tf.Tensor1D, i: number) => tf.mean(tf.square(tf.sub(critic(p, i, sa), y)));
     const criticLoss = (p: tf.Tensor) => tf.add(mse(p as tf.Tensor1D, 0), mse(p as tf.Tensor1D, 1)) as tf.Scalar;
-    const actorLoss = (p: tf.Tensor) => tf.neg(tf.mean(refMlp(p as tf.Tensor1D, l.criticSpec, l.criticBase(0), tf.concat([s, refMlp(p as tf.Tensor1D, l.actorSpec, 0, s, true)], 1), false))) as tf.Scalar;
+    const actorLoss = (p: tf.Tensor) => tf.neg(tf.mean(critic(p as tf.Tensor1D, 0, tf.concat([s, refMlp(p as tf.Tensor1D, l.actorSpec, 0, s, true)], 1)))) as tf.Scalar;
     const grads = Float32Array.from(tf.grad(actorLoss)(theta).dataSync());
     grads.set(tf.grad(criticLoss)(theta).dataSync().subarray(l.actorSize), l.actorSize);
     const firstIsMin = Array.from(tf.less(q1n, q2n).dataSync()).filter((v) => v === 1).length;
@@ -56,8 +58,8 @@ function reference(l: Learner, b: Batch) {
       grads,
       critic: (mse(theta, 0).dataSync()[0] + mse(theta, 1).dataSync()[0]) / 2,
       actor: actorLoss(theta).dataSync()[0],
-      q: tf.mean(refMlp(theta, l.criticSpec, l.criticBase(0), sa, false)).dataSync()[0],
-      q2: tf.mean(refMlp(theta, l.criticSpec, l.criticBase(1), sa, false)).dataSync()[0],
+      q: tf.mean(critic(theta, 0, sa)).dataSync()[0],
+      q2: tf.mean(critic(theta, 1, sa)).dataSync()[0],
       firstIsMin,
     };
   });
@@ -71,7 +73,11 @@ function crossTargets(l: Learner, b: Batch): void {
     const s2 = b.nextObs.subarray(i * OBS, (i + 1) * OBS);
     const mu = mlpForward(l.actorSpec, st.target, s2, true);
     const a = Array.from(mu, (m, j) => Math.min(1, Math.max(-1, m + b.targetNoise![i * ACT + j])));
-    const q = (k: number) => mlpForward(l.criticSpec, st.target, [...s2, ...a], false, l.criticBase(k))[0];
+    const x = [...s2, ...a];
+    const q = (k: number) =>
+      l.opts.criticLayerNorm
+        ? tf.tidy(() => refMlp(tf.tensor1d(st.target), l.criticSpec, l.criticBase(k), tf.tensor2d(x, [1, x.length]), false, true).dataSync()[0])
+        : mlpForward(l.criticSpec, st.target, x, false, l.criticBase(k))[0];
     diffs.push(q(0) - q(1));
   }
   diffs.sort((x, y) => x - y);
@@ -80,15 +86,17 @@ function crossTargets(l: Learner, b: Batch): void {
   l.setState(st);
 }
 
-const CASES: { actor: number[]; critic: number[]; batch: number; threads: number }[] = [
+const CASES: { actor: number[]; critic: number[]; batch: number; threads: number; norm?: boolean }[] = [
   { actor: [16, 8], critic: [12, 8], batch: 32, threads: 1 },
   { actor: [37, 70], critic: [45, 33], batch: 7, threads: 2 },
   { actor: [64, 64], critic: [64, 64], batch: 33, threads: 2 },
   { actor: [256, 256], critic: [256, 256], batch: 65, threads: 2 },
+  { actor: [37, 70], critic: [45, 33], batch: 7, threads: 2, norm: true },
+  { actor: [64, 64], critic: [64, 64], batch: 33, threads: 1, norm: true },
 ];
 for (const c of CASES) {
-  test(`TD3 kernels: critic pair and actor gradients match tf.grad (actor ${c.actor}, critics ${c.critic}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
-    const l = makeTd3({ actorHidden: c.actor, criticHidden: c.critic, threads: c.threads });
+  test(`TD3 kernels: critic pair and actor gradients match tf.grad (actor ${c.actor}, critics ${c.critic}${c.norm ? ' layer-normalised' : ''}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
+    const l = makeTd3({ actorHidden: c.actor, criticHidden: c.critic, threads: c.threads, criticLayerNorm: c.norm ?? false });
     // Move params away from the init and the targets away from the params, the critics apart.
     for (let i = 0; i < 12; i++) l.update(randomBatch(i % 2 ? 9 : 32, 100 + i, OBS, ACT));
     const b = batchWithNoise(c.batch, 7);
@@ -192,4 +200,8 @@ function makeTd3Options(): LearnerOptions {
 
 test('TD3 refuses the tfjs engine with a clear message', () => {
   assert.throws(() => makeTd3({ engine: 'tfjs' }), /TD3 runs on the learner's WebAssembly kernels only/);
+});
+
+test("the critic's layer normalisation refuses the tfjs engine with a clear message", () => {
+  assert.throws(() => makeTd3({ algo: 'ddpg', engine: 'tfjs', criticLayerNorm: true }), /layer normalisation runs on the learner's WebAssembly kernels only/);
 });
