@@ -399,23 +399,43 @@ function smooth(a: usize, tid: i32, nt: i32): void {
 
 // ---- NORM: layer normalisation without gain or bias, then ReLU, rows split ------------------
 // Per row i of z (M x N): n = (z − mean)·r with r = 1/sqrt(var + eps), written over z; h = max(n, 0);
-// rstd[i] = r (for NORM_GRAD). eps = 1e-5 as PyTorch's nn.LayerNorm.
+// rstd[i] = r (for NORM_GRAD). eps = 1e-5 as PyTorch's nn.LayerNorm. Four lanes, then the tail.
+@inline function lanes(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
 function norm(a: usize, tid: i32, nt: i32): void {
   const M = arg(a, 0), N = arg(a, 1), Z = uarg(a, 2), zrs = uarg(a, 3), H = uarg(a, 4), hrs = uarg(a, 5), R = uarg(a, 6);
   const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
   const inv: f32 = 1 / <f32>N;
+  const N4 = N & ~3;
+  const zero = f32x4.splat(0);
   for (let i = i0; i < i1; i++) {
     const z = Z + <usize>i * zrs, h = H + <usize>i * hrs;
-    let sum: f32 = 0;
-    for (let j = 0; j < N; j++) sum += load<f32>(z + (<usize>j << 2));
+    let acc = zero;
+    for (let j = 0; j < N4; j += 4) acc = f32x4.add(acc, v128.load(z + (<usize>j << 2)));
+    let sum = lanes(acc);
+    for (let j = N4; j < N; j++) sum += load<f32>(z + (<usize>j << 2));
     const mean = sum * inv;
-    let ss: f32 = 0;
-    for (let j = 0; j < N; j++) {
+    const vmean = f32x4.splat(mean);
+    acc = zero;
+    for (let j = 0; j < N4; j += 4) {
+      const d = f32x4.sub(v128.load(z + (<usize>j << 2)), vmean);
+      acc = f32x4.add(acc, f32x4.mul(d, d));
+    }
+    let ss = lanes(acc);
+    for (let j = N4; j < N; j++) {
       const d = load<f32>(z + (<usize>j << 2)) - mean;
       ss += d * d;
     }
     const r: f32 = 1 / Mathf.sqrt(ss * inv + 1e-5);
-    for (let j = 0; j < N; j++) {
+    const vr = f32x4.splat(r);
+    for (let j = 0; j < N4; j += 4) {
+      const n = f32x4.mul(f32x4.sub(v128.load(z + (<usize>j << 2)), vmean), vr);
+      v128.store(z + (<usize>j << 2), n);
+      v128.store(h + (<usize>j << 2), f32x4.max(n, zero));
+    }
+    for (let j = N4; j < N; j++) {
       const n = (load<f32>(z + (<usize>j << 2)) - mean) * r;
       store<f32>(z + (<usize>j << 2), n);
       store<f32>(h + (<usize>j << 2), max<f32>(n, 0));
@@ -430,16 +450,28 @@ function normGrad(a: usize, tid: i32, nt: i32): void {
   const M = arg(a, 0), N = arg(a, 1), D = uarg(a, 2), drs = uarg(a, 3), Nn = uarg(a, 4), nrs = uarg(a, 5), R = uarg(a, 6);
   const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
   const inv: f32 = 1 / <f32>N;
+  const N4 = N & ~3;
   for (let i = i0; i < i1; i++) {
     const d = D + <usize>i * drs, n = Nn + <usize>i * nrs;
-    let s1: f32 = 0, s2: f32 = 0;
-    for (let j = 0; j < N; j++) {
+    let a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+    for (let j = 0; j < N4; j += 4) {
+      const g = v128.load(d + (<usize>j << 2));
+      a1 = f32x4.add(a1, g);
+      a2 = f32x4.add(a2, f32x4.mul(g, v128.load(n + (<usize>j << 2))));
+    }
+    let s1 = lanes(a1), s2 = lanes(a2);
+    for (let j = N4; j < N; j++) {
       const g = load<f32>(d + (<usize>j << 2));
       s1 += g;
       s2 += g * load<f32>(n + (<usize>j << 2));
     }
     const m1 = s1 * inv, m2 = s2 * inv, r = load<f32>(R + (<usize>i << 2));
-    for (let j = 0; j < N; j++) {
+    const vm1 = f32x4.splat(m1), vm2 = f32x4.splat(m2), vr = f32x4.splat(r);
+    for (let j = 0; j < N4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(d + o, f32x4.mul(vr, f32x4.sub(f32x4.sub(v128.load(d + o), vm1), f32x4.mul(v128.load(n + o), vm2))));
+    }
+    for (let j = N4; j < N; j++) {
       const o = <usize>j << 2;
       store<f32>(d + o, r * (load<f32>(d + o) - m1 - load<f32>(n + o) * m2));
     }
