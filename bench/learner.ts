@@ -8,7 +8,8 @@
 // measure how much of a core each process got. Threads > 1 then show efficiency, not speed.
 // Usage: npm run bench:learner [-- --torch --sizes 64x64,256x256 --rounds 3 --seconds 3
 //                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time
-//                                  --algo ddpg|td3 --obs 3 --act 1]
+//                                  --algo ddpg|td3 --obs 3 --act 1 --critic-layer-norm]
+// --critic-layer-norm adds kernel columns with the layer-normalised critic ("LN") next to the plain ones.
 // The torch script and the tfjs engine compute DDPG's update: with --algo td3 they are left out.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     tfjs: { type: 'string', default: '' },
     'cpu-time': { type: 'boolean', default: false },
+    'critic-layer-norm': { type: 'boolean', default: false },
     algo: { type: 'string', default: 'ddpg' },
     obs: { type: 'string', default: '3' },
     act: { type: 'string', default: '1' },
@@ -71,8 +73,8 @@ function makeBatches(n: number): Batch[] {
 const batches = makeBatches(8);
 
 /** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
-function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs'): number {
-  const learner = new Learner({ algo: ALGO, obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine });
+function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs', criticLayerNorm = false): number {
+  const learner = new Learner({ algo: ALGO, obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine, criticLayerNorm });
   try {
     for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
     const t0 = performance.now();
@@ -110,6 +112,7 @@ if (missing) console.log(`torch column skipped: ${missing}`);
 
 type Column = { label: string; run: (hidden: number[]) => number };
 const columns: Column[] = THREADS.map((t) => ({ label: `kernels ${t}T`, run: (h: number[]) => ours(h, t, 'kernels') }));
+if (values['critic-layer-norm']) columns.push(...THREADS.map((t) => ({ label: `kernels ${t}T LN`, run: (h: number[]) => ours(h, t, 'kernels', true) })));
 if (!missing) columns.push(...TORCH_THREADS.map((t) => ({ label: `torch ${t}T`, run: (h: number[]) => torch(h, t) })));
 for (const backend of TFJS) {
   await selectBackend(backend as never);
