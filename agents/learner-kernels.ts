@@ -20,7 +20,7 @@ export interface KernelLearnerConfig {
   /** One list of layer slots per critic (offsets into the flat vectors). */
   criticSlots: LayerSlot[][];
   /** Layer normalisation in the critics' hidden layers (LearnerOptions.criticLayerNorm). */
-  criticNorm?: boolean;
+  criticLayerNorm: boolean;
   size: number;
   threads: number;
   /** Adam segments: [end, lr] pairs (actor, then the critics). */
@@ -124,12 +124,12 @@ export class KernelLearner {
 
   /** Critic i on the online or target vector (normalised when the config says). */
   critic(which: 'params' | 'target', i: number): MlpRef {
-    return { ...this.net(which, this.cfg.criticSlots[i]), norm: this.cfg.criticNorm ?? false };
+    return { ...this.net(which, this.cfg.criticSlots[i]), norm: this.cfg.criticLayerNorm };
   }
 
   /** Activation buffers of critic i for `rows` rows. */
   criticActs(i: number, rows: number, input?: Mat): MlpActs {
-    return allocActs(this.cfg.criticSlots[i], rows, (k) => this.alloc(k), input, undefined, this.cfg.criticNorm ?? false);
+    return allocActs(this.cfg.criticSlots[i], rows, (k) => this.alloc(k), input, undefined, this.cfg.criticLayerNorm);
   }
 
   /** Floats in kernel memory (with slack for SIMD tails); returns the byte address. */

@@ -183,7 +183,7 @@ export class Learner {
     const common = { obsDim, actDim, gamma: this.opts.gamma, size, threads, adam };
     if (this.engine === 'kernels') {
       const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
-      const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticNorm: this.opts.criticLayerNorm });
+      const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticLayerNorm: this.opts.criticLayerNorm });
       const fault = this.opts.testFault;
       try {
         this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed, fault }) : new DdpgKernelUpdate(core, fault);
