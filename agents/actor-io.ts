@@ -3,6 +3,7 @@
 // actors are the same kind of network.
 import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError, MANIFEST } from './checkpoint-io.ts';
 import { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, type ActorDescription, type Policy } from './actor-policy.ts';
+import { actorSpec, paramCount } from './networks.ts';
 
 export { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, scaleAction, type ActorDescription, type Policy } from './actor-policy.ts';
 
@@ -19,19 +20,26 @@ export function saveActor(dir: string, description: ActorDescription, params: Fl
 /**
  * Loads a policy from an actor directory (saveActor), a training checkpoint directory, or a
  * run directory (uses its checkpoint/ as --resume does: the previous one, moved aside, when a
- * save was killed between its two renames). Checksums are verified.
+ * save was killed between its two renames). Checksums are verified. By default it is the
+ * exported actor (actor.bin: the one the run evaluated); `which` picks the online or the target
+ * actor out of a training checkpoint's learner state instead.
  */
-export function loadActor(dir: string): Policy {
+export function loadActor(dir: string, which?: 'online' | 'target'): Policy {
   const d = snapshotIn(dir, 'checkpoint');
   let files: Map<string, Uint8Array>;
+  let exported = true;
   try {
     files = readSnapshot(d, ACTOR_FORMAT);
   } catch (e) {
     if (!(e instanceof CheckpointError) || !/holds a/.test(e.message)) throw e;
     files = readSnapshot(d, CHECKPOINT_FORMAT);
+    exported = false;
   }
+  if (which && exported) throw new CheckpointError(`${d} is an exported actor: the ${which} actor can only be picked from a training checkpoint`);
   const description = JSON.parse(textOf(files, 'actor.json')) as ActorDescription;
-  const bin = files.get('actor.bin');
-  if (!bin) throw new CheckpointError(`${d} has no actor.bin`);
-  return makePolicy(description, floatsOf(bin));
+  const bin = files.get(which === 'online' ? 'params.bin' : which === 'target' ? 'target.bin' : 'actor.bin');
+  if (!bin) throw new CheckpointError(`${d} has no ${which ?? 'actor'} parameters`);
+  const params = floatsOf(bin);
+  // The learner's vectors start with the actor's parameters (critics follow).
+  return makePolicy(description, which ? params.subarray(0, paramCount(actorSpec(description.obsDim, description.actDim, description.hidden))) : params);
 }

@@ -112,7 +112,7 @@ export function writeCheckpoint(path: string, s: TrainingSnapshot): void {
     'target.bin': ls.target,
     'adam_m.bin': ls.adamM,
     'adam_v.bin': ls.adamV,
-    ...actorFiles(s.actor, s.learner.actorParams()),
+    ...actorFiles(s.actor, s.learner.actorParams(s.config.evalActor)),
     ...(snap ? replayFiles(snap) : {}),
   });
 }

@@ -13,6 +13,13 @@ export const LR_SCHEDULES = ['constant', 'linear'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 /**
+ * The actor the evaluations play and the checkpoint exports: the online one, or the target
+ * actor (a Polyak average of the online one over the last ~1/τ updates, which moves less).
+ */
+export const EVAL_ACTORS = ['online', 'target'] as const;
+export type EvalActor = (typeof EVAL_ACTORS)[number];
+
+/**
  * The learning rates' factor for an update made at env step `step` of a run of `steps`:
  * 1 (constant), or SB3's progress remaining, 1 − step/steps (linear; 0 at the end).
  */
@@ -89,6 +96,8 @@ export interface TrainConfig {
   evalEpisodes: number;
   /** Eval episode i is reset with seed evalSeed + i, every time, so evals are comparable. */
   evalSeed: number;
+  /** Which actor the evaluations play and checkpoints export as the policy (actor.bin). */
+  evalActor: EvalActor;
   checkpointEvery: number;
   saveReplay: boolean;
   /** Seconds between progress lines when stdout is not a terminal. */
@@ -133,6 +142,7 @@ export const BASE_CONFIG: TrainConfig = {
   evalEvery: 5000,
   evalEpisodes: 10,
   evalSeed: 1_000_000,
+  evalActor: 'online',
   checkpointEvery: 10_000,
   saveReplay: false,
   logEvery: 10,
@@ -192,6 +202,7 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'evalEvery', flag: 'eval-every', kind: 'int', help: 'steps between deterministic evaluations (0 = never)' },
   { key: 'evalEpisodes', flag: 'eval-episodes', kind: 'int', help: 'episodes per evaluation' },
   { key: 'evalSeed', flag: 'eval-seed', kind: 'int', help: 'first eval episode seed (episode i uses eval-seed + i)' },
+  { key: 'evalActor', flag: 'eval-actor', kind: 'string', help: "the actor evaluations play and checkpoints export (actor.bin: what evaluate and rollout load): online | target (the target actor, its Polyak average)" },
   { key: 'checkpointEvery', flag: 'checkpoint-every', kind: 'int', help: 'steps between checkpoints (0 = only at the end)' },
   { key: 'saveReplay', flag: 'save-replay', kind: 'bool', help: 'include the replay buffer in checkpoints' },
   { key: 'logEvery', flag: 'log-every', kind: 'number', help: 'seconds between progress lines when not on a TTY' },
@@ -248,6 +259,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.gamma >= 0 && c.gamma <= 1)) bad('gamma', 'must be in [0, 1]');
   if (!(c.tau > 0 && c.tau <= 1)) bad('tau', 'must be in (0, 1]');
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');
+  if (!EVAL_ACTORS.includes(c.evalActor)) bad('evalActor', `must be ${EVAL_ACTORS.join(' or ')}`);
   if (!LR_SCHEDULES.includes(c.lrSchedule)) bad('lr-schedule', `must be ${LR_SCHEDULES.join(' or ')}`);
   if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
   if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend)) bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);

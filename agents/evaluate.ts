@@ -1,4 +1,4 @@
-// npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://...] [--episodes N] [--seed S]
+// npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://...] [--episodes N] [--seed S] [--actor online|target]
 // Runs the saved actor without noise and prints mean ± std of the episode returns. By default
 // it plays the same episodes as training's evaluations (the run's eval seed and episode
 // count), so the two numbers can be compared.
@@ -12,8 +12,10 @@ import { defaultsFor, parseValue, type TrainConfig } from './config.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
-Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S] [--env-kwargs JSON]
+Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S] [--actor online|target] [--env-kwargs JSON]
   --checkpoint DIR   run directory (read as --resume reads it), its checkpoint/, or a saveActor directory
+  --actor WHICH      online | target: that actor of a training checkpoint (default: the exported
+                     one, actor.bin, which the run's evaluations played: see --eval-actor)
   --env ID           env id (default: the one the actor was trained on)
   --url URL          env server; omit to run the env in-process
   --episodes N       episodes (default: the run's eval-episodes, else the env's default)
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       checkpoint: { type: 'string' }, env: { type: 'string' }, url: { type: 'string' }, episodes: { type: 'string' },
-      seed: { type: 'string' }, 'env-kwargs': { type: 'string' }, 'request-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      seed: { type: 'string' }, actor: { type: 'string' }, 'env-kwargs': { type: 'string' }, 'request-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.checkpoint) {
@@ -49,7 +51,9 @@ async function main(): Promise<void> {
     if (!values.help) process.exitCode = 2;
     return;
   }
-  const policy = loadActor(values.checkpoint);
+  const which = values.actor;
+  if (which !== undefined && which !== 'online' && which !== 'target') throw new Error(`--actor must be online or target, got ${JSON.stringify(which)}`);
+  const policy = loadActor(values.checkpoint, which);
   const envId = values.env ?? policy.description.envId;
   const training = trainingEvalSettings(values.checkpoint, envId);
   const episodes = values.episodes ? (parseValue('int', 'episodes', values.episodes) as number) : training.evalEpisodes;

@@ -266,9 +266,9 @@ export class Learner {
     return out;
   }
 
-  /** The actor's slice of the online parameters (what saveActor writes). */
-  actorParams(): Float32Array {
-    return this.vectors.params.slice(0, this.actorSize);
+  /** The actor's slice of the online (or target) parameters, as saveActor writes them. */
+  actorParams(which: 'online' | 'target' = 'online'): Float32Array {
+    return (which === 'target' ? this.vectors.target : this.vectors.params).slice(0, this.actorSize);
   }
 
   getState(): LearnerState {

@@ -20,7 +20,7 @@ import { ReplayBuffer } from './replay-buffer.ts';
 import { MetricsLog, type MetricRecord, type StatsRecord } from './metrics.ts';
 import type { RunListener } from './run-listener.ts';
 import { curvePng, curveSvg, lossesPng, lossesSvg } from './plot.ts';
-import { scaleAction, type ActorDescription } from './actor-io.ts';
+import { makePolicy, scaleAction, type ActorDescription } from './actor-io.ts';
 import { checkResumable, readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint, type EvalResult, type RunCounters } from './checkpoints.ts';
 import { Collector } from './collect.ts';
 import { evaluateWithRetry, isConnectionLoss, type FrameSink } from './evaluation.ts';
@@ -391,14 +391,16 @@ class TrainingRun {
     const { c, envs, learner } = this;
     if (!envs.evalEnv) return;
     const { low, high } = this.actor;
+    // The target actor's weights do not change during an evaluation: one plain-JS copy serves it.
+    const target = c.evalActor === 'target' ? makePolicy(this.actor, learner.actorParams('target')) : null;
     const ev = await evaluateWithRetry({
-      env: () => envs.evalEnv!, reopen: () => envs.reopenEval(this.print), act: (obs) => scaleAction(learner.act(obs), low, high), episodes: c.evalEpisodes, seed: c.evalSeed, obsDim: this.obsDim, log: this.print, giveUp: this.giveUp,
+      env: () => envs.evalEnv!, reopen: () => envs.reopenEval(this.print), act: (obs) => (target ? target.act(obs) : scaleAction(learner.act(obs), low, high)), episodes: c.evalEpisodes, seed: c.evalSeed, obsDim: this.obsDim, log: this.print, giveUp: this.giveUp,
       watch: () => this.evalFrames(),
     });
     this.run.lastEval = ev;
     this.record({ type: 'eval', step: this.run.step, mean: ev.mean, std: ev.std, returns: ev.returns, wallSeconds: this.wall() });
     this.writePlots();
-    this.print(`eval at step ${this.run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes)`);
+    this.print(`eval at step ${this.run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes${target ? ', target actor' : ''})`);
   }
 
   async resetAll(): Promise<void> {

@@ -78,3 +78,9 @@ test('--lr-schedule: constant keeps the rates; linear takes SB3\'s progress rema
   assert.equal(buildConfig({}, { lrSchedule: 'linear' }).lrSchedule, 'linear');
   assert.throws(() => buildConfig({}, { lrSchedule: 'cosine' as never }), /lr-schedule.*constant or linear/);
 });
+
+test('--eval-actor: online by default; target from the flag; anything else is refused', () => {
+  assert.equal(buildConfig({}, {}).evalActor, 'online');
+  assert.equal(buildConfig({ 'eval-actor': 'target' }).evalActor, 'target');
+  assert.throws(() => buildConfig({ 'eval-actor': 'average' }), /evalActor: must be online or target/);
+});

@@ -9,7 +9,7 @@ import { box } from '../../protocol/spaces.ts';
 import { defaultRng, type NumpyGenerator } from '../../protocol/random.ts';
 import { selectBackend } from '../../agents/backend.ts';
 import { buildConfig, type TrainConfig } from '../../agents/config.ts';
-import { train } from '../../agents/trainer.ts';
+import { evaluatePolicy, train } from '../../agents/trainer.ts';
 import { loadActor, saveActor, CheckpointError } from '../../agents/index.ts';
 import { floatsOf } from '../../agents/checkpoint-io.ts';
 
@@ -154,6 +154,29 @@ test('loadActor reads a run directory and saveActor output; the policy acts with
   const exported = join(tmp(), 'actor');
   saveActor(exported, policy.description, floatsOf(readFileSync(join(dir, 'checkpoint', 'actor.bin'))));
   assert.deepEqual(loadActor(exported).act([0.5, 0]), a);
+});
+
+test('--eval-actor target: the evaluations play the target actor and the checkpoint exports it; evaluate --actor picks either', async () => {
+  const dir = tmp();
+  const c = config(dir, { steps: 300, evalEvery: 300, evalEpisodes: 3, evalActor: 'target' });
+  const r = await train(c, { envFactory: factory, out: quiet });
+  const ck = join(dir, 'checkpoint');
+  const target = loadActor(dir, 'target');
+  const online = loadActor(dir, 'online');
+  const exportedParams = floatsOf(readFileSync(join(ck, 'actor.bin')));
+  assert.deepEqual(exportedParams, floatsOf(readFileSync(join(ck, 'target.bin'))).slice(0, exportedParams.length), 'actor.bin is the target actor');
+  const obs = [0.7, 0.1];
+  assert.notDeepEqual(target.act(obs), online.act(obs), '200 updates at τ 0.005 leave the target actor behind the online one');
+  assert.deepEqual(loadActor(dir).act(obs), target.act(obs));
+  // The run's last evaluation is the target actor's, episode for episode.
+  const replay = await evaluatePolicy(new PointEnv(), (o) => target.act(o), 3, c.evalSeed, 2);
+  assert.deepEqual(r.lastEval?.returns, replay.returns);
+  const onlineReturns = (await evaluatePolicy(new PointEnv(), (o) => online.act(o), 3, c.evalSeed, 2)).returns;
+  assert.notDeepEqual(onlineReturns, replay.returns);
+  assert.throws(() => loadActor(join(dir, 'no-such')), CheckpointError);
+  const exported = join(tmp(), 'actor');
+  saveActor(exported, target.description, exportedParams);
+  assert.throws(() => loadActor(exported, 'online'), (e: Error) => e instanceof CheckpointError && /exported actor/.test(e.message));
 });
 
 test('smoke: a few hundred steps of Pendulum-v1 in-process', async () => {
