@@ -1,6 +1,7 @@
 // The trained actor on its own: saveActor(dir) / loadActor(dir) → a policy usable without
 // tfjs (the forward pass is plain JS), by the rollout CLI or anything else. DDPG's and TD3's
 // actors are the same kind of network.
+import type { EvalActor } from './config.ts';
 import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError, MANIFEST } from './checkpoint-io.ts';
 import { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, type ActorDescription, type Policy } from './actor-policy.ts';
 import { actorSpec, paramCount } from './networks.ts';
@@ -24,7 +25,7 @@ export function saveActor(dir: string, description: ActorDescription, params: Fl
  * exported actor (actor.bin: the one the run evaluated); `which` picks the online or the target
  * actor out of a training checkpoint's learner state instead.
  */
-export function loadActor(dir: string, which?: 'online' | 'target'): Policy {
+export function loadActor(dir: string, which?: EvalActor): Policy {
   const d = snapshotIn(dir, 'checkpoint');
   let files: Map<string, Uint8Array>;
   let exported = true;

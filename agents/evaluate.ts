@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadActor } from './actor-io.ts';
 import { evaluatePolicy, openEnv } from './trainer.ts';
-import { defaultsFor, parseValue, type TrainConfig } from './config.ts';
+import { defaultsFor, EVAL_ACTORS, parseValue, type EvalActor, type TrainConfig } from './config.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
@@ -51,8 +51,8 @@ async function main(): Promise<void> {
     if (!values.help) process.exitCode = 2;
     return;
   }
-  const which = values.actor;
-  if (which !== undefined && which !== 'online' && which !== 'target') throw new Error(`--actor must be online or target, got ${JSON.stringify(which)}`);
+  const which = values.actor as EvalActor | undefined;
+  if (which !== undefined && !EVAL_ACTORS.includes(which)) throw new Error(`--actor must be ${EVAL_ACTORS.join(' or ')}, got ${JSON.stringify(which)}`);
   const policy = loadActor(values.checkpoint, which);
   const envId = values.env ?? policy.description.envId;
   const training = trainingEvalSettings(values.checkpoint, envId);

@@ -8,6 +8,7 @@
 //                        kept as an option and as the reference the kernels are tested against
 //                        — DDPG only.
 // test/agents/learner.test.ts and td3.test.ts check the gradients against tf.grad.
+import type { EvalActor } from './config.ts';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { actorSpec, criticSpec, initMlp, layerSlots, mlpForward, paramCount, type MlpSpec } from './networks.ts';
@@ -267,7 +268,7 @@ export class Learner {
   }
 
   /** The actor's slice of the online (or target) parameters, as saveActor writes them. */
-  actorParams(which: 'online' | 'target' = 'online'): Float32Array {
+  actorParams(which: EvalActor = 'online'): Float32Array {
     return (which === 'target' ? this.vectors.target : this.vectors.params).slice(0, this.actorSize);
   }
 
