@@ -30,9 +30,9 @@ export const TD3_HYPERPARAMETERS = { policyNoise: 0.2, noiseClip: 0.5, policyDel
 // BipedalWalker (γ 0.98, 200k replay, 10k warm-up, Gaussian σ 0.1, lr 1e-3), so TD3 takes
 // DDPG's defaults there; only the run lengths are TD3's. On LunarLanderContinuous TD3 keeps one
 // update per env step: 3-step returns were measured with TD3 (seed 0), 2 updates per step only
-// with DDPG.
+// with DDPG, and neither the layer-normalised critic nor the σ decay of DDPG's row.
 export const TD3_DEFAULTS: Record<string, Partial<TrainConfig>> = {
-  'LunarLanderContinuous-v3': { steps: 300_000, updatesPerStep: 1 },
+  'LunarLanderContinuous-v3': { steps: 300_000, updatesPerStep: 1, criticLayerNorm: false, noiseSigmaFinal: 0.1, noiseDecaySteps: 0 },
   'BipedalWalker-v3': { steps: 1_000_000 },
 };
 

@@ -49,6 +49,10 @@ test('defaults per env and algorithm: TD3 takes the env\'s DDPG row, then its ow
   assert.equal(ll.policyDelay, 2);
   assert.equal(ll.policyNoise, 0.2);
   assert.equal(ll.noiseClip, 0.5);
+  // DDPG's row normalises the critic and decays σ (measured with DDPG only); TD3 keeps neither.
+  const ddpgLl = defaultsFor('LunarLanderContinuous-v3', 'ddpg');
+  assert.deepEqual([ddpgLl.criticLayerNorm, ddpgLl.noiseSigmaFinal, ddpgLl.noiseDecaySteps], [true, 0.02, 150_000]);
+  assert.deepEqual([ll.criticLayerNorm, ll.noiseSigmaFinal, ll.noiseDecaySteps], [false, 0.1, 0]);
   assert.deepEqual(buildConfig({ algo: 'td3', env: 'LunarLanderContinuous-v3' }), { ...ll, out: 'runs/LunarLanderContinuous-v3-td3-s0' });
   assert.equal(buildConfig({}, { algo: 'td3', env: 'BipedalWalker-v3' }).algo, 'td3');
   assert.throws(() => buildConfig({ algo: 'sac' }), /--algo: "sac" is not one of ddpg, td3/);
