@@ -219,7 +219,7 @@ export function parseValue(kind: Kind, flag: string, raw: string | boolean | str
     return xs.length === 1 ? xs[0] : xs.length === 0 ? '' : xs;
   }
   if (Array.isArray(raw)) return fail();
-  if (kind === 'bool') return raw === true || raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : fail();
+  if (kind === 'bool') return raw === true || raw === 'true' || raw === '1' ? true : raw === false || raw === 'false' || raw === '0' ? false : fail();
   const s = String(raw);
   if (kind === 'string') return s;
   if (kind === 'int') return /^-?\d+(e\d+)?$/i.test(s) && Number.isInteger(Number(s)) ? Number(s) : fail();
@@ -263,6 +263,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!LR_SCHEDULES.includes(c.lrSchedule)) bad('lr-schedule', `must be ${LR_SCHEDULES.join(' or ')}`);
   if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
   if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend)) bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
+  if (c.criticLayerNorm && !['auto', 'kernels'].includes(c.backend)) bad('backend', `the critic's layer normalisation runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}; turn it off with --no-critic-layer-norm`);
   const urls = serverUrls(c);
   if (urls.length > 1 && urls.some(isFarmUrl)) bad('url', 'a farm (dns+ws:// or dns+wss://) is given alone: it stands for all its servers');
   if (urls.length > c.numEnvs) bad('numEnvs', `${c.numEnvs} is fewer than the ${urls.length} servers given; every server needs at least one env`);
@@ -289,7 +290,8 @@ export function buildConfig(flags: Record<string, string | boolean | string[] | 
   const { env, algo } = chosenEnvAndAlgo(flags, fileConfig);
   const c: TrainConfig = { ...defaultsFor(env, algo), ...fileConfig, env, algo };
   for (const f of FLAGS) {
-    const raw = flags[f.flag];
+    // A default that is on (a bool in an env's row) can be turned off: --no-FLAG.
+    const raw = f.kind === 'bool' && flags[`no-${f.flag}`] === true ? false : flags[f.flag];
     if (raw === undefined) continue;
     (c as unknown as Record<string, unknown>)[f.key] = parseValue(f.kind, f.flag, raw);
   }
@@ -306,10 +308,11 @@ export function buildConfig(flags: Record<string, string | boolean | string[] | 
 export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
   const opts: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const f of FLAGS) opts[f.flag] = f.kind === 'urls' ? { type: 'string', multiple: true } : { type: f.kind === 'bool' ? 'boolean' : 'string' };
+  for (const f of FLAGS) if (f.kind === 'bool') opts[`no-${f.flag}`] = { type: 'boolean' };
   return opts;
 }
 
 /** One line per flag, with its default for this env and algorithm (defaultsFor). */
 export function flagsHelp(defaults: TrainConfig = BASE_CONFIG): string {
-  return FLAGS.map((f) => `  --${(f.flag + (f.kind === 'bool' ? '' : f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(defaults[f.key])})`).join('\n');
+  return FLAGS.map((f) => `  --${(f.kind === 'bool' ? `[no-]${f.flag}` : f.flag + (f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(defaults[f.key])})`).join('\n');
 }

@@ -53,6 +53,9 @@ test('defaults per env and algorithm: TD3 takes the env\'s DDPG row, then its ow
   const ddpgLl = defaultsFor('LunarLanderContinuous-v3', 'ddpg');
   assert.deepEqual([ddpgLl.criticLayerNorm, ddpgLl.noiseSigmaFinal, ddpgLl.noiseDecaySteps], [true, 0.02, 150_000]);
   assert.deepEqual([ll.criticLayerNorm, ll.noiseSigmaFinal, ll.noiseDecaySteps], [false, 0.1, 0]);
+  assert.equal(buildConfig({ 'no-critic-layer-norm': true }, { env: 'LunarLanderContinuous-v3' }).criticLayerNorm, false);
+  assert.throws(() => buildConfig({ backend: 'cpu' }, { env: 'LunarLanderContinuous-v3' }), /layer normalisation runs on the WebAssembly kernels only .* --no-critic-layer-norm/);
+  assert.equal(buildConfig({ backend: 'cpu', 'no-critic-layer-norm': true }, { env: 'LunarLanderContinuous-v3' }).backend, 'cpu');
   assert.deepEqual(buildConfig({ algo: 'td3', env: 'LunarLanderContinuous-v3' }), { ...ll, out: 'runs/LunarLanderContinuous-v3-td3-s0' });
   assert.equal(buildConfig({}, { algo: 'td3', env: 'BipedalWalker-v3' }).algo, 'td3');
   assert.throws(() => buildConfig({ algo: 'sac' }), /--algo: "sac" is not one of ddpg, td3/);
