@@ -1,7 +1,7 @@
 // The trained actor on its own: saveActor(dir) / loadActor(dir) → a policy usable without
 // tfjs (the forward pass is plain JS), by the rollout CLI or anything else. DDPG's and TD3's
 // actors are the same kind of network.
-import type { EvalActor } from './config.ts';
+import type { EvalActor } from './train-config.ts';
 import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError, MANIFEST } from './checkpoint-io.ts';
 import { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, type ActorDescription, type Policy } from './actor-policy.ts';
 import { actorSpec, paramCount } from './networks.ts';

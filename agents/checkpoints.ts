@@ -3,7 +3,7 @@
 // optionally, the replay buffer — as one atomic, checksummed snapshot (checkpoint-io.ts).
 import { join } from 'node:path';
 import type { GeneratorState, NumpyGenerator } from '../protocol/random.ts';
-import type { TrainConfig } from './config.ts';
+import type { TrainConfig } from './train-config.ts';
 import type { Learner, LearnerState } from './learner.ts';
 import type { ActionNoise, NoiseState } from './noise.ts';
 import type { ReplayBuffer, ReplaySnapshot } from './replay-buffer.ts';

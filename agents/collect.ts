@@ -4,7 +4,7 @@
 // autoreset: when sub-env i ends on step t, step t+1 resets it and ignores its action — that
 // step is not a transition, not an env step and not part of an episode.
 import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
-import type { TrainConfig } from './config.ts';
+import type { TrainConfig } from './train-config.ts';
 import { scaleAction } from './actor-io.ts';
 import { ActionNoise } from './noise.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
@@ -27,17 +27,21 @@ export interface EpisodeEnd {
 
 type CollectConfig = Pick<TrainConfig, 'seed' | 'nStep' | 'gamma' | 'noise' | 'noiseSigma' | 'noiseSigmaFinal' | 'noiseDecaySteps' | 'ouTheta' | 'ouDt'>;
 
+/**
+ * The sub-envs' episodes as they are played: observations, returns, lengths and autoreset
+ * marks change only through these methods (a start, a step's results, a cut).
+ */
 export class Collector {
   /** The current observation of every sub-env, [N * obsDim]. */
   readonly obs: Float32Array;
   /** Sub-env i ended on the last step, so its next step is an autoreset: action ignored, nothing stored. */
-  readonly pending: Uint8Array;
-  readonly epReturn: Float64Array;
-  readonly epLength: Int32Array;
+  private readonly pending: Uint8Array;
+  private readonly epReturn: Float64Array;
+  private readonly epLength: Int32Array;
   /** Per-sub-env noise (OU's state is per episode). */
   readonly noises: ActionNoise[];
   /** Full resets so far (start, resume, reconnect): each seeds the sub-envs from its own stream. */
-  resets = 0;
+  private fullResets: number;
   private readonly u: Float32Array;
   /** Turns each sub-env's steps into (n-step) transitions. */
   private readonly writer: NStepWriter;
@@ -53,6 +57,7 @@ export class Collector {
     bounds: { low: ArrayLike<number>; high: ArrayLike<number> },
   ) {
     const N = numEnvs;
+    this.fullResets = 0;
     this.obs = new Float32Array(N * obsDim);
     this.pending = new Uint8Array(N);
     this.epReturn = new Float64Array(N);
@@ -76,9 +81,24 @@ export class Collector {
    * r = full resets before, so runs repeat and a resumed run does not replay the episodes it saw.
    */
   nextResetSeeds(): number[] {
-    const seedRng = defaultRng([this.c.seed, 0x5eed5, this.resets]);
-    this.resets++;
+    const seedRng = defaultRng([this.c.seed, 0x5eed5, this.fullResets]);
+    this.fullResets++;
     return Array.from({ length: this.numEnvs }, () => seedRng.integers(0, 2 ** 31));
+  }
+
+  /** Full resets so far (saved with a checkpoint). */
+  get resets(): number {
+    return this.fullResets;
+  }
+
+  /** A resumed run's count of full resets before, so its episodes are not the ones it saw. */
+  restoreResets(n: number): void {
+    this.fullResets = n;
+  }
+
+  /** Whether sub-env i's next step is an autoreset (its episode ended on the last step). */
+  awaitsReset(i: number): boolean {
+    return this.pending[i] === 1;
   }
 
   /** After a full reset: every sub-env starts an episode from `obs`. */
@@ -158,6 +178,18 @@ export class Collector {
       for (let i = 0; i < this.numEnvs; i++) if (!absent[i]) this.obs.set(r.obs.subarray(i * obsDim, (i + 1) * obsDim), i * obsDim);
     }
     return added;
+  }
+
+  /**
+   * Ends the episodes under way (of `subEnvs` only, when given) without a result: they will not
+   * be run on (a dropped connection, a move to another server). Returns them, as they stood; a
+   * second call returns nothing more.
+   */
+  cut(subEnvs: number[] | null = null): EpisodeEnd[] {
+    const only = subEnvs === null ? null : new Set(subEnvs);
+    const cut = this.running().filter((ep) => only === null || only.has(ep.env));
+    for (const ep of cut) this.epLength[ep.env] = 0;
+    return cut;
   }
 
   /** The episodes under way (what a dropped connection cuts). */

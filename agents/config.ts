@@ -1,23 +1,9 @@
 // Training configuration: base defaults, the algorithm's per-env defaults (ddpg.ts, td3.ts;
 // documented with their sources in README.md here), a JSON config file, and command-line flags,
 // applied in that order.
-import { availableParallelism } from 'node:os';
-import type { BackendChoice } from './backend.ts';
-import type { NoiseKind } from './noise.ts';
-import { ALGOS, type Algo } from './learner.ts';
-import { DDPG_DEFAULTS } from './ddpg.ts';
-import { TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './td3.ts';
+import { ALGOS, EVAL_ACTORS, LR_SCHEDULES, type Algo, type LrSchedule, type TrainConfig } from './train-config.ts';
+import { BASE_CONFIG, defaultsFor } from './defaults.ts';
 import { isFarmUrl } from '../client/discovery.ts';
-
-export const LR_SCHEDULES = ['constant', 'linear'] as const;
-export type LrSchedule = (typeof LR_SCHEDULES)[number];
-
-/**
- * The actor the evaluations play and the checkpoint exports: the online one, or the target
- * actor (a Polyak average of the online one over the last ~1/τ updates, which moves less).
- */
-export const EVAL_ACTORS = ['online', 'target'] as const;
-export type EvalActor = (typeof EVAL_ACTORS)[number];
 
 /**
  * The learning rates' factor for an update made at env step `step` of a run of `steps`:
@@ -28,136 +14,6 @@ export function lrScaleAt(schedule: LrSchedule, step: number, steps: number): nu
 }
 
 export { isFarmUrl };
-
-export interface TrainConfig {
-  /** 'ddpg' or 'td3'. */
-  algo: Algo;
-  env: string;
-  /** Env constructor kwargs (JSON object), passed to make() or to the server. */
-  envKwargs: Record<string, number | boolean | string | null>;
-  /**
-   * ws://host:port of an env server, or several (their sub-envs are spread over them, see
-   * numEnvs); empty = run the envs in this process. Read it through serverUrls().
-   */
-  url: string | string[];
-  /** Sub-envs collecting in parallel (one vector env in-process, or one per server). */
-  numEnvs: number;
-  /**
-   * When envs are still unreachable after a dropped connection, the trainer opens them again
-   * this many times (waits reconnectDelay s, doubling, at most 8 s) before it gives up.
-   */
-  reconnectAttempts: number;
-  reconnectDelay: number;
-  /**
-   * Seconds an env server has to answer a request; past it the call fails as a dropped
-   * connection (RequestTimeoutError, logged) and the client reconnects. 0 = wait forever.
-   */
-  requestTimeout: number;
-  steps: number;
-  seed: number;
-  out: string;
-  backend: BackendChoice;
-  /**
-   * Threads computing each update (default: the machine's, os.availableParallelism()). With
-   * the kernels, results do not depend on it; with tfjs, only by float summation order.
-   */
-  learnerThreads: number;
-  actorHidden: number[];
-  criticHidden: number[];
-  /** Layer normalisation in the critic's hidden layers (kernels engine only). */
-  criticLayerNorm: boolean;
-  actorLr: number;
-  criticLr: number;
-  /** constant, or linear: both rates × (1 − step / steps) at each update (RL-Zoo's lin_ rates). */
-  lrSchedule: LrSchedule;
-  gamma: number;
-  tau: number;
-  batchSize: number;
-  bufferSize: number;
-  /** Uniform-random warm-up steps before the actor acts and learning starts. */
-  learningStarts: number;
-  updatesPerStep: number;
-  /** Steps summed into each stored transition's return before bootstrapping (n-step returns; 1 = one-step). */
-  nStep: number;
-  noise: NoiseKind;
-  noiseSigma: number;
-  /** Final σ of the linear decay; equal to noiseSigma for no decay. */
-  noiseSigmaFinal: number;
-  noiseDecaySteps: number;
-  ouTheta: number;
-  ouDt: number;
-  /** TD3: σ of the target policy smoothing noise, its clip (tanh action units) and the actor/target delay in updates. */
-  policyNoise: number;
-  noiseClip: number;
-  policyDelay: number;
-  /** Updates between learning-statistics records (losses, mean Q, rates); 0 = none. */
-  statsEvery: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  /** Eval episode i is reset with seed evalSeed + i, every time, so evals are comparable. */
-  evalSeed: number;
-  /** Which actor the evaluations play and checkpoints export as the policy (actor.bin). */
-  evalActor: EvalActor;
-  checkpointEvery: number;
-  saveReplay: boolean;
-  /** Seconds between progress lines when stdout is not a terminal. */
-  logEvery: number;
-}
-
-export const BASE_CONFIG: TrainConfig = {
-  algo: 'ddpg',
-  env: 'Pendulum-v1',
-  envKwargs: {},
-  url: '',
-  numEnvs: 1,
-  reconnectAttempts: 6,
-  reconnectDelay: 0.5,
-  requestTimeout: 120,
-  steps: 20_000,
-  seed: 0,
-  out: '',
-  backend: 'auto',
-  learnerThreads: availableParallelism(),
-  actorHidden: [256, 256],
-  criticHidden: [256, 256],
-  criticLayerNorm: false,
-  actorLr: 1e-3,
-  criticLr: 1e-3,
-  lrSchedule: 'constant',
-  gamma: 0.99,
-  tau: 0.005,
-  batchSize: 256,
-  bufferSize: 1_000_000,
-  learningStarts: 1000,
-  updatesPerStep: 1,
-  nStep: 1,
-  noise: 'gaussian',
-  noiseSigma: 0.1,
-  noiseSigmaFinal: 0.1,
-  noiseDecaySteps: 0,
-  ouTheta: 0.15,
-  ouDt: 1e-2,
-  ...TD3_HYPERPARAMETERS,
-  statsEvery: 1000,
-  evalEvery: 5000,
-  evalEpisodes: 10,
-  evalSeed: 1_000_000,
-  evalActor: 'online',
-  checkpointEvery: 10_000,
-  saveReplay: false,
-  logEvery: 10,
-};
-
-/** The envs with defaults of their own (for some algorithm). */
-export const TUNED_ENVS: readonly string[] = [...new Set([...Object.keys(DDPG_DEFAULTS), ...Object.keys(TD3_DEFAULTS)])];
-
-/**
- * Config for an env id and algorithm: base defaults, then the env's DDPG row (ddpg.ts), then
- * for TD3 its own row on top (td3.ts). Keep the README's table in sync.
- */
-export function defaultsFor(env: string, algo: Algo = 'ddpg'): TrainConfig {
-  return { ...BASE_CONFIG, ...(DDPG_DEFAULTS[env] ?? {}), ...(algo === 'td3' ? (TD3_DEFAULTS[env] ?? {}) : {}), env, algo };
-}
 
 type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'json' | 'urls';
 

@@ -7,8 +7,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadActor } from './actor-io.ts';
-import { evaluatePolicy, openEnv } from './trainer.ts';
-import { defaultsFor, EVAL_ACTORS, parseValue, type EvalActor, type TrainConfig } from './config.ts';
+import { evaluatePolicy } from './evaluation.ts';
+import { openEnv } from './run-envs.ts';
+import { defaultsFor } from './defaults.ts';
+import { EVAL_ACTORS, type EvalActor, type TrainConfig } from './train-config.ts';
+import { parseValue } from './config.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 

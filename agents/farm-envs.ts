@@ -12,7 +12,7 @@
 // and re-opening over the current farm is the trainer's job.
 import { GymwireError } from '../protocol/errors.ts';
 import type { EnvLike } from '../protocol/env-api.ts';
-import type { TrainConfig } from './config.ts';
+import type { TrainConfig } from './train-config.ts';
 import type { BatchPart } from './env-group.ts';
 import { openServerShare } from './server-share.ts';
 import type { DiscoveryOptions, FarmChange, FarmDiscovery } from '../client/discovery.ts';

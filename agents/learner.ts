@@ -1,32 +1,26 @@
 // The learner every algorithm shares: actor, critic(s) (DDPG one, TD3 two), their targets and
 // Adam's moments as flat Float32 vectors in the checkpoint layout (networks.ts: the actor, then
 // each critic), their initialisation, acting and state. The update itself is the algorithm's
-// (ddpg.ts, td3.ts), computed by one of two engines:
+// (ddpg.ts, td3.ts), computed by one of two backends (backends/):
 //   'kernels' (default): our WebAssembly SIMD kernels on all threads sharing one memory
-//                        (learner-kernels.ts; no tfjs involved) — DDPG and TD3,
-//   'tfjs':              hand-derived gradients on the running tfjs backend (learner-tfjs.ts),
+//                        (backends/kernel-core.ts; no tfjs involved) — DDPG and TD3,
+//   'tfjs':              hand-derived gradients on the running tfjs backend (backends/tfjs/),
 //                        kept as an option and as the reference the kernels are tested against
-//                        — DDPG only.
+//                        — DDPG only; loaded on demand (backends/choice.ts loadTfjs).
 // test/agents/learner.test.ts and td3.test.ts check the gradients against tf.grad.
-import type { EvalActor } from './config.ts';
 import { availableParallelism } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
 import { actorSpec, criticSpec, initMlp, layerSlots, mlpForward, paramCount, type MlpSpec } from './networks.ts';
-import { interleave, type Batch, type Losses } from './learner-gradients.ts';
-import type { AdamConfig } from './learner-adam.ts';
-import { KernelLearner, type LearnerUpdate, type TestFault } from './learner-kernels.ts';
-import { TfjsDdpg } from './learner-tfjs.ts';
+import { interleave } from './backends/batch.ts';
+import { activeTfjsBackend, loadedTfjs, loadTfjs, resolveBackend } from './backends/choice.ts';
+import { KernelLearner } from './backends/kernel-core.ts';
+import type { AdamConfig, BackendUpdate, Batch, LearnerBackend, LearnerState, LearnerVectors, Losses, TestFault } from './backends/types.ts';
 import { DdpgKernelUpdate } from './ddpg.ts';
-import { Td3KernelUpdate, TD3_HYPERPARAMETERS, type Td3State } from './td3.ts';
-import { kernelsUnavailable } from './kernels/engine.ts';
+import { Td3KernelUpdate } from './td3.ts';
+import { TD3_HYPERPARAMETERS } from './defaults.ts';
+import type { Algo, EvalActor, TrainConfig } from './train-config.ts';
 import { defaultRng } from '../protocol/random.ts';
 
-export type { Batch, Losses };
-
-export type LearnerEngine = 'kernels' | 'tfjs';
-/** The algorithms: DDPG (ddpg.ts) and TD3 (td3.ts). */
-export type Algo = 'ddpg' | 'td3';
-export const ALGOS: readonly Algo[] = ['ddpg', 'td3'];
+export type { Batch, LearnerState, Losses };
 
 export interface LearnerOptions {
   /** 'ddpg' (default) or 'td3'. */
@@ -39,15 +33,15 @@ export interface LearnerOptions {
   tau: number;
   actorLr: number;
   criticLr: number;
-  /** Seeds the weight initialisation (drawn in JS, so identical on every engine). */
+  /** Seeds the weight initialisation (drawn in JS, so identical on every backend). */
   seed: number;
   adamBeta1?: number;
   adamBeta2?: number;
   adamEps?: number;
-  /** 'auto' (default): the kernels where WebAssembly SIMD and threads run, else tfjs. */
-  engine?: LearnerEngine | 'auto';
+  /** 'auto' (default): the kernels where WebAssembly SIMD and threads run, else tfjs (loaded beforehand: loadTfjs). */
+  backend?: LearnerBackend | 'auto';
   /**
-   * tfjs engine only: how backprop multiplies by a transposed matrix. 'explicit' = tf.transpose
+   * tfjs backend only: how backprop multiplies by a transposed matrix. 'explicit' = tf.transpose
    * then a plain matMul (tfjs-wasm's transpose flags fall back to a slow loop), 'native' =
    * matMul's flags (tfjs-node and cpu). Default: explicit on the wasm backend, native elsewhere.
    */
@@ -69,49 +63,22 @@ export interface LearnerOptions {
    * Kernels only (default false).
    */
   criticLayerNorm?: boolean;
-  /** Breaks learning on purpose (tests only; kernels only; see learner-kernels.ts). */
+  /** Breaks learning on purpose (tests only; kernels only; see backends/types.ts). */
   testFault?: TestFault | null;
 }
 
-/** Everything needed to continue training bit-for-bit: parameters, targets and Adam state. */
-export interface LearnerState {
-  params: Float32Array;
-  target: Float32Array;
-  adamM: Float32Array;
-  adamV: Float32Array;
-  /** Updates so far (the critics' Adam step count; DDPG's actor's too). */
-  adamStep: number;
-  /** TD3: the actor's Adam step count and the smoothing-noise stream. */
-  td3?: Td3State;
-}
-
-/** The learner's flat vectors (views of the engine's memory). */
-export type LearnerVectors = Omit<LearnerState, 'adamStep'>;
-
-/** Which engine 'auto' means here, and why (for the log). */
-export function resolveEngine(choice: LearnerEngine | 'auto' = 'auto', algo: Algo = 'ddpg'): { engine: LearnerEngine; why: string } {
-  const missing = kernelsUnavailable();
-  if (algo === 'td3' && (choice === 'tfjs' || missing !== null)) {
-    throw new Error(`TD3 runs on the learner's WebAssembly kernels only (the tfjs engine is DDPG's)${missing ? `, and they cannot run here: ${missing}` : '; use --backend auto or kernels'}`);
-  }
-  if (choice === 'tfjs') return { engine: 'tfjs', why: 'asked for' };
-  if (missing === null) return { engine: 'kernels', why: choice === 'auto' ? 'WebAssembly SIMD + threads available' : 'asked for' };
-  if (choice === 'kernels') throw new Error(`the learner's WebAssembly kernels cannot run here: ${missing}`);
-  return { engine: 'tfjs', why: `WebAssembly kernels unavailable (${missing})` };
-}
-
 /**
- * Times both engines on random batches of `batchSize` for `seconds` each and returns the faster
+ * Times both backends on random batches of `batchSize` for `seconds` each and returns the faster
  * (with the figures, for the log). Used by the trainer when tfjs-node is installed: its native
  * TensorFlow may beat the kernels on big nets, and only a measurement on the machine can say.
  */
-export function fasterEngine(opts: LearnerOptions, batchSize: number, seconds = 0.5): { engine: LearnerEngine; rates: Record<LearnerEngine, number> } {
+export function fasterBackend(opts: LearnerOptions, batchSize: number, seconds = 0.5): { backend: LearnerBackend; rates: Record<LearnerBackend, number> } {
   const rng = defaultRng([opts.seed, 0xca11b]);
   const f = (k: number) => Float32Array.from(rng.uniformArray(-1, 1, k));
   const B = batchSize;
   const batch: Batch = { size: B, obs: f(B * opts.obsDim), actions: f(B * opts.actDim), rewards: f(B), nextObs: f(B * opts.obsDim), terminated: new Float32Array(B) };
-  const rate = (engine: LearnerEngine) => {
-    const l = new Learner({ ...opts, engine });
+  const rate = (backend: LearnerBackend) => {
+    const l = new Learner({ ...opts, backend });
     try {
       l.update(batch); // first-update costs (plans, buffers) are not the steady state
       const t0 = performance.now();
@@ -126,34 +93,57 @@ export function fasterEngine(opts: LearnerOptions, batchSize: number, seconds = 
     }
   };
   const rates = { kernels: rate('kernels'), tfjs: rate('tfjs') };
-  return { engine: rates.kernels >= rates.tfjs ? 'kernels' : 'tfjs', rates };
+  return { backend: rates.kernels >= rates.tfjs ? 'kernels' : 'tfjs', rates };
+}
+
+/** The learner's options for a run on these spaces. */
+export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): LearnerOptions {
+  const { algo, actorHidden, criticHidden, gamma, tau, actorLr, criticLr, seed, learnerThreads: threads } = c;
+  const { policyNoise, noiseClip, policyDelay, criticLayerNorm } = c;
+  return { algo, obsDim, actDim, actorHidden, criticHidden, gamma, tau, actorLr, criticLr, seed, threads, policyNoise, noiseClip, policyDelay, criticLayerNorm };
+}
+
+/**
+ * The learner of a run. 'auto' and 'kernels' mean our kernels where they run, a tfjs backend
+ * name means tfjs (selectBackend started it; loaded here if not). 'auto' with tfjs-node running
+ * times both on this run's sizes and keeps the faster.
+ */
+export async function learnerForRun(c: TrainConfig, obsDim: number, actDim: number, log: (line: string) => void, testFault: TestFault | null = null): Promise<Learner> {
+  const opts: LearnerOptions = { ...learnerOptions(c, obsDim, actDim), testFault };
+  let backend: LearnerBackend | 'auto' = c.backend === 'auto' ? 'auto' : c.backend === 'kernels' ? 'kernels' : 'tfjs';
+  if (backend === 'auto' && c.algo === 'ddpg' && !c.criticLayerNorm && activeTfjsBackend() === 'tensorflow' && resolveBackend('auto').backend === 'kernels') {
+    const timed = fasterBackend(opts, c.batchSize);
+    log(`timed the learners on this run's sizes: kernels ${timed.rates.kernels.toFixed(0)} updates/s, tfjs-node ${timed.rates.tfjs.toFixed(0)} updates/s; using ${timed.backend}`);
+    backend = timed.backend;
+  }
+  if (resolveBackend(backend, c.algo).backend === 'tfjs') await loadTfjs();
+  return new Learner({ ...opts, backend });
 }
 
 export class Learner {
   readonly opts: Required<LearnerOptions>;
   readonly algo: Algo;
-  readonly engine: LearnerEngine;
+  readonly backend: LearnerBackend;
   readonly actorSpec: MlpSpec;
   readonly criticSpec: MlpSpec;
   readonly actorSize: number;
   /** Floats of ONE critic (TD3 has two, one after the other). */
   readonly criticSize: number;
   readonly critics: number;
-  private readonly impl: LearnerUpdate;
-  /** Shared with the engine, which reads its lrScale at every update. */
+  private readonly impl: BackendUpdate;
+  /** Shared with the backend, which reads its lrScale at every update. */
   private readonly adam: AdamConfig;
   private readonly vectors: LearnerVectors;
   adamStep = 0;
 
   constructor(options: LearnerOptions) {
-    const tfBackend = tf.getBackend();
     this.opts = {
       algo: 'ddpg',
       adamBeta1: 0.9,
       adamBeta2: 0.999,
       adamEps: 1e-8,
-      engine: 'auto',
-      transposeMode: tfBackend === 'wasm' ? 'explicit' : 'native',
+      backend: 'auto',
+      transposeMode: activeTfjsBackend() === 'wasm' ? 'explicit' : 'native',
       threads: availableParallelism(),
       testFault: null,
       criticLayerNorm: false,
@@ -163,7 +153,7 @@ export class Learner {
     const { obsDim, actDim, actorHidden, criticHidden, threads, algo } = this.opts;
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`learner threads must be a positive integer, got ${threads}`);
     this.algo = algo;
-    this.engine = resolveEngine(this.opts.engine, algo).engine;
+    this.backend = resolveBackend(this.opts.backend, algo).backend;
     this.critics = algo === 'td3' ? 2 : 1;
     this.actorSpec = actorSpec(obsDim, actDim, actorHidden);
     this.criticSpec = criticSpec(obsDim, actDim, criticHidden);
@@ -182,27 +172,33 @@ export class Learner {
       lrScale: 1,
     });
     const common = { obsDim, actDim, gamma: this.opts.gamma, size, threads, adam };
-    if (this.engine === 'kernels') {
-      const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
-      const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticLayerNorm: this.opts.criticLayerNorm });
-      const fault = this.opts.testFault;
-      try {
-        this.impl = algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise: this.opts.policyNoise, noiseClip: this.opts.noiseClip, policyDelay: this.opts.policyDelay, seed: this.opts.seed, fault }) : new DdpgKernelUpdate(core, fault);
-      } catch (e) {
-        core.dispose(); // its worker threads
-        throw e;
-      }
-    } else {
-      if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
-      if (this.opts.criticLayerNorm) throw new Error("the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs engine has none); use --backend auto or kernels");
-      this.impl = new TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
-    }
+    this.impl = this.backend === 'kernels' ? this.kernelUpdate(common) : this.tfjsUpdate(common);
     this.vectors = this.impl.vectors;
     // One stream: the actor, then each critic (TD3's second critic is initialised differently from its first).
     const rng = defaultRng(this.opts.seed);
     initMlp(this.actorSpec, rng, this.vectors.params, 0);
     for (let i = 0; i < this.critics; i++) initMlp(this.criticSpec, rng, this.vectors.params, this.criticBase(i));
     this.vectors.target.set(this.vectors.params);
+  }
+
+  private kernelUpdate(common: { obsDim: number; actDim: number; gamma: number; size: number; threads: number; adam: AdamConfig }): BackendUpdate {
+    const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
+    const { criticLayerNorm, testFault, policyNoise, noiseClip, policyDelay, seed } = this.opts;
+    const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticLayerNorm, testFault });
+    try {
+      return this.algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise, noiseClip, policyDelay, seed }) : new DdpgKernelUpdate(core);
+    } catch (e) {
+      core.dispose(); // its worker threads
+      throw e;
+    }
+  }
+
+  private tfjsUpdate(common: { obsDim: number; actDim: number; gamma: number; size: number; threads: number; adam: AdamConfig }): BackendUpdate {
+    if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
+    if (this.opts.criticLayerNorm) throw new Error("the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs backend has none); use --backend auto or kernels");
+    const tfjs = loadedTfjs();
+    if (!tfjs) throw new Error('the tfjs backend is not loaded: await selectBackend() or loadTfjs() (backends/choice.ts) before making a tfjs learner');
+    return new tfjs.TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
   }
 
   /** Where critic i starts in the flat vectors. */
@@ -214,11 +210,11 @@ export class Learner {
     return this.actorSize + this.critics * this.criticSize;
   }
 
-  /** A line for the log: algorithm, engine, threads and (tfjs) backend. */
+  /** A line for the log: algorithm, backend and threads. */
   describe(): string {
     const threads = `${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`;
     const algo = (this.algo === 'td3' ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})` : 'DDPG') + (this.opts.criticLayerNorm ? ', critic with layer normalisation' : '');
-    return this.engine === 'kernels' ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}` : `learner: ${algo} on tfjs ${tf.getBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
+    return this.backend === 'kernels' ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}` : `learner: ${algo} on tfjs ${activeTfjsBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
   }
 
   /**
@@ -276,7 +272,8 @@ export class Learner {
     const copy = (a: Float32Array) => Float32Array.from(a); // never a view of shared memory
     const v = this.vectors;
     const state: LearnerState = { params: copy(v.params), target: copy(v.target), adamM: copy(v.adamM), adamV: copy(v.adamV), adamStep: this.adamStep };
-    if (this.impl instanceof Td3KernelUpdate) state.td3 = this.impl.getState();
+    const extra = this.impl.getExtraState?.();
+    if (extra) state.td3 = extra;
     return state;
   }
 
@@ -290,10 +287,7 @@ export class Learner {
     v.adamM.set(st.adamM);
     v.adamV.set(st.adamV);
     this.adamStep = st.adamStep;
-    if (this.impl instanceof Td3KernelUpdate) {
-      if (!st.td3) throw new Error('learner state has no TD3 part (actor steps, noise stream): it is not from a TD3 learner');
-      this.impl.setState(st.td3);
-    }
+    this.impl.setExtraState?.(st.td3);
     this.impl.invalidate();
   }
 

@@ -3,6 +3,8 @@
 // Drawn once as SVG; the PNG is that SVG rendered by resvg with the DejaVu Sans font shipped in
 // an npm package (svg-png.ts), so both read the same and neither needs system fonts. Legends sit
 // in a row above their plot area, never over the data.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EpisodeRecord, EvalRecord, StatsRecord } from './metrics.ts';
 import { FONT_FAMILY, svgToPng } from './svg-png.ts';
 
@@ -315,4 +317,15 @@ export function lossesSvg(d: LossesData): string {
 /** The losses plot as PNG: the SVG, rendered. */
 export function lossesPng(d: LossesData): Uint8Array {
   return svgToPng(lossesSvg(d));
+}
+
+/** A run's plots into its folder: learning-curve.svg/.png, and losses.svg/.png once it has statistics. */
+export function writeRunPlots(dir: string, title: string, records: { episodes: EpisodeRecord[]; evals: EvalRecord[]; stats: StatsRecord[] }): void {
+  const curve = { title, episodes: records.episodes, evals: records.evals };
+  writeFileSync(join(dir, 'learning-curve.svg'), curveSvg(curve));
+  writeFileSync(join(dir, 'learning-curve.png'), curvePng(curve));
+  if (records.stats.length === 0) return;
+  const losses = { title: `${title}: losses and Q`, stats: records.stats };
+  writeFileSync(join(dir, 'losses.svg'), lossesSvg(losses));
+  writeFileSync(join(dir, 'losses.png'), lossesPng(losses));
 }

@@ -4,7 +4,7 @@
 // trainer, so each call must be cheap and must not throw.
 import type { MetricRecord } from './metrics.ts';
 import type { FrameSink } from './evaluation.ts';
-import type { Algo } from './learner.ts';
+import type { Algo } from './train-config.ts';
 
 export interface RunInfo {
   algo: Algo;
@@ -40,4 +40,18 @@ export interface RunListener {
   evalFrames?(step: number): FrameSink | undefined;
   /** The run is over (finished, stopped, or failed). */
   finished?(): void;
+}
+
+/**
+ * Where an evaluation's first episode's frames go: to every listener that asks for them at
+ * `step` (rendered when any of them wants the frame; each gets the frames it asked for).
+ */
+export function evalFrameSink(listeners: readonly RunListener[], step: number): FrameSink | undefined {
+  const sinks = listeners.map((l) => l.evalFrames?.(step)).filter((s): s is FrameSink => s !== undefined);
+  if (sinks.length <= 1) return sinks[0];
+  let wanting: FrameSink[] = [];
+  return {
+    wants: () => (wanting = sinks.filter((s) => s.wants())).length > 0,
+    add: (f) => wanting.forEach((s) => s.add(f)),
+  };
 }

@@ -1,5 +1,5 @@
 // TD3: Twin Delayed DDPG (Fujimoto et al. 2018, "Addressing Function Approximation Error in
-// Actor-Critic Methods"), read top to bottom: its hyperparameters, then one update.
+// Actor-Critic Methods"), read top to bottom: one update.
 //
 //   ã      = clip(μ'(s') + clip(ε, −c, c), −1, 1),  ε ~ N(0, σ̃²)   (target policy smoothing)
 //   y      = r + γ(1 − terminated)·min(Q'₁(s', ã), Q'₂(s', ã))     (clipped double Q)
@@ -12,29 +12,11 @@
 // range, as in CleanRL (which scales them by action_scale) and SB3. The actor and the critics
 // have their own Adam step counts, as with PyTorch's two optimizers. The rest (replay,
 // exploration noise, the loop, evaluation, checkpoints) is shared with DDPG: trainer.ts.
-import type { TrainConfig } from './config.ts';
-import type { Batch, Losses } from './learner-gradients.ts';
-import { STAT, type BatchSpace, type KernelLearner, type LearnerUpdate, type TestFault } from './learner-kernels.ts';
-import type { LearnerVectors } from './learner.ts';
+import { STAT, type BatchSpace, type KernelLearner } from './backends/kernel-core.ts';
+import type { Batch, BackendUpdate, LearnerVectors, Losses, Td3State } from './backends/types.ts';
 import { allocActs, backwardOps, forwardOps, type MlpActs } from './kernels/mlp-ops.ts';
 import { colsFrom, mat, PlanBuilder, rowsFrom, type Mat } from './kernels/plan.ts';
-import { defaultRng, type GeneratorState, type NumpyGenerator } from '../protocol/random.ts';
-
-// ---- Hyperparameters ------------------------------------------------------------------------
-// TD3's own (flags --policy-noise, --noise-clip, --policy-delay): the paper's, CleanRL's
-// td3_continuous_action.py and SB3's defaults alike.
-export const TD3_HYPERPARAMETERS = { policyNoise: 0.2, noiseClip: 0.5, policyDelay: 2 } as const;
-
-// Per env, where they differ from DDPG's rows (agents/README.md has the table and the sources):
-// RL-Zoo's td3.yml uses the same rows as its ddpg.yml for LunarLanderContinuous and
-// BipedalWalker (γ 0.98, 200k replay, 10k warm-up, Gaussian σ 0.1, lr 1e-3), so TD3 takes
-// DDPG's defaults there; only the run lengths are TD3's. On LunarLanderContinuous TD3 keeps one
-// update per env step: 3-step returns were measured with TD3 (seed 0), 2 updates per step only
-// with DDPG, and neither the layer-normalised critic nor the σ decay of DDPG's row.
-export const TD3_DEFAULTS: Record<string, Partial<TrainConfig>> = {
-  'LunarLanderContinuous-v3': { steps: 300_000, updatesPerStep: 1, criticLayerNorm: false, noiseSigmaFinal: 0.1, noiseDecaySteps: 0 },
-  'BipedalWalker-v3': { steps: 1_000_000 },
-};
+import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
 
 export interface Td3Options {
   policyNoise: number;
@@ -42,13 +24,6 @@ export interface Td3Options {
   policyDelay: number;
   /** Seeds the target policy smoothing noise (its own stream). */
   seed: number;
-  fault?: TestFault | null;
-}
-
-/** What a TD3 learner carries besides the flat vectors: its actor's Adam step count and its noise stream. */
-export interface Td3State {
-  actorSteps: number;
-  rng: GeneratorState;
 }
 
 // ---- One update on the WebAssembly kernels --------------------------------------------------
@@ -91,7 +66,7 @@ interface Td3Plans {
   actorGrad: number;
 }
 
-export class Td3KernelUpdate implements LearnerUpdate {
+export class Td3KernelUpdate implements BackendUpdate {
   readonly vectors: LearnerVectors;
   private readonly buffers = new Map<number, Td3Buffers>();
   private readonly plans = new Map<number, Td3Plans>();
@@ -151,15 +126,13 @@ export class Td3KernelUpdate implements LearnerUpdate {
     const critic1 = k.critic('params', 0);
     const critic2 = k.critic('params', 1);
     const grads = { ptr: k.vec.grads, rows: B };
-    const targets = this.o.fault === 'no-target-network' ? 'params' : 'target';
-    const dActorLoss = this.o.fault === 'actor-gradient-sign' ? 1 / B : -1 / B;
 
     const criticPlan = (adam: boolean) => {
       const plan = new PlanBuilder();
-      forwardOps(plan, k.net(targets, actorSlots), b.aT, B, 'tanh');
+      forwardOps(plan, k.net('target', actorSlots), b.aT, B, 'tanh');
       plan.smooth(B, actDim, colsFrom(space.x2, obsDim), b.noise);
-      forwardOps(plan, k.critic(targets, 0), b.qT1, B, 'linear');
-      forwardOps(plan, k.critic(targets, 1), b.qT2, B, 'linear');
+      forwardOps(plan, k.critic('target', 0), b.qT1, B, 'linear');
+      forwardOps(plan, k.critic('target', 1), b.qT2, B, 'linear');
       forwardOps(plan, critic1, b.q1, B, 'linear');
       forwardOps(plan, critic2, b.q2, B, 'linear');
       const target = { B, r: space.r, disc: space.disc, qn: b.qT1.out.ptr, qn2: b.qT2.out.ptr, scale: 2 / B, lossScale: 1 / B };
@@ -179,7 +152,7 @@ export class Td3KernelUpdate implements LearnerUpdate {
       const plan = new PlanBuilder();
       forwardOps(plan, actor, aOn, B, 'tanh');
       forwardOps(plan, critic1, qPi, B, 'linear');
-      plan.fillSum(B, qPi.out.ptr, b.dqPi.ptr, dActorLoss, STAT.ACTOR, -1 / B);
+      plan.fillSum(B, qPi.out.ptr, b.dqPi.ptr, -1 / B, STAT.ACTOR, -1 / B);
       backwardOps(plan, { net: critic1, acts: qPi, dOut: b.dqPi, rowsBack: B, dHidden: b.dCriticPi, dInput: { col: obsDim, n: actDim, row: 0, rows: B, out: b.dAction } });
       plan.tanhGrad(B, actDim, b.dAction, mu, b.dMu.ptr);
       backwardOps(plan, { net: actor, acts: aOn, dOut: b.dMu, rowsBack: B, grads, dHidden: b.dActor });
@@ -241,11 +214,12 @@ export class Td3KernelUpdate implements LearnerUpdate {
     return this.k.act(obs, n);
   }
 
-  getState(): Td3State {
+  getExtraState(): Td3State {
     return { actorSteps: this.actorSteps, rng: this.rng.getState() };
   }
 
-  setState(s: Td3State): void {
+  setExtraState(s: Td3State | undefined): void {
+    if (!s) throw new Error('learner state has no TD3 part (actor steps, noise stream): it is not from a TD3 learner');
     this.actorSteps = s.actorSteps;
     this.rng.setState(s.rng);
   }

@@ -1,9 +1,12 @@
 // npm run train -- [--algo ddpg|td3] --env Pendulum-v1 [--url ws://host:8765 ...] [--num-envs N] --steps 20000 --seed 0 --out runs/NAME
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { buildConfig, chosenEnvAndAlgo, defaultsFor, flagsHelp, parseArgsOptions, serverUrls, TUNED_ENVS, type TrainConfig } from './config.ts';
-import { selectBackend } from './backend.ts';
-import { readCheckpoint, train } from './trainer.ts';
+import { buildConfig, chosenEnvAndAlgo, flagsHelp, parseArgsOptions, serverUrls } from './config.ts';
+import { defaultsFor, TUNED_ENVS } from './defaults.ts';
+import type { TrainConfig } from './train-config.ts';
+import { selectBackend } from './backends/choice.ts';
+import { readCheckpoint } from './checkpoints.ts';
+import { train } from './trainer.ts';
 import type { Dashboard } from './dashboard/server.ts';
 import { DASHBOARD_FLAGS, DASHBOARD_HELP, dashboardOptions, withDashboardPort } from './dashboard/flags.ts';
 

@@ -1,6 +1,6 @@
 // Learner updates per second (DDPG by default; --algo td3), Pendulum-sized (obs 3, act 1;
 // --obs/--act for others, e.g. LunarLander 8/2, BipedalWalker 24/4), batch 256: the learner's
-// kernels with 1 and 2 threads, optionally its tfjs engine, and with --torch PyTorch
+// kernels with 1 and 2 threads, optionally its tfjs backend, and with --torch PyTorch
 // (../shared/bench/torch_update_rate.py, the same update) at 1 and 2 threads — interleaved in
 // rounds, so every ratio compares figures taken under the same machine load.
 // --cpu-time counts updates per CPU-second instead (our process's CPU time; torch's process
@@ -10,13 +10,14 @@
 //                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time
 //                                  --algo ddpg|td3 --obs 3 --act 1 --critic-layer-norm]
 // --critic-layer-norm adds kernel columns with the layer-normalised critic ("LN") next to the plain ones.
-// The torch script and the tfjs engine compute DDPG's update: with --algo td3 they are left out.
+// The torch script and the tfjs backend compute DDPG's update: with --algo td3 they are left out.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../agents/backend.ts';
-import { ALGOS, Learner, type Algo, type Batch } from '../agents/learner.ts';
+import { selectBackend } from '../agents/backends/choice.ts';
+import { ALGOS, type Algo } from '../agents/train-config.ts';
+import { Learner, type Batch } from '../agents/learner.ts';
 import { defaultRng } from '../protocol/random.ts';
 
 const { values } = parseArgs({
@@ -73,8 +74,8 @@ function makeBatches(n: number): Batch[] {
 const batches = makeBatches(8);
 
 /** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
-function ours(hidden: number[], threads: number, engine: 'kernels' | 'tfjs', criticLayerNorm = false): number {
-  const learner = new Learner({ algo: ALGO, obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, engine, criticLayerNorm });
+function ours(hidden: number[], threads: number, backend: 'kernels' | 'tfjs', criticLayerNorm = false): number {
+  const learner = new Learner({ algo: ALGO, obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, backend, criticLayerNorm });
   try {
     for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
     const t0 = performance.now();

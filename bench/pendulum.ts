@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { buildConfig } from '../agents/config.ts';
-import { selectBackend } from '../agents/backend.ts';
+import { selectBackend } from '../agents/backends/choice.ts';
 import { train } from '../agents/trainer.ts';
 import { startServerProcess } from './server-process.ts';
 

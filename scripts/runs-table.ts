@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { TrainConfig } from '../agents/config.ts';
+import type { TrainConfig } from '../agents/train-config.ts';
 
 const USAGE = `Usage: npm run runs-table -- [--at STEP,STEP,...] RUN_DIR...
   --at   the steps whose evals make the columns (default 50000,100000,150000)`;

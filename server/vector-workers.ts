@@ -73,7 +73,7 @@ class VectorThread {
   constructor(init: WorkerInit, private readonly log: (line: string) => void) {
     // Built (dist/), the entry is compiled JavaScript. From the sources it is TypeScript, and
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
-    // worker first, then load it (as agents/learner-threads.ts does).
+    // worker first, then load it (as agents/backends/tfjs/threads.ts does).
     const built = !import.meta.url.endsWith('.ts');
     const entry = JSON.stringify(new URL(built ? './vector-worker.js' : './vector-worker.ts', import.meta.url).href);
     const load = built ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;

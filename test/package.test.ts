@@ -130,7 +130,7 @@ test('the tarball holds the compiled package and what it reads at run time, and 
     assert.ok(/^(dist\/|package\.json$|README\.md$|protocol\/(PROTOCOL\.md|schema\.json)$)/.test(f), `unexpected file in the package: ${f}`);
     assert.ok(!/\.ts$/.test(f) || /\.d\.ts$/.test(f), `TypeScript source in the package: ${f}`);
   }
-  for (const f of ['dist/bin/gymwire.js', 'dist/agents/kernels/mlp.wasm', 'dist/agents/learner-worker.js', 'dist/server/vector-worker.js', 'dist/envs/box2d/planck-overlay/check.js']) {
+  for (const f of ['dist/bin/gymwire.js', 'dist/agents/kernels/mlp.wasm', 'dist/agents/backends/tfjs/worker.js', 'dist/server/vector-worker.js', 'dist/envs/box2d/planck-overlay/check.js']) {
     assert.ok(files.has(f), `${f} is missing from the package`);
   }
   for (const [name, entry] of Object.entries(PKG.exports as Record<string, { types: string; default: string } | string>)) {

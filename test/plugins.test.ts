@@ -14,7 +14,7 @@ import { loadPlugins, locatePlugin, PluginError } from '../server/plugins.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { make, registrations } from '../envs/index.ts';
 import { RemoteEnv } from '../client/remote-env.ts';
-import { selectBackend } from '../agents/backend.ts';
+import { selectBackend } from '../agents/backends/choice.ts';
 import { buildConfig } from '../agents/config.ts';
 import { train } from '../agents/trainer.ts';
 

@@ -1,6 +1,6 @@
 // MLP building blocks on kernel plans, for any algorithm with ReLU MLPs on flat parameter
 // vectors (networks.ts layout): forward pass, backward pass (weight gradients and/or the
-// gradient at the input), Adam + Polyak. DDPG (../learner-kernels.ts) is written with these;
+// gradient at the input), Adam + Polyak. DDPG (../ddpg.ts, over ../backends/kernel-core.ts) is written with these;
 // TD3 needs the same plus twin critics (two more forward/backward calls) and a min.
 import type { LayerSlot } from '../networks.ts';
 import { colsFrom, mat, rowsFrom, type Act, type Mat, type PlanBuilder } from './plan.ts';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Collector, type EpisodeEnd, type StepResults } from '../../agents/collect.ts';
-import { BASE_CONFIG } from '../../agents/config.ts';
+import { BASE_CONFIG } from '../../agents/defaults.ts';
 import { ReplayBuffer } from '../../agents/replay-buffer.ts';
 import { defaultRng } from '../../protocol/random.ts';
 
@@ -52,7 +52,7 @@ test('record: transitions in the buffer, episode ends reported at their step, th
   // Sub-env 1 is truncated (stored as not terminated: it must still bootstrap), sub-env 0 goes on.
   assert.equal(c.record(results(N, 2, { truncated: [1] }), buffer, 100, on), 2);
   assert.deepEqual(ends, [[{ env: 1, return: 2, length: 2 }, 2]]);
-  assert.deepEqual([...c.pending], [0, 1]);
+  assert.deepEqual([c.awaitsReset(0), c.awaitsReset(1)], [false, true]);
   const u = c.act(null, rng);
   assert.deepEqual([...u.subarray(ACT, 2 * ACT)], [0, 5], "the autoreset step's action is the middle of the Box");
   // The autoreset step: sub-env 1's result is the first obs of its next episode, not a transition.
@@ -73,7 +73,8 @@ test('record stops storing at the budget: the last vector step beyond --steps is
   c.act(null, defaultRng(0));
   assert.equal(c.record(results(4, 1), buffer, 3, () => {}), 3);
   assert.equal(buffer.size, 3);
-  assert.deepEqual([...c.epLength], [1, 1, 1, 0]);
+  assert.deepEqual(c.running().map((e) => e.length), [1, 1, 1]);
+  assert.deepEqual(c.running().map((e) => e.env), [0, 1, 2], 'sub-env 3 has not stepped');
 });
 
 test('reset seeds: one stream per full reset, the same for the same seed and count', () => {

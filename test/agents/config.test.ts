@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildConfig, defaultsFor, flagsHelp, lrScaleAt, BASE_CONFIG } from '../../agents/config.ts';
-import { DDPG_DEFAULTS } from '../../agents/ddpg.ts';
+import { buildConfig, flagsHelp, lrScaleAt } from '../../agents/config.ts';
+import { defaultsFor, BASE_CONFIG } from '../../agents/defaults.ts';
+import { DDPG_DEFAULTS } from '../../agents/defaults.ts';
 
 test('per-env defaults, then config file, then flags', () => {
   const bare = buildConfig({ env: 'Pendulum-v1' });

@@ -7,10 +7,12 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '../../agents/backend.ts';
-import { buildConfig, type TrainConfig } from '../../agents/config.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
+import { buildConfig } from '../../agents/config.ts';
+import type { TrainConfig } from '../../agents/train-config.ts';
 import { loadActor } from '../../agents/actor-io.ts';
-import { readCheckpoint, train } from '../../agents/trainer.ts';
+import { readCheckpoint } from '../../agents/checkpoints.ts';
+import { train } from '../../agents/trainer.ts';
 import { CheckpointError } from '../../agents/checkpoint-io.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '../../agents/backend.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
-import { readCheckpoint, train } from '../../agents/trainer.ts';
+import { readCheckpoint } from '../../agents/checkpoints.ts';
+import { train } from '../../agents/trainer.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const FLAGS = ['--env', 'Pendulum-v1', '--actor-hidden', '16,16', '--critic-hidden', '16,16', '--batch-size', '32', '--learning-starts', '100', '--checkpoint-every', '100', '--save-replay', '--eval-every', '0', '--backend', 'wasm', '--seed', '4'];

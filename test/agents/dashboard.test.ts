@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildConfig, type TrainConfig } from '../../agents/config.ts';
+import { buildConfig } from '../../agents/config.ts';
+import type { TrainConfig } from '../../agents/train-config.ts';
 import { train } from '../../agents/trainer.ts';
 import { Dashboard } from '../../agents/dashboard/server.ts';
 

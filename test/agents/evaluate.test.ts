@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { trainingEvalSettings } from '../../agents/evaluate.ts';
-import { BASE_CONFIG, buildConfig, defaultsFor } from '../../agents/config.ts';
+import { BASE_CONFIG, defaultsFor } from '../../agents/defaults.ts';
+import { buildConfig } from '../../agents/config.ts';
 import { train } from '../../agents/trainer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gymwire-evaluate-'));

@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../agents/backend.ts';
-import { Learner, fasterEngine, type Batch } from '../../agents/learner.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
+import { Learner, fasterBackend, type Batch } from '../../agents/learner.ts';
 import { mlpForward } from '../../agents/networks.ts';
 import { assertClose, maxAbsDiff, randomBatch as batchOf, referenceTensors, refMlp } from './learner-reference.ts';
 
@@ -51,8 +51,8 @@ function assertGradientsMatch(learner: Learner, batch: Batch): void {
 }
 
 for (const mode of ['explicit', 'native'] as const) {
-  test(`tfjs engine: hand-derived gradients match tf.grad (${mode} transposes)`, () => {
-    const learner = makeLearner({ engine: 'tfjs', transposeMode: mode });
+  test(`tfjs backend: hand-derived gradients match tf.grad (${mode} transposes)`, () => {
+    const learner = makeLearner({ backend: 'tfjs', transposeMode: mode });
     // Move params away from the init (and target away from params) so every term is exercised.
     for (let i = 0; i < 20; i++) learner.update(randomBatch(32, 100 + i));
     assertGradientsMatch(learner, randomBatch(32, 7));
@@ -75,16 +75,16 @@ const KERNEL_CASES: { actor: number[]; critic: number[]; batch: number; threads:
 ];
 for (const c of KERNEL_CASES) {
   test(`kernels: gradients match tf.grad (actor ${c.actor}, critic ${c.critic}${c.norm ? ' layer-normalised' : ''}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
-    const learner = makeLearner({ engine: 'kernels', actorHidden: c.actor, criticHidden: c.critic, threads: c.threads, criticLayerNorm: c.norm ?? false });
+    const learner = makeLearner({ backend: 'kernels', actorHidden: c.actor, criticHidden: c.critic, threads: c.threads, criticLayerNorm: c.norm ?? false });
     for (let i = 0; i < 10; i++) learner.update(randomBatch(i % 2 ? 9 : 32, 100 + i));
     assertGradientsMatch(learner, randomBatch(c.batch, 7));
     learner.dispose();
   });
 }
 
-test('kernels: the update equals the tfjs engine (Adam + Polyak on the same gradients)', () => {
-  const a = makeLearner({ engine: 'kernels' });
-  const b = makeLearner({ engine: 'tfjs' });
+test('kernels: the update equals the tfjs backend (Adam + Polyak on the same gradients)', () => {
+  const a = makeLearner({ backend: 'kernels' });
+  const b = makeLearner({ backend: 'tfjs' });
   for (let i = 0; i < 10; i++) {
     const la = a.update(randomBatch(24, 200 + i), true)!;
     const lb = b.update(randomBatch(24, 200 + i), true)!;
@@ -100,7 +100,7 @@ test('kernels: the update equals the tfjs engine (Adam + Polyak on the same grad
 
 test('kernels: results are identical for 1, 2 and 3 threads, and repeat for a seed', () => {
   const run = (threads: number) => {
-    const l = makeLearner({ engine: 'kernels', actorHidden: [40, 33], criticHidden: [64, 20], threads });
+    const l = makeLearner({ backend: 'kernels', actorHidden: [40, 33], criticHidden: [64, 20], threads });
     const losses = Array.from({ length: 12 }, (_, i) => l.update(randomBatch(i === 5 ? 1 : 37, 800 + i), true));
     const out = { state: l.getState(), losses, act: l.act(Float32Array.of(0.1, 0.2, 0.3, -0.5, 0.4, 0.9), 2) };
     l.dispose();
@@ -112,10 +112,10 @@ test('kernels: results are identical for 1, 2 and 3 threads, and repeat for a se
   assert.deepEqual(run(1), one);
 });
 
-test('tfjs engine: native transposes off the wasm backend (tfjs-node, cpu), checked against tf.grad there', async () => {
+test('tfjs backend: native transposes off the wasm backend (tfjs-node, cpu), checked against tf.grad there', async () => {
   await selectBackend('cpu');
   try {
-    const learner = makeLearner({ engine: 'tfjs' });
+    const learner = makeLearner({ backend: 'tfjs' });
     assert.equal(learner.opts.transposeMode, 'native');
     for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 150 + i));
     assertGradientsMatch(learner, randomBatch(17, 8));
@@ -123,19 +123,19 @@ test('tfjs engine: native transposes off the wasm backend (tfjs-node, cpu), chec
   } finally {
     await selectBackend('wasm');
   }
-  const onWasm = makeLearner({ engine: 'tfjs' });
+  const onWasm = makeLearner({ backend: 'tfjs' });
   assert.equal(onWasm.opts.transposeMode, 'explicit');
   onWasm.dispose();
 });
 
-test('fasterEngine times both engines on the given sizes and returns the faster (how auto picks with tfjs-node)', () => {
-  const r = fasterEngine({ obsDim: OBS, actDim: ACT, actorHidden: [32, 32], criticHidden: [32, 32], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1 }, 32, 0.15);
+test('fasterBackend times both backends on the given sizes and returns the faster (how auto picks with tfjs-node)', () => {
+  const r = fasterBackend({ obsDim: OBS, actDim: ACT, actorHidden: [32, 32], criticHidden: [32, 32], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1 }, 32, 0.15);
   assert.ok(r.rates.kernels > 0 && r.rates.tfjs > 0, JSON.stringify(r.rates));
-  assert.equal(r.engine, r.rates.kernels >= r.rates.tfjs ? 'kernels' : 'tfjs');
+  assert.equal(r.backend, r.rates.kernels >= r.rates.tfjs ? 'kernels' : 'tfjs');
 });
 
-for (const engine of ['kernels', 'tfjs'] as const) test(`targets (${engine}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
-  const learner = makeLearner({ engine });
+for (const backend of ['kernels', 'tfjs'] as const) test(`targets (${backend}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
+  const learner = makeLearner({ backend });
   for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 300 + i));
   const base = randomBatch(1, 9, [0]);
   const term = { ...base, terminated: Float32Array.of(1) };
@@ -156,8 +156,8 @@ for (const engine of ['kernels', 'tfjs'] as const) test(`targets (${engine}): te
   learner.dispose();
 });
 
-for (const engine of ['kernels', 'tfjs'] as const) test(`${engine} forward and the plain-JS policy forward agree`, () => {
-  const learner = makeLearner({ engine });
+for (const backend of ['kernels', 'tfjs'] as const) test(`${backend} forward and the plain-JS policy forward agree`, () => {
+  const learner = makeLearner({ backend });
   for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 500 + i));
   const obs = Float32Array.of(0.3, -0.7, 0.1, 0.5, 0.5, -0.2);
   const out = learner.act(obs, 2);
@@ -167,11 +167,11 @@ for (const engine of ['kernels', 'tfjs'] as const) test(`${engine} forward and t
   learner.dispose();
 });
 
-test('tfjs engine: no tensor leaks over many updates', () => {
+test('tfjs backend: no tensor leaks over many updates', () => {
   const before0 = tf.memory().numTensors;
-  makeLearner({ engine: 'tfjs' }).dispose();
+  makeLearner({ backend: 'tfjs' }).dispose();
   assert.equal(tf.memory().numTensors, before0, 'construct + dispose releases everything');
-  const learner = makeLearner({ engine: 'tfjs' });
+  const learner = makeLearner({ backend: 'tfjs' });
   learner.update(randomBatch(32, 1));
   learner.act(Float32Array.of(0, 0, 0));
   const before = tf.memory().numTensors;
@@ -184,10 +184,10 @@ test('tfjs engine: no tensor leaks over many updates', () => {
   learner.dispose();
 });
 
-for (const engine of ['kernels', 'tfjs'] as const) test(`state round-trips (${engine}): a restored learner continues identically`, () => {
-  const a = makeLearner({ engine });
+for (const backend of ['kernels', 'tfjs'] as const) test(`state round-trips (${backend}): a restored learner continues identically`, () => {
+  const a = makeLearner({ backend });
   for (let i = 0; i < 10; i++) a.update(randomBatch(16, i));
-  const b = makeLearner({ engine, seed: 99 });
+  const b = makeLearner({ backend, seed: 99 });
   b.setState(a.getState());
   for (let i = 10; i < 15; i++) {
     a.update(randomBatch(16, i));
@@ -213,9 +213,9 @@ test('a few hundred updates fit a simple regression (critic learns rewards with 
   learner.dispose();
 });
 
-test('tfjs engine, threads: 2 gives the same updates and losses as 1 (up to float rounding), any batch size', () => {
-  const one = makeLearner({ engine: 'tfjs' });
-  const two = makeLearner({ engine: 'tfjs', threads: 2 });
+test('tfjs backend, threads: 2 gives the same updates and losses as 1 (up to float rounding), any batch size', () => {
+  const one = makeLearner({ backend: 'tfjs' });
+  const two = makeLearner({ backend: 'tfjs', threads: 2 });
   for (let i = 0; i < 8; i++) {
     const b = randomBatch(i === 3 ? 1 : 33, 700 + i); // odd sizes; a single row leaves the worker idle
     const l1 = one.update(b, true)!;
@@ -225,7 +225,7 @@ test('tfjs engine, threads: 2 gives the same updates and losses as 1 (up to floa
   }
   const [s1, s2] = [one.getState(), two.getState()];
   assert.ok(maxAbsDiff(s1.params, s2.params) < 1e-5, `params differ by ${maxAbsDiff(s1.params, s2.params)}`);
-  assert.ok(maxAbsDiff(s1.params, makeLearner({ engine: 'tfjs' }).getState().params) > 1e-4, 'the updates moved the parameters');
+  assert.ok(maxAbsDiff(s1.params, makeLearner({ backend: 'tfjs' }).getState().params) > 1e-4, 'the updates moved the parameters');
   assert.ok(maxAbsDiff(s1.adamV, s2.adamV) < 1e-8);
   assert.ok(maxAbsDiff(one.act(Float32Array.of(0.1, 0.2, 0.3)), two.act(Float32Array.of(0.1, 0.2, 0.3))) < 1e-5);
   one.dispose();
@@ -233,12 +233,12 @@ test('tfjs engine, threads: 2 gives the same updates and losses as 1 (up to floa
 });
 
 // A learning-rate schedule's factor f: the update is the one with both rates × f, on every
-// engine (the tfjs workers take f with each job).
-for (const c of [{ engine: 'kernels', algo: 'ddpg', threads: 2 }, { engine: 'tfjs', algo: 'ddpg', threads: 2 }, { engine: 'kernels', algo: 'td3', threads: 1 }] as const) {
-  test(`${c.engine} ${c.algo}, ${c.threads} thread(s): lrScale f updates as learning rates × f`, () => {
-    const scaled = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
-    const slower = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, actorLr: 2.5e-4, criticLr: 5e-4 });
-    const plain = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
+// backend (the tfjs workers take f with each job).
+for (const c of [{ backend: 'kernels', algo: 'ddpg', threads: 2 }, { backend: 'tfjs', algo: 'ddpg', threads: 2 }, { backend: 'kernels', algo: 'td3', threads: 1 }] as const) {
+  test(`${c.backend} ${c.algo}, ${c.threads} thread(s): lrScale f updates as learning rates × f`, () => {
+    const scaled = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
+    const slower = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, actorLr: 2.5e-4, criticLr: 5e-4 });
+    const plain = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
     scaled.lrScale = 0.25;
     assert.equal(scaled.lrScale, 0.25);
     for (let i = 0; i < 10; i++) {
@@ -254,12 +254,12 @@ for (const c of [{ engine: 'kernels', algo: 'ddpg', threads: 2 }, { engine: 'tfj
 }
 
 // n-step rows: a row k steps long bootstraps with γ^k. With every row 2 steps long under γ = 0.9
-// the update must be the one-step update under γ = 0.81, for every engine and algorithm.
-for (const c of [{ engine: 'kernels', algo: 'ddpg', threads: 2 }, { engine: 'tfjs', algo: 'ddpg', threads: 1 }, { engine: 'kernels', algo: 'td3', threads: 1 }] as const) {
-  test(`${c.engine} ${c.algo}: a row of horizon k is discounted by γ^k (n-step returns)`, () => {
-    const nStep = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, gamma: 0.9 });
-    const oneStep = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, gamma: 0.81 });
-    const plain = makeLearner({ engine: c.engine, algo: c.algo, threads: c.threads, gamma: 0.9 });
+// the update must be the one-step update under γ = 0.81, for every backend and algorithm.
+for (const c of [{ backend: 'kernels', algo: 'ddpg', threads: 2 }, { backend: 'tfjs', algo: 'ddpg', threads: 1 }, { backend: 'kernels', algo: 'td3', threads: 1 }] as const) {
+  test(`${c.backend} ${c.algo}: a row of horizon k is discounted by γ^k (n-step returns)`, () => {
+    const nStep = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, gamma: 0.9 });
+    const oneStep = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, gamma: 0.81 });
+    const plain = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, gamma: 0.9 });
     for (let i = 0; i < 20; i++) {
       const b = randomBatch(16, 300 + i);
       nStep.update({ ...b, horizon: new Float32Array(16).fill(2) });

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NStepWriter } from '../../agents/n-step.ts';
 import { Collector, type StepResults } from '../../agents/collect.ts';
-import { BASE_CONFIG } from '../../agents/config.ts';
+import { BASE_CONFIG } from '../../agents/defaults.ts';
 import { ReplayBuffer } from '../../agents/replay-buffer.ts';
-import { bootstrapDiscounts } from '../../agents/bootstrap.ts';
+import { bootstrapDiscounts } from '../../agents/backends/batch.ts';
 import { defaultRng } from '../../protocol/random.ts';
 
 /** The buffer's transitions as rows: first obs value, action, return, first next-obs value, terminated, k. */

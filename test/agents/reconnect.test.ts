@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import type { EnvLike, ResetArgs } from '../../protocol/env-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { box } from '../../protocol/spaces.ts';
-import { selectBackend } from '../../agents/backend.ts';
-import { buildConfig, type TrainConfig } from '../../agents/config.ts';
-import { readCheckpoint, train } from '../../agents/trainer.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
+import { buildConfig } from '../../agents/config.ts';
+import type { TrainConfig } from '../../agents/train-config.ts';
+import { readCheckpoint } from '../../agents/checkpoints.ts';
+import { train } from '../../agents/trainer.ts';
 
 before(async () => {
   await selectBackend('wasm');

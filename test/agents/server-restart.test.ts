@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '../../agents/backend.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
-import { readCheckpoint, train } from '../../agents/trainer.ts';
+import { readCheckpoint } from '../../agents/checkpoints.ts';
+import { train } from '../../agents/trainer.ts';
 import { freePort } from '../helpers.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../agents/backend.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
 import { Learner, type Batch, type LearnerOptions } from '../../agents/learner.ts';
 import { layerSlots, mlpForward } from '../../agents/networks.ts';
 import { assertClose, maxAbsDiff, randomBatch, referenceTensors, refMlp } from './learner-reference.ts';
@@ -21,7 +21,7 @@ const TAU = 0.01;
 const LR = 1e-3;
 
 function makeTd3(extra: Partial<LearnerOptions> = {}): Learner {
-  return new Learner({ algo: 'td3', engine: 'kernels', obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: GAMMA, tau: TAU, actorLr: LR, criticLr: LR, seed: 1, threads: 1, ...extra });
+  return new Learner({ algo: 'td3', backend: 'kernels', obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: GAMMA, tau: TAU, actorLr: LR, criticLr: LR, seed: 1, threads: 1, ...extra });
 }
 
 /** A batch with its smoothing noise; |noise| up to 1.5 on some rows so the clamp to [-1, 1] is exercised. */
@@ -195,13 +195,13 @@ test('TD3: identical for 1, 2 and 3 threads and repeatable for a seed (smoothing
 });
 
 function makeTd3Options(): LearnerOptions {
-  return { engine: 'kernels', obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: GAMMA, tau: TAU, actorLr: LR, criticLr: LR, seed: 1, threads: 1 };
+  return { backend: 'kernels', obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: GAMMA, tau: TAU, actorLr: LR, criticLr: LR, seed: 1, threads: 1 };
 }
 
-test('TD3 refuses the tfjs engine with a clear message', () => {
-  assert.throws(() => makeTd3({ engine: 'tfjs' }), /TD3 runs on the learner's WebAssembly kernels only/);
+test('TD3 refuses the tfjs backend with a clear message', () => {
+  assert.throws(() => makeTd3({ backend: 'tfjs' }), /TD3 runs on the learner's WebAssembly kernels only/);
 });
 
-test("the critic's layer normalisation refuses the tfjs engine with a clear message", () => {
-  assert.throws(() => makeTd3({ algo: 'ddpg', engine: 'tfjs', criticLayerNorm: true }), /layer normalisation runs on the learner's WebAssembly kernels only/);
+test("the critic's layer normalisation refuses the tfjs backend with a clear message", () => {
+  assert.throws(() => makeTd3({ algo: 'ddpg', backend: 'tfjs', criticLayerNorm: true }), /layer normalisation runs on the learner's WebAssembly kernels only/);
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { encodeMessage, decodeMessage } from '../../protocol/codec.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
-import { selectBackend } from '../../agents/backend.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
 import { train } from '../../agents/trainer.ts';
 import { startDns } from '../dns-server.ts';

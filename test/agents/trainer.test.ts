@@ -7,9 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { EnvLike, ResetArgs } from '../../protocol/env-api.ts';
 import { box } from '../../protocol/spaces.ts';
 import { defaultRng, type NumpyGenerator } from '../../protocol/random.ts';
-import { selectBackend } from '../../agents/backend.ts';
-import { buildConfig, type TrainConfig } from '../../agents/config.ts';
-import { evaluatePolicy, train } from '../../agents/trainer.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
+import { buildConfig } from '../../agents/config.ts';
+import type { TrainConfig } from '../../agents/train-config.ts';
+import { evaluatePolicy } from '../../agents/evaluation.ts';
+import { train } from '../../agents/trainer.ts';
 import { loadActor, saveActor, CheckpointError } from '../../agents/index.ts';
 import { floatsOf } from '../../agents/checkpoint-io.ts';
 

@@ -19,7 +19,7 @@ import { spawnServer } from '../../bench/server-process.ts';
 import { decodeMessage } from '../../protocol/codec.ts';
 import { decodeStepRequest } from '../../protocol/fast-frames.ts';
 import { Connection, RemoteEnv, RequestTimeoutError } from '../../client/remote-env.ts';
-import { selectBackend } from '../../agents/backend.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
 import { train } from '../../agents/trainer.ts';
 

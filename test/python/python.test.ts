@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { runConformance } from '../../conformance/run.ts';
 import { CHECKS } from '../../conformance/checks.ts';
-import { selectBackend } from '../../agents/backend.ts';
+import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
 import { train } from '../../agents/trainer.ts';
 import { Connection } from '../../client/connection.ts';

@@ -1,17 +1,7 @@
 // Adam (PyTorch's formulation) fused with the Polyak target update, over a range of the flat
 // parameter vector, in plain JS: one pass instead of a dozen whole-vector tensor ops. The
 // gradient is the sum of `grads` (one per thread that computed a share of the batch).
-
-export interface AdamConfig {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  tau: number;
-  /** Learning rate per segment: [end, lr] pairs in increasing end order (actor, then critic). */
-  segments: [number, number][];
-  /** Multiplies every segment's rate: a learning-rate schedule's factor for this update (default 1). */
-  lrScale?: number;
-}
+import type { AdamConfig } from '../types.ts';
 
 export interface AdamBuffers {
   params: Float32Array;

@@ -2,15 +2,15 @@
 // algorithm: the engine and its threads; parameters, targets, Adam moments and gradients as flat
 // vectors in the checkpoint layout (networks.ts: the actor, then each critic) in the kernels'
 // shared memory; Adam's scalars; the minibatch copied into kernel memory; acting.
-// The algorithms (ddpg.ts, td3.ts) write their update as plans over these pieces.
-import type { Batch, Losses } from './learner-gradients.ts';
-import { bootstrapDiscounts } from './bootstrap.ts';
-import type { AdamConfig } from './learner-adam.ts';
-import type { LearnerVectors } from './learner.ts';
-import { KernelEngine } from './kernels/engine.ts';
-import { adamOps, allocActs, forwardOps, type MlpActs, type MlpRef, type OptimVectors } from './kernels/mlp-ops.ts';
-import { mat, PlanBuilder, SCALAR, type Mat } from './kernels/plan.ts';
-import type { LayerSlot } from './networks.ts';
+// The algorithms (ddpg.ts, td3.ts) write their update as plans over these pieces. A test fault
+// (types.ts) is applied here, where the algorithms ask for their target networks and Adam's
+// rates, so their updates read as the papers' do.
+import { bootstrapDiscounts } from './batch.ts';
+import type { AdamConfig, Batch, LearnerVectors, TestFault } from './types.ts';
+import { KernelEngine } from '../kernels/engine.ts';
+import { adamOps, allocActs, forwardOps, type MlpActs, type MlpRef, type OptimVectors } from '../kernels/mlp-ops.ts';
+import { mat, PlanBuilder, SCALAR, type Mat } from '../kernels/plan.ts';
+import type { LayerSlot } from '../networks.ts';
 
 export interface KernelLearnerConfig {
   obsDim: number;
@@ -25,6 +25,8 @@ export interface KernelLearnerConfig {
   threads: number;
   /** Adam segments: [end, lr] pairs (actor, then the critics). */
   adam: AdamConfig;
+  /** Breaks learning on purpose (tests only). */
+  testFault?: TestFault | null;
 }
 
 /** A minibatch in kernel memory (byte addresses), for batches of up to `cap` rows. */
@@ -41,29 +43,8 @@ export interface BatchSpace {
   disc: number;
 }
 
-/**
- * Ways to break learning on purpose, for the test that checks learning breaks when they happen
- * (test/agents/learning.test.ts). Set only through the Learner's and train()'s options in code:
- * no flag or config key reaches them.
- */
-export type TestFault = 'actor-gradient-sign' | 'no-target-network';
-
 /** Slots of the engine's f64 "losses" array the algorithms write their statistics to. */
 export const STAT = { CRITIC: 0, ACTOR: 1, Q: 2, CRITIC2: 3, Q2: 4 } as const;
-
-/** The per-step contract of an algorithm's update (ddpg.ts, td3.ts; learner-tfjs.ts for DDPG on tfjs). */
-export interface LearnerUpdate {
-  readonly vectors: LearnerVectors;
-  /** Update number `n` (1-based, one per minibatch); the statistics when asked (read from the plan's output, no extra pass). */
-  update(batch: Batch, n: number, wantStats: boolean): Losses | null;
-  /** The flat gradient of the algorithm's losses at the current parameters, and the statistics. */
-  gradients(batch: Batch): { grads: Float32Array; losses: Losses };
-  /** μ(s) for n observations. */
-  act(obs: Float32Array, n: number): Float32Array;
-  /** Call after the vectors were written from outside. */
-  invalidate(): void;
-  dispose(): void;
-}
 
 interface ActBuffers {
   acts: MlpActs;
@@ -109,7 +90,9 @@ export class KernelLearner {
     e.setScalar(SCALAR.EPS, eps);
     e.setScalar(SCALAR.TAU, tau);
     e.setScalar(SCALAR.RSBC2, 1 / Math.sqrt(1 - Math.pow(beta2, step)));
-    segments.forEach(([, lr], i) => e.setScalar(SCALAR.LR0 + i, (lr * lrScale) / bc1));
+    // The actor is segment 0: a negative rate climbs its loss, as a flipped gradient would.
+    const actorSign = this.cfg.testFault === 'actor-gradient-sign' ? -1 : 1;
+    segments.forEach(([, lr], i) => e.setScalar(SCALAR.LR0 + i, ((i === 0 ? actorSign : 1) * lr * lrScale) / bc1));
   }
 
   /** Adam (then Polyak) ops on the given segments (indices into cfg.adam.segments). */
@@ -119,7 +102,8 @@ export class KernelLearner {
 
   /** An MLP on the online (`params`) or target vector. */
   net(which: 'params' | 'target', slots: LayerSlot[]): MlpRef {
-    return { params: this.vec[which], slots };
+    const vector = which === 'target' && this.cfg.testFault === 'no-target-network' ? 'params' : which;
+    return { params: this.vec[vector], slots };
   }
 
   /** Critic i on the online or target vector (normalised when the config says). */

@@ -12,34 +12,9 @@
 //   batches against the same weight tensors, so XNNPACK packs each weight once (its operator
 //   cache is keyed by the weight tensor) and no rows need slicing apart afterwards.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSlot } from './networks.ts';
-import { bootstrapDiscounts } from './bootstrap.ts';
-
-/** A minibatch; actions are in the actor's [-1, 1] space, terminated is 1 or 0. */
-export interface Batch {
-  size: number;
-  obs: Float32Array;
-  actions: Float32Array;
-  rewards: Float32Array;
-  nextObs: Float32Array;
-  terminated: Float32Array;
-  /** Env steps from obs to nextObs (n-step returns: the bootstrap is discounted by γ^k); absent = 1 for every row. */
-  horizon?: Float32Array;
-  /** TD3 only: the target policy smoothing noise (size x actDim, already clipped); drawn by the learner when absent. */
-  targetNoise?: Float32Array;
-}
-
-/** What an update reports when asked (batch means): the critic's TD loss, the actor's loss and Q(s, a). */
-export interface Losses {
-  /** mean (Q(s, a) − y)² (TD3: the mean over its two critics). */
-  critic: number;
-  /** −mean Q(s, μ(s)) (TD3: of its first critic, from its last actor update). */
-  actor: number;
-  /** mean Q(s, a) over the batch (TD3: the first critic). */
-  q: number;
-  /** TD3: mean Q₂(s, a). */
-  q2?: number;
-}
+import type { LayerSlot } from '../../networks.ts';
+import { bootstrapDiscounts, interleave } from '../batch.ts';
+import type { Batch, Losses } from '../types.ts';
 
 export interface GradientConfig {
   obsDim: number;
@@ -207,14 +182,4 @@ export function forward(layers: Layer[], x: tf.Tensor2D, tanhOutput: boolean): t
 
 export function last<T>(xs: T[]): T {
   return xs[xs.length - 1];
-}
-
-/** Row-wise [a | b] of two row-major matrices with n rows. */
-export function interleave(a: Float32Array, da: number, b: Float32Array, db: number, n: number): Float32Array {
-  const out = new Float32Array(n * (da + db));
-  for (let i = 0; i < n; i++) {
-    out.set(a.subarray(i * da, (i + 1) * da), i * (da + db));
-    out.set(b.subarray(i * db, (i + 1) * db), i * (da + db) + da);
-  }
-  return out;
 }

@@ -1,20 +1,18 @@
-// The DDPG update on tfjs with hand-derived gradients (learner-gradients.ts explains the
-// choices that make it fast on the wasm backend; test/agents/learner.test.ts checks the gradients
-// against tf.grad). One of the learner's two engines (learner.ts picks; the other is
-// learner-kernels.ts).
+// The DDPG update on tfjs with hand-derived gradients (gradients.ts explains the choices that
+// make it fast on the wasm backend; test/agents/learner.test.ts checks the gradients against
+// tf.grad). One of the learner's two backends (learner.ts picks; the other is the kernels:
+// ../kernel-core.ts and ddpg.ts).
 //
 // Parameters, target parameters and Adam moments live in plain Float32Arrays (one flat vector,
 // actor then critic: the checkpoint layout), so Adam and the Polyak update are one fused loop
-// in JS instead of a dozen whole-vector tensor ops (learner-adam.ts), and with `threads` > 1
-// worker threads work straight on them in shared memory (learner-threads.ts).
+// in JS instead of a dozen whole-vector tensor ops (adam.ts), and with `threads` > 1
+// worker threads work straight on them in shared memory (threads.ts).
 import * as tf from '@tensorflow/tfjs';
-import { layerSlots, type MlpSpec } from './networks.ts';
-import { batchRows, forward, GradientPass, last, type Batch, type Losses } from './learner-gradients.ts';
-import { GradientWorker } from './learner-threads.ts';
-import { adamPolyak, type AdamConfig } from './learner-adam.ts';
-import type { BackendName } from './backend.ts';
-import type { LearnerVectors } from './learner.ts';
-import type { LearnerUpdate } from './learner-kernels.ts';
+import { layerSlots, type MlpSpec } from '../../networks.ts';
+import { batchRows, forward, GradientPass, last } from './gradients.ts';
+import { GradientWorker } from './threads.ts';
+import { adamPolyak } from './adam.ts';
+import type { AdamConfig, Batch, BackendUpdate, LearnerVectors, Losses, TfjsBackendName } from '../types.ts';
 
 export interface TfjsDdpgConfig {
   obsDim: number;
@@ -30,7 +28,7 @@ export interface TfjsDdpgConfig {
   threads: number;
 }
 
-export class TfjsDdpg implements LearnerUpdate {
+export class TfjsDdpg implements BackendUpdate {
   readonly vectors: LearnerVectors;
   /** One gradient buffer per thread (this thread's first). */
   private readonly grads: Float32Array[];
@@ -58,7 +56,7 @@ export class TfjsDdpg implements LearnerUpdate {
     for (let i = 1; i < threads; i++) {
       this.workers.push(
         new GradientWorker({
-          backend: tf.getBackend() as BackendName,
+          backend: tf.getBackend() as TfjsBackendName,
           gradients,
           adam: cfg.adam,
           params: shared(this.vectors.params),

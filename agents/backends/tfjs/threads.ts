@@ -6,9 +6,8 @@
 // rows) and four Atomics hand-offs per worker. update() stays synchronous: the calling thread
 // blocks in Atomics.wait while it waits for the workers.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { BackendName } from './backend.ts';
-import type { AdamConfig } from './learner-adam.ts';
-import type { Batch, GradientConfig, Losses } from './learner-gradients.ts';
+import type { AdamConfig, Batch, Losses, TfjsBackendName } from '../types.ts';
+import type { GradientConfig } from './gradients.ts';
 
 /** Int32 slots of a worker's control block (then three float64 losses at byte 32). */
 export const CTRL = { go: 0, done: 1, state: 2, failed: 3, adamGo: 4, adamDone: 5 } as const;
@@ -16,7 +15,7 @@ const TIMEOUT_MS = 120_000;
 
 /** What a worker is started with (workerData). */
 export interface WorkerInit {
-  backend: BackendName;
+  backend: TfjsBackendName;
   gradients: GradientConfig;
   adam: AdamConfig;
   params: SharedArrayBuffer;
@@ -62,7 +61,7 @@ export class GradientWorker {
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
     // worker first, then load it.
     const built = !import.meta.url.endsWith('.ts');
-    const entry = JSON.stringify(new URL(built ? './learner-worker.js' : './learner-worker.ts', import.meta.url).href);
+    const entry = JSON.stringify(new URL(built ? './worker.js' : './worker.ts', import.meta.url).href);
     const load = built ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
     const workerData: WorkerInit = { ...init, ctrl: ctrlBuf, port: port2 };
     // A failure to load reports like a failure to start (state −1) instead of a silent hang.

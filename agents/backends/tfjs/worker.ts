@@ -1,12 +1,12 @@
-// Worker-thread side of a multi-threaded learner (learner-threads.ts): computes the gradient
+// Worker-thread side of a multi-threaded learner (threads.ts): computes the gradient
 // of its share of each batch's rows, reading the parameters straight from shared memory, then
 // applies Adam to its range of the parameter vector. It blocks in Atomics.wait between steps,
 // so it never needs its event loop after start-up.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { selectBackend } from './backend.ts';
-import { adamPolyak } from './learner-adam.ts';
-import { GradientPass } from './learner-gradients.ts';
-import { CTRL, type Job, type WorkerInit } from './learner-threads.ts';
+import { startTfjsBackend } from './backends.ts';
+import { adamPolyak } from './adam.ts';
+import { GradientPass } from './gradients.ts';
+import { CTRL, type Job, type WorkerInit } from './threads.ts';
 
 const init = workerData as WorkerInit;
 const ctrl = new Int32Array(init.ctrl, 0, 8);
@@ -24,7 +24,8 @@ const waitFor = (slot: number, value: number) => {
 };
 
 try {
-  await selectBackend(init.backend);
+  const why = await startTfjsBackend(init.backend);
+  if (why !== null) throw new Error(`tfjs backend '${init.backend}' could not be initialised in a gradient worker: ${why}`);
 } catch (err) {
   init.port.postMessage(String(err));
   signal(CTRL.state, -1);
