@@ -5,6 +5,7 @@
 // connection_lost, and since the server's envs died with the old connection, `generation`
 // counts reconnects so envs know their handles are stale (RemoteEnv re-makes itself on reset).
 import WebSocket from 'ws';
+import { retryWithBackoff } from '../protocol/backoff.ts';
 import { BusyPoll, busyPollMicrosFromEnv } from '../protocol/busy-poll.ts';
 import { decodeMessage, encodeMessage } from '../protocol/codec.ts';
 import { decodeStepResponse } from '../protocol/fast-frames.ts';
@@ -69,12 +70,6 @@ export class RequestTimeoutError extends GymwireError {
     super('connection_lost', message, details);
     this.name = 'RequestTimeoutError';
   }
-}
-
-/** The wait before reconnect try k (0-based): base·2^k capped at max, with jitter so many clients do not retry in step. */
-export function backoffDelay(k: number, opts: Required<ReconnectOptions>, random: () => number = Math.random): number {
-  const d = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** k);
-  return d * (0.75 + 0.25 * random());
 }
 
 type State = 'open' | 'reconnecting' | 'closed';
@@ -353,28 +348,22 @@ export class Connection {
   }
 
   private async reconnectLoop(cause: GymwireError): Promise<void> {
-    const { attempts } = this.reconnectOpts;
-    let last: Error = cause;
-    for (let k = 0; k < attempts; k++) {
-      await new Promise<void>((resolve) => {
-        this.retryTimer = setTimeout(resolve, backoffDelay(k, this.reconnectOpts));
+    // Jittered, so many clients dropped at once do not retry in step.
+    const plan = { ...this.reconnectOpts, jitter: true };
+    const sleep = (ms: number) =>
+      new Promise<boolean>((resolve) => {
+        this.retryTimer = setTimeout(() => resolve(this.state === 'reconnecting'), ms);
         if (this.readyWaiters.length === 0) this.retryTimer.unref();
       });
-      this.retryTimer = null;
-      if (this.state !== 'reconnecting') return;
-      try {
-        await this.connect();
-      } catch (e) {
-        last = e as Error;
-        if (this.state !== 'reconnecting') return;
-        // A server that refuses us will keep refusing: stop now.
-        if (e instanceof GymwireError && (e.code === 'unauthorized' || e.code === 'version_mismatch')) break;
-        continue;
-      }
-      if (this.state !== 'reconnecting') {
-        this.ws?.terminate();
-        return;
-      }
+    // A server that refuses us will keep refusing: stop at once (and when closed meanwhile).
+    const retryable = (e: unknown) => this.state === 'reconnecting' && !(e instanceof GymwireError && (e.code === 'unauthorized' || e.code === 'version_mismatch'));
+    const outcome = await retryWithBackoff(plan, () => this.connect(), { sleep, retryable });
+    this.retryTimer = null;
+    if (this.state !== 'reconnecting') {
+      if (outcome.ok) this.ws?.terminate();
+      return;
+    }
+    if (outcome.ok) {
       this._generation++;
       this.state = 'open';
       const waiters = this.readyWaiters;
@@ -383,6 +372,7 @@ export class Connection {
       for (const l of this.reconnectListeners) l(this._generation);
       return;
     }
+    const last = (outcome.error ?? cause) as Error;
     const code = last instanceof GymwireError && last.code === 'unauthorized' ? 'unauthorized' : 'connection_lost';
     this.finish(new GymwireError(code, `connection to ${this.url} lost (${cause.message}); could not reconnect: ${last.message}`));
   }

@@ -2,19 +2,9 @@
 // again after 0.5 s, doubling up to 8 s, six tries in all (~24 s) — the trainer's defaults
 // (agents/README.md, "Crash safety and dropped connections"). The page says before each wait
 // which try comes and when; the user's own Connect cancels the rest.
+import { retryWithBackoff, type BackoffPlan } from '../protocol/backoff.ts';
 
-export interface ReconnectPlan {
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const PAGE_RECONNECT: ReconnectPlan = { attempts: 6, baseDelayMs: 500, maxDelayMs: 8000 };
-
-/** The wait before try `attempt` (1 for the first). */
-export function reconnectDelayMs(plan: ReconnectPlan, attempt: number): number {
-  return Math.min(plan.maxDelayMs, plan.baseDelayMs * 2 ** (attempt - 1));
-}
+export const PAGE_RECONNECT: BackoffPlan = { attempts: 6, baseDelayMs: 500, maxDelayMs: 8000 };
 
 export type ReconnectOutcome = { ok: true } | { ok: false; cancelled: boolean; error: Error | null };
 
@@ -35,7 +25,7 @@ export class Reconnect {
   private wake: (() => void) | null = null;
 
   constructor(
-    private readonly plan: ReconnectPlan,
+    private readonly plan: BackoffPlan,
     /** One try: resolves when connected, rejects with why not. */
     private readonly attempt: () => Promise<void>,
     /** Told before each wait: how long, which try comes, of how many, and why the last one failed (null before the first). */
@@ -44,27 +34,20 @@ export class Reconnect {
   ) {}
 
   async run(): Promise<ReconnectOutcome> {
-    let lastError: Error | null = null;
-    for (let k = 1; k <= this.plan.attempts; k++) {
-      const delay = reconnectDelayMs(this.plan, k);
-      this.onWait(delay, k, this.plan.attempts, lastError);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        this.timer = this.timers.set(resolve, delay);
+    const { attempts } = this.plan;
+    const onWait = (delay: number, k: number, lastError: unknown) => this.onWait(delay, k + 1, attempts, (lastError as Error | undefined) ?? null);
+    const sleep = (ms: number) =>
+      new Promise<boolean>((resolve) => {
+        this.wake = () => resolve(false);
+        this.timer = this.timers.set(() => resolve(!this.cancelled), ms);
+      }).finally(() => {
+        this.timer = null;
+        this.wake = null;
       });
-      this.timer = null;
-      this.wake = null;
-      if (this.cancelled) return { ok: false, cancelled: true, error: lastError };
-      try {
-        await this.attempt();
-        if (this.cancelled) return { ok: false, cancelled: true, error: null };
-        return { ok: true };
-      } catch (e) {
-        lastError = e as Error;
-        if (this.cancelled) return { ok: false, cancelled: true, error: lastError };
-      }
-    }
-    return { ok: false, cancelled: false, error: lastError };
+    const outcome = await retryWithBackoff(this.plan, () => this.attempt(), { onWait, sleep, retryable: () => !this.cancelled });
+    const error = outcome.ok ? null : ((outcome.error as Error | undefined) ?? null);
+    if (this.cancelled) return { ok: false, cancelled: true, error };
+    return outcome.ok ? { ok: true } : { ok: false, cancelled: false, error };
   }
 
   /** Stops waiting and trying (a try under way finishes, its outcome ignored). */

@@ -11,7 +11,7 @@ import { make, makeVec } from '../../envs/index.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
-import { backoffDelay } from '../../client/connection.ts';
+import { backoffDelay } from '../../protocol/backoff.ts';
 import type { GymwireError } from '../../protocol/errors.ts';
 import { rejectsWith, freePort } from '../helpers.ts';
 
@@ -27,8 +27,8 @@ const details = (e: GymwireError) => e.details as { interrupted?: boolean; recon
 
 test('backoff doubles from the base delay up to the cap, with at most 25% jitter', () => {
   const o = { attempts: 10, baseDelayMs: 100, maxDelayMs: 1000 };
-  assert.deepEqual([0, 1, 2, 3, 4, 5].map((k) => backoffDelay(k, o, () => 1)), [100, 200, 400, 800, 1000, 1000]);
-  assert.equal(backoffDelay(2, o, () => 0), 300);
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((k) => backoffDelay({ ...o, jitter: true }, k, () => 1)), [100, 200, 400, 800, 1000, 1000]);
+  assert.equal(backoffDelay({ ...o, jitter: true }, 2, () => 0), 300);
 });
 
 test('server restarted on the same port: the cut call and steps before reset fail with connection_lost, reset re-makes the env', async () => {

@@ -2,7 +2,8 @@
 // the cap, a try that succeeds ends it, the last failure is reported, and Connect cancels it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGE_RECONNECT, Reconnect, reconnectDelayMs, type Timers } from '../../web/reconnect.ts';
+import { PAGE_RECONNECT, Reconnect, type Timers } from '../../web/reconnect.ts';
+import { backoffDelay } from '../../protocol/backoff.ts';
 
 /** Timers that fire only when the test says, each remembered with its delay. */
 class FakeTimers implements Timers {
@@ -29,7 +30,7 @@ class FakeTimers implements Timers {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 test('the waits go 0.5, 1, 2, 4, 8, 8 s: six tries in about 24 s, as the trainer reconnects', () => {
-  const delays = Array.from({ length: PAGE_RECONNECT.attempts }, (_, i) => reconnectDelayMs(PAGE_RECONNECT, i + 1));
+  const delays = Array.from({ length: PAGE_RECONNECT.attempts }, (_, i) => backoffDelay(PAGE_RECONNECT, i));
   assert.deepEqual(delays, [500, 1000, 2000, 4000, 8000, 8000]);
 });
 
