@@ -1,7 +1,9 @@
 // The layout's import rules (README "Layout"): dependencies point one way, so each folder can
-// be read — and reused — without the ones above it. Every .ts file's import specifiers (static,
-// `export … from`, dynamic `import()` with a literal, `import type`) are parsed with the
-// TypeScript compiler and each relative one is mapped to the top-level folder it lands in.
+// be read — and reused — without the ones above it, and no module imports itself round a ring,
+// within a folder or across. Every .ts file's import specifiers (static, `export … from`,
+// dynamic `import()` with a literal, `import type`, `typeof import()`) and, in the .js of
+// examples/, JSDoc's `import('…')` types are parsed and each relative one is mapped to the file
+// and the top-level folder it lands in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,15 +23,62 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   agents: ['client', 'envs', 'protocol', 'graphics'],
   conformance: ['protocol'],
   bin: ['server', 'agents', 'conformance'],
-  examples: ['envs', 'protocol', 'graphics'],
+  // The manifests' generator reads the server's port, drain grace and probe paths.
+  k8s: ['server'],
+  // Plugins get their API passed in; JSDoc names its types (erased at run time).
+  examples: ['server', 'protocol'],
   // The browser page: the protocol, and agents/ only for the pure actor forward pass (esbuild's browser build refuses anything that needs Node).
   web: ['protocol', 'agents'],
 };
 const FREE = ['test', 'bench', 'scripts'];
 
-/** The import specifiers of a TypeScript source. */
+/** The import specifiers of a TypeScript source (with JSDoc's import() types, for JavaScript). */
 export function importSpecifiers(source: string): string[] {
-  return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
+  const found = ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
+  const typeImports = [...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);
+  return [...new Set([...found, ...typeImports])];
+}
+
+/** Every ring of imports among these files (paths relative to ROOT), each as its files in order. */
+export function cycles(files: { path: string; source: string }[]): string[][] {
+  const known = new Set(files.map((f) => f.path));
+  const edges = new Map<string, string[]>();
+  for (const { path, source } of files) {
+    const targets = importSpecifiers(source)
+      .filter((spec) => spec.startsWith('.'))
+      .map((spec) => relative(ROOT, resolve(ROOT, dirname(path), spec)))
+      .filter((target) => known.has(target) && target !== path);
+    edges.set(path, [...new Set(targets)]);
+  }
+  // Tarjan's strongly connected components: a component of more than one file is a ring.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const rings: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const ring: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      ring.push(w);
+    } while (w !== v);
+    if (ring.length > 1) rings.push(ring.reverse());
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return rings;
 }
 
 /** The top-level folder of a repository-relative path ('' for files at the root). */
@@ -58,22 +107,47 @@ export function violations(files: { path: string; source: string }[]): string[] 
   return out;
 }
 
-function tsFiles(dir: string): string[] {
+/** The sources under dir: .ts everywhere, .js in examples/ (plugins ship as JavaScript). */
+function sourceFiles(dir: string, js: boolean): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts')) out.push(p);
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p, js));
+    else if (name.endsWith('.ts') || (js && name.endsWith('.js'))) out.push(p);
   }
   return out;
 }
 
+function projectFiles(): { path: string; source: string }[] {
+  return [...Object.keys(MAY_IMPORT), ...FREE]
+    .flatMap((d) => sourceFiles(join(ROOT, d), d === 'examples'))
+    .map((p) => ({ path: relative(ROOT, p), source: readFileSync(p, 'utf8') }));
+}
+
 test('every import follows the layout rules (no upward imports)', () => {
-  const files = [...Object.keys(MAY_IMPORT), ...FREE].flatMap((d) => tsFiles(join(ROOT, d))).map((p) => ({ path: relative(ROOT, p), source: readFileSync(p, 'utf8') }));
-  assert.ok(files.length > 150, `found ${files.length} .ts files`);
-  assert.ok(files.some((f) => f.path.startsWith(`agents${sep}`)) && files.some((f) => f.path.startsWith(`client${sep}`)));
+  const files = projectFiles();
+  assert.ok(files.length > 150, `found ${files.length} source files`);
+  for (const folder of ['agents', 'client', 'k8s', 'examples']) assert.ok(files.some((f) => f.path.startsWith(`${folder}${sep}`)), `${folder}/ is scanned`);
   assert.deepEqual(violations(files), []);
+});
+
+test('no import cycles, within a folder or across folders (type-only imports included)', () => {
+  assert.deepEqual(cycles(projectFiles()), []);
+});
+
+test('the cycle finder sees rings of static, type-only and dynamic imports, and only rings', () => {
+  const file = (path: string, source: string) => ({ path: path.split('/').join(sep), source });
+  const rings = cycles([
+    file('agents/a.ts', "import { b } from './b.ts';"),
+    file('agents/b.ts', "import type { C } from './sub/c.ts';"),
+    file('agents/sub/c.ts', "const a = await import('../a.ts');"),
+    file('envs/x.ts', "import { y } from './y.ts';"),
+    file('envs/y.ts', "export const y = 1;"),
+    file('envs/z.ts', "/** @type {import('./w.js').W} */ let z;"),
+    file('envs/w.js', "/** @typedef {import('./z.ts').Z} W */"),
+  ]);
+  assert.deepEqual(rings.map((r) => r.map((p) => p.split(sep).join('/')).sort()), [['agents/a.ts', 'agents/b.ts', 'agents/sub/c.ts'], ['envs/w.js', 'envs/z.ts']]);
 });
 
 test('the checker sees static, type-only, re-exported and dynamic imports, and each rule', () => {
