@@ -29,7 +29,7 @@ function findPython(): Found | { missing: string } {
       continue;
     }
     let noGymnasium: string | null = null;
-    if (!existsSync(GYMNASIUM)) noGymnasium = `${GYMNASIUM} is missing`;
+    if (!existsSync(GYMNASIUM)) noGymnasium = `no Gymnasium 1.4.0 at ${GYMNASIUM} (the vendored copy kept beside the repository)`;
     else {
       const g = spawnSync(python, ['-c', 'import gymnasium'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: GYMNASIUM } });
       if (g.status !== 0) noGymnasium = `gymnasium does not import: ${g.stderr.trim().split('\n').pop()}`;
