@@ -1,5 +1,5 @@
 // How sensitive Gymnasium's discrete LunarLander heuristic is, on seeds 0..49: the returns'
-// statistics as Gymnasium records them (shared/golden/heuristic-scores.json), ours, and ours
+// statistics as Gymnasium records them (test/fixtures/gymnasium/heuristic-scores.json), ours, and ours
 // under perturbations as small as the differences between Box2D (float32) and planck
 // (float64), to tell controller sensitivity from a physics difference.
 //
@@ -86,7 +86,7 @@ const float32State: Perturb = (env) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 10);
-  const recorded = (JSON.parse(readFileSync(new URL('../../shared/golden/heuristic-scores.json', import.meta.url), 'utf8')) as Record<string, { mean: number; std: number; min: number; share_over_200: number }>)['LunarLander-v3'];
+  const recorded = (JSON.parse(readFileSync(new URL('../test/fixtures/gymnasium/heuristic-scores.json', import.meta.url), 'utf8')) as Record<string, { mean: number; std: number; min: number; share_over_200: number }>)['LunarLander-v3'];
   console.log(`Gymnasium (recorded)   mean ${recorded.mean.toFixed(1)} std ${recorded.std.toFixed(1)} min ${recorded.min.toFixed(1)} share>200 ${recorded.share_over_200.toFixed(2)}`);
   const env = new LunarLander();
   const rng = new NumpyGenerator(0);

@@ -5,7 +5,7 @@
 // Offline: the folder gets a lockfile made of this checkout's lock entries for the production
 // dependencies, so `npm ci --offline` takes every tarball from npm's cache (which `npm ci` here
 // filled). Should the cache miss one, the install asks the registry; the test skips, saying
-// why, only when that is unreachable too.
+// why, only when that is unreachable too (under CI it fails instead: test/prerequisites.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { make } from '../envs/index.ts';
 import { PROTOCOL_VERSION } from '../protocol/schema/messages.ts';
+import { requireOrSkip } from './prerequisites.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -124,7 +125,7 @@ function serve(...args: string[]): Promise<{ url: string; out: string }> {
 }
 
 test('the tarball holds the compiled package and what it reads at run time, and installs without tsx or TypeScript', (t) => {
-  if (skip) return t.skip(skip);
+  if (requireOrSkip(t, skip)) return;
   const files = new Set(packed.files.map((f) => f.path));
   for (const f of files) {
     assert.ok(/^(dist\/|package\.json$|README\.md$|protocol\/(PROTOCOL\.md|schema\.json)$)/.test(f), `unexpected file in the package: ${f}`);
@@ -147,7 +148,7 @@ test('the tarball holds the compiled package and what it reads at run time, and 
 });
 
 test('gymwire --help lists the commands; a command has its own --help; an unknown command exits 2', async (t) => {
-  if (skip) return t.skip(skip);
+  if (requireOrSkip(t, skip)) return;
   const help = await run(bin, ['--help'], dir);
   assert.equal(help.code, 0, shown(help));
   for (const c of ['serve', 'train', 'evaluate', 'rollout', 'conformance']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
@@ -198,7 +199,7 @@ console.log(JSON.stringify({
 `;
 
 test('gymwire serve (with a plugin package) listens, passes gymwire conformance, and serves the exports (client, envs, protocol, server, agents) used from the folder', async (t) => {
-  if (skip) return t.skip(skip);
+  if (requireOrSkip(t, skip)) return;
   const { url, out } = await serve('--plugin', 'gymwire-example-point-mass');
   assert.match(out, /plugin gymwire-example-point-mass: registered PointMass-v0/);
   const conformance = await run(bin, ['conformance', '--url', url, '--env', 'CartPole-v1'], dir);
@@ -230,7 +231,7 @@ test('gymwire serve (with a plugin package) listens, passes gymwire conformance,
 });
 
 test('gymwire train runs from the package on the WebAssembly kernels and on tfjs with gradient worker threads; evaluate and rollout read its run', async (t) => {
-  if (skip) return t.skip(skip);
+  if (requireOrSkip(t, skip)) return;
   const common = ['train', '--env', 'Pendulum-v1', '--steps', '300', '--learning-starts', '200', '--batch-size', '32', '--eval-every', '0', '--stats-every', '0', '--checkpoint-every', '0', '--learner-threads', '2'];
   const kernels = await run(bin, [...common, '--backend', 'kernels', '--out', 'run-kernels'], dir);
   assert.equal(kernels.code, 0, shown(kernels));

@@ -13,6 +13,7 @@ import { buildConfig } from '../../agents/config.ts';
 import type { TrainConfig } from '../../agents/train-config.ts';
 import { train } from '../../agents/trainer.ts';
 import { Dashboard } from '../../agents/dashboard/server.ts';
+import { requireOrSkip } from '../prerequisites.ts';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM to its path)`;
@@ -50,7 +51,8 @@ const canvasPixels = (page: Page) =>
     return { colours: colours.size, sum, width: c.width };
   });
 
-test('dashboard: charts update while a run trains, the eval episode plays, late and resumed pages get the whole history', { skip, timeout: 120_000 }, async () => {
+test('dashboard: charts update while a run trains, the eval episode plays, late and resumed pages get the whole history', { timeout: 120_000 }, async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const out = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
   let browser: Browser | null = null;
   let dash = await Dashboard.start({ renderFps: 30 });

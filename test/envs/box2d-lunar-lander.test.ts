@@ -46,7 +46,7 @@ test('the heuristic lands LunarLander-v3 (seeds 0..19: mean ≥ 220)', () => {
   assert.ok(mean(returns) >= 220, `mean ${mean(returns)}, returns ${returns.map((r) => r.toFixed(1))}`);
 });
 
-test("the heuristic's returns over seeds 0..49 match Gymnasium's own (shared/golden/heuristic-scores.json)", () => {
+test("the heuristic's returns over seeds 0..49 match Gymnasium's own (test/fixtures/gymnasium/heuristic-scores.json)", () => {
   const reference = JSON.parse(readFileSync(`${GOLDEN_DIR}heuristic-scores.json`, 'utf8')) as Record<string, { seeds: string; mean: number; std: number; min: number; share_over_200: number }>;
   const stats = (returns: number[]) => {
     const m = mean(returns);

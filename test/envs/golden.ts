@@ -1,13 +1,14 @@
-// Loads the reference trajectories recorded from Gymnasium (../shared/golden/ from the repo root).
+// Loads the reference trajectories recorded from Gymnasium 1.4.0 (test/fixtures/gymnasium/: where
+// they came from and how scripts/record-gymnasium.py re-makes them is in its README).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/gymnasium/', import.meta.url));
 
 /** The path of `envId`'s recording for `seed`; a missing recording is an error, never a skip. */
 export function goldenPath(envId: string, seed: number): string {
   const path = `${GOLDEN_DIR}${envId}.seed${seed}.json`;
-  if (!existsSync(path)) throw new Error(`missing Gymnasium recording ${path} (the tests read ../shared/golden/ beside the project root)`);
+  if (!existsSync(path)) throw new Error(`missing Gymnasium recording ${path} (Gymnasium's recordings, in the repository)`);
   return path;
 }
 
@@ -41,7 +42,7 @@ export interface Golden {
 /** Every golden file as {envId, seed, file}, sorted by name. */
 export function goldenFiles(): Array<{ envId: string; seed: number; file: string }> {
   const out: Array<{ envId: string; seed: number; file: string }> = [];
-  if (!existsSync(GOLDEN_DIR)) throw new Error(`missing ${GOLDEN_DIR} (Gymnasium's recordings, read beside the project root)`);
+  if (!existsSync(GOLDEN_DIR)) throw new Error(`missing ${GOLDEN_DIR} (Gymnasium's recordings, in the repository)`);
   for (const file of readdirSync(GOLDEN_DIR).sort()) {
     const m = /^(.+)\.seed(\d+)\.json$/.exec(file);
     if (m) out.push({ envId: m[1], seed: Number(m[2]), file });

@@ -2,7 +2,8 @@
 // imports msgpack and websockets, whether it has numpy, and whether it imports the real
 // Gymnasium 1.4.0 (../shared/vendor/gymnasium-1.4.0). Tests skip, with the reason, when none
 // does (Debian: apt-get install python3-msgpack python3-websockets python3-numpy
-// python3-cloudpickle python3-typing-extensions python3-venv, as .ci/run does).
+// python3-cloudpickle python3-typing-extensions python3-venv, as .ci/run does), or when the
+// vendored Gymnasium is missing (a bare clone); under CI they fail instead (test/prerequisites.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ function findPython(): Found | { missing: string } {
       continue;
     }
     let noGymnasium: string | null = null;
-    if (!existsSync(GYMNASIUM)) noGymnasium = `${GYMNASIUM} is missing`;
+    if (!existsSync(GYMNASIUM)) noGymnasium = `no Gymnasium 1.4.0 at ${GYMNASIUM} (the vendored copy kept beside the repository)`;
     else {
       const g = spawnSync(python, ['-c', 'import gymnasium'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: GYMNASIUM } });
       if (g.status !== 0) noGymnasium = `gymnasium does not import: ${g.stderr.trim().split('\n').pop()}`;

@@ -18,6 +18,7 @@ import { ANSWER_WITHIN_MS, assertQuotedInPart, quotingRequests, within } from '.
 import { startBystander } from '../server/bystander.ts';
 import { fuzzServer, oversizedCloses } from '../fuzz/run.ts';
 import { GYMNASIUM, python, skipGymnasium } from './find-python.ts';
+import { requireOrSkip } from '../prerequisites.ts';
 
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20240607);
 const FUZZ_RUNS = 40;
@@ -47,7 +48,8 @@ before(async () => {
 });
 after(() => main?.server.stop());
 
-test('Python server: every attack in every field of every request is answered bad_request; the server and a bystander carry on', { skip: skipGymnasium }, async () => {
+test('Python server: every attack in every field of every request is answered bad_request; the server and a bystander carry on', async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
   const url = main.server.url;
   const client = await RawClient.open(url);
   assert.ok((await client.call({ op: 'hello', protocol_version: '1.2', client_name: 'attacker', client_version: '0' })).result);
@@ -91,7 +93,8 @@ test('Python server: every attack in every field of every request is answered ba
   assert.equal(main.exited(), null);
 });
 
-test('Python server: what a client sent is quoted only in part: error answers stay small whatever the request holds', { skip: skipGymnasium }, async () => {
+test('Python server: what a client sent is quoted only in part: error answers stay small whatever the request holds', async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
   const client = await RawClient.open(main.server.url);
   await client.call({ op: 'hello', protocol_version: '1.2', client_name: 'x'.repeat(100_000), client_version: '0' });
   const { handle } = (await client.call({ op: 'make', env_id: 'CartPole-v1' })).result;
@@ -105,7 +108,8 @@ test('Python server: what a client sent is quoted only in part: error answers st
   assert.equal(main.exited(), null);
 });
 
-test(`Python server: fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} connections): every frame answered once, hostile bytes refused, a bystander carries on`, { skip: skipGymnasium }, async () => {
+test(`Python server: fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} connections): every frame answered once, hostile bytes refused, a bystander carries on`, async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
   const fuzzed = await startPythonServer(['--max-payload', String(FUZZ_MAX_PAYLOAD), '--max-envs', '8', '--max-num-envs', '16']);
   try {
     const t0 = Date.now();

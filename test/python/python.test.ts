@@ -3,7 +3,8 @@
 // 1.4.0 (../shared/vendor/gymnasium-1.4.0); its server hosting a Python env passes the
 // conformance suite, trains the Node DDPG agent and serves the TypeScript client with a token;
 // it installs with pip into a fresh virtual environment that has only msgpack and websockets.
-// Skipped, with the reason, when no python3 with msgpack and websockets is found (find-python.ts).
+// Skipped, with the reason, when no python3 with msgpack and websockets is found (find-python.ts),
+// or for want of the vendored Gymnasium; under CI=true those fail instead (test/prerequisites.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { goldenPath } from '../envs/golden.ts';
 import { found, GYMNASIUM, python, ROOT, skip, skipGymnasium } from './find-python.ts';
+import { requireOrSkip } from '../prerequisites.ts';
 import { selfSignedCert } from '../helpers.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
@@ -111,14 +113,16 @@ const UNITTESTS: [string, string][] = [
 ];
 
 // Separate processes, mostly waiting on the servers: three at a time.
-test('Python unittest modules (test/python/test_*.py)', { skip: skipGymnasium, concurrency: 3 }, async (t) => {
+test('Python unittest modules (test/python/test_*.py)', { concurrency: 3 }, async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
   const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st)));
   runs.push(t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) => unittestModule('test_cleanrl_loop', st, { GYMWIRE_TEST_NO_TORCH: '1' })));
   await Promise.all(runs);
 });
 
 for (const mode of modes) {
-  test(`Python server (${mode.name}): the conformance suite passes with a Python env, vector checks included`, { skip }, async () => {
+  test(`Python server (${mode.name}): the conformance suite passes with a Python env, vector checks included`, async (t) => {
+    if (requireOrSkip(t, skip)) return;
     const server = await startPythonServer(mode.env);
     try {
       const report = await runConformance({ url: server.url });
@@ -132,7 +136,8 @@ for (const mode of modes) {
     }
   });
 
-  test(`Python client (${mode.name}): Pendulum-v1 from the Node server reproduces the golden trajectory to 1e-5`, { skip }, async () => {
+  test(`Python client (${mode.name}): Pendulum-v1 from the Node server reproduces the golden trajectory to 1e-5`, async (t) => {
+    if (requireOrSkip(t, skip)) return;
     const golden = JSON.parse(readFileSync(GOLDEN, 'utf8'));
     const r = await runPython([join(HERE, 'client_golden.py'), nodeServer.url, GOLDEN], mode.env);
     assert.equal(r.code, 0, r.stderr);
@@ -156,7 +161,8 @@ for (const mode of modes) {
     close(got.second_reset_obs, golden.second_reset_obs, 'second reset obs');
   });
 
-  test(`Python client (${mode.name}), no gymnasium: the package's own spaces, kwargs, typed errors, render, shared connections`, { skip }, async () => {
+  test(`Python client (${mode.name}), no gymnasium: the package's own spaces, kwargs, typed errors, render, shared connections`, async (t) => {
+    if (requireOrSkip(t, skip)) return;
     const r = await runPython([join(HERE, 'client_api.py'), nodeServer.url], mode.env);
     assert.equal(r.code, 0, r.stderr);
     const got = JSON.parse(r.stdout);
@@ -179,7 +185,8 @@ for (const mode of modes) {
   });
 }
 
-test('Python server with --token: the TypeScript client gets in with the token and is refused without it', { skip }, async () => {
+test('Python server with --token: the TypeScript client gets in with the token and is refused without it', async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const server = await startPythonServer({}, ['--token', 'ts-to-py-0123456789']);
   try {
     await assert.rejects(Connection.open(server.url, { reconnect: false }), (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized');
@@ -192,7 +199,8 @@ test('Python server with --token: the TypeScript client gets in with the token a
   }
 });
 
-test('Node DDPG learns the Python PointMass env through the Python server', { skip }, async () => {
+test('Node DDPG learns the Python PointMass env through the Python server', async (t) => {
+  if (requireOrSkip(t, skip)) return;
   await selectBackend('wasm');
   const server = await startPythonServer({});
   try {
@@ -247,7 +255,8 @@ function linkModules(names: string[], dir: string): void {
   for (const p of new Set(where)) symlinkSync(p, join(dir, p.split('/').pop()!));
 }
 
-test('pip install ./python into a fresh venv that has only msgpack and websockets: RemoteEnv and serve work, nothing else installed', { skip: noVenv() }, async () => {
+test('pip install ./python into a fresh venv that has only msgpack and websockets: RemoteEnv and serve work, nothing else installed', async (t) => {
+  if (requireOrSkip(t, noVenv())) return;
   const dir = mkdtempSync(join(tmpdir(), 'gymwire-venv-'));
   try {
     // A venv without system site-packages (no numpy, no gymnasium). Its only other packages are
@@ -308,7 +317,8 @@ test('pip install ./python into a fresh venv that has only msgpack and websocket
 });
 
 for (const [readme, heading] of [['python/README.md', '## A vector env: CleanRL-style'], ['README.md', '## From Python']]) {
-  test(`${readme}: the CleanRL-style loop runs as printed against a server`, { skip: skipGymnasium }, async () => {
+  test(`${readme}: the CleanRL-style loop runs as printed against a server`, async (t) => {
+    if (requireOrSkip(t, skipGymnasium)) return;
     const text = readFileSync(join(ROOT, readme), 'utf8');
     const code = /```python\n([\s\S]*?)```/.exec(text.slice(text.indexOf(heading)))![1];
     assert.match(code, /RemoteVectorEnv\(/);
@@ -320,7 +330,8 @@ for (const [readme, heading] of [['python/README.md', '## A vector env: CleanRL-
   });
 }
 
-test('python/bench/speed.py runs (a few steps, no TypeScript reference)', { skip: skipGymnasium }, async () => {
+test('python/bench/speed.py runs (a few steps, no TypeScript reference)', async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
   const r = await runPython([join(ROOT, 'python/bench/speed.py'), '--url', nodeServer.url, '--steps', '50', '--rounds', '2', '--sizes', '1,4', '--seconds', '0.05', '--no-ts'], { PYTHONPATH: GYMNASIUM });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /minimal\s+[\d.]+\s+[\d,]+/);

@@ -1,6 +1,7 @@
 // Headless Chromium for the page's tests and the screenshots script, driven by playwright-core.
 // The browser is Debian's (apt-get install chromium; .ci/run installs it) or the one
-// GYMWIRE_CHROMIUM names; where none is found, the tests skip and say why.
+// GYMWIRE_CHROMIUM names; where none is found, the tests skip and say why (under CI they fail
+// with it: test/prerequisites.ts).
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 

@@ -14,6 +14,7 @@ import { WEB_DIR } from '../../server/web-bundle.ts';
 import { saveActor, loadActor, type ActorDescription } from '../../agents/actor-io.ts';
 import { make } from '../../envs/index.ts';
 import { canvasSummary, findChromium, launchChromium, shownNumbers } from './browser.ts';
+import { requireOrSkip } from '../prerequisites.ts';
 
 const chromium = findChromium();
 const skip = 'skip' in chromium ? chromium.skip : false;
@@ -104,7 +105,8 @@ async function stepsShown(page: Page, n: number): Promise<void> {
   await until(page, `Number(document.getElementById('episode-steps').textContent) >= ${n}`);
 }
 
-test('the page loads from the server, is refused without the token, and connects with it', { skip }, async () => {
+test('the page loads from the server, is refused without the token, and connects with it', async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const page = await newPage(`${base}/`);
   // Opened without a token: the page tries, the server refuses the upgrade, the page says so.
   await page.waitForSelector('body[data-state="error"]', { timeout: 10_000 });
@@ -124,7 +126,8 @@ test('the page loads from the server, is refused without the token, and connects
   await page.close();
 });
 
-test('CartPole: the frames are drawn, and the cart moves the way of the arrow key held (no key: the env waits)', { skip }, async () => {
+test('CartPole: the frames are drawn, and the cart moves the way of the arrow key held (no key: the env waits)', async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const page = await connectedPage();
   for (const [key, sign] of [['ArrowRight', 1], ['ArrowLeft', -1]] as const) {
     await play(page, 'CartPole-v1', { seed: '0' });
@@ -189,7 +192,8 @@ function returnInNode(dir: string, seed: number): { ret: number; steps: number }
   }
 }
 
-test('an actor loaded from its files plays Pendulum, at the fastest speed, and gets the return it gets in Node', { skip }, async () => {
+test('an actor loaded from its files plays Pendulum, at the fastest speed, and gets the return it gets in Node', async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const dir = fixedPendulumActor();
   const page = await connectedPage();
   await page.setInputFiles('#actor-files', ['actor.json', 'actor.bin', 'manifest.json'].map((f) => join(dir, f)));
@@ -204,7 +208,8 @@ test('an actor loaded from its files plays Pendulum, at the fastest speed, and g
   await page.close();
 });
 
-test('an actor whose files do not check out is refused with the reason', { skip }, async () => {
+test('an actor whose files do not check out is refused with the reason', async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const dir = fixedPendulumActor();
   const page = await connectedPage();
   const bin = readFileSync(join(dir, 'actor.bin'));
@@ -234,7 +239,8 @@ async function foreignSite(): Promise<{ origin: string; server: Server }> {
   return { origin: `http://127.0.0.1:${(site.address() as AddressInfo).port}`, server: site };
 }
 
-test("the server's Origin rule holds: the same page from a foreign origin is refused, unless --allow-origin names it", { skip }, async () => {
+test("the server's Origin rule holds: the same page from a foreign origin is refused, unless --allow-origin names it", async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const site = await foreignSite();
   const allowing = await startServer({ host: '127.0.0.1', port: 0, token: TOKEN, allowOrigins: [site.origin] });
   try {
@@ -251,7 +257,8 @@ test("the server's Origin rule holds: the same page from a foreign origin is ref
   }
 });
 
-test('a dropped connection comes back by itself: the page says it is reconnecting, then connected again', { skip, timeout: 60_000 }, async () => {
+test('a dropped connection comes back by itself: the page says it is reconnecting, then connected again', { timeout: 60_000 }, async (t) => {
+  if (requireOrSkip(t, skip)) return;
   const first = await startServer({ host: '127.0.0.1', port: 0, token: TOKEN });
   const port = first.port;
   let second: RunningServer | null = null;
