@@ -3,6 +3,7 @@
 // applied in that order.
 import { ALGOS, EVAL_ACTORS, LR_SCHEDULES, type Algo, type LrSchedule, type TrainConfig } from './train-config.ts';
 import { BASE_CONFIG, defaultsFor } from './defaults.ts';
+import { BACKEND_CHOICES } from './backends/types.ts';
 import { isFarmUrl } from '../client/discovery.ts';
 
 /**
@@ -18,7 +19,7 @@ export { isFarmUrl };
 type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'json' | 'urls';
 
 /** Every TrainConfig key, its flag, its kind and its help text. */
-export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: string }[] = [
+export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: string; /** What --help says the default is, where the value itself would mislead (computed at run time). */ shownDefault?: string }[] = [
   { key: 'algo', flag: 'algo', kind: 'string', help: 'algorithm: ddpg | td3' },
   { key: 'env', flag: 'env', kind: 'string', help: 'environment id (e.g. Pendulum-v1)' },
   { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
@@ -29,12 +30,12 @@ export const FLAGS: { key: keyof TrainConfig; flag: string; kind: Kind; help: st
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'number', help: 'seconds an env server has to answer a request before the connection counts as lost (0 = forever)' },
   { key: 'steps', flag: 'steps', kind: 'int', help: 'total environment steps (transitions, summed over sub-envs)' },
   { key: 'seed', flag: 'seed', kind: 'int', help: 'seed for weights, replay sampling, noise and env resets' },
-  { key: 'out', flag: 'out', kind: 'string', help: 'output directory (default runs/<env>-s<seed>)' },
-  { key: 'backend', flag: 'backend', kind: 'string', help: 'what computes the updates: auto (kernels, else tfjs node, wasm, cpu) | kernels | node | wasm | cpu' },
-  { key: 'learnerThreads', flag: 'learner-threads', kind: 'int', help: 'threads computing each update (default: os.availableParallelism())' },
+  { key: 'out', flag: 'out', kind: 'string', help: 'output directory', shownDefault: 'runs/<env>-<algo>-s<seed>' },
+  { key: 'backend', flag: 'backend', kind: 'string', help: `what computes the updates: auto (kernels, else tfjs node, wasm, cpu) | ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(' | ')} (tensorflow = node)` },
+  { key: 'learnerThreads', flag: 'learner-threads', kind: 'int', help: 'threads computing each update', shownDefault: "this machine's cores (os.availableParallelism())" },
   { key: 'actorHidden', flag: 'actor-hidden', kind: 'list', help: 'actor hidden layer sizes, comma-separated' },
   { key: 'criticHidden', flag: 'critic-hidden', kind: 'list', help: 'critic hidden layer sizes, comma-separated' },
-  { key: 'criticLayerNorm', flag: 'critic-layer-norm', kind: 'bool', help: "layer normalisation (no gain or bias) before each critic hidden ReLU, as DroQ/CrossQ for many updates per step (kernels engine only)" },
+  { key: 'criticLayerNorm', flag: 'critic-layer-norm', kind: 'bool', help: "layer normalisation (no gain or bias) before each critic hidden ReLU, as DroQ/CrossQ for many updates per step (kernels backend only)" },
   { key: 'actorLr', flag: 'actor-lr', kind: 'number', help: 'actor Adam learning rate' },
   { key: 'criticLr', flag: 'critic-lr', kind: 'number', help: 'critic Adam learning rate' },
   { key: 'lrSchedule', flag: 'lr-schedule', kind: 'string', help: 'constant | linear: both learning rates decay linearly to 0 at --steps (RL-Zoo lin_, SB3 progress_remaining)' },
@@ -117,7 +118,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!['gaussian', 'ou', 'none'].includes(c.noise)) bad('noise', 'must be gaussian, ou or none');
   if (!EVAL_ACTORS.includes(c.evalActor)) bad('evalActor', `must be ${EVAL_ACTORS.join(' or ')}`);
   if (!LR_SCHEDULES.includes(c.lrSchedule)) bad('lr-schedule', `must be ${LR_SCHEDULES.join(' or ')}`);
-  if (!['auto', 'kernels', 'node', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) bad('backend', 'must be auto, kernels, node, wasm or cpu');
+  if (!(BACKEND_CHOICES as readonly string[]).includes(c.backend)) bad('backend', `must be ${BACKEND_CHOICES.join(', ')}; got ${JSON.stringify(c.backend)}`);
   if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend)) bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
   if (c.criticLayerNorm && !['auto', 'kernels'].includes(c.backend)) bad('backend', `the critic's layer normalisation runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}; turn it off with --no-critic-layer-norm`);
   const urls = serverUrls(c);
@@ -170,5 +171,7 @@ export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean';
 
 /** One line per flag, with its default for this env and algorithm (defaultsFor). */
 export function flagsHelp(defaults: TrainConfig = BASE_CONFIG): string {
-  return FLAGS.map((f) => `  --${(f.kind === 'bool' ? `[no-]${f.flag}` : f.flag + (f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase())).padEnd(28)} ${f.help} (default ${JSON.stringify(defaults[f.key])})`).join('\n');
+  const shown = (f: (typeof FLAGS)[number]) => f.shownDefault ?? JSON.stringify(defaults[f.key]);
+  const name = (f: (typeof FLAGS)[number]) => (f.kind === 'bool' ? `[no-]${f.flag}` : f.flag + (f.kind === 'urls' ? ' URL' : ' ' + f.kind.toUpperCase()));
+  return FLAGS.map((f) => `  --${name(f).padEnd(28)} ${f.help} (default ${shown(f)})`).join('\n');
 }

@@ -10,19 +10,21 @@ import type { Algo, TrainConfig } from './train-config.ts';
 export const TD3_HYPERPARAMETERS = { policyNoise: 0.2, noiseClip: 0.5, policyDelay: 2 } as const;
 
 // ---- DDPG ----------------------------------------------------------------------------------
-// Base values (config.ts BASE_CONFIG): lr 1e-3 (actor and critic), γ 0.99, τ 0.005, batch 256,
+// Base values (BASE_CONFIG below): lr 1e-3 (actor and critic), γ 0.99, τ 0.005, batch 256,
 // 1 update per env step, Gaussian exploration σ 0.1 (in units of half the action range).
 // Per env (agents/README.md has the table and the sources):
-// - Pendulum-v1: 64x64 nets (solved as reliably as 256x256, ~5x cheaper), γ 0.98 as RL-Zoo.
+// - Pendulum-v1: 64x64 nets (as reliable as 256x256, and far cheaper:
+//   docs/experiments/2026-12-01-pendulum-and-mountain-car-rows.md), γ 0.98 as RL-Zoo.
 // - MountainCarContinuous-v0: Ornstein-Uhlenbeck σ 0.5 (RL-Zoo: the reward is found only by
 //   exploring far; Gaussian noise at 0.1 never reaches the flag).
 // - LunarLanderContinuous-v3, BipedalWalker-v3: RL-Zoo's ddpg.yml rows (γ 0.98, 200k replay,
 //   10k random warm-up steps, Gaussian σ 0.1, lr 1e-3, as many updates as env steps), with
 //   CleanRL's 256x256 nets instead of RL-Zoo's 400x300. LunarLanderContinuous also takes 3-step
-//   returns and 2 updates per env step: measured here, the mean over three seeds of 100-episode
-//   evals at 150k steps went from 96 (RL-Zoo's row) to 165 (3-step) and 195 (both) (README).
-//   It also normalises the critic's hidden layers and decays σ 0.1 → 0.02 over 150k steps: the
-//   only setting tried that put every seed (0–2) at ≥ 200 in the eval at 150k (README).
+//   returns and 2 updates per env step, the changes that helped
+//   (docs/experiments/2026-12-02-lunar-lander-n-step-and-updates-per-step.md), normalises the
+//   critic's hidden layers and decays σ 0.1 → 0.02 over 150k steps: the one setting tried that
+//   put seeds 0–2 all at ≥ 200 at 150k
+//   (docs/experiments/2026-12-03-lunar-lander-layer-norm-critic-sigma-decay.md).
 export const DDPG_DEFAULTS: Record<string, Partial<TrainConfig>> = {
   'Pendulum-v1': { steps: 20_000, actorHidden: [64, 64], criticHidden: [64, 64], learningStarts: 1000, noiseSigma: 0.1, noiseSigmaFinal: 0.1, gamma: 0.98, evalEvery: 1000, evalEpisodes: 10, checkpointEvery: 5000 },
   'MountainCarContinuous-v0': { steps: 50_000, actorHidden: [64, 64], criticHidden: [64, 64], noise: 'ou', noiseSigma: 0.5, noiseSigmaFinal: 0.5, ouTheta: 0.15, ouDt: 1, learningStarts: 1000, evalEvery: 5000, evalEpisodes: 5 },
@@ -33,14 +35,14 @@ export const DDPG_DEFAULTS: Record<string, Partial<TrainConfig>> = {
 // Per env, where they differ from DDPG's rows (agents/README.md has the table and the sources):
 // RL-Zoo's td3.yml uses the same rows as its ddpg.yml for LunarLanderContinuous and
 // BipedalWalker (γ 0.98, 200k replay, 10k warm-up, Gaussian σ 0.1, lr 1e-3), so TD3 takes
-// DDPG's defaults there; only the run lengths are TD3's. On LunarLanderContinuous TD3 keeps one
-// update per env step: 3-step returns were measured with TD3 (seed 0), 2 updates per step only
-// with DDPG, and neither the layer-normalised critic nor the σ decay of DDPG's row.
+// DDPG's defaults there; only the run lengths are TD3's. On LunarLanderContinuous TD3 keeps
+// DDPG's 3-step returns but 1 update per step, a plain critic and constant σ: 2 updates per step
+// did worse with TD3, and the critic and σ changes were tried with DDPG only
+// (docs/experiments/2026-12-02-lunar-lander-3-updates-and-td3-2-updates.md).
 export const TD3_DEFAULTS: Record<string, Partial<TrainConfig>> = {
   'LunarLanderContinuous-v3': { steps: 300_000, updatesPerStep: 1, criticLayerNorm: false, noiseSigmaFinal: 0.1, noiseDecaySteps: 0 },
   'BipedalWalker-v3': { steps: 1_000_000 },
 };
-
 
 /** The base values (lr 1e-3, γ 0.99, τ 0.005, batch 256, Gaussian σ 0.1, ...). */
 export const BASE_CONFIG: TrainConfig = {

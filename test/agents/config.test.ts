@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildConfig, flagsHelp, lrScaleAt } from '../../agents/config.ts';
-import { defaultsFor, BASE_CONFIG } from '../../agents/defaults.ts';
-import { DDPG_DEFAULTS } from '../../agents/defaults.ts';
+import { BASE_CONFIG, DDPG_DEFAULTS, defaultsFor } from '../../agents/defaults.ts';
+import { BACKEND_CHOICES } from '../../agents/backends/types.ts';
 
 test('per-env defaults, then config file, then flags', () => {
   const bare = buildConfig({ env: 'Pendulum-v1' });
@@ -91,4 +91,17 @@ test('--eval-actor: online by default; target from the flag; anything else is re
   assert.equal(buildConfig({}, {}).evalActor, 'online');
   assert.equal(buildConfig({ 'eval-actor': 'target' }).evalActor, 'target');
   assert.throws(() => buildConfig({ 'eval-actor': 'average' }), /evalActor: must be online or target/);
+});
+
+test("--help's shown defaults are what a run gets: --out's pattern, --backend's choices", () => {
+  const help = flagsHelp(defaultsFor('Pendulum-v1', 'td3'));
+  const pattern = /--out STRING +output directory \(default (\S+)\)/.exec(help)?.[1];
+  assert.ok(pattern, help);
+  const c = buildConfig({ env: 'Pendulum-v1', algo: 'td3', seed: '7' });
+  assert.equal(pattern.replace('<env>', c.env).replace('<algo>', c.algo).replace('<seed>', String(c.seed)), c.out);
+  for (const choice of BACKEND_CHOICES) {
+    if (choice !== 'auto') assert.match(help, new RegExp(`--backend .*\\| ${choice}\\b`));
+    assert.equal(buildConfig({ backend: choice, algo: 'ddpg' }).backend, choice);
+  }
+  assert.throws(() => buildConfig({ backend: 'bogus' }), /must be auto, kernels, tensorflow, node, wasm, cpu; got "bogus"/);
 });
