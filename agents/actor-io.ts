@@ -2,11 +2,11 @@
 // tfjs (the forward pass is plain JS), by the rollout CLI or anything else. DDPG's and TD3's
 // actors are the same kind of network.
 import type { EvalActor } from './train-config.ts';
-import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError, MANIFEST } from './checkpoint-io.ts';
+import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError } from './checkpoint-io.ts';
 import { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, type ActorDescription, type Policy } from './actor-policy.ts';
 import { actorSpec, paramCount } from './networks.ts';
 
-export { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, scaleAction, type ActorDescription, type Policy } from './actor-policy.ts';
+export { CHECKPOINT_FORMAT, makePolicy, scaleAction, type ActorDescription, type Policy } from './actor-policy.ts';
 
 /** The files that make up an exported actor (also part of every training checkpoint). */
 export function actorFiles(description: ActorDescription, params: Float32Array): Record<string, string | Float32Array> {

@@ -12,7 +12,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { bytesOf, CheckpointError, MANIFEST, type Manifest } from './snapshot-format.ts';
 
-export { bytesOf, floatsOf, CheckpointError, MANIFEST, type Manifest } from './snapshot-format.ts';
+export { floatsOf, CheckpointError, type Manifest } from './snapshot-format.ts';
 
 function writeDurable(path: string, data: Uint8Array): void {
   const fd = openSync(path, 'w');
@@ -25,7 +25,7 @@ function writeDurable(path: string, data: Uint8Array): void {
   }
 }
 
-export function sha256(data: Uint8Array): string {
+function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
@@ -55,7 +55,7 @@ export function writeSnapshot(dir: string, format: string, files: Record<string,
 }
 
 /** Temp and old directories next to `dir` from interrupted or finished writes, oldest first. */
-export function leftovers(dir: string, kind: 'tmp' | 'old' | 'any' = 'any'): string[] {
+function leftovers(dir: string, kind: 'tmp' | 'old' | 'any' = 'any'): string[] {
   const parent = dirname(dir);
   if (!existsSync(parent)) return [];
   const prefix = `.${basename(dir)}.`;
@@ -88,7 +88,7 @@ export function readSnapshot(dir: string, format: string): Map<string, Uint8Arra
  * The directory to read for snapshot `dir`: `dir` itself, or — when a save was killed between
  * its two renames, so `dir` is gone — the previous snapshot it had moved aside.
  */
-export function resolveSnapshot(dir: string): string {
+function resolveSnapshot(dir: string): string {
   if (existsSync(join(dir, MANIFEST)) || existsSync(dir)) return dir;
   const old = leftovers(dir, 'old');
   if (old.length > 0) return join(dirname(dir), old[old.length - 1]);

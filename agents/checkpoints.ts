@@ -46,7 +46,7 @@ export interface Checkpoint {
 }
 
 /** The checkpoint directory of a run dir or checkpoint dir (a killed save's previous snapshot if need be). */
-export function checkpointDir(dir: string): string {
+function checkpointDir(dir: string): string {
   return snapshotIn(dir, 'checkpoint');
 }
 
@@ -64,7 +64,7 @@ export function readCheckpoint(dir: string): Checkpoint {
 }
 
 /** Checkpoints from before TD3 have no algo: they are DDPG's. */
-export function checkpointAlgo(state: CheckpointState): TrainConfig['algo'] {
+function checkpointAlgo(state: CheckpointState): TrainConfig['algo'] {
   return state.config.algo ?? 'ddpg';
 }
 

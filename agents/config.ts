@@ -95,7 +95,7 @@ export function parseValue(kind: Kind, flag: string, raw: string | boolean | str
 }
 
 /** Checks a finished config; throws with a message naming the bad field. */
-export function validateConfig(c: TrainConfig): void {
+function validateConfig(c: TrainConfig): void {
   const bad = (k: string, why: string) => {
     throw new Error(`config ${k}: ${why}`);
   };

@@ -21,7 +21,7 @@ import type { DiscoveryOptions, FarmChange, FarmDiscovery } from '../client/disc
  * Longest a farm change waits for every episode to end together before the envs move anyway:
  * well inside a draining server's grace (30 s by default) once DNS has dropped it (a few s).
  */
-export const MAX_DEFER_S = 10;
+const MAX_DEFER_S = 10;
 
 export class FarmEnvs {
   /** The server of each sub-env as last opened (null before the first). */

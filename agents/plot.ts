@@ -63,7 +63,7 @@ function legendRow(items: LegendItem[], right: number, midY: number): { box: Box
   return { box, svg: parts.join('') };
 }
 
-export function movingAverage(xs: number[], window: number): number[] {
+function movingAverage(xs: number[], window: number): number[] {
   const out: number[] = [];
   let sum = 0;
   for (let i = 0; i < xs.length; i++) {
@@ -75,7 +75,7 @@ export function movingAverage(xs: number[], window: number): number[] {
 }
 
 /** "Nice" tick values (1, 2, 5 × 10^k steps) covering [lo, hi]. */
-export function ticks(lo: number, hi: number, target = 6): number[] {
+function ticks(lo: number, hi: number, target = 6): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / target;
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -159,7 +159,7 @@ const svgOpen = (w: number, h: number) => [
   `<rect width="${w}" height="${h}" fill="white"/>`,
 ];
 
-export function curveSvg(d: CurveData): string {
+function curveSvg(d: CurveData): string {
   const L = layout(d);
   const pts = (ps: [number, number][]) => ps.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ');
   const out = svgOpen(W, H);
@@ -210,7 +210,7 @@ interface Panel {
 
 const hex = (c: RGB) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
-export function lossPanels(stats: StatsRecord[]): Panel[] {
+function lossPanels(stats: StatsRecord[]): Panel[] {
   const pts = (f: (s: StatsRecord) => number | undefined) => stats.filter((s) => Number.isFinite(f(s))).map((s): [number, number] => [s.step, f(s)!]);
   const q: Series[] = [{ name: 'mean Q(s, a)', color: [8, 81, 156], points: pts((s) => s.q) }];
   if (stats.some((s) => s.q2 !== undefined)) {
@@ -287,7 +287,7 @@ export function lossesFrame(d: LossesData): { panels: { plot: Box; legend: Box; 
   };
 }
 
-export function lossesSvg(d: LossesData): string {
+function lossesSvg(d: LossesData): string {
   const panels = lossPanels(d.stats);
   const L = panelLayouts(panels, M.left, W - M.right);
   const out = svgOpen(W, LH);

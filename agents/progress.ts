@@ -50,7 +50,7 @@ export interface ProgressState {
 }
 
 /** The progress line's text. */
-export function progressLine(p: ProgressState): string {
+function progressLine(p: ProgressState): string {
   const mean = p.recent.length ? p.recent.reduce((a, b) => a + b, 0) / p.recent.length : NaN;
   const envs = p.numEnvs > 1 ? ` (${p.numEnvs} envs)` : '';
   const s = p.lastStats;

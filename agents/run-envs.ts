@@ -45,7 +45,7 @@ export const openEnv: EnvFactory = async (c) => {
  * The training envs: one SyncVectorEnv of numEnvs in this process, or, with servers, their
  * share of the numEnvs sub-envs on each server (spreadEnvs).
  */
-export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
+async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
   const urls = serverUrls(c);
   if (urls.length === 0) {
     const { makeVec } = await import('../envs/index.ts');
@@ -63,7 +63,7 @@ export async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
   return parts;
 }
 
-export async function closeQuietly(parts: { close(): unknown }[]): Promise<void> {
+async function closeQuietly(parts: { close(): unknown }[]): Promise<void> {
   for (const p of parts) {
     try {
       await p.close();

@@ -17,7 +17,7 @@ export interface EpisodeClip {
 }
 
 /** Averages each factor x factor block of an RGB frame into one pixel. */
-export function shrink(f: Frame, factor: number): Frame {
+function shrink(f: Frame, factor: number): Frame {
   if (factor <= 1) return f;
   const width = Math.floor(f.width / factor);
   const height = Math.floor(f.height / factor);

@@ -13,7 +13,7 @@ const WASM_URL = new URL('./mlp.wasm', import.meta.url);
 let compiled: WebAssembly.Module | null = null;
 
 /** The compiled kernels, or an error saying why this runtime cannot run them. */
-export function kernelModule(): WebAssembly.Module {
+function kernelModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
   return compiled;
 }

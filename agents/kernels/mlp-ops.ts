@@ -3,7 +3,7 @@
 // gradient at the input), Adam + Polyak. DDPG (../ddpg.ts, over ../backends/kernel-core.ts) is written with these;
 // TD3 needs the same plus twin critics (two more forward/backward calls) and a min.
 import type { LayerSlot } from '../networks.ts';
-import { colsFrom, mat, rowsFrom, type Act, type Mat, type PlanBuilder } from './plan.ts';
+import { mat, rowsFrom, type Act, type Mat, type PlanBuilder } from './plan.ts';
 
 /** An MLP whose parameters sit at byte address `params` (+ slot offsets, in floats). */
 export interface MlpRef {
@@ -131,4 +131,3 @@ export function adamOps(plan: PlanBuilder, v: OptimVectors, segments: [number, n
   segments.forEach(([from, to, slot], i) => plan.adam(v, from, to, slot, i === segments.length - 1));
 }
 
-export { colsFrom, rowsFrom };

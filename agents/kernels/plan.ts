@@ -2,7 +2,7 @@
 // the engine's memory. Every thread runs the whole plan and takes its share of each op; `op()`
 // appends a barrier after each op unless told the next op does not read its output.
 // Op codes and argument order: keep in sync with assembly/mlp.ts.
-export const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9, SMOOTH: 10, NORM: 11, NORM_GRAD: 12 } as const;
+const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9, SMOOTH: 10, NORM: 11, NORM_GRAD: 12 } as const;
 export const OP_WORDS = 20;
 
 /** Header layout (int32 words; f32 scalars from byte 64; f64 losses from byte 192). */

@@ -160,7 +160,7 @@ export class GradientPass {
 }
 
 /** Each layer's W and b as their own tensors (copied out of the flat vector). */
-export function upload(flat: Float32Array, slots: LayerSlot[]): Layer[] {
+function upload(flat: Float32Array, slots: LayerSlot[]): Layer[] {
   return slots.map((s) => ({
     w: tf.tensor2d(flat.subarray(s.wOffset, s.wOffset + s.inSize * s.outSize), [s.inSize, s.outSize]),
     b: tf.tensor1d(flat.subarray(s.bOffset, s.bOffset + s.outSize)),
