@@ -2,21 +2,15 @@
 // per-transition objects, so a million LunarLander transitions (8-float obs, 2-float actions)
 // take ~80 MB and add() never allocates.
 import type { NumpyGenerator } from '../protocol/random.ts';
-import type { Batch } from './learner.ts';
+import type { Batch, Transitions } from './backends/types.ts';
 
-export interface ReplaySnapshot {
+/** The buffer's contents and counters (a snapshot without horizon is from before n-step returns: all 1). */
+export interface ReplaySnapshot extends Transitions {
   capacity: number;
   obsDim: number;
   actDim: number;
   size: number;
   next: number;
-  obs: Float32Array;
-  actions: Float32Array;
-  rewards: Float32Array;
-  nextObs: Float32Array;
-  terminated: Float32Array;
-  /** Env steps from obs to nextObs (n-step returns); absent in snapshots from before them = all 1. */
-  horizon?: Float32Array;
 }
 
 export class ReplayBuffer {

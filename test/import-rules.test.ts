@@ -136,8 +136,10 @@ test('no import cycles, within a folder or across folders (type-only imports inc
   assert.deepEqual(cycles(projectFiles()), []);
 });
 
+/** A made-up source file at a /-separated path, for the checkers' own tests. */
+const file = (path: string, source: string) => ({ path: path.split('/').join(sep), source });
+
 test('the cycle finder sees rings of static, type-only and dynamic imports, and only rings', () => {
-  const file = (path: string, source: string) => ({ path: path.split('/').join(sep), source });
   const rings = cycles([
     file('agents/a.ts', "import { b } from './b.ts';"),
     file('agents/b.ts', "import type { C } from './sub/c.ts';"),
@@ -151,7 +153,6 @@ test('the cycle finder sees rings of static, type-only and dynamic imports, and 
 });
 
 test('the checker sees static, type-only, re-exported and dynamic imports, and each rule', () => {
-  const file = (path: string, source: string) => ({ path: path.split('/').join(sep), source });
   const found = violations([
     file('protocol/x.ts', "import { a } from '../envs/registry.ts';"),
     file('client/x.ts', "import type { T } from '../agents/config.ts';"),

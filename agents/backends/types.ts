@@ -4,9 +4,8 @@
 // only types, so every backend and algorithm can depend on it.
 import type { GeneratorState } from '../../protocol/random.ts';
 
-/** A minibatch; actions are in the actor's [-1, 1] space, terminated is 1 or 0. */
-export interface Batch {
-  size: number;
+/** Transitions row by row (replay's storage, a minibatch): actions in the actor's [-1, 1] space, terminated 1 or 0. */
+export interface Transitions {
   obs: Float32Array;
   actions: Float32Array;
   rewards: Float32Array;
@@ -14,6 +13,11 @@ export interface Batch {
   terminated: Float32Array;
   /** Env steps from obs to nextObs (n-step returns: the bootstrap is discounted by γ^k); absent = 1 for every row. */
   horizon?: Float32Array;
+}
+
+/** A minibatch of `size` rows. */
+export interface Batch extends Transitions {
+  size: number;
   /** TD3 only: the target policy smoothing noise (size x actDim, already clipped); drawn by the learner when absent. */
   targetNoise?: Float32Array;
 }
