@@ -25,13 +25,19 @@ export function renderBipedalWalker(env: BipedalWalker): Frame {
   for (const [poly, x1, x2] of env.cloudPoly) {
     if (x2 < scroll / 2) continue;
     if (x1 > scroll / 2 + VIEWPORT_W / SCALE) continue;
-    canvas.fillPolygon(poly.map(([x, y]) => toPixel(view, x + scroll / 2, y)), [255, 255, 255]);
+    canvas.fillPolygon(
+      poly.map(([x, y]) => toPixel(view, x + scroll / 2, y)),
+      [255, 255, 255],
+    );
   }
 
   for (const [poly, color] of env.terrainPoly) {
     if (poly[1][0] < scroll) continue;
     if (poly[0][0] > scroll + VIEWPORT_W / SCALE) continue;
-    canvas.fillPolygon(poly.map(([x, y]) => toPixel(view, x, y)), color);
+    canvas.fillPolygon(
+      poly.map(([x, y]) => toPixel(view, x, y)),
+      color,
+    );
   }
 
   // One lidar ray at a time sweeps out and back over the first 20 of every 100 frames.

@@ -24,7 +24,13 @@ const LIDAR_RANGE = 160 / SCALE;
 
 const INITIAL_RANDOM = 5;
 
-const HULL_POLY: [number, number][] = [[-30, 9], [6, 9], [34, 1], [34, -8], [-30, -8]];
+const HULL_POLY: [number, number][] = [
+  [-30, 9],
+  [6, 9],
+  [34, 1],
+  [34, -8],
+  [-30, -8],
+];
 const LEG_DOWN = -8 / SCALE;
 const LEG_W = 8 / SCALE;
 const LEG_H = 34 / SCALE;
@@ -120,7 +126,10 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   private staticPolygon(vertices: XY[]): Body {
     const t = this.world.createBody({ type: 'static' });
     t.createFixture({ shape: new Polygon(vertices.map(([x, y]) => new Vec2(x, y))), friction: FRICTION });
-    this.terrainColors.set(t, [[255, 255, 255], [153, 153, 153]]);
+    this.terrainColors.set(t, [
+      [255, 255, 255],
+      [153, 153, 153],
+    ]);
     this.terrain.push(t);
     return t;
   }
@@ -220,7 +229,10 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
       const color: RGB = [76, i % 2 === 0 ? 255 : 204, 76];
       this.terrainColors.set(t, [color, color]);
       this.terrain.push(t);
-      this.terrainPoly.push([[p0, p1, [p1[0], 0], [p0[0], 0]], [102, 153, 76]]);
+      this.terrainPoly.push([
+        [p0, p1, [p1[0], 0], [p0[0], 0]],
+        [102, 153, 76],
+      ]);
     }
     this.terrain.reverse();
   }
@@ -302,7 +314,11 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
         )!,
       );
 
-      const lower = this.world.createBody({ type: 'dynamic', position: new Vec2(initX, initY - (LEG_H * 3) / 2 - LEG_DOWN), angle: i * 0.05 });
+      const lower = this.world.createBody({
+        type: 'dynamic',
+        position: new Vec2(initX, initY - (LEG_H * 3) / 2 - LEG_DOWN),
+        angle: i * 0.05,
+      });
       lower.createFixture({
         shape: new BoxShape((0.8 * LEG_W) / 2, LEG_H / 2),
         density: 1.0,

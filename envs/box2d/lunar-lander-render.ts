@@ -8,7 +8,10 @@ import type { LunarLander } from './lunar-lander.ts';
 const SCALE = 30.0;
 const VIEWPORT_W = 600;
 const VIEWPORT_H = 400;
-const LANDER_COLORS: [RGB, RGB] = [[128, 102, 230], [77, 77, 128]];
+const LANDER_COLORS: [RGB, RGB] = [
+  [128, 102, 230],
+  [77, 77, 128],
+];
 
 export function renderLunarLander(env: LunarLander): Frame {
   const canvas = new Canvas(VIEWPORT_W, VIEWPORT_H, [255, 255, 255]);
@@ -19,7 +22,10 @@ export function renderLunarLander(env: LunarLander): Frame {
   env.cleanParticles(false);
 
   for (const poly of env.skyPolys) {
-    canvas.fillPolygon(poly.map(([x, y]) => toPixel(view, x, y)), [0, 0, 0]);
+    canvas.fillPolygon(
+      poly.map(([x, y]) => toPixel(view, x, y)),
+      [0, 0, 0],
+    );
   }
 
   for (const p of env.particles) {
