@@ -80,7 +80,10 @@ export class ServerMetrics implements RequestStats {
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    const self = this;
+    // prom-client calls collect() with the metric as `this`: the counts are read through these.
+    const steps = () => this.steps;
+    const envSteps = () => this.envSteps;
+    const errors = this.errors;
     new Gauge({
       name: 'gymwire_connections',
       help: 'Open WebSocket connections',
@@ -145,7 +148,7 @@ export class ServerMetrics implements RequestStats {
       registers,
       collect() {
         this.reset();
-        this.inc(self.steps);
+        this.inc(steps());
       },
     });
     new Counter({
@@ -154,7 +157,7 @@ export class ServerMetrics implements RequestStats {
       registers,
       collect() {
         this.reset();
-        this.inc(self.envSteps);
+        this.inc(envSteps());
       },
     });
     new Counter({
@@ -164,7 +167,7 @@ export class ServerMetrics implements RequestStats {
       registers,
       collect() {
         this.reset();
-        for (const [code, n] of self.errors) this.inc({ code }, n);
+        for (const [code, n] of errors) this.inc({ code }, n);
       },
     });
     new CountedHistogram(
