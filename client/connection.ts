@@ -168,7 +168,8 @@ export class Connection {
             reject(
               new GymwireError(
                 'unauthorized',
-                `${url} refused the connection (HTTP 401): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`,
+                `${url} refused the connection (HTTP 401): ` +
+                  (token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'),
               ),
             );
           } else if (status === '403') {

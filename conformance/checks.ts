@@ -258,9 +258,8 @@ const listing: Check[] = [
       const { envs } = expectResult('list_envs', await c.call('list_envs')) as { envs: EnvInfo[] };
       for (const e of envs) {
         if (e.reset_options === undefined || e.render_modes === undefined || e.render_fps === undefined) {
-          fail(
-            `${e.id}: reset_options, render_modes and render_fps must all be present in 1.2 (got ${describe({ reset_options: e.reset_options, render_modes: e.render_modes, render_fps: e.render_fps })})`,
-          );
+          const got = describe({ reset_options: e.reset_options, render_modes: e.render_modes, render_fps: e.render_fps });
+          fail(`${e.id}: reset_options, render_modes and render_fps must all be present in 1.2 (got ${got})`);
         }
         for (const [name, o] of Object.entries(e.reset_options)) {
           if (o.default !== null && typeof o.default !== (o.type === 'integer' ? 'number' : o.type)) {
@@ -518,7 +517,9 @@ const errors: Check[] = [
     },
   },
   {
-    name: 'frames: malformed msgpack, a non-map, a missing id, a schema violation and a text frame get bad_request, and the connection survives',
+    name:
+      'frames: malformed msgpack, a non-map, a missing id, a schema violation and a text frame get bad_request, ' +
+      'and the connection survives',
     async run(ctx) {
       const c = await ctx.connect();
       c.sendRaw(new Uint8Array([0xc1])); // 0xc1 is never used in msgpack
@@ -539,7 +540,9 @@ const errors: Check[] = [
     },
   },
   {
-    name: 'frames: extension types, nesting over 32 deep, more than 65,536 values and non-string keys get bad_request with the id, and the connection survives (1.2)',
+    name:
+      'frames: extension types, nesting over 32 deep, more than 65,536 values and non-string keys get bad_request with the id, ' +
+      'and the connection survives (1.2)',
     async run(ctx) {
       const old = needs12(ctx, 'plain msgpack only, depth and size bounds');
       if (old) return old;

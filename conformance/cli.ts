@@ -55,7 +55,6 @@ const report = await runConformance({
   only: values.only,
   onResult: (r) => console.log(formatResult(r)),
 });
-console.log(
-  `\nconformance of ${report.url}${report.env ? ` (env ${report.env})` : ''}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`,
-);
+const counts = `${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`;
+console.log(`\nconformance of ${report.url}${report.env ? ` (env ${report.env})` : ''}: ${counts}`);
 process.exit(report.failed === 0 ? 0 : 1);

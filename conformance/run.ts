@@ -81,7 +81,9 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
     return report(opts.env ?? null);
   }
   record({
-    name: `setup: connect, hello, list_envs (server ${helloResult.server_name} ${helloResult.server_version}, protocol ${helloResult.protocol_version}; env ${env.id})`,
+    name:
+      `setup: connect, hello, list_envs (server ${helloResult.server_name} ${helloResult.server_version}, ` +
+      `protocol ${helloResult.protocol_version}; env ${env.id})`,
     outcome: 'pass',
     ms: Date.now() - t0,
   });

@@ -76,7 +76,8 @@ export class Admission {
         socket.destroy();
       } else {
         socket.end(
-          `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\nContent-Length: ${why.length + 1}\r\n\r\n${why}\n`,
+          'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n' +
+            `Content-Length: ${why.length + 1}\r\n\r\n${why}\n`,
           () => socket.destroy(),
         );
         setTimeout(() => socket.destroy(), 1000).unref();
@@ -132,7 +133,8 @@ export class Admission {
     }
     const here = this.connected.get(key) ?? 0;
     if (here >= this.opts.maxConnectionsPerAddress) {
-      return `${here} connections from ${key} already: max_connections_per_address ${this.opts.maxConnectionsPerAddress} reached, try again later`;
+      const cap = this.opts.maxConnectionsPerAddress;
+      return `${here} connections from ${key} already: max_connections_per_address ${cap} reached, try again later`;
     }
     bump(this.connected, key, 1);
     this.connectedTotal++;

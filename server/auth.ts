@@ -27,7 +27,8 @@ export function checkTokenFormat(token: string): void {
   }
   if (token.length < MIN_TOKEN_LENGTH) {
     throw new Error(
-      `the token is ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 16\`) so it cannot be guessed`,
+      `the token is ${token.length} characters; ` +
+        `use at least ${MIN_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 16\`) so it cannot be guessed`,
     );
   }
 }

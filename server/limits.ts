@@ -87,7 +87,9 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
     env: 'GYMWIRE_MEMORY_BUDGET',
     scale: 1,
     bytes: true,
-    help: 'bytes the server may hold for clients: env instances (each charged its measured cost, at most 3/4 of this), unsent answers and unanswered requests (make/reset/render past it: limit_exceeded)',
+    help:
+      'bytes the server may hold for clients: env instances (each charged its measured cost, at most 3/4 of this), ' +
+      'unsent answers and unanswered requests (make/reset/render past it: limit_exceeded)',
   },
   {
     key: 'maxPayloadBytes',

@@ -80,7 +80,8 @@ export class BrowserConnection {
         reject(
           new GymwireError(
             'connection_lost',
-            `cannot connect to ${url} (${event.code}): the server refused the connection — ${token.trim() ? 'a wrong token' : 'it may need a token'}, or this page's origin is not on its --allow-origin list`,
+            `cannot connect to ${url} (${event.code}): the server refused the connection — ` +
+              `${token.trim() ? 'a wrong token' : 'it may need a token'}, or this page's origin is not on its --allow-origin list`,
           ),
         );
       };
@@ -148,7 +149,8 @@ export class BrowserConnection {
       this.fail(
         new GymwireError(
           'internal',
-          `protocol error on ${this.url}: ${msg?.error ? `${msg.error.code}: ${msg.error.message}` : `unexpected response id ${String(msg?.id)}`}`,
+          `protocol error on ${this.url}: ` +
+            (msg?.error ? `${msg.error.code}: ${msg.error.message}` : `unexpected response id ${String(msg?.id)}`),
         ),
       );
       return;

@@ -135,7 +135,8 @@ class App {
       },
       (delayMs, attempt, attempts, lastError) =>
         this.status(
-          `${lost.message}${lastError ? `; ${lastError.message}` : ''} — reconnecting in ${delayMs / 1000} s (try ${attempt} of ${attempts})`,
+          `${lost.message}${lastError ? `; ${lastError.message}` : ''} — ` +
+            `reconnecting in ${delayMs / 1000} s (try ${attempt} of ${attempts})`,
           'reconnecting',
         ),
     );
@@ -148,7 +149,8 @@ class App {
     } else {
       this.fail(
         new Error(
-          `${lost.message}; not back after ${PAGE_RECONNECT.attempts} tries${outcome.error ? ` (${outcome.error.message})` : ''} — press Connect to try again`,
+          `${lost.message}; not back after ${PAGE_RECONNECT.attempts} tries` +
+            `${outcome.error ? ` (${outcome.error.message})` : ''} — press Connect to try again`,
         ),
       );
     }
@@ -164,8 +166,8 @@ class App {
     fillKwargsForm($<HTMLFieldSetElement>('kwargs'), info);
     const fps = info.render_fps ?? null;
     const renders = info.render_modes === undefined || info.render_modes.includes('rgb_array');
-    $('env-about').textContent =
-      `${fps === null ? `no render_fps declared: plays at ${DEFAULT_FPS}` : `render_fps ${fps}`}; max ${info.max_episode_steps ?? '∞'} steps${renders ? '' : '; cannot render'}`;
+    const rate = fps === null ? `no render_fps declared: plays at ${DEFAULT_FPS}` : `render_fps ${fps}`;
+    $('env-about').textContent = `${rate}; max ${info.max_episode_steps ?? '∞'} steps${renders ? '' : '; cannot render'}`;
     this.showKeys(keyMapFor(info.id, info.action_space));
   }
 

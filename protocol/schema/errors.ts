@@ -30,7 +30,8 @@ export const ErrorCode = Type.Union(
     }),
     Type.Literal('unauthorized', {
       description:
-        'Never sent in a frame: a server with a token refuses the WebSocket upgrade with HTTP 401. Client libraries report a 401 with this code.',
+        'Never sent in a frame: a server with a token refuses the WebSocket upgrade with HTTP 401. ' +
+        'Client libraries report a 401 with this code.',
     }),
     Type.Literal('unsupported', { description: 'The env or server does not support that request.' }),
     Type.Literal('internal', { description: 'The env or server failed; the connection stays usable.' }),

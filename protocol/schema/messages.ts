@@ -218,7 +218,8 @@ export const VectorStepResult = Type.Object(
   {
     $id: 'VectorStepResult',
     description:
-      'step on a vector env: obs [num_envs, ...], reward float64[num_envs], terminated/truncated bool[num_envs] (PROTOCOL.md, Vector envs).',
+      'step on a vector env: obs [num_envs, ...], reward float64[num_envs], terminated/truncated bool[num_envs] ' +
+      '(PROTOCOL.md, Vector envs).',
   },
 );
 export type VectorStepResult = Static<typeof VectorStepResult>;

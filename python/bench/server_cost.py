@@ -48,7 +48,9 @@ if sys.argv[2:] == ["callgrind"]:
     # valgrind makes every step take milliseconds, which the server would take for a long step
     # and follow with a turn for the other connections: not what it does at full speed.
     gymwire.server._TURN_SECONDS = float("inf")
-reg = EnvRegistration(env_id, lambda: gym.make(env_id, max_episode_steps=-1).unwrapped, max_episode_steps=gym.spec(env_id).max_episode_steps, kwargs={})
+reg = EnvRegistration(
+    env_id, lambda: gym.make(env_id, max_episode_steps=-1).unwrapped, max_episode_steps=gym.spec(env_id).max_episode_steps, kwargs={}
+)
 async def main():
     server = EnvServer([reg], port=0)
     await server.start()
@@ -180,9 +182,8 @@ def main() -> None:
     first = figures[packages[0]]
     for p in packages:
         ratio = statistics.median(x / y for x, y in zip(figures[p], first))
-        print(
-            f"  {p:50} {statistics.median(figures[p]):7.1f}  (x{ratio:.3f} of the first; rounds {', '.join(f'{x:.1f}' for x in figures[p])})"
-        )
+        rounds = ", ".join(f"{x:.1f}" for x in figures[p])
+        print(f"  {p:50} {statistics.median(figures[p]):7.1f}  (x{ratio:.3f} of the first; rounds {rounds})")
 
 
 if __name__ == "__main__":

@@ -289,7 +289,8 @@ def main() -> None:
             print(f"\n2. vector envs skipped: {e}")
             return
         print(
-            f"\n2. vector envs, {args.env}: env-steps/s (client CPU us per env-step), medians of {max(1, args.rounds // 2)} interleaved runs"
+            f"\n2. vector envs, {args.env}: env-steps/s (client CPU us per env-step), "
+            f"medians of {max(1, args.rounds // 2)} interleaved runs"
         )
         print(f"{'num_envs':>8}{'gymwire.RemoteVectorEnv':>28}{'gymnasium SyncVectorEnv':>28}{'TypeScript RemoteVectorEnv':>30}")
         for n, row in v.items():

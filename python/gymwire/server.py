@@ -165,7 +165,8 @@ class EnvServer:
             # Below that, one connection's largest frame could pass the budget alone and be paused
             # half received for good.
             raise ValueError(
-                f"frame_budget_bytes must be an integer of at least twice max_payload_bytes ({2 * max_payload_bytes}), got {frame_budget_bytes!r}"
+                "frame_budget_bytes must be an integer of at least twice max_payload_bytes "
+                f"({2 * max_payload_bytes}), got {frame_budget_bytes!r}"
             )
         for name, value in (("upgrade_timeout", upgrade_timeout), ("hello_timeout", hello_timeout), ("idle_timeout", idle_timeout)):
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and value != float("inf")):
@@ -368,7 +369,8 @@ class EnvServer:
         if self._instances + num_envs > self.max_env_instances:
             raise error_for(
                 "limit_exceeded",
-                f"{self._instances} env instances are open on this server; {num_envs} more would pass max_env_instances {self.max_env_instances}",
+                f"{self._instances} env instances are open on this server; "
+                f"{num_envs} more would pass max_env_instances {self.max_env_instances}",
                 {"max_env_instances": self.max_env_instances},
             )
         given = dict(msg.get("kwargs") or {})

@@ -32,7 +32,8 @@ def check_token_format(token: str) -> None:
         )
     if len(token) < MIN_TOKEN_LENGTH:
         raise ValueError(
-            f"the token is {len(token)} characters; use at least {MIN_TOKEN_LENGTH} random ones (e.g. `openssl rand -hex 16`) so it cannot be guessed"
+            f"the token is {len(token)} characters; "
+            f"use at least {MIN_TOKEN_LENGTH} random ones (e.g. `openssl rand -hex 16`) so it cannot be guessed"
         )
 
 
