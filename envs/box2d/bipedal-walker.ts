@@ -12,10 +12,12 @@ import { clip, readBoxAction } from '../actions.ts';
 import { castRay } from './planck-overlay/ray-cast.ts';
 import { Box2DWorld } from './planck-overlay/world.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';
+import { SCALE, TERRAIN_HEIGHT, TERRAIN_STEP, VIEWPORT_H, VIEWPORT_W } from './bipedal-walker-geometry.ts';
+
+export { SCALE, TERRAIN_HEIGHT, TERRAIN_STEP, VIEWPORT_H, VIEWPORT_W };
 
 /** Simulation steps per second of real time (Gymnasium: metadata render_fps). */
 export const FPS = 50;
-export const SCALE = 30.0; // affects how fast-paced the game is, forces should be adjusted as well
 
 const MOTORS_TORQUE = 80;
 const SPEED_HIP = 4;
@@ -35,12 +37,7 @@ const LEG_DOWN = -8 / SCALE;
 const LEG_W = 8 / SCALE;
 const LEG_H = 34 / SCALE;
 
-export const VIEWPORT_W = 600;
-export const VIEWPORT_H = 400;
-
-export const TERRAIN_STEP = 14 / SCALE;
 const TERRAIN_LENGTH = 200; // in steps
-export const TERRAIN_HEIGHT = VIEWPORT_H / SCALE / 4;
 const TERRAIN_GRASS = 10; // low long are grass spots, in steps
 const TERRAIN_STARTPAD = 20; // in steps
 const FRICTION = 2.5;
