@@ -4,13 +4,14 @@
 // including the comments Prettier never rewraps.
 import js from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** The line-length limit: Prettier's printWidth (.prettierrc.json) and black's and flake8's (python/setup.cfg). */
+/** The line-length limit: Prettier's printWidth (.prettierrc.json), black's (python/pyproject.toml) and flake8's (.flake8). */
 const MAX_LEN = 140;
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       '**/node_modules/',
@@ -32,9 +33,9 @@ export default tseslint.config(
     plugins: { '@stylistic': stylistic },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
-      // Prettier breaks the code; what it cannot break, a comment, must be wrapped by hand. Strings,
-      // template literals (test names, messages) and regular expressions are not split for the sake of
-      // the limit, nor are URLs.
+      // Prettier breaks the code; what it cannot break, a comment, must be wrapped by hand. A line made
+      // long by a string, a template literal (test names, messages) or a regular expression, which
+      // Prettier cannot break either, is not flagged (split it where that reads well), nor is a URL.
       '@stylistic/max-len': [
         'error',
         {
@@ -47,18 +48,9 @@ export default tseslint.config(
           ignoreComments: false,
         },
       ],
-      // Unused variables are mistakes, except those named _ on purpose (a parameter kept for its
-      // position, an element skipped in a destructuring) and a rest sibling that drops keys.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        {
-          args: 'after-used',
-          argsIgnorePattern: '^_',
-          varsIgnorePattern: '^_',
-          caughtErrors: 'none',
-          ignoreRestSiblings: true,
-        },
-      ],
+      // Unused variables are mistakes, except those named _… on purpose: a parameter kept for its
+      // position, a key a rest destructuring drops, a loop variable only counted.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // `cond ? a() : b()` as a statement picks one of two calls; short-circuit statements stay flagged.
       '@typescript-eslint/no-unused-expressions': ['error', { allowTernary: true }],
     },
