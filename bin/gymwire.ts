@@ -16,9 +16,17 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { module: 'server/cli', script: 'npm run env-server --', summary: 'serve the environments over WebSocket' },
   train: { module: 'agents/train', script: 'npm run train --', summary: 'train a DDPG or TD3 agent, in-process or against env servers' },
-  evaluate: { module: 'agents/evaluate', script: 'npm run evaluate --', summary: "evaluate a trained actor (deterministic) and print its returns' mean ± std" },
+  evaluate: {
+    module: 'agents/evaluate',
+    script: 'npm run evaluate --',
+    summary: "evaluate a trained actor (deterministic) and print its returns' mean ± std",
+  },
   rollout: { module: 'agents/rollout', script: 'npm run rollout --', summary: 'record one episode as an animated GIF' },
-  conformance: { module: 'conformance/cli', script: 'npm run conformance --', summary: 'check a gymwire server (in any language) against the protocol' },
+  conformance: {
+    module: 'conformance/cli',
+    script: 'npm run conformance --',
+    summary: 'check a gymwire server (in any language) against the protocol',
+  },
 };
 
 const HELP = `Usage: gymwire COMMAND [ARGS]

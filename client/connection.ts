@@ -160,18 +160,39 @@ export class Connection {
         ws.once('error', (e) => {
           const status = /Unexpected server response: (\d+)/.exec(e.message)?.[1];
           if (status === '401') {
-            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP 401): ${token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'}`));
+            reject(
+              new GymwireError(
+                'unauthorized',
+                `${url} refused the connection (HTTP 401): ` +
+                  (token ? 'wrong token' : 'it needs a token (ConnectOptions.token or GYMWIRE_TOKEN)'),
+              ),
+            );
           } else if (status === '403') {
-            reject(new GymwireError('unauthorized', `${url} refused the connection (HTTP 403): this client's origin is not on the server's --allow-origin list`));
+            reject(
+              new GymwireError(
+                'unauthorized',
+                `${url} refused the connection (HTTP 403): this client's origin is not on the server's --allow-origin list`,
+              ),
+            );
           } else if (status === '429') {
             // Temporary: retried like any failed connect (PROTOCOL.md section 8, failed logins).
-            reject(new GymwireError('connection_lost', `cannot connect to ${url}: too many failed logins from this address, refused for now (HTTP 429)`));
+            reject(
+              new GymwireError(
+                'connection_lost',
+                `cannot connect to ${url}: too many failed logins from this address, refused for now (HTTP 429)`,
+              ),
+            );
           } else {
             reject(new GymwireError('connection_lost', `cannot connect to ${url}: ${e.message}`));
           }
         });
         ws.once('close', (code: number, reason: Buffer) =>
-          reject(new GymwireError('connection_lost', `cannot connect to ${url}: closed during connect (${code}${reason.length ? ` ${reason}` : ''})`)),
+          reject(
+            new GymwireError(
+              'connection_lost',
+              `cannot connect to ${url}: closed during connect (${code}${reason.length ? ` ${reason}` : ''})`,
+            ),
+          ),
         );
       });
       ws.removeAllListeners();
@@ -285,17 +306,23 @@ export class Connection {
     const seconds = this.requestTimeoutMs / 1000;
     this.pending.delete(id);
     p.reject(
-      new RequestTimeoutError(`${this.url} did not answer ${p.op} #${id} within ${seconds} s (request timeout)${reconnecting ? '; reconnecting' : ''}`, {
-        timeout_ms: this.requestTimeoutMs,
-        op: p.op,
-        interrupted: true,
-        reconnecting,
-      }),
+      new RequestTimeoutError(
+        `${this.url} did not answer ${p.op} #${id} within ${seconds} s (request timeout)${reconnecting ? '; reconnecting' : ''}`,
+        {
+          timeout_ms: this.requestTimeoutMs,
+          op: p.op,
+          interrupted: true,
+          reconnecting,
+        },
+      ),
     );
     // The server is stuck or the link is dead: drop the connection, which fails what else was
     // in flight and reconnects (or ends the connection) as any drop does.
     if (ws !== null) {
-      this.dropped(ws, new GymwireError('connection_lost', `no answer from ${this.url} to ${p.op} #${id} within ${seconds} s (request timeout)`));
+      this.dropped(
+        ws,
+        new GymwireError('connection_lost', `no answer from ${this.url} to ${p.op} #${id} within ${seconds} s (request timeout)`),
+      );
       ws.removeAllListeners();
       ws.on('error', () => {});
       ws.terminate();

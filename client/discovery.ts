@@ -61,7 +61,8 @@ export function parseFarmUrl(url: string): FarmUrl {
   // dns+ws is not a scheme the URL standard knows, so its host comes back as written.
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (hostname === '') throw new DiscoveryError(`no host name in '${url.slice(0, 200)}'`);
-  if (parsed.username || parsed.password) throw new DiscoveryError(`a farm URL carries no user or password (use a token): '${url.slice(0, 200)}'`);
+  if (parsed.username || parsed.password)
+    throw new DiscoveryError(`a farm URL carries no user or password (use a token): '${url.slice(0, 200)}'`);
   const path = parsed.pathname === '/' ? '' : parsed.pathname;
   return { url, hostname, scheme, port: parsed.port, rest: path + parsed.search };
 }
@@ -74,7 +75,14 @@ export function serverUrl(farm: FarmUrl, address: string): string {
 
 /** Addresses in a stable order (DNS servers shuffle them): IPv4 numerically, then IPv6. */
 function sortAddresses(addresses: Iterable<string>): string[] {
-  const key = (a: string) => (isIPv4(a) ? '4' + a.split('.').map((o) => o.padStart(3, '0')).join('.') : '6' + a);
+  const key = (a: string) =>
+    isIPv4(a)
+      ? '4' +
+        a
+          .split('.')
+          .map((o) => o.padStart(3, '0'))
+          .join('.')
+      : '6' + a;
   return [...new Set(addresses)].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 

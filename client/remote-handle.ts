@@ -40,7 +40,8 @@ export abstract class RemoteHandle {
   protected lost(call: string): GymwireError {
     return new GymwireError(
       'connection_lost',
-      `${call}: the connection to ${this.connection.url} was re-opened and ${this.what} with it; its episode was interrupted — reset() to re-make it and start a new one`,
+      `${call}: the connection to ${this.connection.url} was re-opened and ${this.what} with it; ` +
+        'its episode was interrupted — reset() to re-make it and start a new one',
       { interrupted: true, reconnecting: false },
     );
   }

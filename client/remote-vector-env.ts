@@ -85,17 +85,40 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> extends RemoteHa
     const r = await connection.request('make', { op: 'make', env_id: envId, kwargs, num_envs: numEnvs, vector: true });
     if (r.vector !== true || r.num_envs !== numEnvs) {
       connection.request('close', { op: 'close', handle: r.handle }).catch(() => {});
-      throw new GymwireError('unsupported', `${connection.url} did not make a vector env of ${numEnvs} (protocol ${connection.server.protocol_version})`);
+      throw new GymwireError(
+        'unsupported',
+        `${connection.url} did not make a vector env of ${numEnvs} (protocol ${connection.server.protocol_version})`,
+      );
     }
-    return new RemoteVectorEnv<O>(connection, r.handle, numEnvs, r.observation_space, r.action_space, r.spec, ownsConnection, envId, kwargs);
+    return new RemoteVectorEnv<O>(
+      connection,
+      r.handle,
+      numEnvs,
+      r.observation_space,
+      r.action_space,
+      r.spec,
+      ownsConnection,
+      envId,
+      kwargs,
+    );
   }
 
   protected async remake(): Promise<number> {
-    const r = await this.connection.request('make', { op: 'make', env_id: this.envId, kwargs: this.kwargs, num_envs: this.numEnvs, vector: true });
-    const same = JSON.stringify([r.observation_space, r.action_space]) === JSON.stringify([this.singleObservationSpace, this.singleActionSpace]);
+    const r = await this.connection.request('make', {
+      op: 'make',
+      env_id: this.envId,
+      kwargs: this.kwargs,
+      num_envs: this.numEnvs,
+      vector: true,
+    });
+    const same =
+      JSON.stringify([r.observation_space, r.action_space]) === JSON.stringify([this.singleObservationSpace, this.singleActionSpace]);
     if (r.vector !== true || r.num_envs !== this.numEnvs || !same) {
       this.discard(r.handle);
-      throw new GymwireError('internal', `${this.envId} x${this.numEnvs} was re-made after a reconnect unlike before; make a new RemoteVectorEnv`);
+      throw new GymwireError(
+        'internal',
+        `${this.envId} x${this.numEnvs} was re-made after a reconnect unlike before; make a new RemoteVectorEnv`,
+      );
     }
     return r.handle;
   }

@@ -61,7 +61,9 @@ export function expectResult(op: Op, response: Frame): any {
   if ('error' in response) fail(`${op} failed: ${describe(response.error)}`);
   const check = resultCheck(op);
   if (!check.Check(response.result)) {
-    const why = issues(check, response.result, 3).map((i) => `${i.path} ${i.message}`).join('; ');
+    const why = issues(check, response.result, 3)
+      .map((i) => `${i.path} ${i.message}`)
+      .join('; ');
     fail(`${op} result does not match its schema (${why}): ${describe(response.result)}`);
   }
   return response.result;
@@ -72,11 +74,15 @@ export function expectError(op: string, response: Frame, codes: string | string[
   const want = Array.isArray(codes) ? codes : [codes];
   if ('result' in response) fail(`${op}: expected error ${want.join(' or ')}, got a result: ${describe(response.result)}`);
   if (!checkErrorResponse.Check(response)) {
-    const why = issues(checkErrorResponse, response, 3).map((i) => `${i.path} ${i.message}`).join('; ');
+    const why = issues(checkErrorResponse, response, 3)
+      .map((i) => `${i.path} ${i.message}`)
+      .join('; ');
     fail(`${op}: the error response does not match the schema (${why}): ${describe(response)}`);
   }
-  if (!want.includes(response.error.code)) fail(`${op}: expected error ${want.join(' or ')}, got ${response.error.code} (${response.error.message})`);
-  if (id !== undefined && response.id !== id) fail(`${op}: the error response has id ${JSON.stringify(response.id)}, expected ${JSON.stringify(id)}`);
+  if (!want.includes(response.error.code))
+    fail(`${op}: expected error ${want.join(' or ')}, got ${response.error.code} (${response.error.message})`);
+  if (id !== undefined && response.id !== id)
+    fail(`${op}: the error response has id ${JSON.stringify(response.id)}, expected ${JSON.stringify(id)}`);
   return response.error;
 }
 
@@ -150,7 +156,10 @@ const handshake: Check[] = [
     name: 'hello: handshake answers with the server version and limits',
     async run(ctx) {
       const c = await ctx.raw();
-      const r = expectResult('hello', await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: CHECKED_VERSION }));
+      const r = expectResult(
+        'hello',
+        await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: CHECKED_VERSION }),
+      );
       if (!/^\d+\.\d+$/.test(r.protocol_version)) fail(`protocol_version '${r.protocol_version}' is not MAJOR.MINOR`);
       if (r.protocol_version.split('.')[0] !== MAJOR) fail(`server speaks ${r.protocol_version}; these checks are for ${MAJOR}.x`);
       if (!(r.limits.max_payload_bytes > 0) || !(r.limits.max_envs > 0)) fail(`limits must be positive: ${describe(r.limits)}`);
@@ -160,7 +169,10 @@ const handshake: Check[] = [
     name: 'hello: a client of an older minor version (1.0) is accepted',
     async run(ctx) {
       const c = await ctx.raw();
-      expectResult('hello', await c.call('hello', { protocol_version: `${MAJOR}.0`, client_name: 'gymwire-conformance', client_version: '0' }));
+      expectResult(
+        'hello',
+        await c.call('hello', { protocol_version: `${MAJOR}.0`, client_name: 'gymwire-conformance', client_version: '0' }),
+      );
       expectResult('list_envs', await c.call('list_envs'));
     },
   },
@@ -172,16 +184,24 @@ const handshake: Check[] = [
       c.send('hello', { protocol_version: '99.0', client_name: 'gymwire-conformance', client_version: '0' }, id);
       const err = expectError('hello 99.0', await c.next(), 'version_mismatch', id);
       const told = err.details?.server_protocol_version;
-      if (typeof told !== 'string' || told.split('.')[0] !== MAJOR) fail(`details.server_protocol_version should name the server's version, got ${describe(err.details)}`);
+      if (typeof told !== 'string' || told.split('.')[0] !== MAJOR)
+        fail(`details.server_protocol_version should name the server's version, got ${describe(err.details)}`);
       expectError('list_envs after a refused hello', await c.call('list_envs'), 'not_ready');
-      expectResult('hello', await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: '0' }));
+      expectResult(
+        'hello',
+        await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: '0' }),
+      );
     },
   },
   {
     name: 'hello: requests before hello get not_ready',
     async run(ctx) {
       const c = await ctx.raw();
-      for (const [op, fields] of [['list_envs', {}], ['make', { env_id: ctx.env.id }], ['step', { handle: 1, action: 0 }]] as const) {
+      for (const [op, fields] of [
+        ['list_envs', {}],
+        ['make', { env_id: ctx.env.id }],
+        ['step', { handle: 1, action: 0 }],
+      ] as const) {
         const id = c.id();
         c.send(op, fields, id);
         expectError(`${op} before hello`, await c.next(), 'not_ready', id);
@@ -192,7 +212,11 @@ const handshake: Check[] = [
     name: 'requests: ids are echoed (0 and 2^53-1) and unknown fields are ignored',
     async run(ctx) {
       const c = await ctx.raw();
-      c.send('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: '0', x_future_field: [1, 2] }, 0);
+      c.send(
+        'hello',
+        { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: '0', x_future_field: [1, 2] },
+        0,
+      );
       const r0 = await c.next();
       if (r0.id !== 0) fail(`id 0 came back as ${describe(r0.id)}`);
       expectResult('hello', r0);
@@ -234,14 +258,16 @@ const listing: Check[] = [
       const { envs } = expectResult('list_envs', await c.call('list_envs')) as { envs: EnvInfo[] };
       for (const e of envs) {
         if (e.reset_options === undefined || e.render_modes === undefined || e.render_fps === undefined) {
-          fail(`${e.id}: reset_options, render_modes and render_fps must all be present in 1.2 (got ${describe({ reset_options: e.reset_options, render_modes: e.render_modes, render_fps: e.render_fps })})`);
+          const got = describe({ reset_options: e.reset_options, render_modes: e.render_modes, render_fps: e.render_fps });
+          fail(`${e.id}: reset_options, render_modes and render_fps must all be present in 1.2 (got ${got})`);
         }
         for (const [name, o] of Object.entries(e.reset_options)) {
           if (o.default !== null && typeof o.default !== (o.type === 'integer' ? 'number' : o.type)) {
             fail(`${e.id}: reset option ${name} is declared ${o.type} with default ${describe(o.default)}`);
           }
         }
-        if (e.render_modes.some((m) => m !== 'rgb_array')) fail(`${e.id}: render_modes ${describe(e.render_modes)}; over the wire only rgb_array exists`);
+        if (e.render_modes.some((m) => m !== 'rgb_array'))
+          fail(`${e.id}: render_modes ${describe(e.render_modes)}; over the wire only rgb_array exists`);
         if (e.render_fps !== null && !(e.render_fps > 0)) fail(`${e.id}: render_fps ${e.render_fps} is not positive`);
       }
     },
@@ -287,7 +313,11 @@ const lifecycle: Check[] = [
       const c = await ctx.connect();
       const { handle } = await makeEnv(c, ctx.env);
       for (const bad of ['not a number', { a: 1 }]) {
-        expectError(`reset with options.${option[0]} = ${describe(bad)}`, await c.call('reset', { handle, seed: 0, options: { [option[0]]: bad } }), 'bad_request');
+        expectError(
+          `reset with options.${option[0]} = ${describe(bad)}`,
+          await c.call('reset', { handle, seed: 0, options: { [option[0]]: bad } }),
+          'bad_request',
+        );
       }
       await reset(c, handle, 0);
       expectResult('step', await c.call('step', { handle, action: randomAction(ctx.env.action_space, defaultRng(0)) }));
@@ -303,7 +333,8 @@ const lifecycle: Check[] = [
       for (let i = 0; i < 300; i++) {
         const s = await step(c, m.handle, randomAction(m.action_space, rng));
         expectInSpace(m.observation_space, s.obs, `obs of step ${i + 1}`);
-        if (s.terminated || s.truncated) expectInSpace(m.observation_space, (await reset(c, m.handle)).obs, `reset obs after step ${i + 1}`);
+        if (s.terminated || s.truncated)
+          expectInSpace(m.observation_space, (await reset(c, m.handle)).obs, `reset obs after step ${i + 1}`);
       }
     },
   },
@@ -351,7 +382,11 @@ const lifecycle: Check[] = [
     async run(ctx) {
       const c = await ctx.connect();
       const m = await makeEnv(c, ctx.env);
-      expectError('step before reset', await c.call('step', { handle: m.handle, action: randomAction(m.action_space, defaultRng(0)) }), 'reset_needed');
+      expectError(
+        'step before reset',
+        await c.call('step', { handle: m.handle, action: randomAction(m.action_space, defaultRng(0)) }),
+        'reset_needed',
+      );
       await reset(c, m.handle, 0);
       await step(c, m.handle, randomAction(m.action_space, defaultRng(0)));
     },
@@ -363,7 +398,11 @@ const lifecycle: Check[] = [
       const m = await makeEnv(c, ctx.env);
       await reset(c, m.handle, 0);
       expectResult('close', await c.call('close', { handle: m.handle }));
-      expectError('step after close', await c.call('step', { handle: m.handle, action: randomAction(m.action_space, defaultRng(0)) }), 'unknown_handle');
+      expectError(
+        'step after close',
+        await c.call('step', { handle: m.handle, action: randomAction(m.action_space, defaultRng(0)) }),
+        'unknown_handle',
+      );
       expectError('reset after close', await c.call('reset', { handle: m.handle }), 'unknown_handle');
       expectError('close twice', await c.call('close', { handle: m.handle }), 'unknown_handle');
     },
@@ -375,9 +414,11 @@ const lifecycle: Check[] = [
       const m = await makeEnv(c, ctx.env);
       await reset(c, m.handle, 0);
       const response = await c.call('render', { handle: m.handle });
-      if ('error' in response && response.error.code === 'unsupported') return skip(`render is unsupported for ${ctx.env.id}: ${response.error.message}`);
+      if ('error' in response && response.error.code === 'unsupported')
+        return skip(`render is unsupported for ${ctx.env.id}: ${response.error.message}`);
       const { frame } = expectResult('render', response);
-      if (frame.data.byteLength !== frame.width * frame.height * 3) fail(`frame ${frame.width}x${frame.height} has ${frame.data.byteLength} bytes`);
+      if (frame.data.byteLength !== frame.width * frame.height * 3)
+        fail(`frame ${frame.width}x${frame.height} has ${frame.data.byteLength} bytes`);
     },
   },
 ];
@@ -448,7 +489,11 @@ const errors: Check[] = [
     name: 'make: an unknown kwarg gets invalid_kwargs',
     async run(ctx) {
       const c = await ctx.connect();
-      expectError('make with kwarg __conformance_bogus__', await c.call('make', { env_id: ctx.env.id, kwargs: { __conformance_bogus__: 1 } }), 'invalid_kwargs');
+      expectError(
+        'make with kwarg __conformance_bogus__',
+        await c.call('make', { env_id: ctx.env.id, kwargs: { __conformance_bogus__: 1 } }),
+        'invalid_kwargs',
+      );
     },
   },
   {
@@ -472,7 +517,9 @@ const errors: Check[] = [
     },
   },
   {
-    name: 'frames: malformed msgpack, a non-map, a missing id, a schema violation and a text frame get bad_request, and the connection survives',
+    name:
+      'frames: malformed msgpack, a non-map, a missing id, a schema violation and a text frame get bad_request, ' +
+      'and the connection survives',
     async run(ctx) {
       const c = await ctx.connect();
       c.sendRaw(new Uint8Array([0xc1])); // 0xc1 is never used in msgpack
@@ -493,20 +540,83 @@ const errors: Check[] = [
     },
   },
   {
-    name: 'frames: extension types, nesting over 32 deep, more than 65,536 values and non-string keys get bad_request with the id, and the connection survives (1.2)',
+    name:
+      'frames: extension types, nesting over 32 deep, more than 65,536 values and non-string keys get bad_request with the id, ' +
+      'and the connection survives (1.2)',
     async run(ctx) {
       const old = needs12(ctx, 'plain msgpack only, depth and size bounds');
       if (old) return old;
       const c = await ctx.connect();
       const cases: [string, (id: Uint8Array) => Uint8Array][] = [
-        ['a fixext 1 in an unknown field', (i) => rawMap([['id', i], ['op', encodeMessage('list_envs')], ['x', Uint8Array.of(0xd4, 0x01, 0x00)]])],
-        ['a timestamp (ext -1) as a reset seed', (i) => rawMap([['id', i], ['op', encodeMessage('reset')], ['handle', encodeMessage(1)], ['seed', Uint8Array.of(0xd6, 0xff, 0, 0, 0, 0)]])],
+        [
+          'a fixext 1 in an unknown field',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('list_envs')],
+              ['x', Uint8Array.of(0xd4, 0x01, 0x00)],
+            ]),
+        ],
+        [
+          'a timestamp (ext -1) as a reset seed',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('reset')],
+              ['handle', encodeMessage(1)],
+              ['seed', Uint8Array.of(0xd6, 0xff, 0, 0, 0, 0)],
+            ]),
+        ],
         // msgpackr's structured clone: an array (id ext 0x69) whose one element points (ext 0x70) back at it.
-        ['a cyclic action', (i) => rawMap([['id', i], ['op', encodeMessage('step')], ['handle', encodeMessage(1)], ['action', Uint8Array.of(0xd6, 0x69, 0, 0, 0, 0, 0x91, 0xd6, 0x70, 0, 0, 0, 0)]])],
-        ['an action nested 33 deep', (i) => rawMap([['id', i], ['op', encodeMessage('step')], ['handle', encodeMessage(1)], ['action', Uint8Array.from([...Array(32).fill(0x91), 0x00])]])],
-        ['an action nested 100,000 deep', (i) => rawMap([['id', i], ['op', encodeMessage('step')], ['handle', encodeMessage(1)], ['action', Uint8Array.from([...Array(100_000).fill(0x91), 0x00])]])],
-        ['an options map with an integer key', (i) => rawMap([['id', i], ['op', encodeMessage('reset')], ['handle', encodeMessage(1)], ['options', Uint8Array.of(0x81, 0x01, 0x02)]])],
-        ['70,000 nils', (i) => rawMap([['id', i], ['op', encodeMessage('list_envs')], ['x', Uint8Array.from([0xdd, 0, 1, 0x11, 0x70, ...Array(70_000).fill(0xc0)])]])],
+        [
+          'a cyclic action',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('step')],
+              ['handle', encodeMessage(1)],
+              ['action', Uint8Array.of(0xd6, 0x69, 0, 0, 0, 0, 0x91, 0xd6, 0x70, 0, 0, 0, 0)],
+            ]),
+        ],
+        [
+          'an action nested 33 deep',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('step')],
+              ['handle', encodeMessage(1)],
+              ['action', Uint8Array.from([...Array(32).fill(0x91), 0x00])],
+            ]),
+        ],
+        [
+          'an action nested 100,000 deep',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('step')],
+              ['handle', encodeMessage(1)],
+              ['action', Uint8Array.from([...Array(100_000).fill(0x91), 0x00])],
+            ]),
+        ],
+        [
+          'an options map with an integer key',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('reset')],
+              ['handle', encodeMessage(1)],
+              ['options', Uint8Array.of(0x81, 0x01, 0x02)],
+            ]),
+        ],
+        [
+          '70,000 nils',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('list_envs')],
+              ['x', Uint8Array.from([0xdd, 0, 1, 0x11, 0x70, ...Array(70_000).fill(0xc0)])],
+            ]),
+        ],
       ];
       for (const [what, frame] of cases) {
         const id = c.id();
@@ -515,7 +625,12 @@ const errors: Check[] = [
         c.sendRaw(bytes);
         expectError(what, await c.next(), 'bad_request', id);
       }
-      c.sendRaw(rawMap([['id', Uint8Array.of(0xd4, 0x01, 0x00)], ['op', encodeMessage('list_envs')]]));
+      c.sendRaw(
+        rawMap([
+          ['id', Uint8Array.of(0xd4, 0x01, 0x00)],
+          ['op', encodeMessage('list_envs')],
+        ]),
+      );
       expectError('an extension type as the id', await c.next(), 'bad_request', null);
       expectResult('list_envs', await c.call('list_envs'));
       if (c.closed) fail(`the server closed the connection (code ${c.closed.code})`);
@@ -613,7 +728,14 @@ const vector: Check[] = [
         }
       }
       const rng = defaultRng(5);
-      const batch = act.type === 'Box' ? batchBox(act, n, rng) : encodeArray(Int32Array.from({ length: n }, () => act.start + rng.integers(act.n)), [n], 'int32');
+      const batch =
+        act.type === 'Box'
+          ? batchBox(act, n, rng)
+          : encodeArray(
+              Int32Array.from({ length: n }, () => act.start + rng.integers(act.n)),
+              [n],
+              'int32',
+            );
       for (let t = 0; t < 3; t++) {
         const s = expectResult('step', await c.call('step', { handle: m.handle, action: batch }));
         expectBatch(single, s.obs, n, `vector step obs`);
@@ -647,7 +769,11 @@ async function vectorOrSkip(ctx: Context, c: WireClient, n: number, kwargs: Reco
 function randomBatch(act: Space, n: number, rng: NumpyGenerator): NDArray {
   if (act.type === 'Box') return batchBox(act, n, rng);
   const d = act as Extract<Space, { type: 'Discrete' }>;
-  return encodeArray(Int32Array.from({ length: n }, () => d.start + rng.integers(d.n)), [n], 'int32');
+  return encodeArray(
+    Int32Array.from({ length: n }, () => d.start + rng.integers(d.n)),
+    [n],
+    'int32',
+  );
 }
 
 /** Row i of a batched action, as a single env's action. */
@@ -688,7 +814,8 @@ vector.push(
       const t3 = decodeArray(s3.terminated);
       const u3 = decodeArray(s3.truncated);
       for (let i = 0; i < n; i++) {
-        if (Number(r3[i]) !== 0 || t3[i] || u3[i]) fail(`sub-env ${i} on the autoreset step: reward ${r3[i]}, terminated ${t3[i]}, truncated ${u3[i]}; expected 0, false, false`);
+        if (Number(r3[i]) !== 0 || t3[i] || u3[i])
+          fail(`sub-env ${i} on the autoreset step: reward ${r3[i]}, terminated ${t3[i]}, truncated ${u3[i]}; expected 0, false, false`);
         // The same as a single env: seed 50 + i, the same two actions, then an unseeded reset.
         const one = await makeEnv(c, ctx.env, { kwargs: { max_episode_steps: 2 } });
         await reset(c, one.handle, 50 + i);
@@ -715,7 +842,11 @@ vector.push(
       expectBatch(m.observation_space, r.obs, n, 'masked reset obs');
       if (Buffer.compare(rowBytes(r.obs, 1, n), rowBytes(s.obs, 1, n)) !== 0) fail('row 1 (not in reset_mask) changed on a masked reset');
       const none = encodeArray(new Uint8Array([0, 0]), [n], 'bool');
-      expectError('reset_mask marking no sub-env', await c.call('reset', { handle: m.handle, options: { reset_mask: none } }), 'bad_request');
+      expectError(
+        'reset_mask marking no sub-env',
+        await c.call('reset', { handle: m.handle, options: { reset_mask: none } }),
+        'bad_request',
+      );
     },
   },
 );

@@ -48,6 +48,13 @@ if (!/^wss?:\/\/\S+$/.test(values.url)) usage(`--url must be ws://HOST:PORT, got
 const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
 if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) usage(`--timeout must be a positive integer, got '${values.timeout}'`);
 
-const report = await runConformance({ url: values.url, env: values.env, timeoutMs, only: values.only, onResult: (r) => console.log(formatResult(r)) });
-console.log(`\nconformance of ${report.url}${report.env ? ` (env ${report.env})` : ''}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);
+const report = await runConformance({
+  url: values.url,
+  env: values.env,
+  timeoutMs,
+  only: values.only,
+  onResult: (r) => console.log(formatResult(r)),
+});
+const counts = `${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`;
+console.log(`\nconformance of ${report.url}${report.env ? ` (env ${report.env})` : ''}: ${counts}`);
 process.exit(report.failed === 0 ? 0 : 1);

@@ -36,7 +36,10 @@ export interface ConformanceReport {
 }
 
 async function hello(c: WireClient): Promise<HelloResult> {
-  return expectResult('hello', await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: CHECKED_VERSION }));
+  return expectResult(
+    'hello',
+    await c.call('hello', { protocol_version: CHECKED_VERSION, client_name: 'gymwire-conformance', client_version: CHECKED_VERSION }),
+  );
 }
 
 export async function runConformance(opts: ConformanceOptions): Promise<ConformanceReport> {
@@ -65,7 +68,10 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
       helloResult = await hello(c);
       const { envs } = expectResult('list_envs', await c.call('list_envs')) as { envs: EnvInfo[] };
       const found = opts.env === undefined ? envs[0] : envs.find((e) => e.id === opts.env);
-      if (!found) throw new CheckFailure(opts.env === undefined ? 'list_envs is empty' : `env ${opts.env} is not in list_envs (${envs.map((e) => e.id).join(', ')})`);
+      if (!found)
+        throw new CheckFailure(
+          opts.env === undefined ? 'list_envs is empty' : `env ${opts.env} is not in list_envs (${envs.map((e) => e.id).join(', ')})`,
+        );
       env = found;
     } finally {
       await c.close();
@@ -74,7 +80,13 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
     record({ name: 'setup: connect, hello, list_envs', outcome: 'fail', reason: (e as Error).message, ms: Date.now() - t0 });
     return report(opts.env ?? null);
   }
-  record({ name: `setup: connect, hello, list_envs (server ${helloResult.server_name} ${helloResult.server_version}, protocol ${helloResult.protocol_version}; env ${env.id})`, outcome: 'pass', ms: Date.now() - t0 });
+  record({
+    name:
+      `setup: connect, hello, list_envs (server ${helloResult.server_name} ${helloResult.server_version}, ` +
+      `protocol ${helloResult.protocol_version}; env ${env.id})`,
+    outcome: 'pass',
+    ms: Date.now() - t0,
+  });
 
   const checks: Check[] = opts.only ? CHECKS.filter((c) => c.name.includes(opts.only!)) : CHECKS;
   for (const check of checks) {
@@ -99,7 +111,9 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
     let result: CheckResult;
     try {
       const r = await check.run(ctx);
-      result = r ? { name: check.name, outcome: 'skip', reason: r.skip, ms: Date.now() - started } : { name: check.name, outcome: 'pass', ms: Date.now() - started };
+      result = r
+        ? { name: check.name, outcome: 'skip', reason: r.skip, ms: Date.now() - started }
+        : { name: check.name, outcome: 'pass', ms: Date.now() - started };
     } catch (e) {
       const reason = e instanceof CheckFailure ? e.message : `unexpected ${(e as Error)?.stack ?? String(e)}`;
       result = { name: check.name, outcome: 'fail', reason, ms: Date.now() - started };

@@ -38,7 +38,10 @@ export class Wrapper<O = SpaceValue, A = SpaceValue> implements Env<O, A> {
 /** Truncates an episode after maxEpisodeSteps steps, as gymnasium.wrappers.TimeLimit. */
 export class TimeLimit<O = SpaceValue, A = SpaceValue> extends Wrapper<O, A> {
   private elapsed = 0;
-  constructor(env: Env<O, A>, readonly maxEpisodeSteps: number) {
+  constructor(
+    env: Env<O, A>,
+    readonly maxEpisodeSteps: number,
+  ) {
     super(env);
   }
   override reset(args?: ResetArgs): ResetResult<O> {

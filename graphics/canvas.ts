@@ -110,8 +110,10 @@ export class Canvas {
       const yc = y + 0.5;
       let count = 0;
       for (let i = 0, j = n - 1; i < n; j = i++) {
-        const ax = points[j][0], ay = points[j][1];
-        const bx = points[i][0], by = points[i][1];
+        const ax = points[j][0],
+          ay = points[j][1];
+        const bx = points[i][0],
+          by = points[i][1];
         // Half-open in y so a vertex shared by two edges is counted once.
         let dir = 0;
         if (ay <= yc && yc < by) dir = 1;
@@ -164,8 +166,14 @@ export class Canvas {
 
   /** Axis-aligned rectangle covering x..x+w, y..y+h (negative w/h extend the other way). */
   fillRect(x: number, y: number, w: number, h: number, color: RGB): void {
-    if (w < 0) { x += w; w = -w; }
-    if (h < 0) { y += h; h = -h; }
+    if (w < 0) {
+      x += w;
+      w = -w;
+    }
+    if (h < 0) {
+      y += h;
+      h = -h;
+    }
     const x0 = Math.ceil(x - 0.5);
     const x1 = Math.ceil(x + w - 0.5) - 1;
     const y0 = Math.max(0, Math.ceil(y - 0.5));
@@ -227,8 +235,14 @@ export class Canvas {
       this.setPixel(x0, y0, color);
       if (x0 === x1 && y0 === y1) return;
       const e2 = 2 * err;
-      if (e2 >= dy) { err += dy; x0 += sx; }
-      if (e2 <= dx) { err += dx; y0 += sy; }
+      if (e2 >= dy) {
+        err += dy;
+        x0 += sx;
+      }
+      if (e2 <= dx) {
+        err += dx;
+        y0 += sy;
+      }
     }
   }
 
@@ -243,8 +257,14 @@ export class Canvas {
  * Keeps Bresenham from walking millions of off-screen pixels for wild coordinates.
  */
 function clipSegment(
-  x0: number, y0: number, x1: number, y1: number,
-  xmin: number, ymin: number, xmax: number, ymax: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  xmin: number,
+  ymin: number,
+  xmax: number,
+  ymax: number,
 ): [number, number, number, number] | null {
   if (![x0, y0, x1, y1].every(Number.isFinite)) return null;
   const dx = x1 - x0;
@@ -252,7 +272,10 @@ function clipSegment(
   let t0 = 0;
   let t1 = 1;
   const edges: Array<[number, number]> = [
-    [-dx, x0 - xmin], [dx, xmax - x0], [-dy, y0 - ymin], [dy, ymax - y0],
+    [-dx, x0 - xmin],
+    [dx, xmax - x0],
+    [-dy, y0 - ymin],
+    [dy, ymax - y0],
   ];
   for (const [p, q] of edges) {
     if (p === 0) {

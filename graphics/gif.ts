@@ -71,7 +71,9 @@ export class GifWriter {
     if (frame.data.length !== this.width * this.height * 3) {
       throw new RangeError(`frame data has ${frame.data.length} bytes, expected ${this.width * this.height * 3}`);
     }
-    const rect = this.previous ? changedRect(this.previous, frame.data, this.width, this.height) : { x: 0, y: 0, w: this.width, h: this.height };
+    const rect = this.previous
+      ? changedRect(this.previous, frame.data, this.width, this.height)
+      : { x: 0, y: 0, w: this.width, h: this.height };
     const pixels = crop(frame.data, this.width, rect);
     const { palette, indices } = indexColours(pixels);
     const tableBits = Math.max(1, Math.ceil(Math.log2(palette.length / 3)));
@@ -114,24 +116,39 @@ export class GifWriter {
   }
 }
 
-interface Rect { x: number; y: number; w: number; h: number }
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 /** Bounding box of pixels that differ; a 1x1 rect at the origin when nothing changed (the frame still needs to exist for timing). */
 function changedRect(prev: Uint8Array, cur: Uint8Array, width: number, height: number): Rect {
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   const stride = width * 3;
   for (let y = 0; y < height; y++) {
     const row = y * stride;
     let first = -1;
     for (let i = 0; i < stride; i++) {
-      if (prev[row + i] !== cur[row + i]) { first = i; break; }
+      if (prev[row + i] !== cur[row + i]) {
+        first = i;
+        break;
+      }
     }
     if (first < 0) continue;
     let last = first;
     for (let i = stride - 1; i > first; i--) {
-      if (prev[row + i] !== cur[row + i]) { last = i; break; }
+      if (prev[row + i] !== cur[row + i]) {
+        last = i;
+        break;
+      }
     }
-    const fx = Math.floor(first / 3), lx = Math.floor(last / 3);
+    const fx = Math.floor(first / 3),
+      lx = Math.floor(last / 3);
     if (fx < x0) x0 = fx;
     if (lx > x1) x1 = lx;
     if (y < y0) y0 = y;
@@ -165,7 +182,10 @@ function indexColours(pixels: Uint8Array): { palette: Uint8Array; indices: Uint8
     if (key !== lastKey) {
       let idx = lookup.get(key);
       if (idx === undefined) {
-        if (colours.length === 256) { exact = false; break; }
+        if (colours.length === 256) {
+          exact = false;
+          break;
+        }
         idx = colours.length;
         colours.push(key);
         lookup.set(key, idx);
@@ -206,13 +226,17 @@ function quantize(pixels: Uint8Array): { palette: Uint8Array; indices: Uint8Arra
     let axis = 0;
     let range = -1;
     for (let c = 0; c < 3; c++) {
-      let lo = 31, hi = 0;
+      let lo = 31,
+        hi = 0;
       for (const b of members) {
         const v = channel(b, c);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      if (hi - lo > range) { range = hi - lo; axis = c; }
+      if (hi - lo > range) {
+        range = hi - lo;
+        axis = c;
+      }
     }
     for (const b of members) count += hist[b];
     return { bins: members, count, range, axis };
@@ -224,7 +248,10 @@ function quantize(pixels: Uint8Array): { palette: Uint8Array; indices: Uint8Arra
     let bestScore = 0;
     boxes.forEach((b, i) => {
       const score = b.bins.length > 1 ? b.range * b.count : 0;
-      if (score > bestScore) { bestScore = score; best = i; }
+      if (score > bestScore) {
+        bestScore = score;
+        best = i;
+      }
     });
     if (best < 0) break;
     const box = boxes[best];
@@ -241,7 +268,9 @@ function quantize(pixels: Uint8Array): { palette: Uint8Array; indices: Uint8Arra
 
   // Mean colour of the real pixels in each box, so flat regions keep their true colour.
   const binToIndex = new Int16Array(32768).fill(-1);
-  boxes.forEach((b, i) => { for (const x of b.bins) binToIndex[x] = i; });
+  boxes.forEach((b, i) => {
+    for (const x of b.bins) binToIndex[x] = i;
+  });
   const sums = new Float64Array(boxes.length * 3);
   const counts = new Float64Array(boxes.length);
   const indices = new Uint8Array(n);
@@ -279,7 +308,10 @@ function lzwEncode(indices: Uint8Array, minCodeSize: number, out: ByteSink): voi
   let next = eoi + 1;
   const newTable = (): void => {
     generation = (generation + 1) >>> 0;
-    if (generation === 0) { dictStamp.fill(0); generation = 1; }
+    if (generation === 0) {
+      dictStamp.fill(0);
+      generation = 1;
+    }
     size = minCodeSize + 1;
     next = eoi + 1;
   };

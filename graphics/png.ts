@@ -62,11 +62,21 @@ function filterRows(frame: Frame): Uint8Array {
         const c = i >= 3 ? prev[i - 3] : 0;
         let v: number;
         switch (type) {
-          case 0: v = row[i]; break;
-          case 1: v = row[i] - a; break;
-          case 2: v = row[i] - b; break;
-          case 3: v = row[i] - ((a + b) >> 1); break;
-          default: v = row[i] - paeth(a, b, c); break;
+          case 0:
+            v = row[i];
+            break;
+          case 1:
+            v = row[i] - a;
+            break;
+          case 2:
+            v = row[i] - b;
+            break;
+          case 3:
+            v = row[i] - ((a + b) >> 1);
+            break;
+          default:
+            v = row[i] - paeth(a, b, c);
+            break;
         }
         v &= 0xff;
         candidate[i] = v;

@@ -8,6 +8,9 @@ import { FARM_DEFAULTS, PARAM_FLAGS, readParams, renderFiles } from './manifests
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
+const PARAM_HELP = PARAM_FLAGS.map(
+  (f) => `  --${f.flag} ${f.kind === 'int' ? 'N' : 'TEXT'}`.padEnd(28) + `${f.help} (default ${FARM_DEFAULTS[f.key]})`,
+).join('\n');
 const HELP = `Usage: npm run k8s -- [flags] [--out DIR] [--check]
 
 Writes farm.yaml (headless Service + Deployment of env servers) and trainer.yaml
@@ -17,7 +20,7 @@ Writes farm.yaml (headless Service + Deployment of env servers) and trainer.yaml
                             kept current by the tests: write other parameters elsewhere)
   --check                   write nothing; exit 1 if a file in DIR differs from what the
                             flags give
-${PARAM_FLAGS.map((f) => `  --${f.flag} ${f.kind === 'int' ? 'N' : 'TEXT'}`.padEnd(28) + `${f.help} (default ${FARM_DEFAULTS[f.key]})`).join('\n')}
+${PARAM_HELP}
   -h, --help                this text`;
 
 function fail(message: string): never {

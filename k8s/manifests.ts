@@ -13,7 +13,15 @@
 // these files.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
-import type { Container, EnvVar, PersistentVolumeClaim, PodSecurityContext, Probe, SecurityContext, Service } from 'kubernetes-types/core/v1.js';
+import type {
+  Container,
+  EnvVar,
+  PersistentVolumeClaim,
+  PodSecurityContext,
+  Probe,
+  SecurityContext,
+  Service,
+} from 'kubernetes-types/core/v1.js';
 import { stringify } from 'yaml';
 import { DEFAULT_DRAIN_GRACE_S, DEFAULT_PORT } from '../server/options.ts';
 
@@ -92,7 +100,8 @@ export const FARM_DEFAULTS: Readonly<FarmParams> = {
 };
 
 /** A manifest: the kubernetes-types object with apiVersion, kind and metadata required. */
-type Manifest<T extends { apiVersion?: string; kind?: string; metadata?: unknown }> = T & Required<Pick<T, 'apiVersion' | 'kind' | 'metadata'>>;
+type Manifest<T extends { apiVersion?: string; kind?: string; metadata?: unknown }> = T &
+  Required<Pick<T, 'apiVersion' | 'kind' | 'metadata'>>;
 
 export const names = (p: Pick<FarmParams, 'name'>) => ({
   farm: `${p.name}-envs`,
@@ -230,7 +239,19 @@ export function trainerJob(p: FarmParams): Manifest<Job> {
             {
               name: 'trainer',
               image: p.image,
-              args: ['train', '--env', p.trainEnv, '--url', farmUrl(p), '--num-envs', String(p.numEnvs), '--steps', String(p.steps), '--out', runDir],
+              args: [
+                'train',
+                '--env',
+                p.trainEnv,
+                '--url',
+                farmUrl(p),
+                '--num-envs',
+                String(p.numEnvs),
+                '--steps',
+                String(p.steps),
+                '--out',
+                runDir,
+              ],
               env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }, tokenEnv(p)],
               resources: { requests: { cpu: '2', memory: '2Gi' }, limits: { memory: '2Gi' } },
               securityContext: containerSecurity,
@@ -271,7 +292,10 @@ function header(p: FarmParams, file: string): string {
 /** The YAML text of every file. */
 export function renderFiles(p: FarmParams): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(manifests(p)).map(([file, docs]) => [file, header(p, file) + docs.map((d) => '---\n' + stringify(d, { lineWidth: 0 })).join('')]),
+    Object.entries(manifests(p)).map(([file, docs]) => [
+      file,
+      header(p, file) + docs.map((d) => '---\n' + stringify(d, { lineWidth: 0 })).join(''),
+    ]),
   );
 }
 
@@ -291,20 +315,32 @@ const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 /** The generator's flags, one per parameter. */
 export const PARAM_FLAGS: readonly ParamFlag[] = [
-  { key: 'name', flag: 'name', kind: 'string', check: DNS_LABEL, help: 'prefix of the objects\' names: NAME-envs, NAME-train, NAME-runs' },
+  { key: 'name', flag: 'name', kind: 'string', check: DNS_LABEL, help: "prefix of the objects' names: NAME-envs, NAME-train, NAME-runs" },
   { key: 'image', flag: 'image', kind: 'string', check: /^\S+$/, help: 'the gymwire image (see Dockerfile)' },
   { key: 'replicas', flag: 'replicas', kind: 'int', check: 0, help: 'env server pods' },
   { key: 'budgetMib', flag: 'budget-mib', kind: 'int', check: 1, help: `each server's memory budget in MiB (${BUDGET_SETTING.env})` },
-  { key: 'overheadMib', flag: 'overhead-mib', kind: 'int', check: 64, help: 'memory a server needs besides its budget, in MiB (pod memory = budget + this)' },
+  {
+    key: 'overheadMib',
+    flag: 'overhead-mib',
+    kind: 'int',
+    check: 64,
+    help: 'memory a server needs besides its budget, in MiB (pod memory = budget + this)',
+  },
   { key: 'cpu', flag: 'cpu', kind: 'string', check: QUANTITY, help: 'CPU each server requests' },
   { key: 'tokenSecret', flag: 'token-secret', kind: 'string', check: DNS_SUBDOMAIN, help: `Secret holding the token (${TOKEN_ENV})` },
   { key: 'tokenKey', flag: 'token-key', kind: 'string', check: /^[-._a-zA-Z0-9]{1,253}$/, help: 'key of the token in that Secret' },
-  { key: 'graceSeconds', flag: 'grace-seconds', kind: 'int', check: 0, help: `seconds a server keeps open connections after SIGTERM (${DRAIN_ENV}; the pod gets ${DRAIN_MARGIN_SECONDS} more)` },
-  { key: 'clusterDomain', flag: 'cluster-domain', kind: 'string', check: DNS_SUBDOMAIN, help: 'the cluster\'s DNS domain' },
+  {
+    key: 'graceSeconds',
+    flag: 'grace-seconds',
+    kind: 'int',
+    check: 0,
+    help: `seconds a server keeps open connections after SIGTERM (${DRAIN_ENV}; the pod gets ${DRAIN_MARGIN_SECONDS} more)`,
+  },
+  { key: 'clusterDomain', flag: 'cluster-domain', kind: 'string', check: DNS_SUBDOMAIN, help: "the cluster's DNS domain" },
   { key: 'trainEnv', flag: 'train-env', kind: 'string', check: /^[A-Za-z0-9_.:/-]+$/, help: 'env id the trainer learns' },
   { key: 'numEnvs', flag: 'num-envs', kind: 'int', check: 1, help: 'trainer sub-envs, spread over the servers' },
   { key: 'steps', flag: 'steps', kind: 'int', check: 1, help: 'trainer steps' },
-  { key: 'runsStorage', flag: 'runs-storage', kind: 'string', check: QUANTITY, help: 'size of the trainer\'s output claim' },
+  { key: 'runsStorage', flag: 'runs-storage', kind: 'string', check: QUANTITY, help: "size of the trainer's output claim" },
 ];
 
 /** Reads the parameter flags given as text; throws an Error naming the flag for a bad value. */

@@ -39,11 +39,36 @@ for (let t = 0; t < 256; t++) {
   IS_STR[t] = (t >= 0xa0 && t < 0xc0) || t === 0xd9 || t === 0xda || t === 0xdb ? 1 : 0;
 }
 KIND[0xc1] = NEVER;
-for (const [t, skip] of [[0xc0, 0], [0xc2, 0], [0xc3, 0], [0xcc, 1], [0xd0, 1], [0xcd, 2], [0xd1, 2], [0xca, 4], [0xce, 4], [0xd2, 4], [0xcb, 8], [0xcf, 8], [0xd3, 8]]) {
+for (const [t, skip] of [
+  [0xc0, 0],
+  [0xc2, 0],
+  [0xc3, 0],
+  [0xcc, 1],
+  [0xd0, 1],
+  [0xcd, 2],
+  [0xd1, 2],
+  [0xca, 4],
+  [0xce, 4],
+  [0xd2, 4],
+  [0xcb, 8],
+  [0xcf, 8],
+  [0xd3, 8],
+]) {
   KIND[t] = FIXED;
   SKIP[t] = skip;
 }
-for (const [t, kind, bytes] of [[0xc4, LEN, 1], [0xc5, LEN, 2], [0xc6, LEN, 4], [0xd9, LEN, 1], [0xda, LEN, 2], [0xdb, LEN, 4], [0xdc, ARRAY, 2], [0xdd, ARRAY, 4], [0xde, MAP, 2], [0xdf, MAP, 4]]) {
+for (const [t, kind, bytes] of [
+  [0xc4, LEN, 1],
+  [0xc5, LEN, 2],
+  [0xc6, LEN, 4],
+  [0xd9, LEN, 1],
+  [0xda, LEN, 2],
+  [0xdb, LEN, 4],
+  [0xdc, ARRAY, 2],
+  [0xdd, ARRAY, 4],
+  [0xde, MAP, 2],
+  [0xdf, MAP, 4],
+]) {
   KIND[t] = kind;
   LEN_BYTES[t] = bytes;
 }
@@ -90,7 +115,12 @@ export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = M
       case MAP: {
         const lb = LEN_BYTES[t];
         if (pos + lb > n) return TRUNCATED;
-        const len = lb === 1 ? bytes[pos] : lb === 2 ? (bytes[pos] << 8) | bytes[pos + 1] : bytes[pos] * 0x1000000 + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3]);
+        const len =
+          lb === 1
+            ? bytes[pos]
+            : lb === 2
+              ? (bytes[pos] << 8) | bytes[pos + 1]
+              : bytes[pos] * 0x1000000 + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3]);
         pos += lb;
         if (KIND[t] === LEN) pos += len;
         else children = KIND[t] === MAP ? 2 * len : len;
@@ -120,10 +150,43 @@ export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = M
 const FIXED_SIZE = new Uint8Array(256);
 /** Bytes of the length field of bin, str, ext, array16/32, map16/32; 0 for the rest. */
 const LENGTH_BYTES = new Uint8Array(256);
-for (const [t, size] of [[0xc0, 1], [0xc2, 1], [0xc3, 1], [0xca, 5], [0xcb, 9], [0xcc, 2], [0xcd, 3], [0xce, 5], [0xcf, 9],
-  [0xd0, 2], [0xd1, 3], [0xd2, 5], [0xd3, 9], [0xd4, 3], [0xd5, 4], [0xd6, 6], [0xd7, 10], [0xd8, 18]]) FIXED_SIZE[t] = size;
-for (const [t, bytes] of [[0xc4, 1], [0xc5, 2], [0xc6, 4], [0xc7, 1], [0xc8, 2], [0xc9, 4], [0xd9, 1], [0xda, 2], [0xdb, 4],
-  [0xdc, 2], [0xdd, 4], [0xde, 2], [0xdf, 4]]) LENGTH_BYTES[t] = bytes;
+for (const [t, size] of [
+  [0xc0, 1],
+  [0xc2, 1],
+  [0xc3, 1],
+  [0xca, 5],
+  [0xcb, 9],
+  [0xcc, 2],
+  [0xcd, 3],
+  [0xce, 5],
+  [0xcf, 9],
+  [0xd0, 2],
+  [0xd1, 3],
+  [0xd2, 5],
+  [0xd3, 9],
+  [0xd4, 3],
+  [0xd5, 4],
+  [0xd6, 6],
+  [0xd7, 10],
+  [0xd8, 18],
+])
+  FIXED_SIZE[t] = size;
+for (const [t, bytes] of [
+  [0xc4, 1],
+  [0xc5, 2],
+  [0xc6, 4],
+  [0xc7, 1],
+  [0xc8, 2],
+  [0xc9, 4],
+  [0xd9, 1],
+  [0xda, 2],
+  [0xdb, 4],
+  [0xdc, 2],
+  [0xdd, 4],
+  [0xde, 2],
+  [0xdf, 4],
+])
+  LENGTH_BYTES[t] = bytes;
 
 /** Whether the value at `pos` is the string "id" (in any str format). */
 function isIdKey(bytes: Uint8Array, pos: number): boolean {

@@ -5,7 +5,10 @@
 /** At most this many characters of a quoted string. */
 const MAX_STRING = 40;
 
-/** A short description of `value` (at most ~60 characters): a quoted prefix of a string, a number, or the kind and size of anything bigger. */
+/**
+ * A short description of `value` (at most ~60 characters): a quoted prefix of a string, a number, or the
+ * kind and size of anything bigger.
+ */
 export function preview(value: unknown, maxString = MAX_STRING): string {
   switch (typeof value) {
     case 'string':

@@ -34,7 +34,8 @@ export function toWire(space: Space, value: SpaceValue): WireValue {
 
 function asDType(value: SpaceValue, dtype: DType, length: number): TypedArray {
   if (isArrayOf(dtype, value) && value.length === length) return value;
-  if (!ArrayBuffer.isView(value) && !Array.isArray(value)) throw new TypeError(`expected an array of ${length} ${dtype}, got ${typeof value}`);
+  if (!ArrayBuffer.isView(value) && !Array.isArray(value))
+    throw new TypeError(`expected an array of ${length} ${dtype}, got ${typeof value}`);
   const src = value as ArrayLike<number | bigint>;
   if (src.length !== length) throw new RangeError(`expected ${length} elements, got ${src.length}`);
   const out = allocate(dtype, length);
@@ -100,7 +101,8 @@ export function fromWire(space: Space, wire: unknown, code: ErrorCode = 'invalid
     case 'MultiDiscrete': {
       const w = wireArray(wire, path, code);
       if (!INTEGER_DTYPES.includes(w.dtype)) fail(code, path, `dtype ${w.dtype} is not an integer type`);
-      if (!sameShape(w.shape, [space.nvec.length])) fail(code, path, `shape ${previewList(w.shape)}, the space wants [${space.nvec.length}]`);
+      if (!sameShape(w.shape, [space.nvec.length]))
+        fail(code, path, `shape ${previewList(w.shape)}, the space wants [${space.nvec.length}]`);
       const arr = toInt32(decodeChecked(w, path, code));
       if (!contains(space, arr)) fail(code, path, 'an element is outside its range');
       return arr;
@@ -115,7 +117,8 @@ export function fromWire(space: Space, wire: unknown, code: ErrorCode = 'invalid
       return arr;
     }
     case 'Tuple': {
-      if (!Array.isArray(wire) || wire.length !== space.spaces.length) fail(code, path, `expected an array of ${space.spaces.length} values`);
+      if (!Array.isArray(wire) || wire.length !== space.spaces.length)
+        fail(code, path, `expected an array of ${space.spaces.length} values`);
       return space.spaces.map((s, i) => fromWire(s, wire[i], code, `${path}[${i}]`));
     }
     case 'Dict': {

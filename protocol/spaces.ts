@@ -108,9 +108,7 @@ export function contains(space: Space, value: unknown): boolean {
       return true;
     }
     case 'MultiBinary':
-      return (
-        isIntegerArray(value) && value.length === shapeSize(space.shape) && (value as Int8Array).every((b) => b === 0 || b === 1)
-      );
+      return isIntegerArray(value) && value.length === shapeSize(space.shape) && (value as Int8Array).every((b) => b === 0 || b === 1);
     case 'Tuple':
       return Array.isArray(value) && value.length === space.spaces.length && space.spaces.every((s, i) => contains(s, value[i]));
     case 'Dict': {

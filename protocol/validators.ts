@@ -11,6 +11,8 @@ export interface ValidationIssue {
   message: string;
 }
 
+// `{}`: the empty context, as Compile(type) gives (TypeBox's own type for it).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export type Check<T extends TSchema = TSchema> = Validator<{}, T>;
 
 export const checkEnvelope = Compile(RequestEnvelope);

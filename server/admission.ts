@@ -26,7 +26,10 @@ export function addressKey(remote: string | undefined): string {
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
   const groups = remote.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** An upgrade refused before it became a connection. */
@@ -64,12 +67,19 @@ export class Admission {
     const key = addressKey(socket.remoteAddress);
     const perAddress = this.upgrading.get(key) ?? 0;
     if (perAddress >= this.opts.maxUpgradingPerAddress || this.upgradingSockets.size >= this.opts.maxConnections) {
-      const why = perAddress >= this.opts.maxUpgradingPerAddress ? `${perAddress} sockets from ${key} are already connecting` : 'too many sockets are connecting';
+      const why =
+        perAddress >= this.opts.maxUpgradingPerAddress
+          ? `${perAddress} sockets from ${key} are already connecting`
+          : 'too many sockets are connecting';
       // Plain HTTP can be told why; under TLS nothing readable can be sent before a handshake.
       if (this.secure) {
         socket.destroy();
       } else {
-        socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\nContent-Length: ${why.length + 1}\r\n\r\n${why}\n`, () => socket.destroy());
+        socket.end(
+          'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n' +
+            `Content-Length: ${why.length + 1}\r\n\r\n${why}\n`,
+          () => socket.destroy(),
+        );
         setTimeout(() => socket.destroy(), 1000).unref();
       }
       return;
@@ -96,7 +106,11 @@ export class Admission {
     }
     const wait = this.throttle.retryAfter(key);
     if (wait > 0) {
-      return { status: 429, message: `too many failed logins from ${key}; try again in ${Math.ceil(wait / 1000)} s`, headers: { 'Retry-After': String(Math.ceil(wait / 1000)) } };
+      return {
+        status: 429,
+        message: `too many failed logins from ${key}; try again in ${Math.ceil(wait / 1000)} s`,
+        headers: { 'Retry-After': String(Math.ceil(wait / 1000)) },
+      };
     }
     if (outcome === 'ok') {
       this.throttle.succeeded(key);
@@ -119,7 +133,8 @@ export class Admission {
     }
     const here = this.connected.get(key) ?? 0;
     if (here >= this.opts.maxConnectionsPerAddress) {
-      return `${here} connections from ${key} already: max_connections_per_address ${this.opts.maxConnectionsPerAddress} reached, try again later`;
+      const cap = this.opts.maxConnectionsPerAddress;
+      return `${here} connections from ${key} already: max_connections_per_address ${cap} reached, try again later`;
     }
     bump(this.connected, key, 1);
     this.connectedTotal++;

@@ -23,11 +23,12 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Throws unless `token` is long enough and can travel in both the header and the sub-protocol (token characters only). */
 export function checkTokenFormat(token: string): void {
   if (!TOKEN_CHARS.test(token)) {
-    throw new Error('the token must use only letters, digits and !#$%&\'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)');
+    throw new Error("the token must use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)");
   }
   if (token.length < MIN_TOKEN_LENGTH) {
     throw new Error(
-      `the token is ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 16\`) so it cannot be guessed`,
+      `the token is ${token.length} characters; ` +
+        `use at least ${MIN_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 16\`) so it cannot be guessed`,
     );
   }
 }

@@ -75,7 +75,18 @@ function parsePort(text: string, from: string): number {
   return port;
 }
 
-let values: { host?: string; port?: string; plugin?: string[]; help?: boolean; token?: string; 'allow-origin'?: string[]; 'vector-workers'?: string; 'drain-grace'?: string; 'tls-cert'?: string; 'tls-key'?: string } & Record<string, string | string[] | boolean | undefined>;
+let values: {
+  host?: string;
+  port?: string;
+  plugin?: string[];
+  help?: boolean;
+  token?: string;
+  'allow-origin'?: string[];
+  'vector-workers'?: string;
+  'drain-grace'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+} & Record<string, string | string[] | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -145,13 +156,15 @@ try {
 const workersText = values['vector-workers'] ?? fromEnv('GYMWIRE_VECTOR_WORKERS');
 const vectorWorkers = workersText === undefined ? undefined : Number(workersText);
 if (vectorWorkers !== undefined && !(Number.isInteger(vectorWorkers) && vectorWorkers >= 0 && vectorWorkers <= 64)) {
-  fail(`${values['vector-workers'] !== undefined ? '--vector-workers' : 'GYMWIRE_VECTOR_WORKERS'} must be an integer in 0..64, got '${workersText}'`);
+  const source = values['vector-workers'] !== undefined ? '--vector-workers' : 'GYMWIRE_VECTOR_WORKERS';
+  fail(`${source} must be an integer in 0..64, got '${workersText}'`);
 }
 
 const graceText = values['drain-grace'] ?? fromEnv('GYMWIRE_DRAIN_GRACE');
 const drainGrace = graceText === undefined ? DEFAULT_DRAIN_GRACE_S : Number(graceText);
 if (!(graceText === undefined || (/^\d+(\.\d+)?$/.test(graceText) && drainGrace <= 3600))) {
-  fail(`${values['drain-grace'] !== undefined ? '--drain-grace' : 'GYMWIRE_DRAIN_GRACE'} must be a number of seconds in 0..3600, got '${graceText}'`);
+  const source = values['drain-grace'] !== undefined ? '--drain-grace' : 'GYMWIRE_DRAIN_GRACE';
+  fail(`${source} must be a number of seconds in 0..3600, got '${graceText}'`);
 }
 
 const certPath = values['tls-cert'] ?? fromEnv('GYMWIRE_TLS_CERT');
@@ -179,7 +192,17 @@ try {
 }
 
 try {
-  const server = await startServer({ host, port, token, tls, allowOrigins, vectorWorkers, pluginModules, ...limits, log: (line) => console.error(line) });
+  const server = await startServer({
+    host,
+    port,
+    token,
+    tls,
+    allowOrigins,
+    vectorWorkers,
+    pluginModules,
+    ...limits,
+    log: (line) => console.error(line),
+  });
   console.log(`gymwire env server listening on ${server.url}`);
   console.log(`env page: ${server.url.replace(/^ws/, 'http')}/`);
   const shutdown = (signal: string) => {
@@ -188,7 +211,10 @@ try {
       process.exit(1);
     }
     const open = server.connections();
-    console.error(`${signal}: draining (not ready, refusing new connections); ${open} open connection${open === 1 ? '' : 's'} get up to ${drainGrace} s, then close 1001. Signal again to exit now.`);
+    console.error(
+      `${signal}: draining (not ready, refusing new connections); ` +
+        `${open} open connection${open === 1 ? '' : 's'} get up to ${drainGrace} s, then close 1001. Signal again to exit now.`,
+    );
     server.drain(drainGrace * 1000).then(() => {
       console.error('drained: exiting');
       process.exit(0);

@@ -73,7 +73,10 @@ const EMPTY = new Uint8Array(0);
 
 /** Stands for a text frame in the queue (it is answered with bad_request, in its place in the order). */
 const TEXT_FRAME = new Uint8Array(0);
-const TEXT_FRAME_ANSWER = encodeMessage({ id: null, error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' } });
+const TEXT_FRAME_ANSWER = encodeMessage({
+  id: null,
+  error: { code: 'bad_request', message: 'frames must be binary (one msgpack map each)' },
+});
 
 /** What every connection of a server shares. */
 export interface ServerShared {

@@ -6,13 +6,7 @@ import { encodeMessage } from '../protocol/codec.ts';
 import { encodeStepResponse } from '../protocol/fast-frames.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { fromWire, infoToWire, toWire } from '../protocol/space-wire.ts';
-import {
-  PROTOCOL_VERSION,
-  type Op,
-  type RequestOf,
-  type ResultOf,
-  type VectorStepResult,
-} from '../protocol/schema/messages.ts';
+import { PROTOCOL_VERSION, type Op, type RequestOf, type ResultOf, type VectorStepResult } from '../protocol/schema/messages.ts';
 import { readRequest } from './read-request.ts';
 import { errorFrame, thrownErrorFrame } from './error-frames.ts';
 import { preview } from '../protocol/preview.ts';
@@ -71,11 +65,9 @@ const handlers: { [K in Op]: Handler<K> } = {
   hello(session, req) {
     const major = req.protocol_version.split('.')[0];
     if (major !== MAJOR) {
-      throw new GymwireError(
-        'version_mismatch',
-        `client speaks protocol ${req.protocol_version}, this server speaks ${PROTOCOL_VERSION}`,
-        { server_protocol_version: PROTOCOL_VERSION },
-      );
+      throw new GymwireError('version_mismatch', `client speaks protocol ${req.protocol_version}, this server speaks ${PROTOCOL_VERSION}`, {
+        server_protocol_version: PROTOCOL_VERSION,
+      });
     }
     session.ready = true;
     return {
@@ -99,7 +91,8 @@ const handlers: { [K in Op]: Handler<K> } = {
   make(session, req) {
     const numEnvs = req.num_envs ?? 1;
     const vector = req.vector ?? numEnvs > 1;
-    if (!vector && numEnvs !== 1) throw new GymwireError('bad_request', `vector: false with num_envs ${numEnvs}; a single env has num_envs 1`);
+    if (!vector && numEnvs !== 1)
+      throw new GymwireError('bad_request', `vector: false with num_envs ${numEnvs}; a single env has num_envs 1`);
     const kwargs = req.kwargs ?? {};
     const bareSpec = { id: req.env_id, max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs };
     const charged = session.reserve(req.env_id, numEnvs);
@@ -119,7 +112,14 @@ const handlers: { [K in Op]: Handler<K> } = {
           if (host === null) return null;
           const slot = session.openVector(host, charged, req.env_id);
           const spec = host.spec ?? bareSpec;
-          return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: numEnvs, vector: true };
+          return {
+            handle: slot.handle,
+            observation_space: slot.observationSpace,
+            action_space: slot.actionSpace,
+            spec,
+            num_envs: numEnvs,
+            vector: true,
+          };
         },
         () => {
           build.cancel();
@@ -137,7 +137,14 @@ const handlers: { [K in Op]: Handler<K> } = {
     }
     const slot = session.open(env, charged, req.env_id);
     const spec = env.spec ?? bareSpec;
-    return { handle: slot.handle, observation_space: slot.observationSpace, action_space: slot.actionSpace, spec, num_envs: 1, vector: false };
+    return {
+      handle: slot.handle,
+      observation_space: slot.observationSpace,
+      action_space: slot.actionSpace,
+      spec,
+      num_envs: 1,
+      vector: false,
+    };
   },
 
   reset(session, req) {
@@ -146,7 +153,11 @@ const handlers: { [K in Op]: Handler<K> } = {
     if (slot.vector !== null) {
       const host = slot.vector;
       session.budget.checkAnswer(host.obsBytes, `reset of ${host.numEnvs} sub-envs`);
-      return breaking(guarded(() => host.reset(req.seed ?? null, req.options ?? null), 'reset', markBroken), 'reset', (why) => (slot.broken = why));
+      return breaking(
+        guarded(() => host.reset(req.seed ?? null, req.options ?? null), 'reset', markBroken),
+        'reset',
+        (why) => (slot.broken = why),
+      );
     }
     if (Array.isArray(req.seed)) throw new GymwireError('bad_request', 'a list of seeds is for vector envs; this handle is a single env');
     // At most 8 bytes per flattened element: a bound on the observation's size in the answer.

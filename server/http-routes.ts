@@ -12,7 +12,10 @@ function notWebSocket(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** One request listener over `routes`, tried in order; a route that throws gets a 500. */
-export function routeRequests(routes: readonly HttpRoute[], log: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => void {
+export function routeRequests(
+  routes: readonly HttpRoute[],
+  log: (line: string) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     try {
       for (const route of routes) if (route(req, res)) return;

@@ -81,18 +81,89 @@ export interface LimitFlag {
 }
 
 export const LIMIT_FLAGS: readonly LimitFlag[] = [
-  { key: 'memoryBudget', flag: 'memory-budget', env: 'GYMWIRE_MEMORY_BUDGET', scale: 1, bytes: true, help: 'bytes the server may hold for clients: env instances (each charged its measured cost, at most 3/4 of this), unsent answers and unanswered requests (make/reset/render past it: limit_exceeded)' },
-  { key: 'maxPayloadBytes', flag: 'max-payload', env: 'GYMWIRE_MAX_PAYLOAD', scale: 1, bytes: true, help: 'largest incoming frame in bytes (bigger: close 1009)' },
-  { key: 'maxConnections', flag: 'max-connections', env: 'GYMWIRE_MAX_CONNECTIONS', scale: 1, help: 'most open connections (one more: close 1013); also most sockets still in their upgrade' },
-  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', env: 'GYMWIRE_MAX_CONNECTIONS_PER_ADDRESS', scale: 1, help: 'most open connections from one address (IPv6: one /64) (one more: close 1013)' },
-  { key: 'maxUpgradingPerAddress', flag: 'max-upgrading-per-address', env: 'GYMWIRE_MAX_UPGRADING_PER_ADDRESS', scale: 1, help: 'most sockets from one address still before or in their upgrade (one more: HTTP 503)' },
+  {
+    key: 'memoryBudget',
+    flag: 'memory-budget',
+    env: 'GYMWIRE_MEMORY_BUDGET',
+    scale: 1,
+    bytes: true,
+    help:
+      'bytes the server may hold for clients: env instances (each charged its measured cost, at most 3/4 of this), ' +
+      'unsent answers and unanswered requests (make/reset/render past it: limit_exceeded)',
+  },
+  {
+    key: 'maxPayloadBytes',
+    flag: 'max-payload',
+    env: 'GYMWIRE_MAX_PAYLOAD',
+    scale: 1,
+    bytes: true,
+    help: 'largest incoming frame in bytes (bigger: close 1009)',
+  },
+  {
+    key: 'maxConnections',
+    flag: 'max-connections',
+    env: 'GYMWIRE_MAX_CONNECTIONS',
+    scale: 1,
+    help: 'most open connections (one more: close 1013); also most sockets still in their upgrade',
+  },
+  {
+    key: 'maxConnectionsPerAddress',
+    flag: 'max-connections-per-address',
+    env: 'GYMWIRE_MAX_CONNECTIONS_PER_ADDRESS',
+    scale: 1,
+    help: 'most open connections from one address (IPv6: one /64) (one more: close 1013)',
+  },
+  {
+    key: 'maxUpgradingPerAddress',
+    flag: 'max-upgrading-per-address',
+    env: 'GYMWIRE_MAX_UPGRADING_PER_ADDRESS',
+    scale: 1,
+    help: 'most sockets from one address still before or in their upgrade (one more: HTTP 503)',
+  },
   { key: 'maxEnvsPerConnection', flag: 'max-envs', env: 'GYMWIRE_MAX_ENVS', scale: 1, help: 'most envs open at once on one connection' },
-  { key: 'maxNumEnvs', flag: 'max-num-envs', env: 'GYMWIRE_MAX_NUM_ENVS', scale: 1, help: 'most sub-envs per vector env / env instances per connection' },
-  { key: 'upgradeTimeoutMs', flag: 'upgrade-timeout', env: 'GYMWIRE_UPGRADE_TIMEOUT', scale: 1000, help: 'seconds a new socket has to send its whole upgrade request (else HTTP 408)' },
-  { key: 'helloTimeoutMs', flag: 'hello-timeout', env: 'GYMWIRE_HELLO_TIMEOUT', scale: 1000, help: 'seconds a new connection has to complete hello (else close 1008)' },
-  { key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'GYMWIRE_IDLE_TIMEOUT', scale: 1000, help: 'seconds without a request before a connection is closed (0 = never)' },
-  { key: 'maxRenderPixels', flag: 'max-render-pixels', env: 'GYMWIRE_MAX_RENDER_PIXELS', scale: 1, help: 'largest rendered frame, width x height' },
-  { key: 'maxBufferedBytes', flag: 'max-buffered', env: 'GYMWIRE_MAX_BUFFERED', scale: 1, bytes: true, help: 'unsent answer bytes per connection before its requests wait' },
+  {
+    key: 'maxNumEnvs',
+    flag: 'max-num-envs',
+    env: 'GYMWIRE_MAX_NUM_ENVS',
+    scale: 1,
+    help: 'most sub-envs per vector env / env instances per connection',
+  },
+  {
+    key: 'upgradeTimeoutMs',
+    flag: 'upgrade-timeout',
+    env: 'GYMWIRE_UPGRADE_TIMEOUT',
+    scale: 1000,
+    help: 'seconds a new socket has to send its whole upgrade request (else HTTP 408)',
+  },
+  {
+    key: 'helloTimeoutMs',
+    flag: 'hello-timeout',
+    env: 'GYMWIRE_HELLO_TIMEOUT',
+    scale: 1000,
+    help: 'seconds a new connection has to complete hello (else close 1008)',
+  },
+  {
+    key: 'idleTimeoutMs',
+    flag: 'idle-timeout',
+    env: 'GYMWIRE_IDLE_TIMEOUT',
+    scale: 1000,
+    help: 'seconds without a request before a connection is closed (0 = never)',
+  },
+  {
+    key: 'maxRenderPixels',
+    flag: 'max-render-pixels',
+    env: 'GYMWIRE_MAX_RENDER_PIXELS',
+    scale: 1,
+    help: 'largest rendered frame, width x height',
+  },
+  {
+    key: 'maxBufferedBytes',
+    flag: 'max-buffered',
+    env: 'GYMWIRE_MAX_BUFFERED',
+    scale: 1,
+    bytes: true,
+    help: 'unsent answer bytes per connection before its requests wait',
+  },
 ];
 
 const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
@@ -118,11 +189,15 @@ export function parseLimit(flag: LimitFlag, text: string, from: string): number 
 /** limit_exceeded unless a width x height frame fits max_render_pixels. */
 export function checkRenderSize(width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {
-    throw new GymwireError('limit_exceeded', `the rendered frame is ${width}x${height} = ${width * height} pixels, more than this server's max_render_pixels ${maxPixels}`, {
-      max_render_pixels: maxPixels,
-      width,
-      height,
-    });
+    throw new GymwireError(
+      'limit_exceeded',
+      `the rendered frame is ${width}x${height} = ${width * height} pixels, more than this server's max_render_pixels ${maxPixels}`,
+      {
+        max_render_pixels: maxPixels,
+        width,
+        height,
+      },
+    );
   }
 }
 
@@ -135,8 +210,7 @@ export class IdleSweeper {
   private readonly timer: NodeJS.Timeout | null;
 
   constructor(private readonly idleTimeoutMs: number) {
-    this.timer =
-      idleTimeoutMs > 0 ? setInterval(() => this.sweep(), Math.max(50, Math.min(5000, idleTimeoutMs / 4))).unref() : null;
+    this.timer = idleTimeoutMs > 0 ? setInterval(() => this.sweep(), Math.max(50, Math.min(5000, idleTimeoutMs / 4))).unref() : null;
   }
 
   touch(ws: WebSocket): void {

@@ -98,7 +98,8 @@ export class MemoryBudget {
     if (this.envs + bytes > envLimit) {
       throw new GymwireError(
         'limit_exceeded',
-        `${count} ${envId} (${mib(each)} each) would take env instances to ${mib(this.envs + bytes)}, past 3/4 of this server's memory budget (${mib(this.total)}); ${mib(this.envs)} are in use`,
+        `${count} ${envId} (${mib(each)} each) would take env instances to ${mib(this.envs + bytes)}, ` +
+          `past 3/4 of this server's memory budget (${mib(this.total)}); ${mib(this.envs)} are in use`,
         details,
       );
     }
@@ -122,7 +123,8 @@ export class MemoryBudget {
     if (this.output + bytes > share) {
       throw new GymwireError(
         'limit_exceeded',
-        `${what} needs ${mib(bytes)} and ${mib(this.output)} of answers already wait to be sent, past the ${mib(share)} (1/8 of this server's memory budget) they may take; read them or try again later`,
+        `${what} needs ${mib(bytes)} and ${mib(this.output)} of answers already wait to be sent, ` +
+          `past the ${mib(share)} (1/8 of this server's memory budget) they may take; read them or try again later`,
         { memory_budget: this.total, unsent_bytes: this.output, unsent_limit: Math.floor(share), requested: bytes },
       );
     }

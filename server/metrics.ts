@@ -60,7 +60,14 @@ class CountedHistogram extends Histogram<string> {
     values.push({ metricName: `${name}_sum`, labels: {}, value: sum });
     values.push({ metricName: `${name}_count`, labels: {}, value: count });
     // prom-client's types declare `type` a numeric enum; its registry prints the string.
-    return { name, help: this.helpText, type: 'histogram' as unknown as MetricType, aggregator: 'sum' as Aggregator, collect: () => {}, values };
+    return {
+      name,
+      help: this.helpText,
+      type: 'histogram' as unknown as MetricType,
+      aggregator: 'sum' as Aggregator,
+      collect: () => {},
+      values,
+    };
   }
 }
 
@@ -73,18 +80,36 @@ export class ServerMetrics implements RequestStats {
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    const self = this;
-    new Gauge({ name: 'gymwire_connections', help: 'Open WebSocket connections', registers, collect() {
-      let n = 0;
-      for (const _ of sources.sessions()) n++;
-      this.set(n);
-    } });
-    new Gauge({ name: 'gymwire_connecting_sockets', help: 'TCP sockets before or in their HTTP upgrade', registers, collect() {
-      this.set(sources.connecting());
-    } });
-    new Gauge({ name: 'gymwire_draining', help: '1 while the server drains (SIGTERM): not ready, refusing new connections', registers, collect() {
-      this.set(sources.draining() ? 1 : 0);
-    } });
+    // prom-client calls collect() with the metric as `this`: the counts are read through these.
+    const steps = () => this.steps;
+    const envSteps = () => this.envSteps;
+    const errors = this.errors;
+    new Gauge({
+      name: 'gymwire_connections',
+      help: 'Open WebSocket connections',
+      registers,
+      collect() {
+        let n = 0;
+        for (const _ of sources.sessions()) n++;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'gymwire_connecting_sockets',
+      help: 'TCP sockets before or in their HTTP upgrade',
+      registers,
+      collect() {
+        this.set(sources.connecting());
+      },
+    });
+    new Gauge({
+      name: 'gymwire_draining',
+      help: '1 while the server drains (SIGTERM): not ready, refusing new connections',
+      registers,
+      collect() {
+        this.set(sources.draining() ? 1 : 0);
+      },
+    });
     const byEnv = () => {
       const m = new Map<string, { handles: number; instances: number }>();
       for (const session of sources.sessions()) {
@@ -97,44 +122,98 @@ export class ServerMetrics implements RequestStats {
       }
       return m;
     };
-    new Gauge({ name: 'gymwire_envs_open', help: 'Env handles open (a vector env counts 1), by env id', labelNames: ['env_id'], registers, collect() {
-      this.reset();
-      for (const [envId, e] of byEnv()) this.set({ env_id: envId }, e.handles);
-    } });
-    new Gauge({ name: 'gymwire_env_instances', help: 'Env instances open (a vector env counts its num_envs), by env id', labelNames: ['env_id'], registers, collect() {
-      this.reset();
-      for (const [envId, e] of byEnv()) this.set({ env_id: envId }, e.instances);
-    } });
-    new Counter({ name: 'gymwire_steps_total', help: 'Step requests answered (a vector step counts 1)', registers, collect() {
-      this.reset();
-      this.inc(self.steps);
-    } });
-    new Counter({ name: 'gymwire_env_steps_total', help: 'Env steps made (a vector step counts its num_envs)', registers, collect() {
-      this.reset();
-      this.inc(self.envSteps);
-    } });
-    new Counter({ name: 'gymwire_errors_total', help: 'Error answers, by error code (PROTOCOL.md section 6)', labelNames: ['code'], registers, collect() {
-      this.reset();
-      for (const [code, n] of self.errors) this.inc({ code }, n);
-    } });
-    new CountedHistogram('gymwire_step_duration_seconds', 'Time from running a step request to its answer (a vector step: over all its parts and turns)', this.stepTimes, this.registry);
+    new Gauge({
+      name: 'gymwire_envs_open',
+      help: 'Env handles open (a vector env counts 1), by env id',
+      labelNames: ['env_id'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [envId, e] of byEnv()) this.set({ env_id: envId }, e.handles);
+      },
+    });
+    new Gauge({
+      name: 'gymwire_env_instances',
+      help: 'Env instances open (a vector env counts its num_envs), by env id',
+      labelNames: ['env_id'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [envId, e] of byEnv()) this.set({ env_id: envId }, e.instances);
+      },
+    });
+    new Counter({
+      name: 'gymwire_steps_total',
+      help: 'Step requests answered (a vector step counts 1)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(steps());
+      },
+    });
+    new Counter({
+      name: 'gymwire_env_steps_total',
+      help: 'Env steps made (a vector step counts its num_envs)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(envSteps());
+      },
+    });
+    new Counter({
+      name: 'gymwire_errors_total',
+      help: 'Error answers, by error code (PROTOCOL.md section 6)',
+      labelNames: ['code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [code, n] of errors) this.inc({ code }, n);
+      },
+    });
+    new CountedHistogram(
+      'gymwire_step_duration_seconds',
+      'Time from running a step request to its answer (a vector step: over all its parts and turns)',
+      this.stepTimes,
+      this.registry,
+    );
     const budget = sources.budget;
-    new Gauge({ name: 'gymwire_memory_budget_bytes', help: 'The memory budget (--memory-budget)', registers, collect() {
-      this.set(budget.total);
-    } });
-    new Gauge({ name: 'gymwire_memory_used_bytes', help: 'What clients make the server hold, counted against the budget, by part', labelNames: ['part'], registers, collect() {
-      this.set({ part: 'envs' }, budget.envBytes);
-      this.set({ part: 'unsent_answers' }, budget.output);
-      this.set({ part: 'unanswered_requests' }, budget.input);
-    } });
-    new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', registers, collect() {
-      this.set(process.memoryUsage.rss());
-    } });
-    new Counter({ name: 'process_cpu_seconds_total', help: 'User and system CPU time spent, in seconds', registers, collect() {
-      const u = process.cpuUsage();
-      this.reset();
-      this.inc((u.user + u.system) / 1e6);
-    } });
+    new Gauge({
+      name: 'gymwire_memory_budget_bytes',
+      help: 'The memory budget (--memory-budget)',
+      registers,
+      collect() {
+        this.set(budget.total);
+      },
+    });
+    new Gauge({
+      name: 'gymwire_memory_used_bytes',
+      help: 'What clients make the server hold, counted against the budget, by part',
+      labelNames: ['part'],
+      registers,
+      collect() {
+        this.set({ part: 'envs' }, budget.envBytes);
+        this.set({ part: 'unsent_answers' }, budget.output);
+        this.set({ part: 'unanswered_requests' }, budget.input);
+      },
+    });
+    new Gauge({
+      name: 'process_resident_memory_bytes',
+      help: 'Resident memory size in bytes',
+      registers,
+      collect() {
+        this.set(process.memoryUsage.rss());
+      },
+    });
+    new Counter({
+      name: 'process_cpu_seconds_total',
+      help: 'User and system CPU time spent, in seconds',
+      registers,
+      collect() {
+        const u = process.cpuUsage();
+        this.reset();
+        this.inc((u.user + u.system) / 1e6);
+      },
+    });
   }
 
   stepAnswered(seconds: number, envSteps: number): void {

@@ -58,7 +58,10 @@ export function locatePlugin(spec: string, cwd: string): string {
   if (exists || PATH_LIKE.test(spec)) {
     if (!exists) throw new PluginError(spec, `no such file: ${path}`);
     if (statSync(path).isDirectory()) {
-      throw new PluginError(spec, `${path} is a folder: give its module file, or install it (npm install ${spec}) and give the package's name`);
+      throw new PluginError(
+        spec,
+        `${path} is a folder: give its module file, or install it (npm install ${spec}) and give the package's name`,
+      );
     }
     return path;
   }

@@ -71,7 +71,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     clientTracking: true,
     handleProtocols: (offered) => selectProtocol(offered),
     // Refused at the HTTP upgrade, before any frame is read and before a slot is counted.
-    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => {
+    verifyClient: (
+      info: { req: IncomingMessage },
+      done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void,
+    ) => {
       const refusal = drain.refusal() ?? admission.verify(info.req, token);
       if (refusal === null) done(true);
       else done(false, refusal.status, refusal.message, refusal.headers);
@@ -96,7 +99,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   http.on('error', (e) => opts.log(`server error: ${e.message}`));
   wss.on('error', (e) => opts.log(`server error: ${e.message}`));
   if (token === null && !isLoopback(opts.host)) {
-    opts.log(`warning: listening on ${opts.host} without a token: anyone who can reach this port can run envs here (set --token or GYMWIRE_TOKEN)`);
+    opts.log(
+      `warning: listening on ${opts.host} without a token: anyone who can reach this port can run envs here (set --token or GYMWIRE_TOKEN)`,
+    );
   }
 
   const idle = new IdleSweeper(opts.idleTimeoutMs);

@@ -219,7 +219,9 @@ export function batchedActionFromWire(state: VectorState, wire: unknown): TypedA
     for (let i = 0; i < n; i++) {
       const v = Number(values[i]);
       if (!Number.isInteger(v) || v < lo || v >= hi) {
-        fail('invalid_action', `action[${i}]: ${preview(values[i])} is outside Discrete(${space.n}, start=${space.start})`, { env_index: i });
+        fail('invalid_action', `action[${i}]: ${preview(values[i])} is outside Discrete(${space.n}, start=${space.start})`, {
+          env_index: i,
+        });
       }
       out[i] = v;
     }
@@ -238,7 +240,8 @@ export function batchedActionFromWire(state: VectorState, wire: unknown): TypedA
         for (let k = 0; k < arr.length; k++) {
           const x = arr[k];
           // x - x is NaN for ±Infinity and NaN: one comparison per element.
-          if (x - x !== 0) fail('invalid_action', `action[${Math.floor(k / size)}]: element ${k % size} is ${x}`, { env_index: Math.floor(k / size) });
+          if (x - x !== 0)
+            fail('invalid_action', `action[${Math.floor(k / size)}]: element ${k % size} is ${x}`, { env_index: Math.floor(k / size) });
         }
       } else if (space.dtype === 'bool') {
         checkBinary(arr, size);
@@ -252,13 +255,16 @@ export function batchedActionFromWire(state: VectorState, wire: unknown): TypedA
         const j = k % size;
         const v = Number(arr[k]);
         if (v < space.start[j] || v >= space.start[j] + space.nvec[j]) {
-          fail('invalid_action', `action[${Math.floor(k / size)}]: element ${j} is ${v}, outside its range`, { env_index: Math.floor(k / size) });
+          fail('invalid_action', `action[${Math.floor(k / size)}]: element ${j} is ${v}, outside its range`, {
+            env_index: Math.floor(k / size),
+          });
         }
       }
       return arr;
     }
     case 'MultiBinary': {
-      if (w.dtype !== 'int8' && w.dtype !== 'uint8' && w.dtype !== 'bool') fail('invalid_action', `action: dtype ${w.dtype}, the space wants int8`);
+      if (w.dtype !== 'int8' && w.dtype !== 'uint8' && w.dtype !== 'bool')
+        fail('invalid_action', `action: dtype ${w.dtype}, the space wants int8`);
       const arr = decoded(w);
       checkBinary(arr, size);
       return arr;
@@ -285,7 +291,8 @@ function decoded(w: NDArray): TypedArray {
 function checkBinary(arr: TypedArray, size: number): void {
   for (let k = 0; k < arr.length; k++) {
     const v = arr[k];
-    if (v !== 0 && v !== 1) fail('invalid_action', `action[${Math.floor(k / size)}]: elements must be 0 or 1`, { env_index: Math.floor(k / size) });
+    if (v !== 0 && v !== 1)
+      fail('invalid_action', `action[${Math.floor(k / size)}]: elements must be 0 or 1`, { env_index: Math.floor(k / size) });
   }
 }
 
@@ -297,7 +304,11 @@ export function vectorStep(state: VectorState, actions: TypedArray): WireVectorS
 /** vectorStep in parts: the sub-envs are stepped in order, a part at a time (SyncVectorEnv.stepSome). */
 export function vectorStepSliced(state: VectorState, actions: TypedArray): Sliced<WireVectorStep> {
   state.vec.beginStep(actions);
-  const part = timedParts(state.stepMs, (deadline) => state.vec.stepSome(deadline), (ms) => (state.stepMs = ms));
+  const part = timedParts(
+    state.stepMs,
+    (deadline) => state.vec.stepSome(deadline),
+    (ms) => (state.stepMs = ms),
+  );
   return new Sliced(
     (deadline) => {
       const r = part(deadline);
@@ -328,7 +339,11 @@ export function vectorResetSliced(state: VectorState, seed: VectorSeed | null, o
     opts = { ...opts, reset_mask: mask instanceof Uint8Array ? mask : Uint8Array.from(mask as ArrayLike<number>) };
   }
   state.vec.beginReset({ seed, options: opts });
-  const part = timedParts(state.resetMs, (deadline) => state.vec.resetSome(deadline), (ms) => (state.resetMs = ms));
+  const part = timedParts(
+    state.resetMs,
+    (deadline) => state.vec.resetSome(deadline),
+    (ms) => (state.resetMs = ms),
+  );
   return new Sliced(
     (deadline) => {
       const r = part(deadline);

@@ -99,7 +99,13 @@ function onMessage(m: ToWorker): void {
           const env = new LocalVector(state);
           const wh = nextHandle++;
           envs.set(wh, env);
-          return { wh, observationSpace: env.singleObservationSpace, actionSpace: env.singleActionSpace, spec: env.spec, obsBytes: env.obsBytes };
+          return {
+            wh,
+            observationSpace: env.singleObservationSpace,
+            actionSpace: env.singleActionSpace,
+            spec: env.spec,
+            obsBytes: env.obsBytes,
+          };
         }),
       );
       return;

@@ -49,11 +49,7 @@ export interface MadeInWorker {
 }
 
 export type FromWorker =
-  | { ready: true }
-  | { failed: string }
-  | { log: string }
-  | { rid: number; value: unknown }
-  | { rid: number; error: ErrorBody };
+  { ready: true } | { failed: string } | { log: string } | { rid: number; value: unknown } | { rid: number; error: ErrorBody };
 
 interface Waiting {
   awaited: Awaited<unknown>;
@@ -70,13 +66,18 @@ class VectorThread {
   load = 0;
   dead: string | null = null;
 
-  constructor(init: WorkerInit, private readonly log: (line: string) => void) {
+  constructor(
+    init: WorkerInit,
+    private readonly log: (line: string) => void,
+  ) {
     // Built (dist/), the entry is compiled JavaScript. From the sources it is TypeScript, and
     // Node 20 does not apply `--import tsx` to a worker's entry module: register tsx in the
     // worker first, then load it (as agents/backends/tfjs/threads.ts does).
     const built = !import.meta.url.endsWith('.ts');
     const entry = JSON.stringify(new URL(built ? './vector-worker.js' : './vector-worker.ts', import.meta.url).href);
-    const load = built ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
+    const load = built
+      ? `import(${entry})`
+      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
     const boot = `const { parentPort } = require('node:worker_threads');
       ${load}.catch((err) => parentPort.postMessage({ failed: String(err && err.stack || err) }));`;
     this.worker = new Worker(boot, { eval: true, workerData: init });

@@ -15,7 +15,9 @@ const TYPES: Record<string, string> = {
 };
 
 /** The page may load its own script and style and connect to WebSocket servers (its own, or ?server=); nothing else. */
-const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The file a path asks for, or null when the path is not the page's. */
 function fileOf(url: string | undefined): string | null {

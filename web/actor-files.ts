@@ -52,7 +52,10 @@ export async function readPickedFiles(list: Iterable<File>): Promise<Map<string,
 export function policyMismatch(policy: Policy, envId: string, obsSize: number, actSize: number): string | null {
   const d = policy.description;
   if (d.obsDim !== obsSize || d.actDim !== actSize) {
-    return `the actor (trained on ${d.envId}) takes ${d.obsDim} observation values and gives ${d.actDim} actions; ${envId} has ${obsSize} and ${actSize}`;
+    return (
+      `the actor (trained on ${d.envId}) takes ${d.obsDim} observation values and gives ${d.actDim} actions; ` +
+      `${envId} has ${obsSize} and ${actSize}`
+    );
   }
   return null;
 }

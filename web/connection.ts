@@ -44,10 +44,14 @@ export class BrowserConnection {
     private readonly ws: WebSocket,
     private readonly requestTimeoutMs: number,
   ) {
-    this.timeoutTimer = requestTimeoutMs > 0 ? setInterval(() => this.checkTimeout(), Math.max(10, Math.min(1000, requestTimeoutMs / 4))) : null;
+    this.timeoutTimer =
+      requestTimeoutMs > 0 ? setInterval(() => this.checkTimeout(), Math.max(10, Math.min(1000, requestTimeoutMs / 4))) : null;
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (event) => this.onFrame(event.data);
-    ws.onclose = (event) => this.finish(new GymwireError('connection_lost', `connection to ${url} closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`));
+    ws.onclose = (event) =>
+      this.finish(
+        new GymwireError('connection_lost', `connection to ${url} closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`),
+      );
   }
 
   /**
@@ -55,7 +59,12 @@ export class BrowserConnection {
    * server does not allow) reaches a page only as a failed connection: browsers hide the HTTP
    * status, so the error names the possible causes.
    */
-  static async open(url: string, token = '', timeoutMs = 10_000, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<BrowserConnection> {
+  static async open(
+    url: string,
+    token = '',
+    timeoutMs = 10_000,
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ): Promise<BrowserConnection> {
     const ws = new WebSocket(url, subprotocols(token));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -71,13 +80,19 @@ export class BrowserConnection {
         reject(
           new GymwireError(
             'connection_lost',
-            `cannot connect to ${url} (${event.code}): the server refused the connection — ${token.trim() ? 'a wrong token' : 'it may need a token'}, or this page's origin is not on its --allow-origin list`,
+            `cannot connect to ${url} (${event.code}): the server refused the connection — ` +
+              `${token.trim() ? 'a wrong token' : 'it may need a token'}, or this page's origin is not on its --allow-origin list`,
           ),
         );
       };
     });
     const conn = new BrowserConnection(url, ws, requestTimeoutMs);
-    conn.server = await conn.request('hello', { op: 'hello', protocol_version: PROTOCOL_VERSION, client_name: 'gymwire-web', client_version: '0.1.0' });
+    conn.server = await conn.request('hello', {
+      op: 'hello',
+      protocol_version: PROTOCOL_VERSION,
+      client_name: 'gymwire-web',
+      client_version: '0.1.0',
+    });
     return conn;
   }
 
@@ -110,7 +125,13 @@ export class BrowserConnection {
     if (oldest.done || performance.now() - oldest.value[1].sentAt < this.requestTimeoutMs) return;
     const [id, p] = oldest.value;
     this.ws.close(1000, 'request timeout');
-    this.finish(new GymwireError('connection_lost', `${this.url} did not answer ${p.op} #${id} within ${this.requestTimeoutMs / 1000} s (request timeout); connect again`, { timeout_ms: this.requestTimeoutMs, op: p.op }));
+    this.finish(
+      new GymwireError(
+        'connection_lost',
+        `${this.url} did not answer ${p.op} #${id} within ${this.requestTimeoutMs / 1000} s (request timeout); connect again`,
+        { timeout_ms: this.requestTimeoutMs, op: p.op },
+      ),
+    );
   }
 
   private onFrame(data: unknown): void {
@@ -125,7 +146,13 @@ export class BrowserConnection {
     const waiter = typeof msg?.id === 'number' ? this.pending.get(msg.id) : undefined;
     if (waiter === undefined) {
       // id null: the server could not read a request of ours; nothing to match it with.
-      this.fail(new GymwireError('internal', `protocol error on ${this.url}: ${msg?.error ? `${msg.error.code}: ${msg.error.message}` : `unexpected response id ${String(msg?.id)}`}`));
+      this.fail(
+        new GymwireError(
+          'internal',
+          `protocol error on ${this.url}: ` +
+            (msg?.error ? `${msg.error.code}: ${msg.error.message}` : `unexpected response id ${String(msg?.id)}`),
+        ),
+      );
       return;
     }
     this.pending.delete(msg.id as number);

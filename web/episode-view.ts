@@ -8,9 +8,12 @@ import type { FrameCanvas } from './frame-canvas.ts';
 export function formatValue(v: SpaceValue | boolean): string {
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'boolean') return String(v);
-  if (ArrayBuffer.isView(v)) return `[${Array.from(v as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? String(x) : formatNumber(x))).join(', ')}]`;
+  if (ArrayBuffer.isView(v))
+    return `[${Array.from(v as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? String(x) : formatNumber(x))).join(', ')}]`;
   if (Array.isArray(v)) return `(${v.map(formatValue).join(', ')})`;
-  return `{${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${k}: ${formatValue(x)}`)
+    .join(', ')}}`;
 }
 
 function formatNumber(x: number): string {
@@ -18,7 +21,19 @@ function formatNumber(x: number): string {
 }
 
 /** The elements the view writes to, by id. */
-const IDS = ['episodes', 'episode-steps', 'action', 'reward', 'return', 'terminated', 'truncated', 'last-return', 'fps', 'sps', 'obs'] as const;
+const IDS = [
+  'episodes',
+  'episode-steps',
+  'action',
+  'reward',
+  'return',
+  'terminated',
+  'truncated',
+  'last-return',
+  'fps',
+  'sps',
+  'obs',
+] as const;
 
 export class EpisodeView implements PlayerView {
   private readonly el: Record<(typeof IDS)[number], HTMLElement>;

@@ -14,7 +14,8 @@ export class FrameCanvas {
 
   draw(frame: Frame): void {
     const { width, height, data } = frame;
-    if (data.length !== width * height * 3) throw new RangeError(`frame of ${width}x${height} has ${data.length} bytes, not ${width * height * 3}`);
+    if (data.length !== width * height * 3)
+      throw new RangeError(`frame of ${width}x${height} has ${data.length} bytes, not ${width * height * 3}`);
     if (this.image === null || this.image.width !== width || this.image.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;

@@ -5,7 +5,8 @@ export class HeldKeys {
 
   /** Listens on `target`; keys in `captured()` do not scroll the page, and typing in form fields is not play. */
   listen(target: Window, captured: () => ReadonlySet<string>): void {
-    const inField = (e: KeyboardEvent) => e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+    const inField = (e: KeyboardEvent) =>
+      e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
     target.addEventListener('keydown', (e) => {
       if (inField(e)) return;
       if (captured().has(e.code)) e.preventDefault();

@@ -39,7 +39,8 @@ export function readKwargsForm(fieldset: HTMLFieldSetElement): Kwargs {
     else if (input.value.trim() === '') out[input.name] = null;
     else {
       const v = Number(input.value);
-      if (!Number.isFinite(v) || (type === 'integer' && !Number.isInteger(v))) throw new Error(`kwarg ${input.name}: '${input.value}' is not ${type === 'integer' ? 'an integer' : 'a number'}`);
+      if (!Number.isFinite(v) || (type === 'integer' && !Number.isInteger(v)))
+        throw new Error(`kwarg ${input.name}: '${input.value}' is not ${type === 'integer' ? 'an integer' : 'a number'}`);
       out[input.name] = v;
     }
   }

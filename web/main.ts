@@ -117,7 +117,9 @@ class App {
     }
     const select = $<HTMLSelectElement>('env');
     const previous = select.value;
-    select.replaceChildren(...this.envs.map((info) => Object.assign(document.createElement('option'), { value: info.id, textContent: info.id })));
+    select.replaceChildren(
+      ...this.envs.map((info) => Object.assign(document.createElement('option'), { value: info.id, textContent: info.id })),
+    );
     if (this.envs.some((e) => e.id === previous)) select.value = previous;
     this.showEnv();
     $<HTMLButtonElement>('start').disabled = false;
@@ -132,7 +134,11 @@ class App {
         await this.open(token, () => this.reconnecting === reconnect);
       },
       (delayMs, attempt, attempts, lastError) =>
-        this.status(`${lost.message}${lastError ? `; ${lastError.message}` : ''} — reconnecting in ${delayMs / 1000} s (try ${attempt} of ${attempts})`, 'reconnecting'),
+        this.status(
+          `${lost.message}${lastError ? `; ${lastError.message}` : ''} — ` +
+            `reconnecting in ${delayMs / 1000} s (try ${attempt} of ${attempts})`,
+          'reconnecting',
+        ),
     );
     this.reconnecting = reconnect;
     const outcome = await reconnect.run();
@@ -141,7 +147,12 @@ class App {
     if (outcome.ok) {
       this.status(`reconnected to ${describe(this.connection!)}; the episode that was playing ended with the connection`, 'connected');
     } else {
-      this.fail(new Error(`${lost.message}; not back after ${PAGE_RECONNECT.attempts} tries${outcome.error ? ` (${outcome.error.message})` : ''} — press Connect to try again`));
+      this.fail(
+        new Error(
+          `${lost.message}; not back after ${PAGE_RECONNECT.attempts} tries` +
+            `${outcome.error ? ` (${outcome.error.message})` : ''} — press Connect to try again`,
+        ),
+      );
     }
   }
 
@@ -155,7 +166,8 @@ class App {
     fillKwargsForm($<HTMLFieldSetElement>('kwargs'), info);
     const fps = info.render_fps ?? null;
     const renders = info.render_modes === undefined || info.render_modes.includes('rgb_array');
-    $('env-about').textContent = `${fps === null ? `no render_fps declared: plays at ${DEFAULT_FPS}` : `render_fps ${fps}`}; max ${info.max_episode_steps ?? '∞'} steps${renders ? '' : '; cannot render'}`;
+    const rate = fps === null ? `no render_fps declared: plays at ${DEFAULT_FPS}` : `render_fps ${fps}`;
+    $('env-about').textContent = `${rate}; max ${info.max_episode_steps ?? '∞'} steps${renders ? '' : '; cannot render'}`;
     this.showKeys(keyMapFor(info.id, info.action_space));
   }
 
@@ -204,7 +216,10 @@ class App {
       const env = await BrowserEnv.make(connection, info.id, readKwargsForm($<HTMLFieldSetElement>('kwargs')));
       this.env = env;
       this.showKeys(keyMapFor(info.id, env.actionSpace));
-      const rates = (): { fps: number; sps: number } => ({ fps: player.frames.rate(performance.now()), sps: player.steps.rate(performance.now()) });
+      const rates = (): { fps: number; sps: number } => ({
+        fps: player.frames.rate(performance.now()),
+        sps: player.steps.rate(performance.now()),
+      });
       // An episode cut by a dropped connection is not an error of its own: the reconnect says it.
       const view = new EpisodeView(document, this.canvas, rates, (e) => {
         if (this.player === player) this.fail(e);

@@ -41,7 +41,13 @@ export class BrowserEnv {
   async step(action: SpaceValue): Promise<StepResult> {
     const r = await this.connection.request('step', { op: 'step', handle: this.handle, action: toWire(this.actionSpace, action) });
     if (!('reward' in r) || typeof r.reward !== 'number') throw new GymwireError('internal', 'step answered with a vector result');
-    return { obs: decodeValue(this.observationSpace, r.obs), reward: r.reward, terminated: r.terminated as boolean, truncated: r.truncated as boolean, info: infoFromWire(r.info) };
+    return {
+      obs: decodeValue(this.observationSpace, r.obs),
+      reward: r.reward,
+      terminated: r.terminated as boolean,
+      truncated: r.truncated as boolean,
+      info: infoFromWire(r.info),
+    };
   }
 
   async render(): Promise<Frame> {

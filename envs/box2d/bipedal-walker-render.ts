@@ -1,12 +1,28 @@
 // Draws BipedalWalker as Gymnasium's render() does: a 600x400 window scrolling with the
 // hull, sky, clouds at half the scroll speed, the terrain, one sweeping lidar ray, the
 // walker and the start flag.
+import type { Body } from 'planck';
 import type { Frame } from '../../protocol/env-api.ts';
 import { Canvas, type RGB } from '../../graphics/canvas.ts';
 import { drawBody, toPixel, type View } from './draw.ts';
-import { SCALE, TERRAIN_HEIGHT, TERRAIN_STEP, VIEWPORT_H, VIEWPORT_W, type BipedalWalker } from './bipedal-walker.ts';
+import { SCALE, TERRAIN_HEIGHT, TERRAIN_STEP, VIEWPORT_H, VIEWPORT_W } from './bipedal-walker-geometry.ts';
 
-export function renderBipedalWalker(env: BipedalWalker): Frame {
+type XY = [number, number];
+
+/** What the renderer reads of a BipedalWalker (bipedal-walker.ts), and the sweeping ray's frame count it advances. */
+export interface BipedalWalkerScene {
+  readonly scroll: number;
+  readonly cloudPoly: readonly (readonly [XY[], number, number])[];
+  readonly terrainPoly: readonly (readonly [XY[], RGB])[];
+  lidarRender: number;
+  readonly lidar: readonly { readonly p1: XY; readonly p2: XY }[];
+  readonly terrain: readonly Body[];
+  readonly terrainColors: ReadonlyMap<Body, [RGB, RGB]>;
+  readonly legs: readonly Body[];
+  readonly hull: Body | null;
+}
+
+export function renderBipedalWalker(env: BipedalWalkerScene): Frame {
   const scroll = env.scroll;
   // Gymnasium draws on a surface as wide as the scrolled distance and keeps its last 600 columns.
   const view: View = { scale: SCALE, offsetX: Math.max(0, scroll) * SCALE, height: VIEWPORT_H };
@@ -25,13 +41,19 @@ export function renderBipedalWalker(env: BipedalWalker): Frame {
   for (const [poly, x1, x2] of env.cloudPoly) {
     if (x2 < scroll / 2) continue;
     if (x1 > scroll / 2 + VIEWPORT_W / SCALE) continue;
-    canvas.fillPolygon(poly.map(([x, y]) => toPixel(view, x + scroll / 2, y)), [255, 255, 255]);
+    canvas.fillPolygon(
+      poly.map(([x, y]) => toPixel(view, x + scroll / 2, y)),
+      [255, 255, 255],
+    );
   }
 
   for (const [poly, color] of env.terrainPoly) {
     if (poly[1][0] < scroll) continue;
     if (poly[0][0] > scroll + VIEWPORT_W / SCALE) continue;
-    canvas.fillPolygon(poly.map(([x, y]) => toPixel(view, x, y)), color);
+    canvas.fillPolygon(
+      poly.map(([x, y]) => toPixel(view, x, y)),
+      color,
+    );
   }
 
   // One lidar ray at a time sweeps out and back over the first 20 of every 100 frames.

@@ -12,10 +12,12 @@ import { clip, readBoxAction } from '../actions.ts';
 import { castRay } from './planck-overlay/ray-cast.ts';
 import { Box2DWorld } from './planck-overlay/world.ts';
 import { renderBipedalWalker } from './bipedal-walker-render.ts';
+import { SCALE, TERRAIN_HEIGHT, TERRAIN_STEP, VIEWPORT_H, VIEWPORT_W } from './bipedal-walker-geometry.ts';
+
+export { SCALE, TERRAIN_HEIGHT, TERRAIN_STEP, VIEWPORT_H, VIEWPORT_W };
 
 /** Simulation steps per second of real time (Gymnasium: metadata render_fps). */
 export const FPS = 50;
-export const SCALE = 30.0; // affects how fast-paced the game is, forces should be adjusted as well
 
 const MOTORS_TORQUE = 80;
 const SPEED_HIP = 4;
@@ -24,17 +26,18 @@ const LIDAR_RANGE = 160 / SCALE;
 
 const INITIAL_RANDOM = 5;
 
-const HULL_POLY: [number, number][] = [[-30, 9], [6, 9], [34, 1], [34, -8], [-30, -8]];
+const HULL_POLY: [number, number][] = [
+  [-30, 9],
+  [6, 9],
+  [34, 1],
+  [34, -8],
+  [-30, -8],
+];
 const LEG_DOWN = -8 / SCALE;
 const LEG_W = 8 / SCALE;
 const LEG_H = 34 / SCALE;
 
-export const VIEWPORT_W = 600;
-export const VIEWPORT_H = 400;
-
-export const TERRAIN_STEP = 14 / SCALE;
 const TERRAIN_LENGTH = 200; // in steps
-export const TERRAIN_HEIGHT = VIEWPORT_H / SCALE / 4;
 const TERRAIN_GRASS = 10; // low long are grass spots, in steps
 const TERRAIN_STARTPAD = 20; // in steps
 const FRICTION = 2.5;
@@ -120,7 +123,10 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
   private staticPolygon(vertices: XY[]): Body {
     const t = this.world.createBody({ type: 'static' });
     t.createFixture({ shape: new Polygon(vertices.map(([x, y]) => new Vec2(x, y))), friction: FRICTION });
-    this.terrainColors.set(t, [[255, 255, 255], [153, 153, 153]]);
+    this.terrainColors.set(t, [
+      [255, 255, 255],
+      [153, 153, 153],
+    ]);
     this.terrain.push(t);
     return t;
   }
@@ -220,7 +226,10 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
       const color: RGB = [76, i % 2 === 0 ? 255 : 204, 76];
       this.terrainColors.set(t, [color, color]);
       this.terrain.push(t);
-      this.terrainPoly.push([[p0, p1, [p1[0], 0], [p0[0], 0]], [102, 153, 76]]);
+      this.terrainPoly.push([
+        [p0, p1, [p1[0], 0], [p0[0], 0]],
+        [102, 153, 76],
+      ]);
     }
     this.terrain.reverse();
   }
@@ -302,7 +311,11 @@ export class BipedalWalker extends BaseEnv<Float32Array, SpaceValue> {
         )!,
       );
 
-      const lower = this.world.createBody({ type: 'dynamic', position: new Vec2(initX, initY - (LEG_H * 3) / 2 - LEG_DOWN), angle: i * 0.05 });
+      const lower = this.world.createBody({
+        type: 'dynamic',
+        position: new Vec2(initX, initY - (LEG_H * 3) / 2 - LEG_DOWN),
+        angle: i * 0.05,
+      });
       lower.createFixture({
         shape: new BoxShape((0.8 * LEG_W) / 2, LEG_H / 2),
         density: 1.0,

@@ -19,7 +19,10 @@ function lunarLanderKwargs(continuous: boolean): Record<string, KwargSpec> {
   };
 }
 
-for (const [id, continuous] of [['LunarLander-v3', false], ['LunarLanderContinuous-v3', true]] as const) {
+for (const [id, continuous] of [
+  ['LunarLander-v3', false],
+  ['LunarLanderContinuous-v3', true],
+] as const) {
   register({
     id,
     factory: (kwargs) => new LunarLander(kwargs as Partial<LunarLanderOptions>),

@@ -1,16 +1,31 @@
 // Draws LunarLander as Gymnasium's render() does: 600x400, black sky above the moon's
 // white surface, flags at the helipad, the lander and its legs, and engine particles.
+import type { Body } from 'planck';
 import type { Frame } from '../../protocol/env-api.ts';
 import { Canvas, type RGB } from '../../graphics/canvas.ts';
 import { drawBody, toPixel, type View } from './draw.ts';
-import type { LunarLander } from './lunar-lander.ts';
 
 const SCALE = 30.0;
 const VIEWPORT_W = 600;
 const VIEWPORT_H = 400;
-const LANDER_COLORS: [RGB, RGB] = [[128, 102, 230], [77, 77, 128]];
+const LANDER_COLORS: [RGB, RGB] = [
+  [128, 102, 230],
+  [77, 77, 128],
+];
 
-export function renderLunarLander(env: LunarLander): Frame {
+/** What the renderer reads of a LunarLander (lunar-lander.ts), and the particles it cools and expires. */
+export interface LunarLanderScene {
+  readonly particles: readonly { readonly body: Body; ttl: number }[];
+  cleanParticles(all: boolean): void;
+  readonly skyPolys: readonly (readonly [number, number][])[];
+  readonly lander: Body | null;
+  readonly legs: readonly Body[];
+  readonly helipadX1: number;
+  readonly helipadX2: number;
+  readonly helipadY: number;
+}
+
+export function renderLunarLander(env: LunarLanderScene): Frame {
   const canvas = new Canvas(VIEWPORT_W, VIEWPORT_H, [255, 255, 255]);
   const view: View = { scale: SCALE, offsetX: 0, height: VIEWPORT_H };
 
@@ -19,7 +34,10 @@ export function renderLunarLander(env: LunarLander): Frame {
   env.cleanParticles(false);
 
   for (const poly of env.skyPolys) {
-    canvas.fillPolygon(poly.map(([x, y]) => toPixel(view, x, y)), [0, 0, 0]);
+    canvas.fillPolygon(
+      poly.map(([x, y]) => toPixel(view, x, y)),
+      [0, 0, 0],
+    );
   }
 
   for (const p of env.particles) {

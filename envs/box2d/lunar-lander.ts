@@ -22,7 +22,14 @@ const SIDE_ENGINE_POWER = 0.6;
 
 const INITIAL_RANDOM = 1000.0;
 
-const LANDER_POLY: [number, number][] = [[-14, 17], [-17, 0], [-17, -10], [17, -10], [17, 0], [14, 17]];
+const LANDER_POLY: [number, number][] = [
+  [-14, 17],
+  [-17, 0],
+  [-17, -10],
+  [17, -10],
+  [17, 0],
+  [14, 17],
+];
 const LEG_AWAY = 20;
 const LEG_DOWN = 18;
 const LEG_W = 2;
@@ -252,8 +259,7 @@ export class LunarLander extends BaseEnv<Float32Array, LunarLanderAction> {
       this.windIdx += 1;
       this.windForce.set(windMag, 0.0);
       lander.applyForceToCenter(this.windForce, true);
-      const torqueMag =
-        Math.tanh(Math.sin(0.02 * this.torqueIdx) + Math.sin(Math.PI * 0.01 * this.torqueIdx)) * this.turbulencePower;
+      const torqueMag = Math.tanh(Math.sin(0.02 * this.torqueIdx) + Math.sin(Math.PI * 0.01 * this.torqueIdx)) * this.turbulencePower;
       this.torqueIdx += 1;
       lander.applyTorque(torqueMag, true);
     }
@@ -331,8 +337,7 @@ export class LunarLander extends BaseEnv<Float32Array, LunarLanderAction> {
     const obs = new Float32Array([s0, s1, s2, s3, s4, s5, s6, s7]);
 
     // Ten points per leg in contact: losing contact again after landing costs them back.
-    const shaping =
-      -100 * Math.sqrt(s0 * s0 + s1 * s1) - 100 * Math.sqrt(s2 * s2 + s3 * s3) - 100 * Math.abs(s4) + 10 * s6 + 10 * s7;
+    const shaping = -100 * Math.sqrt(s0 * s0 + s1 * s1) - 100 * Math.sqrt(s2 * s2 + s3 * s3) - 100 * Math.abs(s4) + 10 * s6 + 10 * s7;
     let reward = 0;
     if (this.prevShaping !== null) reward = shaping - this.prevShaping;
     this.prevShaping = shaping;

@@ -179,8 +179,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
       ddtheta2 = (a + (d2 / d1) * phi1 - phi2) / (m2 * lc2 ** 2 + I2 - (d2 * d2) / d1);
     } else {
       // As in the book and the Java implementation.
-      ddtheta2 =
-        (a + (d2 / d1) * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * sin2 - phi2) / (m2 * lc2 ** 2 + I2 - (d2 * d2) / d1);
+      ddtheta2 = (a + (d2 / d1) * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * sin2 - phi2) / (m2 * lc2 ** 2 + I2 - (d2 * d2) / d1);
     }
     const ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
     out[0] = dtheta1;
@@ -220,7 +219,13 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
       const c = Math.cos(thetas[i]);
       const sn = Math.sin(thetas[i]);
       const coords: Point[] = [];
-      for (const [vx, vy] of [[l, b], [l, t], [r, t], [r, b]]) coords.push(px(vx * c - vy * sn + x, vx * sn + vy * c + y));
+      for (const [vx, vy] of [
+        [l, b],
+        [l, t],
+        [r, t],
+        [r, b],
+      ])
+        coords.push(px(vx * c - vy * sn + x, vx * sn + vy * c + y));
       canvas.fillPolygon(coords, LINK_COLOR);
       canvas.fillCircle(...px(Math.trunc(x), Math.trunc(y)), Math.trunc(0.1 * scale), JOINT_COLOR);
     }

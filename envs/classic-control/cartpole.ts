@@ -71,8 +71,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     // For the interested reader: https://coneural.org/florian/papers/05_cart_pole.pdf
     const temp = (force + this.polemassLength * (thetaDot * thetaDot) * sintheta) / this.totalMass;
     const thetaacc =
-      (this.gravity * sintheta - costheta * temp) /
-      (this.length * (4.0 / 3.0 - (this.masspole * (costheta * costheta)) / this.totalMass));
+      (this.gravity * sintheta - costheta * temp) / (this.length * (4.0 / 3.0 - (this.masspole * (costheta * costheta)) / this.totalMass));
     const xacc = temp - (this.polemassLength * thetaacc * costheta) / this.totalMass;
 
     if (this.kinematicsIntegrator === 'euler') {
@@ -158,13 +157,21 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     const axleoffset = cartheight / 4.0;
     const cartx = x * scale + width / 2.0; // middle of the cart
     const carty = 100; // top of the cart
-    canvas.fillPolygon([px(l + cartx, b + carty), px(l + cartx, t + carty), px(r + cartx, t + carty), px(r + cartx, b + carty)], CART_COLOR);
+    canvas.fillPolygon(
+      [px(l + cartx, b + carty), px(l + cartx, t + carty), px(r + cartx, t + carty), px(r + cartx, b + carty)],
+      CART_COLOR,
+    );
 
     [l, r, t, b] = [-polewidth / 2, polewidth / 2, polelen - polewidth / 2, -polewidth / 2];
     const c = Math.cos(-theta);
     const s = Math.sin(-theta);
     const pole: Point[] = [];
-    for (const [vx, vy] of [[l, b], [l, t], [r, t], [r, b]]) {
+    for (const [vx, vy] of [
+      [l, b],
+      [l, t],
+      [r, t],
+      [r, b],
+    ]) {
       pole.push(px(vx * c - vy * s + cartx, vx * s + vy * c + carty + axleoffset));
     }
     canvas.fillPolygon(pole, POLE_COLOR);

@@ -6,7 +6,11 @@ import { register } from '../registry.ts';
 import { ACROBOT_RESET_BOUNDS, AcrobotEnv } from './acrobot.ts';
 import { CARTPOLE_DEFAULTS, CARTPOLE_RESET_BOUNDS, CartPoleEnv } from './cartpole.ts';
 import { boundsOptions } from './common.ts';
-import { MOUNTAIN_CAR_CONTINUOUS_DEFAULTS, MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS, ContinuousMountainCarEnv } from './mountain-car-continuous.ts';
+import {
+  MOUNTAIN_CAR_CONTINUOUS_DEFAULTS,
+  MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS,
+  ContinuousMountainCarEnv,
+} from './mountain-car-continuous.ts';
 import { MOUNTAIN_CAR_DEFAULTS, MOUNTAIN_CAR_RESET_BOUNDS, MountainCarEnv } from './mountain-car.ts';
 import { PENDULUM_DEFAULTS, PENDULUM_RESET_DEFAULTS, PendulumEnv } from './pendulum.ts';
 
@@ -74,7 +78,11 @@ register({
   },
   resetOptions: {
     x_init: { type: 'number', default: PENDULUM_RESET_DEFAULTS.x_init, description: 'The initial angle is drawn from [-x_init, x_init].' },
-    y_init: { type: 'number', default: PENDULUM_RESET_DEFAULTS.y_init, description: 'The initial angular velocity is drawn from [-y_init, y_init].' },
+    y_init: {
+      type: 'number',
+      default: PENDULUM_RESET_DEFAULTS.y_init,
+      description: 'The initial angular velocity is drawn from [-y_init, y_init].',
+    },
   },
   renderFps: 30,
 });

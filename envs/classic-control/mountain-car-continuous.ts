@@ -73,7 +73,12 @@ export class ContinuousMountainCarEnv extends BaseEnv<Float32Array, BoxAction> {
 
   reset(args?: ResetArgs): ResetResult<Float32Array> {
     // Options are read before seeding, so a reset refused for its options changes nothing.
-    const [low, high] = resetBounds(args?.options, MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS.low, MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS.high, this.bounds);
+    const [low, high] = resetBounds(
+      args?.options,
+      MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS.low,
+      MOUNTAIN_CAR_CONTINUOUS_RESET_BOUNDS.high,
+      this.bounds,
+    );
     this.seed(args);
     this.position = this.npRandom.uniform(low, high);
     this.velocity = 0;

@@ -93,10 +93,16 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
     this.singleActionSpace = this.envs[0].actionSpace;
     this.envs.forEach((env, i) => {
       if (!sameSpace(env.observationSpace, this.singleObservationSpace)) {
-        throw new GymwireError('unsupported', `sub-env ${i} has a different observation space from sub-env 0; a vector env batches equal spaces only`);
+        throw new GymwireError(
+          'unsupported',
+          `sub-env ${i} has a different observation space from sub-env 0; a vector env batches equal spaces only`,
+        );
       }
       if (!sameSpace(env.actionSpace, this.singleActionSpace)) {
-        throw new GymwireError('unsupported', `sub-env ${i} has a different action space from sub-env 0; a vector env batches equal spaces only`);
+        throw new GymwireError(
+          'unsupported',
+          `sub-env ${i} has a different action space from sub-env 0; a vector env batches equal spaces only`,
+        );
       }
     });
     const first = this.envs[0].spec;
@@ -123,7 +129,6 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
       ? []
       : Array.from({ length: n }, () => typedArrayOf(this.actLayout.dtype, this.actLayout.itemSize));
   }
-
 
   reset(args: VectorResetArgs = {}): VectorResetResult<O> {
     this.beginReset(args);
@@ -191,7 +196,7 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
       }
     }
     this.batch = null;
-    return { obs: this.copy ? this.observations.slice() as O : this.observations, info: batch.info ?? {} };
+    return { obs: this.copy ? (this.observations.slice() as O) : this.observations, info: batch.info ?? {} };
   }
 
   /** Starts a step carried out in parts by stepSome() (see beginReset); the actions are checked here and read as it goes. */
@@ -201,10 +206,7 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
     const n = this.numEnvs;
     const size = this.actLayout.itemSize;
     if (actions.length !== n * size) {
-      throw new GymwireError(
-        'invalid_action',
-        `expected ${n * size} batched action values (${n} envs x ${size}), got ${actions.length}`,
-      );
+      throw new GymwireError('invalid_action', `expected ${n * size} batched action values (${n} envs x ${size}), got ${actions.length}`);
     }
     const batch = this.stepBatch;
     batch.next = 0;
@@ -300,7 +302,8 @@ export class SyncVectorEnv<O extends TypedArray = TypedArray> implements VectorE
 
   private batchOf(kind: Batch['kind']): Batch {
     const batch = this.batch;
-    if (batch === null || batch.kind !== kind) throw new GymwireError('internal', `${kind}Some without begin${kind === 'step' ? 'Step' : 'Reset'}`);
+    if (batch === null || batch.kind !== kind)
+      throw new GymwireError('internal', `${kind}Some without begin${kind === 'step' ? 'Step' : 'Reset'}`);
     if (this.closed) {
       this.batch = null;
       throw new GymwireError('env_broken', 'this vector env is closed');

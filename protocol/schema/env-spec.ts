@@ -30,7 +30,9 @@ export const ResetOptionSpec = Type.Object(
     type: Type.Union([Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string')], {
       description: 'What the env reads the value as; a value it cannot read as that gets bad_request.',
     }),
-    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()], { description: 'What the env uses when the key is absent.' }),
+    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()], {
+      description: 'What the env uses when the key is absent.',
+    }),
     description: Type.String(),
   },
   { $id: 'ResetOptionSpec' },

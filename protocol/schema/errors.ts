@@ -14,7 +14,9 @@ export const ErrorCode = Type.Union(
     Type.Literal('unknown_env', { description: 'No environment is registered under that id.' }),
     Type.Literal('invalid_kwargs', { description: 'make() got a kwarg the env does not accept, or one of the wrong type.' }),
     Type.Literal('unknown_handle', { description: 'No open env has that handle on this connection.' }),
-    Type.Literal('invalid_action', { description: 'The action is not in the action space (shape, dtype, range of a discrete action, non-finite).' }),
+    Type.Literal('invalid_action', {
+      description: 'The action is not in the action space (shape, dtype, range of a discrete action, non-finite).',
+    }),
     Type.Literal('reset_needed', {
       description:
         'step before the first reset of the env (or a vector reset_mask before a full reset). Stepping after terminated/truncated ' +
@@ -28,7 +30,8 @@ export const ErrorCode = Type.Union(
     }),
     Type.Literal('unauthorized', {
       description:
-        'Never sent in a frame: a server with a token refuses the WebSocket upgrade with HTTP 401. Client libraries report a 401 with this code.',
+        'Never sent in a frame: a server with a token refuses the WebSocket upgrade with HTTP 401. ' +
+        'Client libraries report a 401 with this code.',
     }),
     Type.Literal('unsupported', { description: 'The env or server does not support that request.' }),
     Type.Literal('internal', { description: 'The env or server failed; the connection stays usable.' }),

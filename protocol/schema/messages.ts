@@ -58,9 +58,7 @@ export const MakeRequest = request(
         description: 'Sub-envs of a vector env (1.1). More than 1, or vector: true, makes a vector env; 1.0 servers accept only 1.',
       }),
     ),
-    vector: Type.Optional(
-      Type.Boolean({ description: 'Make a vector env even for num_envs 1 (1.1). Default: num_envs > 1.' }),
-    ),
+    vector: Type.Optional(Type.Boolean({ description: 'Make a vector env even for num_envs 1 (1.1). Default: num_envs > 1.' })),
   },
   'Opens an env owned by this connection.',
 );
@@ -166,7 +164,8 @@ export const EnvInfo = Type.Object(
     ),
     render_modes: Type.Optional(
       Type.Array(Type.String(), {
-        description: "What render returns for this env (1.2): ['rgb_array'], or [] when the env cannot render (render is then unsupported).",
+        description:
+          "What render returns for this env (1.2): ['rgb_array'], or [] when the env cannot render (render is then unsupported).",
       }),
     ),
     render_fps: Type.Optional(
@@ -219,7 +218,8 @@ export const VectorStepResult = Type.Object(
   {
     $id: 'VectorStepResult',
     description:
-      'step on a vector env: obs [num_envs, ...], reward float64[num_envs], terminated/truncated bool[num_envs] (PROTOCOL.md, Vector envs).',
+      'step on a vector env: obs [num_envs, ...], reward float64[num_envs], terminated/truncated bool[num_envs] ' +
+      '(PROTOCOL.md, Vector envs).',
   },
 );
 export type VectorStepResult = Static<typeof VectorStepResult>;
@@ -266,17 +266,11 @@ export type RequestOf = {
 // ---- responses -------------------------------------------------------------------------------
 
 /** A success: the result of the request with the same id. */
-export const ResultResponse = Type.Object(
-  { id: RequestId, result: Type.Union(Object.values(Results)) },
-  { $id: 'ResultResponse' },
-);
+export const ResultResponse = Type.Object({ id: RequestId, result: Type.Union(Object.values(Results)) }, { $id: 'ResultResponse' });
 export type ResultResponse = Static<typeof ResultResponse>;
 
 /** A failure. id is null only when the request could not be read far enough to find its id. */
-export const ErrorResponse = Type.Object(
-  { id: Type.Union([RequestId, Type.Null()]), error: ErrorBody },
-  { $id: 'ErrorResponse' },
-);
+export const ErrorResponse = Type.Object({ id: Type.Union([RequestId, Type.Null()]), error: ErrorBody }, { $id: 'ErrorResponse' });
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
 export const Response = Type.Union([ResultResponse, ErrorResponse], { $id: 'Response' });

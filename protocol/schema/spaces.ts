@@ -48,10 +48,7 @@ export const MultiDiscreteSpace = Type.Object(
 );
 export type MultiDiscreteSpace = Static<typeof MultiDiscreteSpace>;
 
-export const MultiBinarySpace = Type.Object(
-  { type: Type.Literal('MultiBinary'), shape: Shape },
-  { $id: 'MultiBinarySpace' },
-);
+export const MultiBinarySpace = Type.Object({ type: Type.Literal('MultiBinary'), shape: Shape }, { $id: 'MultiBinarySpace' });
 export type MultiBinarySpace = Static<typeof MultiBinarySpace>;
 
 export const Space = Type.Cyclic(

@@ -48,7 +48,9 @@ if sys.argv[2:] == ["callgrind"]:
     # valgrind makes every step take milliseconds, which the server would take for a long step
     # and follow with a turn for the other connections: not what it does at full speed.
     gymwire.server._TURN_SECONDS = float("inf")
-reg = EnvRegistration(env_id, lambda: gym.make(env_id, max_episode_steps=-1).unwrapped, max_episode_steps=gym.spec(env_id).max_episode_steps, kwargs={})
+reg = EnvRegistration(
+    env_id, lambda: gym.make(env_id, max_episode_steps=-1).unwrapped, max_episode_steps=gym.spec(env_id).max_episode_steps, kwargs={}
+)
 async def main():
     server = EnvServer([reg], port=0)
     await server.start()
@@ -74,13 +76,19 @@ class Server:
     def __init__(self, package: str, env_id: str, callgrind: bool = False, id_last: bool = False):
         self.id_last = id_last
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([package, GYMNASIUM])}
-        tool = ["valgrind", "--tool=callgrind", "--instr-atstart=no", os.environ.get("CALLGRIND_OUT", "--callgrind-out-file=/dev/null"), "-q"] if callgrind else []
-        self.child = subprocess.Popen([*tool, sys.executable, "-c", SERVER, env_id, *(["callgrind"] if callgrind else [])], env=env, stdout=subprocess.PIPE, text=True)
+        tool = (
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", os.environ.get("CALLGRIND_OUT", "--callgrind-out-file=/dev/null"), "-q"]
+            if callgrind
+            else []
+        )
+        self.child = subprocess.Popen(
+            [*tool, sys.executable, "-c", SERVER, env_id, *(["callgrind"] if callgrind else [])], env=env, stdout=subprocess.PIPE, text=True
+        )
         url = self.child.stdout.readline().strip()  # type: ignore[union-attr]
         if not url.startswith("ws://"):
             self.child.kill()
             raise RuntimeError(f"the server of {package} did not start")
-        host, port = url[len("ws://"):].rsplit(":", 1)
+        host, port = url[len("ws://") :].rsplit(":", 1)
         self.client = MinimalClient(host, int(port))
         self.client.request(op="hello", protocol_version="1.1", client_name="server-cost", client_version="0")
         made = self.client.request(op="make", env_id=env_id)
@@ -174,7 +182,8 @@ def main() -> None:
     first = figures[packages[0]]
     for p in packages:
         ratio = statistics.median(x / y for x, y in zip(figures[p], first))
-        print(f"  {p:50} {statistics.median(figures[p]):7.1f}  (x{ratio:.3f} of the first; rounds {', '.join(f'{x:.1f}' for x in figures[p])})")
+        rounds = ", ".join(f"{x:.1f}" for x in figures[p])
+        print(f"  {p:50} {statistics.median(figures[p]):7.1f}  (x{ratio:.3f} of the first; rounds {rounds})")
 
 
 if __name__ == "__main__":

@@ -69,11 +69,19 @@ class MinimalClient:
         if self.key_pool:
             if self.at == 4096:
                 self.pool, self.at = os.urandom(4096), 0
-            mask, self.at = self.pool[self.at:self.at + 4], self.at + 4
+            mask, self.at = self.pool[self.at : self.at + 4], self.at + 4
         else:
             mask = os.urandom(4)
-        masked = (int.from_bytes(payload, "little") ^ int.from_bytes(mask * (n // 4 + 1), "little")).to_bytes(4 * (n // 4 + 1), "little")[:n]
-        head = struct.pack("!BB", 0x82, 0x80 | n) if n < 126 else struct.pack("!BBH", 0x82, 0xFE, n) if n < 65536 else struct.pack("!BBQ", 0x82, 0xFF, n)
+        masked = (int.from_bytes(payload, "little") ^ int.from_bytes(mask * (n // 4 + 1), "little")).to_bytes(4 * (n // 4 + 1), "little")[
+            :n
+        ]
+        head = (
+            struct.pack("!BB", 0x82, 0x80 | n)
+            if n < 126
+            else struct.pack("!BBH", 0x82, 0xFE, n)
+            if n < 65536
+            else struct.pack("!BBQ", 0x82, 0xFF, n)
+        )
         self.sock.sendall(head + mask + masked)
 
     def _exactly(self, n: int) -> bytes:
@@ -115,7 +123,9 @@ class MinimalEnv:
 
     def step(self, action: Any) -> Any:
         a = np.asarray(action, self.act["dtype"])
-        r = self.client.request(op="step", handle=self.handle, action={"dtype": self.act["dtype"], "shape": self.act["shape"], "data": a.tobytes()})
+        r = self.client.request(
+            op="step", handle=self.handle, action={"dtype": self.act["dtype"], "shape": self.act["shape"], "data": a.tobytes()}
+        )
         return np.frombuffer(r["obs"]["data"], self.obs_dtype), r["reward"], r["terminated"], r["truncated"], r["info"]
 
 
@@ -131,7 +141,11 @@ def run_steps(env: Any, n: int, action: Any) -> Tuple[float, float]:
 
 
 def single(url: str, env_id: str, steps: int, rounds: int) -> Dict[str, Any]:
-    envs: Dict[str, Any] = {"minimal": MinimalEnv(url, env_id), "minimal+pool": MinimalEnv(url, env_id, key_pool=True), "gymwire": RemoteEnv(url, env_id)}
+    envs: Dict[str, Any] = {
+        "minimal": MinimalEnv(url, env_id),
+        "minimal+pool": MinimalEnv(url, env_id, key_pool=True),
+        "gymwire": RemoteEnv(url, env_id),
+    }
     action = np.zeros(envs["gymwire"].action_space.shape, envs["gymwire"].action_space.dtype)
     for env in envs.values():
         env.reset(seed=0)
@@ -161,15 +175,17 @@ def vector(url: str, env_id: str, sizes: List[int], seconds: float, rounds: int)
 
     out: Dict[int, Dict[str, float]] = {}
     for n in sizes:
-        envs = {"gymwire": RemoteVectorEnv(url, env_id, num_envs=n),
-                "gymnasium": gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(n)])}
+        envs = {
+            "gymwire": RemoteVectorEnv(url, env_id, num_envs=n),
+            "gymnasium": gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(n)]),
+        }
         runs: Dict[str, List[Tuple[float, float]]] = {name: [] for name in envs}
         for name, e in envs.items():
             e.reset(seed=0)
             for _ in range(20):
                 e.step(np.zeros(e.action_space.shape, e.action_space.dtype))
         for r in range(rounds):
-            for name in (list(envs) if r % 2 == 0 else list(reversed(envs))):
+            for name in list(envs) if r % 2 == 0 else list(reversed(envs)):
                 e = envs[name]
                 actions = np.zeros(e.action_space.shape, e.action_space.dtype)
                 count = 0
@@ -182,15 +198,36 @@ def vector(url: str, env_id: str, sizes: List[int], seconds: float, rounds: int)
                 runs[name].append((count * n / wall, cpu / (count * n) * 1e6))
         for e in envs.values():
             e.close()
-        out[n] = {f"{name}_{key}": statistics.median(run[i] for run in rs)
-                  for name, rs in runs.items() for i, key in enumerate(("env_steps_per_s", "cpu_us_per_env_step"))}
+        out[n] = {
+            f"{name}_{key}": statistics.median(run[i] for run in rs)
+            for name, rs in runs.items()
+            for i, key in enumerate(("env_steps_per_s", "cpu_us_per_env_step"))
+        }
     return out
 
 
 def typescript(url: str, env_id: str, steps: int, sizes: List[int], seconds: float) -> Dict[str, Any]:
     r = subprocess.run(
-        ["node", "--import", "tsx", "bench/remote-cpu.ts", "--url", url, "--env", env_id, "--steps", str(steps), "--sizes", ",".join(map(str, sizes)), "--seconds", str(seconds)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            "node",
+            "--import",
+            "tsx",
+            "bench/remote-cpu.ts",
+            "--url",
+            url,
+            "--env",
+            env_id,
+            "--steps",
+            str(steps),
+            "--sizes",
+            ",".join(map(str, sizes)),
+            "--seconds",
+            str(seconds),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if r.returncode != 0:
         raise RuntimeError(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}")
@@ -237,23 +274,32 @@ def main() -> None:
         for name in ("minimal", "minimal+pool", "gymwire"):
             print(f"{name:<14}{s[name]['cpu_us_per_step']:>14.1f}{s[name]['steps_per_s']:>12,.0f}")
         if ts:
-            print(f"{'TypeScript':<14}{statistics.median(r['cpu_us_per_step'] for r in ts['single']):>14.1f}"
-                  f"{statistics.median(r['steps_per_s'] for r in ts['single']):>12,.0f}")
+            print(
+                f"{'TypeScript':<14}{statistics.median(r['cpu_us_per_step'] for r in ts['single']):>14.1f}"
+                f"{statistics.median(r['steps_per_s'] for r in ts['single']):>12,.0f}"
+            )
         for name, rs in s["ratios"].items():
-            print(f"gymwire / {name} CPU per step: median of per-round ratios {statistics.median(rs):.3f} "
-                  f"(rounds: {', '.join(f'{r:.2f}' for r in rs)})")
+            print(
+                f"gymwire / {name} CPU per step: median of per-round ratios {statistics.median(rs):.3f} "
+                f"(rounds: {', '.join(f'{r:.2f}' for r in rs)})"
+            )
         try:
             v = vector(url, args.env, sizes, args.seconds, max(1, args.rounds // 2))
         except ImportError as e:
             print(f"\n2. vector envs skipped: {e}")
             return
-        print(f"\n2. vector envs, {args.env}: env-steps/s (client CPU us per env-step), medians of {max(1, args.rounds // 2)} interleaved runs")
+        print(
+            f"\n2. vector envs, {args.env}: env-steps/s (client CPU us per env-step), "
+            f"medians of {max(1, args.rounds // 2)} interleaved runs"
+        )
         print(f"{'num_envs':>8}{'gymwire.RemoteVectorEnv':>28}{'gymnasium SyncVectorEnv':>28}{'TypeScript RemoteVectorEnv':>30}")
         for n, row in v.items():
             t = ts["vector"].get(str(n)) if ts else None
-            print(f"{n:>8}{row['gymwire_env_steps_per_s']:>18,.0f} ({row['gymwire_cpu_us_per_env_step']:>6.2f})"
-                  f"{row['gymnasium_env_steps_per_s']:>18,.0f} ({row['gymnasium_cpu_us_per_env_step']:>6.2f})"
-                  + (f"{t['env_steps_per_s']:>20,.0f} ({t['cpu_us_per_env_step']:>6.2f})" if t else ""))
+            print(
+                f"{n:>8}{row['gymwire_env_steps_per_s']:>18,.0f} ({row['gymwire_cpu_us_per_env_step']:>6.2f})"
+                f"{row['gymnasium_env_steps_per_s']:>18,.0f} ({row['gymnasium_cpu_us_per_env_step']:>6.2f})"
+                + (f"{t['env_steps_per_s']:>20,.0f} ({t['cpu_us_per_env_step']:>6.2f})" if t else "")
+            )
         print(f"\nload average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     finally:
         stop()

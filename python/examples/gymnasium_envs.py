@@ -37,13 +37,21 @@ def bounds(low, high, what):
 
 
 def goal_velocity():
-    return {"goal_velocity": {"type": "number", "default": 0.0, "description": "Minimum velocity at the flag for the episode to terminate."}}
+    return {
+        "goal_velocity": {"type": "number", "default": 0.0, "description": "Minimum velocity at the flag for the episode to terminate."}
+    }
 
 
 # id -> (make kwargs, reset options), as the envs' constructors and reset() read them.
 ENVS = {
     "CartPole-v1": (
-        {"sutton_barto_reward": {"type": "boolean", "default": False, "description": "Reward 0 per step and -1 on termination, as in Sutton & Barto."}},
+        {
+            "sutton_barto_reward": {
+                "type": "boolean",
+                "default": False,
+                "description": "Reward 0 per step and -1 on termination, as in Sutton & Barto.",
+            }
+        },
         bounds(-0.05, 0.05, "each of the 4 state variables"),
     ),
     "MountainCar-v0": (goal_velocity(), bounds(-0.6, -0.4, "the initial position")),
@@ -88,5 +96,12 @@ if __name__ == "__main__":
     parser.add_argument("--max-envs", type=int, default=64, help="most envs open on one connection")
     parser.add_argument("--max-num-envs", type=int, default=1024, help="most env instances on one connection")
     args = parser.parse_args()
-    serve(REGISTRATIONS, host=args.host, port=args.port, token=args.token,
-          max_payload_bytes=args.max_payload, max_envs=args.max_envs, max_num_envs=args.max_num_envs)
+    serve(
+        REGISTRATIONS,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        max_payload_bytes=args.max_payload,
+        max_envs=args.max_envs,
+        max_num_envs=args.max_num_envs,
+    )

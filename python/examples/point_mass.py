@@ -98,7 +98,11 @@ REGISTRATION = EnvRegistration(
         "goal_radius": {"type": "number", "default": 0.05, "description": "Distance to the goal that ends the episode."},
     },
     reset_options={
-        "goal_range": {"type": "number", "default": GOAL_RANGE, "description": "Goals are drawn from [-goal_range, goal_range] per dimension (at most 1)."},
+        "goal_range": {
+            "type": "number",
+            "default": GOAL_RANGE,
+            "description": "Goals are drawn from [-goal_range, goal_range] per dimension (at most 1).",
+        },
     },
 )
 

@@ -42,7 +42,6 @@ _unpack = functools.partial(msgpack.unpackb, raw=False, strict_map_key=False)
 __version__ = "0.2.0"
 
 
-
 @dataclass(frozen=True)
 class Reconnect:
     """How a dropped connection is re-opened: ``attempts`` tries (0: never), waiting
@@ -95,8 +94,13 @@ class Connection:
         self.max_message_bytes = max_message_bytes
         token = token if token is not None else os.environ.get("GYMWIRE_TOKEN") or None
         self._settings = {
-            "token": token, "timeout": timeout, "connect_timeout": connect_timeout, "reconnect": reconnect,
-            "ssl_context": ssl_context, "client_name": client_name, "max_message_bytes": max_message_bytes,
+            "token": token,
+            "timeout": timeout,
+            "connect_timeout": connect_timeout,
+            "reconnect": reconnect,
+            "ssl_context": ssl_context,
+            "client_name": client_name,
+            "max_message_bytes": max_message_bytes,
         }
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._next_id = 1
@@ -133,7 +137,10 @@ class Connection:
         """One connect + hello; on success the connection is open."""
         try:
             ws = WebSocket.connect(
-                self.url, headers=self._headers, timeout=self.connect_timeout, ssl_context=self.ssl_context,
+                self.url,
+                headers=self._headers,
+                timeout=self.connect_timeout,
+                ssl_context=self.ssl_context,
                 max_message_bytes=self.max_message_bytes,
             )
         except HandshakeError as e:
@@ -150,9 +157,7 @@ class Connection:
         self._state = _OPEN
         self._catalog = None
         try:
-            self.hello = self.request(
-                "hello", protocol_version=PROTOCOL_VERSION, client_name=self.client_name, client_version=__version__
-            )
+            self.hello = self.request("hello", protocol_version=PROTOCOL_VERSION, client_name=self.client_name, client_version=__version__)
         except GymwireError:
             self._state = _CLOSED
             ws.close(wait=0.2)
@@ -253,8 +258,9 @@ class Connection:
         """The result of request ``rid`` (the next answer on the connection)."""
         ws = self._ws
         if ws is None or self._state is not _OPEN:
-            raise connection_lost(f"the connection to {self.url} dropped before {op} was answered", interrupted=True,
-                                  reconnecting=self._state == _DROPPED)
+            raise connection_lost(
+                f"the connection to {self.url} dropped before {op} was answered", interrupted=True, reconnecting=self._state == _DROPPED
+            )
         try:
             data = ws.recv()
         except (OSError, WebSocketError) as e:
@@ -280,7 +286,9 @@ class Connection:
                 if result is not None:
                     return result
                 error = msg.get("error")
-                raise error_from_body(error) if error is not None else InternalError(f"{self.url} answered {op} with neither result nor error")
+                raise error_from_body(error) if error is not None else InternalError(
+                    f"{self.url} answered {op} with neither result nor error"
+                )
             # id null: the server could not read our request; as answers come in order, it is ours.
             if type(msg) is dict and msg.get("id") is None and "error" in msg:
                 raise error_from_body(msg["error"])

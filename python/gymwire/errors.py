@@ -128,9 +128,20 @@ class ConnectionLostError(_CodedError):
 ERROR_CLASSES: Dict[str, Type[_CodedError]] = {
     cls.code: cls
     for cls in (
-        BadRequestError, VersionMismatchError, NotReadyError, UnknownEnvError, InvalidKwargsError, UnknownHandleError,
-        InvalidActionError, ResetNeededError, EnvBrokenError, LimitExceededError, UnauthorizedError, UnsupportedError,
-        InternalError, ConnectionLostError,
+        BadRequestError,
+        VersionMismatchError,
+        NotReadyError,
+        UnknownEnvError,
+        InvalidKwargsError,
+        UnknownHandleError,
+        InvalidActionError,
+        ResetNeededError,
+        EnvBrokenError,
+        LimitExceededError,
+        UnauthorizedError,
+        UnsupportedError,
+        InternalError,
+        ConnectionLostError,
     )
 }
 

@@ -37,9 +37,34 @@ for _t in range(256):
         _KIND[_t] = _EXT  # 0xc7-0xc9, 0xd4-0xd8; the others are set below
     _IS_STR[_t] = 0xA0 <= _t < 0xC0 or _t in (0xD9, 0xDA, 0xDB)
 _KIND[0xC1] = _NEVER
-for _t, _n in ((0xC0, 0), (0xC2, 0), (0xC3, 0), (0xCC, 1), (0xD0, 1), (0xCD, 2), (0xD1, 2), (0xCA, 4), (0xCE, 4), (0xD2, 4), (0xCB, 8), (0xCF, 8), (0xD3, 8)):
+for _t, _n in (
+    (0xC0, 0),
+    (0xC2, 0),
+    (0xC3, 0),
+    (0xCC, 1),
+    (0xD0, 1),
+    (0xCD, 2),
+    (0xD1, 2),
+    (0xCA, 4),
+    (0xCE, 4),
+    (0xD2, 4),
+    (0xCB, 8),
+    (0xCF, 8),
+    (0xD3, 8),
+):
     _KIND[_t], _SKIP[_t] = _FIXED, _n
-for _t, _k, _n in ((0xC4, _LEN, 1), (0xC5, _LEN, 2), (0xC6, _LEN, 4), (0xD9, _LEN, 1), (0xDA, _LEN, 2), (0xDB, _LEN, 4), (0xDC, _ARRAY, 2), (0xDD, _ARRAY, 4), (0xDE, _MAP, 2), (0xDF, _MAP, 4)):
+for _t, _k, _n in (
+    (0xC4, _LEN, 1),
+    (0xC5, _LEN, 2),
+    (0xC6, _LEN, 4),
+    (0xD9, _LEN, 1),
+    (0xDA, _LEN, 2),
+    (0xDB, _LEN, 4),
+    (0xDC, _ARRAY, 2),
+    (0xDD, _ARRAY, 4),
+    (0xDE, _MAP, 2),
+    (0xDF, _MAP, 4),
+):
     _KIND[_t], _LEN_BYTES[_t] = _k, _n
 
 _TRUNCATED = "the frame ends inside a value (truncated msgpack)"
@@ -91,7 +116,7 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
             lb = len_bytes[t]
             if pos + lb > n:
                 return _TRUNCATED
-            length = int.from_bytes(data[pos:pos + lb], "big")
+            length = int.from_bytes(data[pos : pos + lb], "big")
             pos += lb
             if k == _LEN:
                 pos += length
@@ -115,14 +140,27 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
 
 # One scalar (nil, boolean, integer or float) in any of its formats.
 _SCALAR = rb"(?:[\x00-\x7f\xc0\xc2\xc3\xe0-\xff]|[\xcc\xd0].|[\xcd\xd1].{2}|[\xca\xce\xd2].{4}|[\xcb\xcf\xd3].{8})"
-_DTYPE = b"(?:" + b"|".join(re.escape(bytes([0xA0 | len(d)]) + d) for d in (b"float32", b"float64", b"int8", b"int32", b"int64", b"uint8", b"bool")) + b")"
+_DTYPE = (
+    b"(?:"
+    + b"|".join(re.escape(bytes([0xA0 | len(d)]) + d) for d in (b"float32", b"float64", b"int8", b"int32", b"int64", b"uint8", b"bool"))
+    + b")"
+)
 _SHAPE = b"(?:" + b"|".join(bytes([0x90 | k]) + _SCALAR * k for k in range(9)) + b")"
 # {id, op: "step", handle, action} with a scalar action, or an NDArray action {dtype, shape, data}
 # whose bin length (group 1, 2 or 3) must then reach exactly the end of the frame. This is how
 # every client here (and the Node client's encodeStepRequest) writes a step.
 _STEP = re.compile(
-    b"\x84\xa2id" + _SCALAR + b"\xa2op\xa4step\xa6handle" + _SCALAR + b"\xa6action(?:" + _SCALAR + b"\\Z|\x83\xa5dtype" + _DTYPE
-    + b"\xa5shape" + _SHAPE + b"\xa4data(?:\xc4(.)|\xc5(.{2})|\xc6(.{4})))",
+    b"\x84\xa2id"
+    + _SCALAR
+    + b"\xa2op\xa4step\xa6handle"
+    + _SCALAR
+    + b"\xa6action(?:"
+    + _SCALAR
+    + b"\\Z|\x83\xa5dtype"
+    + _DTYPE
+    + b"\xa5shape"
+    + _SHAPE
+    + b"\xa4data(?:\xc4(.)|\xc5(.{2})|\xc6(.{4})))",
     re.DOTALL,
 )
 
@@ -142,13 +180,44 @@ def is_plain_step(data: bytes) -> bool:
 
 # Size of values whose size the first byte gives (nil, booleans, numbers, fixext); 0 for the rest.
 _FIXED_SIZE = [0] * 256
-for _t, _n in ((0xC0, 1), (0xC2, 1), (0xC3, 1), (0xCA, 5), (0xCB, 9), (0xCC, 2), (0xCD, 3), (0xCE, 5), (0xCF, 9),
-               (0xD0, 2), (0xD1, 3), (0xD2, 5), (0xD3, 9), (0xD4, 3), (0xD5, 4), (0xD6, 6), (0xD7, 10), (0xD8, 18)):
+for _t, _n in (
+    (0xC0, 1),
+    (0xC2, 1),
+    (0xC3, 1),
+    (0xCA, 5),
+    (0xCB, 9),
+    (0xCC, 2),
+    (0xCD, 3),
+    (0xCE, 5),
+    (0xCF, 9),
+    (0xD0, 2),
+    (0xD1, 3),
+    (0xD2, 5),
+    (0xD3, 9),
+    (0xD4, 3),
+    (0xD5, 4),
+    (0xD6, 6),
+    (0xD7, 10),
+    (0xD8, 18),
+):
     _FIXED_SIZE[_t] = _n
 # Bytes of the length field of bin, str, ext, array16/32, map16/32; 0 for the rest.
 _LENGTH_BYTES = [0] * 256
-for _t, _n in ((0xC4, 1), (0xC5, 2), (0xC6, 4), (0xC7, 1), (0xC8, 2), (0xC9, 4), (0xD9, 1), (0xDA, 2), (0xDB, 4),
-               (0xDC, 2), (0xDD, 4), (0xDE, 2), (0xDF, 4)):
+for _t, _n in (
+    (0xC4, 1),
+    (0xC5, 2),
+    (0xC6, 4),
+    (0xC7, 1),
+    (0xC8, 2),
+    (0xC9, 4),
+    (0xD9, 1),
+    (0xDA, 2),
+    (0xDB, 4),
+    (0xDC, 2),
+    (0xDD, 4),
+    (0xDE, 2),
+    (0xDF, 4),
+):
     _LENGTH_BYTES[_t] = _n
 
 
@@ -173,7 +242,7 @@ def _header(data: bytes, pos: int) -> Optional[tuple]:
     lb = _LENGTH_BYTES[t]
     if lb == 0 or pos + 1 + lb > n:  # 0xc1, or cut short
         return None
-    length = int.from_bytes(data[pos + 1:pos + 1 + lb], "big")
+    length = int.from_bytes(data[pos + 1 : pos + 1 + lb], "big")
     if t >= 0xDC:
         return 1 + lb, 2 * length if t >= 0xDE else length
     size = 1 + lb + (1 if 0xC7 <= t <= 0xC9 else 0) + length  # ext 8/16/32 carry a type byte
@@ -245,9 +314,9 @@ def _read_id(data: bytes, pos: int) -> Optional[int]:
 
 def _is_id_key(data: bytes, pos: int) -> bool:
     """Whether the value at ``pos`` is the string "id" (fixstr or str8)."""
-    if data[pos:pos + 3] == b"\xa2id":
+    if data[pos : pos + 3] == b"\xa2id":
         return True
-    return data[pos:pos + 4] == b"\xd9\x02id"
+    return data[pos : pos + 4] == b"\xd9\x02id"
 
 
 def peek_id(data: bytes) -> Optional[int]:

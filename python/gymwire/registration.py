@@ -63,7 +63,17 @@ class EnvRegistration:
             if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or p.default is p.empty:
                 continue
             d = p.default
-            kind = "boolean" if isinstance(d, bool) else "integer" if isinstance(d, int) else "number" if isinstance(d, float) else "string" if isinstance(d, str) else None
+            kind = (
+                "boolean"
+                if isinstance(d, bool)
+                else "integer"
+                if isinstance(d, int)
+                else "number"
+                if isinstance(d, float)
+                else "string"
+                if isinstance(d, str)
+                else None
+            )
             if kind is not None:
                 specs[p.name] = {"type": kind, "default": d, "description": f"{p.name} of {self.id}"}
         return specs

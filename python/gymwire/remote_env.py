@@ -31,7 +31,9 @@ def open_connection(url: Union[str, Connection], token: Optional[str], connect: 
 
 def malformed(server: "ServerHandle", op: str, result: Any, cause: BaseException) -> InternalError:
     """The error for a result that lacks what the protocol says it holds."""
-    return InternalError(f"{server.connection.url} answered {op} with a malformed result ({type(cause).__name__}: {cause}): {str(result)[:200]}")
+    return InternalError(
+        f"{server.connection.url} answered {op} with a malformed result ({type(cause).__name__}: {cause}): {str(result)[:200]}"
+    )
 
 
 class ServerHandle:

@@ -266,7 +266,13 @@ class RemoteVectorEnv(VectorEnv):
             except (KeyError, TypeError) as e:
                 raise malformed(share.server, "step", r, e) from e
         try:
-            return self._joined_obs(), np.concatenate(rewards), np.concatenate(terminated), np.concatenate(truncated), self._joined_infos(infos)
+            return (
+                self._joined_obs(),
+                np.concatenate(rewards),
+                np.concatenate(terminated),
+                np.concatenate(truncated),
+                self._joined_infos(infos),
+            )
         except (TypeError, ValueError, AttributeError) as e:
             raise InternalError(f"the servers' step answers do not join: {e}") from e
 

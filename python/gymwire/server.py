@@ -150,13 +150,24 @@ class EnvServer:
     ):
         if token is not None:
             check_token_format(token)
-        for name, value in (("max_payload_bytes", max_payload_bytes), ("max_envs", max_envs), ("max_num_envs", max_num_envs), ("max_env_instances", max_env_instances), ("max_connections", max_connections), ("max_connections_per_address", max_connections_per_address), ("max_upgrading_per_address", max_upgrading_per_address)):
+        for name, value in (
+            ("max_payload_bytes", max_payload_bytes),
+            ("max_envs", max_envs),
+            ("max_num_envs", max_num_envs),
+            ("max_env_instances", max_env_instances),
+            ("max_connections", max_connections),
+            ("max_connections_per_address", max_connections_per_address),
+            ("max_upgrading_per_address", max_upgrading_per_address),
+        ):
             if not (_is_int(value) and value >= 1):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if not (_is_int(frame_budget_bytes) and frame_budget_bytes >= 2 * max_payload_bytes):
             # Below that, one connection's largest frame could pass the budget alone and be paused
             # half received for good.
-            raise ValueError(f"frame_budget_bytes must be an integer of at least twice max_payload_bytes ({2 * max_payload_bytes}), got {frame_budget_bytes!r}")
+            raise ValueError(
+                "frame_budget_bytes must be an integer of at least twice max_payload_bytes "
+                f"({2 * max_payload_bytes}), got {frame_budget_bytes!r}"
+            )
         for name, value in (("upgrade_timeout", upgrade_timeout), ("hello_timeout", hello_timeout), ("idle_timeout", idle_timeout)):
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and value != float("inf")):
                 raise ValueError(f"{name} must be a number of seconds >= 0 (0 = never), got {value!r}")
@@ -213,7 +224,12 @@ class EnvServer:
             # The browser form of the token (PROTOCOL.md section 8): "gymwire" is selected when
             # offered, the token's own sub-protocol only when it is the only one offered.
             subprotocols=subprotocols,
-            **upgrade_hooks(upgrade_check(self.token, self.allowed_origins, self._auth_throttle), self._upgrading, self.upgrade_timeout or None, self.frame_budget),
+            **upgrade_hooks(
+                upgrade_check(self.token, self.allowed_origins, self._auth_throttle),
+                self._upgrading,
+                self.upgrade_timeout or None,
+                self.frame_budget,
+            ),
             compression=None,
             max_size=self.max_payload_bytes,
             max_queue=MAX_QUEUED_FRAMES,
@@ -296,7 +312,12 @@ class EnvServer:
             "protocol_version": SERVER_PROTOCOL_VERSION,
             "server_name": SERVER_NAME,
             "server_version": SERVER_VERSION,
-            "limits": {"max_payload_bytes": self.max_payload_bytes, "max_envs": self.max_envs, "max_num_envs": self.max_num_envs, "idle_timeout_ms": round(self.idle_timeout * 1000)},
+            "limits": {
+                "max_payload_bytes": self.max_payload_bytes,
+                "max_envs": self.max_envs,
+                "max_num_envs": self.max_num_envs,
+                "idle_timeout_ms": round(self.idle_timeout * 1000),
+            },
         }
 
     def _op_list_envs(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
@@ -348,7 +369,8 @@ class EnvServer:
         if self._instances + num_envs > self.max_env_instances:
             raise error_for(
                 "limit_exceeded",
-                f"{self._instances} env instances are open on this server; {num_envs} more would pass max_env_instances {self.max_env_instances}",
+                f"{self._instances} env instances are open on this server; "
+                f"{num_envs} more would pass max_env_instances {self.max_env_instances}",
                 {"max_env_instances": self.max_env_instances},
             )
         given = dict(msg.get("kwargs") or {})
@@ -376,8 +398,21 @@ class EnvServer:
         session.next_handle += 1
         session.slots[handle] = slot
         self._instances += num_envs
-        spec = {"id": reg.id, "max_episode_steps": limit, "reward_threshold": reg.reward_threshold, "nondeterministic": reg.nondeterministic, "kwargs": full}
-        return {"handle": handle, "observation_space": slot.obs_space, "action_space": slot.act_space, "spec": spec, "num_envs": num_envs, "vector": vector}
+        spec = {
+            "id": reg.id,
+            "max_episode_steps": limit,
+            "reward_threshold": reg.reward_threshold,
+            "nondeterministic": reg.nondeterministic,
+            "kwargs": full,
+        }
+        return {
+            "handle": handle,
+            "observation_space": slot.obs_space,
+            "action_space": slot.act_space,
+            "spec": spec,
+            "num_envs": num_envs,
+            "vector": vector,
+        }
 
     def _slot(self, session: _Session, msg: Dict[str, Any]) -> Any:
         slot = session.slots.get(msg["handle"])
@@ -414,7 +449,13 @@ class EnvServer:
 
         def run() -> Dict[str, Any]:
             obs, reward, terminated, truncated, info = slot.step(action)
-            return {"obs": value_to_wire(slot.obs_space, obs), "reward": float(reward), "terminated": bool(terminated), "truncated": bool(truncated), "info": info}
+            return {
+                "obs": value_to_wire(slot.obs_space, obs),
+                "reward": float(reward),
+                "terminated": bool(terminated),
+                "truncated": bool(truncated),
+                "info": info,
+            }
 
         return self._guarded(slot, "step", run)
 

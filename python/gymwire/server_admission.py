@@ -46,7 +46,8 @@ class Admission:
             return f"server busy: max_connections {self.max_connections} reached, try again later"
         here = self.per_address.get(key, 0)
         if here >= self.max_connections_per_address:
-            return f"{here} connections from {key} already: max_connections_per_address {self.max_connections_per_address} reached, try again later"
+            cap = self.max_connections_per_address
+            return f"{here} connections from {key} already: max_connections_per_address {cap} reached, try again later"
         self.open += 1
         self.per_address[key] = here + 1
         return None

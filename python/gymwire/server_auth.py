@@ -27,9 +27,14 @@ MIN_TOKEN_LENGTH = 16
 def check_token_format(token: str) -> None:
     """Raises ValueError unless ``token`` can travel as a sub-protocol and is long enough."""
     if not _TOKEN_CHARS.match(token):
-        raise ValueError("the token must be non-empty and use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)")
+        raise ValueError(
+            "the token must be non-empty and use only letters, digits and !#$%&'*+-.^_`|~ (it may travel as a WebSocket sub-protocol)"
+        )
     if len(token) < MIN_TOKEN_LENGTH:
-        raise ValueError(f"the token is {len(token)} characters; use at least {MIN_TOKEN_LENGTH} random ones (e.g. `openssl rand -hex 16`) so it cannot be guessed")
+        raise ValueError(
+            f"the token is {len(token)} characters; "
+            f"use at least {MIN_TOKEN_LENGTH} random ones (e.g. `openssl rand -hex 16`) so it cannot be guessed"
+        )
 
 
 def presented_tokens(headers: Any) -> List[str]:
@@ -38,11 +43,13 @@ def presented_tokens(headers: Any) -> List[str]:
     m = _BEARER.match(headers.get("Authorization") or "")
     if m:
         out.append(m.group(1))
-    for value in headers.get_all("Sec-WebSocket-Protocol") if hasattr(headers, "get_all") else [headers.get("Sec-WebSocket-Protocol") or ""]:
+    for value in (
+        headers.get_all("Sec-WebSocket-Protocol") if hasattr(headers, "get_all") else [headers.get("Sec-WebSocket-Protocol") or ""]
+    ):
         for p in value.split(","):
             p = p.strip()
             if p.startswith(TOKEN_SUBPROTOCOL_PREFIX):
-                out.append(p[len(TOKEN_SUBPROTOCOL_PREFIX):])
+                out.append(p[len(TOKEN_SUBPROTOCOL_PREFIX) :])
     return out
 
 

@@ -152,7 +152,8 @@ class CountedFrames:
         # budget (FrameBudget.account inlined: this runs for every frame).
         reader = self.reader  # type: ignore[attr-defined]
         reader.feed_data(data)
-        held = len(reader._buffer) + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand  # type: ignore[attr-defined]
+        buffered = len(reader._buffer)  # type: ignore[attr-defined]
+        held = buffered + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand
         budget = self.budget
         budget.used += held - self.gymwire_counted
         self.gymwire_counted = held

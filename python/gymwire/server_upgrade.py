@@ -82,11 +82,17 @@ def _legacy_hooks(check: UpgradeCheck, gate: UpgradeGate, upgrade_timeout: Optio
             key = _peer_key(self.remote_address)
             busy = gate.enter(key)
             if busy is not None:
-                raise AbortHandshake(HTTPStatus.SERVICE_UNAVAILABLE, [("Retry-After", "1"), ("Content-Type", "text/plain")], f"gymwire: {busy}\n".encode())
+                raise AbortHandshake(
+                    HTTPStatus.SERVICE_UNAVAILABLE, [("Retry-After", "1"), ("Content-Type", "text/plain")], f"gymwire: {busy}\n".encode()
+                )
             try:
                 return await asyncio.wait_for(super().handshake(*args, **kwargs), upgrade_timeout)
             except asyncio.TimeoutError:
-                raise AbortHandshake(HTTPStatus.REQUEST_TIMEOUT, [("Content-Type", "text/plain")], f"gymwire: no complete upgrade request within {upgrade_timeout:g} s (upgrade_timeout)\n".encode()) from None
+                raise AbortHandshake(
+                    HTTPStatus.REQUEST_TIMEOUT,
+                    [("Content-Type", "text/plain")],
+                    f"gymwire: no complete upgrade request within {upgrade_timeout:g} s (upgrade_timeout)\n".encode(),
+                ) from None
             finally:
                 gate.leave(key)
 

@@ -49,17 +49,23 @@ class VectorSlot:
             raise error_for("invalid_action", "action: expected an NDArray with a leading num_envs axis", {"path": "action"})
         want = [n] + self.act_layout["shape"]
         if list(w["shape"]) != want:
-            raise error_for("invalid_action", f"action: shape {preview_list(w['shape'])}, wanted {want} (num_envs x the action space)", {"path": "action"})
+            raise error_for(
+                "invalid_action",
+                f"action: shape {preview_list(w['shape'])}, wanted {want} (num_envs x the action space)",
+                {"path": "action"},
+            )
         data = w["data"]
         if len(data) % n != 0:
             raise error_for("invalid_action", "action: data length does not match the shape", {"path": "action"})
         size = len(data) // n
         out = []
         for i in range(n):
-            row = {"dtype": w["dtype"], "shape": self.act_layout["shape"], "data": data[i * size:(i + 1) * size]}
+            row = {"dtype": w["dtype"], "shape": self.act_layout["shape"], "data": data[i * size : (i + 1) * size]}
             if space["type"] == "Discrete":
                 if w["dtype"] not in _INTEGER_DTYPES:
-                    raise error_for("invalid_action", f"action: dtype {w['dtype']}; a Discrete batch wants an integer dtype", {"path": "action"})
+                    raise error_for(
+                        "invalid_action", f"action: dtype {w['dtype']}; a Discrete batch wants an integer dtype", {"path": "action"}
+                    )
                 row = int(wire._flatten(_plain(wire.decode_array(row, "invalid_action")))[0])
             out.append(value_from_wire(space, row, "invalid_action", f"action[{i}]"))
         return out

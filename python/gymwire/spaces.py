@@ -152,7 +152,9 @@ class MultiDiscrete(Space):
 
     def contains(self, x: Any) -> bool:
         flat = _as_flat(x)
-        return len(flat) == len(self.nvec) and all(s <= int(v) < s + n and float(v) == int(v) for v, n, s in zip(flat, self.nvec, self.start))
+        return len(flat) == len(self.nvec) and all(
+            s <= int(v) < s + n and float(v) == int(v) for v, n, s in zip(flat, self.nvec, self.start)
+        )
 
 
 class MultiBinary(Space):

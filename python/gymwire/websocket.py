@@ -108,7 +108,7 @@ class MaskPool:
         if at >= 4096:
             self._pool, at = os.urandom(4096), 0
         self._at = at + 4
-        return self._pool[at:at + 4]
+        return self._pool[at : at + 4]
 
 
 def mask(payload: bytes, key: bytes) -> bytes:
@@ -121,7 +121,7 @@ def mask(payload: bytes, key: bytes) -> bytes:
         out = _np.frombuffer(payload, _np.uint8).copy()
         words = n >> 2
         out[: words << 2].view(_np.uint32)[:] ^= _np.frombuffer(key, _np.uint32)[0]
-        out[words << 2:] ^= _np.frombuffer(key, _np.uint8)[: n - (words << 2)]
+        out[words << 2 :] ^= _np.frombuffer(key, _np.uint8)[: n - (words << 2)]
         return out.tobytes()
     reps = (n + 3) >> 2
     masked = int.from_bytes(payload, "little") ^ int.from_bytes(key * reps, "little")
@@ -186,7 +186,7 @@ def _read_head(sock: socket.socket) -> Tuple[bytes, bytes]:
     while True:
         end = buf.find(b"\r\n\r\n")
         if end >= 0:
-            return buf[:end], buf[end + 4:]
+            return buf[:end], buf[end + 4 :]
         if len(buf) > _MAX_HEADER_BYTES:
             raise HandshakeError("the server's HTTP response head is too long")
         chunk = sock.recv(4096)
@@ -303,7 +303,7 @@ class WebSocket:
             if at >= 4096:
                 masks._pool, at = os.urandom(4096), 0
             masks._at = at + 4
-            key = masks._pool[at:at + 4]
+            key = masks._pool[at : at + 4]
             reps = (n + 3) >> 2
             masked = (int.from_bytes(payload, "little") ^ int.from_bytes(key * reps, "little")).to_bytes(reps << 2, "little")[:n]
             self.sock.sendall(_SMALL_BINARY_HEADERS[n] + key + masked)

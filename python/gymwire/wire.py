@@ -92,7 +92,7 @@ def _nest(flat: List[Any], shape: Sequence[int]) -> Any:
     if len(shape) == 1:
         return list(flat)
     step = shape_size(shape[1:])
-    return [_nest(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
+    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
 def encode_array(value: Any, dtype: Optional[str] = None, shape: Optional[Sequence[int]] = None) -> Dict[str, Any]:

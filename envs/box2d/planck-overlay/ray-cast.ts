@@ -124,7 +124,15 @@ export function castRay(world: World, p1x: number, p1y: number, p2x: number, p2y
 }
 
 /** shape.rayCast(output, input, xf, childIndex) for edges and polygons; sets hitFraction. */
-function shapeRayCast(fixture: FixtureInternals, childIndex: number, p1x: number, p1y: number, p2x: number, p2y: number, maxFraction: number): boolean {
+function shapeRayCast(
+  fixture: FixtureInternals,
+  childIndex: number,
+  p1x: number,
+  p1y: number,
+  p2x: number,
+  p2y: number,
+  maxFraction: number,
+): boolean {
   const shape = fixture.m_shape;
   const xf = fixture.m_body.m_xf;
   const type = shape.m_type;
@@ -200,7 +208,15 @@ function shapeRayCast(fixture: FixtureInternals, childIndex: number, p1x: number
 }
 
 /** Other shapes (circles, chains): planck's own test, with reused input and output. */
-function fallbackRayCast(fixture: FixtureInternals, childIndex: number, p1x: number, p1y: number, p2x: number, p2y: number, maxFraction: number): boolean {
+function fallbackRayCast(
+  fixture: FixtureInternals,
+  childIndex: number,
+  p1x: number,
+  p1y: number,
+  p2x: number,
+  p2y: number,
+  maxFraction: number,
+): boolean {
   fallbackInput.p1.set(p1x, p1y);
   fallbackInput.p2.set(p2x, p2y);
   fallbackInput.maxFraction = maxFraction;

@@ -217,10 +217,18 @@ export function solveRevoluteVelocity(this: RevoluteJointInternals, step: { dt: 
     // impulse = -K.solve33(cdot)
     const det = k[0];
     let ix = -(det * (cdot1x * k[1] + cdot1y * k[2] + cdot2 * k[3]));
-    let iy = -(det * (K.ex.x * (cdot1y * K.ez.z - cdot2 * K.ez.y) + K.ex.y * (cdot2 * K.ez.x - cdot1x * K.ez.z) +
-      K.ex.z * (cdot1x * K.ez.y - cdot1y * K.ez.x)));
-    let iz = -(det * (K.ex.x * (K.ey.y * cdot2 - K.ey.z * cdot1y) + K.ex.y * (K.ey.z * cdot1x - K.ey.x * cdot2) +
-      K.ex.z * (K.ey.x * cdot1y - K.ey.y * cdot1x)));
+    let iy = -(
+      det *
+      (K.ex.x * (cdot1y * K.ez.z - cdot2 * K.ez.y) +
+        K.ex.y * (cdot2 * K.ez.x - cdot1x * K.ez.z) +
+        K.ex.z * (cdot1x * K.ez.y - cdot1y * K.ez.x))
+    );
+    let iz = -(
+      det *
+      (K.ex.x * (K.ey.y * cdot2 - K.ey.z * cdot1y) +
+        K.ex.y * (K.ey.z * cdot1x - K.ey.x * cdot2) +
+        K.ex.z * (K.ey.x * cdot1y - K.ey.y * cdot1x))
+    );
 
     const clampAtLimit =
       (this.m_limitState === AT_LOWER_LIMIT && acc.z + iz < 0) || (this.m_limitState === AT_UPPER_LIMIT && acc.z + iz > 0);
