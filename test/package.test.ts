@@ -55,7 +55,10 @@ export function consumerLock(lock: { packages: Record<string, Record<string, unk
     packages[`node_modules/${pkg.name}`] = { version, resolved: `file:${file}`, license, dependencies, optionalDependencies, bin, engines };
   }
   for (const [path, entry] of Object.entries(lock.packages)) {
-    if (path !== '' && !entry.dev && !entry.devOptional) packages[path] = entry;
+    if (path === '' || entry.dev) continue;
+    // devOptional: wanted by a dev dependency and by an optional one; the consumer has only the latter.
+    const { devOptional, ...rest } = entry;
+    packages[path] = devOptional ? { ...rest, optional: true } : entry;
   }
   return { name: 'consumer', lockfileVersion: 3, requires: true, packages };
 }
