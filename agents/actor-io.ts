@@ -36,11 +36,15 @@ export function loadActor(dir: string, which?: EvalActor): Policy {
     files = readSnapshot(d, CHECKPOINT_FORMAT);
     exported = false;
   }
-  if (which && exported) throw new CheckpointError(`${d} is an exported actor: the ${which} actor can only be picked from a training checkpoint`);
+  if (which && exported)
+    throw new CheckpointError(`${d} is an exported actor: the ${which} actor can only be picked from a training checkpoint`);
   const description = JSON.parse(textOf(files, 'actor.json')) as ActorDescription;
   const bin = files.get(which === 'online' ? 'params.bin' : which === 'target' ? 'target.bin' : 'actor.bin');
   if (!bin) throw new CheckpointError(`${d} has no ${which ?? 'actor'} parameters`);
   const params = floatsOf(bin);
   // The learner's vectors start with the actor's parameters (critics follow).
-  return makePolicy(description, which ? params.subarray(0, paramCount(actorSpec(description.obsDim, description.actDim, description.hidden))) : params);
+  return makePolicy(
+    description,
+    which ? params.subarray(0, paramCount(actorSpec(description.obsDim, description.actDim, description.hidden))) : params,
+  );
 }

@@ -25,7 +25,12 @@ export interface Policy {
   act(obs: ArrayLike<number>): Float32Array;
 }
 
-export function scaleAction(u: ArrayLike<number>, low: ArrayLike<number>, high: ArrayLike<number>, out: Float32Array = new Float32Array(u.length)): Float32Array {
+export function scaleAction(
+  u: ArrayLike<number>,
+  low: ArrayLike<number>,
+  high: ArrayLike<number>,
+  out: Float32Array = new Float32Array(u.length),
+): Float32Array {
   for (let i = 0; i < u.length; i++) out[i] = low[i] + 0.5 * (u[i] + 1) * (high[i] - low[i]);
   return out;
 }
@@ -37,9 +42,9 @@ export function makePolicy(description: ActorDescription, params: Float32Array):
   return {
     description,
     act(obs) {
-      if (obs.length !== description.obsDim) throw new RangeError(`policy expects ${description.obsDim} observation values, got ${obs.length}`);
+      if (obs.length !== description.obsDim)
+        throw new RangeError(`policy expects ${description.obsDim} observation values, got ${obs.length}`);
       return scaleAction(mlpForward(spec, params, obs, true), description.low, description.high);
     },
   };
 }
-

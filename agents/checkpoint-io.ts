@@ -59,9 +59,17 @@ function leftovers(dir: string, kind: 'tmp' | 'old' | 'any' = 'any'): string[] {
   const parent = dirname(dir);
   if (!existsSync(parent)) return [];
   const prefix = `.${basename(dir)}.`;
-  const stamp = (f: string) => f.slice(prefix.length + 4).split('-').map(Number);
+  const stamp = (f: string) =>
+    f
+      .slice(prefix.length + 4)
+      .split('-')
+      .map(Number);
   return readdirSync(parent)
-    .filter((f) => f.startsWith(prefix) && (kind === 'any' ? /^(tmp|old)-/.test(f.slice(prefix.length)) : f.slice(prefix.length).startsWith(`${kind}-`)))
+    .filter(
+      (f) =>
+        f.startsWith(prefix) &&
+        (kind === 'any' ? /^(tmp|old)-/.test(f.slice(prefix.length)) : f.slice(prefix.length).startsWith(`${kind}-`)),
+    )
     .sort((a, b) => stamp(a)[1] - stamp(b)[1] || a.localeCompare(b));
 }
 

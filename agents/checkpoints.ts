@@ -73,11 +73,15 @@ export function checkResumable(ck: Checkpoint, c: TrainConfig): void {
   if (ck.state.config.env !== c.env) throw new CheckpointError(`checkpoint is for ${ck.state.config.env}, not ${c.env}`);
   const algo = checkpointAlgo(ck.state);
   if (algo !== c.algo) {
-    throw new CheckpointError(`checkpoint ${ck.dir} is from a ${algo.toUpperCase()} run and cannot continue as ${c.algo.toUpperCase()} (its networks and optimizer state are ${algo.toUpperCase()}'s): resume without --algo, or start a new run`);
+    throw new CheckpointError(
+      `checkpoint ${ck.dir} is from a ${algo.toUpperCase()} run and cannot continue as ${c.algo.toUpperCase()} (its networks and optimizer state are ${algo.toUpperCase()}'s): resume without --algo, or start a new run`,
+    );
   }
   const norm = ck.state.config.criticLayerNorm ?? false;
   if (norm !== c.criticLayerNorm) {
-    throw new CheckpointError(`checkpoint ${ck.dir} was trained ${norm ? 'with' : 'without'} --critic-layer-norm and cannot continue ${c.criticLayerNorm ? 'with' : 'without'} it (its critic computes a different function): resume without the flag, or start a new run`);
+    throw new CheckpointError(
+      `checkpoint ${ck.dir} was trained ${norm ? 'with' : 'without'} --critic-layer-norm and cannot continue ${c.criticLayerNorm ? 'with' : 'without'} it (its critic computes a different function): resume without the flag, or start a new run`,
+    );
   }
 }
 
@@ -94,7 +98,14 @@ export interface TrainingSnapshot {
 }
 
 function replayFiles(s: ReplaySnapshot): Record<string, Float32Array> {
-  return { 'replay_obs.bin': s.obs, 'replay_actions.bin': s.actions, 'replay_rewards.bin': s.rewards, 'replay_next_obs.bin': s.nextObs, 'replay_terminated.bin': s.terminated, ...(s.horizon ? { 'replay_horizon.bin': s.horizon } : {}) };
+  return {
+    'replay_obs.bin': s.obs,
+    'replay_actions.bin': s.actions,
+    'replay_rewards.bin': s.rewards,
+    'replay_next_obs.bin': s.nextObs,
+    'replay_terminated.bin': s.terminated,
+    ...(s.horizon ? { 'replay_horizon.bin': s.horizon } : {}),
+  };
 }
 
 /** Writes the checkpoint atomically to `path` (a directory). */
@@ -103,7 +114,17 @@ export function writeCheckpoint(path: string, s: TrainingSnapshot): void {
   const snap = s.replay ? s.replay.snapshot() : null;
   const { step, episodes, updates, resets, wallSeconds, lastEval } = s.counters;
   const state: CheckpointState = {
-    config: s.config, step, episodes, updates, adamStep: ls.adamStep, ...(ls.td3 ? { td3: ls.td3 } : {}), rng: s.rng.getState(), noise: s.noises.map((n) => n.getState()), resets, wallSeconds, lastEval,
+    config: s.config,
+    step,
+    episodes,
+    updates,
+    adamStep: ls.adamStep,
+    ...(ls.td3 ? { td3: ls.td3 } : {}),
+    rng: s.rng.getState(),
+    noise: s.noises.map((n) => n.getState()),
+    resets,
+    wallSeconds,
+    lastEval,
     replay: snap ? { capacity: snap.capacity, obsDim: snap.obsDim, actDim: snap.actDim, size: snap.size, next: snap.next } : null,
   };
   writeSnapshot(path, CHECKPOINT_FORMAT, {
@@ -122,21 +143,48 @@ export function writeCheckpoint(path: string, s: TrainingSnapshot): void {
  * episode, so only the σ-decay clocks carry over) and, if saved, the replay buffer. Returns the
  * run's counters.
  */
-export function restoreCheckpoint(ck: Checkpoint, into: { learner: Learner; rng: NumpyGenerator; noises: ActionNoise[]; replay: ReplayBuffer }): RunCounters {
+export function restoreCheckpoint(
+  ck: Checkpoint,
+  into: { learner: Learner; rng: NumpyGenerator; noises: ActionNoise[]; replay: ReplayBuffer },
+): RunCounters {
   const { dir, files, state: st } = ck;
   const get = (n: string) => {
     const b = files.get(n);
     if (!b) throw new CheckpointError(`checkpoint ${dir} has no ${n}`);
     return floatsOf(b);
   };
-  into.learner.setState({ params: get('params.bin'), target: get('target.bin'), adamM: get('adam_m.bin'), adamV: get('adam_v.bin'), adamStep: st.adamStep, td3: st.td3 });
+  into.learner.setState({
+    params: get('params.bin'),
+    target: get('target.bin'),
+    adamM: get('adam_m.bin'),
+    adamV: get('adam_v.bin'),
+    adamStep: st.adamStep,
+    td3: st.td3,
+  });
   into.rng.setState(st.rng);
   const N = into.noises.length;
   const saved = Array.isArray(st.noise) ? st.noise : [st.noise];
   const totalT = saved.reduce((a, n) => a + n.t, 0);
-  into.noises.forEach((n, i) => n.setState({ x: new Array<number>(n.dim).fill(0), t: saved.length === N ? saved[i].t : Math.floor(totalT / N) }));
+  into.noises.forEach((n, i) =>
+    n.setState({ x: new Array<number>(n.dim).fill(0), t: saved.length === N ? saved[i].t : Math.floor(totalT / N) }),
+  );
   if (st.replay) {
-    into.replay.restore({ ...st.replay, obs: get('replay_obs.bin'), actions: get('replay_actions.bin'), rewards: get('replay_rewards.bin'), nextObs: get('replay_next_obs.bin'), terminated: get('replay_terminated.bin'), horizon: files.has('replay_horizon.bin') ? get('replay_horizon.bin') : undefined });
+    into.replay.restore({
+      ...st.replay,
+      obs: get('replay_obs.bin'),
+      actions: get('replay_actions.bin'),
+      rewards: get('replay_rewards.bin'),
+      nextObs: get('replay_next_obs.bin'),
+      terminated: get('replay_terminated.bin'),
+      horizon: files.has('replay_horizon.bin') ? get('replay_horizon.bin') : undefined,
+    });
   }
-  return { step: st.step, episodes: st.episodes, updates: st.updates, resets: st.resets ?? 1, wallSeconds: st.wallSeconds, lastEval: st.lastEval };
+  return {
+    step: st.step,
+    episodes: st.episodes,
+    updates: st.updates,
+    resets: st.resets ?? 1,
+    wallSeconds: st.wallSeconds,
+    lastEval: st.lastEval,
+  };
 }

@@ -25,7 +25,10 @@ export interface EpisodeEnd {
   length: number;
 }
 
-type CollectConfig = Pick<TrainConfig, 'seed' | 'nStep' | 'gamma' | 'noise' | 'noiseSigma' | 'noiseSigmaFinal' | 'noiseDecaySteps' | 'ouTheta' | 'ouDt'>;
+type CollectConfig = Pick<
+  TrainConfig,
+  'seed' | 'nStep' | 'gamma' | 'noise' | 'noiseSigma' | 'noiseSigmaFinal' | 'noiseDecaySteps' | 'ouTheta' | 'ouDt'
+>;
 
 /**
  * The sub-envs' episodes as they are played: observations, returns, lengths and autoreset
@@ -73,7 +76,18 @@ export class Collector {
     }
     // Each sub-env samples about steps/N times, so the σ decay is spread over that many.
     const decay = c.noiseDecaySteps > 0 ? Math.max(1, Math.round(c.noiseDecaySteps / N)) : 0;
-    this.noises = Array.from({ length: N }, () => new ActionNoise(actDim, { kind: c.noise, sigma: c.noiseSigma, sigmaFinal: c.noiseSigmaFinal, sigmaDecaySteps: decay, theta: c.ouTheta, dt: c.ouDt }));
+    this.noises = Array.from(
+      { length: N },
+      () =>
+        new ActionNoise(actDim, {
+          kind: c.noise,
+          sigma: c.noiseSigma,
+          sigmaFinal: c.noiseSigmaFinal,
+          sigmaDecaySteps: decay,
+          theta: c.ouTheta,
+          dt: c.ouDt,
+        }),
+    );
   }
 
   /**
@@ -103,7 +117,10 @@ export class Collector {
 
   /** After a full reset: every sub-env starts an episode from `obs`. */
   startEpisodes(obs: Float32Array): void {
-    this.restartEpisodes(Array.from({ length: this.numEnvs }, (_, i) => i), obs);
+    this.restartEpisodes(
+      Array.from({ length: this.numEnvs }, (_, i) => i),
+      obs,
+    );
   }
 
   /** After some sub-envs alone were reset (their connection was lost): each starts an episode from its rows of `obs`. */
@@ -145,7 +162,13 @@ export class Collector {
    * to the new observations. Returns the env steps counted. Sub-envs marked in `absent` have no
    * results (their connection was lost): they are left as they were.
    */
-  record(r: StepResults, buffer: ReplayBuffer, budget: number, onEpisode: (e: EpisodeEnd, stored: number) => void, absent: Uint8Array | null = null): number {
+  record(
+    r: StepResults,
+    buffer: ReplayBuffer,
+    budget: number,
+    onEpisode: (e: EpisodeEnd, stored: number) => void,
+    absent: Uint8Array | null = null,
+  ): number {
     const { obsDim, actDim } = this;
     let added = 0;
     for (let i = 0; i < this.numEnvs; i++) {
@@ -163,7 +186,16 @@ export class Collector {
       const terminated = r.terminated[i] === 1;
       const ended = terminated || r.truncated[i] === 1;
       // Store `terminated`, not `done`: a time-limit truncation must still bootstrap from s'.
-      this.writer.push(buffer, i, this.obs.subarray(i * obsDim, (i + 1) * obsDim), this.u.subarray(i * actDim, (i + 1) * actDim), reward, r.obs.subarray(i * obsDim, (i + 1) * obsDim), terminated, ended);
+      this.writer.push(
+        buffer,
+        i,
+        this.obs.subarray(i * obsDim, (i + 1) * obsDim),
+        this.u.subarray(i * actDim, (i + 1) * actDim),
+        reward,
+        r.obs.subarray(i * obsDim, (i + 1) * obsDim),
+        terminated,
+        ended,
+      );
       added++;
       this.epReturn[i] += reward;
       this.epLength[i]++;
@@ -195,7 +227,8 @@ export class Collector {
   /** The episodes under way (what a dropped connection cuts). */
   running(): EpisodeEnd[] {
     const out: EpisodeEnd[] = [];
-    for (let i = 0; i < this.numEnvs; i++) if (!this.pending[i] && this.epLength[i] > 0) out.push({ env: i, return: this.epReturn[i], length: this.epLength[i] });
+    for (let i = 0; i < this.numEnvs; i++)
+      if (!this.pending[i] && this.epLength[i] > 0) out.push({ env: i, return: this.epReturn[i], length: this.epLength[i] });
     return out;
   }
 }

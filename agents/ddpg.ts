@@ -96,9 +96,31 @@ export class DdpgKernelUpdate implements BackendUpdate {
       forwardOps(plan, criticT, b.qT, B, 'linear');
       forwardOps(plan, actor, aOn, B, 'tanh');
       forwardOps(plan, critic, b.q, 2 * B, 'linear');
-      plan.td({ B, q: b.q.out.ptr, r: space.r, disc: space.disc, qn: b.qT.out.ptr, dq: b.dq.ptr, scale: 2 / B, slot: STAT.CRITIC, qSlot: STAT.Q, lossScale: 1 / B }, false);
+      plan.td(
+        {
+          B,
+          q: b.q.out.ptr,
+          r: space.r,
+          disc: space.disc,
+          qn: b.qT.out.ptr,
+          dq: b.dq.ptr,
+          scale: 2 / B,
+          slot: STAT.CRITIC,
+          qSlot: STAT.Q,
+          lossScale: 1 / B,
+        },
+        false,
+      );
       plan.fillSum(B, rowsFrom(b.q.out, B).ptr, rowsFrom(b.dq, B).ptr, -1 / B, STAT.ACTOR, -1 / B);
-      backwardOps(plan, { net: critic, acts: b.q, dOut: b.dq, rowsBack: 2 * B, grads, dHidden: b.dCritic, dInput: { col: obsDim, n: actDim, row: B, rows: B, out: b.dAction } });
+      backwardOps(plan, {
+        net: critic,
+        acts: b.q,
+        dOut: b.dq,
+        rowsBack: 2 * B,
+        grads,
+        dHidden: b.dCritic,
+        dInput: { col: obsDim, n: actDim, row: B, rows: B, out: b.dAction },
+      });
       plan.tanhGrad(B, actDim, b.dAction, mu, b.dMu.ptr);
       backwardOps(plan, { net: actor, acts: aOn, dOut: b.dMu, rowsBack: B, grads, dHidden: b.dActor });
       if (adam) k.adamOps(plan, [0, 1]);

@@ -14,7 +14,14 @@ export interface BatchPart {
   readonly actionSpace: Space;
   /** Resets every sub-env, sub-env i with seeds[i]; resolves with the batched obs. */
   reset(seeds: number[]): Promise<ArrayLike<number>>;
-  step(actions: Float32Array): Promise<{ obs: ArrayLike<number>; rewards: ArrayLike<number>; terminated: ArrayLike<number | boolean>; truncated: ArrayLike<number | boolean> }>;
+  step(
+    actions: Float32Array,
+  ): Promise<{
+    obs: ArrayLike<number>;
+    rewards: ArrayLike<number>;
+    terminated: ArrayLike<number | boolean>;
+    truncated: ArrayLike<number | boolean>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -129,7 +136,10 @@ export class EnvGroup {
 
   /** Resets every sub-env; sub-env i (over all parts) gets seeds[i]. */
   async reset(seeds: number[]): Promise<void> {
-    await this.resetParts(this.parts.map((_, k) => k), seeds);
+    await this.resetParts(
+      this.parts.map((_, k) => k),
+      seeds,
+    );
   }
 
   /** The sub-env ids of part `k`. */
@@ -144,7 +154,9 @@ export class EnvGroup {
    */
   async step(actions: Float32Array): Promise<void> {
     const d = this.actDim;
-    const settled = await Promise.allSettled(this.parts.map((p, k) => p.step(actions.subarray(this.offsets[k] * d, (this.offsets[k] + p.numEnvs) * d))));
+    const settled = await Promise.allSettled(
+      this.parts.map((p, k) => p.step(actions.subarray(this.offsets[k] * d, (this.offsets[k] + p.numEnvs) * d))),
+    );
     const lost: number[] = [];
     let lostError: GymwireError | null = null;
     settled.forEach((s, k) => {
@@ -168,7 +180,9 @@ export class EnvGroup {
 
   /** Resets the parts `ks` only; sub-env i of theirs gets seeds[i] (seeds over all sub-envs). */
   async resetParts(ks: number[], seeds: number[]): Promise<void> {
-    const results = await Promise.all(ks.map((k) => this.parts[k].reset(seeds.slice(this.offsets[k], this.offsets[k] + this.parts[k].numEnvs))));
+    const results = await Promise.all(
+      ks.map((k) => this.parts[k].reset(seeds.slice(this.offsets[k], this.offsets[k] + this.parts[k].numEnvs))),
+    );
     results.forEach((obs, i) => {
       const k = ks[i];
       this.putObs(k, obs);
@@ -197,6 +211,7 @@ export class EnvGroup {
 /** How many of numEnvs sub-envs each of `servers` hosts: as even as possible, earlier ones first. */
 export function spreadEnvs(numEnvs: number, servers: number): number[] {
   if (servers < 1) throw new Error('need at least one server');
-  if (numEnvs < servers) throw new Error(`--num-envs ${numEnvs} is fewer than the ${servers} servers given with --url; every server needs at least one env`);
+  if (numEnvs < servers)
+    throw new Error(`--num-envs ${numEnvs} is fewer than the ${servers} servers given with --url; every server needs at least one env`);
   return Array.from({ length: servers }, (_, k) => Math.floor(numEnvs / servers) + (k < numEnvs % servers ? 1 : 0));
 }

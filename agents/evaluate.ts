@@ -45,8 +45,16 @@ export function trainingEvalSettings(checkpoint: string, envId: string): Pick<Tr
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      checkpoint: { type: 'string' }, env: { type: 'string' }, url: { type: 'string' }, episodes: { type: 'string' },
-      seed: { type: 'string' }, actor: { type: 'string' }, 'env-kwargs': { type: 'string' }, 'request-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      checkpoint: { type: 'string' },
+      env: { type: 'string' },
+      url: { type: 'string' },
+      episodes: { type: 'string' },
+      seed: { type: 'string' },
+      actor: { type: 'string' },
+      'env-kwargs': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.checkpoint) {
@@ -55,7 +63,8 @@ async function main(): Promise<void> {
     return;
   }
   const which = values.actor as EvalActor | undefined;
-  if (which !== undefined && !EVAL_ACTORS.includes(which)) throw new Error(`--actor must be ${EVAL_ACTORS.join(' or ')}, got ${JSON.stringify(which)}`);
+  if (which !== undefined && !EVAL_ACTORS.includes(which))
+    throw new Error(`--actor must be ${EVAL_ACTORS.join(' or ')}, got ${JSON.stringify(which)}`);
   const policy = loadActor(values.checkpoint, which);
   const envId = values.env ?? policy.description.envId;
   const training = trainingEvalSettings(values.checkpoint, envId);
@@ -63,17 +72,23 @@ async function main(): Promise<void> {
   const seed = values.seed ? (parseValue('int', 'seed', values.seed) as number) : training.evalSeed;
   const envKwargs = values['env-kwargs'] ? (parseValue('json', 'env-kwargs', values['env-kwargs']) as never) : {};
   const defaults = defaultsFor(envId);
-  const requestTimeout = values['request-timeout'] ? (parseValue('number', 'request-timeout', values['request-timeout']) as number) : defaults.requestTimeout;
-  if (!(requestTimeout >= 0)) throw new Error(`--request-timeout must be a non-negative number of seconds, got ${values['request-timeout']}`);
+  const requestTimeout = values['request-timeout']
+    ? (parseValue('number', 'request-timeout', values['request-timeout']) as number)
+    : defaults.requestTimeout;
+  if (!(requestTimeout >= 0))
+    throw new Error(`--request-timeout must be a non-negative number of seconds, got ${values['request-timeout']}`);
   const env = await openEnv({ ...defaults, url: values.url ?? '', envKwargs, requestTimeout });
   try {
     const space = env.observationSpace;
     const obsDim = space.type === 'Box' ? space.low.length : -1;
-    if (obsDim !== policy.description.obsDim) throw new Error(`${envId} observations have ${obsDim} values; the actor expects ${policy.description.obsDim}`);
+    if (obsDim !== policy.description.obsDim)
+      throw new Error(`${envId} observations have ${obsDim} values; the actor expects ${policy.description.obsDim}`);
     const t0 = performance.now();
     const r = await evaluatePolicy(env, (o) => policy.act(o), episodes, seed, obsDim);
     if (values.verbose) r.returns.forEach((x, i) => console.log(`episode ${i} (seed ${seed + i}): ${x.toFixed(2)}`));
-    console.log(`${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   } finally {
     await env.close();
   }

@@ -31,7 +31,14 @@ export interface FrameSink {
  * Runs the deterministic actor for n episodes seeded seed0, seed0+1, ...; undiscounted returns.
  * With `watch`, the first episode is also rendered frame by frame into it (the others are not).
  */
-export async function evaluatePolicy(env: EnvLike, act: (obs: Float32Array) => Float32Array, episodes: number, seed0: number, obsDim: number, watch?: FrameSink): Promise<EvalResult> {
+export async function evaluatePolicy(
+  env: EnvLike,
+  act: (obs: Float32Array) => Float32Array,
+  episodes: number,
+  seed0: number,
+  obsDim: number,
+  watch?: FrameSink,
+): Promise<EvalResult> {
   const returns: number[] = [];
   for (let i = 0; i < episodes; i++) {
     const sink = i === 0 ? watch : undefined;

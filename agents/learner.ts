@@ -13,7 +13,16 @@ import { actorSpec, criticSpec, initMlp, layerSlots, mlpForward, paramCount, typ
 import { interleave } from './backends/batch.ts';
 import { activeTfjsBackend, loadedTfjs, loadTfjs, resolveBackend } from './backends/choice.ts';
 import { KernelLearner } from './backends/kernel-core.ts';
-import type { AdamConfig, BackendUpdate, Batch, LearnerBackend, LearnerState, LearnerVectors, Losses, TestFault } from './backends/types.ts';
+import type {
+  AdamConfig,
+  BackendUpdate,
+  Batch,
+  LearnerBackend,
+  LearnerState,
+  LearnerVectors,
+  Losses,
+  TestFault,
+} from './backends/types.ts';
 import { DdpgKernelUpdate } from './ddpg.ts';
 import { Td3KernelUpdate } from './td3.ts';
 import { TD3_HYPERPARAMETERS } from './defaults.ts';
@@ -72,11 +81,22 @@ export interface LearnerOptions {
  * (with the figures, for the log). Used by the trainer when tfjs-node is installed: its native
  * TensorFlow may beat the kernels on big nets, and only a measurement on the machine can say.
  */
-export function fasterBackend(opts: LearnerOptions, batchSize: number, seconds = 0.5): { backend: LearnerBackend; rates: Record<LearnerBackend, number> } {
+export function fasterBackend(
+  opts: LearnerOptions,
+  batchSize: number,
+  seconds = 0.5,
+): { backend: LearnerBackend; rates: Record<LearnerBackend, number> } {
   const rng = defaultRng([opts.seed, 0xca11b]);
   const f = (k: number) => Float32Array.from(rng.uniformArray(-1, 1, k));
   const B = batchSize;
-  const batch: Batch = { size: B, obs: f(B * opts.obsDim), actions: f(B * opts.actDim), rewards: f(B), nextObs: f(B * opts.obsDim), terminated: new Float32Array(B) };
+  const batch: Batch = {
+    size: B,
+    obs: f(B * opts.obsDim),
+    actions: f(B * opts.actDim),
+    rewards: f(B),
+    nextObs: f(B * opts.obsDim),
+    terminated: new Float32Array(B),
+  };
   const rate = (backend: LearnerBackend) => {
     const l = new Learner({ ...opts, backend });
     try {
@@ -100,7 +120,23 @@ export function fasterBackend(opts: LearnerOptions, batchSize: number, seconds =
 export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): LearnerOptions {
   const { algo, actorHidden, criticHidden, gamma, tau, actorLr, criticLr, seed, learnerThreads: threads } = c;
   const { policyNoise, noiseClip, policyDelay, criticLayerNorm } = c;
-  return { algo, obsDim, actDim, actorHidden, criticHidden, gamma, tau, actorLr, criticLr, seed, threads, policyNoise, noiseClip, policyDelay, criticLayerNorm };
+  return {
+    algo,
+    obsDim,
+    actDim,
+    actorHidden,
+    criticHidden,
+    gamma,
+    tau,
+    actorLr,
+    criticLr,
+    seed,
+    threads,
+    policyNoise,
+    noiseClip,
+    policyDelay,
+    criticLayerNorm,
+  };
 }
 
 /**
@@ -108,12 +144,26 @@ export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): 
  * name means tfjs (selectBackend started it; loaded here if not). 'auto' with tfjs-node running
  * times both on this run's sizes and keeps the faster.
  */
-export async function learnerForRun(c: TrainConfig, obsDim: number, actDim: number, log: (line: string) => void, testFault: TestFault | null = null): Promise<Learner> {
+export async function learnerForRun(
+  c: TrainConfig,
+  obsDim: number,
+  actDim: number,
+  log: (line: string) => void,
+  testFault: TestFault | null = null,
+): Promise<Learner> {
   const opts: LearnerOptions = { ...learnerOptions(c, obsDim, actDim), testFault };
   let backend: LearnerBackend | 'auto' = c.backend === 'auto' ? 'auto' : c.backend === 'kernels' ? 'kernels' : 'tfjs';
-  if (backend === 'auto' && c.algo === 'ddpg' && !c.criticLayerNorm && activeTfjsBackend() === 'tensorflow' && resolveBackend('auto').backend === 'kernels') {
+  if (
+    backend === 'auto' &&
+    c.algo === 'ddpg' &&
+    !c.criticLayerNorm &&
+    activeTfjsBackend() === 'tensorflow' &&
+    resolveBackend('auto').backend === 'kernels'
+  ) {
     const timed = fasterBackend(opts, c.batchSize);
-    log(`timed the learners on this run's sizes: kernels ${timed.rates.kernels.toFixed(0)} updates/s, tfjs-node ${timed.rates.tfjs.toFixed(0)} updates/s; using ${timed.backend}`);
+    log(
+      `timed the learners on this run's sizes: kernels ${timed.rates.kernels.toFixed(0)} updates/s, tfjs-node ${timed.rates.tfjs.toFixed(0)} updates/s; using ${timed.backend}`,
+    );
     backend = timed.backend;
   }
   if (resolveBackend(backend, c.algo).backend === 'tfjs') await loadTfjs();
@@ -181,7 +231,14 @@ export class Learner {
     this.vectors.target.set(this.vectors.params);
   }
 
-  private kernelUpdate(common: { obsDim: number; actDim: number; gamma: number; size: number; threads: number; adam: AdamConfig }): BackendUpdate {
+  private kernelUpdate(common: {
+    obsDim: number;
+    actDim: number;
+    gamma: number;
+    size: number;
+    threads: number;
+    adam: AdamConfig;
+  }): BackendUpdate {
     const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
     const { criticLayerNorm, testFault, policyNoise, noiseClip, policyDelay, seed } = this.opts;
     const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticLayerNorm, testFault });
@@ -193,12 +250,31 @@ export class Learner {
     }
   }
 
-  private tfjsUpdate(common: { obsDim: number; actDim: number; gamma: number; size: number; threads: number; adam: AdamConfig }): BackendUpdate {
+  private tfjsUpdate(common: {
+    obsDim: number;
+    actDim: number;
+    gamma: number;
+    size: number;
+    threads: number;
+    adam: AdamConfig;
+  }): BackendUpdate {
     if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
-    if (this.opts.criticLayerNorm) throw new Error("the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs backend has none); use --backend auto or kernels");
+    if (this.opts.criticLayerNorm)
+      throw new Error(
+        "the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs backend has none); use --backend auto or kernels",
+      );
     const tfjs = loadedTfjs();
-    if (!tfjs) throw new Error('the tfjs backend is not loaded: await selectBackend() or loadTfjs() (backends/choice.ts) before making a tfjs learner');
-    return new tfjs.TfjsDdpg({ ...common, actorSpec: this.actorSpec, criticSpec: this.criticSpec, actorSize: this.actorSize, transposeMode: this.opts.transposeMode });
+    if (!tfjs)
+      throw new Error(
+        'the tfjs backend is not loaded: await selectBackend() or loadTfjs() (backends/choice.ts) before making a tfjs learner',
+      );
+    return new tfjs.TfjsDdpg({
+      ...common,
+      actorSpec: this.actorSpec,
+      criticSpec: this.criticSpec,
+      actorSize: this.actorSize,
+      transposeMode: this.opts.transposeMode,
+    });
   }
 
   /** Where critic i starts in the flat vectors. */
@@ -213,8 +289,13 @@ export class Learner {
   /** A line for the log: algorithm, backend and threads. */
   describe(): string {
     const threads = `${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`;
-    const algo = (this.algo === 'td3' ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})` : 'DDPG') + (this.opts.criticLayerNorm ? ', critic with layer normalisation' : '');
-    return this.backend === 'kernels' ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}` : `learner: ${algo} on tfjs ${activeTfjsBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
+    const algo =
+      (this.algo === 'td3'
+        ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})`
+        : 'DDPG') + (this.opts.criticLayerNorm ? ', critic with layer normalisation' : '');
+    return this.backend === 'kernels'
+      ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}`
+      : `learner: ${algo} on tfjs ${activeTfjsBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
   }
 
   /**
@@ -259,7 +340,14 @@ export class Learner {
     const { obsDim, actDim } = this.opts;
     const x = interleave(obs, obsDim, actions, actDim, n);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mlpForward(this.criticSpec, this.vectors.params, x.subarray(i * (obsDim + actDim), (i + 1) * (obsDim + actDim)), false, this.criticBase(critic))[0];
+    for (let i = 0; i < n; i++)
+      out[i] = mlpForward(
+        this.criticSpec,
+        this.vectors.params,
+        x.subarray(i * (obsDim + actDim), (i + 1) * (obsDim + actDim)),
+        false,
+        this.criticBase(critic),
+      )[0];
     return out;
   }
 
@@ -271,7 +359,13 @@ export class Learner {
   getState(): LearnerState {
     const copy = (a: Float32Array) => Float32Array.from(a); // never a view of shared memory
     const v = this.vectors;
-    const state: LearnerState = { params: copy(v.params), target: copy(v.target), adamM: copy(v.adamM), adamV: copy(v.adamV), adamStep: this.adamStep };
+    const state: LearnerState = {
+      params: copy(v.params),
+      target: copy(v.target),
+      adamM: copy(v.adamM),
+      adamV: copy(v.adamV),
+      adamStep: this.adamStep,
+    };
     const extra = this.impl.getExtraState?.();
     if (extra) state.td3 = extra;
     return state;
@@ -279,7 +373,8 @@ export class Learner {
 
   setState(st: LearnerState): void {
     for (const [name, arr] of Object.entries({ params: st.params, target: st.target, adamM: st.adamM, adamV: st.adamV })) {
-      if (arr.length !== this.size) throw new Error(`learner state '${name}' has ${arr.length} floats, this ${this.algo.toUpperCase()} network needs ${this.size}`);
+      if (arr.length !== this.size)
+        throw new Error(`learner state '${name}' has ${arr.length} floats, this ${this.algo.toUpperCase()} network needs ${this.size}`);
     }
     const v = this.vectors;
     v.params.set(st.params);

@@ -65,7 +65,8 @@ export interface StatsRecord {
 
 export type MetricRecord = EpisodeRecord | EvalRecord | InterruptedRecord | StatsRecord;
 
-const CSV_HEADER = 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale\n';
+const CSV_HEADER =
+  'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale\n';
 
 export class MetricsLog {
   readonly episodes: EpisodeRecord[] = [];
@@ -122,6 +123,23 @@ function csvRow(r: MetricRecord): (string | number)[] {
     case 'eval':
       return ['eval', r.step, '', '', '', r.mean, r.std, wall, '', '', '', '', '', '', '', ''];
     case 'stats':
-      return ['stats', r.step, '', '', '', '', '', wall, r.updates, r.criticLoss, r.actorLoss, r.q, r.q2 ?? '', r.updatesPerSec.toFixed(1), r.stepsPerSec.toFixed(1), r.lrScale ?? ''];
+      return [
+        'stats',
+        r.step,
+        '',
+        '',
+        '',
+        '',
+        '',
+        wall,
+        r.updates,
+        r.criticLoss,
+        r.actorLoss,
+        r.q,
+        r.q2 ?? '',
+        r.updatesPerSec.toFixed(1),
+        r.stepsPerSec.toFixed(1),
+        r.lrScale ?? '',
+      ];
   }
 }

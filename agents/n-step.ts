@@ -32,7 +32,16 @@ export class NStepWriter {
    * Step t of sub-env `env`: (s_t, a_t, r_t) and what followed. Stores every transition that is
    * complete: the oldest waiting one once n steps wait, all of them when the episode ended.
    */
-  push(buffer: ReplayBuffer, env: number, obs: Float32Array, action: Float32Array, reward: number, nextObs: Float32Array, terminated: boolean, ended: boolean): void {
+  push(
+    buffer: ReplayBuffer,
+    env: number,
+    obs: Float32Array,
+    action: Float32Array,
+    reward: number,
+    nextObs: Float32Array,
+    terminated: boolean,
+    ended: boolean,
+  ): void {
     const { n, obsDim, actDim } = this;
     if (n === 1) {
       buffer.add(obs, action, reward, nextObs, terminated);
@@ -66,7 +75,14 @@ export class NStepWriter {
       ret += discount * this.rewards[env * n + ((this.head[env] + j) % n)];
       discount *= this.gamma;
     }
-    buffer.add(this.obs.subarray(first * obsDim, (first + 1) * obsDim), this.actions.subarray(first * actDim, (first + 1) * actDim), ret, nextObs, terminated, k);
+    buffer.add(
+      this.obs.subarray(first * obsDim, (first + 1) * obsDim),
+      this.actions.subarray(first * actDim, (first + 1) * actDim),
+      ret,
+      nextObs,
+      terminated,
+      k,
+    );
     this.head[env] = (this.head[env] + 1) % n;
     this.count[env]--;
   }

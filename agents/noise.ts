@@ -25,7 +25,10 @@ export class ActionNoise {
   private x: Float64Array;
   private t = 0;
 
-  constructor(readonly dim: number, options: NoiseOptions) {
+  constructor(
+    readonly dim: number,
+    options: NoiseOptions,
+  ) {
     this.opts = { sigmaFinal: options.sigma, sigmaDecaySteps: 0, theta: 0.15, dt: 1e-2, ...options };
     this.x = new Float64Array(dim);
   }

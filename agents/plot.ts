@@ -55,7 +55,10 @@ function legendRow(items: LegendItem[], right: number, midY: number): { box: Box
   const parts: string[] = [`<g class="legend" transform="translate(${box.x.toFixed(1)} ${box.y.toFixed(1)})">`];
   let x = 6;
   items.forEach((it, i) => {
-    const mark = it.mark === 'dot' ? `<circle cx="${x + 10}" cy="10" r="4" fill="${it.color}"/>` : `<line x1="${x}" x2="${x + 20}" y1="10" y2="10" stroke="${it.color}" stroke-width="${it.mark === 'thick' ? 2 : 1.5}"/>`;
+    const mark =
+      it.mark === 'dot'
+        ? `<circle cx="${x + 10}" cy="10" r="4" fill="${it.color}"/>`
+        : `<line x1="${x}" x2="${x + 20}" y1="10" y2="10" stroke="${it.color}" stroke-width="${it.mark === 'thick' ? 2 : 1.5}"/>`;
     parts.push(`${mark}<text x="${x + 26}" y="14">${esc(it.name)}</text>`);
     x += widths[i] + gap;
   });
@@ -138,7 +141,15 @@ export function curveFrame(d: CurveData): { plot: Box; legend: Box; points: [num
   return {
     plot: { x: M.left, y: M.top, w: W - M.left - M.right, h: H - M.top - M.bottom },
     legend: curveLegend(d).box,
-    points: [...L.raw, ...L.smooth, ...L.evals.flatMap((e): [number, number][] => [[e.x, e.y], [e.x, e.lo], [e.x, e.hi]])],
+    points: [
+      ...L.raw,
+      ...L.smooth,
+      ...L.evals.flatMap((e): [number, number][] => [
+        [e.x, e.y],
+        [e.x, e.lo],
+        [e.x, e.hi],
+      ]),
+    ],
   };
 }
 
@@ -211,7 +222,8 @@ interface Panel {
 const hex = (c: RGB) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
 function lossPanels(stats: StatsRecord[]): Panel[] {
-  const pts = (f: (s: StatsRecord) => number | undefined) => stats.filter((s) => Number.isFinite(f(s))).map((s): [number, number] => [s.step, f(s)!]);
+  const pts = (f: (s: StatsRecord) => number | undefined) =>
+    stats.filter((s) => Number.isFinite(f(s))).map((s): [number, number] => [s.step, f(s)!]);
   const q: Series[] = [{ name: 'mean Q(s, a)', color: [8, 81, 156], points: pts((s) => s.q) }];
   if (stats.some((s) => s.q2 !== undefined)) {
     q[0].name = 'mean Q1(s, a)';
@@ -219,7 +231,11 @@ function lossPanels(stats: StatsRecord[]): Panel[] {
   }
   q.push({ name: 'mean Q(s, μ(s)) = −actor loss', color: [217, 72, 1], points: pts((s) => -s.actorLoss) });
   return [
-    { label: 'critic loss', log: true, series: [{ name: 'critic TD loss', color: [84, 39, 143], points: pts((s) => (s.criticLoss > 0 ? s.criticLoss : undefined)) }] },
+    {
+      label: 'critic loss',
+      log: true,
+      series: [{ name: 'critic TD loss', color: [84, 39, 143], points: pts((s) => (s.criticLoss > 0 ? s.criticLoss : undefined)) }],
+    },
     { label: 'Q', log: false, series: q },
   ];
 }
@@ -255,7 +271,9 @@ function panelLayouts(panels: Panel[], x0: number, x1: number): { x: (s: number)
       const pad = 0.05 * (hi - lo);
       [lo, hi] = [lo - pad, hi + pad];
       const yTicks = p.log
-        ? ticks(Math.floor(lo), Math.ceil(hi), 4).filter((t) => Number.isInteger(t) && t >= lo && t <= hi).map((t) => ({ v: t, label: fmt(10 ** t) }))
+        ? ticks(Math.floor(lo), Math.ceil(hi), 4)
+            .filter((t) => Number.isInteger(t) && t >= lo && t <= hi)
+            .map((t) => ({ v: t, label: fmt(10 ** t) }))
         : ticks(lo, hi, 4).map((t) => ({ v: t, label: fmt(t) }));
       return { top, bottom, y: (v: number) => top + (1 - (tf(v) - lo) / (hi - lo)) * h, yTicks };
     }),
@@ -268,7 +286,11 @@ export interface LossesData {
 }
 
 function panelLegend(p: Panel, P: PanelLayout): { box: Box; svg: string } {
-  return legendRow(p.series.map((s) => ({ name: s.name, color: hex(s.color), mark: 'thick' as const })), W - M.right, P.top - 16);
+  return legendRow(
+    p.series.map((s) => ({ name: s.name, color: hex(s.color), mark: 'thick' as const })),
+    W - M.right,
+    P.top - 16,
+  );
 }
 
 /** Where the losses plot's parts go: each panel's area (its data inside) and its legend (outside every panel). */
@@ -294,15 +316,19 @@ function lossesSvg(d: LossesData): string {
   panels.forEach((p, k) => {
     const P = L.panels[k];
     for (const t of P.yTicks) {
-      const y = (p.log ? 10 ** t.v : t.v);
+      const y = p.log ? 10 ** t.v : t.v;
       out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${P.y(y).toFixed(1)}" y2="${P.y(y).toFixed(1)}" stroke="#e5e5e5"/>`);
       out.push(`<text x="${M.left - 6}" y="${(P.y(y) + 4).toFixed(1)}" text-anchor="end">${t.label}</text>`);
     }
-    for (const t of L.xTicks) out.push(`<line x1="${L.x(t).toFixed(1)}" x2="${L.x(t).toFixed(1)}" y1="${P.top}" y2="${P.bottom}" stroke="#e5e5e5"/>`);
+    for (const t of L.xTicks)
+      out.push(`<line x1="${L.x(t).toFixed(1)}" x2="${L.x(t).toFixed(1)}" y1="${P.top}" y2="${P.bottom}" stroke="#e5e5e5"/>`);
     out.push(`<rect x="${M.left}" y="${P.top}" width="${W - M.left - M.right}" height="${P.bottom - P.top}" fill="none" stroke="#333"/>`);
     out.push(`<text x="${M.left}" y="${P.top - 12}" font-weight="bold">${esc(p.label)}${p.log ? ' (log scale)' : ''}</text>`);
     for (const s of p.series) {
-      if (s.points.length) out.push(`<polyline points="${s.points.map(([a, b]) => `${L.x(a).toFixed(1)},${P.y(b).toFixed(1)}`).join(' ')}" fill="none" stroke="${hex(s.color)}" stroke-width="1.5"/>`);
+      if (s.points.length)
+        out.push(
+          `<polyline points="${s.points.map(([a, b]) => `${L.x(a).toFixed(1)},${P.y(b).toFixed(1)}`).join(' ')}" fill="none" stroke="${hex(s.color)}" stroke-width="1.5"/>`,
+        );
     }
     out.push(panelLegend(p, P).svg);
   });
@@ -320,7 +346,11 @@ export function lossesPng(d: LossesData): Uint8Array {
 }
 
 /** A run's plots into its folder: learning-curve.svg/.png, and losses.svg/.png once it has statistics. */
-export function writeRunPlots(dir: string, title: string, records: { episodes: EpisodeRecord[]; evals: EvalRecord[]; stats: StatsRecord[] }): void {
+export function writeRunPlots(
+  dir: string,
+  title: string,
+  records: { episodes: EpisodeRecord[]; evals: EvalRecord[]; stats: StatsRecord[] },
+): void {
   const curve = { title, episodes: records.episodes, evals: records.evals };
   writeFileSync(join(dir, 'learning-curve.svg'), curveSvg(curve));
   writeFileSync(join(dir, 'learning-curve.png'), curvePng(curve));

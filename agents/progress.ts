@@ -34,7 +34,8 @@ export class Rates {
 const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(1));
 
 /** A number in 4 significant digits, for losses whose scale varies by orders of magnitude. */
-const g4 = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-2 && x !== 0) ? x.toExponential(2) : x.toPrecision(4).replace(/\.?0+$/, ''));
+const g4 = (x: number) =>
+  Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-2 && x !== 0) ? x.toExponential(2) : x.toPrecision(4).replace(/\.?0+$/, '');
 
 export interface ProgressState {
   step: number;
@@ -54,7 +55,9 @@ function progressLine(p: ProgressState): string {
   const mean = p.recent.length ? p.recent.reduce((a, b) => a + b, 0) / p.recent.length : NaN;
   const envs = p.numEnvs > 1 ? ` (${p.numEnvs} envs)` : '';
   const s = p.lastStats;
-  const learning = s ? ` | critic ${g4(s.criticLoss)} actor ${g4(s.actorLoss)} Q ${g4(s.q)}${s.q2 !== undefined ? `/${g4(s.q2)}` : ''}` : '';
+  const learning = s
+    ? ` | critic ${g4(s.criticLoss)} actor ${g4(s.actorLoss)} Q ${g4(s.q)}${s.q2 !== undefined ? `/${g4(s.q2)}` : ''}`
+    : '';
   return `step ${p.step}/${p.steps}${envs} | ${p.rates.stepsPerSec.toFixed(0)} steps/s ${p.rates.updatesPerSec.toFixed(0)} upd/s | ep ${p.episodes} last ${f1(p.recent[p.recent.length - 1])} mean20 ${f1(mean)}${learning} | eval ${p.lastEval ? `${f1(p.lastEval.mean)} ± ${f1(p.lastEval.std)}` : '—'}`;
 }
 

@@ -64,7 +64,9 @@ export class Recovery {
     const { run } = this;
     this.cut(e.message);
     if ((e.details as { timeout_ms?: unknown } | undefined)?.timeout_ms !== undefined) {
-      run.print(`request timed out at step ${run.step()}: ${e.message} (--request-timeout ${run.c.requestTimeout} s); the connection is re-opened`);
+      run.print(
+        `request timed out at step ${run.step()}: ${e.message} (--request-timeout ${run.c.requestTimeout} s); the connection is re-opened`,
+      );
     }
     run.print(`connection lost at step ${run.step()} (${e.message}); starting fresh episodes on the re-made envs`);
     try {
@@ -94,7 +96,9 @@ export class Recovery {
     const group = run.envs.group;
     const subEnvs = e.parts.flatMap((k) => group.subEnvsOf(k));
     this.cut(e.message, subEnvs);
-    run.print(`connection lost at step ${run.step()} (${e.message}); fresh episodes on the ${subEnvs.length} of ${group.numEnvs} sub-envs it served`);
+    run.print(
+      `connection lost at step ${run.step()} (${e.message}); fresh episodes on the ${subEnvs.length} of ${group.numEnvs} sub-envs it served`,
+    );
     try {
       await group.resetParts(e.parts, run.collector.nextResetSeeds());
       run.collector.restartEpisodes(subEnvs, group.obs);

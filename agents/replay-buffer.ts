@@ -45,7 +45,14 @@ export class ReplayBuffer {
     return this.count;
   }
 
-  add(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean, horizon = 1): void {
+  add(
+    obs: ArrayLike<number>,
+    action: ArrayLike<number>,
+    reward: number,
+    nextObs: ArrayLike<number>,
+    terminated: boolean,
+    horizon = 1,
+  ): void {
     const i = this.next;
     this.obs.set(obs, i * this.obsDim);
     this.actions.set(action, i * this.actDim);
@@ -61,15 +68,18 @@ export class ReplayBuffer {
   sample(n: number, rng: NumpyGenerator, out?: Batch): Batch {
     if (this.count === 0) throw new Error('cannot sample from an empty replay buffer');
     const { obsDim: od, actDim: ad } = this;
-    const batch = out && out.size === n ? out : {
-      size: n,
-      obs: new Float32Array(n * od),
-      actions: new Float32Array(n * ad),
-      rewards: new Float32Array(n),
-      nextObs: new Float32Array(n * od),
-      terminated: new Float32Array(n),
-      horizon: new Float32Array(n),
-    };
+    const batch =
+      out && out.size === n
+        ? out
+        : {
+            size: n,
+            obs: new Float32Array(n * od),
+            actions: new Float32Array(n * ad),
+            rewards: new Float32Array(n),
+            nextObs: new Float32Array(n * od),
+            terminated: new Float32Array(n),
+            horizon: new Float32Array(n),
+          };
     const horizon = batch.horizon ?? (batch.horizon = new Float32Array(n));
     for (let k = 0; k < n; k++) {
       const i = rng.integers(0, this.count);

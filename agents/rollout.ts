@@ -261,7 +261,9 @@ export async function main(argv: string[]): Promise<number> {
     const end = r.terminated ? 'terminated' : r.truncated ? 'truncated' : 'stopped at --max-steps';
     console.log(`${envId} (${args.url ?? 'local'}), ${label}, seed ${args.seed}`);
     console.log(`episode return ${r.episodeReturn.toFixed(3)} over ${r.steps} steps (${end})`);
-    console.log(`wrote ${r.gifPath}: ${r.frames} frames ${r.width}x${r.height} at ${fps / args.every} fps, ${(r.bytes / 1024).toFixed(1)} KiB in ${secs.toFixed(2)} s`);
+    console.log(
+      `wrote ${r.gifPath}: ${r.frames} frames ${r.width}x${r.height} at ${fps / args.every} fps, ${(r.bytes / 1024).toFixed(1)} KiB in ${secs.toFixed(2)} s`,
+    );
     return 0;
   } finally {
     await env.close();
@@ -270,7 +272,9 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (e) => {
       console.error(`rollout: ${e instanceof Error ? e.message : String(e)}`);
       process.exitCode = 1;

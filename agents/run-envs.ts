@@ -24,7 +24,10 @@ function connectOptions(c: TrainConfig): { requestTimeoutMs: number } {
   return { requestTimeoutMs: c.requestTimeout * 1000 };
 }
 
-/** One env: make() in this process, or RemoteEnv on the first server (of a farm: the first it resolves to) (each imported only when used). */
+/**
+ * One env: make() in this process, or RemoteEnv on the first server (of a farm: the first it
+ * resolves to); each imported only when used.
+ */
 export const openEnv: EnvFactory = async (c) => {
   let [url] = serverUrls(c);
   if (url && isFarmUrl(url)) {
@@ -98,7 +101,8 @@ export class RunEnvs {
   private async openGroup(): Promise<void> {
     this.parts = await this.openParts();
     this.group = new EnvGroup(this.parts);
-    if (this.group.numEnvs !== this.c.numEnvs) throw new Error(`the env factory made ${this.group.numEnvs} sub-envs, config.numEnvs is ${this.c.numEnvs}`);
+    if (this.group.numEnvs !== this.c.numEnvs)
+      throw new Error(`the env factory made ${this.group.numEnvs} sub-envs, config.numEnvs is ${this.c.numEnvs}`);
   }
 
   /**
@@ -116,9 +120,13 @@ export class RunEnvs {
     if (this.evalEnv) await closeQuietly([this.evalEnv]);
     this.evalEnv = null;
     const open = this.openEval;
-    await this.retry('evaluation env', async () => {
-      this.evalEnv = await open();
-    }, log);
+    await this.retry(
+      'evaluation env',
+      async () => {
+        this.evalEnv = await open();
+      },
+      log,
+    );
   }
 
   private async retry(what: string, open: () => Promise<void>, log: (s: string) => void, now = false): Promise<void> {

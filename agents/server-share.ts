@@ -8,7 +8,13 @@ import type { Kwargs } from '../client/remote-handle.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { singleEnvPart, vectorPart, type BatchPart } from './env-group.ts';
 
-export async function openServerShare(url: string, envId: string, numEnvs: number, kwargs: Kwargs, opts: ConnectOptions): Promise<BatchPart[]> {
+export async function openServerShare(
+  url: string,
+  envId: string,
+  numEnvs: number,
+  kwargs: Kwargs,
+  opts: ConnectOptions,
+): Promise<BatchPart[]> {
   const { RemoteVectorEnv } = await import('../client/remote-vector-env.ts');
   try {
     return [vectorPart(await RemoteVectorEnv.connect(url, envId, numEnvs, kwargs, opts))];

@@ -11,7 +11,9 @@ import { initWasm, Resvg } from '@resvg/resvg-wasm';
 export const FONT_FAMILY = 'DejaVu Sans';
 
 const require = createRequire(import.meta.url);
-const FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${f}`))));
+const FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map(
+  (f) => new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${f}`))),
+);
 
 // Once per process: compiling the renderer takes a few tens of milliseconds.
 await initWasm(readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));

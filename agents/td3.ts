@@ -78,7 +78,8 @@ export class Td3KernelUpdate implements BackendUpdate {
     private readonly k: KernelLearner,
     private readonly o: Td3Options,
   ) {
-    if (!Number.isInteger(o.policyDelay) || o.policyDelay < 1) throw new Error(`TD3 policy delay must be a positive integer, got ${o.policyDelay}`);
+    if (!Number.isInteger(o.policyDelay) || o.policyDelay < 1)
+      throw new Error(`TD3 policy delay must be a positive integer, got ${o.policyDelay}`);
     if (!(o.policyNoise >= 0) || !(o.noiseClip >= 0)) throw new Error('TD3 policy noise and noise clip must be non-negative');
     this.vectors = k.vectors;
     this.rng = defaultRng([o.seed, 0x7d3]);
@@ -153,7 +154,14 @@ export class Td3KernelUpdate implements BackendUpdate {
       forwardOps(plan, actor, aOn, B, 'tanh');
       forwardOps(plan, critic1, qPi, B, 'linear');
       plan.fillSum(B, qPi.out.ptr, b.dqPi.ptr, -1 / B, STAT.ACTOR, -1 / B);
-      backwardOps(plan, { net: critic1, acts: qPi, dOut: b.dqPi, rowsBack: B, dHidden: b.dCriticPi, dInput: { col: obsDim, n: actDim, row: 0, rows: B, out: b.dAction } });
+      backwardOps(plan, {
+        net: critic1,
+        acts: qPi,
+        dOut: b.dqPi,
+        rowsBack: B,
+        dHidden: b.dCriticPi,
+        dInput: { col: obsDim, n: actDim, row: 0, rows: B, out: b.dAction },
+      });
       plan.tanhGrad(B, actDim, b.dAction, mu, b.dMu.ptr);
       backwardOps(plan, { net: actor, acts: aOn, dOut: b.dMu, rowsBack: B, grads, dHidden: b.dActor });
       if (adam) k.adamOps(plan, [0]);

@@ -81,7 +81,9 @@ async function main(): Promise<void> {
   const urls = serverUrls(config);
   const where = urls.length ? ` via ${urls.join(', ')}` : ' (in-process)';
   const envs = config.numEnvs > 1 ? ` x${config.numEnvs} envs` : '';
-  console.log(`training ${config.algo.toUpperCase()} on ${config.env}${envs}${where} for ${config.steps} steps, seed ${config.seed}, backend ${backend}, out ${config.out}`);
+  console.log(
+    `training ${config.algo.toUpperCase()} on ${config.env}${envs}${where} for ${config.steps} steps, seed ${config.seed}, backend ${backend}, out ${config.out}`,
+  );
   let stop = false;
   process.once('SIGINT', () => {
     stop = true;
@@ -90,12 +92,19 @@ async function main(): Promise<void> {
   const dashboard = await openDashboard(values, config);
   let result;
   try {
-    result = await train(config, { resume: values.resume as string | undefined, shouldStop: () => stop, listeners: dashboard ? [dashboard] : [] });
+    result = await train(config, {
+      resume: values.resume as string | undefined,
+      shouldStop: () => stop,
+      listeners: dashboard ? [dashboard] : [],
+    });
   } finally {
     await dashboard?.close();
   }
   const ev = result.lastEval;
-  console.log(`done: ${result.steps} steps, ${result.episodes} episodes, ${result.updates} updates in ${result.wallSeconds.toFixed(1)} s` + (ev ? `; final eval ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}` : ''));
+  console.log(
+    `done: ${result.steps} steps, ${result.episodes} episodes, ${result.updates} updates in ${result.wallSeconds.toFixed(1)} s` +
+      (ev ? `; final eval ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}` : ''),
+  );
 }
 
 main().catch((e) => {

@@ -18,7 +18,15 @@ import { MetricsLog, type MetricRecord, type StatsRecord } from './metrics.ts';
 import { evalFrameSink, type RunListener } from './run-listener.ts';
 import { writeRunPlots } from './plot.ts';
 import { makePolicy, scaleAction, type ActorDescription } from './actor-io.ts';
-import { checkResumable, readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint, type EvalResult, type RunCounters } from './checkpoints.ts';
+import {
+  checkResumable,
+  readCheckpoint,
+  restoreCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type EvalResult,
+  type RunCounters,
+} from './checkpoints.ts';
 import { Collector, type EpisodeEnd } from './collect.ts';
 import { evaluateWithRetry } from './evaluation.ts';
 import { Progress, Rates, type Out } from './progress.ts';
@@ -100,7 +108,14 @@ class TrainingRun {
   private readonly rates: Rates;
   private readonly statsRates: Rates;
   private lastStats: StatsRecord | null;
-  private batch: Batch = { size: 0, obs: new Float32Array(0), actions: new Float32Array(0), rewards: new Float32Array(0), nextObs: new Float32Array(0), terminated: new Float32Array(0) };
+  private batch: Batch = {
+    size: 0,
+    obs: new Float32Array(0),
+    actions: new Float32Array(0),
+    rewards: new Float32Array(0),
+    nextObs: new Float32Array(0),
+    terminated: new Float32Array(0),
+  };
   private lastYield = performance.now();
 
   constructor(
@@ -125,7 +140,9 @@ class TrainingRun {
     if (resumed) {
       this.run = restoreCheckpoint(resumed, { learner, rng: this.rng, noises: collector.noises, replay: this.buffer });
       const replayed = resumed.state.replay ? '' : ' — not saved, refilling';
-      out.write(`resumed from ${resumed.dir} at step ${this.run.step} (${this.run.episodes} episodes, replay ${this.buffer.size} transitions${replayed})\n`);
+      out.write(
+        `resumed from ${resumed.dir} at step ${this.run.step} (${this.run.episodes} episodes, replay ${this.buffer.size} transitions${replayed})\n`,
+      );
       collector.restoreResets(this.run.resets);
     }
     this.collector = collector;
@@ -151,7 +168,16 @@ class TrainingRun {
     });
     const { metrics } = this;
     const history = [...metrics.episodes, ...metrics.evals, ...metrics.stats, ...metrics.interrupted].sort((a, b) => a.step - b.step);
-    const info = { algo: c.algo, env: c.env, seed: c.seed, steps: c.steps, numEnvs: N, out: c.out, evalEpisodes: c.evalEpisodes, maxEpisodeSteps: envs.evalEnv?.spec?.max_episode_steps ?? null };
+    const info = {
+      algo: c.algo,
+      env: c.env,
+      seed: c.seed,
+      steps: c.steps,
+      numEnvs: N,
+      out: c.out,
+      evalEpisodes: c.evalEpisodes,
+      maxEpisodeSteps: envs.evalEnv?.spec?.max_episode_steps ?? null,
+    };
     for (const l of listeners) l.started?.(info, history);
   }
 
@@ -162,7 +188,16 @@ class TrainingRun {
   }
 
   private recordCut(ep: EpisodeEnd, reason: string): void {
-    this.record({ type: 'interrupted', interrupted: true, step: this.run.step, env: ep.env, return: ep.return, length: ep.length, reason, wallSeconds: this.wall() });
+    this.record({
+      type: 'interrupted',
+      interrupted: true,
+      step: this.run.step,
+      env: ep.env,
+      return: ep.return,
+      length: ep.length,
+      reason,
+      wallSeconds: this.wall(),
+    });
     this.interrupted++;
   }
 
@@ -173,7 +208,10 @@ class TrainingRun {
   private print = (s: string) => this.progress.print(s);
 
   showProgress(force = false): void {
-    this.progress.show({ ...this.run, steps: this.c.steps, numEnvs: this.N, recent: this.recent, rates: this.rates, lastStats: this.lastStats }, force);
+    this.progress.show(
+      { ...this.run, steps: this.c.steps, numEnvs: this.N, recent: this.recent, rates: this.rates, lastStats: this.lastStats },
+      force,
+    );
   }
 
   writePlots(): void {
@@ -186,7 +224,15 @@ class TrainingRun {
     this.run.resets = this.collector.resets;
     this.run.wallSeconds = this.wall();
     const { c, learner, rng, buffer } = this;
-    writeCheckpoint(this.checkpointPath, { config: c, counters: this.run, learner, rng, noises: this.collector.noises, replay: c.saveReplay ? buffer : null, actor: this.actor });
+    writeCheckpoint(this.checkpointPath, {
+      config: c,
+      counters: this.run,
+      learner,
+      rng,
+      noises: this.collector.noises,
+      replay: c.saveReplay ? buffer : null,
+      actor: this.actor,
+    });
     return this.checkpointPath;
   }
 
@@ -211,7 +257,9 @@ class TrainingRun {
     this.run.lastEval = ev;
     this.record({ type: 'eval', step: this.run.step, mean: ev.mean, std: ev.std, returns: ev.returns, wallSeconds: this.wall() });
     this.writePlots();
-    this.print(`eval at step ${this.run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes${target ? ', target actor' : ''})`);
+    this.print(
+      `eval at step ${this.run.step}: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)} (${c.evalEpisodes} episodes${target ? ', target actor' : ''})`,
+    );
   }
 
   async resetAll(): Promise<void> {
@@ -236,7 +284,15 @@ class TrainingRun {
     const before = run.step;
     const onEpisode = (ep: EpisodeEnd, stored: number) => {
       run.episodes++;
-      this.record({ type: 'episode', step: before + stored, episode: run.episodes, env: ep.env, return: ep.return, length: ep.length, wallSeconds: this.wall() });
+      this.record({
+        type: 'episode',
+        step: before + stored,
+        episode: run.episodes,
+        env: ep.env,
+        return: ep.return,
+        length: ep.length,
+        wallSeconds: this.wall(),
+      });
       this.recent.push(ep.return);
       if (this.recent.length > 20) this.recent.shift();
     };
@@ -260,7 +316,15 @@ class TrainingRun {
     const q2 = s.q2 !== undefined ? { q2: s.q2 } : {};
     const lr = c.lrSchedule !== 'constant' ? { lrScale: learner.lrScale } : {};
     const losses = { criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...q2, ...lr };
-    this.lastStats = { type: 'stats', step: run.step, updates: run.updates, ...losses, updatesPerSec, stepsPerSec, wallSeconds: this.wall() };
+    this.lastStats = {
+      type: 'stats',
+      step: run.step,
+      updates: run.updates,
+      ...losses,
+      updatesPerSec,
+      stepsPerSec,
+      wallSeconds: this.wall(),
+    };
     this.record(this.lastStats);
   }
 

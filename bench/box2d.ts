@@ -85,7 +85,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = args.filter((a) => !a.startsWith('--'));
   const ids = only.length > 0 ? only : BOX2D_IDS;
   const rounds = digestOnly ? 1 : num('rounds', 3);
-  for (const id of fastPaths ? ids : []) compareFastPaths(id, num('rounds', 5), num('steps', id.startsWith('Bipedal') ? 5000 : 20_000), fastPathNames);
+  for (const id of fastPaths ? ids : [])
+    compareFastPaths(id, num('rounds', 5), num('steps', id.startsWith('Bipedal') ? 5000 : 20_000), fastPathNames);
   for (const id of fastPaths ? [] : ids) {
     const bipedal = id.startsWith('Bipedal');
     const steps = num('steps', digestOnly ? 3000 : bipedal ? 10_000 : 40_000);
@@ -135,6 +136,8 @@ function compareFastPaths(id: string, rounds: number, steps: number, only?: stri
   variants.forEach(([name], i) => {
     // Ratios within a round, where the variants met the same load; then their median.
     const ratio = median(rates[i].map((rate, r) => rates[0][r] / rate));
-    console.log(`  ${name.padEnd(22)} ${fmt(median(rates[i])).padStart(7)} steps/cpu-s   all / this ${ratio.toFixed(3)}   (${rates[i].map(fmt).join(' ')})`);
+    console.log(
+      `  ${name.padEnd(22)} ${fmt(median(rates[i])).padStart(7)} steps/cpu-s   all / this ${ratio.toFixed(3)}   (${rates[i].map(fmt).join(' ')})`,
+    );
   });
 }

@@ -99,14 +99,20 @@ if (values.one !== undefined) {
   await loadPlugins(values.plugin!, userCwd);
   const ids = values.env ?? registrations().map((r) => r.id);
   const self = fileURLToPath(import.meta.url);
-  console.log(`memory per env instance after reset + ${values.steps} random steps (heap = V8 heap + external, after a full GC); node ${process.version}`);
+  console.log(
+    `memory per env instance after reset + ${values.steps} random steps (heap = V8 heap + external, after a full GC); node ${process.version}`,
+  );
   console.log(`${'env'.padEnd(28)}${'instances'.padStart(10)}${'heap'.padStart(14)}${'rss'.padStart(14)}${'declared'.padStart(14)}`);
   let low = false;
   for (const id of ids) {
     const args = ['--expose-gc', '--import', 'tsx', self, '--one', id, '--steps', values.steps!];
     if (values.instances !== undefined) args.push('--instances', values.instances);
     for (const p of values.plugin!) args.push('--plugin', p);
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, INIT_CWD: userCwd } });
+    const r = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, INIT_CWD: userCwd },
+    });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
       console.log(`${id.padEnd(28)}failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);

@@ -168,9 +168,13 @@ async function once(url: string, serverPid: number | undefined): Promise<void> {
 
 const server = values.url
   ? { url: values.url, child: undefined, stop: async () => {} }
-  : await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...values['server-arg']!], { cwd: values['server-dir'] });
+  : await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...values['server-arg']!], {
+      cwd: values['server-dir'],
+    });
 try {
-  console.log(`fairness: ${envId} x${numEnvs}, depth ${depth}, ${seconds} s, against CartPole-v1 one request at a time; server ${values['server-dir'] ?? 'this checkout'}; node ${process.version}`);
+  console.log(
+    `fairness: ${envId} x${numEnvs}, depth ${depth}, ${seconds} s, against CartPole-v1 one request at a time; server ${values['server-dir'] ?? 'this checkout'}; node ${process.version}`,
+  );
   for (let r = 0; r < runs; r++) {
     if (runs > 1) console.log(`-- run ${r + 1}/${runs}`);
     await once(server.url, server.child?.pid);

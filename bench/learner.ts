@@ -75,7 +75,21 @@ const batches = makeBatches(8);
 
 /** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
 function ours(hidden: number[], threads: number, backend: 'kernels' | 'tfjs', criticLayerNorm = false): number {
-  const learner = new Learner({ algo: ALGO, obsDim: OBS, actDim: ACT, actorHidden: hidden, criticHidden: hidden, gamma: 0.99, tau: 0.005, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads, backend, criticLayerNorm });
+  const learner = new Learner({
+    algo: ALGO,
+    obsDim: OBS,
+    actDim: ACT,
+    actorHidden: hidden,
+    criticHidden: hidden,
+    gamma: 0.99,
+    tau: 0.005,
+    actorLr: 1e-3,
+    criticLr: 1e-3,
+    seed: 0,
+    threads,
+    backend,
+    criticLayerNorm,
+  });
   try {
     for (let i = 0; i < 10; i++) learner.update(batches[i % batches.length]);
     const t0 = performance.now();
@@ -99,21 +113,55 @@ function torchMissing(): string | null {
 
 function torch(hidden: number[], threads: number): number {
   // With --cpu-time the script's timer is the process's CPU time (its loop reads perf_counter).
-  const run = CPU_TIME ? ['-c', 'import sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; exec(open(sys.argv[0]).read())', TORCH_SCRIPT] : [TORCH_SCRIPT];
-  const r = spawnSync(values.python!, [...run, '--hidden', hidden.join(','), '--batch', String(B), '--obs', String(OBS), '--act', String(ACT), '--threads', String(threads), '--seconds', String(SECONDS)], { encoding: 'utf8', timeout: 120_000 });
+  const run = CPU_TIME
+    ? [
+        '-c',
+        'import sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; exec(open(sys.argv[0]).read())',
+        TORCH_SCRIPT,
+      ]
+    : [TORCH_SCRIPT];
+  const r = spawnSync(
+    values.python!,
+    [
+      ...run,
+      '--hidden',
+      hidden.join(','),
+      '--batch',
+      String(B),
+      '--obs',
+      String(OBS),
+      '--act',
+      String(ACT),
+      '--threads',
+      String(threads),
+      '--seconds',
+      String(SECONDS),
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   const m = /torch updates\/s ([\d.]+)/.exec(r.stdout ?? '');
   if (!m) throw new Error(`torch script failed: ${r.stderr || r.error?.message}`);
   return Number(m[1]);
 }
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`${ALGO.toUpperCase()} learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`);
-const missing = !values.torch ? 'not asked for (--torch)' : ALGO !== 'ddpg' ? `the torch script computes DDPG's update, not ${ALGO.toUpperCase()}'s` : torchMissing();
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+console.log(
+  `${ALGO.toUpperCase()} learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`,
+);
+const missing = !values.torch
+  ? 'not asked for (--torch)'
+  : ALGO !== 'ddpg'
+    ? `the torch script computes DDPG's update, not ${ALGO.toUpperCase()}'s`
+    : torchMissing();
 if (missing) console.log(`torch column skipped: ${missing}`);
 
 type Column = { label: string; run: (hidden: number[]) => number };
 const columns: Column[] = THREADS.map((t) => ({ label: `kernels ${t}T`, run: (h: number[]) => ours(h, t, 'kernels') }));
-if (values['critic-layer-norm']) columns.push(...THREADS.map((t) => ({ label: `kernels ${t}T LN`, run: (h: number[]) => ours(h, t, 'kernels', true) })));
+if (values['critic-layer-norm'])
+  columns.push(...THREADS.map((t) => ({ label: `kernels ${t}T LN`, run: (h: number[]) => ours(h, t, 'kernels', true) })));
 if (!missing) columns.push(...TORCH_THREADS.map((t) => ({ label: `torch ${t}T`, run: (h: number[]) => torch(h, t) })));
 for (const backend of TFJS) {
   await selectBackend(backend as never);
@@ -135,8 +183,13 @@ for (let round = 1; round <= ROUNDS; round++) {
       line.push(`${c.label} ${rate.toFixed(0)}`);
     }
     const torchBest = Math.max(...TORCH_THREADS.map((t) => got.get(`torch ${t}T`) ?? NaN));
-    const ratios = Number.isFinite(torchBest) ? THREADS.map((t) => `${t}T ${(got.get(`kernels ${t}T`)! / torchBest).toFixed(2)}x`).join(', ') : '';
-    row.set('ratio', [...(row.get('ratio') ?? []), Number.isFinite(torchBest) ? Math.max(...THREADS.map((t) => got.get(`kernels ${t}T`)!)) / torchBest : NaN]);
+    const ratios = Number.isFinite(torchBest)
+      ? THREADS.map((t) => `${t}T ${(got.get(`kernels ${t}T`)! / torchBest).toFixed(2)}x`).join(', ')
+      : '';
+    row.set('ratio', [
+      ...(row.get('ratio') ?? []),
+      Number.isFinite(torchBest) ? Math.max(...THREADS.map((t) => got.get(`kernels ${t}T`)!)) / torchBest : NaN,
+    ]);
     console.log(`round ${round} ${size.padEnd(8)} ${line.join(' | ')}${ratios ? ` | vs torch best: ${ratios}` : ''} (load ${load()})`);
   }
 }
@@ -149,6 +202,8 @@ const stat = (xs: number[], digits: number) => {
 for (const [size, row] of results) {
   for (const [label, xs] of row) {
     if (label === 'ratio' && xs.some(Number.isNaN)) continue;
-    console.log(`  ${size.padEnd(8)} ${(label === 'ratio' ? 'best kernels / best torch' : label).padEnd(26)} ${stat(xs, label === 'ratio' ? 2 : 0)}`);
+    console.log(
+      `  ${size.padEnd(8)} ${(label === 'ratio' ? 'best kernels / best torch' : label).padEnd(26)} ${stat(xs, label === 'ratio' ? 2 : 0)}`,
+    );
   }
 }

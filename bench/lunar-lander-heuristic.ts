@@ -43,7 +43,13 @@ function stats(episodes: Episode[]): { mean: number; std: number; min: number; s
   const r = episodes.map((e) => e.ret);
   const mean = r.reduce((a, b) => a + b, 0) / r.length;
   const std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / r.length);
-  return { mean, std, min: Math.min(...r), share: r.filter((x) => x > 200).length / r.length, crashes: episodes.filter((e) => e.crashed).length };
+  return {
+    mean,
+    std,
+    min: Math.min(...r),
+    share: r.filter((x) => x > 200).length / r.length,
+    crashes: episodes.filter((e) => e.crashed).length,
+  };
 }
 
 const fmt = (s: ReturnType<typeof stats>) =>
@@ -86,13 +92,24 @@ const float32State: Perturb = (env) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 10);
-  const recorded = (JSON.parse(readFileSync(new URL('../test/fixtures/gymnasium/heuristic-scores.json', import.meta.url), 'utf8')) as Record<string, { mean: number; std: number; min: number; share_over_200: number }>)['LunarLander-v3'];
-  console.log(`Gymnasium (recorded)   mean ${recorded.mean.toFixed(1)} std ${recorded.std.toFixed(1)} min ${recorded.min.toFixed(1)} share>200 ${recorded.share_over_200.toFixed(2)}`);
+  const recorded = (
+    JSON.parse(readFileSync(new URL('../test/fixtures/gymnasium/heuristic-scores.json', import.meta.url), 'utf8')) as Record<
+      string,
+      { mean: number; std: number; min: number; share_over_200: number }
+    >
+  )['LunarLander-v3'];
+  console.log(
+    `Gymnasium (recorded)   mean ${recorded.mean.toFixed(1)} std ${recorded.std.toFixed(1)} min ${recorded.min.toFixed(1)} share>200 ${recorded.share_over_200.toFixed(2)}`,
+  );
   const env = new LunarLander();
   const rng = new NumpyGenerator(0);
   const plain = Array.from({ length: SEEDS }, (_, seed) => episode(env, seed, null, rng));
   console.log(`ours                   ${fmt(stats(plain))}  crashed: ${plain.flatMap((e, s) => (e.crashed ? [s] : [])).join(' ')}`);
-  for (const [name, perturb] of [['float32 state', float32State], ['observation noise', observationNoise], ['touchdown kick', touchdownKick]] as const) {
+  for (const [name, perturb] of [
+    ['float32 state', float32State],
+    ['observation noise', observationNoise],
+    ['touchdown kick', touchdownKick],
+  ] as const) {
     const runs: ReturnType<typeof stats>[] = [];
     const crashesBySeed = new Array<number>(SEEDS).fill(0);
     const n = name === 'float32 state' ? 1 : reps;

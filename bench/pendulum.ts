@@ -23,7 +23,11 @@ const { values } = parseArgs({
 const THRESHOLD = Number(values.threshold);
 const backend = await selectBackend(values.backend as never);
 const server = await startServerProcess();
-console.log(`Pendulum-v1 DDPG via ${server.url} (server in another process), backend ${backend}, ${cpus().length} cores, load avg ${loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine: timings are noisy)`);
+console.log(
+  `Pendulum-v1 DDPG via ${server.url} (server in another process), backend ${backend}, ${cpus().length} cores, load avg ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (shared machine: timings are noisy)`,
+);
 
 interface Row {
   seed: number;
@@ -37,20 +41,40 @@ const rows: Row[] = [];
 try {
   for (const seed of values.seeds!.split(',').map(Number)) {
     const config = buildConfig(
-      { env: 'Pendulum-v1', url: server.url, steps: values.steps, seed: String(seed), 'eval-every': values['eval-every'], out: join(values.out!, `s${seed}`), backend: values.backend },
+      {
+        env: 'Pendulum-v1',
+        url: server.url,
+        steps: values.steps,
+        seed: String(seed),
+        'eval-every': values['eval-every'],
+        out: join(values.out!, `s${seed}`),
+        backend: values.backend,
+      },
       {},
     );
     const log = { isTTY: false, write: (s: string) => (s.startsWith('eval') ? process.stdout.write(`  [seed ${seed}] ${s}`) : true) };
     const r = await train(config, { out: log });
     const solved = r.evals.find((e) => e.mean >= THRESHOLD) ?? null;
-    rows.push({ seed, solvedStep: solved?.step ?? null, solvedSeconds: solved?.wallSeconds ?? null, finalEval: r.lastEval!.mean, finalStd: r.lastEval!.std, wall: r.wallSeconds });
+    rows.push({
+      seed,
+      solvedStep: solved?.step ?? null,
+      solvedSeconds: solved?.wallSeconds ?? null,
+      finalEval: r.lastEval!.mean,
+      finalStd: r.lastEval!.std,
+      wall: r.wallSeconds,
+    });
     const row = rows[rows.length - 1];
-    console.log(`seed ${seed}: eval ≥ ${THRESHOLD} at ${row.solvedStep ?? 'never'} steps (${row.solvedSeconds?.toFixed(1) ?? '—'} s); eval at ${r.steps} steps ${row.finalEval.toFixed(1)} ± ${row.finalStd.toFixed(1)}; total ${row.wall.toFixed(1)} s`);
+    console.log(
+      `seed ${seed}: eval ≥ ${THRESHOLD} at ${row.solvedStep ?? 'never'} steps (${row.solvedSeconds?.toFixed(1) ?? '—'} s); eval at ${r.steps} steps ${row.finalEval.toFixed(1)} ± ${row.finalStd.toFixed(1)}; total ${row.wall.toFixed(1)} s`,
+    );
   }
 } finally {
   await server.stop();
 }
 console.log('\nseed | steps to eval ≥ -200 | seconds | eval at end');
-for (const r of rows) console.log(`${String(r.seed).padStart(4)} | ${String(r.solvedStep ?? 'never').padStart(20)} | ${(r.solvedSeconds?.toFixed(1) ?? '—').padStart(7)} | ${r.finalEval.toFixed(1)}`);
+for (const r of rows)
+  console.log(
+    `${String(r.seed).padStart(4)} | ${String(r.solvedStep ?? 'never').padStart(20)} | ${(r.solvedSeconds?.toFixed(1) ?? '—').padStart(7)} | ${r.finalEval.toFixed(1)}`,
+  );
 const all = rows.every((r) => r.solvedStep !== null && r.finalEval >= THRESHOLD);
 console.log(all ? `all ${rows.length} seeds reach ≥ ${THRESHOLD} within ${values.steps} steps` : 'goal NOT met for every seed');

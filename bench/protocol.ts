@@ -114,7 +114,8 @@ async function timed(perRound: number, round: (i: number) => Promise<unknown>, w
 function actionBatches(space: Space, numEnvs: number, count: number): Float32Array[] | Int32Array[] {
   const rng = defaultRng(2);
   const { itemSize } = batchLayout(space);
-  if (space.type === 'Discrete') return Array.from({ length: count }, () => Int32Array.from({ length: numEnvs }, () => sample(space, rng) as number));
+  if (space.type === 'Discrete')
+    return Array.from({ length: count }, () => Int32Array.from({ length: numEnvs }, () => sample(space, rng) as number));
   return Array.from({ length: count }, () => {
     const out = new Float32Array(numEnvs * itemSize);
     for (let i = 0; i < numEnvs; i++) out.set(sample(space, rng) as Float32Array, i * itemSize);
@@ -142,13 +143,20 @@ wss.on('listening', () => console.log(wss.address().port));
 wss.on('connection', (ws, req) => { req.socket.setNoDelay(true); ws.on('message', (d) => ws.send(d)); });`;
 
 async function echoRoundTrips(): Promise<Figures> {
-  const child = spawn(process.execPath, ['-e', ECHO], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', ECHO], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
     const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
     await new Promise((r) => ws.once('open', r));
     const payload = new Uint8Array(64);
-    const once = () => new Promise<void>((r) => { ws.once('message', () => r()); ws.send(payload); });
+    const once = () =>
+      new Promise<void>((r) => {
+        ws.once('message', () => r());
+        ws.send(payload);
+      });
     for (let i = 0; i < warmup; i++) await once();
     const lat = new Float64Array(steps);
     const t0 = process.hrtime.bigint();
@@ -180,7 +188,11 @@ if (SECTIONS.has(1)) {
 }
 
 const needsServer = SECTIONS.has(1) || SECTIONS.has(2) || SECTIONS.has(3);
-const server = values.url ? { url: values.url, stop: async () => {} } : needsServer ? await startServerProcess() : { url: '', stop: async () => {} };
+const server = values.url
+  ? { url: values.url, stop: async () => {} }
+  : needsServer
+    ? await startServerProcess()
+    : { url: '', stop: async () => {} };
 const where = values.url ? server.url : needsServer ? 'server in another process' : 'no server';
 const pipelineRows: (string | number)[][] = [];
 const vectorRows: (string | number)[][] = [];
@@ -330,20 +342,23 @@ if (SECTIONS.has(4)) {
 
 console.log(`\n${envId}, node ${process.version}, ${where}; ${seconds}s per timed row\n`);
 if (rows.length > 0) console.log('1. one env, one request in flight');
-if (rows.length > 0) table(
-  ['path', 'steps/s', 'p50 µs', 'p99 µs'],
-  rows.map(([name, f]) => [name, f.stepsPerSec, f.p50us.toFixed(1), f.p99us.toFixed(1)]),
-);
+if (rows.length > 0)
+  table(
+    ['path', 'steps/s', 'p50 µs', 'p99 µs'],
+    rows.map(([name, f]) => [name, f.stepsPerSec, f.p50us.toFixed(1), f.p99us.toFixed(1)]),
+  );
 if (pipelineRows.length > 0) console.log('\n2. pipelining (env-steps/s over one connection)');
-if (pipelineRows.length > 0) table(
-  ['path', 'steps/s', 'x sequential'],
-  pipelineRows.map(([name, rate, x]) => [name, rate, (x as number).toFixed(1)]),
-);
+if (pipelineRows.length > 0)
+  table(
+    ['path', 'steps/s', 'x sequential'],
+    pipelineRows.map(([name, rate, x]) => [name, rate, (x as number).toFixed(1)]),
+  );
 if (vectorRows.length > 0) console.log('\n3. vector envs, one vector step in flight');
-if (vectorRows.length > 0) table(
-  ['path', 'vector steps/s', 'env-steps/s', 'p50 µs/step'],
-  vectorRows.map(([name, vs, es, p50]) => [name, vs, es, (p50 as number).toFixed(1)]),
-);
+if (vectorRows.length > 0)
+  table(
+    ['path', 'vector steps/s', 'env-steps/s', 'p50 µs/step'],
+    vectorRows.map(([name, vs, es, p50]) => [name, vs, es, (p50 as number).toFixed(1)]),
+  );
 if (messageRows.length > 0) {
   console.log(`\n4. step messages in process (${envId}), median µs per message`);
   table(['message', 'bytes', 'µs'], messageRows);

@@ -16,7 +16,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function spawnServer(
   command: string,
   args: string[],
-  { name = 'env server', env, timeoutMs = 30_000, cwd = ROOT }: { name?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+  {
+    name = 'env server',
+    env,
+    timeoutMs = 30_000,
+    cwd = ROOT,
+  }: { name?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {

@@ -33,7 +33,12 @@ if (process.argv.includes('--serve')) {
     if (msg === 'memory') {
       (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
-      process.send!({ rss: m.rss, heapUsed: m.heapUsed, external: m.external + m.arrayBuffers, connections: server.connections() } satisfies Memory);
+      process.send!({
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        external: m.external + m.arrayBuffers,
+        connections: server.connections(),
+      } satisfies Memory);
     } else if (msg === 'stop') {
       server.close().then(() => process.exit(0));
     }
@@ -60,7 +65,10 @@ async function main(): Promise<void> {
   const { RemoteEnv } = await import('../client/remote-env.ts');
   const { make } = await import('../envs/index.ts');
 
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   // Whatever happens here, the server child goes too.
   process.once('exit', () => child.kill('SIGKILL'));
   const url = await new Promise<string>((resolve, reject) => {
@@ -103,7 +111,9 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: clients }, (_, c) => visit(c, -1, 50, new Float64Array(50), 0)));
   await sleep(500);
   const before = await memory();
-  console.log(`server before:     rss ${mb(before.rss)} MB, heap ${mb(before.heapUsed)} MB, external ${mb(before.external)} MB, connections ${before.connections}`);
+  console.log(
+    `server before:     rss ${mb(before.rss)} MB, heap ${mb(before.heapUsed)} MB, external ${mb(before.external)} MB, connections ${before.connections}`,
+  );
 
   const all: Float64Array[] = [];
   let stepped = 0;
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
     after.push(m);
     const sorted = Float64Array.from(lat).sort();
     console.log(
-      `wave ${w + 1}/${waves}: ${(clients * perWave / dt).toFixed(0)} steps/s, p50 ${sorted[Math.floor(sorted.length * 0.5)].toFixed(2)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(2)} ms | ` +
+      `wave ${w + 1}/${waves}: ${((clients * perWave) / dt).toFixed(0)} steps/s, p50 ${sorted[Math.floor(sorted.length * 0.5)].toFixed(2)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(2)} ms | ` +
         `server after: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, connections ${m.connections}`,
     );
   }
@@ -142,7 +152,11 @@ async function main(): Promise<void> {
       `heap ${mb(before.heapUsed)} -> ${mb(after[0].heapUsed)} -> ${mb(last.heapUsed)} MB; open connections at the end ${last.connections}`,
   );
   const growth = last.heapUsed - after[0].heapUsed;
-  console.log(growth > 4 * 2 ** 20 ? `WARNING: heap grew ${mb(growth)} MB between wave 1 and wave ${waves}` : `heap flat across waves (${mb(growth)} MB change after wave 1)`);
+  console.log(
+    growth > 4 * 2 ** 20
+      ? `WARNING: heap grew ${mb(growth)} MB between wave 1 and wave ${waves}`
+      : `heap flat across waves (${mb(growth)} MB change after wave 1)`,
+  );
   child.send('stop');
   await new Promise((r) => child.once('exit', r));
 }

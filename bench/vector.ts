@@ -56,7 +56,13 @@ function bench(vec: SyncVectorEnv, seconds: number): { vecSteps: number; elapsed
 class StaticEnv extends BaseEnv<Float32Array, Float32Array> {
   readonly observationSpace = box(-1, 1, [3]);
   readonly actionSpace = box(-2, 2, [1]);
-  private readonly result: StepResult<Float32Array> = { obs: new Float32Array(3), reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<Float32Array> = {
+    obs: new Float32Array(3),
+    reward: 0,
+    terminated: false,
+    truncated: false,
+    info: {},
+  };
   private readonly resetResult: ResetResult<Float32Array> = { obs: new Float32Array(3), info: {} };
   private t = 0;
   reset(): ResetResult<Float32Array> {
@@ -94,13 +100,22 @@ function bytesPerVecStep(vec: SyncVectorEnv, steps: number): number | null {
 }
 
 if (!registrations().some((r) => r.id === ENV_ID)) {
-  console.error(`${ENV_ID} is not registered (yet); known: ${registrations().map((r) => r.id).join(', ') || 'none'}`);
+  console.error(
+    `${ENV_ID} is not registered (yet); known: ${
+      registrations()
+        .map((r) => r.id)
+        .join(', ') || 'none'
+    }`,
+  );
   process.exit(1);
 }
 
 // Measured first, while the vector's call sites have seen one env class only (later,
 // megamorphic loads of a sub-env's double reward can box it: V8's allocation, not ours).
-const staticVec = new SyncVectorEnv(Array.from({ length: 256 }, () => () => new StaticEnv()), { copy: false });
+const staticVec = new SyncVectorEnv(
+  Array.from({ length: 256 }, () => () => new StaticEnv()),
+  { copy: false },
+);
 const bytes = bytesPerVecStep(staticVec, 2000);
 console.log(
   bytes === null
@@ -116,7 +131,9 @@ for (const n of [1, 16, 64, 256]) {
     const { vecSteps, elapsed } = bench(vec, SECONDS);
     vec.close();
     const envSteps = (vecSteps * n) / elapsed;
-    console.log(`${String(n).padStart(8)}  ${String(copy).padEnd(5)}  ${(vecSteps / elapsed).toFixed(0).padStart(14)}   ${envSteps.toFixed(0).padStart(15)}`);
+    console.log(
+      `${String(n).padStart(8)}  ${String(copy).padEnd(5)}  ${(vecSteps / elapsed).toFixed(0).padStart(14)}   ${envSteps.toFixed(0).padStart(15)}`,
+    );
   }
 }
 
@@ -136,7 +153,8 @@ for (const n of [1, 16, 64, 256]) {
       let action: number | Float32Array;
       if (space.type === 'Discrete') action = space.start + (steps % space.n);
       else {
-        for (let j = 0; j < itemSize; j++) box[j] = space.type === 'Box' ? Math.max(space.low[j], Math.min(space.high[j], Math.sin(steps + j))) : 0;
+        for (let j = 0; j < itemSize; j++)
+          box[j] = space.type === 'Box' ? Math.max(space.low[j], Math.min(space.high[j], Math.sin(steps + j))) : 0;
         action = box;
       }
       const r = env.step(action);

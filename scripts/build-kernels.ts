@@ -10,7 +10,24 @@ export const KERNEL_SOURCE = fileURLToPath(new URL('../agents/kernels/assembly/m
 export const KERNEL_WASM = fileURLToPath(new URL('../agents/kernels/mlp.wasm', import.meta.url));
 
 // SIMD128 and threads (atomics, shared memory) only: no relaxed SIMD, which Node 20 hides behind a flag.
-const FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '16384', '--enable', 'simd', '--enable', 'threads', '--disable', 'bulk-memory'];
+const FLAGS = [
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '16384',
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
+  '--disable',
+  'bulk-memory',
+];
 
 /** Compiles the kernels and returns the .wasm bytes (throws with the compiler's messages). */
 export async function buildKernels(): Promise<Uint8Array> {

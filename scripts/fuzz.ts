@@ -34,7 +34,19 @@ let server: ServerProcess | null = null;
 let exited: string | null = null;
 let url = values.url;
 if (url === undefined) {
-  server = await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--max-payload', '65536', '--max-envs', '8', '--max-num-envs', '16']);
+  server = await spawnServer(process.execPath, [
+    '--import',
+    'tsx',
+    'server/cli.ts',
+    '--port',
+    '0',
+    '--max-payload',
+    '65536',
+    '--max-envs',
+    '8',
+    '--max-num-envs',
+    '16',
+  ]);
   server.child.once('exit', (code, signal) => (exited ??= `code ${code}, signal ${signal}`));
   url = server.url;
 }
@@ -47,7 +59,9 @@ console.log(`fuzzing ${url} with seed ${seed}: ${runs} runs of up to ${framesPer
 try {
   const counts = await fuzzServer({ url, seed, runs, framesPerRun, maxPayload });
   const closes = await oversizedCloses(url, maxPayload, seed, 8);
-  console.log(`${counts.runs} runs, ${counts.frames} frames in ${((Date.now() - t0) / 1000).toFixed(1)} s (${counts.skipped} generated over the payload limit, not sent)`);
+  console.log(
+    `${counts.runs} runs, ${counts.frames} frames in ${((Date.now() - t0) / 1000).toFixed(1)} s (${counts.skipped} generated over the payload limit, not sent)`,
+  );
   for (const [cls, n] of Object.entries(counts.byClass).sort()) console.log(`  ${cls.padEnd(28)} ${n}`);
   console.log(`answers: ${counts.results} results; errors ${JSON.stringify(counts.byCode)}`);
   console.log(`oversized frames: close codes ${closes.join(', ')}`);

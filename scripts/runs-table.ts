@@ -22,7 +22,8 @@ interface Row {
 }
 
 /** What every run's config.json holds; keys added later (algo, nStep, …) may be missing from older runs. */
-type RunConfig = Pick<TrainConfig, 'env' | 'seed' | 'steps' | 'actorHidden' | 'criticHidden' | 'gamma' | 'actorLr' | 'criticLr'> & Partial<TrainConfig>;
+type RunConfig = Pick<TrainConfig, 'env' | 'seed' | 'steps' | 'actorHidden' | 'criticHidden' | 'gamma' | 'actorLr' | 'criticLr'> &
+  Partial<TrainConfig>;
 
 /** σ of the exploration noise, "σ → final" when it decays, "OU σ" for Ornstein-Uhlenbeck; — when the config predates it. */
 function noiseColumn(c: RunConfig): string {
@@ -36,9 +37,13 @@ function noiseColumn(c: RunConfig): string {
 export class NotARunError extends Error {}
 
 export function runRow(dir: string, at: number[]): string {
-  for (const f of ['config.json', 'metrics.jsonl']) if (!existsSync(join(dir, f))) throw new NotARunError(`${dir}: not a run directory (no ${f})`);
+  for (const f of ['config.json', 'metrics.jsonl'])
+    if (!existsSync(join(dir, f))) throw new NotARunError(`${dir}: not a run directory (no ${f})`);
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as RunConfig;
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row);
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Row);
   const evals = rows.filter((r) => r.type === 'eval');
   const fmt = (r: Row | undefined) => (r ? `${r.mean!.toFixed(1)} ± ${r.std!.toFixed(1)}` : '—');
   const best = evals.reduce<Row | undefined>((b, r) => (!b || r.mean! > b.mean! ? r : b), undefined);
@@ -52,7 +57,10 @@ export function runRow(dir: string, at: number[]): string {
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   let parsed;
   try {
-    parsed = parseArgs({ options: { at: { type: 'string', default: '50000,100000,150000' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    parsed = parseArgs({
+      options: { at: { type: 'string', default: '50000,100000,150000' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
   } catch (e) {
     console.error(`${(e as Error).message}\n${USAGE}`);
     process.exit(2);
@@ -62,7 +70,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     process.exit(parsed.values.help ? 0 : 2);
   }
   const at = parsed.values.at!.split(',').map(Number);
-  console.log(`| algo | env | seed | actor / critic | γ | lr | n-step | updates/step | τ | batch | σ | ${at.map((s) => `eval at ${s / 1000}k`).join(' | ')} | best eval | wall s |`);
+  console.log(
+    `| algo | env | seed | actor / critic | γ | lr | n-step | updates/step | τ | batch | σ | ${at.map((s) => `eval at ${s / 1000}k`).join(' | ')} | best eval | wall s |`,
+  );
   console.log(`|---|---|---|---|---|---|---|---|---|---|---|${at.map(() => '---|').join('')}---|---|`);
   for (const dir of parsed.positionals) {
     try {

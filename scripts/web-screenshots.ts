@@ -15,7 +15,9 @@ import { saveActor } from '../agents/actor-io.ts';
 import { RemoteEnv } from '../client/remote-env.ts';
 import { findChromium, launchChromium } from '../test/web/browser.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, 'no-screenshots': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '3' }, 'no-screenshots': { type: 'boolean', default: false } },
+});
 const seconds = Number(values.seconds);
 const OUT = new URL('../docs/screenshots/', import.meta.url).pathname;
 
@@ -33,7 +35,10 @@ async function nodeRate(envId: string, ms: number): Promise<number> {
   const env = await RemoteEnv.connect(server.url, envId);
   await env.reset({ seed: 0 });
   const space = env.actionSpace;
-  const act = () => (space.type === 'Discrete' ? space.start + Math.floor(Math.random() * space.n) : Float32Array.from(space.type === 'Box' ? space.low : [], (l, i) => l + Math.random() * ((space as { high: number[] }).high[i] - l)));
+  const act = () =>
+    space.type === 'Discrete'
+      ? space.start + Math.floor(Math.random() * space.n)
+      : Float32Array.from(space.type === 'Box' ? space.low : [], (l, i) => l + Math.random() * ((space as { high: number[] }).high[i] - l));
   const t0 = performance.now();
   let n = 0;
   while (performance.now() - t0 < ms) {
@@ -76,8 +81,15 @@ try {
     // An actor, loaded through the file input as a user would. Its weights are a fixed pattern,
     // not a trained network: the screenshot shows the page, not a good policy.
     const dir = mkdtempSync(join(tmpdir(), 'gymwire-shot-actor-'));
-    saveActor(dir, { envId: 'Pendulum-v1', algo: 'ddpg', obsDim: 3, actDim: 1, hidden: [8], low: [-2], high: [2] }, Float32Array.from({ length: 41 }, (_, i) => Math.sin(1.7 * i + 0.3)));
-    await page.setInputFiles('#actor-files', ['actor.json', 'actor.bin', 'manifest.json'].map((f) => join(dir, f)));
+    saveActor(
+      dir,
+      { envId: 'Pendulum-v1', algo: 'ddpg', obsDim: 3, actDim: 1, hidden: [8], low: [-2], high: [2] },
+      Float32Array.from({ length: 41 }, (_, i) => Math.sin(1.7 * i + 0.3)),
+    );
+    await page.setInputFiles(
+      '#actor-files',
+      ['actor.json', 'actor.bin', 'manifest.json'].map((f) => join(dir, f)),
+    );
     await page.waitForSelector('body[data-actor="loaded"]');
     rmSync(dir, { recursive: true });
     await play(page, 'Pendulum-v1', 'actor', '1', '1');
@@ -101,7 +113,9 @@ try {
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
     await page.click('#stop');
     const reference = await nodeRate(info, 1000 * (seconds - 1));
-    console.log(`${info.padEnd(26)} ${mean.toFixed(1).padStart(5)} frames/s in the browser (${declared.split(';')[0]}); a Node client: ${reference.toFixed(1)} step+render/s`);
+    console.log(
+      `${info.padEnd(26)} ${mean.toFixed(1).padStart(5)} frames/s in the browser (${declared.split(';')[0]}); a Node client: ${reference.toFixed(1)} step+render/s`,
+    );
   }
   console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 } finally {

@@ -65,7 +65,13 @@ export class KernelLearner {
   constructor(readonly cfg: KernelLearnerConfig) {
     this.engine = new KernelEngine(cfg.threads);
     const n = cfg.size;
-    this.vec = { params: this.engine.allocFloats(n), target: this.engine.allocFloats(n), m: this.engine.allocFloats(n), v: this.engine.allocFloats(n), grads: this.engine.allocFloats(n) };
+    this.vec = {
+      params: this.engine.allocFloats(n),
+      target: this.engine.allocFloats(n),
+      m: this.engine.allocFloats(n),
+      v: this.engine.allocFloats(n),
+      grads: this.engine.allocFloats(n),
+    };
     // Views stay valid when the memory grows (a shared memory is never detached).
     this.vectors = { params: this.view('params'), target: this.view('target'), adamM: this.view('m'), adamV: this.view('v') };
     let from = 0;
@@ -97,7 +103,11 @@ export class KernelLearner {
 
   /** Adam (then Polyak) ops on the given segments (indices into cfg.adam.segments). */
   adamOps(plan: PlanBuilder, segments: number[]): void {
-    adamOps(plan, this.vec, segments.map((i) => this.segments[i]));
+    adamOps(
+      plan,
+      this.vec,
+      segments.map((i) => this.segments[i]),
+    );
   }
 
   /** An MLP on the online (`params`) or target vector. */
@@ -136,7 +146,11 @@ export class KernelLearner {
     const dotW = Math.max(...slots.map((s) => s.inSize * s.outSize), this.cfg.actDim * Math.max(...widths));
     const scratch = Math.max(big * 128, 4 * dotW);
     if (cmp <= this.workspace.cmp && pairs <= this.workspace.pairs && scratch <= this.workspace.scratch) return;
-    this.workspace = { cmp: Math.max(cmp, this.workspace.cmp), pairs: Math.max(pairs, this.workspace.pairs), scratch: Math.max(scratch, this.workspace.scratch) };
+    this.workspace = {
+      cmp: Math.max(cmp, this.workspace.cmp),
+      pairs: Math.max(pairs, this.workspace.pairs),
+      scratch: Math.max(scratch, this.workspace.scratch),
+    };
     this.engine.setWorkspace(this.workspace.cmp, this.workspace.pairs, this.workspace.scratch);
   }
 
@@ -151,7 +165,15 @@ export class KernelLearner {
     if (space) return { space, fresh: false };
     const { obsDim, actDim } = this.cfg;
     this.ensureWorkspace(2 * cap);
-    space = { cap, s: this.matrix(cap, obsDim), s2: this.matrix(cap, obsDim), x: this.matrix(2 * cap, obsDim + actDim), x2: this.matrix(cap, obsDim + actDim), r: this.alloc(cap), disc: this.alloc(cap) };
+    space = {
+      cap,
+      s: this.matrix(cap, obsDim),
+      s2: this.matrix(cap, obsDim),
+      x: this.matrix(2 * cap, obsDim + actDim),
+      x2: this.matrix(cap, obsDim + actDim),
+      r: this.alloc(cap),
+      disc: this.alloc(cap),
+    };
     this.spaces.set(cap, space);
     return { space, fresh: true };
   }

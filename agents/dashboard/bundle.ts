@@ -38,7 +38,16 @@ let cached: Promise<PageAssets> | null = null;
 
 async function bundle(): Promise<PageAssets> {
   const { build } = await import('esbuild');
-  const r = await build({ entryPoints: [ENTRY], bundle: true, minify: true, format: 'esm', target: 'es2022', write: false, outdir: 'out', logLevel: 'silent' });
+  const r = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    outdir: 'out',
+    logLevel: 'silent',
+  });
   const text = (ext: string) => r.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
   return { html: HTML, js: text('.js'), css: text('.css') };
 }

@@ -71,7 +71,16 @@ export class Dashboard implements RunListener {
   }
 
   static async start(options: DashboardOptions = {}): Promise<Dashboard> {
-    const o: Required<DashboardOptions> = { port: 0, host: '127.0.0.1', renderFps: null, framesEvery: 1, framesShare: 0.05, maxFrames: 120, maxSide: 200, ...options };
+    const o: Required<DashboardOptions> = {
+      port: 0,
+      host: '127.0.0.1',
+      renderFps: null,
+      framesEvery: 1,
+      framesShare: 0.05,
+      maxFrames: 120,
+      maxSide: 200,
+      ...options,
+    };
     const d = new Dashboard(await buildPage(), o);
     await new Promise<void>((resolve, reject) => {
       d.server.once('error', reject);
@@ -174,7 +183,13 @@ export class Dashboard implements RunListener {
   private subscribe(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     if (req.method === 'HEAD') return void res.end();
-    const snapshot: Snapshot = { info: this.info, history: this.history, status: this.lastStatus, episode: this.clip?.header ?? null, finished: this.done };
+    const snapshot: Snapshot = {
+      info: this.info,
+      history: this.history,
+      status: this.lastStatus,
+      episode: this.clip?.header ?? null,
+      finished: this.done,
+    };
     const text = frame('snapshot', snapshot);
     const client: Client = { res, limit: Buffer.byteLength(text) + MAX_LAG };
     this.clients.add(client);

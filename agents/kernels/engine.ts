@@ -85,7 +85,11 @@ export class KernelEngine {
     for (let tid = 1; tid < threads; tid++) {
       const { port1, port2 } = new MessageChannel();
       this.ports.push(port1);
-      const w = new Worker(WORKER, { eval: true, workerData: { module: kernelModule(), memory: this.memory, tid, port: port2 }, transferList: [port2 as never] });
+      const w = new Worker(WORKER, {
+        eval: true,
+        workerData: { module: kernelModule(), memory: this.memory, tid, port: port2 },
+        transferList: [port2 as never],
+      });
       w.unref();
       this.workers.push(w);
     }
@@ -167,7 +171,11 @@ export class KernelEngine {
 
   private check(): void {
     if (Atomics.load(this.i32, HEADER.FAILED)) {
-      const why = this.ports.map((p) => receiveMessageOnPort(p)?.message).filter((m) => m !== undefined).join('; ') || 'a barrier waited 120 s for a thread that never came';
+      const why =
+        this.ports
+          .map((p) => receiveMessageOnPort(p)?.message)
+          .filter((m) => m !== undefined)
+          .join('; ') || 'a barrier waited 120 s for a thread that never came';
       throw new Error(`learner kernel worker failed: ${why}`);
     }
   }

@@ -27,7 +27,14 @@ const w = (net: MlpRef, l: number): Mat => mat(net.params + 4 * net.slots[l].wOf
 const b = (net: MlpRef, l: number): number => net.params + 4 * net.slots[l].bOffset;
 
 /** Contiguous activation buffers for `rows` rows of an MLP with these layers (allocated by `alloc`, in floats). */
-export function allocActs(slots: LayerSlot[], rows: number, alloc: (floats: number) => number, input?: Mat, out?: Mat, norm = false): MlpActs {
+export function allocActs(
+  slots: LayerSlot[],
+  rows: number,
+  alloc: (floats: number) => number,
+  input?: Mat,
+  out?: Mat,
+  norm = false,
+): MlpActs {
   const buf = (width: number) => mat(alloc(rows * width), width);
   const hiddenSlots = slots.slice(0, -1);
   return {
@@ -57,7 +64,8 @@ export function forwardOps(plan: PlanBuilder, net: MlpRef, acts: MlpActs, rows: 
     if (nm) {
       plan.gemm({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: nm.n, bias: b(net, l) });
       plan.norm(rows, s.outSize, nm.n, acts.hidden[l], nm.rstd);
-    } else if (l < L - 1) plan.gemm({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: acts.hidden[l], bias: b(net, l), relu: true });
+    } else if (l < L - 1)
+      plan.gemm({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: acts.hidden[l], bias: b(net, l), relu: true });
     else plan.dot({ M: rows, N: s.outSize, K: s.inSize, a, b: w(net, l), c: acts.out, bias: b(net, l), act: outAct });
   });
 }
@@ -102,7 +110,16 @@ export function backwardOps(plan: PlanBuilder, o: BackwardSpec): void {
     const d = o.dInput;
     const s0 = net.slots[0];
     // dX[:, cols] = dZ_1 · W_0[cols, :]ᵀ (those rows of W_0 are contiguous).
-    plan.dot({ M: d.rows, N: d.n, K: s0.outSize, a: rowsFrom(dz, d.row), b: rowsFrom(w(net, 0), d.col), bT: true, c: d.out, act: 'linear' });
+    plan.dot({
+      M: d.rows,
+      N: d.n,
+      K: s0.outSize,
+      a: rowsFrom(dz, d.row),
+      b: rowsFrom(w(net, 0), d.col),
+      bT: true,
+      c: d.out,
+      act: 'linear',
+    });
   }
 }
 
@@ -110,7 +127,8 @@ export function backwardOps(plan: PlanBuilder, o: BackwardSpec): void {
 function weightGradOps(plan: PlanBuilder, h: Mat, dz: Mat, rows: number, s: LayerSlot, grads: number): void {
   const tiles = (m: number, n: number) => Math.ceil(m / 2) * Math.ceil(n / 32);
   const out = mat(grads + 4 * s.wOffset, s.outSize);
-  if (tiles(s.inSize, s.outSize) <= tiles(s.outSize, s.inSize)) plan.gemm({ M: s.inSize, N: s.outSize, K: rows, a: h, aT: true, b: dz, c: out });
+  if (tiles(s.inSize, s.outSize) <= tiles(s.outSize, s.inSize))
+    plan.gemm({ M: s.inSize, N: s.outSize, K: rows, a: h, aT: true, b: dz, c: out });
   else plan.gemm({ M: s.outSize, N: s.inSize, K: rows, a: dz, aT: true, b: h, c: out, cT: true });
 }
 
@@ -130,4 +148,3 @@ export interface OptimVectors {
 export function adamOps(plan: PlanBuilder, v: OptimVectors, segments: [number, number, number][]): void {
   segments.forEach(([from, to, slot], i) => plan.adam(v, from, to, slot, i === segments.length - 1));
 }
-

@@ -2,11 +2,39 @@
 // the engine's memory. Every thread runs the whole plan and takes its share of each op; `op()`
 // appends a barrier after each op unless told the next op does not read its output.
 // Op codes and argument order: keep in sync with assembly/mlp.ts.
-const OP = { END: 0, BARRIER: 1, GEMM: 2, DOT: 3, COLSUM: 4, COPY: 5, TD: 6, FILL_SUM: 7, TANH_GRAD: 8, ADAM: 9, SMOOTH: 10, NORM: 11, NORM_GRAD: 12 } as const;
+const OP = {
+  END: 0,
+  BARRIER: 1,
+  GEMM: 2,
+  DOT: 3,
+  COLSUM: 4,
+  COPY: 5,
+  TD: 6,
+  FILL_SUM: 7,
+  TANH_GRAD: 8,
+  ADAM: 9,
+  SMOOTH: 10,
+  NORM: 11,
+  NORM_GRAD: 12,
+} as const;
 export const OP_WORDS = 20;
 
 /** Header layout (int32 words; f32 scalars from byte 64; f64 losses from byte 192). */
-export const HEADER = { BAR_COUNT: 0, BAR_GEN: 1, WAITERS: 2, GO: 3, PLAN: 4, THREADS: 5, CMP: 6, CNT: 7, SCRATCH: 8, SCRATCH_STRIDE: 9, FAILED: 10, STOP: 11, READY: 12 } as const;
+export const HEADER = {
+  BAR_COUNT: 0,
+  BAR_GEN: 1,
+  WAITERS: 2,
+  GO: 3,
+  PLAN: 4,
+  THREADS: 5,
+  CMP: 6,
+  CNT: 7,
+  SCRATCH: 8,
+  SCRATCH_STRIDE: 9,
+  FAILED: 10,
+  STOP: 11,
+  READY: 12,
+} as const;
 export const HEADER_BYTES = 256;
 export const SCALAR = { B1: 0, B2: 1, EPS: 2, TAU: 3, RSBC2: 4, LR0: 5 } as const;
 export const SCALARS_OFFSET = 64;
@@ -55,17 +83,71 @@ export class PlanBuilder {
    * write the matrix transposed (A = aᵀ etc.). The kernel skips zeros of A, so put the sparse
    * operand (a ReLU output or a masked gradient) on the left.
    */
-  gemm(o: { M: number; N: number; K: number; a: Mat; aT?: boolean; b: Mat; bT?: boolean; c: Mat; cT?: boolean; bias?: number; relu?: boolean; mask?: Mat }, barrier = true): void {
+  gemm(
+    o: {
+      M: number;
+      N: number;
+      K: number;
+      a: Mat;
+      aT?: boolean;
+      b: Mat;
+      bT?: boolean;
+      c: Mat;
+      cT?: boolean;
+      bias?: number;
+      relu?: boolean;
+      mask?: Mat;
+    },
+    barrier = true,
+  ): void {
     const [ars, acs] = o.aT ? [4, 4 * o.a.stride] : [4 * o.a.stride, 4];
     const [brs, bcs] = o.bT ? [4, 4 * o.b.stride] : [4 * o.b.stride, 4];
     const [crs, ccs] = o.cT ? [4, 4 * o.c.stride] : [4 * o.c.stride, 4];
-    this.push(OP.GEMM, [o.M, o.N, o.K, o.a.ptr, ars, acs, o.b.ptr, brs, bcs, o.c.ptr, crs, ccs, o.bias ?? 0, o.mask?.ptr ?? 0, 4 * (o.mask?.stride ?? 0), o.relu ? 1 : 0], barrier);
+    this.push(
+      OP.GEMM,
+      [
+        o.M,
+        o.N,
+        o.K,
+        o.a.ptr,
+        ars,
+        acs,
+        o.b.ptr,
+        brs,
+        bcs,
+        o.c.ptr,
+        crs,
+        ccs,
+        o.bias ?? 0,
+        o.mask?.ptr ?? 0,
+        4 * (o.mask?.stride ?? 0),
+        o.relu ? 1 : 0,
+      ],
+      barrier,
+    );
   }
 
   /** C[M x N] = act(A[M x K] · B[K x N] + bias) for narrow N (B transposed with bT). */
   dot(o: { M: number; N: number; K: number; a: Mat; b: Mat; bT?: boolean; c: Mat; bias?: number; act: Act }, barrier = true): void {
     const [brs, bcs] = o.bT ? [4, 4 * o.b.stride] : [4 * o.b.stride, 4];
-    this.push(OP.DOT, [o.M, o.N, o.K, o.a.ptr, 4 * o.a.stride, o.b.ptr, brs, bcs, o.c.ptr, 4 * o.c.stride, o.bias ?? 0, { linear: 0, relu: 1, tanh: 2 }[o.act]], barrier);
+    this.push(
+      OP.DOT,
+      [
+        o.M,
+        o.N,
+        o.K,
+        o.a.ptr,
+        4 * o.a.stride,
+        o.b.ptr,
+        brs,
+        bcs,
+        o.c.ptr,
+        4 * o.c.stride,
+        o.bias ?? 0,
+        { linear: 0, relu: 1, tanh: 2 }[o.act],
+      ],
+      barrier,
+    );
   }
 
   /** dst[j] = Σ_i src[i, j] over M rows. */
@@ -81,7 +163,22 @@ export class PlanBuilder {
    * y = r + disc·qn (with `qn2`, y = r + disc·min(qn, qn2): TD3's clipped double Q), d = q − y,
    * dq = scale·d, losses[slot] = lossScale·Σd², losses[qSlot] = lossScale·Σq (vectors of B floats).
    */
-  td(o: { B: number; q: number; r: number; disc: number; qn: number; qn2?: number; dq: number; scale: number; slot: number; qSlot: number; lossScale: number }, barrier = true): void {
+  td(
+    o: {
+      B: number;
+      q: number;
+      r: number;
+      disc: number;
+      qn: number;
+      qn2?: number;
+      dq: number;
+      scale: number;
+      slot: number;
+      qSlot: number;
+      lossScale: number;
+    },
+    barrier = true,
+  ): void {
     this.push(OP.TD, [o.B, o.q, o.r, o.disc, o.qn, o.dq, this.bits(o.scale), o.slot, this.bits(o.lossScale), o.qn2 ?? 0, o.qSlot], barrier);
   }
 
@@ -114,7 +211,13 @@ export class PlanBuilder {
   }
 
   /** Adam on elements [from, to) of the flat vectors, step size from scalar `lrSlot`, then Polyak. */
-  adam(v: { params: number; target: number; m: number; v: number; grads: number }, from: number, to: number, lrSlot: number, barrier = true): void {
+  adam(
+    v: { params: number; target: number; m: number; v: number; grads: number },
+    from: number,
+    to: number,
+    lrSlot: number,
+    barrier = true,
+  ): void {
     this.push(OP.ADAM, [v.params, v.target, v.m, v.v, v.grads, from, to, lrSlot], barrier);
   }
 

@@ -30,7 +30,19 @@ export function adamPolyak(cfg: AdamConfig, buf: AdamBuffers, grads: Float32Arra
   }
 }
 
-function kernel(buf: AdamBuffers, g0: Float32Array, g1: Float32Array | null, from: number, to: number, stepSize: number, b1: number, b2: number, rsBc2: number, eps: number, tau: number): void {
+function kernel(
+  buf: AdamBuffers,
+  g0: Float32Array,
+  g1: Float32Array | null,
+  from: number,
+  to: number,
+  stepSize: number,
+  b1: number,
+  b2: number,
+  rsBc2: number,
+  eps: number,
+  tau: number,
+): void {
   const { params: p, target: t, m, v } = buf;
   const c1 = 1 - b1;
   const c2 = 1 - b2;

@@ -89,7 +89,15 @@ export class TfjsDdpg implements BackendUpdate {
     // Equal shares of the rows; this thread takes the first (and any remainder).
     const share = Math.floor(B / (this.workers.length + 1));
     const own = B - share * this.workers.length;
-    this.workers.forEach((w, i) => w.start(share > 0 ? batchRows(batch, own + i * share, own + (i + 1) * share, obsDim, actDim) : null, B, wantLosses, step, this.cfg.adam.lrScale ?? 1));
+    this.workers.forEach((w, i) =>
+      w.start(
+        share > 0 ? batchRows(batch, own + i * share, own + (i + 1) * share, obsDim, actDim) : null,
+        B,
+        wantLosses,
+        step,
+        this.cfg.adam.lrScale ?? 1,
+      ),
+    );
     const losses = this.pass.compute(batchRows(batch, 0, own, obsDim, actDim), this.grads[0], B, wantLosses);
     for (const w of this.workers) {
       const l = w.gradientDone(wantLosses);
@@ -116,7 +124,9 @@ export class TfjsDdpg implements BackendUpdate {
 
   act(obs: Float32Array, n: number): Float32Array {
     const actor = this.pass.onlineActor();
-    return tf.tidy(() => last(forward(actor, tf.tensor2d(obs.subarray(0, n * this.cfg.obsDim), [n, this.cfg.obsDim]), true)).dataSync() as Float32Array);
+    return tf.tidy(
+      () => last(forward(actor, tf.tensor2d(obs.subarray(0, n * this.cfg.obsDim), [n, this.cfg.obsDim]), true)).dataSync() as Float32Array,
+    );
   }
 
   /** Call after the vectors were written from outside. */

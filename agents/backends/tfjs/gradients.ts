@@ -116,11 +116,19 @@ export class GradientPass {
       const dz0 = this.backward(critic, null, piActs, tf.fill([B, 1], -1 / norm) as tf.Tensor2D, null, memo);
       // ∂L/∂a = dz0 · W0[obs rows..]ᵀ: the action rows of the critic's first W are contiguous in the flat vector.
       const c0 = criticSlots[0];
-      const wAct = tf.tensor2d(this.params.subarray(c0.wOffset + obsDim * c0.outSize, c0.wOffset + (obsDim + actDim) * c0.outSize), [actDim, c0.outSize]);
+      const wAct = tf.tensor2d(this.params.subarray(c0.wOffset + obsDim * c0.outSize, c0.wOffset + (obsDim + actDim) * c0.outSize), [
+        actDim,
+        c0.outSize,
+      ]);
       const dAction = this.matMulBt(dz0, wAct);
       const dzActor = tf.mul(dAction, tf.sub(1, tf.square(aPi))) as tf.Tensor2D;
       this.backward(actor, actorSlots, actorActs, dzActor, out, memo);
-      if (wantLosses) losses = { critic: tf.sum(tf.square(td)).dataSync()[0] / norm, actor: -tf.sum(last(piActs)).dataSync()[0] / norm, q: tf.sum(last(criticActs)).dataSync()[0] / norm };
+      if (wantLosses)
+        losses = {
+          critic: tf.sum(tf.square(td)).dataSync()[0] / norm,
+          actor: -tf.sum(last(piActs)).dataSync()[0] / norm,
+          q: tf.sum(last(criticActs)).dataSync()[0] / norm,
+        };
     });
     return losses;
   }
@@ -148,12 +156,20 @@ export class GradientPass {
    * Backprop through an MLP given dL/d(last pre-activation). With `slots`/`out`, each layer's
    * [∂W; ∂b] is downloaded into `out` at its offset. Returns dL/d(first pre-activation).
    */
-  private backward(layers: Layer[], slots: LayerSlot[] | null, acts: tf.Tensor2D[], dOut: tf.Tensor2D, out: Float32Array | null, memo: Map<tf.Tensor, tf.Tensor2D>): tf.Tensor2D {
+  private backward(
+    layers: Layer[],
+    slots: LayerSlot[] | null,
+    acts: tf.Tensor2D[],
+    dOut: tf.Tensor2D,
+    out: Float32Array | null,
+    memo: Map<tf.Tensor, tf.Tensor2D>,
+  ): tf.Tensor2D {
     let dz = dOut;
     for (let l = layers.length - 1; l >= 0; l--) {
       const hIn = acts[l];
       if (slots && out) out.set(this.layerGrad(hIn, dz).dataSync(), slots[l].wOffset);
-      if (l > 0) dz = tf.mul(this.matMulBt(dz, layers[l].w, memo), tf.step(hIn)) as tf.Tensor2D; // ReLU': h > 0 exactly where its pre-activation was
+      // ReLU': h > 0 exactly where its pre-activation was.
+      if (l > 0) dz = tf.mul(this.matMulBt(dz, layers[l].w, memo), tf.step(hIn)) as tf.Tensor2D;
     }
     return dz;
   }

@@ -62,7 +62,9 @@ export class GradientWorker {
     // worker first, then load it.
     const built = !import.meta.url.endsWith('.ts');
     const entry = JSON.stringify(new URL(built ? './worker.js' : './worker.ts', import.meta.url).href);
-    const load = built ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
+    const load = built
+      ? `import(${entry})`
+      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${entry}); })`;
     const workerData: WorkerInit = { ...init, ctrl: ctrlBuf, port: port2 };
     // A failure to load reports like a failure to start (state −1) instead of a silent hang.
     const boot = `const { workerData: d } = require('node:worker_threads');
@@ -84,7 +86,15 @@ export class GradientWorker {
       this.ready = true;
     }
     const copy = (a: Float32Array) => a.slice(); // a view would clone its whole buffer
-    const rows = batch && { size: batch.size, obs: copy(batch.obs), actions: copy(batch.actions), rewards: copy(batch.rewards), nextObs: copy(batch.nextObs), terminated: copy(batch.terminated), ...(batch.horizon ? { horizon: copy(batch.horizon) } : {}) };
+    const rows = batch && {
+      size: batch.size,
+      obs: copy(batch.obs),
+      actions: copy(batch.actions),
+      rewards: copy(batch.rewards),
+      nextObs: copy(batch.nextObs),
+      terminated: copy(batch.terminated),
+      ...(batch.horizon ? { horizon: copy(batch.horizon) } : {}),
+    };
     const job: Job = { batch: rows, norm, wantLosses, adamStep, lrScale };
     this.port.postMessage(job);
     this.signal(CTRL.go, ++this.seq);
@@ -125,7 +135,8 @@ export class GradientWorker {
   }
 
   private waitWhile(slot: number, value: number, what: string): void {
-    if (Atomics.wait(this.ctrl, slot, value, TIMEOUT_MS) === 'timed-out') throw new Error(`learner worker did not ${what} within ${TIMEOUT_MS / 1000} s`);
+    if (Atomics.wait(this.ctrl, slot, value, TIMEOUT_MS) === 'timed-out')
+      throw new Error(`learner worker did not ${what} within ${TIMEOUT_MS / 1000} s`);
   }
 
   private message(): string {

@@ -13,7 +13,12 @@ const ctrl = new Int32Array(init.ctrl, 0, 8);
 const losses = new Float64Array(init.ctrl, 32, 3);
 const grads = init.grads.map((b) => new Float32Array(b));
 const own = grads[init.index];
-const buffers = { params: new Float32Array(init.params), target: new Float32Array(init.target), m: new Float32Array(init.m), v: new Float32Array(init.v) };
+const buffers = {
+  params: new Float32Array(init.params),
+  target: new Float32Array(init.target),
+  m: new Float32Array(init.m),
+  v: new Float32Array(init.v),
+};
 const signal = (slot: number, value: number) => {
   Atomics.store(ctrl, slot, value);
   Atomics.notify(ctrl, slot);
@@ -34,7 +39,7 @@ try {
 const pass = new GradientPass(init.gradients, buffers.params, buffers.target);
 signal(CTRL.state, 1);
 
-for (let seq = 0; ; ) {
+for (let seq = 0; ;) {
   Atomics.wait(ctrl, CTRL.go, seq);
   seq = Atomics.load(ctrl, CTRL.go);
   const job = receiveMessageOnPort(init.port)?.message as Job | undefined;

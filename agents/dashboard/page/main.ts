@@ -43,17 +43,31 @@ function makeChart(title: string, series: uPlot.Series[], opts: Partial<uPlot.Op
   return { plot, data, dirty: false };
 }
 
-const line = (label: string, stroke: string, width = 1.5, extra: Partial<uPlot.Series> = {}): uPlot.Series => ({ label, stroke, width, points: { show: false }, ...extra });
+const line = (label: string, stroke: string, width = 1.5, extra: Partial<uPlot.Series> = {}): uPlot.Series => ({
+  label,
+  stroke,
+  width,
+  points: { show: false },
+  ...extra,
+});
 
 const charts = {
   returns: makeChart('episode return', [line('episode return', '#9ecae1', 1), line('moving average (10 episodes)', '#08519c', 2)]),
   evals: makeChart(
     'deterministic evaluation (mean ± std)',
-    [line('eval mean', '#d94801', 2, { points: { show: true, size: 6, fill: '#d94801' } }), line('mean + std', 'rgba(217,72,1,0.35)', 1), line('mean − std', 'rgba(217,72,1,0.35)', 1)],
+    [
+      line('eval mean', '#d94801', 2, { points: { show: true, size: 6, fill: '#d94801' } }),
+      line('mean + std', 'rgba(217,72,1,0.35)', 1),
+      line('mean − std', 'rgba(217,72,1,0.35)', 1),
+    ],
     { bands: [{ series: [2, 3], fill: 'rgba(217,72,1,0.12)' }] },
   ),
   critic: makeChart('critic TD loss (log scale)', [line('critic loss', '#54278f')], { scales: { x: { time: false }, y: { distr: 3 } } }),
-  q: makeChart('Q values', [line('mean Q(s, a)', '#08519c'), line('mean Q2(s, a)', '#6baed6'), line('mean Q(s, μ(s)) = −actor loss', '#d94801')]),
+  q: makeChart('Q values', [
+    line('mean Q(s, a)', '#08519c'),
+    line('mean Q2(s, a)', '#6baed6'),
+    line('mean Q(s, μ(s)) = −actor loss', '#d94801'),
+  ]),
   rates: makeChart('throughput', [line('env steps/s', '#238b45'), line('updates/s', '#54278f')]),
 };
 
@@ -118,7 +132,9 @@ function showStatus(s: RunStatus | null): void {
     prev = { s, t };
   }
   const p = prev?.s;
-  const where = p ? `step ${p.step.toLocaleString()} / ${steps.toLocaleString()} · ${p.episodes} episodes · ${p.updates.toLocaleString()} updates${rate}` : '';
+  const where = p
+    ? `step ${p.step.toLocaleString()} / ${steps.toLocaleString()} · ${p.episodes} episodes · ${p.updates.toLocaleString()} updates${rate}`
+    : '';
   $('status').textContent = `${where}${finished ? ' · finished' : ''}`;
 }
 
@@ -134,7 +150,9 @@ async function loadEpisode(h: EpisodeHeader): Promise<void> {
   const res = await fetch('/episode', { cache: 'no-store' });
   if (!res.ok) return;
   const body = (await res.json()) as EpisodeBody;
-  const frames = await Promise.all(body.png.map((b64) => createImageBitmap(new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' }))));
+  const frames = await Promise.all(
+    body.png.map((b64) => createImageBitmap(new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' }))),
+  );
   if (body.step < wantStep) return; // a newer one is on its way
   if (playing) clearInterval(playing.timer);
   canvas.width = body.width;
@@ -144,7 +162,8 @@ async function loadEpisode(h: EpisodeHeader): Promise<void> {
     // Hold the last frame for half a second before the episode starts again.
     const k = Math.min(i, frames.length - 1);
     ctx.drawImage(frames[k], 0, 0);
-    $('episode-caption').textContent = `evaluation at step ${body.step.toLocaleString()}: first episode, return ${body.return.toFixed(1)} · frame ${k + 1}/${frames.length}`;
+    $('episode-caption').textContent =
+      `evaluation at step ${body.step.toLocaleString()}: first episode, return ${body.return.toFixed(1)} · frame ${k + 1}/${frames.length}`;
     document.body.dataset.episodeStep = String(body.step);
     document.body.dataset.frame = String(k);
     i = i + 1 >= frames.length + Math.round(body.fps / 2) ? 0 : i + 1;
