@@ -14,9 +14,7 @@ export interface BatchPart {
   readonly actionSpace: Space;
   /** Resets every sub-env, sub-env i with seeds[i]; resolves with the batched obs. */
   reset(seeds: number[]): Promise<ArrayLike<number>>;
-  step(
-    actions: Float32Array,
-  ): Promise<{
+  step(actions: Float32Array): Promise<{
     obs: ArrayLike<number>;
     rewards: ArrayLike<number>;
     terminated: ArrayLike<number | boolean>;
