@@ -24,7 +24,7 @@ import { batchLayout } from '../protocol/vector-api.ts';
 import type { NDArray } from '../protocol/schema/ndarray.ts';
 import type { EnvLike, SpaceValue } from '../protocol/env-api.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
-import { batchedActionFromWire, makeVectorState, vectorStep } from '../server/vector-slot.ts';
+import { batchedActionFromWire, makeVectorState, vectorStepSliced } from '../server/vector-slot.ts';
 import { readRequest } from '../server/read-request.ts';
 import { requestCheck } from '../protocol/validators.ts';
 import { startServerProcess } from './server-process.ts';
@@ -321,14 +321,14 @@ if (SECTIONS.has(4)) {
   const request = clientEncode();
   const serverRead = () => readRequest(request);
   const serverDecode = () => batchedActionFromWire(state, (decodeStepRequest(request) as { action: NDArray }).action);
-  const result = vectorStep(state, serverDecode());
+  const result = vectorStepSliced(state, serverDecode()).run(Infinity)!;
   const serverEncode = () => encodeStepResponse(1, result);
   const response = serverEncode().slice();
   const clientDecode = () => {
     const r = decodeStepResponse(response)!.result as { obs: NDArray; reward: NDArray; terminated: NDArray; truncated: NDArray };
     return [decodeArray(r.obs), decodeArray(r.reward), decodeArray(r.terminated), decodeArray(r.truncated)];
   };
-  const simulate = () => vectorStep(state, batch);
+  const simulate = () => vectorStepSliced(state, batch).run(Infinity)!;
   messageRows.push(
     [`${N} sub-envs: client encode step request`, request.length, micro(clientEncode).toFixed(2)],
     [`${N} sub-envs: server read step request`, request.length, micro(serverRead).toFixed(2)],

@@ -383,7 +383,8 @@ export class Connection {
         if (this.readyWaiters.length === 0) this.retryTimer.unref();
       });
     // A server that refuses us will keep refusing: stop at once (and when closed meanwhile).
-    const retryable = (e: unknown) => this.state === 'reconnecting' && !(e instanceof GymwireError && (e.code === 'unauthorized' || e.code === 'version_mismatch'));
+    const retryable = (e: unknown) =>
+      this.state === 'reconnecting' && !(e instanceof GymwireError && (e.code === 'unauthorized' || e.code === 'version_mismatch'));
     const outcome = await retryWithBackoff(plan, () => this.connect(), { sleep, retryable });
     this.retryTimer = null;
     if (this.state !== 'reconnecting') {

@@ -203,4 +203,4 @@ export class RemoteVectorEnv<O extends TypedArray = TypedArray> extends RemoteHa
   }
 }
 
-export { Connection, type ConnectOptions };
+export type { ConnectOptions };

@@ -11,7 +11,7 @@ import type { Op, EnvInfo, HelloResult } from '../protocol/schema/messages.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import type { NDArray } from '../protocol/schema/ndarray.ts';
 import type { TypedArray } from '../protocol/env-api.ts';
-import { CheckFailure, WireClient, describe, fail, type Frame } from './wire.ts';
+import { WireClient, describe, fail, type Frame } from './wire.ts';
 
 /** The protocol version the checks are written against. */
 export const CHECKED_VERSION = '1.2';
@@ -20,7 +20,7 @@ const MAJOR = CHECKED_VERSION.split('.')[0];
 export interface Skip {
   skip: string;
 }
-export function skip(reason: string): Skip {
+function skip(reason: string): Skip {
   return { skip: reason };
 }
 
@@ -70,7 +70,7 @@ export function expectResult(op: Op, response: Frame): any {
 }
 
 /** The error body of an error response, which must carry `code` (one of `codes`). */
-export function expectError(op: string, response: Frame, codes: string | string[], id?: number | null): Frame {
+function expectError(op: string, response: Frame, codes: string | string[], id?: number | null): Frame {
   const want = Array.isArray(codes) ? codes : [codes];
   if ('result' in response) fail(`${op}: expected error ${want.join(' or ')}, got a result: ${describe(response.result)}`);
   if (!checkErrorResponse.Check(response)) {
@@ -92,7 +92,7 @@ export function expectError(op: string, response: Frame, codes: string | string[
  * Checks that a wire value is a member of `space`: a Box value must be an NDArray of exactly
  * the space's dtype and shape with every element inside the bounds (NaN never is).
  */
-export function expectInSpace(space: Space, wire: unknown, what: string): void {
+function expectInSpace(space: Space, wire: unknown, what: string): void {
   if (space.type === 'Box') {
     if (!looksLikeNDArray(wire)) fail(`${what} is not an NDArray: ${describe(wire)}`);
     if (wire.dtype !== space.dtype) fail(`${what} has dtype ${wire.dtype}, the space's is ${space.dtype}`);
@@ -882,5 +882,3 @@ function expectBatch(space: Extract<Space, { type: 'Box' }>, wire: unknown, n: n
 
 /** Every check, in the order they run. */
 export const CHECKS: Check[] = [...handshake, ...listing, ...lifecycle, ...actions, ...errors, ...pipelining, ...vector];
-
-export { CheckFailure };

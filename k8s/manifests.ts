@@ -36,7 +36,7 @@ export const TOKEN_ENV = 'GYMWIRE_TOKEN';
 /** The probes' paths, as the server answers them. */
 export { HEALTH_PATH, READY_PATH } from '../server/health.ts';
 import { HEALTH_PATH, READY_PATH } from '../server/health.ts';
-export const PORT_NAME = 'gymwire';
+const PORT_NAME = 'gymwire';
 /** UID and GID of the image's non-root user (Dockerfile); numeric, so runAsNonRoot can be checked. */
 export const RUN_AS = 1000;
 /** The drain env var (server/cli.ts --drain-grace). */
@@ -45,7 +45,7 @@ export const DRAIN_ENV = 'GYMWIRE_DRAIN_GRACE';
  * Time past the drain grace before Kubernetes kills a server: the close handshake (up to 2 s,
  * server/drain.ts) and the process's exit.
  */
-export const DRAIN_MARGIN_SECONDS = 5;
+const DRAIN_MARGIN_SECONDS = 5;
 
 export interface FarmParams {
   /** Prefix of every object's name: NAME-envs (Service, Deployment), NAME-train (Job), NAME-runs (claim). */
@@ -103,7 +103,7 @@ export const FARM_DEFAULTS: Readonly<FarmParams> = {
 type Manifest<T extends { apiVersion?: string; kind?: string; metadata?: unknown }> = T &
   Required<Pick<T, 'apiVersion' | 'kind' | 'metadata'>>;
 
-export const names = (p: Pick<FarmParams, 'name'>) => ({
+const names = (p: Pick<FarmParams, 'name'>) => ({
   farm: `${p.name}-envs`,
   trainer: `${p.name}-train`,
   runs: `${p.name}-runs`,
@@ -183,7 +183,7 @@ function serverContainer(p: FarmParams): Container {
 }
 
 /** The env servers. */
-export function farmDeployment(p: FarmParams): Manifest<Deployment> {
+function farmDeployment(p: FarmParams): Manifest<Deployment> {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -207,11 +207,11 @@ export function farmDeployment(p: FarmParams): Manifest<Deployment> {
 }
 
 /** The farm's URL as the trainer's pod sees it ($(POD_NAMESPACE) is expanded by Kubernetes). */
-export function farmUrl(p: FarmParams): string {
+function farmUrl(p: FarmParams): string {
   return `dns+ws://${names(p).farm}.$(POD_NAMESPACE).svc.${p.clusterDomain}:${DEFAULT_PORT}`;
 }
 
-export function runsClaim(p: FarmParams): Manifest<PersistentVolumeClaim> {
+function runsClaim(p: FarmParams): Manifest<PersistentVolumeClaim> {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -221,7 +221,7 @@ export function runsClaim(p: FarmParams): Manifest<PersistentVolumeClaim> {
 }
 
 /** DDPG training against the farm: sub-envs spread over every server the farm's name resolves to. */
-export function trainerJob(p: FarmParams): Manifest<Job> {
+function trainerJob(p: FarmParams): Manifest<Job> {
   const runDir = `/runs/${p.trainEnv}-${p.name}`;
   return {
     apiVersion: 'batch/v1',

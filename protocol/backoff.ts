@@ -35,7 +35,11 @@ export interface RetryHooks {
 const sleepFor = (ms: number): Promise<boolean> => new Promise((resolve) => setTimeout(() => resolve(true), ms));
 
 /** Runs `attempt` until it succeeds, waiting backoffDelay before each try, at most plan.attempts times. */
-export async function retryWithBackoff<T>(plan: BackoffPlan, attempt: (k: number) => Promise<T>, hooks: RetryHooks = {}): Promise<RetryOutcome<T>> {
+export async function retryWithBackoff<T>(
+  plan: BackoffPlan,
+  attempt: (k: number) => Promise<T>,
+  hooks: RetryHooks = {},
+): Promise<RetryOutcome<T>> {
   const { onWait, retryable = () => true, sleep = sleepFor, random = Math.random } = hooks;
   let lastError: unknown = undefined;
   for (let k = 0; k < plan.attempts; k++) {

@@ -10,7 +10,7 @@ import { GymwireError } from './errors.ts';
 
 export type { NDArray };
 
-export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 type TypedArrayCtor = {
   new (length: number): TypedArray;
@@ -40,7 +40,7 @@ export function allocate(dtype: DType, length: number): TypedArray {
 }
 
 /** The dtype a typed array's class stands for (a Uint8Array is uint8; pass 'bool' explicitly). */
-export function dtypeOf(array: TypedArray): DType {
+function dtypeOf(array: TypedArray): DType {
   if (array instanceof Float32Array) return 'float32';
   if (array instanceof Float64Array) return 'float64';
   if (array instanceof Int32Array) return 'int32';
@@ -75,7 +75,7 @@ export function encodeArray(array: TypedArray, shape?: readonly number[], dtype?
 }
 
 /** The array's elements as little-endian bytes: a view when the host is little-endian. */
-export function littleEndianBytes(array: TypedArray): Uint8Array {
+function littleEndianBytes(array: TypedArray): Uint8Array {
   if (HOST_LITTLE_ENDIAN || array.BYTES_PER_ELEMENT === 1) {
     return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   }

@@ -34,7 +34,7 @@ function toUint32Words(entropy: number | bigint): number[] {
 }
 
 /** numpy's SeedSequence(entropy).generate_state(nWords32, uint32), for an integer entropy and no spawn key. */
-export function seedSequenceState(entropy: number | bigint | readonly number[], nWords32: number): Uint32Array {
+function seedSequenceState(entropy: number | bigint | readonly number[], nWords32: number): Uint32Array {
   const words = Array.isArray(entropy) ? [...entropy] : toUint32Words(entropy as number | bigint);
   let hashConst = INIT_A;
   const hashmix = (value: number): number => {

@@ -8,8 +8,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
 
-export { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX };
-
 // RFC 7230 token characters: what a Sec-WebSocket-Protocol value may hold.
 const TOKEN_CHARS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -41,7 +39,7 @@ export function tokenMatches(presented: string, expected: string): boolean {
 }
 
 /** Every token the upgrade request presents (header and sub-protocols). */
-export function presentedTokens(req: IncomingMessage): string[] {
+function presentedTokens(req: IncomingMessage): string[] {
   const out: string[] = [];
   const auth = req.headers.authorization;
   if (auth !== undefined) {
@@ -92,7 +90,7 @@ const LOCKOUT_MAX_MS = 60_000;
 /** An address's failures are forgotten this long after its last one. */
 const FORGET_AFTER_MS = 10 * 60_000;
 /** Addresses remembered at most (the oldest failure is forgotten first): the table's memory is bounded. */
-export const AUTH_TABLE_MAX = 4096;
+const AUTH_TABLE_MAX = 4096;
 
 /**
  * Slows down token guessing: after AUTH_FAILURES_ALLOWED failed upgrades from one address,

@@ -20,13 +20,7 @@ export function pathOf(req: IncomingMessage): string {
 }
 
 /** A short text answer that closes its socket. */
-export function plainAnswer(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): void {
+function plainAnswer(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close', ...headers });
   res.end(req.method === 'HEAD' ? undefined : `${text}\n`);
 }

@@ -19,8 +19,8 @@ import type { Registration } from '../envs/index.ts';
 export const DEFAULT_ENV_MEMORY_BYTES = 1280 * 1024;
 
 /** Fractions of the budget: env instances at most, and where backpressure starts for each of answers and frames. */
-export const ENV_SHARE = 3 / 4;
-export const IO_SHARE = 1 / 8;
+const ENV_SHARE = 3 / 4;
+const IO_SHARE = 1 / 8;
 
 /** Answers from this size (a render, the reset of a big vector env) are checked against the budget before they are made. */
 export const BIG_ANSWER_BYTES = 64 * 1024;

@@ -13,10 +13,10 @@ import type { Session } from './session.ts';
 import type { HttpRoute } from './http-routes.ts';
 import { pathOf } from './health.ts';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 /** Upper bounds (s) of the step-time buckets: a classic-control step is ~10 µs, a 1024-sub-env BipedalWalker step ~100 ms. */
-export const STEP_BUCKETS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3];
+const STEP_BUCKETS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3];
 
 /** What the metrics read from the server at each scrape. */
 export interface MetricSources {

@@ -123,7 +123,7 @@ function vectorStateOf(vec: SyncVectorEnv, numEnvs: number): VectorState {
 }
 
 /** Bytes of a reset or step answer's batched observation, for the memory budget's check before a reset. */
-export function batchedObsBytes(state: VectorState): number {
+function batchedObsBytes(state: VectorState): number {
   return state.numEnvs * state.obsLayout.itemSize * bytesPerElement(state.obsLayout.dtype);
 }
 
@@ -296,12 +296,7 @@ function checkBinary(arr: TypedArray, size: number): void {
   }
 }
 
-/** One vector step; the result's arrays view the env's buffers (encode it before the next step). */
-export function vectorStep(state: VectorState, actions: TypedArray): WireVectorStep {
-  return vectorStepSliced(state, actions).run(Infinity)!;
-}
-
-/** vectorStep in parts: the sub-envs are stepped in order, a part at a time (SyncVectorEnv.stepSome). */
+/** step on a vector env, in parts: the sub-envs are stepped in order, a part at a time (SyncVectorEnv.stepSome). */
 export function vectorStepSliced(state: VectorState, actions: TypedArray): Sliced<WireVectorStep> {
   state.vec.beginStep(actions);
   const part = timedParts(
@@ -325,13 +320,8 @@ export function vectorStepSliced(state: VectorState, actions: TypedArray): Slice
   );
 }
 
-/** reset on a vector env: obs [numEnvs, ...], batched info. */
-export function vectorReset(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): WireReset {
-  return vectorResetSliced(state, seed, options).run(Infinity)!;
-}
-
-/** vectorReset in parts (SyncVectorEnv.resetSome). */
-export function vectorResetSliced(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset> {
+/** reset on a vector env (obs [numEnvs, ...], batched info), in parts (SyncVectorEnv.resetSome). */
+function vectorResetSliced(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset> {
   let opts = options ?? undefined;
   if (opts !== undefined && looksLikeNDArray(opts.reset_mask)) {
     // A numpy bool array from the client; SyncVectorEnv takes a Uint8Array.
@@ -366,7 +356,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * [numEnvs, rowLength], nested infos nested maps, plain columns msgpack arrays (typed arrays
  * inside them as NDArrays).
  */
-export function vectorInfoToWire(info: VectorInfo, numEnvs: number): Record<string, unknown> {
+function vectorInfoToWire(info: VectorInfo, numEnvs: number): Record<string, unknown> {
   for (const _ in info) return batchedToWire(info, numEnvs);
   return info;
 }

@@ -25,7 +25,7 @@ import { Awaited, Sliced } from './scheduler.ts';
 import { LocalVector, buildVectorState, type VectorHost } from './vector-slot.ts';
 
 /** Vector envs charged at least this much (bytes) run in a worker. */
-export const WORKER_FROM_BYTES = 16 * 1024 * 1024;
+const WORKER_FROM_BYTES = 16 * 1024 * 1024;
 
 export interface WorkerInit {
   /** Plugin modules (absolute paths) the worker loads, as the server did. */

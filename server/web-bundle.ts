@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url';
 export const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 const ENTRY = join(WEB_DIR, 'main.ts');
 /** What the page loads besides itself: served from WEB_DIR. */
-export const STATIC_FILES = ['index.html', 'app.css'] as const;
+const STATIC_FILES = ['index.html', 'app.css'] as const;
 
 /**
  * Bundles web/main.ts and everything it imports into one ES module for browsers (minified by
  * default). esbuild refuses Node built-ins on the browser platform, so a Node API reaching the
  * page's imports fails here, not in a user's browser.
  */
-export async function buildWebBundle(options: { minify?: boolean } = {}): Promise<string> {
+async function buildWebBundle(options: { minify?: boolean } = {}): Promise<string> {
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [ENTRY],

@@ -20,7 +20,7 @@ interface Pending {
 }
 
 /** The sub-protocols to offer: 'gymwire' alone, or with the token (one credential per upgrade). */
-export function subprotocols(token: string): string[] {
+function subprotocols(token: string): string[] {
   const t = token.trim();
   return t === '' ? [SUBPROTOCOL] : [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + t];
 }

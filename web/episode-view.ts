@@ -5,7 +5,7 @@ import type { PlayerView } from './player.ts';
 import type { FrameCanvas } from './frame-canvas.ts';
 
 /** A space value as short text: numbers with 4 significant digits, arrays in brackets. */
-export function formatValue(v: SpaceValue | boolean): string {
+function formatValue(v: SpaceValue | boolean): string {
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'boolean') return String(v);
   if (ArrayBuffer.isView(v))

@@ -28,7 +28,7 @@ export class FrameCanvas {
 }
 
 /** Copies RGB triples into the RGB bytes of RGBA quads, leaving the alpha bytes as they are. */
-export function rgbToRgba(rgb: Uint8Array, rgba: Uint8ClampedArray): void {
+function rgbToRgba(rgb: Uint8Array, rgba: Uint8ClampedArray): void {
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
     rgba[j] = rgb[i];
     rgba[j + 1] = rgb[i + 1];

@@ -26,7 +26,7 @@ function combo(keys: Iterable<string>): string {
 }
 
 /** Discrete actions from key combinations (each a list of codes) like play's keys_to_action. */
-export function discreteKeyMap(table: [keys: string[], action: number][], noop: number | null, help: string[]): KeyMap {
+function discreteKeyMap(table: [keys: string[], action: number][], noop: number | null, help: string[]): KeyMap {
   const byCombo = new Map(table.map(([keys, action]) => [combo(keys), action]));
   const keys = new Set(table.flatMap(([k]) => k));
   return {
@@ -40,7 +40,7 @@ export function discreteKeyMap(table: [keys: string[], action: number][], noop: 
 }
 
 /** Box actions: `base` plus the vector of every held key, clipped to [low, high]. */
-export function continuousKeyMap(
+function continuousKeyMap(
   low: readonly number[],
   high: readonly number[],
   base: readonly number[],

@@ -18,7 +18,7 @@ export interface PlayerView {
 }
 
 /** Frames (or steps) per second over the last second. */
-export class RateMeter {
+class RateMeter {
   private readonly times: number[] = [];
   tick(now: number, count = 1): void {
     for (let i = 0; i < count; i++) this.times.push(now);

@@ -35,7 +35,8 @@ export class Reconnect {
 
   async run(): Promise<ReconnectOutcome> {
     const { attempts } = this.plan;
-    const onWait = (delay: number, k: number, lastError: unknown) => this.onWait(delay, k + 1, attempts, (lastError as Error | undefined) ?? null);
+    const onWait = (delay: number, k: number, lastError: unknown) =>
+      this.onWait(delay, k + 1, attempts, (lastError as Error | undefined) ?? null);
     const sleep = (ms: number) =>
       new Promise<boolean>((resolve) => {
         this.wake = () => resolve(false);

@@ -40,8 +40,8 @@ const SIDE_ENGINE_HEIGHT = 14;
 const SIDE_ENGINE_AWAY = 12;
 const MAIN_ENGINE_Y_LOCATION = 4; // where the main engine sits below the lander's origin
 
-export const VIEWPORT_W = 600;
-export const VIEWPORT_H = 400;
+const VIEWPORT_W = 600;
+const VIEWPORT_H = 400;
 
 const W = VIEWPORT_W / SCALE;
 const H = VIEWPORT_H / SCALE;
