@@ -99,7 +99,6 @@ export const Requests = {
   close: CloseRequest,
 } as const;
 export type Op = keyof typeof Requests;
-export const OPS = Object.keys(Requests) as Op[];
 
 export const Request = Type.Union(Object.values(Requests), { $id: 'Request' });
 export type Request = Static<typeof Request>;
