@@ -71,6 +71,60 @@ class CountedHistogram extends Histogram<string> {
   }
 }
 
+/** A metric's value at a scrape, or its values by label. */
+type Labelled = [Record<string, string>, number];
+type Read = () => number | Labelled[];
+
+/**
+ * A gauge or counter whose value is read from the server at each scrape (prom-client calls
+ * collect() then): nothing is counted twice, and nothing is kept up to date between scrapes.
+ */
+function scraped(registry: Registry, m: { name: string; help: string; read: Read; kind: 'gauge' | 'counter'; labelNames: string[] }): void {
+  const { name, help, read, labelNames } = m;
+  const registers = [registry];
+  if (m.kind === 'gauge') {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        const v = read();
+        if (typeof v === 'number') this.set(v);
+        else for (const [labels, n] of v) this.set(labels, n);
+      },
+    });
+  } else {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        const v = read();
+        if (typeof v === 'number') this.inc(v);
+        else for (const [labels, n] of v) this.inc(labels, n);
+      },
+    });
+  }
+}
+
+/** Env handles and instances open, by env id, over every session. */
+function envCounts(sessions: Iterable<Session>): Map<string, { handles: number; instances: number }> {
+  const m = new Map<string, { handles: number; instances: number }>();
+  for (const session of sessions) {
+    for (const slot of session.slots()) {
+      const e = m.get(slot.envId) ?? { handles: 0, instances: 0 };
+      e.handles++;
+      e.instances += slot.numEnvs;
+      m.set(slot.envId, e);
+    }
+  }
+  return m;
+}
+
 export class ServerMetrics implements RequestStats {
   readonly registry = new Registry();
   private steps = 0;
@@ -79,141 +133,41 @@ export class ServerMetrics implements RequestStats {
   private readonly stepTimes = { buckets: new Float64Array(STEP_BUCKETS.length), sum: 0, count: 0 };
 
   constructor(sources: MetricSources) {
-    const registers = [this.registry];
-    // prom-client calls collect() with the metric as `this`: the counts are read through these.
-    const steps = () => this.steps;
-    const envSteps = () => this.envSteps;
-    const errors = this.errors;
-    new Gauge({
-      name: 'gymwire_connections',
-      help: 'Open WebSocket connections',
-      registers,
-      collect() {
-        let n = 0;
-        for (const _ of sources.sessions()) n++;
-        this.set(n);
-      },
-    });
-    new Gauge({
-      name: 'gymwire_connecting_sockets',
-      help: 'TCP sockets before or in their HTTP upgrade',
-      registers,
-      collect() {
-        this.set(sources.connecting());
-      },
-    });
-    new Gauge({
-      name: 'gymwire_draining',
-      help: '1 while the server drains (SIGTERM): not ready, refusing new connections',
-      registers,
-      collect() {
-        this.set(sources.draining() ? 1 : 0);
-      },
-    });
-    const byEnv = () => {
-      const m = new Map<string, { handles: number; instances: number }>();
-      for (const session of sources.sessions()) {
-        for (const slot of session.slots()) {
-          const e = m.get(slot.envId) ?? { handles: 0, instances: 0 };
-          e.handles++;
-          e.instances += slot.numEnvs;
-          m.set(slot.envId, e);
-        }
-      }
-      return m;
-    };
-    new Gauge({
-      name: 'gymwire_envs_open',
-      help: 'Env handles open (a vector env counts 1), by env id',
-      labelNames: ['env_id'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [envId, e] of byEnv()) this.set({ env_id: envId }, e.handles);
-      },
-    });
-    new Gauge({
-      name: 'gymwire_env_instances',
-      help: 'Env instances open (a vector env counts its num_envs), by env id',
-      labelNames: ['env_id'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [envId, e] of byEnv()) this.set({ env_id: envId }, e.instances);
-      },
-    });
-    new Counter({
-      name: 'gymwire_steps_total',
-      help: 'Step requests answered (a vector step counts 1)',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(steps());
-      },
-    });
-    new Counter({
-      name: 'gymwire_env_steps_total',
-      help: 'Env steps made (a vector step counts its num_envs)',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(envSteps());
-      },
-    });
-    new Counter({
-      name: 'gymwire_errors_total',
-      help: 'Error answers, by error code (PROTOCOL.md section 6)',
-      labelNames: ['code'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [code, n] of errors) this.inc({ code }, n);
-      },
-    });
+    const at = (name: string, help: string, read: Read, kind: 'gauge' | 'counter' = 'gauge', labelNames: string[] = []) =>
+      scraped(this.registry, { name, help, read, kind, labelNames });
+    at('gymwire_connections', 'Open WebSocket connections', () => [...sources.sessions()].length);
+    at('gymwire_connecting_sockets', 'TCP sockets before or in their HTTP upgrade', () => sources.connecting());
+    at('gymwire_draining', '1 while the server drains (SIGTERM): not ready, refusing new connections', () => (sources.draining() ? 1 : 0));
+    const byEnv = (part: 'handles' | 'instances') => () =>
+      [...envCounts(sources.sessions())].map(([env_id, e]): Labelled => [{ env_id }, e[part]]);
+    at('gymwire_envs_open', 'Env handles open (a vector env counts 1), by env id', byEnv('handles'), 'gauge', ['env_id']);
+    at('gymwire_env_instances', 'Env instances open (a vector env counts its num_envs), by env id', byEnv('instances'), 'gauge', [
+      'env_id',
+    ]);
+    at('gymwire_steps_total', 'Step requests answered (a vector step counts 1)', () => this.steps, 'counter');
+    at('gymwire_env_steps_total', 'Env steps made (a vector step counts its num_envs)', () => this.envSteps, 'counter');
+    const errors = () => [...this.errors].map(([code, n]): Labelled => [{ code }, n]);
+    at('gymwire_errors_total', 'Error answers, by error code (PROTOCOL.md section 6)', errors, 'counter', ['code']);
     new CountedHistogram(
       'gymwire_step_duration_seconds',
       'Time from running a step request to its answer (a vector step: over all its parts and turns)',
       this.stepTimes,
       this.registry,
     );
-    const budget = sources.budget;
-    new Gauge({
-      name: 'gymwire_memory_budget_bytes',
-      help: 'The memory budget (--memory-budget)',
-      registers,
-      collect() {
-        this.set(budget.total);
-      },
-    });
-    new Gauge({
-      name: 'gymwire_memory_used_bytes',
-      help: 'What clients make the server hold, counted against the budget, by part',
-      labelNames: ['part'],
-      registers,
-      collect() {
-        this.set({ part: 'envs' }, budget.envBytes);
-        this.set({ part: 'unsent_answers' }, budget.output);
-        this.set({ part: 'unanswered_requests' }, budget.input);
-      },
-    });
-    new Gauge({
-      name: 'process_resident_memory_bytes',
-      help: 'Resident memory size in bytes',
-      registers,
-      collect() {
-        this.set(process.memoryUsage.rss());
-      },
-    });
-    new Counter({
-      name: 'process_cpu_seconds_total',
-      help: 'User and system CPU time spent, in seconds',
-      registers,
-      collect() {
-        const u = process.cpuUsage();
-        this.reset();
-        this.inc((u.user + u.system) / 1e6);
-      },
-    });
+    const { budget } = sources;
+    at('gymwire_memory_budget_bytes', 'The memory budget (--memory-budget)', () => budget.total);
+    const parts = (): Labelled[] => [
+      [{ part: 'envs' }, budget.envBytes],
+      [{ part: 'unsent_answers' }, budget.output],
+      [{ part: 'unanswered_requests' }, budget.input],
+    ];
+    at('gymwire_memory_used_bytes', 'What clients make the server hold, counted against the budget, by part', parts, 'gauge', ['part']);
+    at('process_resident_memory_bytes', 'Resident memory size in bytes', () => process.memoryUsage.rss());
+    const cpu = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    };
+    at('process_cpu_seconds_total', 'User and system CPU time spent, in seconds', cpu, 'counter');
   }
 
   stepAnswered(seconds: number, envSteps: number): void {
