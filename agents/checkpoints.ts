@@ -74,13 +74,16 @@ export function checkResumable(ck: Checkpoint, c: TrainConfig): void {
   const algo = checkpointAlgo(ck.state);
   if (algo !== c.algo) {
     throw new CheckpointError(
-      `checkpoint ${ck.dir} is from a ${algo.toUpperCase()} run and cannot continue as ${c.algo.toUpperCase()} (its networks and optimizer state are ${algo.toUpperCase()}'s): resume without --algo, or start a new run`,
+      `checkpoint ${ck.dir} is from a ${algo.toUpperCase()} run and cannot continue as ${c.algo.toUpperCase()} ` +
+        `(its networks and optimizer state are ${algo.toUpperCase()}'s): resume without --algo, or start a new run`,
     );
   }
   const norm = ck.state.config.criticLayerNorm ?? false;
   if (norm !== c.criticLayerNorm) {
     throw new CheckpointError(
-      `checkpoint ${ck.dir} was trained ${norm ? 'with' : 'without'} --critic-layer-norm and cannot continue ${c.criticLayerNorm ? 'with' : 'without'} it (its critic computes a different function): resume without the flag, or start a new run`,
+      `checkpoint ${ck.dir} was trained ${norm ? 'with' : 'without'} --critic-layer-norm and cannot continue ` +
+        `${c.criticLayerNorm ? 'with' : 'without'} it (its critic computes a different function): ` +
+        'resume without the flag, or start a new run',
     );
   }
 }

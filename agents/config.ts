@@ -33,7 +33,9 @@ export const FLAGS: {
     key: 'url',
     flag: 'url',
     kind: 'urls',
-    help: 'env server URL (ws://host:port), repeatable; or one farm, dns+ws://NAME:PORT: every address NAME resolves to, followed as servers join and leave; omit to run the envs in-process',
+    help:
+      'env server URL (ws://host:port), repeatable; or one farm, dns+ws://NAME:PORT: every address NAME resolves to, ' +
+      'followed as servers join and leave; omit to run the envs in-process',
   },
   { key: 'numEnvs', flag: 'num-envs', kind: 'int', help: 'sub-envs collecting in parallel, spread over the --url servers' },
   {
@@ -56,7 +58,9 @@ export const FLAGS: {
     key: 'backend',
     flag: 'backend',
     kind: 'string',
-    help: `what computes the updates: auto (kernels, else tfjs node, wasm, cpu) | ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(' | ')} (tensorflow = node)`,
+    help:
+      'what computes the updates: auto (kernels, else tfjs node, wasm, cpu) | ' +
+      `${BACKEND_CHOICES.filter((b) => b !== 'auto').join(' | ')} (tensorflow = node)`,
   },
   {
     key: 'learnerThreads',
@@ -71,7 +75,9 @@ export const FLAGS: {
     key: 'criticLayerNorm',
     flag: 'critic-layer-norm',
     kind: 'bool',
-    help: 'layer normalisation (no gain or bias) before each critic hidden ReLU, as DroQ/CrossQ for many updates per step (kernels backend only)',
+    help:
+      'layer normalisation (no gain or bias) before each critic hidden ReLU, as DroQ/CrossQ for many updates per step ' +
+      '(kernels backend only)',
   },
   { key: 'actorLr', flag: 'actor-lr', kind: 'number', help: 'actor Adam learning rate' },
   { key: 'criticLr', flag: 'critic-lr', kind: 'number', help: 'critic Adam learning rate' },
@@ -120,7 +126,9 @@ export const FLAGS: {
     key: 'evalActor',
     flag: 'eval-actor',
     kind: 'string',
-    help: 'the actor evaluations play and checkpoints export (actor.bin: what evaluate and rollout load): online | target (the target actor, its Polyak average)',
+    help:
+      'the actor evaluations play and checkpoints export (actor.bin: what evaluate and rollout load): ' +
+      'online | target (the target actor, its Polyak average)',
   },
   { key: 'checkpointEvery', flag: 'checkpoint-every', kind: 'int', help: 'steps between checkpoints (0 = only at the end)' },
   { key: 'saveReplay', flag: 'save-replay', kind: 'bool', help: 'include the replay buffer in checkpoints' },
@@ -189,7 +197,8 @@ function validateConfig(c: TrainConfig): void {
   if (c.criticLayerNorm && !['auto', 'kernels'].includes(c.backend))
     bad(
       'backend',
-      `the critic's layer normalisation runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}; turn it off with --no-critic-layer-norm`,
+      `the critic's layer normalisation runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}; ` +
+        'turn it off with --no-critic-layer-norm',
     );
   const urls = serverUrls(c);
   if (urls.length > 1 && urls.some(isFarmUrl)) bad('url', 'a farm (dns+ws:// or dns+wss://) is given alone: it stands for all its servers');

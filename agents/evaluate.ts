@@ -15,7 +15,8 @@ import { parseValue } from './config.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
-Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S] [--actor online|target] [--env-kwargs JSON]
+Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S]
+                           [--actor online|target] [--env-kwargs JSON]
   --checkpoint DIR   run directory (read as --resume reads it), its checkpoint/, or a saveActor directory
   --actor WHICH      online | target: that actor of a training checkpoint (default: the exported
                      one, actor.bin, which the run's evaluations played: see --eval-actor)
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
     const r = await evaluatePolicy(env, (o) => policy.act(o), episodes, seed, obsDim);
     if (values.verbose) r.returns.forEach((x, i) => console.log(`episode ${i} (seed ${seed + i}): ${x.toFixed(2)}`));
     console.log(
-      `${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      `${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, ` +
+        `seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
   } finally {
     await env.close();

@@ -162,7 +162,8 @@ export async function learnerForRun(
   ) {
     const timed = fasterBackend(opts, c.batchSize);
     log(
-      `timed the learners on this run's sizes: kernels ${timed.rates.kernels.toFixed(0)} updates/s, tfjs-node ${timed.rates.tfjs.toFixed(0)} updates/s; using ${timed.backend}`,
+      `timed the learners on this run's sizes: kernels ${timed.rates.kernels.toFixed(0)} updates/s, ` +
+        `tfjs-node ${timed.rates.tfjs.toFixed(0)} updates/s; using ${timed.backend}`,
     );
     backend = timed.backend;
   }
@@ -261,7 +262,8 @@ export class Learner {
     if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
     if (this.opts.criticLayerNorm)
       throw new Error(
-        "the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs backend has none); use --backend auto or kernels",
+        "the critic's layer normalisation runs on the learner's WebAssembly kernels only (the tfjs backend has none); " +
+          'use --backend auto or kernels',
       );
     const tfjs = loadedTfjs();
     if (!tfjs)

@@ -65,8 +65,9 @@ export interface StatsRecord {
 
 export type MetricRecord = EpisodeRecord | EvalRecord | InterruptedRecord | StatsRecord;
 
-const CSV_HEADER =
-  'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale\n';
+const CSV_COLUMNS = ['type', 'step', 'episode', 'return', 'length', 'eval_mean', 'eval_std', 'wall_seconds', 'updates'];
+const CSV_STATS_COLUMNS = ['critic_loss', 'actor_loss', 'q1', 'q2', 'updates_per_s', 'steps_per_s', 'lr_scale'];
+const CSV_HEADER = [...CSV_COLUMNS, ...CSV_STATS_COLUMNS].join(',') + '\n';
 
 export class MetricsLog {
   readonly episodes: EpisodeRecord[] = [];

@@ -166,7 +166,8 @@ function curveLegend(d: CurveData): { box: Box; svg: string } {
 }
 
 const svgOpen = (w: number, h: number) => [
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="${FONT_FAMILY}, sans-serif" font-size="${FONT_SIZE}" fill="#333">`,
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" ` +
+    `font-family="${FONT_FAMILY}, sans-serif" font-size="${FONT_SIZE}" fill="#333">`,
   `<rect width="${w}" height="${h}" fill="white"/>`,
 ];
 
@@ -325,10 +326,9 @@ function lossesSvg(d: LossesData): string {
     out.push(`<rect x="${M.left}" y="${P.top}" width="${W - M.left - M.right}" height="${P.bottom - P.top}" fill="none" stroke="#333"/>`);
     out.push(`<text x="${M.left}" y="${P.top - 12}" font-weight="bold">${esc(p.label)}${p.log ? ' (log scale)' : ''}</text>`);
     for (const s of p.series) {
-      if (s.points.length)
-        out.push(
-          `<polyline points="${s.points.map(([a, b]) => `${L.x(a).toFixed(1)},${P.y(b).toFixed(1)}`).join(' ')}" fill="none" stroke="${hex(s.color)}" stroke-width="1.5"/>`,
-        );
+      if (!s.points.length) continue;
+      const points = s.points.map(([a, b]) => `${L.x(a).toFixed(1)},${P.y(b).toFixed(1)}`).join(' ');
+      out.push(`<polyline points="${points}" fill="none" stroke="${hex(s.color)}" stroke-width="1.5"/>`);
     }
     out.push(panelLegend(p, P).svg);
   });

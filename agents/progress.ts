@@ -58,7 +58,10 @@ function progressLine(p: ProgressState): string {
   const learning = s
     ? ` | critic ${g4(s.criticLoss)} actor ${g4(s.actorLoss)} Q ${g4(s.q)}${s.q2 !== undefined ? `/${g4(s.q2)}` : ''}`
     : '';
-  return `step ${p.step}/${p.steps}${envs} | ${p.rates.stepsPerSec.toFixed(0)} steps/s ${p.rates.updatesPerSec.toFixed(0)} upd/s | ep ${p.episodes} last ${f1(p.recent[p.recent.length - 1])} mean20 ${f1(mean)}${learning} | eval ${p.lastEval ? `${f1(p.lastEval.mean)} ± ${f1(p.lastEval.std)}` : '—'}`;
+  const rates = `${p.rates.stepsPerSec.toFixed(0)} steps/s ${p.rates.updatesPerSec.toFixed(0)} upd/s`;
+  const episodes = `ep ${p.episodes} last ${f1(p.recent[p.recent.length - 1])} mean20 ${f1(mean)}`;
+  const evaluation = p.lastEval ? `${f1(p.lastEval.mean)} ± ${f1(p.lastEval.std)}` : '—';
+  return `step ${p.step}/${p.steps}${envs} | ${rates} | ${episodes}${learning} | eval ${evaluation}`;
 }
 
 export class Progress {

@@ -97,7 +97,8 @@ export class Recovery {
     const subEnvs = e.parts.flatMap((k) => group.subEnvsOf(k));
     this.cut(e.message, subEnvs);
     run.print(
-      `connection lost at step ${run.step()} (${e.message}); fresh episodes on the ${subEnvs.length} of ${group.numEnvs} sub-envs it served`,
+      `connection lost at step ${run.step()} (${e.message}); ` +
+        `fresh episodes on the ${subEnvs.length} of ${group.numEnvs} sub-envs it served`,
     );
     try {
       await group.resetParts(e.parts, run.collector.nextResetSeeds());

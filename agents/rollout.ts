@@ -262,7 +262,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`${envId} (${args.url ?? 'local'}), ${label}, seed ${args.seed}`);
     console.log(`episode return ${r.episodeReturn.toFixed(3)} over ${r.steps} steps (${end})`);
     console.log(
-      `wrote ${r.gifPath}: ${r.frames} frames ${r.width}x${r.height} at ${fps / args.every} fps, ${(r.bytes / 1024).toFixed(1)} KiB in ${secs.toFixed(2)} s`,
+      `wrote ${r.gifPath}: ${r.frames} frames ${r.width}x${r.height} at ${fps / args.every} fps, ` +
+        `${(r.bytes / 1024).toFixed(1)} KiB in ${secs.toFixed(2)} s`,
     );
     return 0;
   } finally {

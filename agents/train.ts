@@ -12,6 +12,7 @@ import { DASHBOARD_FLAGS, DASHBOARD_HELP, dashboardOptions, withDashboardPort } 
 
 /** The help text, with every flag's default for the env and algorithm chosen (by flags or the base ones). */
 function help(defaults: TrainConfig): string {
+  const tuned = TUNED_ENVS.includes(defaults.env) ? '' : ' (no row of its own: the base ones)';
   return `Train a DDPG or TD3 agent on a continuous-action env, in-process or through an env server.
 
 Usage: npm run train -- [--algo ddpg|td3] [--env ID] [--url ws://HOST:PORT ...] [--num-envs N] [--steps N] [--seed S] [--out DIR] [flags]
@@ -21,10 +22,11 @@ Usage: npm run train -- [--algo ddpg|td3] [--env ID] [--url ws://HOST:PORT ...] 
 --num-envs N collects from N sub-envs per step: one vector env in-process, or with several
 --url servers N spread over them. --url dns+ws://NAME:PORT (or dns+wss://) is a farm: the N
 sub-envs spread over every address NAME resolves to, and follow it as servers join and leave
-(give the fully qualified name: no search domains are applied). --steps counts transitions summed over the sub-envs, and
---updates-per-step applies per transition (N x that many updates per vector step).
+(give the fully qualified name: no search domains are applied). --steps counts transitions
+summed over the sub-envs, and --updates-per-step applies per transition (N x that many updates
+per vector step).
 
-Defaults below are ${defaults.algo.toUpperCase()}'s for ${defaults.env}${TUNED_ENVS.includes(defaults.env) ? '' : ' (no row of its own: the base ones)'}.
+Defaults below are ${defaults.algo.toUpperCase()}'s for ${defaults.env}${tuned}.
 
   --config FILE.json            hyperparameters as JSON (keys as in config.json); flags override it
   --resume DIR                  run or checkpoint directory to continue (its config is the base)
@@ -82,7 +84,8 @@ async function main(): Promise<void> {
   const where = urls.length ? ` via ${urls.join(', ')}` : ' (in-process)';
   const envs = config.numEnvs > 1 ? ` x${config.numEnvs} envs` : '';
   console.log(
-    `training ${config.algo.toUpperCase()} on ${config.env}${envs}${where} for ${config.steps} steps, seed ${config.seed}, backend ${backend}, out ${config.out}`,
+    `training ${config.algo.toUpperCase()} on ${config.env}${envs}${where} for ${config.steps} steps, ` +
+      `seed ${config.seed}, backend ${backend}, out ${config.out}`,
   );
   let stop = false;
   process.once('SIGINT', () => {

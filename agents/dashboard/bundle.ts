@@ -26,7 +26,11 @@ const HTML = `<!doctype html>
 <body>
 <header><h1 id="title">gymwire training</h1><div id="status">connecting…</div></header>
 <main>
-<section class="episode"><h2>latest evaluation episode</h2><canvas id="episode" width="200" height="200"></canvas><div id="episode-caption">no evaluation yet</div></section>
+<section class="episode">
+  <h2>latest evaluation episode</h2>
+  <canvas id="episode" width="200" height="200"></canvas>
+  <div id="episode-caption">no evaluation yet</div>
+</section>
 <section class="charts" id="charts"></section>
 </main>
 <script type="module" src="/dashboard.js"></script>
