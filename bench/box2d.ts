@@ -96,11 +96,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const digests = new Set(runs.map((r) => r.digest));
     const cpuRate = median(runs.map((r) => r.steps / r.cpuSeconds));
     const wallRate = median(runs.map((r) => r.steps / r.wallSeconds));
+    const digest = [...digests].join(',');
+    const roundRates = runs.map((r) => fmt(r.steps / r.cpuSeconds)).join(' ');
     console.log(
       digestOnly
-        ? `${id.padEnd(26)} digest ${[...digests].join(',')}`
+        ? `${id.padEnd(26)} digest ${digest}`
         : `${id.padEnd(26)} ${fmt(cpuRate).padStart(7)} steps/cpu-s  ${fmt(wallRate).padStart(7)} steps/s wall` +
-            `  (${runs[0].episodes} episodes/run, rounds: ${runs.map((r) => fmt(r.steps / r.cpuSeconds)).join(' ')})  digest ${[...digests].join(',')}`,
+            `  (${runs[0].episodes} episodes/run, rounds: ${roundRates})  digest ${digest}`,
     );
   }
 }
@@ -136,8 +138,7 @@ function compareFastPaths(id: string, rounds: number, steps: number, only?: stri
   variants.forEach(([name], i) => {
     // Ratios within a round, where the variants met the same load; then their median.
     const ratio = median(rates[i].map((rate, r) => rates[0][r] / rate));
-    console.log(
-      `  ${name.padEnd(22)} ${fmt(median(rates[i])).padStart(7)} steps/cpu-s   all / this ${ratio.toFixed(3)}   (${rates[i].map(fmt).join(' ')})`,
-    );
+    const rate = fmt(median(rates[i])).padStart(7);
+    console.log(`  ${name.padEnd(22)} ${rate} steps/cpu-s   all / this ${ratio.toFixed(3)}   (${rates[i].map(fmt).join(' ')})`);
   });
 }

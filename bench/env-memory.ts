@@ -100,9 +100,13 @@ if (values.one !== undefined) {
   const ids = values.env ?? registrations().map((r) => r.id);
   const self = fileURLToPath(import.meta.url);
   console.log(
-    `memory per env instance after reset + ${values.steps} random steps (heap = V8 heap + external, after a full GC); node ${process.version}`,
+    `memory per env instance after reset + ${values.steps} random steps ` +
+      `(heap = V8 heap + external, after a full GC); node ${process.version}`,
   );
-  console.log(`${'env'.padEnd(28)}${'instances'.padStart(10)}${'heap'.padStart(14)}${'rss'.padStart(14)}${'declared'.padStart(14)}`);
+  // A table row: the env id left-aligned, then the four figures right-aligned.
+  const widths = [10, 14, 14, 14];
+  const row = (id: string, ...figures: string[]) => id.padEnd(28) + figures.map((f, i) => f.padStart(widths[i])).join('');
+  console.log(row('env', 'instances', 'heap', 'rss', 'declared'));
   let low = false;
   for (const id of ids) {
     const args = ['--expose-gc', '--import', 'tsx', self, '--one', id, '--steps', values.steps!];
@@ -121,9 +125,8 @@ if (values.one !== undefined) {
     const m = JSON.parse(line) as Measured;
     const flag = m.declared !== null && m.heapPerInstance > m.declared ? '  < measured heap is above the declared figure' : '';
     low ||= flag !== '';
-    console.log(
-      `${m.id.padEnd(28)}${String(m.instances).padStart(10)}${kib(m.heapPerInstance).padStart(14)}${kib(m.rssPerInstance).padStart(14)}${(m.declared === null ? 'none' : kib(m.declared)).padStart(14)}${flag}`,
-    );
+    const declared = m.declared === null ? 'none' : kib(m.declared);
+    console.log(row(m.id, String(m.instances), kib(m.heapPerInstance), kib(m.rssPerInstance), declared) + flag);
   }
   if (low) process.exitCode = 1;
 }

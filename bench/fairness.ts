@@ -152,14 +152,18 @@ async function once(url: string, serverPid: number | undefined): Promise<void> {
   console.log(`bystander alone:           ${summary(bystander.between(t0, t1))}`);
   console.log(`during heavy make + reset: ${summary(bystander.between(t1, t2))}  (make + reset took ${((t2 - t1) / 1000).toFixed(1)} s)`);
   console.log(`during heavy stepping:     ${summary(bystander.between(t2, t3))}`);
+  const stepping = (t3 - t2) / 1000;
+  const envSteps = vectorSteps * numEnvs;
   console.log(
-    `heavy client: ${vectorSteps} vector steps of ${numEnvs} in ${((t3 - t2) / 1000).toFixed(1)} s = ${Math.round((vectorSteps * numEnvs) / ((t3 - t2) / 1000)).toLocaleString('en-US')} env-steps/s (depth ${depth})`,
+    `heavy client: ${vectorSteps} vector steps of ${numEnvs} in ${stepping.toFixed(1)} s = ` +
+      `${Math.round(envSteps / stepping).toLocaleString('en-US')} env-steps/s (depth ${depth})`,
   );
   if (cpu0 !== null && cpu1 !== null && vectorSteps > 0) {
     // CPU time is what the server spent, whatever else the machine ran meanwhile.
     const cpu = cpu1 - cpu0;
     console.log(
-      `server CPU while stepping: ${cpu.toFixed(1)} s of ${((t3 - t2) / 1000).toFixed(1)} s wall = ${Math.round((cpu * 1e6) / (vectorSteps * numEnvs))} µs per env-step (bystander included)`,
+      `server CPU while stepping: ${cpu.toFixed(1)} s of ${stepping.toFixed(1)} s wall = ` +
+        `${Math.round((cpu * 1e6) / envSteps)} µs per env-step (bystander included)`,
     );
   }
   await heavy.close();
@@ -173,7 +177,8 @@ const server = values.url
     });
 try {
   console.log(
-    `fairness: ${envId} x${numEnvs}, depth ${depth}, ${seconds} s, against CartPole-v1 one request at a time; server ${values['server-dir'] ?? 'this checkout'}; node ${process.version}`,
+    `fairness: ${envId} x${numEnvs}, depth ${depth}, ${seconds} s, against CartPole-v1 one request at a time; ` +
+      `server ${values['server-dir'] ?? 'this checkout'}; node ${process.version}`,
   );
   for (let r = 0; r < runs; r++) {
     if (runs > 1) console.log(`-- run ${r + 1}/${runs}`);

@@ -149,7 +149,8 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 console.log(
-  `${ALGO.toUpperCase()} learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`,
+  `${ALGO.toUpperCase()} learner updates per ${CPU_TIME ? 'CPU-second' : 'second'}: batch ${B}, obs ${OBS}, act ${ACT}, ` +
+    `${SECONDS} s per figure, ${ROUNDS} rounds; ${cpus().length} cores, load avg ${load()}`,
 );
 const missing = !values.torch
   ? 'not asked for (--torch)'

@@ -99,7 +99,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     >
   )['LunarLander-v3'];
   console.log(
-    `Gymnasium (recorded)   mean ${recorded.mean.toFixed(1)} std ${recorded.std.toFixed(1)} min ${recorded.min.toFixed(1)} share>200 ${recorded.share_over_200.toFixed(2)}`,
+    `Gymnasium (recorded)   mean ${recorded.mean.toFixed(1)} std ${recorded.std.toFixed(1)} min ${recorded.min.toFixed(1)} ` +
+      `share>200 ${recorded.share_over_200.toFixed(2)}`,
   );
   const env = new LunarLander();
   const rng = new NumpyGenerator(0);
@@ -121,10 +122,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     const avg = (key: 'mean' | 'std' | 'min' | 'share' | 'crashes') => runs.reduce((a, s) => a + s[key], 0) / runs.length;
     const noCrash = runs.filter((s) => s.crashes === 0).length;
+    const means = runs.map((s) => s.mean);
+    const meanRange = `${Math.min(...means).toFixed(1)}..${Math.max(...means).toFixed(1)}`;
+    const bySeed = crashesBySeed.flatMap((c, s) => (c ? [`${s}:${c}/${n}`] : [])).join(' ');
     console.log(
-      `${name.padEnd(22)} ${n} runs: mean ${avg('mean').toFixed(1)} (runs ${Math.min(...runs.map((s) => s.mean)).toFixed(1)}..${Math.max(...runs.map((s) => s.mean)).toFixed(1)}) ` +
-        `std ${avg('std').toFixed(1)} min ${avg('min').toFixed(1)} share>200 ${avg('share').toFixed(2)} crashes ${avg('crashes').toFixed(2)}/run, ` +
-        `${noCrash} of ${n} runs without one; crashes by seed: ${crashesBySeed.flatMap((c, s) => (c ? [`${s}:${c}/${n}`] : [])).join(' ')}`,
+      `${name.padEnd(22)} ${n} runs: mean ${avg('mean').toFixed(1)} (runs ${meanRange}) ` +
+        `std ${avg('std').toFixed(1)} min ${avg('min').toFixed(1)} share>200 ${avg('share').toFixed(2)} ` +
+        `crashes ${avg('crashes').toFixed(2)}/run, ${noCrash} of ${n} runs without one; crashes by seed: ${bySeed}`,
     );
   }
 }

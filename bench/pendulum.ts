@@ -65,16 +65,22 @@ try {
     });
     const row = rows[rows.length - 1];
     console.log(
-      `seed ${seed}: eval ≥ ${THRESHOLD} at ${row.solvedStep ?? 'never'} steps (${row.solvedSeconds?.toFixed(1) ?? '—'} s); eval at ${r.steps} steps ${row.finalEval.toFixed(1)} ± ${row.finalStd.toFixed(1)}; total ${row.wall.toFixed(1)} s`,
+      `seed ${seed}: eval ≥ ${THRESHOLD} at ${row.solvedStep ?? 'never'} steps (${row.solvedSeconds?.toFixed(1) ?? '—'} s); ` +
+        `eval at ${r.steps} steps ${row.finalEval.toFixed(1)} ± ${row.finalStd.toFixed(1)}; total ${row.wall.toFixed(1)} s`,
     );
   }
 } finally {
   await server.stop();
 }
 console.log('\nseed | steps to eval ≥ -200 | seconds | eval at end');
-for (const r of rows)
-  console.log(
-    `${String(r.seed).padStart(4)} | ${String(r.solvedStep ?? 'never').padStart(20)} | ${(r.solvedSeconds?.toFixed(1) ?? '—').padStart(7)} | ${r.finalEval.toFixed(1)}`,
-  );
+for (const r of rows) {
+  const cells = [
+    String(r.seed).padStart(4),
+    String(r.solvedStep ?? 'never').padStart(20),
+    (r.solvedSeconds?.toFixed(1) ?? '—').padStart(7),
+    r.finalEval.toFixed(1),
+  ];
+  console.log(cells.join(' | '));
+}
 const all = rows.every((r) => r.solvedStep !== null && r.finalEval >= THRESHOLD);
 console.log(all ? `all ${rows.length} seeds reach ≥ ${THRESHOLD} within ${values.steps} steps` : 'goal NOT met for every seed');

@@ -81,6 +81,8 @@ async function main(): Promise<void> {
       child.send('memory');
     });
   const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+  const memoryLine = (m: Memory) =>
+    `rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, connections ${m.connections}`;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   // Sample actions from the local env's space, so any Box/Discrete env id works.
@@ -111,9 +113,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: clients }, (_, c) => visit(c, -1, 50, new Float64Array(50), 0)));
   await sleep(500);
   const before = await memory();
-  console.log(
-    `server before:     rss ${mb(before.rss)} MB, heap ${mb(before.heapUsed)} MB, external ${mb(before.external)} MB, connections ${before.connections}`,
-  );
+  console.log(`server before:     ${memoryLine(before)}`);
 
   const all: Float64Array[] = [];
   let stepped = 0;
@@ -131,9 +131,10 @@ async function main(): Promise<void> {
     const m = await memory();
     after.push(m);
     const sorted = Float64Array.from(lat).sort();
+    const quantile = (q: number) => sorted[Math.floor(sorted.length * q)].toFixed(2);
     console.log(
-      `wave ${w + 1}/${waves}: ${((clients * perWave) / dt).toFixed(0)} steps/s, p50 ${sorted[Math.floor(sorted.length * 0.5)].toFixed(2)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(2)} ms | ` +
-        `server after: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, connections ${m.connections}`,
+      `wave ${w + 1}/${waves}: ${((clients * perWave) / dt).toFixed(0)} steps/s, p50 ${quantile(0.5)} ms, p99 ${quantile(0.99)} ms | ` +
+        `server after: ${memoryLine(m)}`,
     );
   }
   const lat = new Float64Array(stepped);

@@ -130,9 +130,10 @@ for (const n of [1, 16, 64, 256]) {
     const vec = makeVec(ENV_ID, n, {}, { copy });
     const { vecSteps, elapsed } = bench(vec, SECONDS);
     vec.close();
+    const vecRate = vecSteps / elapsed;
     const envSteps = (vecSteps * n) / elapsed;
     console.log(
-      `${String(n).padStart(8)}  ${String(copy).padEnd(5)}  ${(vecSteps / elapsed).toFixed(0).padStart(14)}   ${envSteps.toFixed(0).padStart(15)}`,
+      `${String(n).padStart(8)}  ${String(copy).padEnd(5)}  ${vecRate.toFixed(0).padStart(14)}   ${envSteps.toFixed(0).padStart(15)}`,
     );
   }
 }

@@ -59,8 +59,9 @@ console.log(`fuzzing ${url} with seed ${seed}: ${runs} runs of up to ${framesPer
 try {
   const counts = await fuzzServer({ url, seed, runs, framesPerRun, maxPayload });
   const closes = await oversizedCloses(url, maxPayload, seed, 8);
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(
-    `${counts.runs} runs, ${counts.frames} frames in ${((Date.now() - t0) / 1000).toFixed(1)} s (${counts.skipped} generated over the payload limit, not sent)`,
+    `${counts.runs} runs, ${counts.frames} frames in ${seconds} s (${counts.skipped} generated over the payload limit, not sent)`,
   );
   for (const [cls, n] of Object.entries(counts.byClass).sort()) console.log(`  ${cls.padEnd(28)} ${n}`);
   console.log(`answers: ${counts.results} results; errors ${JSON.stringify(counts.byCode)}`);

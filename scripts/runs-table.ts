@@ -50,8 +50,30 @@ export function runRow(dir: string, at: number[]): string {
   const last = rows[rows.length - 1];
   const done = existsSync(join(dir, 'done')) || evals.some((r) => r.step === config.steps);
   const nets = `${config.actorHidden.join('x')} / ${config.criticHidden.join('x')}${config.criticLayerNorm ? ' LN' : ''}`;
-  const rates = `${config.actorLr === config.criticLr ? config.actorLr : `${config.actorLr} / ${config.criticLr}`}${config.lrSchedule === 'linear' ? ' → 0' : ''}`;
-  return `| ${(config.algo ?? 'ddpg').toUpperCase()} | ${config.env} | ${config.seed} | ${nets} | ${config.gamma} | ${rates} | ${config.nStep ?? 1} | ${config.updatesPerStep ?? 1} | ${config.tau ?? '—'} | ${config.batchSize ?? '—'} | ${noiseColumn(config)} | ${at.map((s) => fmt(evals.find((r) => r.step === s))).join(' | ')} | ${fmt(best)}${best ? ` at ${best.step}` : ''} | ${last ? `${last.wallSeconds.toFixed(0)}${done ? '' : ` (at step ${last.step}, running)`}` : '—'} |`;
+  const lr = config.actorLr === config.criticLr ? `${config.actorLr}` : `${config.actorLr} / ${config.criticLr}`;
+  const rates = `${lr}${config.lrSchedule === 'linear' ? ' → 0' : ''}`;
+  const wall = last ? `${last.wallSeconds.toFixed(0)}${done ? '' : ` (at step ${last.step}, running)`}` : '—';
+  return tableRow([
+    (config.algo ?? 'ddpg').toUpperCase(),
+    config.env,
+    config.seed,
+    nets,
+    config.gamma,
+    rates,
+    config.nStep ?? 1,
+    config.updatesPerStep ?? 1,
+    config.tau ?? '—',
+    config.batchSize ?? '—',
+    noiseColumn(config),
+    ...at.map((s) => fmt(evals.find((r) => r.step === s))),
+    `${fmt(best)}${best ? ` at ${best.step}` : ''}`,
+    wall,
+  ]);
+}
+
+/** A markdown table row: "| a | b | c |". */
+function tableRow(cells: (string | number)[]): string {
+  return `| ${cells.join(' | ')} |`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
@@ -70,10 +92,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     process.exit(parsed.values.help ? 0 : 2);
   }
   const at = parsed.values.at!.split(',').map(Number);
-  console.log(
-    `| algo | env | seed | actor / critic | γ | lr | n-step | updates/step | τ | batch | σ | ${at.map((s) => `eval at ${s / 1000}k`).join(' | ')} | best eval | wall s |`,
-  );
-  console.log(`|---|---|---|---|---|---|---|---|---|---|---|${at.map(() => '---|').join('')}---|---|`);
+  const header = [
+    ...['algo', 'env', 'seed', 'actor / critic', 'γ', 'lr', 'n-step', 'updates/step', 'τ', 'batch', 'σ'],
+    ...at.map((s) => `eval at ${s / 1000}k`),
+    ...['best eval', 'wall s'],
+  ];
+  console.log(tableRow(header));
+  console.log(`|${header.map(() => '---|').join('')}`);
   for (const dir of parsed.positionals) {
     try {
       console.log(runRow(dir, at));

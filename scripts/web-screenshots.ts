@@ -114,7 +114,8 @@ try {
     await page.click('#stop');
     const reference = await nodeRate(info, 1000 * (seconds - 1));
     console.log(
-      `${info.padEnd(26)} ${mean.toFixed(1).padStart(5)} frames/s in the browser (${declared.split(';')[0]}); a Node client: ${reference.toFixed(1)} step+render/s`,
+      `${info.padEnd(26)} ${mean.toFixed(1).padStart(5)} frames/s in the browser (${declared.split(';')[0]}); ` +
+        `a Node client: ${reference.toFixed(1)} step+render/s`,
     );
   }
   console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
