@@ -14,7 +14,21 @@ import { BaseEnv, register, registrations } from '../../envs/index.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import type { Frame, ResetArgs, ResetResult, StepResult } from '../../protocol/env-api.ts';
 
+/** Busy waits (a Slow env's step, reset or make) begun in this thread so far. */
+let busyWaits = 0;
+
+/**
+ * Units of slow work done in this thread (each busy-waits `ms`): what a test counts instead of
+ * timing. A unit spins at least its `ms` of wall-clock time, so a piece of work stopped at a
+ * deadline (a slice of server/scheduler.ts) holds a bounded number of them, however loaded the
+ * machine is.
+ */
+export function slowUnitsDone(): number {
+  return busyWaits;
+}
+
 function busyWait(ms: number): void {
+  if (ms > 0) busyWaits++;
   const until = performance.now() + ms;
   while (performance.now() < until) {
     // spinning: the point is to hold the event loop
