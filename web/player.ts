@@ -45,6 +45,8 @@ export class Player {
     private readonly fps: number,
     controller: Controller,
     private readonly view: PlayerView,
+    /** The clock frames are timed by (ms; a test's fake clock goes here). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.controller = controller;
   }
@@ -85,7 +87,7 @@ export class Player {
     let undrawn = true;
     let episodeReturn = 0;
     let episodeSteps = 0;
-    let next = performance.now();
+    let next = this.now();
     while (this.running) {
       const stepsThisFrame = Number.isFinite(this.speed) ? Math.max(1, Math.round(this.speed)) : MAX_SPEED_STEPS;
       let frame: Frame | null = null;
@@ -95,7 +97,7 @@ export class Player {
         const last = k === stepsThisFrame - 1;
         // The frame's render is sent with its last step: one round trip for both.
         const [step, rendered] = await Promise.all([this.env.step(action), last ? this.env.render() : null]);
-        this.steps.tick(performance.now());
+        this.steps.tick(this.now());
         episodeReturn += step.reward;
         episodeSteps++;
         obs = step.obs;
@@ -120,13 +122,13 @@ export class Player {
         undrawn = false;
       }
       next += 1000 / this.fps;
-      const now = performance.now();
+      const now = this.now();
       if (!Number.isFinite(this.speed) || next < now - 1000 / this.fps) next = now; // behind by a frame or more: do not rush to catch up
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, next - now));
         this.wake = () => {
           clearTimeout(timer);
-          next = performance.now();
+          next = this.now();
           resolve();
         };
       });
@@ -141,7 +143,7 @@ export class Player {
   }
 
   private draw(frame: Frame): void {
-    this.frames.tick(performance.now());
+    this.frames.tick(this.now());
     this.view.onFrame(frame);
   }
 }

@@ -34,6 +34,14 @@ function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
+/**
+ * Resolves once `cond()` holds, looking again every few ms. No deadline of its own: a wait
+ * that never ends is the test's failure (its timeout), not a bound on how fast a loaded machine is.
+ */
+async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, 5));
+}
+
 async function works(url: string): Promise<void> {
   const env = await RemoteEnv.connect(url, 'Toy-v0', {}, { reconnect: false });
   const local = make('Toy-v0');
@@ -70,7 +78,7 @@ test('max connections: one more is closed with 1013 and a reason; once one leave
   const gone = closeOf(a);
   a.close();
   await gone;
-  for (let i = 0; i < 50 && server.connections() > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => server.connections() <= 1);
   await works(server.url);
   b.close();
   await server.close();
@@ -88,13 +96,13 @@ test('sockets that never finish the upgrade are capped at max_connections in all
         s.once('error', reject);
       }));
     }
-    for (let i = 0; i < 50 && (await server.sockets()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => (await server.sockets()) >= 2);
     // A third socket gets 503: the WebSocket client never opens.
     await assert.rejects(opened(server.url), /503/);
     const gone = idle.map((s) => new Promise((r) => s.once('close', r)));
     for (const s of idle) s.destroy();
     await Promise.all(gone);
-    for (let i = 0; i < 50 && (await server.sockets()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => (await server.sockets()) === 0);
     await works(server.url);
   } finally {
     for (const s of idle) s.destroy();
@@ -102,26 +110,39 @@ test('sockets that never finish the upgrade are capped at max_connections in all
   }
 });
 
-test('upgrade timeout: a socket that sends no upgrade request gets 408 and is closed; upgraded connections stay', async () => {
+test('upgrade timeout: a socket that sends no upgrade request gets 408 and is closed at its server\'s timeout; upgraded connections stay', async () => {
   const server = await startServer({ port: 0, upgradeTimeoutMs: 300 });
-  const started = Date.now();
-  const silent = connect(server.port, '127.0.0.1');
-  let answer = '';
-  silent.on('data', (d) => (answer += d.toString()));
+  // The same kind of silent socket, opened first on a server with a timeout of a minute: the
+  // 408 has to come from the 300 ms asked for (not the 5 s default) for it to be still open then.
+  const patient = await startServer({ port: 0, upgradeTimeoutMs: 60_000 });
+  const silentSocket = async (port: number) => {
+    const s = connect(port, '127.0.0.1');
+    await new Promise((resolve) => s.once('connect', resolve));
+    const answer = { text: '', closed: false };
+    s.on('data', (d) => (answer.text += d.toString()));
+    s.once('close', () => (answer.closed = true));
+    return { s, answer };
+  };
+  const control = await silentSocket(patient.port);
+  // Upgraded before the silent socket opens: older than the timeout when it fires.
   const env = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
+  const started = performance.now();
+  const silent = await silentSocket(server.port);
   try {
-    await new Promise((resolve) => silent.once('close', resolve));
-    const after = Date.now() - started;
-    assert.match(answer, /^HTTP\/1\.1 408/);
-    assert.ok(after >= 250 && after < 3000, `closed after ${after} ms`);
-    // The WebSocket opened alongside has outlived the timeout and still steps.
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((resolve) => silent.s.once('close', resolve));
+    assert.match(silent.answer.text, /^HTTP\/1\.1 408/);
+    assert.deepEqual(control.answer, { text: '', closed: false }, 'the silent socket to the server with the long timeout is still open');
+    // Not before the timeout either (a lower bound only: a loaded machine can only make it later).
+    assert.ok(performance.now() - started >= 250, `closed after ${(performance.now() - started).toFixed(0)} ms`);
+    // The WebSocket opened before it has outlived the timeout and still steps.
     await env.reset({ seed: 1 });
     await env.step(new Float32Array([0.2]));
   } finally {
-    silent.destroy();
+    silent.s.destroy();
+    control.s.destroy();
     await env.close();
     await server.close();
+    await patient.close();
   }
 });
 
@@ -140,23 +161,38 @@ test('a frame over max_payload_bytes closes that connection with 1009; other con
   await server.close();
 });
 
-test('idle timeout: a silent connection is closed with 1001 and a reason, a busy one stays', async () => {
+test('idle timeout: a silent connection is closed with 1001 and a reason, a busy one stays', async (t) => {
+  // The idle sweep (its interval and its Date.now()) runs on node:test's fake clock, moved on here
+  // by hand: the busy connection steps every 100 ms of it, the silent one sends nothing.
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 });
   const server = await startServer({ port: 0, idleTimeoutMs: 200 });
   const silent = await opened(server.url);
   const busy = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
-  await busy.reset({ seed: 1 });
-  const closing = closeOf(silent);
-  const t0 = Date.now();
-  while (Date.now() - t0 < 700) {
-    await busy.step(new Float32Array([0]));
-    await new Promise((r) => setTimeout(r, 40));
+  try {
+    let silentClosed = false;
+    const closing = closeOf(silent).then((c) => {
+      silentClosed = true;
+      return c;
+    });
+    await busy.reset({ seed: 1 });
+    for (let ms = 100; ms <= 700; ms += 100) {
+      t.mock.timers.tick(100);
+      await busy.step(new Float32Array([0]));
+      // A round trip of the busy connection later, a close sent at the 100 ms sweep would be on its way.
+      if (ms === 100) assert.equal(silentClosed, false, 'closed before idle_timeout');
+    }
+    // The close was sent at the 200 ms sweep: it arrives within a few round trips of the other connection.
+    for (let i = 0; i < 100 && !silentClosed; i++) await busy.step(new Float32Array([0]));
+    assert.ok(silentClosed, 'the silent connection is still open after 700 ms of the clock and 100 round trips of the busy one');
+    const closed = await closing;
+    assert.equal(closed.code, 1001);
+    assert.match(closed.reason, /idle/);
+    assert.ok(!busy.connection.closed && !busy.connection.reconnecting);
+  } finally {
+    silent.terminate();
+    await busy.close().catch(() => {});
+    await server.close();
   }
-  const closed = await closing;
-  assert.equal(closed.code, 1001);
-  assert.match(closed.reason, /idle/);
-  assert.ok(!busy.connection.closed && !busy.connection.reconnecting);
-  await busy.close();
-  await server.close();
 });
 
 test('render bigger than max_render_pixels: limit_exceeded, the env and connection stay usable', async () => {
@@ -196,23 +232,27 @@ test('backpressure: a pipelining client that does not read stalls its own reques
   ws.on('message', (d: Buffer) => answers.push(decodeMessage(d) as { id: number }));
   ws.send(encodeMessage({ id: 1, ...HELLO }));
   ws.send(encodeMessage({ id: 2, op: 'make', env_id: 'Big-v0' }));
-  while (answers.length < 2) await new Promise((r) => setTimeout(r, 5));
+  await until(() => answers.length >= 2);
   ws.pause(); // stop reading: answers pile up in the kernel, then in the server, which then stops reading
   const n = 300;
   BigFrames.renders = 0;
   for (let i = 0; i < n; i++) ws.send(encodeMessage({ id: 100 + i, op: 'render', handle: 1 }));
-  await new Promise((r) => setTimeout(r, 500));
-  const stalled = BigFrames.renders;
+  // The server runs here: it has stopped once 50 turns of the event loop (each with a pass through
+  // its timers and sockets) go by without a render. A server that does not stop renders in every turn.
+  let stalled = BigFrames.renders;
+  for (let quiet = 0; quiet < 50; quiet++) {
+    await new Promise((r) => setTimeout(r, 1));
+    if (BigFrames.renders !== stalled) {
+      stalled = BigFrames.renders;
+      quiet = -1;
+    }
+  }
   // 300 answers are 81 MB; the server made only what fits its buffer and the socket buffers.
   assert.ok(stalled < n / 2, `${stalled} of ${n} renders made while the client was not reading`);
   // Meanwhile another connection is served at once.
   await works(server.url);
   ws.resume();
-  const t0 = Date.now();
-  while (answers.length < n + 2) {
-    assert.ok(Date.now() - t0 < 20_000, `only ${answers.length - 2} answers`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(() => answers.length >= n + 2);
   assert.deepEqual(answers.slice(2).map((a) => a.id), Array.from({ length: n }, (_, i) => 100 + i), 'every answer, in order');
   assert.equal(BigFrames.renders, n);
   ws.close();

@@ -21,6 +21,22 @@ import type { Env, Frame, ResetResult, StepResult } from '../../protocol/env-api
 
 const MiB = 1024 * 1024;
 
+/**
+ * Resolves once `cond()` holds, looking again every few ms. No deadline of its own: a wait
+ * that never ends is the test's failure (its timeout), not a bound on how fast a loaded machine is.
+ */
+async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** A value of the server's GET /metrics, e.g. gymwire_memory_used_bytes{part="envs"}. */
+async function metric(wsUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${wsUrl.replace(/^ws/, 'http')}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  assert.ok(line, `${series} in /metrics`);
+  return Number(line.slice(series.length + 1));
+}
+
 /** 4096 float32 observations (16 KiB each), declared at 1 KiB so many fit. */
 class WideObs extends BaseEnv<Float32Array, Float32Array> {
   readonly observationSpace = box(-1, 1, [4096]);
@@ -73,7 +89,7 @@ test('env instances are charged their cost: make past 3/4 of the budget is limit
     await a.call({ op: 'close', handle: handles[0] });
     assert.ok('result' in (await b.call({ op: 'make', env_id: 'Toy-v0' })), 'a closed env gave its share back');
     await a.close();
-    for (let i = 0; i < 50 && server.connections() > 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => server.connections() <= 1);
     for (let i = 0; i < 3; i++) assert.ok('result' in (await b.call({ op: 'make', env_id: 'Toy-v0' })), `a's envs went with its connection (${i})`);
     assert.equal((await b.call({ op: 'make', env_id: 'Toy-v0' })).error.code, 'limit_exceeded');
   } finally {
@@ -82,7 +98,7 @@ test('env instances are charged their cost: make past 3/4 of the budget is limit
   }
 });
 
-test('renders while answers pile up unread: limit_exceeded once unsent answers would pass 1/8 of the budget; usable again once read', async () => {
+test('renders while answers pile up unread: limit_exceeded once unsent answers would pass 1/8 of the budget; usable again once read', { timeout: 60_000 }, async () => {
   const makeEnv = (id: string, kwargs: Kwargs): Env => (id === 'Toy-v0' ? new BigFrames() : make(id, kwargs));
   // 16 MiB: unsent answers may take 2 MiB, i.e. two 750 KB frames.
   const server = await startServer({ port: 0, memoryBudget: 16 * MiB, makeEnv });
@@ -105,7 +121,8 @@ test('renders while answers pile up unread: limit_exceeded once unsent answers w
     const handle = (await c.call({ op: 'make', env_id: 'Toy-v0' })).result.handle;
     await c.call({ op: 'reset', handle, seed: 0 });
     let refused: any = null;
-    for (let i = 0; i < 100 && refused === null; i++) {
+    // Until the hog's answers fill the share (no deadline: a server that never refuses fails by the test's timeout).
+    while (refused === null) {
       const r = await c.call({ op: 'render', handle });
       if ('error' in r) refused = r.error;
       else await new Promise((res) => setTimeout(res, 20));
@@ -118,7 +135,7 @@ test('renders while answers pile up unread: limit_exceeded once unsent answers w
     assert.ok('result' in (await c.call({ op: 'step', handle, action: encodeArray(new Float32Array([0.1])) })), 'the env is still usable');
 
     hog.resume();
-    for (let i = 0; i < 500 && answered.length < renders; i++) await new Promise((res) => setTimeout(res, 20));
+    await until(() => answered.length >= renders);
     assert.equal(answered.length, renders, 'every render of the hog was answered once it read');
     assert.equal((await c.call({ op: 'render', handle })).result.frame.width, 500, 'renders fit again');
 
@@ -182,7 +199,7 @@ function halfFrame(port: number, announced: number, bytes: number): Promise<() =
   });
 }
 
-test('an attack that tries hard stays within the budget + 25%: costliest envs, vector envs, renders and steps never read, half-sent frames', async () => {
+test('an attack that tries hard stays within the budget + 25%: costliest envs, vector envs, renders and steps never read, half-sent frames', { timeout: 120_000 }, async () => {
   const budget = 192 * MiB;
   const server = await spawnServer(process.execPath, [
     '--import', 'tsx', 'server/cli.ts', '--port', '0', '--memory-budget', String(budget),
@@ -205,7 +222,8 @@ test('an attack that tries hard stays within the budget + 25%: costliest envs, v
     await call(warm, 8, { op: 'make', env_id: 'BipedalWalkerHardcore-v3', num_envs: 16 });
     await call(warm, 9, { op: 'reset', handle: 3, seed: 0 });
     warm.close();
-    await new Promise((r) => setTimeout(r, 500));
+    // The baseline once the warm-up connection is gone and its envs given back.
+    await until(async () => (await metric(server.url, 'gymwire_connections')) === 0 && (await metric(server.url, 'gymwire_memory_used_bytes{part="envs"}')) === 0);
     const baseline = memoryOf(pid).rss;
 
     // 24 connections each make a LunarLander to render and BipedalWalkerHardcore vector envs
@@ -246,7 +264,13 @@ test('an attack that tries hard stays within the budget + 25%: costliest envs, v
     await Promise.all(Array.from({ length: 24 }, (_, k) => attacker(k)));
     // Frames announced at 4 MiB, 3.5 MiB of each sent, never finished.
     for (let k = 0; k < 6; k++) halves.push(await halfFrame(port, 4 * MiB, 3.5 * MiB));
-    await new Promise((r) => setTimeout(r, 2000));
+    // Measured once the server holds what the attack can make it hold, not after some time: the
+    // half frames (21 MiB, within the 24 MiB input share: all read) and unsent answers within a
+    // render (720 KB) of their share (budget / 8), past which renders are refused and steps wait.
+    await until(async () => {
+      const used = (part: string) => metric(server.url, `gymwire_memory_used_bytes{part="${part}"}`);
+      return (await used('unanswered_requests')) >= 6 * 3.5 * MiB && (await used('unsent_answers')) > budget / 8 - MiB;
+    });
 
     const { peak } = memoryOf(pid);
     const grown = peak - baseline;

@@ -14,7 +14,37 @@ import { BaseEnv, register, registrations } from '../../envs/index.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import type { Frame, ResetArgs, ResetResult, StepResult } from '../../protocol/env-api.ts';
 
-function busyWait(ms: number): void {
+/** Busy waits (a Slow env's step, reset or make) begun in this thread so far. */
+let busyWaits = 0;
+
+/**
+ * Units of slow work done in this thread (each busy-waits `ms`): what a test counts instead of
+ * timing. A unit spins at least its `ms` of wall-clock time, so a piece of work stopped at a
+ * deadline (a slice of server/scheduler.ts) holds a bounded number of them, however loaded the
+ * machine is.
+ */
+export function slowUnitsDone(): number {
+  return busyWaits;
+}
+
+/**
+ * The BroadcastChannel on which a busy wait of 10 ms or more says it begins (what: make, reset or step), from
+ * whichever thread of the process runs it (a worker's too): a test waits for that event instead
+ * of sleeping for as long as it hopes the work takes to start.
+ */
+export const SLOW_WORK_CHANNEL = 'gymwire-test-slow-work';
+export type SlowWork = 'make' | 'reset' | 'step';
+let channel: BroadcastChannel | null = null;
+
+function busyWait(ms: number, what: SlowWork): void {
+  if (ms > 0) busyWaits++;
+  if (ms >= 10) {
+    if (channel === null) {
+      channel = new BroadcastChannel(SLOW_WORK_CHANNEL);
+      (channel as unknown as { unref(): void }).unref();
+    }
+    channel.postMessage(what);
+  }
   const until = performance.now() + ms;
   while (performance.now() < until) {
     // spinning: the point is to hold the event loop
@@ -29,11 +59,11 @@ class SlowEnv extends BaseEnv<Float32Array, number> {
   }
   reset(args?: ResetArgs): ResetResult<Float32Array> {
     this.seed(args);
-    busyWait(this.ms);
+    busyWait(this.ms, 'reset');
     return { obs: new Float32Array([0]), info: {} };
   }
   step(action: number): StepResult<Float32Array> {
-    busyWait(this.ms);
+    busyWait(this.ms, 'step');
     return { obs: new Float32Array([action]), reward: 1, terminated: false, truncated: false, info: {} };
   }
   render(): Frame {
@@ -56,7 +86,7 @@ class WhereEnv extends SlowEnv {
 class FrozenEnv extends SlowEnv {
   override step(action: number): StepResult<Float32Array> {
     // A deliberate hang: the test that uses it kills the server.
-    if (action === 1) for (;;) busyWait(1000);
+    if (action === 1) for (;;) busyWait(1000, 'step');
     return super.step(action);
   }
 }
@@ -73,7 +103,7 @@ if (!registrations().some((r) => r.id === 'Slow-v0')) {
   register({
     id: 'SlowBig-v0',
     factory: (kw) => {
-      busyWait(kw.make_ms as number);
+      busyWait(kw.make_ms as number, 'make');
       return new SlowEnv(kw.ms as number);
     },
     maxEpisodeSteps: null,

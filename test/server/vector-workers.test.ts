@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import './slow-env-plugin.ts';
+import { SLOW_WORK_CHANNEL, type SlowWork } from './slow-env-plugin.ts';
 import { BaseEnv, makeVec, register, registrations } from '../../envs/index.ts';
-import { startServer, type ServerOptions } from '../../server/server.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/server.ts';
 import { encodeArray } from '../../protocol/ndarray.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
 import type { Frame, ResetResult, StepResult } from '../../protocol/env-api.ts';
@@ -44,6 +44,29 @@ async function withClient(opts: ServerOptions, fn: (c: RawClient) => Promise<voi
     await c.close();
     await server.close();
   }
+}
+
+/** Resolves when a Slow env begins to `what` for 10 ms or more, in any thread (a worker's too). */
+function slowWorkBegins(what: SlowWork): Promise<void> {
+  const channel = new BroadcastChannel(SLOW_WORK_CHANNEL);
+  return new Promise((resolve) => {
+    channel.onmessage = (e) => {
+      if ((e as MessageEvent).data !== what) return;
+      channel.close();
+      resolve();
+    };
+  });
+}
+
+/** Bytes of env instances the server's memory budget holds (its gymwire_memory_used_bytes{part="envs"}). */
+async function envBytes(server: RunningServer): Promise<number> {
+  const metric = await server.metrics.registry.getSingleMetric('gymwire_memory_used_bytes')!.get();
+  return metric.values.find((v) => v.labels.part === 'envs')!.value;
+}
+
+/** Resolves once `cond()` holds (no deadline of its own: the test's timeout is the failure). */
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, 5));
 }
 
 if (!registrations().some((r) => r.id === 'HereOnly-v0')) {
@@ -98,32 +121,32 @@ test('through the worker, a BipedalWalker vector env answers exactly as in proce
 test('a connection that goes away while the worker makes or resets its env gives the memory back', { timeout: 30_000 }, async () => {
   // 32 MiB: env instances get 24 MiB, room for one 20 x 1 MiB vector env at a time.
   const server = await startServer({ port: 0, pluginModules: [PLUGIN], memoryBudget: 32 * 1024 * 1024 });
-  /** Connection b can make the 20 x 1 MiB env (retrying while the server frees what a left). */
+  /** Once the server has given back all it charged for envs, connection b can make the 20 x 1 MiB env. */
   const roomAgain = async () => {
+    await until(async () => (await envBytes(server)) === 0);
     const b = await RawClient.open(server.url);
     await b.hello();
-    let made: any = null;
-    for (let i = 0; i < 60 && !(made && 'result' in made); i++) {
-      made = await b.call({ op: 'make', env_id: 'SlowBig-v0', num_envs: 20 });
-      if ('error' in made) await new Promise((r) => setTimeout(r, 50));
-    }
+    const made = await b.call({ op: 'make', env_id: 'SlowBig-v0', num_envs: 20 });
     assert.ok('result' in made, JSON.stringify(made.error));
     await b.close();
   };
   try {
-    // Gone while its env is being made (20 x 50 ms in the worker)...
+    // Gone while the worker makes its env (20 x 50 ms)...
     const a = await RawClient.open(server.url);
     await a.hello();
+    let begun = slowWorkBegins('make');
     a.call({ op: 'make', env_id: 'SlowBig-v0', num_envs: 20, kwargs: { make_ms: 50 } }).catch(() => {});
-    await new Promise((r) => setTimeout(r, 150));
+    await begun;
+    assert.equal(await envBytes(server), 20 * 1024 * 1024, 'charged while being made');
     a.ws.terminate();
     await roomAgain();
-    // ... and while it is being reset (20 x 50 ms).
+    // ... and while it resets it (20 x 50 ms).
     const a2 = await RawClient.open(server.url);
     await a2.hello();
     const h = (await a2.call({ op: 'make', env_id: 'SlowBig-v0', num_envs: 20, kwargs: { ms: 50 } })).result.handle;
+    begun = slowWorkBegins('reset');
     a2.call({ op: 'reset', handle: h, seed: 0 }).catch(() => {});
-    await new Promise((r) => setTimeout(r, 150));
+    await begun;
     a2.ws.terminate();
     await roomAgain();
   } finally {
