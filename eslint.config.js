@@ -36,10 +36,7 @@ export default defineConfig(
       // Prettier breaks the code; what it cannot break, a comment or a long string, must be wrapped by
       // hand. Only URLs and regular expressions may run past the limit (and, in test/, strings: the
       // test names that read as sentences).
-      '@stylistic/max-len': [
-        'error',
-        { code: MAX_LEN, tabWidth: 2, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreComments: false },
-      ],
+      '@stylistic/max-len': ['error', { code: MAX_LEN, tabWidth: 2, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreComments: false }],
       // Unused variables are mistakes, except those named _… on purpose: a parameter kept for its
       // position, a key a rest destructuring drops, a loop variable only counted.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -45,7 +45,13 @@ def bound(v):
 
 def space(s):
     if isinstance(s, gym.spaces.Box):
-        return {"type": "Box", "shape": list(s.shape), "dtype": str(s.dtype), "low": [bound(v) for v in s.low.flat], "high": [bound(v) for v in s.high.flat]}
+        return {
+            "type": "Box",
+            "shape": list(s.shape),
+            "dtype": str(s.dtype),
+            "low": [bound(v) for v in s.low.flat],
+            "high": [bound(v) for v in s.high.flat],
+        }
     if isinstance(s, gym.spaces.Discrete):
         return {"type": "Discrete", "n": int(s.n), "start": int(s.start)}
     raise TypeError(f"no recording for space {s}")
@@ -140,7 +146,9 @@ def heuristic_scores():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("ids", nargs="*", help=f"env ids (default: all), or heuristic-scores; all: {' '.join(CLASSIC_CONTROL + BOX2D)} heuristic-scores")
+    parser.add_argument(
+        "ids", nargs="*", help=f"env ids (default: all), or heuristic-scores; all: {' '.join(CLASSIC_CONTROL + BOX2D)} heuristic-scores"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help=f"the folder to write (default {OUT.relative_to(ROOT)})")
     args = parser.parse_args()
     ids = args.ids or CLASSIC_CONTROL + BOX2D + ["heuristic-scores"]

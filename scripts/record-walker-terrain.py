@@ -85,7 +85,9 @@ class World:
         return Body()
 
     def CreateJoint(self, jd):
-        REC.joints.append({k: [short(c) for c in v] if isinstance(v, tuple) else short(v) for k, v in jd.items() if k not in ("bodyA", "bodyB")})
+        REC.joints.append(
+            {k: [short(c) for c in v] if isinstance(v, tuple) else short(v) for k, v in jd.items() if k not in ("bodyA", "bodyB")}
+        )
 
     def DestroyBody(self, body):
         pass

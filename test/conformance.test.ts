@@ -49,7 +49,10 @@ after(async () => {
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // Asynchronous on purpose: the server under test lives in this process's event loop.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'conformance/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'conformance/cli.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -81,9 +84,18 @@ test('npm run conformance: one line per check, a summary, exit 0; bad arguments 
 test('an env with unseeded resets and out-of-space observations fails exactly the checks about those', async () => {
   const report = await runConformance({ url: server.url, env: 'Sloppy-v0' });
   const failed = report.results.filter((r) => r.outcome === 'fail').map((r) => r.name.split(':')[0] + ': ' + r.reason);
-  assert.ok(failed.some((f) => /^observations: obs of step 1 \[5, 0\] is outside the space/.test(f)), failed.join('\n'));
-  assert.ok(failed.some((f) => /^seeding: reset\(seed=42\) twice on one env/.test(f)), failed.join('\n'));
-  assert.ok(failed.some((f) => /^make\/reset\/step\/close: step obs/.test(f)), failed.join('\n'));
+  assert.ok(
+    failed.some((f) => /^observations: obs of step 1 \[5, 0\] is outside the space/.test(f)),
+    failed.join('\n'),
+  );
+  assert.ok(
+    failed.some((f) => /^seeding: reset\(seed=42\) twice on one env/.test(f)),
+    failed.join('\n'),
+  );
+  assert.ok(
+    failed.some((f) => /^make\/reset\/step\/close: step obs/.test(f)),
+    failed.join('\n'),
+  );
   assert.ok(report.results.find((r) => r.name.startsWith('frames:'))!.outcome === 'pass');
   const cli = await runCli(['--url', server.url, '--env', 'Sloppy-v0', '--only', 'observations']);
   assert.equal(cli.code, 1);
@@ -137,7 +149,11 @@ test('a server that hangs up on a malformed frame fails the two frames checks on
   try {
     const report = await runConformance({ url: bad.url, env: 'Pendulum-v1', timeoutMs: 3000 });
     const failed = report.results.filter((r) => r.outcome === 'fail');
-    assert.deepEqual(failed.map((r) => r.name.split(':')[0]), ['frames', 'frames'], failed.map((r) => r.reason).join('\n'));
+    assert.deepEqual(
+      failed.map((r) => r.name.split(':')[0]),
+      ['frames', 'frames'],
+      failed.map((r) => r.reason).join('\n'),
+    );
     assert.match(failed[0].reason!, /connection closed \(code \d+\)/);
   } finally {
     await bad.close();

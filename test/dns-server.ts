@@ -32,4 +32,3 @@ export async function startDns(ttl: number) {
   };
   return { zone, dnsServers: [`127.0.0.1:${udp!.port}`], close };
 }
-

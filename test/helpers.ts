@@ -44,10 +44,28 @@ export function freePort(): Promise<number> {
 /** A self-signed certificate for 127.0.0.1 and localhost, valid a day, written by openssl into `dir` (cert.pem, key.pem). */
 export function selfSignedCert(dir: string): { cert: Buffer; key: Buffer; certPath: string } {
   const certPath = join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', certPath,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(certPath), key: readFileSync(join(dir, 'key.pem')), certPath };
 }

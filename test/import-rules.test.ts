@@ -27,7 +27,8 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   k8s: ['server'],
   // Plugins get their API passed in; JSDoc names its types (erased at run time).
   examples: ['server', 'protocol'],
-  // The browser page: the protocol, and agents/ only for the pure actor forward pass (esbuild's browser build refuses anything that needs Node).
+  // The browser page: the protocol, and agents/ only for the pure actor forward pass (esbuild's
+  // browser build refuses anything that needs Node).
   web: ['protocol', 'agents'],
 };
 const FREE = ['test', 'bench', 'scripts'];
@@ -101,7 +102,8 @@ export function violations(files: { path: string; source: string }[]): string[] 
       if (to === from) continue;
       if (!allowed) out.push(`${path}: ${spec} (files at the top level import nothing of ours)`);
       else if (target.startsWith('..')) out.push(`${path}: ${spec} (outside the project)`);
-      else if (!allowed.includes(to)) out.push(`${path}: ${spec} (${from} → ${to}; ${from} may import ${allowed.length ? allowed.join(', ') : 'nothing of ours'})`);
+      else if (!allowed.includes(to))
+        out.push(`${path}: ${spec} (${from} → ${to}; ${from} may import ${allowed.length ? allowed.join(', ') : 'nothing of ours'})`);
     }
   }
   return out;
@@ -128,7 +130,11 @@ function projectFiles(): { path: string; source: string }[] {
 test('every import follows the layout rules (no upward imports)', () => {
   const files = projectFiles();
   assert.ok(files.length > 150, `found ${files.length} source files`);
-  for (const folder of ['agents', 'client', 'k8s', 'examples']) assert.ok(files.some((f) => f.path.startsWith(`${folder}${sep}`)), `${folder}/ is scanned`);
+  for (const folder of ['agents', 'client', 'k8s', 'examples'])
+    assert.ok(
+      files.some((f) => f.path.startsWith(`${folder}${sep}`)),
+      `${folder}/ is scanned`,
+    );
   assert.deepEqual(violations(files), []);
 });
 
@@ -145,11 +151,17 @@ test('the cycle finder sees rings of static, type-only and dynamic imports, and 
     file('agents/b.ts', "import type { C } from './sub/c.ts';"),
     file('agents/sub/c.ts', "const a = await import('../a.ts');"),
     file('envs/x.ts', "import { y } from './y.ts';"),
-    file('envs/y.ts', "export const y = 1;"),
+    file('envs/y.ts', 'export const y = 1;'),
     file('envs/z.ts', "/** @type {import('./w.js').W} */ let z;"),
     file('envs/w.js', "/** @typedef {import('./z.ts').Z} W */"),
   ]);
-  assert.deepEqual(rings.map((r) => r.map((p) => p.split(sep).join('/')).sort()), [['agents/a.ts', 'agents/b.ts', 'agents/sub/c.ts'], ['envs/w.js', 'envs/z.ts']]);
+  assert.deepEqual(
+    rings.map((r) => r.map((p) => p.split(sep).join('/')).sort()),
+    [
+      ['agents/a.ts', 'agents/b.ts', 'agents/sub/c.ts'],
+      ['envs/w.js', 'envs/z.ts'],
+    ],
+  );
 });
 
 test('the checker sees static, type-only, re-exported and dynamic imports, and each rule', () => {
@@ -162,7 +174,10 @@ test('the checker sees static, type-only, re-exported and dynamic imports, and e
     file('conformance/x.ts', "import { RemoteEnv } from '../client/remote-env.ts';"),
     file('agents/x.ts', "import { startServer } from '../server/server.ts';"),
     // allowed:
-    file('agents/y.ts', "import { RemoteEnv } from '../client/remote-env.ts'; import * as tf from '@tensorflow/tfjs'; import { make } from '../envs/index.ts';"),
+    file(
+      'agents/y.ts',
+      "import { RemoteEnv } from '../client/remote-env.ts'; import * as tf from '@tensorflow/tfjs'; import { make } from '../envs/index.ts';",
+    ),
     file('server/y.ts', "import { make } from '../envs/index.ts'; import { Canvas } from '../graphics/canvas.ts';"),
     file('test/x.ts', "import { train } from '../agents/trainer.ts'; import { startServer } from '../server/server.ts';"),
     file('envs/box2d/x.ts', "import { a } from '../../protocol/spaces.ts'; import { b } from '../base-env.ts';"),

@@ -47,7 +47,10 @@ const shown = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n
  * checkout's entries of everything that is not only a dev dependency (the production tree,
  * optional parts included so npm needs no registry to decide what to leave out).
  */
-export function consumerLock(lock: { packages: Record<string, Record<string, unknown>> }, tarballs: { pkg: Record<string, unknown>; file: string }[]): object {
+export function consumerLock(
+  lock: { packages: Record<string, Record<string, unknown>> },
+  tarballs: { pkg: Record<string, unknown>; file: string }[],
+): object {
   const dependencies = Object.fromEntries(tarballs.map(({ pkg, file }) => [pkg.name, `file:${file}`]));
   const packages: Record<string, unknown> = { '': { name: 'consumer', dependencies } };
   for (const { pkg, file } of tarballs) {
@@ -84,8 +87,13 @@ before(async () => {
     { pkg: PKG, file: packed.filename },
     { pkg: JSON.parse(readFileSync(join(PLUGIN_DIR, 'package.json'), 'utf8')), file: JSON.parse(pluginPack.stdout)[0].filename },
   ];
-  const consumer = consumerLock(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')), tarballs) as { packages: { '': { dependencies: object } } };
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: consumer.packages[''].dependencies }));
+  const consumer = consumerLock(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')), tarballs) as {
+    packages: { '': { dependencies: object } };
+  };
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: consumer.packages[''].dependencies }),
+  );
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(consumer));
   // As the Dockerfile installs it: no optional native builds (tfjs-node downloads TensorFlow).
   const flags = ['--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund'];
@@ -131,10 +139,19 @@ test('the tarball holds the compiled package and what it reads at run time, and 
   if (requireOrSkip(t, skip)) return;
   const files = new Set(packed.files.map((f) => f.path));
   for (const f of files) {
-    assert.ok(/^(dist\/|package\.json$|README\.md$|protocol\/(PROTOCOL\.md|schema\.json)$)/.test(f), `unexpected file in the package: ${f}`);
+    assert.ok(
+      /^(dist\/|package\.json$|README\.md$|protocol\/(PROTOCOL\.md|schema\.json)$)/.test(f),
+      `unexpected file in the package: ${f}`,
+    );
     assert.ok(!/\.ts$/.test(f) || /\.d\.ts$/.test(f), `TypeScript source in the package: ${f}`);
   }
-  for (const f of ['dist/bin/gymwire.js', 'dist/agents/kernels/mlp.wasm', 'dist/agents/backends/tfjs/worker.js', 'dist/server/vector-worker.js', 'dist/envs/box2d/planck-overlay/check.js']) {
+  for (const f of [
+    'dist/bin/gymwire.js',
+    'dist/agents/kernels/mlp.wasm',
+    'dist/agents/backends/tfjs/worker.js',
+    'dist/server/vector-worker.js',
+    'dist/envs/box2d/planck-overlay/check.js',
+  ]) {
     assert.ok(files.has(f), `${f} is missing from the package`);
   }
   for (const [name, entry] of Object.entries(PKG.exports as Record<string, { types: string; default: string } | string>)) {
@@ -146,8 +163,13 @@ test('the tarball holds the compiled package and what it reads at run time, and 
   const installed = JSON.parse(readFileSync(join(dir, 'node_modules/gymwire/package.json'), 'utf8'));
   assert.equal(installed.private, undefined);
   assert.equal(installed.dependencies.tsx, undefined, 'tsx is a run-time dependency');
-  assert.ok(!existsSync(join(dir, 'node_modules/tsx')) && !existsSync(join(dir, 'node_modules/typescript')), 'tsx or typescript got installed');
-  t.diagnostic(`${packed.filename}: ${packed.entryCount} files, ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked`);
+  assert.ok(
+    !existsSync(join(dir, 'node_modules/tsx')) && !existsSync(join(dir, 'node_modules/typescript')),
+    'tsx or typescript got installed',
+  );
+  t.diagnostic(
+    `${packed.filename}: ${packed.entryCount} files, ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked`,
+  );
 });
 
 test('gymwire --help lists the commands; a command has its own --help; an unknown command exits 2', async (t) => {
@@ -235,7 +257,25 @@ test('gymwire serve (with a plugin package) listens, passes gymwire conformance,
 
 test('gymwire train runs from the package on the WebAssembly kernels and on tfjs with gradient worker threads; evaluate and rollout read its run', async (t) => {
   if (requireOrSkip(t, skip)) return;
-  const common = ['train', '--env', 'Pendulum-v1', '--steps', '300', '--learning-starts', '200', '--batch-size', '32', '--eval-every', '0', '--stats-every', '0', '--checkpoint-every', '0', '--learner-threads', '2'];
+  const common = [
+    'train',
+    '--env',
+    'Pendulum-v1',
+    '--steps',
+    '300',
+    '--learning-starts',
+    '200',
+    '--batch-size',
+    '32',
+    '--eval-every',
+    '0',
+    '--stats-every',
+    '0',
+    '--checkpoint-every',
+    '0',
+    '--learner-threads',
+    '2',
+  ];
   const kernels = await run(bin, [...common, '--backend', 'kernels', '--out', 'run-kernels'], dir);
   assert.equal(kernels.code, 0, shown(kernels));
   assert.match(kernels.stdout, /learner: DDPG on WebAssembly SIMD kernels, 2 threads/);
@@ -248,7 +288,11 @@ test('gymwire train runs from the package on the WebAssembly kernels and on tfjs
   const evaluate = await run(bin, ['evaluate', '--checkpoint', 'run-kernels', '--episodes', '1'], dir);
   assert.equal(evaluate.code, 0, shown(evaluate));
   assert.match(evaluate.stdout, /Pendulum-v1: mean return -?\d+\.\d+ ± 0\.00 over 1 episodes/);
-  const rollout = await run(bin, ['rollout', '--env', 'Pendulum-v1', '--checkpoint', 'run-kernels', '--gif', 'pendulum.gif', '--max-steps', '10'], dir);
+  const rollout = await run(
+    bin,
+    ['rollout', '--env', 'Pendulum-v1', '--checkpoint', 'run-kernels', '--gif', 'pendulum.gif', '--max-steps', '10'],
+    dir,
+  );
   assert.equal(rollout.code, 0, shown(rollout));
   assert.equal(readFileSync(join(dir, 'pendulum.gif')).subarray(0, 6).toString(), 'GIF89a');
 });

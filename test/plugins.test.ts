@@ -33,10 +33,23 @@ const PROJECT = join(tmp, 'project');
 const EXAMPLE_PACKAGE = 'gymwire-example-point-mass';
 function installExample(): void {
   mkdirSync(PROJECT, { recursive: true });
-  const npm = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--offline', '--install-links', join(ROOT, 'examples/point-mass')], {
-    cwd: PROJECT,
-    encoding: 'utf8',
-  });
+  const npm = spawnSync(
+    'npm',
+    [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--offline',
+      '--install-links',
+      join(ROOT, 'examples/point-mass'),
+    ],
+    {
+      cwd: PROJECT,
+      encoding: 'utf8',
+    },
+  );
   assert.equal(npm.status, 0, `npm install failed: ${npm.stderr}`);
 }
 
@@ -44,7 +57,10 @@ let server: RunningServer;
 before(async () => {
   installExample();
   const loaded = await loadPlugins([EXAMPLE_PACKAGE], PROJECT);
-  assert.deepEqual(loaded.map((p) => [p.path, p.envIds]), [[join(PROJECT, 'node_modules', EXAMPLE_PACKAGE, 'point-mass-env.js'), ['PointMass-v0']]]);
+  assert.deepEqual(
+    loaded.map((p) => [p.path, p.envIds]),
+    [[join(PROJECT, 'node_modules', EXAMPLE_PACKAGE, 'point-mass-env.js'), ['PointMass-v0']]],
+  );
   server = await startServer({ port: 0 });
 });
 after(async () => {
@@ -82,11 +98,15 @@ test('plugins by package name: exports before main, node_modules of parent folde
 }
 `;
   // exports wins over main; the "import" condition is taken.
-  pkg('pkg-exports', { main: './wrong.js', exports: { '.': { import: './right.js', require: './wrong.cjs' }, './extra': './extra.js' } }, {
-    'right.js': registers('PkgExports-v0'),
-    'wrong.js': "throw new Error('main was used instead of exports');\n",
-    'extra.js': registers('PkgExtra-v0'),
-  });
+  pkg(
+    'pkg-exports',
+    { main: './wrong.js', exports: { '.': { import: './right.js', require: './wrong.cjs' }, './extra': './extra.js' } },
+    {
+      'right.js': registers('PkgExports-v0'),
+      'wrong.js': "throw new Error('main was used instead of exports');\n",
+      'extra.js': registers('PkgExtra-v0'),
+    },
+  );
   // main alone; and a scoped package.
   pkg('pkg-main', { main: 'lib/index.js' }, { 'lib/index.js': registers('PkgMain-v0') });
   pkg('@scope/pkg', { exports: './index.js' }, { 'index.js': registers('PkgScoped-v0') });
@@ -96,12 +116,15 @@ test('plugins by package name: exports before main, node_modules of parent folde
   const sub = join(tmp, 'deep', 'er');
   mkdirSync(sub, { recursive: true });
   const loaded = await loadPlugins(['pkg-exports', 'pkg-exports/extra', 'pkg-main', '@scope/pkg'], sub);
-  assert.deepEqual(loaded.map((p) => [p.path.slice(tmp.length), p.envIds]), [
-    ['/node_modules/pkg-exports/right.js', ['PkgExports-v0']],
-    ['/node_modules/pkg-exports/extra.js', ['PkgExtra-v0']],
-    ['/node_modules/pkg-main/lib/index.js', ['PkgMain-v0']],
-    ['/node_modules/@scope/pkg/index.js', ['PkgScoped-v0']],
-  ]);
+  assert.deepEqual(
+    loaded.map((p) => [p.path.slice(tmp.length), p.envIds]),
+    [
+      ['/node_modules/pkg-exports/right.js', ['PkgExports-v0']],
+      ['/node_modules/pkg-exports/extra.js', ['PkgExtra-v0']],
+      ['/node_modules/pkg-main/lib/index.js', ['PkgMain-v0']],
+      ['/node_modules/@scope/pkg/index.js', ['PkgScoped-v0']],
+    ],
+  );
   // By name or by path, the package is the same file (so one module, evaluated once).
   assert.equal(locatePlugin('pkg-main', sub), join(tmp, 'node_modules/pkg-main/lib/index.js'));
   assert.equal(locatePlugin('./node_modules/pkg-main/lib/index.js', tmp), join(tmp, 'node_modules/pkg-main/lib/index.js'));
@@ -135,7 +158,10 @@ test('loadPlugins: a default-export plugin gets the register API and its env is 
   );
   // The same file twice is loaded once (a second import would register nothing new).
   const loaded = await loadPlugins([coin, coin]);
-  assert.deepEqual(loaded.map((p) => p.envIds), [['Coin-v0']]);
+  assert.deepEqual(
+    loaded.map((p) => p.envIds),
+    [['Coin-v0']],
+  );
   const env = make('Coin-v0');
   const { obs } = env.reset({ seed: 3 });
   const side = (obs as Float32Array)[0];

@@ -42,7 +42,10 @@ test('requireOrSkip: something missing skips with the reason when CI is unset', 
 
 test('requireOrSkip: something missing fails with the reason under CI=true, never skips', () => {
   const t = fakeContext();
-  assert.throws(() => requireOrSkip(t, REASON, { CI: 'true' }), (e: Error) => e.message.includes(REASON) && e.message.includes('CI=true'));
+  assert.throws(
+    () => requireOrSkip(t, REASON, { CI: 'true' }),
+    (e: Error) => e.message.includes(REASON) && e.message.includes('CI=true'),
+  );
   assert.deepEqual(t.skipped, []);
 });
 
@@ -68,7 +71,12 @@ test('a test file using requireOrSkip, run by node --test: skipped with the reas
       delete env.NODE_TEST_CONTEXT;
       delete env.CI;
       if (ci !== undefined) env.CI = ci;
-      return spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      return spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     };
     const bare = run(undefined);
     assert.equal(bare.status, 0, `${bare.stdout}\n${bare.stderr}`);

@@ -9,14 +9,25 @@ const reference: Array<[number | bigint, number[], number[], number, number, num
   [1, [0.5118216247002567, 0.9504636963259353, 0.14415961271963373], [8, 9, 2, 3, 8], -1534, 910068626245, -0.5181601727261678],
   [42, [0.7739560485559633, 0.4388784397520523, 0.8585979199113825], [0, 6, 2, 0, 5], 9511, 836881952700, -0.44278713894460925],
   [2n ** 40n + 7n, [0.829812891829413, 0.25530515834910417, 0.15379071585298754], [5, 6, 8, 7, 0], -201, 16931238572, -0.5925455986686405],
-  [123456789012345678901234567890n, [0.34543790416273246, 0.33578336166567657, 0.15099490459335874], [6, 9, 7, 0, 6], -9917, 456501593646, -0.41847590150031233],
+  [
+    123456789012345678901234567890n,
+    [0.34543790416273246, 0.33578336166567657, 0.15099490459335874],
+    [6, 9, 7, 0, 6],
+    -9917,
+    456501593646,
+    -0.41847590150031233,
+  ],
 ];
 
 test('defaultRng reproduces numpy default_rng for several seeds', () => {
   for (const [seed, randoms, ints, wide, huge, uni] of reference) {
     const g = defaultRng(seed);
     assert.deepEqual([g.random(), g.random(), g.random()], randoms, `random() seed ${seed}`);
-    assert.deepEqual(Array.from({ length: 5 }, () => g.integers(10)), ints, `integers(10) seed ${seed}`);
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => g.integers(10)),
+      ints,
+      `integers(10) seed ${seed}`,
+    );
     assert.equal(g.integers(-9999, 9999), wide, `integers(-9999, 9999) seed ${seed}`);
     assert.equal(g.integers(2 ** 40), huge, `integers(2**40) seed ${seed}`);
     assert.equal(g.uniform(-0.6, -0.4), uni, `uniform seed ${seed}`);

@@ -34,10 +34,24 @@ test('the README example type-checks and runs against a server', async () => {
   assert.match(source, /ws:\/\/127\.0\.0\.1:8765/, 'the example connects to the default server URL');
   writeFileSync(EXAMPLE, source.replaceAll('ws://127.0.0.1:8765', server.url));
 
-  const tsc = spawnSync(process.execPath, [
-    join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--target', 'es2022',
-    '--module', 'nodenext', '--allowImportingTsExtensions', '--skipLibCheck', '--types', 'node', EXAMPLE,
-  ], { cwd: ROOT, encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--allowImportingTsExtensions',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      EXAMPLE,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(tsc.status, 0, `tsc:\n${tsc.stdout}${tsc.stderr}`);
 
   // Asynchronously: the server runs in this process and must keep answering.

@@ -8,19 +8,88 @@ import { NotARunError, runRow } from '../scripts/runs-table.ts';
 
 test('runs-table: evals at the asked steps, the nets, γ, the learning rates (→ 0: linear schedule), n-step and updates per step (1 when a config predates them), τ, batch size and exploration σ (— when absent), LN for a layer-normalised critic, the best eval, wall seconds, and whether the run is still going', () => {
   const dir = mkdtempSync(join(tmpdir(), 'runs-table-'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo: 'td3', env: 'LunarLanderContinuous-v3', seed: 2, steps: 150000, actorHidden: [400, 300], criticHidden: [256, 256], gamma: 0.98, actorLr: 0.001, criticLr: 0.001, nStep: 3, tau: 0.005, batchSize: 512, criticLayerNorm: true, noise: 'gaussian', noiseSigma: 0.2, noiseSigmaFinal: 0.02, noiseDecaySteps: 150000 }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      algo: 'td3',
+      env: 'LunarLanderContinuous-v3',
+      seed: 2,
+      steps: 150000,
+      actorHidden: [400, 300],
+      criticHidden: [256, 256],
+      gamma: 0.98,
+      actorLr: 0.001,
+      criticLr: 0.001,
+      nStep: 3,
+      tau: 0.005,
+      batchSize: 512,
+      criticLayerNorm: true,
+      noise: 'gaussian',
+      noiseSigma: 0.2,
+      noiseSigmaFinal: 0.02,
+      noiseDecaySteps: 150000,
+    }),
+  );
   const rows = [
     { type: 'eval', step: 50000, mean: -12.34, std: 5, returns: [], wallSeconds: 100 },
     { type: 'episode', step: 60000, episode: 3, return: 1, length: 2, wallSeconds: 120 },
     { type: 'eval', step: 100000, mean: 210.04, std: 20.5, returns: [], wallSeconds: 200 },
-    { type: 'stats', step: 110000, updates: 100000, criticLoss: 1, actorLoss: 1, q: 1, updatesPerSec: 1, stepsPerSec: 1, wallSeconds: 230.4 },
+    {
+      type: 'stats',
+      step: 110000,
+      updates: 100000,
+      criticLoss: 1,
+      actorLoss: 1,
+      q: 1,
+      updatesPerSec: 1,
+      stepsPerSec: 1,
+      wallSeconds: 230.4,
+    },
   ];
   writeFileSync(join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  assert.equal(runRow(dir, [50000, 100000, 150000]), '| TD3 | LunarLanderContinuous-v3 | 2 | 400x300 / 256x256 LN | 0.98 | 0.001 | 3 | 1 | 0.005 | 512 | 0.2 → 0.02 | -12.3 ± 5.0 | 210.0 ± 20.5 | — | 210.0 ± 20.5 at 100000 | 230 (at step 110000, running) |');
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ env: 'Pendulum-v1', seed: 0, steps: 150000, actorHidden: [64], criticHidden: [64], gamma: 0.98, actorLr: 0.0003, criticLr: 0.001, lrSchedule: 'linear' }));
-  assert.match(runRow(dir, [100000]), /^\| DDPG \| Pendulum-v1 \| 0 \| 64 \/ 64 \| 0\.98 \| 0\.0003 \/ 0\.001 → 0 \| 1 \| 1 \| — \| — \| — \|/);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ env: 'MountainCarContinuous-v0', seed: 0, steps: 150000, actorHidden: [64], criticHidden: [64], gamma: 0.99, actorLr: 0.001, criticLr: 0.001, noise: 'ou', noiseSigma: 0.5, noiseSigmaFinal: 0.5, noiseDecaySteps: 0 }));
-  assert.match(runRow(dir, [100000]), /^\| DDPG \| MountainCarContinuous-v0 \| 0 \| 64 \/ 64 \| 0\.99 \| 0\.001 \| 1 \| 1 \| — \| — \| OU 0\.5 \|/);
+  assert.equal(
+    runRow(dir, [50000, 100000, 150000]),
+    '| TD3 | LunarLanderContinuous-v3 | 2 | 400x300 / 256x256 LN | 0.98 | 0.001 | 3 | 1 | 0.005 | 512 | 0.2 → 0.02 | -12.3 ± 5.0 | 210.0 ± 20.5 | — | 210.0 ± 20.5 at 100000 | 230 (at step 110000, running) |',
+  );
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      env: 'Pendulum-v1',
+      seed: 0,
+      steps: 150000,
+      actorHidden: [64],
+      criticHidden: [64],
+      gamma: 0.98,
+      actorLr: 0.0003,
+      criticLr: 0.001,
+      lrSchedule: 'linear',
+    }),
+  );
+  assert.match(
+    runRow(dir, [100000]),
+    /^\| DDPG \| Pendulum-v1 \| 0 \| 64 \/ 64 \| 0\.98 \| 0\.0003 \/ 0\.001 → 0 \| 1 \| 1 \| — \| — \| — \|/,
+  );
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      env: 'MountainCarContinuous-v0',
+      seed: 0,
+      steps: 150000,
+      actorHidden: [64],
+      criticHidden: [64],
+      gamma: 0.99,
+      actorLr: 0.001,
+      criticLr: 0.001,
+      noise: 'ou',
+      noiseSigma: 0.5,
+      noiseSigmaFinal: 0.5,
+      noiseDecaySteps: 0,
+    }),
+  );
+  assert.match(
+    runRow(dir, [100000]),
+    /^\| DDPG \| MountainCarContinuous-v0 \| 0 \| 64 \/ 64 \| 0\.99 \| 0\.001 \| 1 \| 1 \| — \| — \| OU 0\.5 \|/,
+  );
   writeFileSync(join(dir, 'done'), '');
   assert.match(runRow(dir, [100000]), /\| 210\.0 ± 20\.5 at 100000 \| 230 \|$/);
 });
@@ -28,7 +97,10 @@ test('runs-table: evals at the asked steps, the nets, γ, the learning rates (�
 test('runs-table: a path that is not a run directory (a log file, a run that never wrote its config) is named as such', () => {
   const dir = mkdtempSync(join(tmpdir(), 'runs-table-'));
   writeFileSync(join(dir, 'run.log'), 'x');
-  assert.throws(() => runRow(join(dir, 'run.log'), [50000]), (e: unknown) => e instanceof NotARunError && /run\.log: not a run directory \(no config\.json\)/.test((e as Error).message));
+  assert.throws(
+    () => runRow(join(dir, 'run.log'), [50000]),
+    (e: unknown) => e instanceof NotARunError && /run\.log: not a run directory \(no config\.json\)/.test((e as Error).message),
+  );
   writeFileSync(join(dir, 'config.json'), '{}');
   assert.throws(() => runRow(dir, [50000]), /not a run directory \(no metrics\.jsonl\)/);
 });

@@ -12,7 +12,18 @@ test('auto: the kernels, logged', async () => {
   assert.equal(await selectBackend('auto', (m) => log.push(m)), 'kernels');
   assert.deepEqual(log, ['learner backend: kernels (WebAssembly SIMD, shared-memory threads)']);
   assert.deepEqual(resolveBackend('auto').backend, 'kernels');
-  const learner = new Learner({ obsDim: 2, actDim: 1, actorHidden: [4], criticHidden: [4], gamma: 0.9, tau: 0.1, actorLr: 1e-3, criticLr: 1e-3, seed: 0, threads: 1 });
+  const learner = new Learner({
+    obsDim: 2,
+    actDim: 1,
+    actorHidden: [4],
+    criticHidden: [4],
+    gamma: 0.9,
+    tau: 0.1,
+    actorLr: 1e-3,
+    criticLr: 1e-3,
+    seed: 0,
+    threads: 1,
+  });
   assert.equal(learner.backend, 'kernels');
   assert.match(learner.describe(), /WebAssembly SIMD kernels, 1 thread/);
   learner.dispose();
@@ -20,7 +31,11 @@ test('auto: the kernels, logged', async () => {
 
 test('auto without the kernels: falls back through tfjs node, wasm, logging why', async () => {
   const log: string[] = [];
-  const got = await selectBackend('auto', (m) => log.push(m), () => 'no SIMD here');
+  const got = await selectBackend(
+    'auto',
+    (m) => log.push(m),
+    () => 'no SIMD here',
+  );
   // tfjs-node is an optional dependency: it may or may not load on this machine.
   assert.ok(got === 'tensorflow' || got === 'wasm', got);
   assert.equal(log[0], 'learner backend kernels unavailable (no SIMD here); trying the next');
@@ -29,7 +44,14 @@ test('auto without the kernels: falls back through tfjs node, wasm, logging why'
 });
 
 test('a forced backend that cannot run is an error naming it', async () => {
-  await assert.rejects(selectBackend('kernels', () => {}, () => 'no SIMD here'), /backend 'kernels' could not be initialised: no SIMD here/);
+  await assert.rejects(
+    selectBackend(
+      'kernels',
+      () => {},
+      () => 'no SIMD here',
+    ),
+    /backend 'kernels' could not be initialised: no SIMD here/,
+  );
 });
 
 for (const choice of ['kernels', 'auto'] as const) {

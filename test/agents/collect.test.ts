@@ -29,11 +29,16 @@ test('warm-up actions are uniform over the Box; later ones are μ + noise clippe
   const c = collector(3, { noiseSigma: 5 });
   const rng = defaultRng(1);
   const warm = c.act(null, rng);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < ACT; j++) assert.ok(warm[i * ACT + j] >= bounds.low[j] && warm[i * ACT + j] <= bounds.high[j]);
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < ACT; j++) assert.ok(warm[i * ACT + j] >= bounds.low[j] && warm[i * ACT + j] <= bounds.high[j]);
   // σ = 5 puts most draws outside [-1, 1]: clipped there, so the env sees the bounds themselves.
   const acted = c.act(new Float32Array(3 * ACT).fill(0.5), rng);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < ACT; j++) assert.ok(acted[i * ACT + j] >= bounds.low[j] && acted[i * ACT + j] <= bounds.high[j]);
-  assert.ok([...acted].some((a, k) => a === bounds.low[k % ACT] || a === bounds.high[k % ACT]), 'clipped');
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < ACT; j++) assert.ok(acted[i * ACT + j] >= bounds.low[j] && acted[i * ACT + j] <= bounds.high[j]);
+  assert.ok(
+    [...acted].some((a, k) => a === bounds.low[k % ACT] || a === bounds.high[k % ACT]),
+    'clipped',
+  );
   const noiseless = collector(1, { noise: 'none' }).act(Float32Array.of(0.5, -0.5), rng);
   assert.deepEqual([...noiseless], [1, 2.5]);
 });
@@ -59,7 +64,11 @@ test('record: transitions in the buffer, episode ends reported at their step, th
   assert.equal(c.record(results(N, 3, { terminated: [0] }), buffer, 100, on), 1);
   assert.deepEqual(ends[1], [{ env: 0, return: 3, length: 3 }, 1]);
   assert.equal(buffer.size, 5);
-  assert.deepEqual([...buffer.snapshot().terminated.subarray(0, 5)], [0, 0, 0, 0, 1], 'the truncation stored terminated = 0, the termination 1');
+  assert.deepEqual(
+    [...buffer.snapshot().terminated.subarray(0, 5)],
+    [0, 0, 0, 0, 1],
+    'the truncation stored terminated = 0, the termination 1',
+  );
   assert.deepEqual(c.running(), [], 'sub-env 0 ended, sub-env 1 has not stepped in its new episode yet');
   c.act(null, rng);
   c.record(results(N, 4), buffer, 100, on);
@@ -71,10 +80,20 @@ test('record stops storing at the budget: the last vector step beyond --steps is
   const buffer = new ReplayBuffer(100, OBS, ACT);
   c.startEpisodes(results(4, 0).obs);
   c.act(null, defaultRng(0));
-  assert.equal(c.record(results(4, 1), buffer, 3, () => {}), 3);
+  assert.equal(
+    c.record(results(4, 1), buffer, 3, () => {}),
+    3,
+  );
   assert.equal(buffer.size, 3);
-  assert.deepEqual(c.running().map((e) => e.length), [1, 1, 1]);
-  assert.deepEqual(c.running().map((e) => e.env), [0, 1, 2], 'sub-env 3 has not stepped');
+  assert.deepEqual(
+    c.running().map((e) => e.length),
+    [1, 1, 1],
+  );
+  assert.deepEqual(
+    c.running().map((e) => e.env),
+    [0, 1, 2],
+    'sub-env 3 has not stepped',
+  );
 });
 
 test('reset seeds: one stream per full reset, the same for the same seed and count', () => {

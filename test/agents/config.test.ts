@@ -12,7 +12,10 @@ test('per-env defaults, then config file, then flags', () => {
   assert.equal(bare.out, 'runs/Pendulum-v1-ddpg-s0');
   const unknown = buildConfig({ env: 'Foo-v0' });
   assert.deepEqual(unknown.actorHidden, BASE_CONFIG.actorHidden);
-  const c = buildConfig({ 'actor-lr': '3e-4', 'critic-hidden': '400,300', 'save-replay': true, seed: '7' }, { env: 'Pendulum-v1', actorLr: 1e-2, gamma: 0.9 });
+  const c = buildConfig(
+    { 'actor-lr': '3e-4', 'critic-hidden': '400,300', 'save-replay': true, seed: '7' },
+    { env: 'Pendulum-v1', actorLr: 1e-2, gamma: 0.9 },
+  );
   assert.equal(c.actorLr, 3e-4);
   assert.equal(c.gamma, 0.9);
   assert.deepEqual(c.criticHidden, [400, 300]);
@@ -41,7 +44,7 @@ test('a new noise sigma without a final sigma means no decay', () => {
   assert.equal(c.noiseSigmaFinal, 0.3);
 });
 
-test('defaults per env and algorithm: TD3 takes the env\'s DDPG row, then its own; --algo selects them like --env', () => {
+test("defaults per env and algorithm: TD3 takes the env's DDPG row, then its own; --algo selects them like --env", () => {
   const ll = defaultsFor('LunarLanderContinuous-v3', 'td3');
   assert.equal(ll.algo, 'td3');
   assert.equal(ll.gamma, 0.98);
@@ -55,7 +58,10 @@ test('defaults per env and algorithm: TD3 takes the env\'s DDPG row, then its ow
   assert.deepEqual([ddpgLl.criticLayerNorm, ddpgLl.noiseSigmaFinal, ddpgLl.noiseDecaySteps], [true, 0.02, 150_000]);
   assert.deepEqual([ll.criticLayerNorm, ll.noiseSigmaFinal, ll.noiseDecaySteps], [false, 0.1, 0]);
   assert.equal(buildConfig({ 'no-critic-layer-norm': true }, { env: 'LunarLanderContinuous-v3' }).criticLayerNorm, false);
-  assert.throws(() => buildConfig({ backend: 'cpu' }, { env: 'LunarLanderContinuous-v3' }), /layer normalisation runs on the WebAssembly kernels only .* --no-critic-layer-norm/);
+  assert.throws(
+    () => buildConfig({ backend: 'cpu' }, { env: 'LunarLanderContinuous-v3' }),
+    /layer normalisation runs on the WebAssembly kernels only .* --no-critic-layer-norm/,
+  );
   assert.equal(buildConfig({ backend: 'cpu', 'no-critic-layer-norm': true }, { env: 'LunarLanderContinuous-v3' }).backend, 'cpu');
   assert.deepEqual(buildConfig({ algo: 'td3', env: 'LunarLanderContinuous-v3' }), { ...ll, out: 'runs/LunarLanderContinuous-v3-td3-s0' });
   assert.equal(buildConfig({}, { algo: 'td3', env: 'BipedalWalker-v3' }).algo, 'td3');
@@ -69,7 +75,11 @@ test('train --help shows the defaults of the env and algorithm chosen, not the b
   assert.match(line(flagsHelp(defaultsFor('Pendulum-v1')), 'actor-hidden'), /\(default \[64,64\]\)$/);
   assert.match(line(flagsHelp(), 'actor-hidden'), /\(default \[256,256\]\)$/);
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'agents/train.ts', '--algo', 'td3', '--env', 'LunarLanderContinuous-v3', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const cli = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'agents/train.ts', '--algo', 'td3', '--env', 'LunarLanderContinuous-v3', '--help'],
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stdout, /Defaults below are TD3's for LunarLanderContinuous-v3\./);
   assert.match(line(cli.stdout, 'gamma'), /\(default 0\.98\)$/);
@@ -79,10 +89,16 @@ test('train --help shows the defaults of the env and algorithm chosen, not the b
   assert.match(line(cli.stdout, 'policy-delay'), /\(default 2\)$/);
 });
 
-test('--lr-schedule: constant keeps the rates; linear takes SB3\'s progress remaining, 1 − step/steps, down to 0; anything else is refused', () => {
+test("--lr-schedule: constant keeps the rates; linear takes SB3's progress remaining, 1 − step/steps, down to 0; anything else is refused", () => {
   assert.equal(buildConfig({}, {}).lrSchedule, 'constant');
-  assert.deepEqual([0, 5000, 7500, 10_000, 12_000].map((s) => lrScaleAt('linear', s, 10_000)), [1, 0.5, 0.25, 0, 0]);
-  assert.deepEqual([0, 10_000].map((s) => lrScaleAt('constant', s, 10_000)), [1, 1]);
+  assert.deepEqual(
+    [0, 5000, 7500, 10_000, 12_000].map((s) => lrScaleAt('linear', s, 10_000)),
+    [1, 0.5, 0.25, 0, 0],
+  );
+  assert.deepEqual(
+    [0, 10_000].map((s) => lrScaleAt('constant', s, 10_000)),
+    [1, 1],
+  );
   assert.equal(buildConfig({}, { lrSchedule: 'linear' }).lrSchedule, 'linear');
   assert.throws(() => buildConfig({}, { lrSchedule: 'cosine' as never }), /lr-schedule.*constant or linear/);
 });

@@ -3,7 +3,18 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +34,23 @@ before(async () => {
 });
 
 function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
-  return buildConfig({}, { env: 'Pendulum-v1', out, steps: 300, seed: 2, actorHidden: [8], criticHidden: [8], batchSize: 16, learningStarts: 50, evalEvery: 0, checkpointEvery: 100, saveReplay: true, ...extra });
+  return buildConfig(
+    {},
+    {
+      env: 'Pendulum-v1',
+      out,
+      steps: 300,
+      seed: 2,
+      actorHidden: [8],
+      criticHidden: [8],
+      batchSize: 16,
+      learningStarts: 50,
+      evalEvery: 0,
+      checkpointEvery: 100,
+      saveReplay: true,
+      ...extra,
+    },
+  );
 }
 
 let pristine: string;
@@ -88,7 +115,10 @@ test('a save killed while filling its temp dir leaves the previous checkpoint in
   assert.equal(r.steps, 400);
   assert.equal(readCheckpoint(dir).state.step, 400);
   assert.ok(!existsSync(leftover), 'leftover temp dir removed');
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.checkpoint')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('.checkpoint')),
+    [],
+  );
 });
 
 test('a save killed between its two renames: the previous checkpoint, moved aside, is found and resumed from', async () => {
@@ -105,7 +135,10 @@ test('a save killed between its two renames: the previous checkpoint, moved asid
   assert.equal(r.steps, 400);
   assert.match(log.join(''), /resumed from \S+\.checkpoint\.old-99999-5-0 at step 300 \(\d+ episodes, replay 300 transitions\)/);
   assert.equal(readCheckpoint(dir).dir, join(dir, 'checkpoint'));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.checkpoint')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('.checkpoint')),
+    [],
+  );
 });
 
 test('evaluate --checkpoint RUN_DIR reads a run killed between the renames as --resume does: the previous checkpoint, moved aside', async () => {
@@ -114,7 +147,10 @@ test('evaluate --checkpoint RUN_DIR reads a run killed between the renames as --
   renameSync(join(dir, 'checkpoint'), join(dir, '.checkpoint.old-99999-5-0'));
   mkdirSync(join(dir, '.checkpoint.tmp-99999-5-1'));
   assert.deepEqual(loadActor(dir).act([0.3, -0.2, 0.1]), expected);
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'agents/evaluate.ts', '--checkpoint', dir, '--episodes', '2'], { cwd: root, encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'agents/evaluate.ts', '--checkpoint', dir, '--episodes', '2'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stdout, /^Pendulum-v1: mean return -?\d+\.\d+ ± \d+\.\d+ over 2 episodes/m);
 });
@@ -124,6 +160,9 @@ test('a metrics line torn by the kill does not stop the resume', async () => {
   appendFileSync(join(dir, 'metrics.jsonl'), '{"type":"episode","step":31');
   const r = await resume(dir);
   assert.equal(r.steps, 400);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(rows.length > 0);
 });

@@ -13,7 +13,27 @@ import { readCheckpoint } from '../../agents/checkpoints.ts';
 import { train } from '../../agents/trainer.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const FLAGS = ['--env', 'Pendulum-v1', '--actor-hidden', '16,16', '--critic-hidden', '16,16', '--batch-size', '32', '--learning-starts', '100', '--checkpoint-every', '100', '--save-replay', '--eval-every', '0', '--backend', 'wasm', '--seed', '4'];
+const FLAGS = [
+  '--env',
+  'Pendulum-v1',
+  '--actor-hidden',
+  '16,16',
+  '--critic-hidden',
+  '16,16',
+  '--batch-size',
+  '32',
+  '--learning-starts',
+  '100',
+  '--checkpoint-every',
+  '100',
+  '--save-replay',
+  '--eval-every',
+  '0',
+  '--backend',
+  'wasm',
+  '--seed',
+  '4',
+];
 
 before(async () => {
   await selectBackend('wasm');
@@ -24,7 +44,9 @@ function trainCli(args: string[]) {
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => output };
 }
 
@@ -64,7 +86,18 @@ test('SIGKILL mid-run, then --resume continues from the last checkpoint with eve
   assert.equal(r.steps, S);
   assert.match(log.join(''), new RegExp(`resumed from \\S+ at step ${S} \\(${killed.state.episodes} episodes, replay ${S} transitions\\)`));
   const again = readCheckpoint(copy);
-  for (const f of ['params.bin', 'target.bin', 'adam_m.bin', 'adam_v.bin', 'replay_obs.bin', 'replay_actions.bin', 'replay_rewards.bin', 'replay_next_obs.bin', 'replay_terminated.bin', 'actor.bin']) {
+  for (const f of [
+    'params.bin',
+    'target.bin',
+    'adam_m.bin',
+    'adam_v.bin',
+    'replay_obs.bin',
+    'replay_actions.bin',
+    'replay_rewards.bin',
+    'replay_next_obs.bin',
+    'replay_terminated.bin',
+    'actor.bin',
+  ]) {
     assert.ok(Buffer.from(again.files.get(f)!).equals(Buffer.from(killed.files.get(f)!)), `${f} restored exactly`);
   }
   assert.equal(again.state.adamStep, killed.state.adamStep);
@@ -76,17 +109,27 @@ test('SIGKILL mid-run, then --resume continues from the last checkpoint with eve
   const resumed = trainCli(['--resume', dir, '--steps', String(S + 200)]);
   const exit = await resumed.exited;
   assert.equal(exit.code, 0, resumed.output());
-  assert.match(resumed.output(), new RegExp(`resumed from \\S+ at step ${S} \\(${killed.state.episodes} episodes, replay ${S} transitions\\)`));
+  assert.match(
+    resumed.output(),
+    new RegExp(`resumed from \\S+ at step ${S} \\(${killed.state.episodes} episodes, replay ${S} transitions\\)`),
+  );
   assert.match(resumed.output(), new RegExp(`done: ${S + 200} steps`));
   const final = readCheckpoint(dir).state;
   assert.equal(final.step, S + 200);
   assert.equal(final.replay?.size, S + 200);
   assert.ok(final.updates > killed.state.updates);
   // History: records up to the checkpoint kept, later ones from the killed run dropped, new ones follow.
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const before = metricsAtKill.map((l) => JSON.parse(l)).filter((x) => x.step <= S);
   assert.deepEqual(rows.slice(0, before.length), before);
   assert.ok(rows.slice(before.length).every((x) => x.step > S));
   const episodes = rows.filter((x) => x.type === 'episode').map((x) => x.episode);
-  assert.deepEqual(episodes, episodes.map((_, k) => k + 1), 'episode numbers continue without gaps or repeats');
+  assert.deepEqual(
+    episodes,
+    episodes.map((_, k) => k + 1),
+    'episode numbers continue without gaps or repeats',
+  );
 });

@@ -34,7 +34,7 @@ function part(n: number, base: number, fail: () => Error | null = () => null): B
 
 const lostError = () => new GymwireError('connection_lost', 'connection to ws://b closed (1006)');
 
-test('a step where one part loses its connection keeps the others\' results and names the lost part', async () => {
+test("a step where one part loses its connection keeps the others' results and names the lost part", async () => {
   let drop = false;
   const group = new EnvGroup([part(2, 100), part(1, 200, () => (drop ? lostError() : null)), part(1, 300)]);
   await group.reset([1, 2, 3, 4]);

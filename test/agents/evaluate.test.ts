@@ -24,14 +24,37 @@ test('trainingEvalSettings: the run config next to or above the checkpoint, else
   assert.deepEqual(trainingEvalSettings(join(run, 'checkpoint'), 'Pendulum-v1'), { evalSeed: 4242, evalEpisodes: 3 });
   const bare = join(dir, 'bare');
   mkdirSync(bare);
-  assert.deepEqual(trainingEvalSettings(bare, 'MountainCarContinuous-v0'), { evalSeed: BASE_CONFIG.evalSeed, evalEpisodes: defaultsFor('MountainCarContinuous-v0').evalEpisodes });
+  assert.deepEqual(trainingEvalSettings(bare, 'MountainCarContinuous-v0'), {
+    evalSeed: BASE_CONFIG.evalSeed,
+    evalEpisodes: defaultsFor('MountainCarContinuous-v0').evalEpisodes,
+  });
 });
 
 test('npm run evaluate on a run reproduces its last eval (same episodes)', async () => {
   const out = join(dir, 'pendulum');
-  const config = buildConfig({}, { env: 'Pendulum-v1', out, steps: 400, learningStarts: 200, batchSize: 32, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 400, evalEpisodes: 2, evalSeed: 77, checkpointEvery: 0, learnerThreads: 1 });
+  const config = buildConfig(
+    {},
+    {
+      env: 'Pendulum-v1',
+      out,
+      steps: 400,
+      learningStarts: 200,
+      batchSize: 32,
+      actorHidden: [16, 16],
+      criticHidden: [16, 16],
+      evalEvery: 400,
+      evalEpisodes: 2,
+      evalSeed: 77,
+      checkpointEvery: 0,
+      learnerThreads: 1,
+    },
+  );
   const result = await train(config, { out: { write: () => true, isTTY: false } });
-  const ev = spawnSync(process.execPath, ['--import', 'tsx', 'agents/evaluate.ts', '--checkpoint', out], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const ev = spawnSync(process.execPath, ['--import', 'tsx', 'agents/evaluate.ts', '--checkpoint', out], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(ev.status, 0, ev.stderr);
   const m = /mean return (-?[\d.]+) ± ([\d.]+) over 2 episodes, seeds 77\.\.78/.exec(ev.stdout);
   assert.ok(m, ev.stdout);

@@ -14,7 +14,10 @@ class SeedEnv implements EnvLike {
   readonly spec = null;
   seeds: number[] = [];
   private seed = 0;
-  constructor(private drops = 0, private readonly error: 'connection_lost' | 'internal' = 'connection_lost') {}
+  constructor(
+    private drops = 0,
+    private readonly error: 'connection_lost' | 'internal' = 'connection_lost',
+  ) {}
   async reset(args: ResetArgs = {}) {
     this.seed = args.seed ?? -1;
     this.seeds.push(this.seed);
@@ -50,7 +53,16 @@ test('evaluateWithRetry: a cut evaluation starts again (same episodes); from the
     const log: string[] = [];
     let reopened = 0;
     const r = await evaluateWithRetry({
-      env: () => env, reopen: async () => { reopened++; env = new SeedEnv(0); }, act, episodes: 3, seed: 5, obsDim: 1, log: (s) => log.push(s),
+      env: () => env,
+      reopen: async () => {
+        reopened++;
+        env = new SeedEnv(0);
+      },
+      act,
+      episodes: 3,
+      seed: 5,
+      obsDim: 1,
+      log: (s) => log.push(s),
       giveUp: (e) => new Error(`gave up: ${e.message}`),
     });
     return { r, log, reopened };
@@ -65,7 +77,16 @@ test('evaluateWithRetry: a cut evaluation starts again (same episodes); from the
   // An env that drops every evaluation: given up after the third try.
   let reopened = 0;
   await assert.rejects(
-    evaluateWithRetry({ env: () => new SeedEnv(1), reopen: async () => void reopened++, act, episodes: 1, seed: 0, obsDim: 1, log: () => {}, giveUp: (e) => new Error(`gave up: ${e.message}`) }),
+    evaluateWithRetry({
+      env: () => new SeedEnv(1),
+      reopen: async () => void reopened++,
+      act,
+      episodes: 1,
+      seed: 0,
+      obsDim: 1,
+      log: () => {},
+      giveUp: (e) => new Error(`gave up: ${e.message}`),
+    }),
     /gave up: connection to ws:\/\/test closed/,
   );
   assert.equal(reopened, 1);
@@ -73,12 +94,29 @@ test('evaluateWithRetry: a cut evaluation starts again (same episodes); from the
 
 test('evaluateWithRetry: other errors pass through at once; a failed re-open gives up', async () => {
   await assert.rejects(
-    evaluateWithRetry({ env: () => new SeedEnv(1, 'internal'), reopen: async () => assert.fail('no reopen'), act, episodes: 1, seed: 0, obsDim: 1, log: () => {}, giveUp: () => new Error('no') }),
+    evaluateWithRetry({
+      env: () => new SeedEnv(1, 'internal'),
+      reopen: async () => assert.fail('no reopen'),
+      act,
+      episodes: 1,
+      seed: 0,
+      obsDim: 1,
+      log: () => {},
+      giveUp: () => new Error('no'),
+    }),
     (e: GymwireError) => e.code === 'internal',
   );
   await assert.rejects(
     evaluateWithRetry({
-      env: () => new SeedEnv(5), reopen: async () => { throw new GymwireError('connection_lost', 'still down'); }, act, episodes: 1, seed: 0, obsDim: 1, log: () => {},
+      env: () => new SeedEnv(5),
+      reopen: async () => {
+        throw new GymwireError('connection_lost', 'still down');
+      },
+      act,
+      episodes: 1,
+      seed: 0,
+      obsDim: 1,
+      log: () => {},
       giveUp: (e) => new Error(`gave up: ${e.message}`),
     }),
     /gave up: still down/,

@@ -59,7 +59,19 @@ test('train --url dns+ws://: sub-envs spread over the farm and follow it as serv
   const cfg = buildConfig(
     { url: [`dns+ws://${NAME}:${PORT}`], 'num-envs': String(N) },
     // Uniform actions and no updates: this test is about where the envs run, not learning.
-    { env: 'Pendulum-v1', out: dir, steps: 10_000_000, learningStarts: 10_000_000, batchSize: 32, actorHidden: [8], criticHidden: [8], evalEvery: 0, checkpointEvery: 0, reconnectDelay: 0.05, reconnectAttempts: 20 },
+    {
+      env: 'Pendulum-v1',
+      out: dir,
+      steps: 10_000_000,
+      learningStarts: 10_000_000,
+      batchSize: 32,
+      actorHidden: [8],
+      criticHidden: [8],
+      evalEvery: 0,
+      checkpointEvery: 0,
+      reconnectDelay: 0.05,
+      reconnectAttempts: 20,
+    },
   );
   let stop = false;
   let failed: unknown = null;
@@ -94,7 +106,9 @@ test('train --url dns+ws://: sub-envs spread over the farm and follow it as serv
     await waitFor('3 + 3 after .3 left', shares({ '127.0.0.2': 3, '127.0.0.4': 3 }));
     await note(`.3 drained and left (drain took ${(drainMs / 1000).toFixed(1)} s of its 20 s grace)`);
     assert.ok(drainMs < 15_000, `the trainer left the draining server within ${drainMs.toFixed(0)} ms`);
-    const interruptedBefore = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"interrupted"')).length;
+    const interruptedBefore = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"interrupted"')).length;
     assert.equal(interruptedBefore, 0, 'joining and leaving moved the sub-envs between episodes: none cut');
     const at4 = await envSteps('127.0.0.2');
     await waitFor('steps go on', async () => (await envSteps('127.0.0.2')) > at4 + 200);

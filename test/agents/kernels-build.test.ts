@@ -8,5 +8,8 @@ import { buildKernels, KERNEL_WASM } from '../../scripts/build-kernels.ts';
 test('agents/kernels/mlp.wasm is current (else: npm run build:kernels)', async () => {
   const built = await buildKernels();
   const committed = readFileSync(KERNEL_WASM);
-  assert.ok(Buffer.from(built).equals(committed), `mlp.wasm differs from a build of its source (${built.length} vs ${committed.length} bytes): run npm run build:kernels`);
+  assert.ok(
+    Buffer.from(built).equals(committed),
+    `mlp.wasm differs from a build of its source (${built.length} vs ${committed.length} bytes): run npm run build:kernels`,
+  );
 });

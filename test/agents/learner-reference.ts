@@ -23,7 +23,14 @@ export function randomBatch(n: number, seed: number, obsDim: number, actDim: num
  * MLP(x) with its parameters sliced out of a flat vector (networks.ts layout) starting at `base`;
  * with `norm`, each hidden layer is normalised (mean 0, variance 1 per row, ε 1e-5) before its ReLU.
  */
-export function refMlp(flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean, norm = false): tf.Tensor2D {
+export function refMlp(
+  flat: tf.Tensor1D,
+  spec: { sizes: number[] },
+  base: number,
+  x: tf.Tensor2D,
+  tanhOut: boolean,
+  norm = false,
+): tf.Tensor2D {
   const slots = layerSlots(spec, base);
   let h = x;
   slots.forEach((s, l) => {

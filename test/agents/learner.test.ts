@@ -20,19 +20,33 @@ function randomBatch(n: number, seed: number, terminated?: number[]): Batch {
 type Options = ConstructorParameters<typeof Learner>[0];
 
 function makeLearner(extra: Partial<Options> = {}): Learner {
-  return new Learner({ obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1, ...extra });
+  return new Learner({
+    obsDim: OBS,
+    actDim: ACT,
+    actorHidden: [16, 8],
+    criticHidden: [12, 8],
+    gamma: 0.9,
+    tau: 0.01,
+    actorLr: 1e-3,
+    criticLr: 1e-3,
+    seed: 1,
+    threads: 1,
+    ...extra,
+  });
 }
 
 // Autodiff reference for the same losses, written the plain way with tf.grad over the flat vector.
 function referenceGradients(learner: Learner, batch: Batch): Float32Array {
   const norm = learner.opts.criticLayerNorm;
-  const mlp = (flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean) => refMlp(flat, spec, base, x, tanhOut, norm && spec === learner.criticSpec);
+  const mlp = (flat: tf.Tensor1D, spec: { sizes: number[] }, base: number, x: tf.Tensor2D, tanhOut: boolean) =>
+    refMlp(flat, spec, base, x, tanhOut, norm && spec === learner.criticSpec);
   return tf.tidy(() => {
     const { theta, target, s, a, s2, r, d } = referenceTensors(learner.getState(), batch, OBS, ACT);
     const aNext = mlp(target, learner.actorSpec, 0, s2, true);
     const qNext = mlp(target, learner.criticSpec, learner.actorSize, tf.concat([s2, aNext], 1), false);
     const y = tf.add(r, tf.mul(tf.mul(0.9, tf.sub(1, d)), qNext));
-    const criticLoss = (p: tf.Tensor) => tf.mean(tf.square(tf.sub(mlp(p as tf.Tensor1D, learner.criticSpec, learner.actorSize, tf.concat([s, a], 1), false), y))) as tf.Scalar;
+    const criticLoss = (p: tf.Tensor) =>
+      tf.mean(tf.square(tf.sub(mlp(p as tf.Tensor1D, learner.criticSpec, learner.actorSize, tf.concat([s, a], 1), false), y))) as tf.Scalar;
     const actorLoss = (p: tf.Tensor) => {
       const pi = mlp(p as tf.Tensor1D, learner.actorSpec, 0, s, true);
       return tf.neg(tf.mean(mlp(p as tf.Tensor1D, learner.criticSpec, learner.actorSize, tf.concat([s, pi], 1), false))) as tf.Scalar;
@@ -75,7 +89,13 @@ const KERNEL_CASES: { actor: number[]; critic: number[]; batch: number; threads:
 ];
 for (const c of KERNEL_CASES) {
   test(`kernels: gradients match tf.grad (actor ${c.actor}, critic ${c.critic}${c.norm ? ' layer-normalised' : ''}, batch ${c.batch}, ${c.threads} thread${c.threads > 1 ? 's' : ''})`, () => {
-    const learner = makeLearner({ backend: 'kernels', actorHidden: c.actor, criticHidden: c.critic, threads: c.threads, criticLayerNorm: c.norm ?? false });
+    const learner = makeLearner({
+      backend: 'kernels',
+      actorHidden: c.actor,
+      criticHidden: c.critic,
+      threads: c.threads,
+      criticLayerNorm: c.norm ?? false,
+    });
     for (let i = 0; i < 10; i++) learner.update(randomBatch(i % 2 ? 9 : 32, 100 + i));
     assertGradientsMatch(learner, randomBatch(c.batch, 7));
     learner.dispose();
@@ -92,7 +112,8 @@ test('kernels: the update equals the tfjs backend (Adam + Polyak on the same gra
     assert.ok(Math.abs(la.actor - lb.actor) <= 1e-5 * Math.max(1, Math.abs(lb.actor)), `actor loss ${la.actor} vs ${lb.actor}`);
   }
   const [sa, sb] = [a.getState(), b.getState()];
-  for (const k of ['params', 'target', 'adamM', 'adamV'] as const) assert.ok(maxAbsDiff(sa[k], sb[k]) < 1e-5, `${k} differ by ${maxAbsDiff(sa[k], sb[k])}`);
+  for (const k of ['params', 'target', 'adamM', 'adamV'] as const)
+    assert.ok(maxAbsDiff(sa[k], sb[k]) < 1e-5, `${k} differ by ${maxAbsDiff(sa[k], sb[k])}`);
   assert.ok(maxAbsDiff(sa.params, makeLearner().getState().params) > 1e-4, 'the updates moved the parameters');
   a.dispose();
   b.dispose();
@@ -129,43 +150,62 @@ test('tfjs backend: native transposes off the wasm backend (tfjs-node, cpu), che
 });
 
 test('fasterBackend times both backends on the given sizes and returns the faster (how auto picks with tfjs-node)', () => {
-  const r = fasterBackend({ obsDim: OBS, actDim: ACT, actorHidden: [32, 32], criticHidden: [32, 32], gamma: 0.9, tau: 0.01, actorLr: 1e-3, criticLr: 1e-3, seed: 1, threads: 1 }, 32, 0.15);
+  const r = fasterBackend(
+    {
+      obsDim: OBS,
+      actDim: ACT,
+      actorHidden: [32, 32],
+      criticHidden: [32, 32],
+      gamma: 0.9,
+      tau: 0.01,
+      actorLr: 1e-3,
+      criticLr: 1e-3,
+      seed: 1,
+      threads: 1,
+    },
+    32,
+    0.15,
+  );
   assert.ok(r.rates.kernels > 0 && r.rates.tfjs > 0, JSON.stringify(r.rates));
   assert.equal(r.backend, r.rates.kernels >= r.rates.tfjs ? 'kernels' : 'tfjs');
 });
 
-for (const backend of ['kernels', 'tfjs'] as const) test(`targets (${backend}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
-  const learner = makeLearner({ backend });
-  for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 300 + i));
-  const base = randomBatch(1, 9, [0]);
-  const term = { ...base, terminated: Float32Array.of(1) };
-  // Critic loss gradient w.r.t. the output bias is 2(Q − y): recover y from it.
-  const yOf = (b: Batch) =>
-    tf.tidy(() => {
-      const g = learner.gradients(b).grads;
-      const q = learner.q(b.obs, b.actions, 1)[0];
-      return q - g[g.length - 1] / 2;
-    });
-  const st = learner.getState();
-  const aNext = mlpForward(learner.actorSpec, st.target, base.nextObs, true);
-  const qNext = mlpForward(learner.criticSpec, st.target, [...base.nextObs, ...aNext], false, learner.actorSize)[0];
-  const r = base.rewards[0];
-  assert.ok(Math.abs(qNext) > 1e-6);
-  assert.ok(Math.abs(yOf(base) - (r + 0.9 * qNext)) < 1e-5, 'truncated/non-terminal step bootstraps');
-  assert.ok(Math.abs(yOf(term) - r) < 1e-5, 'terminal step uses the reward only');
-  learner.dispose();
-});
+for (const backend of ['kernels', 'tfjs'] as const)
+  test(`targets (${backend}): terminated transitions do not bootstrap, truncated (terminated=0) ones do`, () => {
+    const learner = makeLearner({ backend });
+    for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 300 + i));
+    const base = randomBatch(1, 9, [0]);
+    const term = { ...base, terminated: Float32Array.of(1) };
+    // Critic loss gradient w.r.t. the output bias is 2(Q − y): recover y from it.
+    const yOf = (b: Batch) =>
+      tf.tidy(() => {
+        const g = learner.gradients(b).grads;
+        const q = learner.q(b.obs, b.actions, 1)[0];
+        return q - g[g.length - 1] / 2;
+      });
+    const st = learner.getState();
+    const aNext = mlpForward(learner.actorSpec, st.target, base.nextObs, true);
+    const qNext = mlpForward(learner.criticSpec, st.target, [...base.nextObs, ...aNext], false, learner.actorSize)[0];
+    const r = base.rewards[0];
+    assert.ok(Math.abs(qNext) > 1e-6);
+    assert.ok(Math.abs(yOf(base) - (r + 0.9 * qNext)) < 1e-5, 'truncated/non-terminal step bootstraps');
+    assert.ok(Math.abs(yOf(term) - r) < 1e-5, 'terminal step uses the reward only');
+    learner.dispose();
+  });
 
-for (const backend of ['kernels', 'tfjs'] as const) test(`${backend} forward and the plain-JS policy forward agree`, () => {
-  const learner = makeLearner({ backend });
-  for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 500 + i));
-  const obs = Float32Array.of(0.3, -0.7, 0.1, 0.5, 0.5, -0.2);
-  const out = learner.act(obs, 2);
-  const js = [0, 1].flatMap((i) => Array.from(mlpForward(learner.actorSpec, learner.actorParams(), obs.subarray(3 * i, 3 * i + 3), true)));
-  assert.equal(out.length, 2 * ACT);
-  assert.ok(maxAbsDiff(out, js) < 1e-5);
-  learner.dispose();
-});
+for (const backend of ['kernels', 'tfjs'] as const)
+  test(`${backend} forward and the plain-JS policy forward agree`, () => {
+    const learner = makeLearner({ backend });
+    for (let i = 0; i < 5; i++) learner.update(randomBatch(16, 500 + i));
+    const obs = Float32Array.of(0.3, -0.7, 0.1, 0.5, 0.5, -0.2);
+    const out = learner.act(obs, 2);
+    const js = [0, 1].flatMap((i) =>
+      Array.from(mlpForward(learner.actorSpec, learner.actorParams(), obs.subarray(3 * i, 3 * i + 3), true)),
+    );
+    assert.equal(out.length, 2 * ACT);
+    assert.ok(maxAbsDiff(out, js) < 1e-5);
+    learner.dispose();
+  });
 
 test('tfjs backend: no tensor leaks over many updates', () => {
   const before0 = tf.memory().numTensors;
@@ -184,19 +224,20 @@ test('tfjs backend: no tensor leaks over many updates', () => {
   learner.dispose();
 });
 
-for (const backend of ['kernels', 'tfjs'] as const) test(`state round-trips (${backend}): a restored learner continues identically`, () => {
-  const a = makeLearner({ backend });
-  for (let i = 0; i < 10; i++) a.update(randomBatch(16, i));
-  const b = makeLearner({ backend, seed: 99 });
-  b.setState(a.getState());
-  for (let i = 10; i < 15; i++) {
-    a.update(randomBatch(16, i));
-    b.update(randomBatch(16, i));
-  }
-  assert.deepEqual(a.getState(), b.getState());
-  a.dispose();
-  b.dispose();
-});
+for (const backend of ['kernels', 'tfjs'] as const)
+  test(`state round-trips (${backend}): a restored learner continues identically`, () => {
+    const a = makeLearner({ backend });
+    for (let i = 0; i < 10; i++) a.update(randomBatch(16, i));
+    const b = makeLearner({ backend, seed: 99 });
+    b.setState(a.getState());
+    for (let i = 10; i < 15; i++) {
+      a.update(randomBatch(16, i));
+      b.update(randomBatch(16, i));
+    }
+    assert.deepEqual(a.getState(), b.getState());
+    a.dispose();
+    b.dispose();
+  });
 
 test('a few hundred updates fit a simple regression (critic learns rewards with γ-free targets)', () => {
   // With every transition terminal, Q(s,a) must learn r = s0 + a0; loss should fall sharply.
@@ -234,7 +275,11 @@ test('tfjs backend, threads: 2 gives the same updates and losses as 1 (up to flo
 
 // A learning-rate schedule's factor f: the update is the one with both rates × f, on every
 // backend (the tfjs workers take f with each job).
-for (const c of [{ backend: 'kernels', algo: 'ddpg', threads: 2 }, { backend: 'tfjs', algo: 'ddpg', threads: 2 }, { backend: 'kernels', algo: 'td3', threads: 1 }] as const) {
+for (const c of [
+  { backend: 'kernels', algo: 'ddpg', threads: 2 },
+  { backend: 'tfjs', algo: 'ddpg', threads: 2 },
+  { backend: 'kernels', algo: 'td3', threads: 1 },
+] as const) {
   test(`${c.backend} ${c.algo}, ${c.threads} thread(s): lrScale f updates as learning rates × f`, () => {
     const scaled = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
     const slower = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, actorLr: 2.5e-4, criticLr: 5e-4 });
@@ -255,7 +300,11 @@ for (const c of [{ backend: 'kernels', algo: 'ddpg', threads: 2 }, { backend: 't
 
 // n-step rows: a row k steps long bootstraps with γ^k. With every row 2 steps long under γ = 0.9
 // the update must be the one-step update under γ = 0.81, for every backend and algorithm.
-for (const c of [{ backend: 'kernels', algo: 'ddpg', threads: 2 }, { backend: 'tfjs', algo: 'ddpg', threads: 1 }, { backend: 'kernels', algo: 'td3', threads: 1 }] as const) {
+for (const c of [
+  { backend: 'kernels', algo: 'ddpg', threads: 2 },
+  { backend: 'tfjs', algo: 'ddpg', threads: 1 },
+  { backend: 'kernels', algo: 'td3', threads: 1 },
+] as const) {
   test(`${c.backend} ${c.algo}: a row of horizon k is discounted by γ^k (n-step returns)`, () => {
     const nStep = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, gamma: 0.9 });
     const oneStep = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, gamma: 0.81 });

@@ -29,9 +29,26 @@ const FAULT = (process.env.GYMWIRE_LEARNING_TEST_FAULT || undefined) as TestFaul
 /** Improvement over the untrained actor that counts as learning (intact: ~1000; broken: under 250). */
 const MARGIN = 700;
 
-for (const [algo, steps] of [['ddpg', 5000], ['td3', 6000]] as const) {
+for (const [algo, steps] of [
+  ['ddpg', 5000],
+  ['td3', 6000],
+] as const) {
   test(`${algo.toUpperCase()} learns Pendulum-v1 in ${steps} steps: its eval beats the untrained actor's by ${MARGIN}${FAULT ? ` (with test fault ${FAULT}: must fail)` : ''}`, async () => {
-    const c = buildConfig({}, { algo, env: 'Pendulum-v1', seed: 0, steps, learnerThreads: 1, evalEvery: steps, evalEpisodes: 10, checkpointEvery: 0, statsEvery: 0, out: mkdtempSync(join(tmpdir(), `learning-${algo}-`)) });
+    const c = buildConfig(
+      {},
+      {
+        algo,
+        env: 'Pendulum-v1',
+        seed: 0,
+        steps,
+        learnerThreads: 1,
+        evalEvery: steps,
+        evalEpisodes: 10,
+        checkpointEvery: 0,
+        statsEvery: 0,
+        out: mkdtempSync(join(tmpdir(), `learning-${algo}-`)),
+      },
+    );
     assert.deepEqual(c.actorHidden, [64, 64]);
 
     // The untrained actor of this seed (the weights the run starts from), on the same eval episodes.
@@ -44,6 +61,9 @@ for (const [algo, steps] of [['ddpg', 5000], ['td3', 6000]] as const) {
 
     const r = await train(c, { out: { write: () => true }, testFault: FAULT });
     const after = r.lastEval!.mean;
-    assert.ok(after - before.mean >= MARGIN, `${algo}: eval ${after.toFixed(1)} after ${steps} steps vs ${before.mean.toFixed(1)} untrained (needs +${MARGIN})`);
+    assert.ok(
+      after - before.mean >= MARGIN,
+      `${algo}: eval ${after.toFixed(1)} after ${steps} steps vs ${before.mean.toFixed(1)} untrained (needs +${MARGIN})`,
+    );
   });
 }

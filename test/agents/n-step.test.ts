@@ -12,7 +12,14 @@ import { defaultRng } from '../../protocol/random.ts';
 /** The buffer's transitions as rows: first obs value, action, return, first next-obs value, terminated, k. */
 function rows(b: ReplayBuffer) {
   const s = b.snapshot();
-  return Array.from({ length: s.size }, (_, i) => ({ s: s.obs[i], a: s.actions[i], r: s.rewards[i], s2: s.nextObs[i], term: s.terminated[i], k: s.horizon![i] }));
+  return Array.from({ length: s.size }, (_, i) => ({
+    s: s.obs[i],
+    a: s.actions[i],
+    r: s.rewards[i],
+    s2: s.nextObs[i],
+    term: s.terminated[i],
+    k: s.horizon![i],
+  }));
 }
 
 /** Steps from..from+rewards.length-1 of sub-env `env`: s_t = t, a_t = 10 + t, s_{t+1} = t + 1. */
@@ -64,37 +71,69 @@ test('n = 1 stores every step at once, as plain one-step replay', () => {
   ]);
 });
 
-test('sub-envs keep windows of their own, and clearEnv() drops a cut episode\'s waiting steps', () => {
+test("sub-envs keep windows of their own, and clearEnv() drops a cut episode's waiting steps", () => {
   const b = new ReplayBuffer(100, 1, 1);
   const w = new NStepWriter(2, 1, 2, 1, 1);
   w.push(b, 0, Float32Array.of(0), Float32Array.of(0), 1, Float32Array.of(1), false, false);
   w.push(b, 1, Float32Array.of(100), Float32Array.of(0), 7, Float32Array.of(101), false, false);
   w.push(b, 0, Float32Array.of(1), Float32Array.of(0), 2, Float32Array.of(2), false, false);
-  assert.deepEqual(rows(b).map((x) => [x.s, x.r, x.s2]), [[0, 3, 2]]);
+  assert.deepEqual(
+    rows(b).map((x) => [x.s, x.r, x.s2]),
+    [[0, 3, 2]],
+  );
   w.clearEnv(1);
   w.push(b, 1, Float32Array.of(0), Float32Array.of(0), 1, Float32Array.of(1), false, false);
-  assert.equal(b.size, 1, 'sub-env 1\'s step from before the clear is gone');
+  assert.equal(b.size, 1, "sub-env 1's step from before the clear is gone");
   w.push(b, 1, Float32Array.of(1), Float32Array.of(0), 1, Float32Array.of(2), false, false);
-  assert.deepEqual(rows(b).map((x) => [x.s, x.r, x.s2]), [[0, 3, 2], [0, 2, 2]]);
+  assert.deepEqual(
+    rows(b).map((x) => [x.s, x.r, x.s2]),
+    [
+      [0, 3, 2],
+      [0, 2, 2],
+    ],
+  );
 });
 
 test('the collector stores n-step transitions (--n-step) and counts env steps, not transitions', () => {
   const c = new Collector({ ...BASE_CONFIG, nStep: 3, gamma: 0.5 }, 1, 1, 1, { low: [-1], high: [1] });
   const b = new ReplayBuffer(100, 1, 1);
   c.startEpisodes(Float32Array.of(0));
-  const step = (t: number, terminated = 0): StepResults => ({ obs: Float32Array.of(t), rewards: [1], terminated: [terminated], truncated: [0] });
+  const step = (t: number, terminated = 0): StepResults => ({
+    obs: Float32Array.of(t),
+    rewards: [1],
+    terminated: [terminated],
+    truncated: [0],
+  });
   let counted = 0;
   for (let t = 1; t <= 4; t++) {
     c.act(null, defaultRng(t));
     counted += c.record(step(t, t === 4 ? 1 : 0), b, 100, () => {});
   }
   assert.equal(counted, 4);
-  assert.deepEqual(rows(b).map((x) => [x.s, x.r, x.s2, x.term, x.k]), [[0, 1.75, 3, 0, 3], [1, 1.75, 4, 1, 3], [2, 1.5, 4, 1, 2], [3, 1, 4, 1, 1]]);
+  assert.deepEqual(
+    rows(b).map((x) => [x.s, x.r, x.s2, x.term, x.k]),
+    [
+      [0, 1.75, 3, 0, 3],
+      [1, 1.75, 4, 1, 3],
+      [2, 1.5, 4, 1, 2],
+      [3, 1, 4, 1, 1],
+    ],
+  );
 });
 
 test('bootstrap discounts: γ^k(1 − terminated) per row, γ for every row without horizons', () => {
-  const batch = { size: 4, obs: new Float32Array(4), actions: new Float32Array(4), rewards: new Float32Array(4), nextObs: new Float32Array(4), terminated: Float32Array.of(0, 0, 1, 0) };
-  assert.deepEqual([...bootstrapDiscounts({ ...batch, horizon: Float32Array.of(1, 2, 3, 3) }, 0.5, new Float32Array(4))], [0.5, 0.25, 0, 0.125]);
+  const batch = {
+    size: 4,
+    obs: new Float32Array(4),
+    actions: new Float32Array(4),
+    rewards: new Float32Array(4),
+    nextObs: new Float32Array(4),
+    terminated: Float32Array.of(0, 0, 1, 0),
+  };
+  assert.deepEqual(
+    [...bootstrapDiscounts({ ...batch, horizon: Float32Array.of(1, 2, 3, 3) }, 0.5, new Float32Array(4))],
+    [0.5, 0.25, 0, 0.125],
+  );
   assert.deepEqual([...bootstrapDiscounts(batch, 0.5, new Float32Array(4))], [0.5, 0.5, 0, 0.5]);
 });
 

@@ -74,9 +74,34 @@ const inside = (b: Box, [x, y]: [number, number]) => x >= b.x && x <= b.x + b.w 
 
 // Returns that swing over the whole range from the first episode to the last, so the data reach
 // every corner of the plot area: a legend anywhere inside it would cover some.
-const episodes: EpisodeRecord[] = Array.from({ length: 120 }, (_, i) => ({ type: 'episode', step: (i + 1) * 100, episode: i + 1, return: i % 2 ? -1500 : -10, length: 100, wallSeconds: i }));
-const evals: EvalRecord[] = [1, 2, 3, 4].map((k) => ({ type: 'eval', step: k * 3000, mean: -1500 + 350 * k, std: 60, returns: [], wallSeconds: k }));
-const stats: StatsRecord[] = Array.from({ length: 12 }, (_, i) => ({ type: 'stats', step: (i + 1) * 1000, updates: (i + 1) * 1000, criticLoss: 40 / (i + 1), actorLoss: 90 - 5 * i, q: -90 + 5 * i, q2: -88 + 5 * i, updatesPerSec: 200, stepsPerSec: 200, wallSeconds: i }));
+const episodes: EpisodeRecord[] = Array.from({ length: 120 }, (_, i) => ({
+  type: 'episode',
+  step: (i + 1) * 100,
+  episode: i + 1,
+  return: i % 2 ? -1500 : -10,
+  length: 100,
+  wallSeconds: i,
+}));
+const evals: EvalRecord[] = [1, 2, 3, 4].map((k) => ({
+  type: 'eval',
+  step: k * 3000,
+  mean: -1500 + 350 * k,
+  std: 60,
+  returns: [],
+  wallSeconds: k,
+}));
+const stats: StatsRecord[] = Array.from({ length: 12 }, (_, i) => ({
+  type: 'stats',
+  step: (i + 1) * 1000,
+  updates: (i + 1) * 1000,
+  criticLoss: 40 / (i + 1),
+  actorLoss: 90 - 5 * i,
+  q: -90 + 5 * i,
+  q2: -88 + 5 * i,
+  updatesPerSec: 200,
+  stepsPerSec: 200,
+  wallSeconds: i,
+}));
 const curve = { title: 'DDPG Pendulum-v1 (seed 0)', episodes, evals };
 
 test('learning-curve.png: the SVG rendered at its size, with anti-aliased text in the title and the legend', () => {
@@ -105,7 +130,8 @@ test('losses.png: both panels rendered with text; each legend clear of every pan
   assert.equal(panels.length, 2);
   for (const p of panels) {
     for (const q of p.points) assert.ok(inside(p.plot, q), `point ${q} in its panel`);
-    for (const other of panels) assert.ok(disjoint(p.legend, other.plot), `legend ${JSON.stringify(p.legend)} clear of panel ${JSON.stringify(other.plot)}`);
+    for (const other of panels)
+      assert.ok(disjoint(p.legend, other.plot), `legend ${JSON.stringify(p.legend)} clear of panel ${JSON.stringify(other.plot)}`);
     const ink = inkIn(img, p.legend);
     assert.ok(ink.dark > 50 && ink.between > 50, `legend text drawn (${JSON.stringify(ink)})`);
   }

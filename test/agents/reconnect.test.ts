@@ -31,7 +31,12 @@ class FlakyEnv implements EnvLike {
   resets = 0;
   /** Resets with a seed: the trainer's full resets, not the autoresets (unseeded). */
   seeded = 0;
-  constructor(readonly id: number, readonly len: number, readonly dropAt: number | null, readonly neverBack = false) {}
+  constructor(
+    readonly id: number,
+    readonly len: number,
+    readonly dropAt: number | null,
+    readonly neverBack = false,
+  ) {}
   private drop(what: string): never {
     throw new GymwireError('connection_lost', `connection to ws://test closed (1006); ${what} got no answer`);
   }
@@ -61,10 +66,27 @@ class FlakyEnv implements EnvLike {
 
 const quiet = { write: () => true, isTTY: false };
 function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
-  return buildConfig({}, { env: 'Flaky', out, numEnvs: 2, steps: 120, seed: 0, actorHidden: [8], criticHidden: [8], batchSize: 16, learningStarts: 30, evalEvery: 0, checkpointEvery: 50, saveReplay: true, ...extra });
+  return buildConfig(
+    {},
+    {
+      env: 'Flaky',
+      out,
+      numEnvs: 2,
+      steps: 120,
+      seed: 0,
+      actorHidden: [8],
+      criticHidden: [8],
+      batchSize: 16,
+      learningStarts: 30,
+      evalEvery: 0,
+      checkpointEvery: 50,
+      saveReplay: true,
+      ...extra,
+    },
+  );
 }
 
-test('a dropped connection cuts the episode it ran (logged as interrupted), the other servers\' sub-envs play on, the replay buffer is kept, and training finishes', async () => {
+test("a dropped connection cuts the episode it ran (logged as interrupted), the other servers' sub-envs play on, the replay buffer is kept, and training finishes", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ddpg-reconnect-'));
   // Sub-env 0 (episodes of 10) drops on its 27th step call; sub-env 1 is on another connection.
   const envs = [new FlakyEnv(0, 10, 27), new FlakyEnv(1, 7, null)];
@@ -73,28 +95,52 @@ test('a dropped connection cuts the episode it ran (logged as interrupted), the 
   const r = await train(config(dir), { envFactory: async () => envs[k++], out: { write: (s: string) => lines.push(s) } });
   assert.equal(r.steps, 120);
   assert.equal(r.interrupted, 1);
-  assert.match(lines.join(''), /connection lost at step \d+ \(connection to ws:\/\/test closed \(1006\); step got no answer\); fresh episodes on the 1 of 2 sub-envs it served/);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.match(
+    lines.join(''),
+    /connection lost at step \d+ \(connection to ws:\/\/test closed \(1006\); step got no answer\); fresh episodes on the 1 of 2 sub-envs it served/,
+  );
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const cut = rows.filter((x) => x.type === 'interrupted');
   // Vector step 29 failed for sub-env 0: it had played 10, autoreset, 10, autoreset, 6 (26 transitions,
   // its third episode 6 steps in). Sub-env 1 answered that step: three times 7 + autoreset, then 5
   // (26 transitions), so the cut is logged at step 52.
-  assert.deepEqual(cut.map((x) => [x.env, x.length, x.return, x.step, x.interrupted]), [[0, 6, 6, 52, true]]);
+  assert.deepEqual(
+    cut.map((x) => [x.env, x.length, x.return, x.step, x.interrupted]),
+    [[0, 6, 6, 52, true]],
+  );
   // Nothing stored was lost: the buffer holds every transition of the run.
   assert.equal(readCheckpoint(dir).state.replay?.size, 120);
   // Only the lost sub-env was reset again, with a seed (initial reset + one after the drop).
-  assert.deepEqual(envs.map((e) => e.seeded), [2, 1]);
+  assert.deepEqual(
+    envs.map((e) => e.seeded),
+    [2, 1],
+  );
   // Every complete episode has full length: sub-env 0's after the drop start from a reset, and
   // sub-env 1's episode under way at the drop went on to its end.
   const episodes = rows.filter((x) => x.type === 'episode');
-  assert.ok(episodes.every((x) => x.length === (x.env === 0 ? 10 : 7)), JSON.stringify(episodes.map((x) => [x.env, x.length])));
+  assert.ok(
+    episodes.every((x) => x.length === (x.env === 0 ? 10 : 7)),
+    JSON.stringify(episodes.map((x) => [x.env, x.length])),
+  );
   // Sub-env 1 was 5 steps into an episode of 7: it ends two vector steps (of 2 env steps) later.
-  assert.ok(episodes.some((x) => x.env === 1 && x.step === 56), 'sub-env 1 finished the episode it was playing at the drop');
-  assert.ok(episodes.some((x) => x.env === 0 && x.step > 52), 'sub-env 0 played again');
+  assert.ok(
+    episodes.some((x) => x.env === 1 && x.step === 56),
+    'sub-env 1 finished the episode it was playing at the drop',
+  );
+  assert.ok(
+    episodes.some((x) => x.env === 0 && x.step > 52),
+    'sub-env 0 played again',
+  );
   assert.equal(episodes.length, r.episodes);
   // The CSV has the interrupted rows too, in the existing columns.
   const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
-  assert.deepEqual(csv.filter((l) => l.startsWith('interrupted,')).map((l) => l.split(',').slice(0, 5).join(',')), ['interrupted,52,,6,6']);
+  assert.deepEqual(
+    csv.filter((l) => l.startsWith('interrupted,')).map((l) => l.split(',').slice(0, 5).join(',')),
+    ['interrupted,52,,6,6'],
+  );
 });
 
 test('envs whose client does not come back are opened again (with backoff) and training goes on', async () => {
@@ -127,10 +173,16 @@ test('an env that stays unreachable: a checkpoint is written and the error says 
   };
   await assert.rejects(
     train(config(dir, { reconnectAttempts: 3, reconnectDelay: 0.01 }), { envFactory: factory, out: quiet }),
-    (e: Error) => /lost the env server and could not get it back after 3 attempts \(cannot connect to ws:\/\/test: ECONNREFUSED\); wrote a checkpoint at step (\d+) to \S+checkpoint — continue with: npm run train -- --resume/.test(e.message),
+    (e: Error) =>
+      /lost the env server and could not get it back after 3 attempts \(cannot connect to ws:\/\/test: ECONNREFUSED\); wrote a checkpoint at step (\d+) to \S+checkpoint — continue with: npm run train -- --resume/.test(
+        e.message,
+      ),
   );
   const ck = readCheckpoint(dir).state;
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const cut = rows.filter((x) => x.type === 'interrupted');
   assert.equal(cut.length, 2);
   // The checkpoint is from the moment of failure, not the last periodic one (at 50).

@@ -18,14 +18,30 @@ after(async () => {
   await server?.stop();
 });
 
-for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: a few hundred Pendulum-v1 steps through the server equal the in-process run`, async () => {
-  const quiet = { write: () => true, isTTY: false };
-  const cfg = (url: string) =>
-    buildConfig({}, { algo, env: 'Pendulum-v1', url, out: mkdtempSync(join(tmpdir(), 'ddpg-remote-')), steps: 400, learningStarts: 200, batchSize: 64, actorHidden: [32, 32], criticHidden: [32, 32], evalEvery: 400, evalEpisodes: 1 });
-  const remote = await train(cfg(server.url), { out: quiet });
-  const local = await train(cfg(''), { out: quiet });
-  assert.equal(remote.steps, 400);
-  assert.equal(remote.episodes, 2);
-  assert.deepEqual(remote.episodeReturns, local.episodeReturns);
-  assert.equal(remote.lastEval!.mean, local.lastEval!.mean);
-});
+for (const algo of ['ddpg', 'td3'] as const)
+  test(`${algo}: a few hundred Pendulum-v1 steps through the server equal the in-process run`, async () => {
+    const quiet = { write: () => true, isTTY: false };
+    const cfg = (url: string) =>
+      buildConfig(
+        {},
+        {
+          algo,
+          env: 'Pendulum-v1',
+          url,
+          out: mkdtempSync(join(tmpdir(), 'ddpg-remote-')),
+          steps: 400,
+          learningStarts: 200,
+          batchSize: 64,
+          actorHidden: [32, 32],
+          criticHidden: [32, 32],
+          evalEvery: 400,
+          evalEpisodes: 1,
+        },
+      );
+    const remote = await train(cfg(server.url), { out: quiet });
+    const local = await train(cfg(''), { out: quiet });
+    assert.equal(remote.steps, 400);
+    assert.equal(remote.episodes, 2);
+    assert.deepEqual(remote.episodeReturns, local.episodeReturns);
+    assert.equal(remote.lastEval!.mean, local.lastEval!.mean);
+  });

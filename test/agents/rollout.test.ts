@@ -109,7 +109,12 @@ test('CLI: --help, and usage errors exit with 2', async () => {
   assert.throws(() => parseCli(['--env', 'CartPole-v1', '--gif', 'x.gif', '--max-steps', '0']), UsageError);
   assert.throws(() => parseCli(['--env', 'CartPole-v1', '--gif', 'x.gif', '--kwargs', '[1]']), UsageError);
   const args = parseCli(['--env', 'Pendulum-v1', '--gif', 'x.gif', '--kwargs', '{"g": 9.81}', '--seed', '4', '--fps', '12.5']);
-  assert.deepEqual(args && { kwargs: args.kwargs, seed: args.seed, fps: args.fps, maxSteps: args.maxSteps }, { kwargs: { g: 9.81 }, seed: 4, fps: 12.5, maxSteps: undefined });
+  assert.deepEqual(args && { kwargs: args.kwargs, seed: args.seed, fps: args.fps, maxSteps: args.maxSteps }, {
+    kwargs: { g: 9.81 },
+    seed: 4,
+    fps: 12.5,
+    maxSteps: undefined,
+  });
   const log = console.log;
   const err = console.error;
   const out: string[] = [];

@@ -24,10 +24,12 @@ after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-
 /** Starts the env server on `port` and resolves once it listens. */
 function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--host', '127.0.0.1', '--port', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--host', '127.0.0.1', '--port', String(port)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -56,7 +58,19 @@ test('killing the env server mid-run and starting a new one on the same port: tr
   const lines: string[] = [];
   const cfg = buildConfig(
     { url: [`ws://127.0.0.1:${port}`], 'num-envs': '2' },
-    { env: 'Pendulum-v1', out: dir, steps: 1200, learningStarts: 200, batchSize: 32, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 1200, evalEpisodes: 1, checkpointEvery: 100, saveReplay: true },
+    {
+      env: 'Pendulum-v1',
+      out: dir,
+      steps: 1200,
+      learningStarts: 200,
+      batchSize: 32,
+      actorHidden: [16, 16],
+      criticHidden: [16, 16],
+      evalEvery: 1200,
+      evalEpisodes: 1,
+      checkpointEvery: 100,
+      saveReplay: true,
+    },
   );
   const run = train(cfg, { out: { write: (s: string) => lines.push(s) } });
   let failed: unknown = null;
@@ -86,10 +100,16 @@ test('killing the env server mid-run and starting a new one on the same port: tr
   assert.equal(r.steps, 1200);
   assert.equal(r.interrupted, 2);
   assert.match(lines.join(''), /connection lost at step \d+/);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const cut = rows.filter((x) => x.type === 'interrupted');
   assert.equal(cut.length, r.interrupted);
-  assert.deepEqual(cut.map((x) => x.env), [0, 1]);
+  assert.deepEqual(
+    cut.map((x) => x.env),
+    [0, 1],
+  );
   for (const x of cut) assert.ok(x.interrupted === true && x.length >= 50 && x.length < 200, `cut at length ${x.length}`);
   // Episodes after the restart are whole (200 steps) and evaluation ran on the new server.
   const later = rows.filter((x) => x.type === 'episode' && x.step > cut[0].step);

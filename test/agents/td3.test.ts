@@ -21,7 +21,21 @@ const TAU = 0.01;
 const LR = 1e-3;
 
 function makeTd3(extra: Partial<LearnerOptions> = {}): Learner {
-  return new Learner({ algo: 'td3', backend: 'kernels', obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: GAMMA, tau: TAU, actorLr: LR, criticLr: LR, seed: 1, threads: 1, ...extra });
+  return new Learner({
+    algo: 'td3',
+    backend: 'kernels',
+    obsDim: OBS,
+    actDim: ACT,
+    actorHidden: [16, 8],
+    criticHidden: [12, 8],
+    gamma: GAMMA,
+    tau: TAU,
+    actorLr: LR,
+    criticLr: LR,
+    seed: 1,
+    threads: 1,
+    ...extra,
+  });
 }
 
 /** A batch with its smoothing noise; |noise| up to 1.5 on some rows so the clamp to [-1, 1] is exercised. */
@@ -39,10 +53,15 @@ function batchWithNoise(n: number, seed: number): Batch {
 function reference(l: Learner, b: Batch) {
   const B = b.size;
   // The critics as the learner computes them (layer-normalised with --critic-layer-norm).
-  const critic = (flat: tf.Tensor1D, i: number, x: tf.Tensor2D) => refMlp(flat, l.criticSpec, l.criticBase(i), x, false, l.opts.criticLayerNorm);
+  const critic = (flat: tf.Tensor1D, i: number, x: tf.Tensor2D) =>
+    refMlp(flat, l.criticSpec, l.criticBase(i), x, false, l.opts.criticLayerNorm);
   return tf.tidy(() => {
     const { theta, target, s, a, s2, r, d } = referenceTensors(l.getState(), b, OBS, ACT);
-    const aNext = tf.clipByValue(tf.add(refMlp(target, l.actorSpec, 0, s2, true), tf.tensor2d(b.targetNoise!, [B, ACT])), -1, 1) as tf.Tensor2D;
+    const aNext = tf.clipByValue(
+      tf.add(refMlp(target, l.actorSpec, 0, s2, true), tf.tensor2d(b.targetNoise!, [B, ACT])),
+      -1,
+      1,
+    ) as tf.Tensor2D;
     const x2 = tf.concat([s2, aNext], 1);
     const q1n = critic(target, 0, x2);
     const q2n = critic(target, 1, x2);
@@ -50,7 +69,8 @@ function reference(l: Learner, b: Batch) {
     const sa = tf.concat([s, a], 1);
     const mse = (p: tf.Tensor1D, i: number) => tf.mean(tf.square(tf.sub(critic(p, i, sa), y)));
     const criticLoss = (p: tf.Tensor) => tf.add(mse(p as tf.Tensor1D, 0), mse(p as tf.Tensor1D, 1)) as tf.Scalar;
-    const actorLoss = (p: tf.Tensor) => tf.neg(tf.mean(critic(p as tf.Tensor1D, 0, tf.concat([s, refMlp(p as tf.Tensor1D, l.actorSpec, 0, s, true)], 1)))) as tf.Scalar;
+    const actorLoss = (p: tf.Tensor) =>
+      tf.neg(tf.mean(critic(p as tf.Tensor1D, 0, tf.concat([s, refMlp(p as tf.Tensor1D, l.actorSpec, 0, s, true)], 1)))) as tf.Scalar;
     const grads = Float32Array.from(tf.grad(actorLoss)(theta).dataSync());
     grads.set(tf.grad(criticLoss)(theta).dataSync().subarray(l.actorSize), l.actorSize);
     const firstIsMin = Array.from(tf.less(q1n, q2n).dataSync()).filter((v) => v === 1).length;
@@ -76,7 +96,9 @@ function crossTargets(l: Learner, b: Batch): void {
     const x = [...s2, ...a];
     const q = (k: number) =>
       l.opts.criticLayerNorm
-        ? tf.tidy(() => refMlp(tf.tensor1d(st.target), l.criticSpec, l.criticBase(k), tf.tensor2d(x, [1, x.length]), false, true).dataSync()[0])
+        ? tf.tidy(
+            () => refMlp(tf.tensor1d(st.target), l.criticSpec, l.criticBase(k), tf.tensor2d(x, [1, x.length]), false, true).dataSync()[0],
+          )
         : mlpForward(l.criticSpec, st.target, x, false, l.criticBase(k))[0];
     diffs.push(q(0) - q(1));
   }
@@ -104,10 +126,18 @@ for (const c of CASES) {
     const ref = reference(l, b);
     const mine = l.gradients(b);
     assertClose(mine.grads.subarray(0, l.actorSize), ref.grads.subarray(0, l.actorSize), 'actor gradient');
-    assertClose(mine.grads.subarray(l.criticBase(0), l.criticBase(1)), ref.grads.subarray(l.criticBase(0), l.criticBase(1)), 'critic 1 gradient');
+    assertClose(
+      mine.grads.subarray(l.criticBase(0), l.criticBase(1)),
+      ref.grads.subarray(l.criticBase(0), l.criticBase(1)),
+      'critic 1 gradient',
+    );
     assertClose(mine.grads.subarray(l.criticBase(1)), ref.grads.subarray(l.criticBase(1)), 'critic 2 gradient');
-    assert.ok(ref.firstIsMin > 0 && ref.firstIsMin < c.batch, `both target critics are the min on some rows (${ref.firstIsMin}/${c.batch})`);
-    const close = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(y)), `${what}: ${x} vs ${y}`);
+    assert.ok(
+      ref.firstIsMin > 0 && ref.firstIsMin < c.batch,
+      `both target critics are the min on some rows (${ref.firstIsMin}/${c.batch})`,
+    );
+    const close = (x: number, y: number, what: string) =>
+      assert.ok(Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(y)), `${what}: ${x} vs ${y}`);
     close(mine.losses.critic, ref.critic, 'critic loss');
     close(mine.losses.actor, ref.actor, 'actor loss');
     close(mine.losses.q, ref.q, 'mean Q1');
@@ -129,7 +159,10 @@ test('TD3 update: critics every update; actor and all targets only every policyD
   const firstStep = (before: Float32Array, after: Float32Array, g: Float32Array, from: number, to: number) => {
     for (let i = from; i < to; i++) {
       if (Math.abs(g[i]) < 1e-4) continue;
-      assert.ok(Math.abs(after[i] - (before[i] - LR * Math.sign(g[i]))) < 1e-6, `param ${i}: ${before[i]} -> ${after[i]} with gradient ${g[i]}`);
+      assert.ok(
+        Math.abs(after[i] - (before[i] - LR * Math.sign(g[i]))) < 1e-6,
+        `param ${i}: ${before[i]} -> ${after[i]} with gradient ${g[i]}`,
+      );
     }
   };
   firstStep(s0.params, s1.params, g1, A, l.size);
@@ -195,7 +228,19 @@ test('TD3: identical for 1, 2 and 3 threads and repeatable for a seed (smoothing
 });
 
 function makeTd3Options(): LearnerOptions {
-  return { backend: 'kernels', obsDim: OBS, actDim: ACT, actorHidden: [16, 8], criticHidden: [12, 8], gamma: GAMMA, tau: TAU, actorLr: LR, criticLr: LR, seed: 1, threads: 1 };
+  return {
+    backend: 'kernels',
+    obsDim: OBS,
+    actDim: ACT,
+    actorHidden: [16, 8],
+    criticHidden: [12, 8],
+    gamma: GAMMA,
+    tau: TAU,
+    actorLr: LR,
+    criticLr: LR,
+    seed: 1,
+    threads: 1,
+  };
 }
 
 test('TD3 refuses the tfjs backend with a clear message', () => {
@@ -203,5 +248,8 @@ test('TD3 refuses the tfjs backend with a clear message', () => {
 });
 
 test("the critic's layer normalisation refuses the tfjs backend with a clear message", () => {
-  assert.throws(() => makeTd3({ algo: 'ddpg', backend: 'tfjs', criticLayerNorm: true }), /layer normalisation runs on the learner's WebAssembly kernels only/);
+  assert.throws(
+    () => makeTd3({ algo: 'ddpg', backend: 'tfjs', criticLayerNorm: true }),
+    /layer normalisation runs on the learner's WebAssembly kernels only/,
+  );
 });

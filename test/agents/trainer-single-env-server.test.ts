@@ -56,7 +56,18 @@ const quiet = { write: () => true, isTTY: false };
 const cfg = (url: string[]) =>
   buildConfig(
     { 'num-envs': '2', ...(url.length ? { url } : {}) },
-    { env: 'Pendulum-v1', out: mkdtempSync(join(tmpdir(), 'ddpg-single-srv-')), steps: 440, learningStarts: 100, batchSize: 32, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 440, evalEpisodes: 1, checkpointEvery: 0 },
+    {
+      env: 'Pendulum-v1',
+      out: mkdtempSync(join(tmpdir(), 'ddpg-single-srv-')),
+      steps: 440,
+      learningStarts: 100,
+      batchSize: 32,
+      actorHidden: [16, 16],
+      criticHidden: [16, 16],
+      evalEvery: 440,
+      evalEpisodes: 1,
+      checkpointEvery: 0,
+    },
   );
 
 test('a server without vector envs still trains --num-envs 2, like the in-process run', async () => {
@@ -76,7 +87,10 @@ test('a farm of servers without vector envs (dns+ws://) trains the same way', as
   const refusedBefore = vectorMakesRefused;
   try {
     const port = new URL(proxyUrl).port;
-    const farm = await train(cfg([`dns+ws://${NAME}:${port}`]), { out: quiet, discovery: { dnsServers: dns.dnsServers, timeoutMs: 300, tries: 1 } });
+    const farm = await train(cfg([`dns+ws://${NAME}:${port}`]), {
+      out: quiet,
+      discovery: { dnsServers: dns.dnsServers, timeoutMs: 300, tries: 1 },
+    });
     const local = await train(cfg([]), { out: quiet });
     assert.ok(vectorMakesRefused > refusedBefore, 'the farm server was asked for a vector env first');
     assert.equal(farm.steps, 440);

@@ -19,7 +19,21 @@ const quiet = { write: () => true, isTTY: false };
 
 async function run(threads: string, backend = 'auto') {
   const out = mkdtempSync(join(tmpdir(), 'ddpg-threads-'));
-  const config = buildConfig({ 'learner-threads': threads, backend }, { env: 'Pendulum-v1', out, steps: 600, learningStarts: 200, batchSize: 64, actorHidden: [32, 32], criticHidden: [32, 32], evalEvery: 600, evalEpisodes: 1, checkpointEvery: 0 });
+  const config = buildConfig(
+    { 'learner-threads': threads, backend },
+    {
+      env: 'Pendulum-v1',
+      out,
+      steps: 600,
+      learningStarts: 200,
+      batchSize: 64,
+      actorHidden: [32, 32],
+      criticHidden: [32, 32],
+      evalEvery: 600,
+      evalEpisodes: 1,
+      checkpointEvery: 0,
+    },
+  );
   const result = await train(config, { out: quiet });
   return { result, saved: JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) };
 }

@@ -24,7 +24,18 @@ test('3 Pendulum-v1 sub-envs spread over two servers (2 + 1) train exactly like 
   const cfg = (url: string[]) =>
     buildConfig(
       { 'num-envs': '3', ...(url.length ? { url } : {}) },
-      { env: 'Pendulum-v1', out: mkdtempSync(join(tmpdir(), 'ddpg-vec-remote-')), steps: 660, learningStarts: 150, batchSize: 32, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 660, evalEpisodes: 1, checkpointEvery: 0 },
+      {
+        env: 'Pendulum-v1',
+        out: mkdtempSync(join(tmpdir(), 'ddpg-vec-remote-')),
+        steps: 660,
+        learningStarts: 150,
+        batchSize: 32,
+        actorHidden: [16, 16],
+        criticHidden: [16, 16],
+        evalEvery: 660,
+        evalEpisodes: 1,
+        checkpointEvery: 0,
+      },
     );
   const remoteCfg = cfg(servers.map((s) => s.url));
   const remote = await train(remoteCfg, { out: quiet });
@@ -36,6 +47,12 @@ test('3 Pendulum-v1 sub-envs spread over two servers (2 + 1) train exactly like 
   assert.equal(new Set(remote.episodeReturns).size, 3);
   assert.equal(remote.updates, local.updates);
   assert.equal(remote.lastEval!.mean, local.lastEval!.mean);
-  const rows = readFileSync(join(remoteCfg.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.filter((r) => r.type === 'episode').map((r) => r.env), [0, 1, 2]);
+  const rows = readFileSync(join(remoteCfg.out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.filter((r) => r.type === 'episode').map((r) => r.env),
+    [0, 1, 2],
+  );
 });

@@ -30,7 +30,10 @@ class Ladder implements Env {
   readonly actionSpace = box(-2, 2, [1]);
   readonly spec = null;
   private t = 0;
-  constructor(readonly id: number, readonly len: number) {}
+  constructor(
+    readonly id: number,
+    readonly len: number,
+  ) {}
   reset(_args: ResetArgs = {}) {
     this.t = 0;
     return { obs: Float32Array.of(this.id, 0), info: {} };
@@ -41,7 +44,13 @@ class Ladder implements Env {
     assert.ok(this.t < this.len, 'never stepped past the end of an episode');
     this.t++;
     const end = this.t === this.len;
-    return { obs: Float32Array.of(this.id, this.t), reward: 100 * (this.id + 1) + this.t, terminated: end && this.id % 2 === 0, truncated: end && this.id % 2 === 1, info: {} };
+    return {
+      obs: Float32Array.of(this.id, this.t),
+      reward: 100 * (this.id + 1) + this.t,
+      terminated: end && this.id % 2 === 0,
+      truncated: end && this.id % 2 === 1,
+      info: {},
+    };
   }
   render(): never {
     throw new Error('no render');
@@ -56,7 +65,24 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'ddpg-vec-'));
 function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
   return buildConfig(
     {},
-    { env: 'Ladder', out, numEnvs: LENS.length, steps: 100, seed: 1, actorHidden: [8], criticHidden: [8], batchSize: 16, learningStarts: 20, updatesPerStep: 2, evalEvery: 0, checkpointEvery: 0, saveReplay: true, noise: 'ou', noiseSigma: 0.3, ...extra },
+    {
+      env: 'Ladder',
+      out,
+      numEnvs: LENS.length,
+      steps: 100,
+      seed: 1,
+      actorHidden: [8],
+      criticHidden: [8],
+      batchSize: 16,
+      learningStarts: 20,
+      updatesPerStep: 2,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      saveReplay: true,
+      noise: 'ou',
+      noiseSigma: 0.3,
+      ...extra,
+    },
   );
 }
 
@@ -96,12 +122,19 @@ test('episodes are attributed to their sub-env across autoresets; autoreset step
   assert.equal(r.steps, 100);
   assert.equal(r.numEnvs, 3);
   assert.equal(r.updates, truth.updates);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'episode');
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'episode');
   assert.deepEqual(
     rows.map((e) => ({ env: e.env, return: e.return, length: e.length, step: e.step })),
     truth.episodes,
   );
-  assert.deepEqual(rows.map((e) => e.episode), truth.episodes.map((_, k) => k + 1));
+  assert.deepEqual(
+    rows.map((e) => e.episode),
+    truth.episodes.map((_, k) => k + 1),
+  );
   assert.equal(r.episodes, truth.episodes.length);
 
   // The replay buffer holds exactly the 100 transitions, each a real step: t → t+1 within one env's episode.
@@ -124,7 +157,10 @@ test('episodes are attributed to their sub-env across autoresets; autoreset step
     perEnv[id]++;
   }
   // Round-robin collection: every env contributes in proportion to its share of non-reset steps.
-  assert.ok(perEnv.every((n) => n > 20), `every sub-env contributed: ${perEnv}`);
+  assert.ok(
+    perEnv.every((n) => n > 20),
+    `every sub-env contributed: ${perEnv}`,
+  );
   // One OU state per sub-env.
   assert.equal(state.noise.length, 3);
 });
@@ -142,13 +178,42 @@ test('N single envs (autoreset done by the trainer) train exactly like a SyncVec
 
 test('--num-envs 4 on Pendulum-v1 in-process: 1000 transitions, 4 episodes of 200, 4 x updates per vector step', async () => {
   const dir = tmp();
-  const r = await train(buildConfig({ 'num-envs': '4' }, { env: 'Pendulum-v1', out: dir, steps: 1000, learningStarts: 200, batchSize: 64, actorHidden: [16, 16], criticHidden: [16, 16], evalEvery: 1000, evalEpisodes: 1, checkpointEvery: 0 }), { out: quiet });
+  const r = await train(
+    buildConfig(
+      { 'num-envs': '4' },
+      {
+        env: 'Pendulum-v1',
+        out: dir,
+        steps: 1000,
+        learningStarts: 200,
+        batchSize: 64,
+        actorHidden: [16, 16],
+        criticHidden: [16, 16],
+        evalEvery: 1000,
+        evalEpisodes: 1,
+        checkpointEvery: 0,
+      },
+    ),
+    { out: quiet },
+  );
   assert.equal(r.numEnvs, 4);
   assert.equal(r.steps, 1000);
   // Each sub-env: 200 steps, an autoreset step, then 50 more; four 200-step episodes end on vector step 200.
   assert.equal(r.episodes, 4);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'episode');
-  assert.deepEqual(rows.map((e) => [e.env, e.length, e.step]), [[0, 200, 797], [1, 200, 798], [2, 200, 799], [3, 200, 800]]);
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'episode');
+  assert.deepEqual(
+    rows.map((e) => [e.env, e.length, e.step]),
+    [
+      [0, 200, 797],
+      [1, 200, 798],
+      [2, 200, 799],
+      [3, 200, 800],
+    ],
+  );
   // Updates start on the vector step that reaches 200 stored transitions (197..200), one per transition.
   assert.equal(r.updates, 1000 - 196);
   assert.ok(r.lastEval && r.lastEval.mean < 0);

@@ -39,7 +39,13 @@ class PointEnv implements EnvLike {
     assert.ok(a >= -0.5 && a <= 0.5, 'actions are rescaled into the Box bounds');
     this.x += 0.3 * a;
     this.t++;
-    return { obs: Float32Array.of(this.x, this.t / 40), reward: -this.x * this.x, terminated: Math.abs(this.x) > 2, truncated: this.t >= 40, info: {} };
+    return {
+      obs: Float32Array.of(this.x, this.t / 40),
+      reward: -this.x * this.x,
+      terminated: Math.abs(this.x) > 2,
+      truncated: this.t >= 40,
+      info: {},
+    };
   }
   render(): never {
     throw new Error('no render');
@@ -54,24 +60,50 @@ const quiet = { write: () => true, isTTY: false };
 function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
   return buildConfig(
     {},
-    { env: 'Point', out, steps: 600, seed: 3, actorHidden: [32, 32], criticHidden: [32, 32], batchSize: 32, learningStarts: 100, evalEvery: 200, evalEpisodes: 2, checkpointEvery: 300, ...extra },
+    {
+      env: 'Point',
+      out,
+      steps: 600,
+      seed: 3,
+      actorHidden: [32, 32],
+      criticHidden: [32, 32],
+      batchSize: 32,
+      learningStarts: 100,
+      evalEvery: 200,
+      evalEpisodes: 2,
+      checkpointEvery: 300,
+      ...extra,
+    },
   );
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ddpg-test-'));
 const factory = async () => new PointEnv();
 
-test('--lr-schedule linear: every update\'s rates are × (1 − step/steps), recorded with the stats; the run learns differently from constant rates', async () => {
+test("--lr-schedule linear: every update's rates are × (1 − step/steps), recorded with the stats; the run learns differently from constant rates", async () => {
   const run = async (lrSchedule: 'constant' | 'linear') => {
     const dir = tmp();
     const r = await train(config(dir, { statsEvery: 100, lrSchedule }), { envFactory: factory, out: quiet });
-    return { r, stats: readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'stats') };
+    return {
+      r,
+      stats: readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'stats'),
+    };
   };
   const [linear, constant] = [await run('linear'), await run('constant')];
-  assert.deepEqual(linear.stats.map((s) => s.lrScale), linear.stats.map((s) => 1 - s.step / 600));
+  assert.deepEqual(
+    linear.stats.map((s) => s.lrScale),
+    linear.stats.map((s) => 1 - s.step / 600),
+  );
   assert.ok(constant.stats.every((s) => s.lrScale === undefined));
   assert.deepEqual(linear.r.episodeReturns.slice(0, 1), constant.r.episodeReturns.slice(0, 1), 'the same warm-up');
-  assert.notDeepEqual(linear.r.evals.map((e) => e.mean), constant.r.evals.map((e) => e.mean));
+  assert.notDeepEqual(
+    linear.r.evals.map((e) => e.mean),
+    constant.r.evals.map((e) => e.mean),
+  );
 });
 
 test('two runs with the same seed give identical returns (2k steps), a different seed does not', async () => {
@@ -82,56 +114,112 @@ test('two runs with the same seed give identical returns (2k steps), a different
   assert.equal(a.steps, 2000);
   assert.ok(a.updates > 1800);
   assert.deepEqual(a.episodeReturns, b.episodeReturns);
-  assert.deepEqual(a.evals.map((e) => e.mean), b.evals.map((e) => e.mean));
+  assert.deepEqual(
+    a.evals.map((e) => e.mean),
+    b.evals.map((e) => e.mean),
+  );
   assert.notDeepEqual(a.episodeReturns, c.episodeReturns);
 });
 
-for (const algo of ['ddpg', 'td3'] as const) test(`${algo}: writes config, metrics (episodes, evals, learning statistics every N updates), both plots and a checkpoint; no tensors leak`, async () => {
-  const dir = tmp();
-  const before = tf.memory().numTensors;
-  const lines: string[] = [];
-  const r = await train(config(dir, { algo, statsEvery: 100 }), { envFactory: factory, out: { write: (s: string) => lines.push(s), isTTY: false } });
-  assert.equal(tf.memory().numTensors, before);
-  for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'learning-curve.svg', 'learning-curve.png', 'losses.svg', 'losses.png', 'checkpoint/manifest.json', 'checkpoint/actor.bin']) {
-    assert.ok(existsSync(join(dir, f)), f);
-  }
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(rows.filter((l) => l.type === 'episode').length, r.episodes);
-  assert.deepEqual(rows.filter((l) => l.type === 'eval').map((l) => l.step), [200, 400, 600]);
-  // 501 updates (one after each of steps 100..600): a record at updates 100, 200, ..., 500, each with finite losses and Q.
-  const stats = rows.filter((l) => l.type === 'stats');
-  assert.equal(r.updates, 501);
-  assert.deepEqual(stats.map((l) => l.updates), [100, 200, 300, 400, 500]);
-  assert.deepEqual(stats.map((l) => l.step), [199, 299, 399, 499, 599]);
-  for (const s of stats) {
-    for (const k of ['criticLoss', 'actorLoss', 'q', 'updatesPerSec', 'stepsPerSec']) assert.ok(Number.isFinite(s[k]), `${k} ${s[k]}`);
-    assert.equal(s.q2 !== undefined, algo === 'td3', 'TD3 records its second critic');
-  }
-  // Rates over each interval: after the warm-up, one update per env step.
-  assert.ok(stats.slice(1).every((s) => s.updatesPerSec > 0 && Math.abs(s.stepsPerSec / s.updatesPerSec - 1) < 0.05), 'one update per step');
-  const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale');
-  assert.equal(csv.length, 1 + rows.length);
-  const statsRow = csv.find((l) => l.startsWith('stats,'))!.split(',');
-  assert.equal(statsRow.length, 16);
-  assert.ok(csv.every((l) => l.split(',').length === 16), 'every row has the header\'s columns');
-  assert.equal(statsRow[15], '', 'constant learning rates: no lr_scale');
-  assert.equal(Number(statsRow[10]), stats[0].actorLoss);
-  for (const f of ['learning-curve.png', 'losses.png']) assert.deepEqual([...readFileSync(join(dir, f)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
-  assert.match(readFileSync(join(dir, 'learning-curve.svg'), 'utf8'), /<polyline/);
-  const losses = readFileSync(join(dir, 'losses.svg'), 'utf8');
-  assert.equal((losses.match(/<polyline/g) ?? []).length, algo === 'td3' ? 4 : 3, 'critic loss, Q (TD3: Q1 and Q2) and the actor objective');
-  // The progress line shows the latest statistics.
-  assert.match(lines.join(''), new RegExp(`step 600/600 \\| \\d+ steps/s \\d+ upd/s \\| ep \\d+ last \\S+ mean20 \\S+ \\| critic \\S+ actor \\S+ Q \\S+${algo === 'td3' ? '/\\S+' : ''} \\| eval`));
-  assert.match(lines[0], algo === 'td3' ? /^learner: TD3 \(policy delay 2, target noise 0.2 clipped at 0.5\) on WebAssembly SIMD kernels/ : /^learner: DDPG on WebAssembly SIMD kernels/);
-});
+for (const algo of ['ddpg', 'td3'] as const)
+  test(`${algo}: writes config, metrics (episodes, evals, learning statistics every N updates), both plots and a checkpoint; no tensors leak`, async () => {
+    const dir = tmp();
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const r = await train(config(dir, { algo, statsEvery: 100 }), {
+      envFactory: factory,
+      out: { write: (s: string) => lines.push(s), isTTY: false },
+    });
+    assert.equal(tf.memory().numTensors, before);
+    for (const f of [
+      'config.json',
+      'metrics.csv',
+      'metrics.jsonl',
+      'learning-curve.svg',
+      'learning-curve.png',
+      'losses.svg',
+      'losses.png',
+      'checkpoint/manifest.json',
+      'checkpoint/actor.bin',
+    ]) {
+      assert.ok(existsSync(join(dir, f)), f);
+    }
+    const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(rows.filter((l) => l.type === 'episode').length, r.episodes);
+    assert.deepEqual(
+      rows.filter((l) => l.type === 'eval').map((l) => l.step),
+      [200, 400, 600],
+    );
+    // 501 updates (one after each of steps 100..600): a record at updates 100, 200, ..., 500, each with finite losses and Q.
+    const stats = rows.filter((l) => l.type === 'stats');
+    assert.equal(r.updates, 501);
+    assert.deepEqual(
+      stats.map((l) => l.updates),
+      [100, 200, 300, 400, 500],
+    );
+    assert.deepEqual(
+      stats.map((l) => l.step),
+      [199, 299, 399, 499, 599],
+    );
+    for (const s of stats) {
+      for (const k of ['criticLoss', 'actorLoss', 'q', 'updatesPerSec', 'stepsPerSec']) assert.ok(Number.isFinite(s[k]), `${k} ${s[k]}`);
+      assert.equal(s.q2 !== undefined, algo === 'td3', 'TD3 records its second critic');
+    }
+    // Rates over each interval: after the warm-up, one update per env step.
+    assert.ok(
+      stats.slice(1).every((s) => s.updatesPerSec > 0 && Math.abs(s.stepsPerSec / s.updatesPerSec - 1) < 0.05),
+      'one update per step',
+    );
+    const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    assert.equal(
+      csv[0],
+      'type,step,episode,return,length,eval_mean,eval_std,wall_seconds,updates,critic_loss,actor_loss,q1,q2,updates_per_s,steps_per_s,lr_scale',
+    );
+    assert.equal(csv.length, 1 + rows.length);
+    const statsRow = csv.find((l) => l.startsWith('stats,'))!.split(',');
+    assert.equal(statsRow.length, 16);
+    assert.ok(
+      csv.every((l) => l.split(',').length === 16),
+      "every row has the header's columns",
+    );
+    assert.equal(statsRow[15], '', 'constant learning rates: no lr_scale');
+    assert.equal(Number(statsRow[10]), stats[0].actorLoss);
+    for (const f of ['learning-curve.png', 'losses.png'])
+      assert.deepEqual([...readFileSync(join(dir, f)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    assert.match(readFileSync(join(dir, 'learning-curve.svg'), 'utf8'), /<polyline/);
+    const losses = readFileSync(join(dir, 'losses.svg'), 'utf8');
+    assert.equal(
+      (losses.match(/<polyline/g) ?? []).length,
+      algo === 'td3' ? 4 : 3,
+      'critic loss, Q (TD3: Q1 and Q2) and the actor objective',
+    );
+    // The progress line shows the latest statistics.
+    assert.match(
+      lines.join(''),
+      new RegExp(
+        `step 600/600 \\| \\d+ steps/s \\d+ upd/s \\| ep \\d+ last \\S+ mean20 \\S+ \\| critic \\S+ actor \\S+ Q \\S+${algo === 'td3' ? '/\\S+' : ''} \\| eval`,
+      ),
+    );
+    assert.match(
+      lines[0],
+      algo === 'td3'
+        ? /^learner: TD3 \(policy delay 2, target noise 0.2 clipped at 0.5\) on WebAssembly SIMD kernels/
+        : /^learner: DDPG on WebAssembly SIMD kernels/,
+    );
+  });
 
 test('resume continues from the checkpoint; a damaged checkpoint is refused with a clear error', async () => {
   const dir = tmp();
   await train(config(dir, { steps: 400, saveReplay: true }), { envFactory: factory, out: quiet });
   const resumed = await train(config(dir, { steps: 700, saveReplay: true }), { envFactory: factory, out: quiet, resume: dir });
   assert.equal(resumed.steps, 700);
-  const jsonl = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const jsonl = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const evalSteps = jsonl.filter((l) => l.type === 'eval').map((l) => l.step);
   assert.deepEqual(evalSteps, [200, 400, 600, 700]);
   const state = JSON.parse(readFileSync(join(dir, 'checkpoint', 'state.json'), 'utf8'));
@@ -142,7 +230,10 @@ test('resume continues from the checkpoint; a damaged checkpoint is refused with
   const bytes = readFileSync(p);
   bytes[100] ^= 0xff;
   writeFileSync(p, bytes);
-  await assert.rejects(train(config(dir, { steps: 800 }), { envFactory: factory, out: quiet, resume: dir }), (e: Error) => e instanceof CheckpointError && /params\.bin is damaged/.test(e.message));
+  await assert.rejects(
+    train(config(dir, { steps: 800 }), { envFactory: factory, out: quiet, resume: dir }),
+    (e: Error) => e instanceof CheckpointError && /params\.bin is damaged/.test(e.message),
+  );
 });
 
 test('loadActor reads a run directory and saveActor output; the policy acts within bounds', async () => {
@@ -166,7 +257,11 @@ test('--eval-actor target: the evaluations play the target actor and the checkpo
   const target = loadActor(dir, 'target');
   const online = loadActor(dir, 'online');
   const exportedParams = floatsOf(readFileSync(join(ck, 'actor.bin')));
-  assert.deepEqual(exportedParams, floatsOf(readFileSync(join(ck, 'target.bin'))).slice(0, exportedParams.length), 'actor.bin is the target actor');
+  assert.deepEqual(
+    exportedParams,
+    floatsOf(readFileSync(join(ck, 'target.bin'))).slice(0, exportedParams.length),
+    'actor.bin is the target actor',
+  );
   const obs = [0.7, 0.1];
   assert.notDeepEqual(target.act(obs), online.act(obs), '200 updates at τ 0.005 leave the target actor behind the online one');
   assert.deepEqual(loadActor(dir).act(obs), target.act(obs));
@@ -178,12 +273,30 @@ test('--eval-actor target: the evaluations play the target actor and the checkpo
   assert.throws(() => loadActor(join(dir, 'no-such')), CheckpointError);
   const exported = join(tmp(), 'actor');
   saveActor(exported, target.description, exportedParams);
-  assert.throws(() => loadActor(exported, 'online'), (e: Error) => e instanceof CheckpointError && /exported actor/.test(e.message));
+  assert.throws(
+    () => loadActor(exported, 'online'),
+    (e: Error) => e instanceof CheckpointError && /exported actor/.test(e.message),
+  );
 });
 
 test('smoke: a few hundred steps of Pendulum-v1 in-process', async () => {
   const dir = tmp();
-  const r = await train(buildConfig({}, { env: 'Pendulum-v1', out: dir, steps: 400, learningStarts: 200, actorHidden: [32, 32], criticHidden: [32, 32], evalEvery: 400, evalEpisodes: 1 }), { out: quiet });
+  const r = await train(
+    buildConfig(
+      {},
+      {
+        env: 'Pendulum-v1',
+        out: dir,
+        steps: 400,
+        learningStarts: 200,
+        actorHidden: [32, 32],
+        criticHidden: [32, 32],
+        evalEvery: 400,
+        evalEpisodes: 1,
+      },
+    ),
+    { out: quiet },
+  );
   assert.equal(r.episodes, 2);
   assert.ok(r.lastEval && r.lastEval.mean < 0 && r.lastEval.mean > -2000);
 });

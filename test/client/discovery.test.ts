@@ -28,7 +28,13 @@ const counts = (assignment: readonly (string | null)[]) => {
 
 test('parseFarmUrl: dns+ws and dns+wss, ports, paths, IPv6 literals; anything else is a DiscoveryError', () => {
   const f = parseFarmUrl('dns+ws://Envs.Default.svc.cluster.local:8765');
-  assert.deepEqual(f, { url: 'dns+ws://Envs.Default.svc.cluster.local:8765', hostname: 'envs.default.svc.cluster.local', scheme: 'ws', port: '8765', rest: '' });
+  assert.deepEqual(f, {
+    url: 'dns+ws://Envs.Default.svc.cluster.local:8765',
+    hostname: 'envs.default.svc.cluster.local',
+    scheme: 'ws',
+    port: '8765',
+    rest: '',
+  });
   assert.equal(serverUrl(f, '10.1.2.3'), 'ws://10.1.2.3:8765');
   assert.equal(serverUrl(f, 'fd00::5'), 'ws://[fd00::5]:8765');
   const s = parseFarmUrl('dns+wss://envs/gym?x=1');
@@ -71,9 +77,15 @@ test('respread (property): balanced, and moves exactly as few sub-envs as any ba
         const n = current.length;
         const c = counts(assignment);
         const sizes = servers.map((s) => c[s] ?? 0);
-        assert.equal(sizes.reduce((a, b) => a + b, 0), n);
+        assert.equal(
+          sizes.reduce((a, b) => a + b, 0),
+          n,
+        );
         assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `unbalanced: ${sizes}`);
-        assert.deepEqual(moved, assignment.flatMap((s, i) => (s === current[i] ? [] : [i])));
+        assert.deepEqual(
+          moved,
+          assignment.flatMap((s, i) => (s === current[i] ? [] : [i])),
+        );
         // The most any balanced spread keeps: each server keeps up to floor(N/S) of its own,
         // and N mod S servers that hold more than that keep one more.
         const base = Math.floor(n / servers.length);
@@ -123,7 +135,11 @@ const closeAll = (envs: RemoteVectorEnv[]) => Promise.all(envs.map((e) => e.clos
 test('resolveFarm: every A record of the name (and AAAA: ::1) as a server URL; a name with no records gives none', async () => {
   await serve('127.0.0.3');
   dns.zone.set(NAME, ['127.0.0.3', '127.0.0.2', '::1']);
-  assert.deepEqual(await resolveFarm(`dns+ws://${NAME}:${PORT}`, { dnsServers: dns.dnsServers }), [url('127.0.0.2'), url('127.0.0.3'), `ws://[::1]:${PORT}`]);
+  assert.deepEqual(await resolveFarm(`dns+ws://${NAME}:${PORT}`, { dnsServers: dns.dnsServers }), [
+    url('127.0.0.2'),
+    url('127.0.0.3'),
+    `ws://[::1]:${PORT}`,
+  ]);
   assert.deepEqual(await resolveFarm(`dns+ws://nothing.farm.test:${PORT}`, { dnsServers: dns.dnsServers }), []);
   dns.zone.set(NAME, ['127.0.0.3', '127.0.0.2']);
 });
@@ -210,7 +226,7 @@ test('FarmDiscovery: servers join and leave (DNS answer, failed connection); sub
     const [err] = await failedResolve;
     assert.ok(err instanceof DiscoveryError && err.code, String(err));
     assert.deepEqual(discovery.urls, [url('127.0.0.2'), url('127.0.0.4')]);
-    assert.equal(changes.length, 5, "the first resolution, then one per join, leave, failure and return");
+    assert.equal(changes.length, 5, 'the first resolution, then one per join, leave, failure and return');
     t.diagnostic(`sub-envs per server (N=${N}): ${figures.join('; ')}`);
   } finally {
     discovery.close();

@@ -18,8 +18,6 @@ import { rejectsWith, freePort } from '../helpers.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAST = { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 };
 
-
-
 /** Resolves when `conn` notices its socket is gone. */
 const dropped = (conn: Connection) => new Promise<void>((r) => conn.onDisconnect(() => r()));
 
@@ -27,8 +25,14 @@ const details = (e: GymwireError) => e.details as { interrupted?: boolean; recon
 
 test('backoff doubles from the base delay up to the cap, with at most 25% jitter', () => {
   const o = { attempts: 10, baseDelayMs: 100, maxDelayMs: 1000 };
-  assert.deepEqual([0, 1, 2, 3, 4, 5].map((k) => backoffDelay({ ...o, jitter: true }, k, () => 1)), [100, 200, 400, 800, 1000, 1000]);
-  assert.equal(backoffDelay({ ...o, jitter: true }, 2, () => 0), 300);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map((k) => backoffDelay({ ...o, jitter: true }, k, () => 1)),
+    [100, 200, 400, 800, 1000, 1000],
+  );
+  assert.equal(
+    backoffDelay({ ...o, jitter: true }, 2, () => 0),
+    300,
+  );
 });
 
 test('server restarted on the same port: the cut call and steps before reset fail with connection_lost, reset re-makes the env', async () => {
@@ -140,7 +144,10 @@ test('reconnect: false fails for good at the first drop', async () => {
 test('a server that comes back with another token refuses the reconnect: unauthorized, no more tries', async () => {
   const port = await freePort();
   let server = await startServer({ port, token: 'first-token-0123456' });
-  const conn = await Connection.open(server.url, { token: 'first-token-0123456', reconnect: { attempts: 50, baseDelayMs: 10, maxDelayMs: 20 } });
+  const conn = await Connection.open(server.url, {
+    token: 'first-token-0123456',
+    reconnect: { attempts: 50, baseDelayMs: 10, maxDelayMs: 20 },
+  });
   const drop = dropped(conn);
   await server.close();
   await drop;
@@ -155,7 +162,10 @@ test('a server that comes back with another token refuses the reconnect: unautho
 // ---- a real server process, SIGKILLed --------------------------------------------------------
 
 function spawnServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -168,7 +178,12 @@ test('SIGKILLed server process started again: RemoteEnv reconnects and continues
   const port = await freePort();
   let child = await spawnServer(port);
   try {
-    const env = await RemoteEnv.connect(`ws://127.0.0.1:${port}`, 'CartPole-v1', {}, { reconnect: { attempts: 40, baseDelayMs: 50, maxDelayMs: 500 } });
+    const env = await RemoteEnv.connect(
+      `ws://127.0.0.1:${port}`,
+      'CartPole-v1',
+      {},
+      { reconnect: { attempts: 40, baseDelayMs: 50, maxDelayMs: 500 } },
+    );
     const local = make('CartPole-v1');
     assert.deepEqual(await env.reset({ seed: 3 }), local.reset({ seed: 3 }));
     for (let t = 0; t < 5; t++) assert.deepEqual(await env.step(t % 2), local.step(t % 2));

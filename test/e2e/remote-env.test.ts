@@ -11,13 +11,11 @@ import { box } from '../../protocol/spaces.ts';
 import { loadGolden } from '../envs/golden.ts';
 import { rejectsWith } from '../helpers.ts';
 
-
 let server: RunningServer;
 before(async () => {
   server = await startServer({ port: 0 });
 });
 after(() => server.close());
-
 
 test('RemoteEnv reproduces the local env step for step (toy env)', async () => {
   const remote: EnvLike = await RemoteEnv.connect(server.url, 'Toy-v0');
@@ -77,7 +75,12 @@ test('a dropped connection rejects pending calls with connection_lost, and later
     ws.on('message', (data: Buffer) => {
       const msg = decodeMessage(data) as { id: number; op: string };
       if (msg.op === 'hello') {
-        ws.send(encodeMessage({ id: msg.id, result: { protocol_version: '1.0', server_name: 'fake', server_version: '0', limits: { max_payload_bytes: 1, max_envs: 1 } } }));
+        ws.send(
+          encodeMessage({
+            id: msg.id,
+            result: { protocol_version: '1.0', server_name: 'fake', server_version: '0', limits: { max_payload_bytes: 1, max_envs: 1 } },
+          }),
+        );
       } else if (msg.op === 'make') {
         const space = box(-1, 1, [1]);
         const spec = { id: 'Fake-v0', max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs: {} };
@@ -116,7 +119,6 @@ test('a server shutting down rejects later calls instead of hanging', async () =
 });
 
 // ---- golden trajectories (need the real classic-control envs) --------------------------------
-
 
 for (const file of ['Pendulum-v1.seed0.json', 'CartPole-v1.seed0.json']) {
   const id = file.split('.seed')[0];

@@ -61,69 +61,114 @@ async function stallingServer(silentStep: number): Promise<{ url: string; close(
   };
 }
 
-test('a request the server never answers: RequestTimeoutError after requestTimeoutMs, the calls behind it fail too, the client reconnects and the env is re-made', { timeout: 20_000 }, async () => {
-  const server = await stallingServer(3);
-  const env = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { requestTimeoutMs: 300, reconnect: { attempts: 5, baseDelayMs: 20, maxDelayMs: 50 } });
-  try {
-    await env.reset({ seed: 0 });
-    await env.step(new Float32Array([0.1]));
-    await env.step(new Float32Array([0.1]));
-    const t0 = performance.now();
-    const stuck = env.step(new Float32Array([0.2]));
-    const behind = env.step(new Float32Array([0.3]));
-    const err = await stuck.then(
-      () => assert.fail('the unanswered step resolved'),
-      (e: unknown) => e,
+test(
+  'a request the server never answers: RequestTimeoutError after requestTimeoutMs, the calls behind it fail too, the client reconnects and the env is re-made',
+  { timeout: 20_000 },
+  async () => {
+    const server = await stallingServer(3);
+    const env = await RemoteEnv.connect(
+      server.url,
+      'Toy-v0',
+      {},
+      { requestTimeoutMs: 300, reconnect: { attempts: 5, baseDelayMs: 20, maxDelayMs: 50 } },
     );
-    const waited = performance.now() - t0;
-    assert.ok(err instanceof RequestTimeoutError, String(err));
-    assert.equal(err.code, 'connection_lost');
-    assert.match(err.message, /did not answer step #\d+ within 0\.3 s \(request timeout\); reconnecting/);
-    assert.deepEqual(err.details, { timeout_ms: 300, op: 'step', interrupted: true, reconnecting: true });
-    assert.ok(waited >= 290 && waited < 3000, `rejected after ${waited.toFixed(0)} ms`);
-    await assert.rejects(behind, (e: Error & { code?: string }) => e.code === 'connection_lost' && /request timeout/.test(e.message));
-    // The reconnect path: reset() waits for the new connection and re-makes the env.
-    await env.reset({ seed: 1 });
-    assert.equal(env.connection.generation, 1);
-    await env.step(new Float32Array([0.1]));
-  } finally {
-    await env.close();
-    await server.close();
-  }
-});
+    try {
+      await env.reset({ seed: 0 });
+      await env.step(new Float32Array([0.1]));
+      await env.step(new Float32Array([0.1]));
+      const t0 = performance.now();
+      const stuck = env.step(new Float32Array([0.2]));
+      const behind = env.step(new Float32Array([0.3]));
+      const err = await stuck.then(
+        () => assert.fail('the unanswered step resolved'),
+        (e: unknown) => e,
+      );
+      const waited = performance.now() - t0;
+      assert.ok(err instanceof RequestTimeoutError, String(err));
+      assert.equal(err.code, 'connection_lost');
+      assert.match(err.message, /did not answer step #\d+ within 0\.3 s \(request timeout\); reconnecting/);
+      assert.deepEqual(err.details, { timeout_ms: 300, op: 'step', interrupted: true, reconnecting: true });
+      assert.ok(waited >= 290 && waited < 3000, `rejected after ${waited.toFixed(0)} ms`);
+      await assert.rejects(behind, (e: Error & { code?: string }) => e.code === 'connection_lost' && /request timeout/.test(e.message));
+      // The reconnect path: reset() waits for the new connection and re-makes the env.
+      await env.reset({ seed: 1 });
+      assert.equal(env.connection.generation, 1);
+      await env.step(new Float32Array([0.1]));
+    } finally {
+      await env.close();
+      await server.close();
+    }
+  },
+);
 
-test('a server frozen for good (a plugin env whose step never returns): the step times out, reconnecting cannot get through, the connection ends with an error', { timeout: 30_000 }, async () => {
-  const server = await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--plugin', 'test/server/slow-env-plugin.ts']);
-  try {
-    const conn = await Connection.open(server.url, { requestTimeoutMs: 400, connectTimeoutMs: 300, reconnect: { attempts: 2, baseDelayMs: 20, maxDelayMs: 50 } });
-    const env = await RemoteEnv.make(conn, 'Frozen-v0');
-    await env.reset({ seed: 0 });
-    await env.step(0);
-    await assert.rejects(env.step(1), (e: unknown) => e instanceof RequestTimeoutError);
-    const closed = new Promise<Error>((resolve) => conn.onClose(resolve));
-    const final = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still trying after 10 s'), 10_000))]);
-    assert.ok(final instanceof Error, String(final));
-    assert.match(final.message, /could not reconnect/);
-    await assert.rejects(env.reset(), (e: Error & { code?: string }) => e.code === 'connection_lost');
-  } finally {
-    server.child.kill('SIGKILL');
-  }
-});
+test(
+  'a server frozen for good (a plugin env whose step never returns): the step times out, reconnecting cannot get through, the connection ends with an error',
+  { timeout: 30_000 },
+  async () => {
+    const server = await spawnServer(process.execPath, [
+      '--import',
+      'tsx',
+      'server/cli.ts',
+      '--port',
+      '0',
+      '--plugin',
+      'test/server/slow-env-plugin.ts',
+    ]);
+    try {
+      const conn = await Connection.open(server.url, {
+        requestTimeoutMs: 400,
+        connectTimeoutMs: 300,
+        reconnect: { attempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
+      });
+      const env = await RemoteEnv.make(conn, 'Frozen-v0');
+      await env.reset({ seed: 0 });
+      await env.step(0);
+      await assert.rejects(env.step(1), (e: unknown) => e instanceof RequestTimeoutError);
+      const closed = new Promise<Error>((resolve) => conn.onClose(resolve));
+      const final = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still trying after 10 s'), 10_000))]);
+      assert.ok(final instanceof Error, String(final));
+      assert.match(final.message, /could not reconnect/);
+      await assert.rejects(env.reset(), (e: Error & { code?: string }) => e.code === 'connection_lost');
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  },
+);
 
 test('the trainer logs a request timeout, cuts the episodes and carries on on the re-made envs', { timeout: 60_000 }, async () => {
   const server = await stallingServer(40);
   const out = join(mkdtempSync(join(tmpdir(), 'gymwire-timeout-')), 'run');
   const lines: string[] = [];
   try {
-    const config = buildConfig({}, {
-      env: 'Toy-v0', url: server.url, out, steps: 120, seed: 0, actorHidden: [8], criticHidden: [8], batchSize: 16,
-      learningStarts: 30, evalEvery: 0, checkpointEvery: 0, requestTimeout: 0.3, reconnectDelay: 0.01,
-    });
+    const config = buildConfig(
+      {},
+      {
+        env: 'Toy-v0',
+        url: server.url,
+        out,
+        steps: 120,
+        seed: 0,
+        actorHidden: [8],
+        criticHidden: [8],
+        batchSize: 16,
+        learningStarts: 30,
+        evalEvery: 0,
+        checkpointEvery: 0,
+        requestTimeout: 0.3,
+        reconnectDelay: 0.01,
+      },
+    );
     const r = await train(config, { out: { write: (s: string) => lines.push(s) } });
     assert.equal(r.steps, 120);
     const log = lines.join('');
-    assert.match(log, /request timed out at step \d+: .*did not answer step #\d+ within 0\.3 s \(request timeout\).*\(--request-timeout 0\.3 s\)/);
-    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.match(
+      log,
+      /request timed out at step \d+: .*did not answer step #\d+ within 0\.3 s \(request timeout\).*\(--request-timeout 0\.3 s\)/,
+    );
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(rows.some((row) => row.type === 'interrupted' && /request timeout/.test(row.reason)));
   } finally {
     await server.close();

@@ -23,7 +23,6 @@ before(async () => {
 });
 after(() => server.close());
 
-
 /** numEnvs random actions from rng, batched as SyncVectorEnv takes them. */
 function randomActions(space: Space, numEnvs: number, rng: NumpyGenerator): TypedArray {
   if (space.type === 'Discrete') return Int32Array.from({ length: numEnvs }, () => space.start + rng.integers(space.n));
@@ -43,7 +42,6 @@ async function rollout(vec: VectorEnvLike, seed: VectorResetArgs['seed'], steps:
   for (let t = 0; t < steps; t++) out.push(await vec.step(randomActions(vec.singleActionSpace, vec.numEnvs, rng)));
   return out as [unknown, ...VectorStepResult[]];
 }
-
 
 function expectError(res: any, code: string): any {
   assert.ok(checkErrorResponse.Check(res), `not an error response: ${JSON.stringify(res)}`);
@@ -170,7 +168,12 @@ test('a bad batched action gets invalid_action and the vector env keeps stepping
   expectError(await c.call({ op: 'step', handle: disc, action: encodeArray(new Float32Array([0, 1, 0])) }), 'invalid_action');
   expectError(await c.call({ op: 'step', handle: disc, action: [0, 1] }), 'invalid_action');
   expectError(await c.call({ op: 'step', handle: disc, action: [0, 1, 0.5] }), 'invalid_action');
-  for (const action of [encodeArray(new Int32Array([-1, 0, 1])), encodeArray(new Int8Array([-1, 0, 1])), encodeArray(new BigInt64Array([-1n, 0n, 1n])), [-1, 0, 1]]) {
+  for (const action of [
+    encodeArray(new Int32Array([-1, 0, 1])),
+    encodeArray(new Int8Array([-1, 0, 1])),
+    encodeArray(new BigInt64Array([-1n, 0n, 1n])),
+    [-1, 0, 1],
+  ]) {
     const r = await c.call({ op: 'step', handle: disc, action });
     assert.ok(resultCheck('step').Check(r.result), JSON.stringify(r));
   }
@@ -191,7 +194,10 @@ test('seeds: one seed gives sub-env i seed + i, a list one each; a list of the w
   assert.deepEqual(await remote.step(new Float32Array([1, 1, 1])), local.step(new Float32Array([1, 1, 1])));
   const masked = { options: { reset_mask: Uint8Array.of(0, 1, 0) } };
   assert.deepEqual(await remote.reset(masked), local.reset(masked));
-  assert.deepEqual(await remote.reset({ options: { reset_mask: [true, false, false] } }), local.reset({ options: { reset_mask: [true, false, false] } }));
+  assert.deepEqual(
+    await remote.reset({ options: { reset_mask: [true, false, false] } }),
+    local.reset({ options: { reset_mask: [true, false, false] } }),
+  );
   await remote.close();
 
   const single = await RemoteEnv.connect(server.url, 'Toy-v0');
@@ -272,7 +278,16 @@ class InfoEnv extends BaseEnv<Float32Array, number> {
   }
   step(action: number) {
     this.t += 1 + action;
-    const info = this.t % 2 === 1 ? { flag: this.t % 4 === 1, row: Float32Array.of(this.t, -this.t, 0.5), one: Int32Array.of(this.t), nested: { x: this.t / 2 }, label: `t${this.t}` } : {};
+    const info =
+      this.t % 2 === 1
+        ? {
+            flag: this.t % 4 === 1,
+            row: Float32Array.of(this.t, -this.t, 0.5),
+            one: Int32Array.of(this.t),
+            nested: { x: this.t / 2 },
+            label: `t${this.t}`,
+          }
+        : {};
     return { obs: Float32Array.of(this.t), reward: 1, terminated: this.t > 9, truncated: false, info };
   }
   render(): never {

@@ -63,7 +63,8 @@ function recordReset(env: BipedalWalker, args: { seed?: number }): ResetRecord {
   };
   world.createBody = function (this: typeof world, def?: BodyDef) {
     const body = createBody.call(this, def);
-    if (def?.type === 'dynamic') dynamic.push({ position: [def.position!.x, def.position!.y], angle: def.angle ?? 0, vertices: null, box: null });
+    if (def?.type === 'dynamic')
+      dynamic.push({ position: [def.position!.x, def.position!.y], angle: def.angle ?? 0, vertices: null, box: null });
     return body;
   } as typeof world.createBody;
   world.createJoint = function <T extends Joint>(this: typeof world, joint: T) {
@@ -71,8 +72,14 @@ function recordReset(env: BipedalWalker, args: { seed?: number }): ResetRecord {
     const a = j.getLocalAnchorA();
     const b = j.getLocalAnchorB();
     joints.push({
-      localAnchorA: [a.x, a.y], localAnchorB: [b.x, b.y], enableMotor: Number(j.isMotorEnabled()), enableLimit: Number(j.isLimitEnabled()),
-      maxMotorTorque: j.getMaxMotorTorque(), motorSpeed: j.getMotorSpeed(), lowerAngle: j.getLowerLimit(), upperAngle: j.getUpperLimit(),
+      localAnchorA: [a.x, a.y],
+      localAnchorB: [b.x, b.y],
+      enableMotor: Number(j.isMotorEnabled()),
+      enableLimit: Number(j.isLimitEnabled()),
+      maxMotorTorque: j.getMaxMotorTorque(),
+      motorSpeed: j.getMotorSpeed(),
+      lowerAngle: j.getLowerLimit(),
+      upperAngle: j.getUpperLimit(),
     });
     return createJoint.call(this, joint);
   } as typeof world.createJoint;
@@ -91,8 +98,11 @@ function recordReset(env: BipedalWalker, args: { seed?: number }): ResetRecord {
     Object.assign(dynamic[i], {
       vertices: i === 0 ? local : null,
       box: i === 0 ? null : [Math.max(...local.map((v) => v[0])), Math.max(...local.map((v) => v[1]))],
-      density: f.getDensity(), friction: f.getFriction(), restitution: f.getRestitution(),
-      categoryBits: f.getFilterCategoryBits(), maskBits: f.getFilterMaskBits(),
+      density: f.getDensity(),
+      friction: f.getFriction(),
+      restitution: f.getRestitution(),
+      categoryBits: f.getFilterCategoryBits(),
+      maskBits: f.getFilterMaskBits(),
     });
   });
   const obstacles = env.terrain.filter((t) => t.getFixtureList()!.getType() === 'polygon').reverse();
@@ -121,7 +131,8 @@ function assertSameReset(got: ResetRecord, want: ResetRecord, where: string): vo
     if (w.vertices) nearAll(pointSet(d.vertices!.flat()), pointSet(w.vertices.flat()), `${where} hull vertices`);
     if (w.box) nearAll(d.box!, w.box, `${where} body ${i} box`);
     // Box2D's fixture defaults where Gymnasium gives none: friction 0.2.
-    for (const k of ['density', 'friction', 'restitution', 'categoryBits', 'maskBits']) near(d[k] as number, (w[k] as number | undefined) ?? 0.2, `${where} body ${i} ${k}`);
+    for (const k of ['density', 'friction', 'restitution', 'categoryBits', 'maskBits'])
+      near(d[k] as number, (w[k] as number | undefined) ?? 0.2, `${where} body ${i} ${k}`);
   });
   got.joints.forEach((j, i) => {
     for (const [k, v] of Object.entries(want.joints[i])) {
@@ -176,7 +187,10 @@ test('a limp walker (no motor torque) collapses onto its hull: terminated with -
 });
 
 test('make() truncates at 1600 steps (2000 hardcore)', () => {
-  for (const [id, limit] of [['BipedalWalker-v3', 1600], ['BipedalWalkerHardcore-v3', 2000]] as const) {
+  for (const [id, limit] of [
+    ['BipedalWalker-v3', 1600],
+    ['BipedalWalkerHardcore-v3', 2000],
+  ] as const) {
     const env = make(id);
     assert.equal(env.spec?.max_episode_steps, limit);
     assert.equal(env.spec?.reward_threshold, 300);
@@ -205,7 +219,8 @@ test("one world for the env's life, as Gymnasium's: reset destroys the last epis
   const world = env.world;
   const proxyIds = () => {
     const ids: number[] = [];
-    for (let b = world.getBodyList(); b; b = b.getNext()) ids.push((b.getFixtureList() as unknown as { m_proxies: { proxyId: number }[] }).m_proxies[0].proxyId);
+    for (let b = world.getBodyList(); b; b = b.getNext())
+      ids.push((b.getFixtureList() as unknown as { m_proxies: { proxyId: number }[] }).m_proxies[0].proxyId);
     return ids.sort((a, b) => a - b);
   };
   env.reset({ seed: 1 });
@@ -242,7 +257,10 @@ test("Gymnasium's scripted gait walks forward and earns positive reward", () => 
 test('actions are checked: wrong length or non-finite is refused', () => {
   const env = new BipedalWalker();
   env.reset({ seed: 0 });
-  assert.throws(() => env.step([0, 0, 0]), (e: unknown) => e instanceof GymwireError && e.code === 'invalid_action');
+  assert.throws(
+    () => env.step([0, 0, 0]),
+    (e: unknown) => e instanceof GymwireError && e.code === 'invalid_action',
+  );
   assert.throws(() => env.step([0, 0, Number.POSITIVE_INFINITY, 0]), GymwireError);
   // Out-of-range actions act like ±1 (torque clipped), as in Gymnasium.
   const a = new BipedalWalker();

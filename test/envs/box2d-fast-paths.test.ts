@@ -126,9 +126,14 @@ test('the comparisons exercised the fast paths: a report of their branches', asy
       const [whole, ...blocks] = fn.ranges;
       // A block's code, after the condition that leads to it (tsx's output, spaces removed).
       const code = (b: CoverageRange): string =>
-        `${scriptSource.slice(Math.max(whole.startOffset, b.startOffset - 40), b.startOffset)}⟨${scriptSource.slice(b.startOffset, b.endOffset)}⟩`.replace(/\s+/g, '');
+        `${scriptSource.slice(Math.max(whole.startOffset, b.startOffset - 40), b.startOffset)}⟨${scriptSource.slice(b.startOffset, b.endOffset)}⟩`.replace(
+          /\s+/g,
+          '',
+        );
       const skipped = blocks.filter((b) => b.count === 0).map(code);
-      t.diagnostic(`${file} ${fn.functionName}: called ${whole.count} times, ${blocks.length - skipped.length} of ${blocks.length} branches taken`);
+      t.diagnostic(
+        `${file} ${fn.functionName}: called ${whole.count} times, ${blocks.length - skipped.length} of ${blocks.length} branches taken`,
+      );
       if (whole.count === 0) unexplained.push(`${file} ${fn.functionName} never ran`);
       for (const code of skipped) {
         const known = NEVER_TAKEN.find(([f, snippet]) => f === file && code.includes(snippet));

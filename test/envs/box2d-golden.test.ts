@@ -81,8 +81,13 @@ function replay(t: TestContext, g: Golden): Replay {
         // A leg's contact flag: only at the edge of touching, by float32-vs-float64 drift.
         flips++;
         const gap = gaps[i - 6];
-        t.diagnostic(`${at}: leg ${i - 6}'s contact flag is ${obs[i]}, Gymnasium's ${want.obs[i]}; the leg was ${gap.toExponential(1)} m from touching`);
-        assert.ok(Math.abs(gap) < 1e-4, `${at}: contact flag ${i} differs (${obs[i]} vs ${want.obs[i]}) with the leg ${gap} m from touching`);
+        t.diagnostic(
+          `${at}: leg ${i - 6}'s contact flag is ${obs[i]}, Gymnasium's ${want.obs[i]}; the leg was ${gap.toExponential(1)} m from touching`,
+        );
+        assert.ok(
+          Math.abs(gap) < 1e-4,
+          `${at}: contact flag ${i} differs (${obs[i]} vs ${want.obs[i]}) with the leg ${gap} m from touching`,
+        );
       } else {
         error = Math.max(error, Math.abs(obs[i] - want.obs[i]));
       }

@@ -47,16 +47,27 @@ test('the heuristic lands LunarLander-v3 (seeds 0..19: mean ≥ 220)', () => {
 });
 
 test("the heuristic's returns over seeds 0..49 match Gymnasium's own (test/fixtures/gymnasium/heuristic-scores.json)", () => {
-  const reference = JSON.parse(readFileSync(`${GOLDEN_DIR}heuristic-scores.json`, 'utf8')) as Record<string, { seeds: string; mean: number; std: number; min: number; share_over_200: number }>;
+  const reference = JSON.parse(readFileSync(`${GOLDEN_DIR}heuristic-scores.json`, 'utf8')) as Record<
+    string,
+    { seeds: string; mean: number; std: number; min: number; share_over_200: number }
+  >;
   const stats = (returns: number[]) => {
     const m = mean(returns);
-    return { mean: m, std: Math.sqrt(mean(returns.map((r) => (r - m) ** 2))), min: Math.min(...returns), share: returns.filter((r) => r > 200).length / returns.length };
+    return {
+      mean: m,
+      std: Math.sqrt(mean(returns.map((r) => (r - m) ** 2))),
+      min: Math.min(...returns),
+      share: returns.filter((r) => r > 200).length / returns.length,
+    };
   };
   // Continuous: the episodes replay Gymnasium's to ~1e-4, so the statistics agree to 0.01.
   const cont = reference['LunarLanderContinuous-v3'];
   assert.equal(cont.seeds, '0..49');
   const c = stats(heuristicReturns(true, 50));
-  assert.ok(Math.abs(c.mean - cont.mean) < 0.01 && Math.abs(c.std - cont.std) < 0.01 && Math.abs(c.min - cont.min) < 0.01, JSON.stringify(c));
+  assert.ok(
+    Math.abs(c.mean - cont.mean) < 0.01 && Math.abs(c.std - cont.std) < 0.01 && Math.abs(c.min - cont.min) < 0.01,
+    JSON.stringify(c),
+  );
   assert.equal(c.share, cont.share_over_200);
   // Discrete: the bang-bang controller turns differences of 1e-4 at touchdown into other
   // episodes. Ours: 253.6 +- 81.9, share 0.92, with seeds 33 and 37 crashing after sliding
@@ -85,7 +96,10 @@ test('doing nothing crashes: -100 and terminated on hull contact', () => {
 });
 
 test('kwargs: gravity is checked, wind changes the flight, make() wraps in a 1000-step TimeLimit', () => {
-  assert.throws(() => make('LunarLander-v3', { gravity: -13 }), (e: unknown) => e instanceof GymwireError && e.code === 'invalid_kwargs');
+  assert.throws(
+    () => make('LunarLander-v3', { gravity: -13 }),
+    (e: unknown) => e instanceof GymwireError && e.code === 'invalid_kwargs',
+  );
   assert.throws(() => make('LunarLander-v3', { gravity: 0 }), GymwireError);
 
   const calm = new LunarLander({ continuous: true });
@@ -112,10 +126,16 @@ test('actions: out-of-range continuous actions are clipped, invalid ones refused
   const ra = a.step([5, -3]);
   const rb = b.step(new Float32Array([1, -1]));
   assert.deepEqual(Array.from(ra.obs), Array.from(rb.obs));
-  assert.throws(() => a.step([1]), (e: unknown) => e instanceof GymwireError && e.code === 'invalid_action');
+  assert.throws(
+    () => a.step([1]),
+    (e: unknown) => e instanceof GymwireError && e.code === 'invalid_action',
+  );
   assert.throws(() => a.step([Number.NaN, 0]), GymwireError);
   const d = new LunarLander();
   d.reset({ seed: 1 });
-  assert.throws(() => d.step(4), (e: unknown) => e instanceof GymwireError && e.code === 'invalid_action');
+  assert.throws(
+    () => d.step(4),
+    (e: unknown) => e instanceof GymwireError && e.code === 'invalid_action',
+  );
   assert.throws(() => d.step(1.5), GymwireError);
 });

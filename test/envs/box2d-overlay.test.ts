@@ -22,7 +22,9 @@ const PROTOTYPES: [string, Record<string, unknown>][] = [
   ['Solver', Solver.prototype as unknown as Record<string, unknown>],
   ['World', World.prototype as unknown as Record<string, unknown>],
 ];
-const original = new Map(PROTOTYPES.flatMap(([cls, proto]) => Object.getOwnPropertyNames(proto).map((name) => [`${cls}.${name}`, proto[name]])));
+const original = new Map(
+  PROTOTYPES.flatMap(([cls, proto]) => Object.getOwnPropertyNames(proto).map((name) => [`${cls}.${name}`, proto[name]])),
+);
 
 const { make } = await import('../../envs/index.ts');
 const { Box2DWorld } = await import('../../envs/box2d/planck-overlay/world.ts');
@@ -71,7 +73,10 @@ test("a destroyed fixture's broad-phase id is the next one given out, as Box2D's
     body.createFixture({ shape: new Box(0.5, 0.5) });
     return body;
   };
-  for (const [world, reused] of [[new Box2DWorld({}), true], [new World({}), false]] as const) {
+  for (const [world, reused] of [
+    [new Box2DWorld({}), true],
+    [new World({}), false],
+  ] as const) {
     build(world, 0);
     const gone = build(world, 2);
     build(world, 4);
@@ -84,7 +89,10 @@ test("a destroyed fixture's broad-phase id is the next one given out, as Box2D's
 test('waking an awake body leaves its sleep timer, as b2Body::SetAwake does: a body at rest falls asleep', () => {
   // BipedalWalker sets its motors every step, and a contact beginning or ending wakes
   // both bodies: under planck's setAwake a body so touched never sleeps.
-  for (const [world, sleeps] of [[new Box2DWorld({ gravity: new Vec2(0, -10) }), true], [new World({ gravity: new Vec2(0, -10) }), false]] as const) {
+  for (const [world, sleeps] of [
+    [new Box2DWorld({ gravity: new Vec2(0, -10) }), true],
+    [new World({ gravity: new Vec2(0, -10) }), false],
+  ] as const) {
     world.createBody({ type: 'static' }).createFixture({ shape: new Edge(new Vec2(-5, 0), new Vec2(5, 0)) });
     const box = world.createBody({ type: 'dynamic', position: new Vec2(0, 0.5) });
     box.createFixture({ shape: new Box(0.5, 0.5), density: 1 });
@@ -107,7 +115,8 @@ test('the overlay patches nothing outside its own worlds: planck classes and a p
     }
   }
   for (const [cls, proto] of PROTOTYPES) {
-    for (const name of Object.getOwnPropertyNames(proto)) assert.equal(proto[name], original.get(`${cls}.${name}`), `${cls}.prototype.${name} was replaced`);
+    for (const name of Object.getOwnPropertyNames(proto))
+      assert.equal(proto[name], original.get(`${cls}.${name}`), `${cls}.prototype.${name} was replaced`);
   }
   // A plain World's bodies, joints, contacts and broad-phase run planck's own methods.
   const world = new World({ gravity: new Vec2(0, -10) });
@@ -120,8 +129,11 @@ test('the overlay patches nothing outside its own worlds: planck classes and a p
   const joint = world.createJoint(new RevoluteJoint({ enableLimit: true, lowerAngle: -0.5, upperAngle: 0.5 }, a, b, new Vec2(0.5, 0.6)))!;
   for (let t = 0; t < 20; t++) world.step(1 / 50, 10, 8);
   const own = (object: object, name: string) => Object.prototype.hasOwnProperty.call(object, name);
-  assert.ok(!own(a, 'setAwake') && !own(world, 'createContact') && !own((world as unknown as { m_broadPhase: object }).m_broadPhase, 'updatePairs'));
-  for (const name of ['initVelocityConstraints', 'solveVelocityConstraints', 'solvePositionConstraints']) assert.ok(!own(joint, name), name);
+  assert.ok(
+    !own(a, 'setAwake') && !own(world, 'createContact') && !own((world as unknown as { m_broadPhase: object }).m_broadPhase, 'updatePairs'),
+  );
+  for (const name of ['initVelocityConstraints', 'solveVelocityConstraints', 'solvePositionConstraints'])
+    assert.ok(!own(joint, name), name);
   let contacts = 0;
   for (let c = world.getContactList(); c; c = c.getNext(), contacts++) {
     // Contacts come from a pool that every world shares: one our world used carries
@@ -141,12 +153,19 @@ test('the overlay checks the planck it runs on, and says what differs', () => {
   assert.deepEqual(overlayMismatches(older), ['planck 1.4.2 is installed']);
   // Whitespace does not count (see the CommonJS test below); code does.
   const source = build.sources['Contact.solveVelocityConstraint'];
-  assert.deepEqual(overlayMismatches({ ...build, sources: { ...build.sources, 'Contact.solveVelocityConstraint': `  ${source.replace(/\n/g, '\n  ')} ` } }), []);
+  assert.deepEqual(
+    overlayMismatches({
+      ...build,
+      sources: { ...build.sources, 'Contact.solveVelocityConstraint': `  ${source.replace(/\n/g, '\n  ')} ` },
+    }),
+    [],
+  );
   const edited = { ...build, sources: { ...build.sources, 'Contact.solveVelocityConstraint': source.replace('var ', 'let ') } };
   assert.deepEqual(overlayMismatches(edited), [`Contact.solveVelocityConstraint is not the one of planck ${PLANCK_VERSION}`]);
   assert.throws(
     () => assertOverlayFits(edited),
-    (e: unknown) => e instanceof Error && e.name === 'PlanckOverlayMismatch' && /written for planck 1\.5\.0/.test(e.message) && /README/.test(e.message),
+    (e: unknown) =>
+      e instanceof Error && e.name === 'PlanckOverlayMismatch' && /written for planck 1\.5\.0/.test(e.message) && /README/.test(e.message),
   );
 });
 
@@ -161,10 +180,12 @@ test("planck's CommonJS build passes the check, and the envs loaded through requ
   // What require('planck') loads (dist/planck.js): the same code, indented inside a wrapper.
   const cjs = createRequire(import.meta.url)('planck') as Record<string, { prototype: Record<string, { toString(): string }> }>;
   const build = installedPlanck();
-  const sources = Object.fromEntries(Object.keys(build.sources).map((name) => {
-    const [cls, method] = name.split('.');
-    return [name, cjs[cls].prototype[method].toString()];
-  }));
+  const sources = Object.fromEntries(
+    Object.keys(build.sources).map((name) => {
+      const [cls, method] = name.split('.');
+      return [name, cjs[cls].prototype[method].toString()];
+    }),
+  );
   assert.notDeepEqual(sources, build.sources, 'the two builds differ in their text');
   assert.deepEqual(overlayMismatches({ version: build.version, sources }), []);
 
@@ -173,12 +194,20 @@ test("planck's CommonJS build passes the check, and the envs loaded through requ
   const dir = mkdtempSync(join(tmpdir(), 'gymwire-commonjs-'));
   try {
     const envs = fileURLToPath(new URL('../../envs/index.ts', import.meta.url));
-    writeFileSync(join(dir, 'walker.ts'), `import { make } from ${JSON.stringify(envs)};\n${WALKER_SCRIPT}
+    writeFileSync(
+      join(dir, 'walker.ts'),
+      `import { make } from ${JSON.stringify(envs)};\n${WALKER_SCRIPT}
 const planck = Object.keys(require.cache).filter((f) => /[\\/]planck[\\/]dist[\\/]/.test(f));
-console.log(JSON.stringify({ planck, observations }));\n`);
+console.log(JSON.stringify({ planck, observations }));\n`,
+    );
     const repo = fileURLToPath(new URL('../..', import.meta.url));
-    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'walker.ts')], { cwd: repo, encoding: 'utf8', timeout: 60_000 })) as { planck: string[]; observations: number[][] };
-    assert.ok(out.planck.some((f) => f.endsWith('planck.js')), `planck's CommonJS build was loaded: ${out.planck.join(', ')}`);
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'walker.ts')], { cwd: repo, encoding: 'utf8', timeout: 60_000 }),
+    ) as { planck: string[]; observations: number[][] };
+    assert.ok(
+      out.planck.some((f) => f.endsWith('planck.js')),
+      `planck's CommonJS build was loaded: ${out.planck.join(', ')}`,
+    );
     const observations = new Function('make', `${WALKER_SCRIPT}; return observations;`)(make) as number[][];
     assert.deepEqual(out.observations, observations);
   } finally {

@@ -10,7 +10,6 @@ import { throwsCode } from '../helpers.ts';
 
 const IDS = ['Pendulum-v1', 'MountainCarContinuous-v0', 'CartPole-v1', 'MountainCar-v0', 'Acrobot-v1'];
 
-
 function obs(env: Env, action: SpaceValue): number[] {
   return Array.from(env.step(action).obs as Float32Array);
 }
@@ -46,10 +45,22 @@ test('Box actions: typed or plain arrays alike, clipped to the bounds, bad shape
   const sb = b.step([2]);
   assert.deepEqual(Array.from(sa.obs as Float32Array), Array.from(sb.obs as Float32Array));
   assert.equal(sa.reward, sb.reward);
-  assert.equal(throwsCode(() => a.step([1, 2])), 'invalid_action');
-  assert.equal(throwsCode(() => a.step([])), 'invalid_action');
-  assert.equal(throwsCode(() => a.step([NaN])), 'invalid_action');
-  assert.equal(throwsCode(() => a.step(1 as unknown as SpaceValue)), 'invalid_action');
+  assert.equal(
+    throwsCode(() => a.step([1, 2])),
+    'invalid_action',
+  );
+  assert.equal(
+    throwsCode(() => a.step([])),
+    'invalid_action',
+  );
+  assert.equal(
+    throwsCode(() => a.step([NaN])),
+    'invalid_action',
+  );
+  assert.equal(
+    throwsCode(() => a.step(1 as unknown as SpaceValue)),
+    'invalid_action',
+  );
 });
 
 test('MountainCarContinuous penalises the unclipped action but pushes with the clipped one', () => {
@@ -83,18 +94,21 @@ test('goal_velocity: reaching the flag terminates only fast enough', () => {
 
 test('reset options reproduce the values in Gymnasium docstrings', () => {
   // CartPole: env.reset(seed=123, options={"low": -0.1, "high": 0.1}) and {"low": 0, "high": 1}
-  approx(make('CartPole-v1').reset({ seed: 123, options: { low: -0.1, high: 0.1 } }).obs as Float32Array, [
-    0.03647037, -0.0892358, -0.05592803, -0.06312564,
-  ]);
-  approx(make('CartPole-v1').reset({ seed: 123, options: { low: 0, high: 1 } }).obs as Float32Array, [
-    0.6823519, 0.05382102, 0.22035988, 0.18437181,
-  ]);
+  approx(
+    make('CartPole-v1').reset({ seed: 123, options: { low: -0.1, high: 0.1 } }).obs as Float32Array,
+    [0.03647037, -0.0892358, -0.05592803, -0.06312564],
+  );
+  approx(
+    make('CartPole-v1').reset({ seed: 123, options: { low: 0, high: 1 } }).obs as Float32Array,
+    [0.6823519, 0.05382102, 0.22035988, 0.18437181],
+  );
   // MountainCarContinuous: reset(seed=123, options={"low": -0.7, "high": -0.5})
   approx(make('MountainCarContinuous-v0').reset({ seed: 123, options: { low: -0.7, high: -0.5 } }).obs as Float32Array, [-0.5635296, 0]);
   // Acrobot: reset(seed=123, options={"low": -0.2, "high": 0.2})
-  approx(make('Acrobot-v1').reset({ seed: 123, options: { low: -0.2, high: 0.2 } }).obs as Float32Array, [
-    0.997341, 0.07287608, 0.9841162, -0.17752565, -0.11185605, -0.12625128,
-  ]);
+  approx(
+    make('Acrobot-v1').reset({ seed: 123, options: { low: -0.2, high: 0.2 } }).obs as Float32Array,
+    [0.997341, 0.07287608, 0.9841162, -0.17752565, -0.11185605, -0.12625128],
+  );
 });
 
 test('reset options: Pendulum x_init/y_init bound the start; bad bounds are refused', () => {
@@ -107,9 +121,18 @@ test('reset options: Pendulum x_init/y_init bound the start; bad bounds are refu
   // Only x_init given: y keeps its default bound of 1.
   const o = env.reset({ seed: 5, options: { x_init: 0 } }).obs as Float32Array;
   assert.equal(o[0], 1);
-  assert.equal(throwsCode(() => make('CartPole-v1').reset({ options: { low: 1, high: 0 } })), 'bad_request');
-  assert.equal(throwsCode(() => make('MountainCar-v0').reset({ options: { low: 'left' } })), 'bad_request');
-  assert.equal(throwsCode(() => env.reset({ options: { x_init: {} } })), 'bad_request');
+  assert.equal(
+    throwsCode(() => make('CartPole-v1').reset({ options: { low: 1, high: 0 } })),
+    'bad_request',
+  );
+  assert.equal(
+    throwsCode(() => make('MountainCar-v0').reset({ options: { low: 'left' } })),
+    'bad_request',
+  );
+  assert.equal(
+    throwsCode(() => env.reset({ options: { x_init: {} } })),
+    'bad_request',
+  );
 });
 
 test('seeded resets repeat; unseeded resets continue the stream', () => {
@@ -134,7 +157,11 @@ test('invalid discrete actions are refused with invalid_action', () => {
     const env = make(id);
     env.reset({ seed: 0 });
     for (const bad of [n, -1, 0.5, NaN, '1', [0], Float32Array.of(0)]) {
-      assert.equal(throwsCode(() => env.step(bad as SpaceValue)), 'invalid_action', `${id} ${String(bad)}`);
+      assert.equal(
+        throwsCode(() => env.step(bad as SpaceValue)),
+        'invalid_action',
+        `${id} ${String(bad)}`,
+      );
     }
     env.step(n - 1); // the largest valid action works
   }
@@ -144,7 +171,11 @@ test('step before reset fails with reset_needed', () => {
   for (const id of IDS) {
     const env = make(id);
     const action = id === 'Pendulum-v1' || id === 'MountainCarContinuous-v0' ? [0] : 0;
-    assert.equal(throwsCode(() => env.step(action)), 'reset_needed', id);
+    assert.equal(
+      throwsCode(() => env.step(action)),
+      'reset_needed',
+      id,
+    );
   }
 });
 
@@ -168,7 +199,10 @@ test('TimeLimit truncates at max_episode_steps, as gymnasium.make does', () => {
   }
   const short = make('CartPole-v1', { max_episode_steps: 3 });
   short.reset({ seed: 0 });
-  assert.deepEqual([1, 0, 1].map((a) => short.step(a).truncated), [false, false, true]);
+  assert.deepEqual(
+    [1, 0, 1].map((a) => short.step(a).truncated),
+    [false, false, true],
+  );
 });
 
 test('CartPole past termination: reward 0 (or -1 with sutton_barto_reward), and a warning', (t) => {
@@ -184,7 +218,10 @@ test('CartPole past termination: reward 0 (or -1 with sutton_barto_reward), and 
     } while (!r.terminated);
     assert.ok(rewards.length > 1 && rewards.length < 100);
     const alive = rewards.slice(0, -1);
-    assert.ok(alive.every((x) => x === (sb ? 0 : 1)), `${alive}`);
+    assert.ok(
+      alive.every((x) => x === (sb ? 0 : 1)),
+      `${alive}`,
+    );
     assert.equal(rewards.at(-1), sb ? -1 : 1, 'terminating step');
     const after = [env.step(1), env.step(1)];
     assert.deepEqual(
@@ -210,11 +247,22 @@ test("Acrobot's book/nips dynamics differ; torque noise draws from the env's gen
     return Array.from({ length: 5 }, () => obs(env, 2));
   };
   const book = run(() => {});
-  assert.notDeepEqual(run((a) => (a.bookOrNips = 'nips')), book);
+  assert.notDeepEqual(
+    run((a) => (a.bookOrNips = 'nips')),
+    book,
+  );
   const noisy = run((a) => (a.torqueNoiseMax = 0.5));
   assert.notDeepEqual(noisy, book);
-  assert.deepEqual(run((a) => (a.torqueNoiseMax = 0.5)), noisy, 'noise is reproducible from the seed');
-  assert.equal(throwsCode(() => make('Acrobot-v1', { book_or_nips: 'nips' })), 'invalid_kwargs', 'Acrobot-v1 takes no kwargs, as in Gymnasium');
+  assert.deepEqual(
+    run((a) => (a.torqueNoiseMax = 0.5)),
+    noisy,
+    'noise is reproducible from the seed',
+  );
+  assert.equal(
+    throwsCode(() => make('Acrobot-v1', { book_or_nips: 'nips' })),
+    'invalid_kwargs',
+    'Acrobot-v1 takes no kwargs, as in Gymnasium',
+  );
 });
 
 test('spaces and specs match Gymnasium', () => {
@@ -241,17 +289,66 @@ function checkFrame(frame: Frame, width: number, height: number, colours: Array<
     seen.add(`${r},${g},${b}`);
   }
   assert.ok(nonWhite > 500, `${what}: only ${nonWhite} drawn pixels`);
-  assert.ok(nonWhite < width * height / 2, `${what}: mostly not background`);
+  assert.ok(nonWhite < (width * height) / 2, `${what}: mostly not background`);
   for (const c of colours) assert.ok(seen.has(c.join(',')), `${what}: no pixel of colour ${c}`);
 }
 
 test('render() draws a frame of Gymnasium size with the scene in it', () => {
   const cases: Array<[string, number, number, SpaceValue, Array<[number, number, number]>]> = [
-    ['Pendulum-v1', 500, 500, [1.5], [[204, 77, 77], [0, 0, 0]]],
-    ['MountainCarContinuous-v0', 600, 400, [1], [[0, 0, 0], [128, 128, 128], [204, 204, 0]]],
-    ['CartPole-v1', 600, 400, 1, [[0, 0, 0], [202, 152, 101], [129, 132, 203]]],
-    ['MountainCar-v0', 600, 400, 2, [[0, 0, 0], [128, 128, 128], [204, 204, 0]]],
-    ['Acrobot-v1', 500, 500, 2, [[0, 204, 204], [204, 204, 0], [0, 0, 0]]],
+    [
+      'Pendulum-v1',
+      500,
+      500,
+      [1.5],
+      [
+        [204, 77, 77],
+        [0, 0, 0],
+      ],
+    ],
+    [
+      'MountainCarContinuous-v0',
+      600,
+      400,
+      [1],
+      [
+        [0, 0, 0],
+        [128, 128, 128],
+        [204, 204, 0],
+      ],
+    ],
+    [
+      'CartPole-v1',
+      600,
+      400,
+      1,
+      [
+        [0, 0, 0],
+        [202, 152, 101],
+        [129, 132, 203],
+      ],
+    ],
+    [
+      'MountainCar-v0',
+      600,
+      400,
+      2,
+      [
+        [0, 0, 0],
+        [128, 128, 128],
+        [204, 204, 0],
+      ],
+    ],
+    [
+      'Acrobot-v1',
+      500,
+      500,
+      2,
+      [
+        [0, 204, 204],
+        [204, 204, 0],
+        [0, 0, 0],
+      ],
+    ],
   ];
   for (const [id, w, h, action, colours] of cases) {
     const env = make(id);

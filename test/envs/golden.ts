@@ -16,8 +16,7 @@ export function goldenPath(envId: string, seed: number): string {
 export type GoldenBound = number | 'inf' | '-inf';
 
 export type GoldenSpace =
-  | { type: 'Box'; shape: number[]; dtype: string; low: GoldenBound[]; high: GoldenBound[] }
-  | { type: 'Discrete'; n: number; start: number };
+  { type: 'Box'; shape: number[]; dtype: string; low: GoldenBound[]; high: GoldenBound[] } | { type: 'Discrete'; n: number; start: number };
 
 export interface GoldenStep {
   action: number | number[];

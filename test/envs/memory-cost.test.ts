@@ -16,7 +16,10 @@ test('every built-in env declares its memory cost', () => {
 });
 
 test('the declared cost covers the measured heap per instance (the cheapest and the costliest env)', () => {
-  for (const [id, instances] of [['CartPole-v1', 2000], ['BipedalWalkerHardcore-v3', 20]] as const) {
+  for (const [id, instances] of [
+    ['CartPole-v1', 2000],
+    ['BipedalWalkerHardcore-v3', 20],
+  ] as const) {
     const r = spawnSync(
       process.execPath,
       ['--expose-gc', '--import', 'tsx', 'bench/env-memory.ts', '--one', id, '--instances', String(instances), '--steps', '20'],
@@ -24,7 +27,13 @@ test('the declared cost covers the measured heap per instance (the cheapest and 
     );
     assert.equal(r.status, 0, r.stderr);
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { heapPerInstance: number; declared: number };
-    assert.ok(m.heapPerInstance <= m.declared, `${id}: ${(m.heapPerInstance / 1024).toFixed(1)} KiB measured, ${(m.declared / 1024).toFixed(1)} KiB declared`);
-    assert.ok(m.heapPerInstance > m.declared / 4, `${id}: the declared ${m.declared} bytes are not far above the measured ${m.heapPerInstance.toFixed(0)}`);
+    assert.ok(
+      m.heapPerInstance <= m.declared,
+      `${id}: ${(m.heapPerInstance / 1024).toFixed(1)} KiB measured, ${(m.declared / 1024).toFixed(1)} KiB declared`,
+    );
+    assert.ok(
+      m.heapPerInstance > m.declared / 4,
+      `${id}: the declared ${m.declared} bytes are not far above the measured ${m.heapPerInstance.toFixed(0)}`,
+    );
   }
 });

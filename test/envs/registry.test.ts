@@ -6,7 +6,6 @@ import { make, registration, registrations, OrderEnforcing, TimeLimit, Wrapper }
 import { PendulumEnv } from '../../envs/classic-control/index.ts';
 import { throwsCode } from '../helpers.ts';
 
-
 // Gymnasium 1.4's gymnasium/envs/__init__.py registrations and the kwargs each __init__ takes.
 const EXPECTED = [
   { id: 'CartPole-v1', maxEpisodeSteps: 500, rewardThreshold: 475, kwargs: { sutton_barto_reward: false } },
@@ -52,15 +51,42 @@ test('make wraps like gymnasium.make: TimeLimit(OrderEnforcing(env))', () => {
 });
 
 test('make refuses unknown ids and bad kwargs', () => {
-  assert.equal(throwsCode(() => make('CartPole-v9')), 'unknown_env');
-  assert.equal(throwsCode(() => make('NoSuchEnv-v0')), 'unknown_env');
-  assert.equal(throwsCode(() => make('Pendulum-v1', { gravity: 9.8 })), 'invalid_kwargs');
-  assert.equal(throwsCode(() => make('Pendulum-v1', { g: '9.8' })), 'invalid_kwargs');
-  assert.equal(throwsCode(() => make('Pendulum-v1', { g: Infinity })), 'invalid_kwargs');
-  assert.equal(throwsCode(() => make('CartPole-v1', { sutton_barto_reward: 1 })), 'invalid_kwargs');
-  assert.equal(throwsCode(() => make('MountainCar-v0', { goal_velocity: null })), 'invalid_kwargs');
-  assert.equal(throwsCode(() => make('Acrobot-v1', { render_fps: 15 })), 'invalid_kwargs');
-  assert.equal(throwsCode(() => make('CartPole-v1', { max_episode_steps: 0 })), 'invalid_kwargs');
+  assert.equal(
+    throwsCode(() => make('CartPole-v9')),
+    'unknown_env',
+  );
+  assert.equal(
+    throwsCode(() => make('NoSuchEnv-v0')),
+    'unknown_env',
+  );
+  assert.equal(
+    throwsCode(() => make('Pendulum-v1', { gravity: 9.8 })),
+    'invalid_kwargs',
+  );
+  assert.equal(
+    throwsCode(() => make('Pendulum-v1', { g: '9.8' })),
+    'invalid_kwargs',
+  );
+  assert.equal(
+    throwsCode(() => make('Pendulum-v1', { g: Infinity })),
+    'invalid_kwargs',
+  );
+  assert.equal(
+    throwsCode(() => make('CartPole-v1', { sutton_barto_reward: 1 })),
+    'invalid_kwargs',
+  );
+  assert.equal(
+    throwsCode(() => make('MountainCar-v0', { goal_velocity: null })),
+    'invalid_kwargs',
+  );
+  assert.equal(
+    throwsCode(() => make('Acrobot-v1', { render_fps: 15 })),
+    'invalid_kwargs',
+  );
+  assert.equal(
+    throwsCode(() => make('CartPole-v1', { max_episode_steps: 0 })),
+    'invalid_kwargs',
+  );
 });
 
 test('kwargs given to make reach the env', () => {

@@ -9,11 +9,13 @@ import type { TypedArray } from '../../protocol/env-api.ts';
 import { makeVec } from '../../envs/vector/sync-vector-env.ts';
 import { loadGolden } from './golden.ts';
 
-
 const near = (actual: ArrayLike<number>, expected: number[], what: string) => {
   assert.equal(actual.length, expected.length, what);
   for (let k = 0; k < expected.length; k++) {
-    assert.ok(Math.abs(actual[k] - expected[k]) <= 1e-5 * Math.max(1, Math.abs(expected[k])), `${what}[${k}]: ${actual[k]} vs ${expected[k]}`);
+    assert.ok(
+      Math.abs(actual[k] - expected[k]) <= 1e-5 * Math.max(1, Math.abs(expected[k])),
+      `${what}[${k}]: ${actual[k]} vs ${expected[k]}`,
+    );
   }
 };
 
@@ -90,8 +92,13 @@ for (const id of ['CartPole-v1', 'Pendulum-v1', 'LunarLander-v3', 'LunarLanderCo
         if (pending[i] && autoresetAt[i] < 0) episodeLength[i] = stepOf[i];
       }
     }
-    assert.ok(autoresetAt.every((a) => a > 0), `every sub-env autoreset (at vector steps ${autoresetAt})`);
-    t.diagnostic(`episode lengths ${episodeLength} (Gymnasium: ${goldens.map((g) => g.steps.length)}); ${comparedToGolden} autoreset obs compared to Gymnasium's`);
+    assert.ok(
+      autoresetAt.every((a) => a > 0),
+      `every sub-env autoreset (at vector steps ${autoresetAt})`,
+    );
+    t.diagnostic(
+      `episode lengths ${episodeLength} (Gymnasium: ${goldens.map((g) => g.steps.length)}); ${comparedToGolden} autoreset obs compared to Gymnasium's`,
+    );
     vec.close();
   });
 }

@@ -81,7 +81,10 @@ test('reset(seed) gives sub-env i the seed seed+i, a list gives each its own, no
   const { obs, info } = vec.reset({ seed: 42 });
   const expected = [42, 43, 44].map((s) => Array.from(new CounterEnv(3).reset({ seed: s }).obs));
   assert.deepEqual(rows(obs, 2), expected);
-  assert.deepEqual(subs.map((s) => s.resetArgsSeen.at(-1)?.seed), [42, 43, 44]);
+  assert.deepEqual(
+    subs.map((s) => s.resetArgsSeen.at(-1)?.seed),
+    [42, 43, 44],
+  );
   // Infos batch as Gymnasium's dict of arrays with '_key' masks.
   assert.deepEqual(info.start, Float64Array.from(expected.map((r) => r[1])));
   assert.deepEqual(info._start, Uint8Array.of(1, 1, 1));
@@ -89,15 +92,24 @@ test('reset(seed) gives sub-env i the seed seed+i, a list gives each its own, no
   const listed = vec.reset({ seed: [7, null, 9] });
   assert.deepEqual(rows(listed.obs, 2)[0], Array.from(new CounterEnv(3).reset({ seed: 7 }).obs));
   assert.deepEqual(rows(listed.obs, 2)[2], Array.from(new CounterEnv(3).reset({ seed: 9 }).obs));
-  assert.deepEqual(subs.map((s) => s.resetArgsSeen.at(-1)?.seed), [7, undefined, 9]);
+  assert.deepEqual(
+    subs.map((s) => s.resetArgsSeen.at(-1)?.seed),
+    [7, undefined, 9],
+  );
   // Sub-env 1 was not reseeded, so its stream continued from seed 43.
   const cont = new CounterEnv(3);
   cont.reset({ seed: 43 });
   assert.deepEqual(rows(listed.obs, 2)[1], Array.from(cont.reset().obs));
 
   vec.reset();
-  assert.deepEqual(subs.map((s) => s.resetArgsSeen.at(-1)?.seed), [undefined, undefined, undefined]);
-  assert.throws(() => vec.reset({ seed: [1, 2] }), (e: GymwireError) => e.code === 'bad_request');
+  assert.deepEqual(
+    subs.map((s) => s.resetArgsSeen.at(-1)?.seed),
+    [undefined, undefined, undefined],
+  );
+  assert.throws(
+    () => vec.reset({ seed: [1, 2] }),
+    (e: GymwireError) => e.code === 'bad_request',
+  );
 });
 
 test('NEXT_STEP autoreset: the ending step returns the final obs, the next one resets and ignores the action', () => {
@@ -107,13 +119,19 @@ test('NEXT_STEP autoreset: the ending step returns the final obs, the next one r
 
   // Step 1: both stepped.
   let s = vec.step(Float32Array.of(1, 2));
-  assert.deepEqual(rows(s.obs, 2), [[1, start[0] + 1], [1, start[1] + 2]]);
+  assert.deepEqual(rows(s.obs, 2), [
+    [1, start[0] + 1],
+    [1, start[1] + 2],
+  ]);
   assert.deepEqual(Array.from(s.rewards), [11, 12]);
   assert.deepEqual(Array.from(s.terminated), [0, 0]);
 
   // Step 2: sub-env 0 terminates; its obs is the true final obs, reward and info are the last step's.
   s = vec.step(Float32Array.of(3, 4));
-  assert.deepEqual(rows(s.obs, 2), [[2, start[0] + 4], [2, start[1] + 6]]);
+  assert.deepEqual(rows(s.obs, 2), [
+    [2, start[0] + 4],
+    [2, start[1] + 6],
+  ]);
   assert.deepEqual(Array.from(s.rewards), [23, 24]);
   assert.deepEqual(Array.from(s.terminated), [1, 0]);
   assert.deepEqual(Array.from(s.truncated), [0, 0]);
@@ -164,7 +182,10 @@ test('truncation (TimeLimit) autoresets the same way, and an explicit reset clea
   vec.reset({ seed: 5 });
   const stepCalls = subs.map((e) => e.stepCalls);
   s = vec.step(Float32Array.of(2, 2));
-  assert.deepEqual(subs.map((e) => e.stepCalls), stepCalls.map((c) => c + 1));
+  assert.deepEqual(
+    subs.map((e) => e.stepCalls),
+    stepCalls.map((c) => c + 1),
+  );
   assert.deepEqual(Array.from(s.rewards), [12, 12]);
 });
 
@@ -224,7 +245,10 @@ test('batched shapes and dtypes: Box obs/actions flat row-major, Discrete as Int
   assert.deepEqual(vec.singleObservationSpace, box(-1e6, 1e6, [2]));
   assert.equal(vec.autoresetMode, 'NextStep');
   assert.equal(vec.spec, null, 'bare factories carry no spec');
-  assert.throws(() => vec.step(Float32Array.of(1, 2, 3)), (e: GymwireError) => e.code === 'invalid_action');
+  assert.throws(
+    () => vec.step(Float32Array.of(1, 2, 3)),
+    (e: GymwireError) => e.code === 'invalid_action',
+  );
 
   const dvec = new SyncVectorEnv<Int32Array>([0, 1, 2].map(() => () => new DiscreteSumEnv()));
   const d0 = dvec.reset({ seed: 3 });
@@ -238,7 +262,10 @@ test('batched shapes and dtypes: Box obs/actions flat row-major, Discrete as Int
   assert.deepEqual(Array.from(d1.obs), [singles[0] + 2, singles[1], singles[2] + 1]);
   assert.deepEqual(Array.from(d1.rewards), [2, 0, 1]);
   // Per-action validation stays with the sub-env.
-  assert.throws(() => dvec.step(Int32Array.of(7, 0, 0)), (e: GymwireError) => e.code === 'invalid_action');
+  assert.throws(
+    () => dvec.step(Int32Array.of(7, 0, 0)),
+    (e: GymwireError) => e.code === 'invalid_action',
+  );
 
   assert.deepEqual(batchLayout(box(0, 1, [2, 3])), { dtype: 'float32', itemShape: [2, 3], itemSize: 6 });
   assert.ok(allocBatch(discrete(4), 5) instanceof Int32Array);
@@ -304,29 +331,44 @@ test('reset_mask resets only the marked sub-envs (Gymnasium 1.1+ option)', () =>
   vec.reset({ seed: 0 });
   vec.step([1, 1, 1]);
   const { obs, info } = vec.reset({ seed: 50, options: { reset_mask: [false, true, false] } });
-  assert.deepEqual(subs.map((s) => s.resetCalls), [1, 2, 1]);
+  assert.deepEqual(
+    subs.map((s) => s.resetCalls),
+    [1, 2, 1],
+  );
   assert.equal(subs[1].resetArgsSeen.at(-1)?.seed, 51);
   assert.equal(subs[1].resetArgsSeen.at(-1)?.options, undefined, 'reset_mask is not passed on');
   assert.deepEqual(rows(obs, 2)[1], Array.from(new CounterEnv(1).reset({ seed: 51 }).obs));
   assert.equal(rows(obs, 2)[0][0], 1, 'unmasked rows keep their last obs');
   assert.deepEqual(info._start, Uint8Array.of(0, 1, 0));
-  assert.throws(() => vec.reset({ options: { reset_mask: [false, false, false] } }), (e: GymwireError) => e.code === 'bad_request');
+  assert.throws(
+    () => vec.reset({ options: { reset_mask: [false, false, false] } }),
+    (e: GymwireError) => e.code === 'bad_request',
+  );
   // Options other than reset_mask reach every reset sub-env.
   vec.reset({ options: { mode: 'x' } });
-  assert.deepEqual(subs.map((s) => s.resetArgsSeen.at(-1)?.options), [{ mode: 'x' }, { mode: 'x' }, { mode: 'x' }]);
+  assert.deepEqual(
+    subs.map((s) => s.resetArgsSeen.at(-1)?.options),
+    [{ mode: 'x' }, { mode: 'x' }, { mode: 'x' }],
+  );
 });
 
 test('errors: unbatchable or unequal spaces, step before reset, use after close', () => {
   class TupleEnv extends CounterEnv {
     override readonly observationSpace: Space = { type: 'Tuple', spaces: [discrete(2), discrete(3)] } as Space;
   }
-  assert.throws(() => new SyncVectorEnv([() => new TupleEnv(1)]), (e: GymwireError) => e.code === 'unsupported' && /Tuple/.test(e.message));
+  assert.throws(
+    () => new SyncVectorEnv([() => new TupleEnv(1)]),
+    (e: GymwireError) => e.code === 'unsupported' && /Tuple/.test(e.message),
+  );
   assert.throws(
     () => new SyncVectorEnv([() => new CounterEnv(1), () => new DiscreteSumEnv() as unknown as Env]),
     (e: GymwireError) => e.code === 'unsupported',
   );
   const { vec, subs } = counterVec([2, 2]);
-  assert.throws(() => vec.step([0, 0]), (e: GymwireError) => e.code === 'reset_needed');
+  assert.throws(
+    () => vec.step([0, 0]),
+    (e: GymwireError) => e.code === 'reset_needed',
+  );
   vec.reset();
   assert.equal(vec.render().length, 2);
   let closed = 0;
@@ -334,5 +376,8 @@ test('errors: unbatchable or unequal spaces, step before reset, use after close'
   vec.close();
   vec.close();
   assert.equal(closed, 2, 'close reaches each sub-env once');
-  assert.throws(() => vec.step([0, 0]), (e: GymwireError) => e.code === 'env_broken');
+  assert.throws(
+    () => vec.step([0, 0]),
+    (e: GymwireError) => e.code === 'env_broken',
+  );
 });

@@ -67,7 +67,14 @@ function validRequest(h: Handles): fc.Arbitrary<FuzzFrame> {
     );
   const handle = fc.constantFrom(h.single, h.single, h.vector, 99);
   return fc.oneof(
-    { arbitrary: req('valid request', fc.integer({ min: 0, max: 2 }).map((a) => ({ op: 'step', handle: h.single, action: a })), true), weight: 6 },
+    {
+      arbitrary: req(
+        'valid request',
+        fc.integer({ min: 0, max: 2 }).map((a) => ({ op: 'step', handle: h.single, action: a })),
+        true,
+      ),
+      weight: 6,
+    },
     {
       arbitrary: req(
         'valid request',
@@ -80,42 +87,89 @@ function validRequest(h: Handles): fc.Arbitrary<FuzzFrame> {
       ),
       weight: 3,
     },
-    { arbitrary: req('valid request', fc.tuple(handle, fc.option(fc.nat(1000))).map(([handle, seed]) => ({ op: 'reset', handle, seed }))), weight: 2 },
-    { arbitrary: req('valid request', fc.tuple(handle, fc.double({ min: -0.2, max: 0 }), fc.double({ min: 0, max: 0.2 })).map(([handle, low, high]) => ({ op: 'reset', handle, options: { low, high } }))), weight: 1 },
-    { arbitrary: req('valid request', fc.tuple(fc.constantFrom(...ENV_IDS), fc.constantFrom(1, 1, 2, 3, 0, 17)).map(([env_id, num_envs]) => ({ op: 'make', env_id, num_envs }))), weight: 1 },
-    { arbitrary: req('valid request', fc.constantFrom(h.single + 2, h.vector + 2, 99).map((handle) => ({ op: 'close', handle }))), weight: 1 },
-    { arbitrary: req('valid request', handle.map((handle) => ({ op: 'render', handle }))), weight: 1 },
+    {
+      arbitrary: req(
+        'valid request',
+        fc.tuple(handle, fc.option(fc.nat(1000))).map(([handle, seed]) => ({ op: 'reset', handle, seed })),
+      ),
+      weight: 2,
+    },
+    {
+      arbitrary: req(
+        'valid request',
+        fc
+          .tuple(handle, fc.double({ min: -0.2, max: 0 }), fc.double({ min: 0, max: 0.2 }))
+          .map(([handle, low, high]) => ({ op: 'reset', handle, options: { low, high } })),
+      ),
+      weight: 1,
+    },
+    {
+      arbitrary: req(
+        'valid request',
+        fc
+          .tuple(fc.constantFrom(...ENV_IDS), fc.constantFrom(1, 1, 2, 3, 0, 17))
+          .map(([env_id, num_envs]) => ({ op: 'make', env_id, num_envs })),
+      ),
+      weight: 1,
+    },
+    {
+      arbitrary: req(
+        'valid request',
+        fc.constantFrom(h.single + 2, h.vector + 2, 99).map((handle) => ({ op: 'close', handle })),
+      ),
+      weight: 1,
+    },
+    {
+      arbitrary: req(
+        'valid request',
+        handle.map((handle) => ({ op: 'render', handle })),
+      ),
+      weight: 1,
+    },
     { arbitrary: req('valid request', fc.constant({ op: 'list_envs' })), weight: 1 },
-    { arbitrary: req('valid request', fc.constantFrom('1.2', '1.0', '2.0', 'x').map((v) => ({ op: 'hello', protocol_version: v, client_name: 'fuzz', client_version: '0' }))), weight: 1 },
+    {
+      arbitrary: req(
+        'valid request',
+        fc
+          .constantFrom('1.2', '1.0', '2.0', 'x')
+          .map((v) => ({ op: 'hello', protocol_version: v, client_name: 'fuzz', client_version: '0' })),
+      ),
+      weight: 1,
+    },
   );
 }
 
 /** A valid step frame with bytes flipped, inserted or deleted, or cut short. */
 function mutated(h: Handles): fc.Arbitrary<FuzzFrame> {
   const edit = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 255 }));
-  return fc.tuple(fc.boolean(), fc.array(edit, { minLength: 1, maxLength: 4 }), fc.option(fc.nat(), { freq: 2 })).map(([fast, edits, cut]) =>
-    described(cut === null ? 'mutated frame' : 'truncated frame', fast ? 'of a step' : 'of a reset', (id: number) => {
-      const base = fast
-        ? encodeStepRequest(id, h.single, 1)
-        : encodeMessage({ id, op: 'reset', handle: h.single, seed: 7, options: { low: -0.01 } });
-      let b = Array.from(base);
-      if (cut !== null) b = b.slice(0, cut % b.length);
-      else
-        for (const [at, kind, byte] of edits) {
-          const i = at % (b.length + 1);
-          if (kind === 0 && i < b.length) b[i] ^= 1 << (byte & 7);
-          else if (kind === 1) b.splice(i, 0, byte);
-          else b.splice(i, 1);
-        }
-      return { bytes: Uint8Array.from(b), expect: { id: 'any' } };
-    }),
-  );
+  return fc
+    .tuple(fc.boolean(), fc.array(edit, { minLength: 1, maxLength: 4 }), fc.option(fc.nat(), { freq: 2 }))
+    .map(([fast, edits, cut]) =>
+      described(cut === null ? 'mutated frame' : 'truncated frame', fast ? 'of a step' : 'of a reset', (id: number) => {
+        const base = fast
+          ? encodeStepRequest(id, h.single, 1)
+          : encodeMessage({ id, op: 'reset', handle: h.single, seed: 7, options: { low: -0.01 } });
+        let b = Array.from(base);
+        if (cut !== null) b = b.slice(0, cut % b.length);
+        else
+          for (const [at, kind, byte] of edits) {
+            const i = at % (b.length + 1);
+            if (kind === 0 && i < b.length) b[i] ^= 1 << (byte & 7);
+            else if (kind === 1) b.splice(i, 0, byte);
+            else b.splice(i, 1);
+          }
+        return { bytes: Uint8Array.from(b), expect: { id: 'any' } };
+      }),
+    );
 }
 
 const raw: fc.Arbitrary<FuzzFrame> = fc
   .tuple(fc.uint8Array({ maxLength: 200 }), fc.option(fc.constantFrom(0x80, 0x84, 0xde, 0xdf, 0xc4, 0xdc, 0xd6, 0xc7, 0xc1)))
   .map(([b, first]) =>
-    described('raw bytes', '', () => ({ bytes: first === null || b.length === 0 ? b : Uint8Array.from([first, ...b.subarray(1)]), expect: { id: 'any' } })),
+    described('raw bytes', '', () => ({
+      bytes: first === null || b.length === 0 ? b : Uint8Array.from([first, ...b.subarray(1)]),
+      expect: { id: 'any' },
+    })),
   );
 
 /** One frame of any class. */

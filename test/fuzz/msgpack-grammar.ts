@@ -50,7 +50,9 @@ const integer: fc.Arbitrary<Gen> = fc.oneof(
   fc.integer({ min: 0, max: 255 }).map((n) => plain(concat([[0xcc], be(8, n, false)]), n)),
   fc.integer({ min: 0, max: 65535 }).map((n) => plain(concat([[0xcd], be(16, n, false)]), n)),
   fc.oneof(fc.constantFrom(...interesting.filter((n) => n < 2 ** 32)), fc.nat()).map((n) => plain(concat([[0xce], be(32, n, false)]), n)),
-  fc.oneof(fc.constantFrom(...interesting).map(BigInt), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map((n) => plain(concat([[0xcf], be(64, n, false)]), idOf(n))),
+  fc
+    .oneof(fc.constantFrom(...interesting).map(BigInt), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+    .map((n) => plain(concat([[0xcf], be(64, n, false)]), idOf(n))),
   fc.integer({ min: -128, max: 127 }).map((n) => plain(concat([[0xd0], be(8, n, true)]), idOf(n))),
   fc.integer({ min: -32768, max: 32767 }).map((n) => plain(concat([[0xd1], be(16, n, true)]), idOf(n))),
   fc.integer().map((n) => plain(concat([[0xd2], be(32, n, true)]), idOf(n))),
@@ -74,14 +76,41 @@ const float: fc.Arbitrary<Gen> = fc.oneof(
 
 /** Text in every str format: real words of the protocol, arbitrary Unicode, invalid UTF-8, long strings. */
 const strPayload: fc.Arbitrary<Bytes> = fc.oneof(
-  fc.constantFrom('id', 'op', 'step', 'reset', 'make', 'hello', 'handle', 'action', 'dtype', 'shape', 'data', 'float32', 'int32', 'CartPole-v1', '__proto__', 'constructor', '').map((s) => Buffer.from(s)),
+  fc
+    .constantFrom(
+      'id',
+      'op',
+      'step',
+      'reset',
+      'make',
+      'hello',
+      'handle',
+      'action',
+      'dtype',
+      'shape',
+      'data',
+      'float32',
+      'int32',
+      'CartPole-v1',
+      '__proto__',
+      'constructor',
+      '',
+    )
+    .map((s) => Buffer.from(s)),
   fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 40 }),
   fc.integer({ min: 100, max: 20_000 }).map((n) => Buffer.alloc(n, 0x61)),
 );
 const str: fc.Arbitrary<Gen> = fc.tuple(strPayload, fc.constantFrom('fix', 'str8', 'str16', 'str32')).map(([p, f]) => {
   const format = f === 'fix' && p.length > 31 ? 'str16' : f === 'str8' && p.length > 255 ? 'str16' : f;
-  const head = format === 'fix' ? [0xa0 | p.length] : format === 'str8' ? [0xd9, p.length] : format === 'str16' ? [0xda, ...be(16, p.length, false)] : [0xdb, ...be(32, p.length, false)];
+  const head =
+    format === 'fix'
+      ? [0xa0 | p.length]
+      : format === 'str8'
+        ? [0xd9, p.length]
+        : format === 'str16'
+          ? [0xda, ...be(16, p.length, false)]
+          : [0xdb, ...be(32, p.length, false)];
   return plain(concat([head, p]));
 });
 
@@ -115,16 +144,18 @@ const extension: fc.Arbitrary<Gen> = fc
 const clonePackr = new Packr({ structuredClone: true, useRecords: false });
 
 /** A graph msgpackr encodes with shared references: a DAG of 2^levels leaves (from 2 levels on, a subtree is shared), or a cycle. */
-const structuredClone: fc.Arbitrary<Gen> = fc.tuple(fc.integer({ min: 2, max: 60 }), fc.boolean(), fc.boolean()).map(([levels, maps, cycle]) => {
-  let x: unknown = 1;
-  for (let i = 0; i < levels; i++) x = maps ? { a: x, b: x } : [x, x];
-  if (cycle) {
-    const loop: unknown[] = [x];
-    loop.push(loop);
-    x = loop;
-  }
-  return { bytes: clonePackr.pack(x), hostile: 'structured clone', depth: 0, asId: null };
-});
+const structuredClone: fc.Arbitrary<Gen> = fc
+  .tuple(fc.integer({ min: 2, max: 60 }), fc.boolean(), fc.boolean())
+  .map(([levels, maps, cycle]) => {
+    let x: unknown = 1;
+    for (let i = 0; i < levels; i++) x = maps ? { a: x, b: x } : [x, x];
+    if (cycle) {
+      const loop: unknown[] = [x];
+      loop.push(loop);
+      x = loop;
+    }
+    return { bytes: clonePackr.pack(x), hostile: 'structured clone', depth: 0, asId: null };
+  });
 
 /** Nesting from just under the bound to far past it. */
 const deep: fc.Arbitrary<Gen> = fc.tuple(fc.integer({ min: MAX_DEPTH - 3, max: 20_000 }), fc.boolean()).map(([depth, maps]) => ({
@@ -181,10 +212,16 @@ export const msgpackValue: fc.Arbitrary<Gen> = fc.letrec<{ value: Gen; array: Ge
     { arbitrary: deep, weight: 1 },
     { arbitrary: fc.constant<Gen>({ bytes: Uint8Array.of(0xc1), hostile: 'byte 0xc1', depth: 0, asId: null }), weight: 1 },
   ),
-  array: fc.tuple(fc.array(tie('value'), { maxLength: 6 }), arrayFormat).map(([items, f]) => combine(header('array', items.length, f), items, null)),
-  map: fc
-    .tuple(fc.array(fc.tuple(key(tie('value')), tie('value')), { maxLength: 5 }), arrayFormat)
-    .map(([entries, f]) => combine(header('map', entries.length, f), entries.map((e) => e[1]), entries.map((e) => e[0]))),
+  array: fc
+    .tuple(fc.array(tie('value'), { maxLength: 6 }), arrayFormat)
+    .map(([items, f]) => combine(header('array', items.length, f), items, null)),
+  map: fc.tuple(fc.array(fc.tuple(key(tie('value')), tie('value')), { maxLength: 5 }), arrayFormat).map(([entries, f]) =>
+    combine(
+      header('map', entries.length, f),
+      entries.map((e) => e[1]),
+      entries.map((e) => e[0]),
+    ),
+  ),
 })).value;
 
 /**

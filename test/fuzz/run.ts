@@ -51,7 +51,13 @@ async function open(url: string): Promise<WebSocket> {
 }
 
 /** Sends `frames` (with their expectations) pipelined, `window` at a time, and checks each answer in order. */
-async function exchange(ws: WebSocket, frames: { bytes: Uint8Array; expect: Expect; cls: string }[], window: number, answerWithinMs: number, counts: FuzzCounts): Promise<void> {
+async function exchange(
+  ws: WebSocket,
+  frames: { bytes: Uint8Array; expect: Expect; cls: string }[],
+  window: number,
+  answerWithinMs: number,
+  counts: FuzzCounts,
+): Promise<void> {
   let answered = 0;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -96,7 +102,8 @@ async function exchange(ws: WebSocket, frames: { bytes: Uint8Array; expect: Expe
 
 function checkAnswer(data: Buffer, expect: Expect, cls: string, counts: FuzzCounts): void {
   const msg = decodeMessage(data) as { id?: unknown; result?: unknown; error?: { code: string } };
-  const what = () => `${cls}: answer ${JSON.stringify(msg, (_k, v) => (v instanceof Uint8Array ? `<bin ${v.length}>` : v)).slice(0, 300)}, expected ${JSON.stringify(expect)}`;
+  const what = () =>
+    `${cls}: answer ${JSON.stringify(msg, (_k, v) => (v instanceof Uint8Array ? `<bin ${v.length}>` : v)).slice(0, 300)}, expected ${JSON.stringify(expect)}`;
   if (msg.result !== undefined) {
     counts.results++;
     if (expect.code !== undefined) throw new Error(what());
@@ -145,7 +152,9 @@ export async function fuzzServer(options: FuzzOptions): Promise<FuzzCounts> {
   const counts: FuzzCounts = { runs: 0, frames: 0, byClass: {}, byCode: {}, results: 0, skipped: 0 };
   try {
     await fc.assert(
-      fc.asyncProperty(fc.array(fuzzFrame(HANDLES), { minLength: 1, maxLength: opts.framesPerRun, size: 'max' }), (frames) => run(opts, frames, counts)),
+      fc.asyncProperty(fc.array(fuzzFrame(HANDLES), { minLength: 1, maxLength: opts.framesPerRun, size: 'max' }), (frames) =>
+        run(opts, frames, counts),
+      ),
       { seed: opts.seed, numRuns: opts.runs },
     );
   } catch (e) {
@@ -163,7 +172,11 @@ export async function oversizedCloses(url: string, maxPayload: number, seed: num
   for (const [i, size] of sizes.entries()) {
     const ws = await open(url);
     const code = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
-    ws.send(i % 2 === 0 ? new Uint8Array(size) : encodeMessage({ id: 1, op: 'step', handle: 1, action: { dtype: 'float32', shape: [size >> 2], data: new Uint8Array(size) } }));
+    ws.send(
+      i % 2 === 0
+        ? new Uint8Array(size)
+        : encodeMessage({ id: 1, op: 'step', handle: 1, action: { dtype: 'float32', shape: [size >> 2], data: new Uint8Array(size) } }),
+    );
     codes.push(await code);
   }
   return codes;

@@ -53,7 +53,15 @@ test('fillRect covers exactly the integer rectangle and clips', () => {
 
 test('fillPolygon: axis-aligned square covers the pixels whose centres are inside', () => {
   const c = new Canvas(10, 10);
-  c.fillPolygon([[2, 2], [6, 2], [6, 5], [2, 5]], RED);
+  c.fillPolygon(
+    [
+      [2, 2],
+      [6, 2],
+      [6, 5],
+      [2, 5],
+    ],
+    RED,
+  );
   assert.equal(countColor(c, RED), 4 * 3);
   for (let y = 0; y < 10; y++) {
     for (let x = 0; x < 10; x++) {
@@ -64,7 +72,11 @@ test('fillPolygon: axis-aligned square covers the pixels whose centres are insid
 
 test('fillPolygon: triangle inside/outside matches a point-in-triangle check, either winding', () => {
   // Irrational-ish coordinates so no pixel centre sits exactly on an edge (ties are rule-dependent).
-  const tri: Array<[number, number]> = [[3.1, 2.3], [27.4, 8.2], [10.2, 25.3]];
+  const tri: Array<[number, number]> = [
+    [3.1, 2.3],
+    [27.4, 8.2],
+    [10.2, 25.3],
+  ];
   const inside = (px: number, py: number): boolean => {
     let sign = 0;
     for (let i = 0; i < 3; i++) {
@@ -95,7 +107,19 @@ test('fillPolygon: triangle inside/outside matches a point-in-triangle check, ei
 test('fillPolygon: concave shape leaves its notch empty', () => {
   // A "U": outer 0..9 square minus the notch x in [3,7), y in [0,6).
   const c = new Canvas(10, 10);
-  c.fillPolygon([[0, 0], [3, 0], [3, 6], [7, 6], [7, 0], [10, 0], [10, 10], [0, 10]], RED);
+  c.fillPolygon(
+    [
+      [0, 0],
+      [3, 0],
+      [3, 6],
+      [7, 6],
+      [7, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+    ],
+    RED,
+  );
   assert.ok(isColor(c, 1, 1, RED));
   assert.ok(isColor(c, 8, 1, RED));
   assert.ok(isColor(c, 5, 8, RED));
@@ -107,13 +131,41 @@ test('fillPolygon: concave shape leaves its notch empty', () => {
 test('fillPolygon: nonzero rule fills overlapping same-direction loops, holes with opposite direction', () => {
   const c = new Canvas(10, 10);
   // Two overlapping squares traced in one path, both clockwise: overlap stays filled.
-  c.fillPolygon([[0, 0], [6, 0], [6, 6], [0, 6], [0, 0], [4, 4], [10, 4], [10, 10], [4, 10], [4, 4]], RED);
+  c.fillPolygon(
+    [
+      [0, 0],
+      [6, 0],
+      [6, 6],
+      [0, 6],
+      [0, 0],
+      [4, 4],
+      [10, 4],
+      [10, 10],
+      [4, 10],
+      [4, 4],
+    ],
+    RED,
+  );
   assert.ok(isColor(c, 5, 5, RED));
   assert.ok(isColor(c, 1, 1, RED) && isColor(c, 8, 8, RED));
   assert.ok(isColor(c, 8, 1, WHITE));
   // Outer square clockwise with an inner square counter-clockwise: a hole.
   const d = new Canvas(10, 10);
-  d.fillPolygon([[0, 0], [10, 0], [10, 10], [0, 10], [0, 0], [3, 3], [3, 7], [7, 7], [7, 3], [3, 3]], RED);
+  d.fillPolygon(
+    [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+      [0, 0],
+      [3, 3],
+      [3, 7],
+      [7, 7],
+      [7, 3],
+      [3, 3],
+    ],
+    RED,
+  );
   assert.ok(isColor(d, 5, 5, WHITE));
   assert.ok(isColor(d, 1, 1, RED));
   assert.equal(countColor(d, RED), 100 - 16);
@@ -121,16 +173,52 @@ test('fillPolygon: nonzero rule fills overlapping same-direction loops, holes wi
 
 test('fillPolygon clips shapes that extend past every edge, and ignores degenerate input', () => {
   const c = new Canvas(8, 6);
-  c.fillPolygon([[-100, -100], [100, -100], [100, 100], [-100, 100]], RED);
+  c.fillPolygon(
+    [
+      [-100, -100],
+      [100, -100],
+      [100, 100],
+      [-100, 100],
+    ],
+    RED,
+  );
   assert.equal(countColor(c, RED), 48);
   const d = new Canvas(8, 6);
-  d.fillPolygon([[-20, -20], [-10, -20], [-10, -10]], RED);
-  d.fillPolygon([[1, 1], [5, 5]], RED);
-  d.fillPolygon([[NaN, 1], [2, 3], [4, 1]], RED);
+  d.fillPolygon(
+    [
+      [-20, -20],
+      [-10, -20],
+      [-10, -10],
+    ],
+    RED,
+  );
+  d.fillPolygon(
+    [
+      [1, 1],
+      [5, 5],
+    ],
+    RED,
+  );
+  d.fillPolygon(
+    [
+      [NaN, 1],
+      [2, 3],
+      [4, 1],
+    ],
+    RED,
+  );
   assert.equal(countColor(d, RED), 0);
   // Half off the left edge.
   const e = new Canvas(8, 6);
-  e.fillPolygon([[-4, 0], [4, 0], [4, 6], [-4, 6]], BLUE);
+  e.fillPolygon(
+    [
+      [-4, 0],
+      [4, 0],
+      [4, 6],
+      [-4, 6],
+    ],
+    BLUE,
+  );
   assert.equal(countColor(e, BLUE), 4 * 6);
 });
 
@@ -196,9 +284,10 @@ test('thick lines are filled quads of the given width', () => {
   // covered; pixels clearly outside it (distance > 1.7) are not.
   for (let y = 0; y < 30; y++) {
     for (let x = 0; x < 30; x++) {
-      const px = x + 0.5, py = y + 0.5;
-      const along = ((px - 5) + (py - 5)) / Math.SQRT2;
-      const dist = Math.abs((px - 5) - (py - 5)) / Math.SQRT2;
+      const px = x + 0.5,
+        py = y + 0.5;
+      const along = (px - 5 + (py - 5)) / Math.SQRT2;
+      const dist = Math.abs(px - 5 - (py - 5)) / Math.SQRT2;
       const len = Math.hypot(20, 20);
       if (along > 0.5 && along < len - 0.5 && dist < 1.3) assert.ok(isColor(d, x, y, BLUE), `in ${x},${y}`);
       if (dist > 1.7 || along < -0.5 || along > len + 0.5) assert.ok(isColor(d, x, y, WHITE), `out ${x},${y}`);
@@ -208,10 +297,25 @@ test('thick lines are filled quads of the given width', () => {
 
 test('polyline draws every segment, with round joints when thick', () => {
   const c = new Canvas(20, 20);
-  c.polyline([[2, 2], [12, 2], [12, 12]], RED);
+  c.polyline(
+    [
+      [2, 2],
+      [12, 2],
+      [12, 12],
+    ],
+    RED,
+  );
   assert.equal(countColor(c, RED), 11 + 10);
   const d = new Canvas(30, 30);
-  d.polyline([[5, 5], [20, 5], [20, 20]], BLUE, 6);
+  d.polyline(
+    [
+      [5, 5],
+      [20, 5],
+      [20, 20],
+    ],
+    BLUE,
+    6,
+  );
   // The outer corner of the bend is filled by the joint disc.
   assert.ok(isColor(d, 21, 4, BLUE));
   assert.ok(isColor(d, 10, 5, BLUE) && isColor(d, 20, 15, BLUE));
@@ -234,7 +338,15 @@ test('a moving scene drawn 200 times gives a frame per draw, each a different pi
   for (let i = 0; i < 200; i++) {
     c.clear(WHITE);
     c.fillRect(0, 300, 600, 100, [100, 100, 100]);
-    c.fillPolygon([[280 + i % 40, 250], [320 + i % 40, 250], [320 + i % 40, 280], [280 + i % 40, 280]], [0, 0, 0]);
+    c.fillPolygon(
+      [
+        [280 + (i % 40), 250],
+        [320 + (i % 40), 250],
+        [320 + (i % 40), 280],
+        [280 + (i % 40), 280],
+      ],
+      [0, 0, 0],
+    );
     c.line(300, 265, 300 + 100 * Math.sin(i / 10), 265 - 100 * Math.cos(i / 10), [202, 152, 101], 10);
     c.fillCircle(300, 265, 5, [129, 132, 203]);
     const frame = c.toFrame();

@@ -44,7 +44,10 @@ function lzwDecode(data: Uint8Array, minCodeSize: number, pixelCount: number): U
       assert.equal(code, clear, 'stream starts with a clear code');
       sawClearFirst = true;
     }
-    if (code === clear) { reset(); continue; }
+    if (code === clear) {
+      reset();
+      continue;
+    }
     if (code === eoi) break;
     let entry: number[];
     if (code < table.length) entry = table[code];
@@ -73,20 +76,36 @@ function lzwDecode(data: Uint8Array, minCodeSize: number, pixelCount: number): U
 export function decodeGif(gif: Uint8Array): DecodedGif {
   let p = 0;
   const u8 = (): number => gif[p++];
-  const u16 = (): number => { const v = gif[p] | (gif[p + 1] << 8); p += 2; return v; };
-  const ascii = (n: number): string => { const s = String.fromCharCode(...gif.subarray(p, p + n)); p += n; return s; };
+  const u16 = (): number => {
+    const v = gif[p] | (gif[p + 1] << 8);
+    p += 2;
+    return v;
+  };
+  const ascii = (n: number): string => {
+    const s = String.fromCharCode(...gif.subarray(p, p + n));
+    p += n;
+    return s;
+  };
   const subBlocks = (): Uint8Array => {
     const parts: number[] = [];
-    for (let n = u8(); n !== 0; n = u8()) { for (let i = 0; i < n; i++) parts.push(gif[p + i]); p += n; }
+    for (let n = u8(); n !== 0; n = u8()) {
+      for (let i = 0; i < n; i++) parts.push(gif[p + i]);
+      p += n;
+    }
     return Uint8Array.from(parts);
   };
   assert.equal(ascii(6), 'GIF89a');
   const width = u16();
   const height = u16();
   const flags = u8();
-  u8(); u8();
+  u8();
+  u8();
   let globalTable: Uint8Array | null = null;
-  if (flags & 0x80) { const n = 3 << ((flags & 7) + 1); globalTable = gif.subarray(p, p + n); p += n; }
+  if (flags & 0x80) {
+    const n = 3 << ((flags & 7) + 1);
+    globalTable = gif.subarray(p, p + n);
+    p += n;
+  }
   const screen = new Uint8Array(width * height * 3);
   const result: DecodedGif = { width, height, loop: null, frames: [] };
   let delayCs = 0;
@@ -107,16 +126,26 @@ export function decodeGif(gif: Uint8Array): DecodedGif {
         assert.equal(u8(), 11);
         const app = ascii(11);
         const body = subBlocks();
-        if (app === 'NETSCAPE2.0') { assert.equal(body[0], 1); result.loop = body[1] | (body[2] << 8); }
+        if (app === 'NETSCAPE2.0') {
+          assert.equal(body[0], 1);
+          result.loop = body[1] | (body[2] << 8);
+        }
       } else subBlocks();
       continue;
     }
     assert.equal(intro, 0x2c, `unexpected block 0x${intro.toString(16)}`);
-    const x = u16(), y = u16(), w = u16(), h = u16();
+    const x = u16(),
+      y = u16(),
+      w = u16(),
+      h = u16();
     const iflags = u8();
     assert.equal(iflags & 0x40, 0, 'not interlaced');
     let table = globalTable;
-    if (iflags & 0x80) { const n = 3 << ((iflags & 7) + 1); table = gif.subarray(p, p + n); p += n; }
+    if (iflags & 0x80) {
+      const n = 3 << ((iflags & 7) + 1);
+      table = gif.subarray(p, p + n);
+      p += n;
+    }
     assert.ok(table, 'a colour table');
     assert.ok(x + w <= width && y + h <= height, 'frame inside the screen');
     const minCodeSize = u8();

@@ -8,7 +8,15 @@ import { decodeGif } from './gif-decoder.ts';
 function scene(t: number): Frame {
   const c = new Canvas(80, 60, [255, 255, 255]);
   c.fillRect(0, 45, 80, 15, [100, 100, 100]);
-  c.fillPolygon([[10 + t * 5, 30], [30 + t * 5, 30], [30 + t * 5, 44], [10 + t * 5, 44]], [0, 0, 0]);
+  c.fillPolygon(
+    [
+      [10 + t * 5, 30],
+      [30 + t * 5, 30],
+      [30 + t * 5, 44],
+      [10 + t * 5, 44],
+    ],
+    [0, 0, 0],
+  );
   c.line(20 + t * 5, 30, 20 + t * 5 + 15 * Math.sin(t), 30 - 15 * Math.cos(t), [202, 152, 101], 4);
   c.fillCircle(20 + t * 5, 30, 3, [129, 132, 203]);
   return c.toFrame();
@@ -50,7 +58,10 @@ test('fractional centisecond delays are carried over instead of drifting', () =>
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 test('LZW is exact for every palette size and many lengths (code-width edges, EOI width)', () => {
@@ -74,12 +85,15 @@ test('LZW is exact for every palette size and many lengths (code-width edges, EO
 
 test('long noisy frames force table-full clear codes and still decode exactly', () => {
   const rnd = lcg(11);
-  const width = 200, height = 150;
+  const width = 200,
+    height = 150;
   const mk = (): Frame => {
     const data = new Uint8Array(width * height * 3);
     for (let p = 0; p < width * height; p++) {
       const i = Math.floor(rnd() * 256);
-      data[3 * p] = i; data[3 * p + 1] = (i * 7) & 255; data[3 * p + 2] = (i * 13) & 255;
+      data[3 * p] = i;
+      data[3 * p + 1] = (i * 7) & 255;
+      data[3 * p + 2] = (i * 13) & 255;
     }
     return { width, height, data };
   };
@@ -96,12 +110,15 @@ test('long noisy frames force table-full clear codes and still decode exactly', 
 });
 
 test('more than 256 colours: quantized to a 256-colour palette, close to the source', () => {
-  const width = 64, height = 64;
+  const width = 64,
+    height = 64;
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const o = 3 * (y * width + x);
-      data[o] = x * 4; data[o + 1] = y * 4; data[o + 2] = 128;
+      data[o] = x * 4;
+      data[o + 1] = y * 4;
+      data[o + 2] = 128;
     }
   }
   const frame = { width, height, data };
@@ -115,7 +132,8 @@ test('more than 256 colours: quantized to a 256-colour palette, close to the sou
     if (e > maxAbs) maxAbs = e;
   }
   const distinct = new Set<number>();
-  for (let p = 0; p < width * height; p++) distinct.add((d.frames[0].rgb[3 * p] << 16) | (d.frames[0].rgb[3 * p + 1] << 8) | d.frames[0].rgb[3 * p + 2]);
+  for (let p = 0; p < width * height; p++)
+    distinct.add((d.frames[0].rgb[3 * p] << 16) | (d.frames[0].rgb[3 * p + 1] << 8) | d.frames[0].rgb[3 * p + 2]);
   assert.ok(distinct.size <= 256 && distinct.size > 200, `${distinct.size} colours used`);
   assert.ok(sumAbs / data.length < 4, `mean abs error ${sumAbs / data.length}`);
   assert.ok(maxAbs <= 16, `max abs error ${maxAbs}`);
@@ -129,7 +147,10 @@ test('GifWriter validates input and reports the frame count', () => {
   w.addFrame(scene(1), 250);
   assert.equal(w.frameCount, 2);
   const d = decodeGif(w.finish());
-  assert.deepEqual(d.frames.map((f) => f.delayCs), [10, 25]);
+  assert.deepEqual(
+    d.frames.map((f) => f.delayCs),
+    [10, 25],
+  );
   assert.throws(() => w.addFrame(scene(2)), /after finish/);
   assert.throws(() => encodeGif([]), RangeError);
 });

@@ -5,7 +5,11 @@ import { encodePng, crc32 } from '../../graphics/png.ts';
 import { Canvas } from '../../graphics/canvas.ts';
 import type { Frame } from '../../protocol/env-api.ts';
 
-interface Chunk { type: string; body: Uint8Array; crc: number }
+interface Chunk {
+  type: string;
+  body: Uint8Array;
+  crc: number;
+}
 
 function readChunks(png: Uint8Array): Chunk[] {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
@@ -49,7 +53,9 @@ function decodeRgbPng(png: Uint8Array): Frame {
       else if (f === 3) pred = Math.floor((a + b) / 2);
       else if (f === 4) {
         const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       } else assert.equal(f, 0, `unknown filter ${f}`);
       out[y * stride + i] = (x + pred) & 0xff;
@@ -65,7 +71,14 @@ test('crc32 matches the standard check value', () => {
 
 test('PNG of a drawn canvas decodes back to the same pixels, with valid chunk CRCs', () => {
   const c = new Canvas(61, 37, [250, 240, 230]);
-  c.fillPolygon([[3, 3], [50, 10], [20, 33]], [10, 120, 200]);
+  c.fillPolygon(
+    [
+      [3, 3],
+      [50, 10],
+      [20, 33],
+    ],
+    [10, 120, 200],
+  );
   c.fillCircle(45, 25, 8, [200, 30, 30]);
   c.line(0, 36, 60, 0, [0, 0, 0]);
   const frame = c.toFrame();
@@ -83,7 +96,8 @@ test('PNG of a drawn canvas decodes back to the same pixels, with valid chunk CR
 });
 
 test('PNG round-trips noisy data (several row filters get chosen)', () => {
-  const width = 33, height = 29;
+  const width = 33,
+    height = 29;
   const data = new Uint8Array(width * height * 3);
   let s = 12345;
   for (let i = 0; i < data.length; i++) {
@@ -96,7 +110,13 @@ test('PNG round-trips noisy data (several row filters get chosen)', () => {
   const png = encodePng(frame);
   const back = decodeRgbPng(png);
   assert.deepEqual(back.data, data);
-  const raw = inflateSync(Buffer.concat(readChunks(png).filter((c) => c.type === 'IDAT').map((c) => c.body)));
+  const raw = inflateSync(
+    Buffer.concat(
+      readChunks(png)
+        .filter((c) => c.type === 'IDAT')
+        .map((c) => c.body),
+    ),
+  );
   const used = new Set<number>();
   for (let y = 0; y < height; y++) used.add(raw[y * (width * 3 + 1)]);
   assert.ok(used.size >= 2, `filters used: ${[...used]}`);

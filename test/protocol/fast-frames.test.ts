@@ -14,7 +14,19 @@ test('fast step requests decode to the same message as the general encoder', () 
     encodeArray(new Uint8Array(300)),
     encodeArray(new Int32Array(20000)),
     encodeArray(new Float32Array(0), [0]),
-    0, 3, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, -1, -32, -33, -70000,
+    0,
+    3,
+    127,
+    128,
+    255,
+    256,
+    65535,
+    65536,
+    2 ** 32 - 1,
+    -1,
+    -32,
+    -33,
+    -70000,
     [1, 2], // not fast: falls back
     { a: 1 },
   ];
@@ -32,7 +44,11 @@ test('fast step responses decode to the same message as the general encoder', ()
   const obses = [encodeArray(new Float32Array([1, 2, 3])), 4, -5];
   for (const obs of obses) {
     for (const reward of [0, -1.5, 1e300, -Infinity, NaN]) {
-      for (const [terminated, truncated] of [[false, false], [true, false], [false, true]]) {
+      for (const [terminated, truncated] of [
+        [false, false],
+        [true, false],
+        [false, true],
+      ]) {
         const result = { obs, reward, terminated, truncated, info: {} };
         const fast = norm(encodeStepResponse(99, result)) as { id: number; result: unknown };
         assert.deepEqual(fast, norm(encodeMessage({ id: 99, result })));
@@ -57,7 +73,16 @@ test('frames already handed out are never overwritten, across slab boundaries', 
 
 test('decodeStepResponse reads what encodeStepResponse writes, and declines anything else', async () => {
   const { decodeStepResponse } = await import('../../protocol/fast-frames.ts');
-  const obses = [encodeArray(new Float32Array([1, -2, 3])), encodeArray(new Float64Array(100), [10, 10]), encodeArray(new Uint8Array(70000)), 0, 7, 300, -3, -100000];
+  const obses = [
+    encodeArray(new Float32Array([1, -2, 3])),
+    encodeArray(new Float64Array(100), [10, 10]),
+    encodeArray(new Uint8Array(70000)),
+    0,
+    7,
+    300,
+    -3,
+    -100000,
+  ];
   for (const obs of obses) {
     for (const id of [0, 5, 200, 70000, 2 ** 31]) {
       const result = { obs, reward: -0.5, terminated: id % 2 === 0, truncated: true, info: {} };

@@ -17,15 +17,37 @@ function nested(depth: number): Uint8Array {
 
 test('every plain msgpack format is accepted', () => {
   const frames = [
-    b(0x00), b(0x7f), b(0xe0), b(0xc0), b(0xc2), b(0xc3),
-    b(0xcc, 1), b(0xcd, 1, 2), b(0xce, 1, 2, 3, 4), b(0xcf, 0, 0, 0, 0, 0, 0, 0, 1),
-    b(0xd0, 0xff), b(0xd1, 0, 1), b(0xd2, 0, 0, 0, 1), b(0xd3, 0, 0, 0, 0, 0, 0, 0, 1),
-    b(0xca, 0, 0, 0, 0), b(0xcb, 0, 0, 0, 0, 0, 0, 0, 0),
-    b(0xa1, 0x41), b(0xd9, 1, 0x41), b(0xda, 0, 1, 0x41), b(0xdb, 0, 0, 0, 1, 0x41),
-    b(0xc4, 1, 9), b(0xc5, 0, 1, 9), b(0xc6, 0, 0, 0, 1, 9),
-    b(0x92, 1, 2), b(0xdc, 0, 1, 1), b(0xdd, 0, 0, 0, 1, 1),
-    b(0x81, ...str('a'), 1), b(0xde, 0, 1, ...str('a'), 1), b(0xdf, 0, 0, 0, 1, ...str('a'), 1),
-    b(0x80), b(0x90),
+    b(0x00),
+    b(0x7f),
+    b(0xe0),
+    b(0xc0),
+    b(0xc2),
+    b(0xc3),
+    b(0xcc, 1),
+    b(0xcd, 1, 2),
+    b(0xce, 1, 2, 3, 4),
+    b(0xcf, 0, 0, 0, 0, 0, 0, 0, 1),
+    b(0xd0, 0xff),
+    b(0xd1, 0, 1),
+    b(0xd2, 0, 0, 0, 1),
+    b(0xd3, 0, 0, 0, 0, 0, 0, 0, 1),
+    b(0xca, 0, 0, 0, 0),
+    b(0xcb, 0, 0, 0, 0, 0, 0, 0, 0),
+    b(0xa1, 0x41),
+    b(0xd9, 1, 0x41),
+    b(0xda, 0, 1, 0x41),
+    b(0xdb, 0, 0, 0, 1, 0x41),
+    b(0xc4, 1, 9),
+    b(0xc5, 0, 1, 9),
+    b(0xc6, 0, 0, 0, 1, 9),
+    b(0x92, 1, 2),
+    b(0xdc, 0, 1, 1),
+    b(0xdd, 0, 0, 0, 1, 1),
+    b(0x81, ...str('a'), 1),
+    b(0xde, 0, 1, ...str('a'), 1),
+    b(0xdf, 0, 0, 0, 1, ...str('a'), 1),
+    b(0x80),
+    b(0x90),
     encodeMessage({ id: 1, op: 'step', handle: 2, action: { dtype: 'float32', shape: [2], data: new Uint8Array(8) } }),
   ];
   for (const f of frames) assert.equal(scanFrame(f), null, Buffer.from(f).toString('hex'));
@@ -33,8 +55,14 @@ test('every plain msgpack format is accepted', () => {
 
 test('every extension type is refused, msgpackr structured clones, records and dates included', () => {
   const ext = [
-    b(0xd4, 1, 0), b(0xd5, 1, 0, 0), b(0xd6, 0xff, 0, 0, 0, 0), b(0xd7, 0xff, ...Array(8).fill(0)), b(0xd8, 1, ...Array(16).fill(0)),
-    b(0xc7, 1, 5, 0), b(0xc8, 0, 1, 5, 0), b(0xc9, 0, 0, 0, 1, 5, 0),
+    b(0xd4, 1, 0),
+    b(0xd5, 1, 0, 0),
+    b(0xd6, 0xff, 0, 0, 0, 0),
+    b(0xd7, 0xff, ...Array(8).fill(0)),
+    b(0xd8, 1, ...Array(16).fill(0)),
+    b(0xc7, 1, 5, 0),
+    b(0xc8, 0, 1, 5, 0),
+    b(0xc9, 0, 0, 0, 1, 5, 0),
   ];
   for (const f of ext) assert.match(scanFrame(Uint8Array.from([0x81, ...str('a'), ...f]))!, /extension types/);
   const cyclic: unknown[] = [];
@@ -72,7 +100,10 @@ test('peekId reads the top-level id past extensions, deep values and broken tail
   const head = [0x83, ...str('op'), ...str('step'), ...str('id')];
   assert.equal(peekId(Uint8Array.from([...head, 0x07, ...str('action'), 0xd6, 0x70, 0, 0, 0, 0])), 7);
   assert.equal(peekId(Uint8Array.from([0x82, ...str('action'), ...nested(5000), ...str('id'), 0xcd, 1, 0])), 256);
-  assert.equal(peekId(Uint8Array.from([0x82, ...str('id'), 0xcb, ...new Uint8Array(new Float64Array([2 ** 52]).buffer).reverse(), 0xc1])), 2 ** 52);
+  assert.equal(
+    peekId(Uint8Array.from([0x82, ...str('id'), 0xcb, ...new Uint8Array(new Float64Array([2 ** 52]).buffer).reverse(), 0xc1])),
+    2 ** 52,
+  );
   assert.equal(peekId(Uint8Array.from([0x82, 0xd9, 2, 0x69, 0x64, 0x05, 0xc1])), 5, 'str8 key, truncated after');
   assert.equal(peekId(Uint8Array.from([0x81, ...str('id'), 0xff])), null, 'negative');
   assert.equal(peekId(Uint8Array.from([0x81, ...str('id'), 0xcf, 0, 0x20, 0, 0, 0, 0, 0, 0])), null, '2^53');

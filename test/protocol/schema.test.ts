@@ -56,7 +56,10 @@ test('bad requests fail with a reason', () => {
 test('results match their schema', () => {
   assert.ok(resultCheck('step').Check({ obs: action, reward: -1, terminated: false, truncated: true, info: {} }));
   assert.ok(!resultCheck('step').Check({ obs: action, reward: -1, terminated: 0, truncated: true, info: {} }));
-  assert.ok(resultCheck('step').Check({ obs: action, reward: NaN, terminated: false, truncated: true, info: {} }), 'msgpack floats carry NaN');
+  assert.ok(
+    resultCheck('step').Check({ obs: action, reward: NaN, terminated: false, truncated: true, info: {} }),
+    'msgpack floats carry NaN',
+  );
   assert.ok(
     resultCheck('make').Check({
       handle: 0,

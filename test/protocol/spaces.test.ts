@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  box, discrete, multiDiscrete, multiBinary, tuple, dict, contains, sample, flatten, unflatten, flatdim,
+  box,
+  discrete,
+  multiDiscrete,
+  multiBinary,
+  tuple,
+  dict,
+  contains,
+  sample,
+  flatten,
+  unflatten,
+  flatdim,
 } from '../../protocol/spaces.ts';
 import { fromWire, toWire, infoFromWire, infoToWire } from '../../protocol/space-wire.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
@@ -77,12 +87,20 @@ test('sample: integer Box floors uniform(low, high + 1)', () => {
 
 test('sample: MultiDiscrete, MultiBinary, Tuple and Dict stay inside their space', () => {
   const rng = defaultRng(7);
-  const spaces = [multiDiscrete([3, 4], [1, 0]), multiBinary(9), tuple([discrete(2), box(-1, 1, [2])]), dict({ z: discrete(4), a: multiBinary(2) })];
+  const spaces = [
+    multiDiscrete([3, 4], [1, 0]),
+    multiBinary(9),
+    tuple([discrete(2), box(-1, 1, [2])]),
+    dict({ z: discrete(4), a: multiBinary(2) }),
+  ];
   for (const s of spaces) for (let i = 0; i < 30; i++) assert.ok(contains(s, sample(s, rng)), s.type);
   // MultiBinary: numpy's buffered 8-bit draw keeps the top bit of each byte, low byte first.
   const bits = sample(multiBinary(4), defaultRng(0)) as Int8Array;
   const word = defaultRng(0).bitGenerator.nextUint32();
-  assert.deepEqual(Array.from(bits), [0, 1, 2, 3].map((k) => (word >>> (8 * k + 7)) & 1));
+  assert.deepEqual(
+    Array.from(bits),
+    [0, 1, 2, 3].map((k) => (word >>> (8 * k + 7)) & 1),
+  );
 });
 
 test('flatten / unflatten / flatdim', () => {
@@ -119,17 +137,51 @@ function code(fn: () => unknown): string {
 test('fromWire refuses values outside the space with the given code', () => {
   const act = box(-2, 2, [1]);
   const f32 = (xs: number[]) => toWire(box(-9, 9, [xs.length]), new Float32Array(xs));
-  assert.equal(code(() => fromWire(act, f32([5]))), 'no error', 'Box bounds are the env\'s to clip');
-  assert.equal(code(() => fromWire(act, f32([NaN]))), 'invalid_action');
-  assert.equal(code(() => fromWire(act, f32([Infinity]))), 'invalid_action');
-  assert.equal(code(() => fromWire(act, f32([1, 1]))), 'invalid_action');
-  assert.equal(code(() => fromWire(act, toWire(box(-2, 2, [1], 'float64'), new Float64Array([1])))), 'invalid_action');
-  assert.equal(code(() => fromWire(act, 1)), 'invalid_action');
-  assert.equal(code(() => fromWire(act, { dtype: 'float32', shape: [1], data: new Uint8Array(3) })), 'invalid_action');
-  assert.equal(code(() => fromWire(discrete(2), 2)), 'invalid_action');
-  assert.equal(code(() => fromWire(discrete(2), 0.5)), 'invalid_action');
-  assert.equal(code(() => fromWire(discrete(2), f32([1]))), 'invalid_action');
-  assert.equal(code(() => fromWire(pendulumObs, 3, 'internal')), 'internal');
+  assert.equal(
+    code(() => fromWire(act, f32([5]))),
+    'no error',
+    "Box bounds are the env's to clip",
+  );
+  assert.equal(
+    code(() => fromWire(act, f32([NaN]))),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(act, f32([Infinity]))),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(act, f32([1, 1]))),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(act, toWire(box(-2, 2, [1], 'float64'), new Float64Array([1])))),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(act, 1)),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(act, { dtype: 'float32', shape: [1], data: new Uint8Array(3) })),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(discrete(2), 2)),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(discrete(2), 0.5)),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(discrete(2), f32([1]))),
+    'invalid_action',
+  );
+  assert.equal(
+    code(() => fromWire(pendulumObs, 3, 'internal')),
+    'internal',
+  );
 });
 
 test('info typed arrays travel as NDArrays', () => {

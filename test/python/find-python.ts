@@ -23,7 +23,9 @@ function findPython(): Found | { missing: string } {
   const candidates = [process.env.GYMWIRE_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
   const tried: string[] = [];
   for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import msgpack, websockets\ntry:\n import numpy; print("numpy")\nexcept ImportError: print("-")'], { encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', 'import msgpack, websockets\ntry:\n import numpy; print("numpy")\nexcept ImportError: print("-")'], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) {
       tried.push(`${python}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`)}`);
       continue;

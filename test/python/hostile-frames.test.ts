@@ -99,11 +99,15 @@ test('Python server: what a client sent is quoted only in part: error answers st
   await client.call({ op: 'hello', protocol_version: '1.2', client_name: 'x'.repeat(100_000), client_version: '0' });
   const { handle } = (await client.call({ op: 'make', env_id: 'CartPole-v1' })).result;
   await client.call({ op: 'reset', handle, seed: 0 });
-  await assertQuotedInPart(client, [
-    { op: 'hello', protocol_version: `1.${'2'.repeat(1 << 16)}`, client_name: 'x', client_version: '0' },
-    { op: 'make', env_id: 'CartPole-v1', kwargs: { max_episode_steps: 'x'.repeat(1 << 20) } },
-    ...quotingRequests(handle),
-  ], main.exited);
+  await assertQuotedInPart(
+    client,
+    [
+      { op: 'hello', protocol_version: `1.${'2'.repeat(1 << 16)}`, client_name: 'x', client_version: '0' },
+      { op: 'make', env_id: 'CartPole-v1', kwargs: { max_episode_steps: 'x'.repeat(1 << 20) } },
+      ...quotingRequests(handle),
+    ],
+    main.exited,
+  );
   await client.close();
   assert.equal(main.exited(), null);
 });
@@ -114,7 +118,13 @@ test(`Python server: fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} connections): every f
   try {
     const t0 = Date.now();
     const bystander = await startBystander(fuzzed.server.url);
-    const counts = await fuzzServer({ url: fuzzed.server.url, seed: FUZZ_SEED, runs: FUZZ_RUNS, framesPerRun: 200, maxPayload: FUZZ_MAX_PAYLOAD });
+    const counts = await fuzzServer({
+      url: fuzzed.server.url,
+      seed: FUZZ_SEED,
+      runs: FUZZ_RUNS,
+      framesPerRun: 200,
+      maxPayload: FUZZ_MAX_PAYLOAD,
+    });
     const closes = await oversizedCloses(fuzzed.server.url, FUZZ_MAX_PAYLOAD, FUZZ_SEED, OVERSIZED);
     const seen = await bystander.stop();
     console.log(
@@ -124,7 +134,18 @@ test(`Python server: fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} connections): every f
     );
     assert.equal(fuzzed.exited(), null, 'the server exited');
     assert.deepEqual(closes, Array(OVERSIZED).fill(1009));
-    for (const cls of ['field: plain msgpack', 'field: extension type', 'field: structured clone', 'field: too deep', 'field: byte 0xc1', 'field: non-string key', 'valid request', 'mutated frame', 'truncated frame', 'raw bytes']) {
+    for (const cls of [
+      'field: plain msgpack',
+      'field: extension type',
+      'field: structured clone',
+      'field: too deep',
+      'field: byte 0xc1',
+      'field: non-string key',
+      'valid request',
+      'mutated frame',
+      'truncated frame',
+      'raw bytes',
+    ]) {
       assert.ok((counts.byClass[cls] ?? 0) >= 10, `${cls}: ${counts.byClass[cls] ?? 0} frames`);
     }
     assert.ok(counts.results > 300, 'valid requests among them still succeed');

@@ -133,8 +133,11 @@ class CleanRLStyleLoop(unittest.TestCase):
     def test_dqn_runs_on_a_remote_vector_env(self) -> None:
         steps, num_envs = 300, 4
         episodes, losses, stored, ended_last, changed = dqn(support.url(), num_envs, steps)
-        print(f"CleanRL-style DQN ({'torch' if torch is not None else 'numpy'}): {steps} x {num_envs} steps, "
-              f"{len(episodes)} episodes, mean return {np.mean([r for r, _ in episodes]):.1f}, last loss {losses[-1]:.4f}", flush=True)
+        print(
+            f"CleanRL-style DQN ({'torch' if torch is not None else 'numpy'}): {steps} x {num_envs} steps, "
+            f"{len(episodes)} episodes, mean return {np.mean([r for r, _ in episodes]):.1f}, last loss {losses[-1]:.4f}",
+            flush=True,
+        )
         self.assertGreaterEqual(len(episodes), 20, "random CartPole episodes last ~22 steps")
         for ret, length in episodes:
             self.assertEqual(ret, float(length), "CartPole pays 1 per step")

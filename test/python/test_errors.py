@@ -19,8 +19,20 @@ from gymwire import wire
 
 # The codes of protocol/schema/errors.ts, in its order.
 PROTOCOL_CODES = [
-    "bad_request", "version_mismatch", "not_ready", "unknown_env", "invalid_kwargs", "unknown_handle", "invalid_action",
-    "reset_needed", "env_broken", "limit_exceeded", "unauthorized", "unsupported", "internal", "connection_lost",
+    "bad_request",
+    "version_mismatch",
+    "not_ready",
+    "unknown_env",
+    "invalid_kwargs",
+    "unknown_handle",
+    "invalid_action",
+    "reset_needed",
+    "env_broken",
+    "limit_exceeded",
+    "unauthorized",
+    "unsupported",
+    "internal",
+    "connection_lost",
 ]
 
 
@@ -63,8 +75,10 @@ class Classes(unittest.TestCase):
 
     def test_errors_pickle_with_their_class(self) -> None:
         # AsyncVectorEnv sends a worker's exception to the parent process.
-        for sent, cls in ((errors.InvalidActionError("bad", {"path": "action"}), errors.InvalidActionError),
-                          (GymwireError("invalid_action", "bad", {"path": "action"}), errors.InvalidActionError)):
+        for sent, cls in (
+            (errors.InvalidActionError("bad", {"path": "action"}), errors.InvalidActionError),
+            (GymwireError("invalid_action", "bad", {"path": "action"}), errors.InvalidActionError),
+        ):
             e = pickle.loads(pickle.dumps(sent))
             self.assertIs(type(e), cls)
             self.assertEqual((e.code, e.message, e.details), ("invalid_action", "bad", {"path": "action"}))
@@ -136,10 +150,20 @@ class FromABrokenServer(unittest.TestCase):
         box = {"type": "Box", "shape": [1], "dtype": "float32", "low": [-1.0], "high": [1.0]}
         obs = {"dtype": "float32", "shape": [1], "data": b"\0\0\0\0"}
         results = {
-            "hello": {"protocol_version": "1.1", "server_name": "broken", "server_version": "0", "limits": {"max_payload_bytes": 1 << 20, "max_envs": 4}},
+            "hello": {
+                "protocol_version": "1.1",
+                "server_name": "broken",
+                "server_version": "0",
+                "limits": {"max_payload_bytes": 1 << 20, "max_envs": 4},
+            },
             "list_envs": {"envs": []},
-            "make": {"handle": 1, "observation_space": box, "action_space": box, "num_envs": 1,
-                     "spec": {"id": "Broken-v0", "max_episode_steps": None, "reward_threshold": None, "nondeterministic": False, "kwargs": {}}},
+            "make": {
+                "handle": 1,
+                "observation_space": box,
+                "action_space": box,
+                "num_envs": 1,
+                "spec": {"id": "Broken-v0", "max_episode_steps": None, "reward_threshold": None, "nondeterministic": False, "kwargs": {}},
+            },
             "reset": {"obs": obs},  # no info
             "step": {"obs": obs, "reward": None, "terminated": False, "truncated": False, "info": {}},
         }

@@ -3,9 +3,7 @@ render modes, check_env on every env the Node server offers (its determinism che
 wrapper stacks and Sync/AsyncVectorEnv compared step by step with local Gymnasium envs."""
 from __future__ import annotations
 
-import os
 import pickle
-import sys
 import unittest
 from typing import Any, Callable, Dict, List, Optional
 
@@ -31,7 +29,17 @@ def run_episodes(env: Any, actions_from: Any, seeds: List[int], steps: int) -> L
         actions_from.action_space.seed(seed)
         for _ in range(steps):
             obs, reward, terminated, truncated, info = env.step(actions_from.action_space.sample())
-            out.append((obs, reward, terminated, truncated, {k: v for k, v in info.items() if k != "episode"}, info.get("episode", {}).get("r"), info.get("episode", {}).get("l")))
+            out.append(
+                (
+                    obs,
+                    reward,
+                    terminated,
+                    truncated,
+                    {k: v for k, v in info.items() if k != "episode"},
+                    info.get("episode", {}).get("r"),
+                    info.get("episode", {}).get("l"),
+                )
+            )
             if terminated or truncated:
                 out.append(env.reset())
     return out
@@ -189,8 +197,11 @@ class CheckEnv(unittest.TestCase):
                 allowed = set(local or [])
                 if "render_fps" not in env.metadata:
                     allowed |= {w for w in got if FPS_WARNING in w}
-                print(f"check_env {env_id}: passed; warnings: {sorted(set(got)) or 'none'}"
-                      f"{'' if local is None else f'; Gymnasium own env: {sorted(set(local)) or chr(110) + chr(111) + chr(110) + chr(101)}'}", flush=True)
+                print(
+                    f"check_env {env_id}: passed; warnings: {sorted(set(got)) or 'none'}"
+                    f"{'' if local is None else f'; Gymnasium own env: {sorted(set(local)) or chr(110) + chr(111) + chr(110) + chr(101)}'}",
+                    flush=True,
+                )
                 self.assertLessEqual(set(got), allowed, f"{env_id}: warnings a local env does not give")
 
     def test_check_env_catches_a_server_env_whose_seeded_reset_is_not_deterministic(self) -> None:
@@ -205,7 +216,9 @@ class CheckEnv(unittest.TestCase):
             def step(self, action: Any) -> Any:
                 return np.zeros(2, np.float32), 0.0, False, False, {}
 
-        server = ThreadedServer([EnvRegistration("Restless-v0", Restless), EnvRegistration("RestlessKnown-v0", Restless, nondeterministic=True)])
+        server = ThreadedServer(
+            [EnvRegistration("Restless-v0", Restless), EnvRegistration("RestlessKnown-v0", Restless, nondeterministic=True)]
+        )
         self.addCleanup(server.close)
         env = RemoteEnv(server.url, "Restless-v0")
         self.addCleanup(env.close)

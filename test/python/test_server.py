@@ -43,9 +43,37 @@ def array_of_nils(n: int) -> bytes:
 class Scan(unittest.TestCase):
     def test_every_plain_msgpack_format_is_accepted(self) -> None:
         values = [
-            None, True, False, 0, 127, -1, -32, 255, -128, 65535, -32768, 2**32 - 1, -(2**31), 2**64 - 1, -(2**63),
-            1.5, float("inf"), "", "a" * 31, "b" * 255, "c" * 65535, "d" * 70000, b"", b"x" * 300, b"y" * 70000,
-            [], list(range(15)), list(range(16)), {}, {"k": 1}, {f"k{i}": i for i in range(20)},
+            None,
+            True,
+            False,
+            0,
+            127,
+            -1,
+            -32,
+            255,
+            -128,
+            65535,
+            -32768,
+            2**32 - 1,
+            -(2**31),
+            2**64 - 1,
+            -(2**63),
+            1.5,
+            float("inf"),
+            "",
+            "a" * 31,
+            "b" * 255,
+            "c" * 65535,
+            "d" * 70000,
+            b"",
+            b"x" * 300,
+            b"y" * 70000,
+            [],
+            list(range(15)),
+            list(range(16)),
+            {},
+            {"k": 1},
+            {f"k{i}": i for i in range(20)},
         ]
         for v in values:
             self.assertIsNone(scan_frame(msgpack.packb({"v": v})), repr(v)[:40])
@@ -91,9 +119,13 @@ class Scan(unittest.TestCase):
 
     def test_peek_id_reads_the_top_level_id_past_extensions_deep_values_and_broken_tails(self) -> None:
         self.assertEqual(peek_id(b"\x82" + s("id") + b"\x07" + s("action") + b"\xd6\x70\0\0\0\0"), 7)
-        self.assertEqual(peek_id(b"\x82" + s("action") + nested(5000) + s("id") + b"\xcd\x01\x00"), 256, "past a value deeper than msgpack's stack")
+        self.assertEqual(
+            peek_id(b"\x82" + s("action") + nested(5000) + s("id") + b"\xcd\x01\x00"), 256, "past a value deeper than msgpack's stack"
+        )
         self.assertEqual(peek_id(b"\x82" + s("x") + array_of_nils(100_000) + s("id") + b"\x09"), 9, "past a wide value")
-        self.assertEqual(peek_id(b"\x82" + s("id") + b"\xcb" + struct.pack(">d", 2.0**52) + b"\xc1"), 2**52, "float 64, truncated after")
+        self.assertEqual(
+            peek_id(b"\x82" + s("id") + b"\xcb" + struct.pack(">d", 2.0**52) + b"\xc1"), 2**52, "float 64, truncated after"
+        )
         self.assertEqual(peek_id(b"\x82\xd9\x02id\x05\xc1"), 5, "str8 key")
         self.assertEqual(peek_id(b"\x82" + s("id") + b"\x01" + s("id") + b"\x02"), 2, "the last id entry")
         self.assertIsNone(peek_id(b"\x81" + s("id") + b"\xff"), "negative")
@@ -147,14 +179,33 @@ class Scan(unittest.TestCase):
         for frame in others:
             self.assertFalse(is_plain_step(frame), frame[:40].hex())
         # Anything but a scalar where the layout has one: the id, the handle, the action, a shape element.
-        not_scalars = [b"\xd4\x01\x00", b"\xd5\x01" + bytes(2), b"\xd6\xff" + bytes(4), b"\xd7\x00" + bytes(8), b"\xd8\x70" + bytes(16),
-                       b"\xc7\x01\x69\x00", b"\xc8\x00\x01\x00\x00", b"\xc9\x00\x00\x00\x01\x00\x00", b"\xc1", b"\xc4\x01\x00", b"\xa1x",
-                       b"\xd9\x01x", b"\x91\x01", b"\x81\xa1x\x01", b"\x80", b"\x90"]
+        not_scalars = [
+            b"\xd4\x01\x00",
+            b"\xd5\x01" + bytes(2),
+            b"\xd6\xff" + bytes(4),
+            b"\xd7\x00" + bytes(8),
+            b"\xd8\x70" + bytes(16),
+            b"\xc7\x01\x69\x00",
+            b"\xc8\x00\x01\x00\x00",
+            b"\xc9\x00\x00\x00\x01\x00\x00",
+            b"\xc1",
+            b"\xc4\x01\x00",
+            b"\xa1x",
+            b"\xd9\x01x",
+            b"\x91\x01",
+            b"\x81\xa1x\x01",
+            b"\x80",
+            b"\x90",
+        ]
         head, tail = b"\x84" + s("id"), s("op") + s("step") + s("handle") + b"\x01" + s("action")
         ndarray = b"\x83" + s("dtype") + s("float32") + s("shape") + b"\x91%s" + s("data") + b"\xc4\x04" + bytes(4)
         for x in not_scalars:
-            for frame in (head + x + tail + b"\x01", head + b"\x01" + tail.replace(b"handle\x01", b"handle" + x) + b"\x01",
-                          head + b"\x01" + tail + x, head + b"\x01" + tail + ndarray.replace(b"%s", x)):
+            for frame in (
+                head + x + tail + b"\x01",
+                head + b"\x01" + tail.replace(b"handle\x01", b"handle" + x) + b"\x01",
+                head + b"\x01" + tail + x,
+                head + b"\x01" + tail + ndarray.replace(b"%s", x),
+            ):
                 self.assertFalse(is_plain_step(frame), frame.hex())
             self.assertTrue(is_plain_step(head + b"\x01" + tail + ndarray.replace(b"%s", b"\xcd\x00\x01")))
         # Whatever bytes a mutated step frame holds, the fast path never passes what the scan refuses.
@@ -323,7 +374,13 @@ class Server(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls.server = ThreadedServer(
             [
-                EnvRegistration("Probe-v0", Probe, kwargs={"size": {"type": "integer", "default": 1, "description": "unused"}}, reset_options=OPTIONS, render_fps=25),
+                EnvRegistration(
+                    "Probe-v0",
+                    Probe,
+                    kwargs={"size": {"type": "integer", "default": 1, "description": "unused"}},
+                    reset_options=OPTIONS,
+                    render_fps=25,
+                ),
                 EnvRegistration("Pusher-v0", Pusher, kwargs={}),
                 EnvRegistration("Troublesome-v0", Troublesome, kwargs={}),
                 EnvRegistration("Sleepy-v0", Sleepy, kwargs={}),
@@ -383,8 +440,17 @@ class Server(unittest.TestCase):
         probe = PROBES[-1]
         first = self.c.result("reset", handle=handle, seed=1)["obs"]
         refused = [
-            {"scale": "abc"}, {"scale": [1]}, {"scale": {"a": 1}}, {"scale": None}, {"scale": "1" * 100},
-            {"count": 3.5}, {"count": "3"}, {"count": True}, {"mode": 1}, {"flag": 1}, {"note": 2},
+            {"scale": "abc"},
+            {"scale": [1]},
+            {"scale": {"a": 1}},
+            {"scale": None},
+            {"scale": "1" * 100},
+            {"count": 3.5},
+            {"count": "3"},
+            {"count": True},
+            {"mode": 1},
+            {"flag": 1},
+            {"note": 2},
         ]
         for options in refused:
             e = self.c.error("reset", handle=handle, seed=99, options=options)
@@ -397,9 +463,16 @@ class Server(unittest.TestCase):
         self.assertEqual(first, wire.encode_array(local.reset(seed=1)[0], "float32", [2]))
         self.assertEqual(self.c.result("reset", handle=handle)["obs"], wire.encode_array(local.reset()[0], "float32", [2]))
         accepted = [
-            ({"scale": 2}, {"scale": 2}), ({"scale": 0.5}, {"scale": 0.5}), ({"scale": "2.5"}, {"scale": "2.5"}), ({"scale": True}, {"scale": True}),
-            ({"count": 4.0}, {"count": 4}), ({"count": 4}, {"count": 4}), ({"mode": "slow"}, {"mode": "slow"}), ({"flag": True}, {"flag": True}),
-            ({"note": None}, {"note": None}), ({"other": [1, {"x": "y"}]}, {"other": [1, {"x": "y"}]}),
+            ({"scale": 2}, {"scale": 2}),
+            ({"scale": 0.5}, {"scale": 0.5}),
+            ({"scale": "2.5"}, {"scale": "2.5"}),
+            ({"scale": True}, {"scale": True}),
+            ({"count": 4.0}, {"count": 4}),
+            ({"count": 4}, {"count": 4}),
+            ({"mode": "slow"}, {"mode": "slow"}),
+            ({"flag": True}, {"flag": True}),
+            ({"note": None}, {"note": None}),
+            ({"other": [1, {"x": "y"}]}, {"other": [1, {"x": "y"}]}),
         ]
         for given, received in accepted:
             self.c.result("reset", handle=handle, options=given)

@@ -43,7 +43,9 @@ class Budget(unittest.TestCase):
         budget.account(big, 80)
         self.assertEqual((budget.used, big.reading), (90, True), "within the budget everyone is read")
         budget.account(big, 95)
-        self.assertEqual((big.reading, small.reading, idle.reading), (False, True, True), "over: the one above 100/3 is paused, not the others")
+        self.assertEqual(
+            (big.reading, small.reading, idle.reading), (False, True, True), "over: the one above 100/3 is paused, not the others"
+        )
         budget.account(small, 20)
         self.assertTrue(small.reading, "still below its share")
         budget.account(small, 5)
@@ -120,7 +122,7 @@ class Flood(unittest.TestCase):
             for i, s in enumerate(socks):
                 if sent[i] < len(frame):
                     try:
-                        n = s.send(frame[sent[i]:sent[i] + 256 * 1024])
+                        n = s.send(frame[sent[i] : sent[i] + 256 * 1024])
                     except BlockingIOError:
                         n = 0
                     sent[i] += n
@@ -163,7 +165,9 @@ class Flood(unittest.TestCase):
         polite.call("reset", handle=handle)
         for _ in range(50):
             self.assertIn("result", polite.call("step", handle=handle, action=1))
-        self.assertEqual(([c.gymwire_counted for c in flooders], budget.paused, budget.over), (held, paused, True), "served while the others were held")
+        self.assertEqual(
+            ([c.gymwire_counted for c in flooders], budget.paused, budget.over), (held, paused, True), "served while the others were held"
+        )
         polite.close()
         # A client that goes away is not seen while the server does not read its socket (its FIN
         # waits behind the bytes not read): such connections end at hello_timeout or idle_timeout

@@ -96,7 +96,10 @@ class Limits(unittest.TestCase):
         url = self.serve(max_connections_per_address=1)
         self.connect(url)
         refused = self.connect(url, hello=False).closed_with()
-        self.assertEqual((refused.code, refused.reason), (1013, "1 connections from 127.0.0.1 already: max_connections_per_address 1 reached, try again later"))
+        self.assertEqual(
+            (refused.code, refused.reason),
+            (1013, "1 connections from 127.0.0.1 already: max_connections_per_address 1 reached, try again later"),
+        )
 
     def test_a_connection_without_hello_is_closed_with_1008_after_hello_timeout(self) -> None:
         # Timeouts of a second: a loaded machine (CI runs modules side by side) must not make the
@@ -146,7 +149,13 @@ class Limits(unittest.TestCase):
         self.assertEqual(address_key(None), "?")
 
     def test_limits_are_checked_when_the_server_is_made(self) -> None:
-        for bad in ({"max_connections": 0}, {"max_env_instances": 1.5}, {"idle_timeout": -1}, {"hello_timeout": float("inf")}, {"max_connections_per_address": True}):
+        for bad in (
+            {"max_connections": 0},
+            {"max_env_instances": 1.5},
+            {"idle_timeout": -1},
+            {"hello_timeout": float("inf")},
+            {"max_connections_per_address": True},
+        ):
             with self.assertRaises(ValueError, msg=str(bad)):
                 EnvServer({"Tiny-v0": Tiny}, **bad)
 
@@ -178,7 +187,10 @@ class Origins(unittest.TestCase):
         self.assertEqual(self.upgrade(server), 101, "not a browser")
         self.assertEqual(self.upgrade(server, f"http://127.0.0.1:{server.port}"), 101, "a page this server's address serves")
         self.assertEqual(self.upgrade(server, "https://evil.example"), 403)
-        self.assertIn(b"origin https://evil.example may not connect to this server (browser pages need allowed_origins=['https://evil.example'])", self.last_body)
+        self.assertIn(
+            b"origin https://evil.example may not connect to this server (browser pages need allowed_origins=['https://evil.example'])",
+            self.last_body,
+        )
         self.assertEqual(self.upgrade(server, f"http://localhost:{server.port}"), 403, "another origin than the one the request went to")
         self.assertEqual(self.upgrade(server, "null"), 403, "a sandboxed page")
 
@@ -204,7 +216,15 @@ class Origins(unittest.TestCase):
         self.assertEqual(normalize_origin("HTTP://Example.COM:80"), "http://example.com")
         self.assertEqual(normalize_origin("https://example.com:8443/"), "https://example.com:8443")
         self.assertEqual(normalize_origin("http://[::1]:8080"), "http://[::1]:8080")
-        for bad in ("null", "ftp://example.com", "http://example.com/app", "http://u:p@example.com", "http://example.com?q", "http://example.com:99999", ""):
+        for bad in (
+            "null",
+            "ftp://example.com",
+            "http://example.com/app",
+            "http://u:p@example.com",
+            "http://example.com?q",
+            "http://example.com:99999",
+            "",
+        ):
             self.assertIsNone(normalize_origin(bad), bad)
         self.assertEqual(parse_allowed_origins(["*", "http://A.example"]), frozenset({"*", "http://a.example"}))
         with self.assertRaisesRegex(ValueError, "is not an origin"):

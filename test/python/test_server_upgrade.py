@@ -110,9 +110,15 @@ class Upgrades(unittest.TestCase):
         with self.assertRaises(GymwireError) as caught:
             Connection(server.url, token=TOKEN, reconnect=False)
         self.assertEqual(caught.exception.code, "connection_lost", "a lockout passes: not a wrong token")
-        self.assertIn("HTTP 429 Too Many Requests (gymwire: too many failed logins from 127.0.0.1; try again in 1 s)", str(caught.exception), "the client says why")
+        self.assertIn(
+            "HTTP 429 Too Many Requests (gymwire: too many failed logins from 127.0.0.1; try again in 1 s)",
+            str(caught.exception),
+            "the client says why",
+        )
         time.sleep(1.1)
-        self.assertEqual(self.upgrade(server, headers={"Authorization": f"Bearer {TOKEN}"})[0], 101, "the lockout ends, and a success clears the address")
+        self.assertEqual(
+            self.upgrade(server, headers={"Authorization": f"Bearer {TOKEN}"})[0], 101, "the lockout ends, and a success clears the address"
+        )
         self.assertEqual(self.upgrade(server, headers={"Authorization": "Bearer guess-0123456789abcdef"})[0], 401)
 
     def test_limits_and_tokens_are_checked_when_the_server_is_made(self) -> None:

@@ -5,7 +5,7 @@ against a Python server hosting Gymnasium's own envs, where everything must be b
 from __future__ import annotations
 
 import unittest
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import support
 from support import ThreadedServer
@@ -53,7 +53,9 @@ def registrations() -> List[EnvRegistration]:
     out = []
     for env_id in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "FrozenLake-v1"):
         spec = gym.spec(env_id)
-        out.append(EnvRegistration(env_id, lambda env_id=env_id: gymnasium_env(env_id), max_episode_steps=spec.max_episode_steps, kwargs={}))
+        out.append(
+            EnvRegistration(env_id, lambda env_id=env_id: gymnasium_env(env_id), max_episode_steps=spec.max_episode_steps, kwargs={})
+        )
     out.append(EnvRegistration("ChattyCartPole-v1", lambda: gymnasium_env("CartPole-v1", True), max_episode_steps=500, kwargs={}))
     return out
 
@@ -83,7 +85,9 @@ def plain_infos(info: Dict[str, Any], numbers: str) -> Any:
 class Compare:
     """Steps a RemoteVectorEnv and a SyncVectorEnv with the same seeds and actions and compares every result."""
 
-    def __init__(self, test: unittest.TestCase, remote: Any, local: Any, reward_rtol: float = 0.0, numbers: str = "exact", obs_rtol: float = 0.0):
+    def __init__(
+        self, test: unittest.TestCase, remote: Any, local: Any, reward_rtol: float = 0.0, numbers: str = "exact", obs_rtol: float = 0.0
+    ):
         self.test, self.remote, self.local = test, remote, local
         self.reward_rtol = reward_rtol
         self.obs_rtol = obs_rtol
@@ -135,8 +139,13 @@ class AgainstTheNodeServer(unittest.TestCase):
     # CartPole and the mountain cars replay Gymnasium exactly. Pendulum's and Acrobot's float64
     # states drift from numpy's by ulps (V8's sin/cos are not glibc's): Pendulum's rewards show it,
     # and now and then an Acrobot observation rounds to the neighbouring float32.
-    CASES = [("CartPole-v1", 0.0, 0.0, 240), ("MountainCar-v0", 0.0, 0.0, 240), ("MountainCarContinuous-v0", 0.0, 0.0, 240),
-             ("Pendulum-v1", 0.0, 1e-9, 240), ("Acrobot-v1", 1e-6, 0.0, 200)]
+    CASES = [
+        ("CartPole-v1", 0.0, 0.0, 240),
+        ("MountainCar-v0", 0.0, 0.0, 240),
+        ("MountainCarContinuous-v0", 0.0, 0.0, 240),
+        ("Pendulum-v1", 0.0, 1e-9, 240),
+        ("Acrobot-v1", 1e-6, 0.0, 200),
+    ]
 
     def test_one_server(self) -> None:
         url = support.url()
@@ -249,7 +258,12 @@ class AgainstGymnasiumEnvsInAPythonServer(unittest.TestCase):
 
 class MergingInfos(unittest.TestCase):
     def test_shares_without_a_key_fill_zeros_and_false(self) -> None:
-        a = {"x": np.array([1.0, 2.0]), "_x": np.array([True, True]), "s": np.array(["a", None], dtype=object), "_s": np.array([True, False])}
+        a = {
+            "x": np.array([1.0, 2.0]),
+            "_x": np.array([True, True]),
+            "s": np.array(["a", None], dtype=object),
+            "_s": np.array([True, False]),
+        }
         b = {"y": {"z": np.array([5], dtype=np.int8), "_z": np.array([True])}, "_y": np.array([True])}
         got = merge_vector_infos([(a, 2), (b, 1)])
         self.assertEqual(got["x"].tolist(), [1.0, 2.0, 0.0])

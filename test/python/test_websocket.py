@@ -77,11 +77,15 @@ class RawPeer:
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 
-    def handshake(self, status: str = "101 Switching Protocols", accept: Optional[str] = None, extra: str = "", body_later: bool = False) -> None:
+    def handshake(
+        self, status: str = "101 Switching Protocols", accept: Optional[str] = None, extra: str = "", body_later: bool = False
+    ) -> None:
         while b"\r\n\r\n" not in self.buf:
             self.buf += self.conn.recv(4096)
         self.request_head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        key = [line.split(b":", 1)[1].strip() for line in self.request_head.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key:")][0]
+        key = [
+            line.split(b":", 1)[1].strip() for line in self.request_head.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key:")
+        ][0]
         good = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
         if not status.startswith("101"):
             self.conn.sendall(f"HTTP/1.1 {status}\r\nContent-Length: 5\r\n\r\n".encode())
@@ -89,15 +93,20 @@ class RawPeer:
                 time.sleep(0.2)
             self.conn.sendall(b"nope!")
             return
-        self.conn.sendall(
-            f"HTTP/1.1 {status}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept or good}\r\n{extra}\r\n".encode()
-        )
+        head = f"HTTP/1.1 {status}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        self.conn.sendall(f"{head}Sec-WebSocket-Accept: {accept or good}\r\n{extra}\r\n".encode())
 
     def send_frame(self, opcode: int, payload: bytes, fin: bool = True, rsv: int = 0, masked: bool = False) -> None:
         n = len(payload)
         b0 = (0x80 if fin else 0) | rsv | opcode
         mbit = 0x80 if masked else 0
-        head = struct.pack("!BB", b0, mbit | n) if n < 126 else struct.pack("!BBH", b0, mbit | 126, n) if n < 65536 else struct.pack("!BBQ", b0, mbit | 127, n)
+        head = (
+            struct.pack("!BB", b0, mbit | n)
+            if n < 126
+            else struct.pack("!BBH", b0, mbit | 126, n)
+            if n < 65536
+            else struct.pack("!BBQ", b0, mbit | 127, n)
+        )
         if masked:
             key = b"\x01\x02\x03\x04"
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
@@ -355,6 +364,7 @@ class AgainstRawPeers(unittest.TestCase):
 
     def test_a_message_over_the_limit_fails_with_1009(self) -> None:
         for size in (100, 300):  # both header lengths
+
             def script(p: RawPeer) -> None:
                 p.handshake()
                 time.sleep(0.05)  # the frame comes in a read of its own (the client's fast path)

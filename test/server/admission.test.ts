@@ -61,7 +61,10 @@ test('600 sockets trickling their upgrade headers from one address: 4 are let in
     for (let i = 0; i < 100 && tricklers.filter(refused).length < 596; i++) await settle(30);
     const slow = tricklers.filter((t) => !refused(t));
     assert.equal(slow.length, 4, 'all but max_upgrading_per_address were refused');
-    assert.ok(tricklers.some((t) => /4 sockets from 127\.0\.0\.2 are already connecting/.test(t.answer())), 'with a 503 that says why');
+    assert.ok(
+      tricklers.some((t) => /4 sockets from 127\.0\.0\.2 are already connecting/.test(t.answer())),
+      'with a 503 that says why',
+    );
     assert.equal(server.connections(), 0);
     await legitimateClientWorks(server, TOKEN);
     // The four that trickle are cut at the upgrade timeout (408), as before.
@@ -96,7 +99,11 @@ test('256 upgraded connections that never say hello: per-address cap (1013), the
     const timedOut = all.filter((c) => c.code === 1008);
     assert.ok(most <= 5, `${most} connections open at once`);
     assert.ok(timedOut.length >= 4);
-    assert.equal(capped.length + refused.length + timedOut.length, 256, JSON.stringify(all.filter((c) => ![1013, 1006, 1008].includes(c.code))));
+    assert.equal(
+      capped.length + refused.length + timedOut.length,
+      256,
+      JSON.stringify(all.filter((c) => ![1013, 1006, 1008].includes(c.code))),
+    );
     assert.ok(capped.length > 0);
     assert.match(capped[0].reason, /max_connections_per_address 4/);
     assert.match(timedOut[0].reason, /no hello within 0\.7 s \(hello_timeout\)/);
@@ -130,13 +137,23 @@ test('auth comes before a slot: 50 unauthenticated upgrades get 401 and take no 
 });
 
 /** The HTTP status a bare upgrade request gets. */
-function upgradeStatus(port: number, headers: Record<string, string>, localAddress = '127.0.0.1'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function upgradeStatus(
+  port: number,
+  headers: Record<string, string>,
+  localAddress = '127.0.0.1',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
       port,
       localAddress,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     });
     req.on('response', (res) => {
       let body = '';
@@ -155,12 +172,17 @@ function upgradeStatus(port: number, headers: Record<string, string>, localAddre
 test('one credential per upgrade: a header and a sub-protocol, or two sub-protocols, get 400 even when one is right', async () => {
   const server = await startServer({ port: 0, token: TOKEN });
   try {
-    const both = await upgradeStatus(server.port, { Authorization: `Bearer ${TOKEN}`, 'Sec-WebSocket-Protocol': 'gymwire, gymwire.token.guess' });
+    const both = await upgradeStatus(server.port, {
+      Authorization: `Bearer ${TOKEN}`,
+      'Sec-WebSocket-Protocol': 'gymwire, gymwire.token.guess',
+    });
     assert.equal(both.status, 400);
     assert.match(both.body, /one credential per upgrade/);
     const two = await upgradeStatus(server.port, { 'Sec-WebSocket-Protocol': `gymwire, gymwire.token.guess, gymwire.token.${TOKEN}` });
     assert.equal(two.status, 400);
-    const many = await upgradeStatus(server.port, { 'Sec-WebSocket-Protocol': Array.from({ length: 700 }, (_, i) => `gymwire.token.g${i}`).join(', ') });
+    const many = await upgradeStatus(server.port, {
+      'Sec-WebSocket-Protocol': Array.from({ length: 700 }, (_, i) => `gymwire.token.g${i}`).join(', '),
+    });
     assert.equal(many.status, 400);
     assert.equal((await upgradeStatus(server.port, { 'Sec-WebSocket-Protocol': `gymwire, gymwire.token.${TOKEN}` })).status, 101);
     assert.equal((await upgradeStatus(server.port, { Authorization: `Bearer ${TOKEN}` })).status, 101);
@@ -182,12 +204,17 @@ test('failed auths are slowed per address: after 5 failures 429 with Retry-After
     await legitimateClientWorks(server, TOKEN);
     await settle(1100);
     assert.equal((await upgradeStatus(server.port, { Authorization: `Bearer ${TOKEN}` }, ATTACKER)).status, 101);
-    assert.equal((await upgradeStatus(server.port, { Authorization: 'Bearer wrong-again' }, ATTACKER)).status, 401, 'the success cleared the count');
+    assert.equal(
+      (await upgradeStatus(server.port, { Authorization: 'Bearer wrong-again' }, ATTACKER)).status,
+      401,
+      'the success cleared the count',
+    );
     // The client library reports a lockout as a connection it may retry later, saying why.
     for (let i = 0; i < AUTH_FAILURES_ALLOWED; i++) await upgradeStatus(server.port, { Authorization: `Bearer guess-${i}` });
     await assert.rejects(
       Connection.open(server.url, { token: TOKEN, reconnect: false }),
-      (e: Error & { code?: string }) => e.code === 'connection_lost' && /too many failed logins from this address.*HTTP 429/.test(e.message),
+      (e: Error & { code?: string }) =>
+        e.code === 'connection_lost' && /too many failed logins from this address.*HTTP 429/.test(e.message),
     );
   } finally {
     await server.close();
@@ -215,7 +242,10 @@ test('AuthThrottle: the lockout doubles per failure up to 60 s, is forgotten aft
 
 test('the token must be at least 16 characters: startServer and the CLI refuse a shorter one with a clear message', async () => {
   await assert.rejects(startServer({ port: 0, token: 'short-token' }), new RegExp(`at least ${MIN_TOKEN_LENGTH}`));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--token', 'short-token'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--token', 'short-token'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /the token is 11 characters; use at least 16 random ones/);
 });
@@ -236,7 +266,8 @@ test('hello frames from an attacker do not help: one hello in time is enough, bu
     await new Promise((r) => late.once('open', r));
     const closed = new Promise<number>((r) => late.once('close', (code) => r(code)));
     await settle(500);
-    if (late.readyState === WebSocket.OPEN) late.send(encodeMessage({ id: 1, op: 'hello', protocol_version: '1.1', client_name: 'late', client_version: '0' }));
+    if (late.readyState === WebSocket.OPEN)
+      late.send(encodeMessage({ id: 1, op: 'hello', protocol_version: '1.1', client_name: 'late', client_version: '0' }));
     assert.equal(await Promise.race([closed, settle(3000).then(() => 'still open after 3 s')]), 1008);
   } finally {
     await server.close();

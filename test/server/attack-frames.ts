@@ -44,7 +44,11 @@ export function attacks(): Attack[] {
   for (const format of EXT_FORMATS) {
     for (const type of EXT_TYPES) {
       const data = new Uint8Array(FIXEXT_SIZE[format] ?? 12);
-      out.push({ group: 'extension types', name: `${format} type 0x${type.toString(16).padStart(2, '0')}`, bytes: ext(format, type, data) });
+      out.push({
+        group: 'extension types',
+        name: `${format} type 0x${type.toString(16).padStart(2, '0')}`,
+        bytes: ext(format, type, data),
+      });
     }
   }
   return out;
@@ -72,24 +76,55 @@ export function slots(single: number, vector: number): Slot[] {
       ['data', parts.data ?? int32x2],
     ]);
   const kinds: [string, (v: Bytes | null, field: string) => Entries][] = [
-    ['hello', (v, f) => [['protocol_version', pick(f, 'protocol_version', v, str('1.2'))], ['client_name', pick(f, 'client_name', v, str('x'))], ['client_version', pick(f, 'client_version', v, str('0'))]]],
+    [
+      'hello',
+      (v, f) => [
+        ['protocol_version', pick(f, 'protocol_version', v, str('1.2'))],
+        ['client_name', pick(f, 'client_name', v, str('x'))],
+        ['client_version', pick(f, 'client_version', v, str('0'))],
+      ],
+    ],
     ['list_envs', (v, f) => (f === 'extra' ? [['extra', v!]] : [])],
-    ['make', (v, f) => [
-      ['env_id', pick(f, 'env_id', v, str('CartPole-v1'))],
-      ['kwargs', f === 'kwargs.sutton_barto_reward' ? map([['sutton_barto_reward', v!]]) : pick(f, 'kwargs', v, map([]))],
-      ['num_envs', pick(f, 'num_envs', v, uint(1))],
-      ['vector', pick(f, 'vector', v, Uint8Array.of(0xc2))],
-    ]],
-    ['reset', (v, f) => [
-      ['handle', pick(f, 'handle', v, uint(single))],
-      ['seed', f === 'seed[0]' ? array([v!]) : pick(f, 'seed', v, uint(0))],
-      ['options', f === 'options.low' ? map([['low', v!]]) : pick(f, 'options', v, map([]))],
-    ]],
-    ['step', (v, f) => [['handle', pick(f, 'handle', v, uint(single))], ['action', pick(f, 'action', v, uint(0))]]],
-    ['step (vector)', (v, f) => [
-      ['handle', uint(vector)],
-      ['action', f === 'action' ? v! : ndarray({ dtype: f === 'action.dtype' ? v! : undefined, shape: f === 'action.shape' ? v! : undefined, data: f === 'action.data' ? v! : undefined })],
-    ]],
+    [
+      'make',
+      (v, f) => [
+        ['env_id', pick(f, 'env_id', v, str('CartPole-v1'))],
+        ['kwargs', f === 'kwargs.sutton_barto_reward' ? map([['sutton_barto_reward', v!]]) : pick(f, 'kwargs', v, map([]))],
+        ['num_envs', pick(f, 'num_envs', v, uint(1))],
+        ['vector', pick(f, 'vector', v, Uint8Array.of(0xc2))],
+      ],
+    ],
+    [
+      'reset',
+      (v, f) => [
+        ['handle', pick(f, 'handle', v, uint(single))],
+        ['seed', f === 'seed[0]' ? array([v!]) : pick(f, 'seed', v, uint(0))],
+        ['options', f === 'options.low' ? map([['low', v!]]) : pick(f, 'options', v, map([]))],
+      ],
+    ],
+    [
+      'step',
+      (v, f) => [
+        ['handle', pick(f, 'handle', v, uint(single))],
+        ['action', pick(f, 'action', v, uint(0))],
+      ],
+    ],
+    [
+      'step (vector)',
+      (v, f) => [
+        ['handle', uint(vector)],
+        [
+          'action',
+          f === 'action'
+            ? v!
+            : ndarray({
+                dtype: f === 'action.dtype' ? v! : undefined,
+                shape: f === 'action.shape' ? v! : undefined,
+                data: f === 'action.data' ? v! : undefined,
+              }),
+        ],
+      ],
+    ],
     ['render', (v, f) => [['handle', pick(f, 'handle', v, uint(single))]]],
     ['close', (v, f) => [['handle', pick(f, 'handle', v, uint(single))]]],
   ];

@@ -31,7 +31,13 @@ function upgradeStatus(url: string, headers: Record<string, string>): Promise<{ 
     const req = request({
       host: hostname,
       port,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     });
     req.on('response', (res) => {
       resolve({ status: res.statusCode!, headers: res.headers });
@@ -59,7 +65,10 @@ test('no token or a wrong one: 401 at the upgrade, before any message', async ()
 
 test('the client library: unauthorized without or with a wrong token, works with it', async () => {
   await assert.rejects(Connection.open(server.url), isCode('unauthorized'));
-  await assert.rejects(RemoteEnv.connect(server.url, 'Toy-v0', {}, { token: 'wrong' }), (e: unknown) => isCode('unauthorized')(e) && /wrong token/.test((e as Error).message));
+  await assert.rejects(
+    RemoteEnv.connect(server.url, 'Toy-v0', {}, { token: 'wrong' }),
+    (e: unknown) => isCode('unauthorized')(e) && /wrong token/.test((e as Error).message),
+  );
   const env = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { token: TOKEN });
   await env.reset({ seed: 1 });
   await env.step(new Float32Array([0.1]));
@@ -127,18 +136,28 @@ test('binding beyond loopback without a token logs a warning; with a token it do
   const lines: string[] = [];
   const exposed = await startServer({ host: '0.0.0.0', port: 0, log: (l) => lines.push(l) });
   await exposed.close();
-  assert.ok(lines.some((l) => /warning: listening on 0\.0\.0\.0 without a token/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /warning: listening on 0\.0\.0\.0 without a token/.test(l)),
+    lines.join('\n'),
+  );
   lines.length = 0;
   const guarded = await startServer({ host: '0.0.0.0', port: 0, token: TOKEN, log: (l) => lines.push(l) });
   await guarded.close();
   const local = await startServer({ port: 0, log: (l) => lines.push(l) });
   await local.close();
-  assert.deepEqual(lines.filter((l) => /warning/.test(l)), []);
+  assert.deepEqual(
+    lines.filter((l) => /warning/.test(l)),
+    [],
+  );
 });
 
 test('CLI: GYMWIRE_TOKEN protects the server; --host 0.0.0.0 without a token warns on stderr', async () => {
   const run = (args: string[], env: Record<string, string>) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const url = new Promise<string>((resolve, reject) => {

@@ -27,7 +27,9 @@ async function startCli(env: Record<string, string>, args: string[] = []) {
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: performance.now() })));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, at: performance.now() })),
+  );
   let pageLine: (line: string) => void = () => {};
   const page = new Promise<string>((resolve) => (pageLine = resolve));
   const url = await new Promise<string>((resolve, reject) => {
@@ -41,7 +43,7 @@ async function startCli(env: Record<string, string>, args: string[] = []) {
   return { child, url, exited, page, stderr: () => stderr };
 }
 
-test('GYMWIRE_PORT picks the port; it prints its URL and the env page\'s, serves, and exits 0 on SIGTERM', async () => {
+test("GYMWIRE_PORT picks the port; it prints its URL and the env page's, serves, and exits 0 on SIGTERM", async () => {
   const { child, url, exited, page } = await startCli({ GYMWIRE_PORT: '0', GYMWIRE_DRAIN_GRACE: '0' });
   try {
     assert.notEqual(url, 'ws://127.0.0.1:8765', 'GYMWIRE_PORT=0 gives an ephemeral port, not the default');
@@ -68,7 +70,9 @@ test('SIGTERM drains: /readyz 503 and new connections refused at once, the open 
   try {
     await env.reset({ seed: 0 });
     assert.equal((await fetch(`${http}/readyz`)).status, 200);
-    const closed = new Promise<{ message: string; at: number }>((resolve) => env.connection.onClose((e) => resolve({ message: e.message, at: performance.now() })));
+    const closed = new Promise<{ message: string; at: number }>((resolve) =>
+      env.connection.onClose((e) => resolve({ message: e.message, at: performance.now() })),
+    );
     const t0 = performance.now();
     child.kill('SIGTERM');
     // The signal is handled asynchronously: readiness turns within moments.

@@ -17,8 +17,19 @@ test('anything thrown becomes one answer: GymwireErrors keep their code, the res
   const logged: string[] = [];
   const log = (l: string) => logged.push(l);
   assert.equal(decode(thrownErrorFrame(1, 'step', new GymwireError('reset_needed', 'r'), log)).error.code, 'reset_needed');
-  const hostile = new Proxy({}, { get: () => { throw new Error('trap'); } });
-  const unprintable = { toString: () => { throw new Error('no'); } };
+  const hostile = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('trap');
+      },
+    },
+  );
+  const unprintable = {
+    toString: () => {
+      throw new Error('no');
+    },
+  };
   for (const thrown of [new Error('boom'), 'a string', null, undefined, hostile, unprintable, 'x'.repeat(1 << 20)]) {
     const a = decode(thrownErrorFrame(7, 'reset', thrown, log));
     assert.equal(a.id, 7);
@@ -26,6 +37,10 @@ test('anything thrown becomes one answer: GymwireErrors keep their code, the res
     assert.ok(a.error.message.length < 600, 'the message is bounded');
   }
   assert.equal(logged.length, 7);
-  const a = decode(thrownErrorFrame(8, 'step', new Error('x'), () => { throw new Error('log failed'); }));
+  const a = decode(
+    thrownErrorFrame(8, 'step', new Error('x'), () => {
+      throw new Error('log failed');
+    }),
+  );
   assert.equal(a.error.code, 'internal');
 });

@@ -72,7 +72,10 @@ test(`while one connection steps a ${HEAVY_ENVS} x 1 ms vector env 4-deep in the
   const { behind, units, heavySteps } = await heavyAndBystander(0, 'Slow-v0');
   assert.ok(units >= 2 * HEAVY_ENVS, `the heavy env ran in this thread meanwhile: ${units} units, ${heavySteps} vector steps`);
   const most = Math.max(...behind);
-  assert.ok(most <= 50, `bystander: ${behind.length} steps, at most ${most} units of the heavy env's work between a request and its answer (a whole vector step is ${HEAVY_ENVS})`);
+  assert.ok(
+    most <= 50,
+    `bystander: ${behind.length} steps, at most ${most} units of the heavy env's work between a request and its answer (a whole vector step is ${HEAVY_ENVS})`,
+  );
 });
 
 test(`while one connection steps a ${HEAVY_ENVS} x 1 MiB x 1 ms vector env 4-deep (a worker thread's), the server's thread runs none of it while a CartPole on another steps`, async () => {

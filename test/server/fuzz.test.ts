@@ -23,7 +23,19 @@ const OVERSIZED = 12;
 let server: ServerProcess;
 let exited: string | null = null;
 before(async () => {
-  server = await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--max-payload', String(MAX_PAYLOAD), '--max-envs', '8', '--max-num-envs', '16']);
+  server = await spawnServer(process.execPath, [
+    '--import',
+    'tsx',
+    'server/cli.ts',
+    '--port',
+    '0',
+    '--max-payload',
+    String(MAX_PAYLOAD),
+    '--max-envs',
+    '8',
+    '--max-num-envs',
+    '16',
+  ]);
   server.child.once('exit', (code, signal) => (exited = `code ${code}, signal ${signal}`));
 });
 after(() => server.stop());
@@ -42,7 +54,18 @@ test(`fuzz (seed ${SEED}): every frame answered once, hostile bytes refused, the
   assert.equal(exited, null, 'the server exited');
   assert.deepEqual(closes, Array(OVERSIZED).fill(1009));
   // Every class of frame was generated, often.
-  for (const cls of ['field: plain msgpack', 'field: extension type', 'field: structured clone', 'field: too deep', 'field: byte 0xc1', 'field: non-string key', 'valid request', 'mutated frame', 'truncated frame', 'raw bytes']) {
+  for (const cls of [
+    'field: plain msgpack',
+    'field: extension type',
+    'field: structured clone',
+    'field: too deep',
+    'field: byte 0xc1',
+    'field: non-string key',
+    'valid request',
+    'mutated frame',
+    'truncated frame',
+    'raw bytes',
+  ]) {
     assert.ok((counts.byClass[cls] ?? 0) >= 50, `${cls}: ${counts.byClass[cls] ?? 0} frames`);
   }
   assert.ok(counts.results > 1000, 'valid requests among them still succeed');

@@ -65,13 +65,21 @@ test('health checks go through admission: slow-header sockets still count agains
     }
     await new Promise((r) => setTimeout(r, 50));
     // A third from the same address is refused like any socket over the cap.
-    const third = await fetch(`${httpBase(s)}/healthz`).then((r) => r.status, () => 'refused');
+    const third = await fetch(`${httpBase(s)}/healthz`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     assert.equal(third, 503);
-    const answers = await Promise.all(sockets.map((sock) => new Promise<string>((resolve) => {
-      let text = '';
-      sock.on('data', (d) => (text += d));
-      sock.once('close', () => resolve(text));
-    })));
+    const answers = await Promise.all(
+      sockets.map(
+        (sock) =>
+          new Promise<string>((resolve) => {
+            let text = '';
+            sock.on('data', (d) => (text += d));
+            sock.once('close', () => resolve(text));
+          }),
+      ),
+    );
     for (const a of answers) assert.match(a, /^HTTP\/1\.1 408/);
     assert.equal((await fetch(`${httpBase(s)}/healthz`)).status, 200, 'and once they are gone, health checks pass again');
   } finally {
@@ -137,7 +145,12 @@ test('/metrics: connections, envs by id, steps, env steps, errors by code, step-
 });
 
 test('step-time histogram: each step in the first bucket whose bound it does not pass, cumulative, +Inf = count', async () => {
-  const metrics = new ServerMetrics({ sessions: () => [], connecting: () => 0, budget: new MemoryBudget(1024, () => []), draining: () => false });
+  const metrics = new ServerMetrics({
+    sessions: () => [],
+    connecting: () => 0,
+    budget: new MemoryBudget(1024, () => []),
+    draining: () => false,
+  });
   for (const seconds of [1e-5, 2e-5, 0.5, 1, 10]) metrics.stepAnswered(seconds, 4);
   const m = parseMetrics(await metrics.registry.metrics());
   const bucket = (le: string) => m.get(`gymwire_step_duration_seconds_bucket{le="${le}"}`);

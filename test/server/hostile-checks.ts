@@ -17,7 +17,10 @@ export function within<T>(p: Promise<T>, ms: number, what: string, exited: () =>
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (server ${exited() ?? 'alive'})`)), ms))),
+    new Promise<T>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (server ${exited() ?? 'alive'})`)), ms)),
+    ),
   ]);
 }
 
@@ -40,7 +43,11 @@ export function quotingRequests(handle: number): Record<string, unknown>[] {
 }
 
 /** Each request gets an error answer of under 2 KiB, within ANSWER_WITHIN_MS. */
-export async function assertQuotedInPart(client: RawClient, requests: Record<string, unknown>[], exited: () => string | null): Promise<void> {
+export async function assertQuotedInPart(
+  client: RawClient,
+  requests: Record<string, unknown>[],
+  exited: () => string | null,
+): Promise<void> {
   for (const r of requests) {
     const t0 = performance.now();
     const answer = await within(client.call(r), ANSWER_WITHIN_MS, Object.keys(r).join(','), exited);

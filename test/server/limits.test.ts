@@ -74,7 +74,10 @@ test('max connections: one more is closed with 1013 and a reason; once one leave
   assert.equal(closed.code, 1013);
   assert.match(closed.reason, /max_connections 2/);
   // The library client says why.
-  await assert.rejects(Connection.open(server.url, { reconnect: false }), (e: GymwireError) => e.code === 'connection_lost' && /1013/.test(e.message));
+  await assert.rejects(
+    Connection.open(server.url, { reconnect: false }),
+    (e: GymwireError) => e.code === 'connection_lost' && /1013/.test(e.message),
+  );
   const gone = closeOf(a);
   a.close();
   await gone;
@@ -91,10 +94,12 @@ test('sockets that never finish the upgrade are capped at max_connections in all
   try {
     // Two idle TCP sockets from two addresses that never send an upgrade request fill the cap.
     for (let i = 0; i < 2; i++) {
-      idle.push(await new Promise<Socket>((resolve, reject) => {
-        const s = connect({ port: Number(port), host: '127.0.0.1', localAddress: `127.0.0.${2 + i}` }, () => resolve(s));
-        s.once('error', reject);
-      }));
+      idle.push(
+        await new Promise<Socket>((resolve, reject) => {
+          const s = connect({ port: Number(port), host: '127.0.0.1', localAddress: `127.0.0.${2 + i}` }, () => resolve(s));
+          s.once('error', reject);
+        }),
+      );
     }
     await until(async () => (await server.sockets()) >= 2);
     // A third socket gets 503: the WebSocket client never opens.
@@ -110,7 +115,7 @@ test('sockets that never finish the upgrade are capped at max_connections in all
   }
 });
 
-test('upgrade timeout: a socket that sends no upgrade request gets 408 and is closed at its server\'s timeout; upgraded connections stay', async () => {
+test("upgrade timeout: a socket that sends no upgrade request gets 408 and is closed at its server's timeout; upgraded connections stay", async () => {
   const server = await startServer({ port: 0, upgradeTimeoutMs: 300 });
   // The same kind of silent socket, opened first on a server with a timeout of a minute: the
   // 408 has to come from the 300 ms asked for (not the 5 s default) for it to be still open then.
@@ -253,7 +258,11 @@ test('backpressure: a pipelining client that does not read stalls its own reques
   await works(server.url);
   ws.resume();
   await until(() => answers.length >= n + 2);
-  assert.deepEqual(answers.slice(2).map((a) => a.id), Array.from({ length: n }, (_, i) => 100 + i), 'every answer, in order');
+  assert.deepEqual(
+    answers.slice(2).map((a) => a.id),
+    Array.from({ length: n }, (_, i) => 100 + i),
+    'every answer, in order',
+  );
   assert.equal(BigFrames.renders, n);
   ws.close();
   await server.close();
@@ -276,7 +285,11 @@ test('an env throwing in reset or step: internal for that call, env_broken after
   const other = await RemoteEnv.connect(server.url, 'Toy-v0');
   await good.reset({ seed: 3 });
   await other.reset({ seed: 3 });
-  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: GymwireError) => e.code);
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: GymwireError) => e.code,
+    );
   assert.equal(await code(bad.reset({ options: { explode: true } })), 'internal');
   assert.equal(await code(bad.reset()), 'env_broken');
   assert.equal(await code(bad.step(new Float32Array([0]))), 'env_broken');
@@ -303,11 +316,15 @@ test('CLI: limit flags and env vars reach hello; bad values exit 2', async () =>
   const bad = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--max-payload=-5'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--max-payload must be a non-negative number/);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--max-envs', '3', '--idle-timeout', '1.5', '--max-render-pixels', '100'], {
-    cwd: ROOT,
-    env: { ...process.env, GYMWIRE_MAX_PAYLOAD: '65536', GYMWIRE_MAX_ENVS: '9' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--max-envs', '3', '--idle-timeout', '1.5', '--max-render-pixels', '100'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, GYMWIRE_MAX_PAYLOAD: '65536', GYMWIRE_MAX_ENVS: '9' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`exited ${code}`)));
@@ -333,7 +350,10 @@ test('byte limits take KiB/MiB/GiB suffixes; every limit flag has a default and 
   assert.equal(parseLimit(flag('memoryBudget'), '1.5 GiB', '--memory-budget'), 1.5 * 1024 ** 3);
   assert.equal(parseLimit(flag('maxPayloadBytes'), '64k', '--max-payload'), 65536);
   assert.equal(parseLimit(flag('memoryBudget'), '1000', '--memory-budget'), 1000);
-  assert.throws(() => parseLimit(flag('memoryBudget'), 'lots', '--memory-budget'), /--memory-budget must be a non-negative number \(of bytes; may end in KiB, MiB or GiB\)/);
+  assert.throws(
+    () => parseLimit(flag('memoryBudget'), 'lots', '--memory-budget'),
+    /--memory-budget must be a non-negative number \(of bytes; may end in KiB, MiB or GiB\)/,
+  );
   assert.throws(() => parseLimit(flag('maxConnections'), '10k', '--max-connections'), /must be a non-negative number, got '10k'/);
   assert.equal(parseLimit(flag('helloTimeoutMs'), '2.5', '--hello-timeout'), 2500);
   for (const f of LIMIT_FLAGS) {

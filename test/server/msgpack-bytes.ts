@@ -33,7 +33,14 @@ export function uint(n: number): Bytes {
 
 export function str(s: string): Bytes {
   const b = Buffer.from(s, 'utf8');
-  const head = b.length < 32 ? [0xa0 | b.length] : b.length < 256 ? [0xd9, b.length] : b.length < 65536 ? [0xda, ...be(b.length, 2)] : [0xdb, ...be(b.length, 4)];
+  const head =
+    b.length < 32
+      ? [0xa0 | b.length]
+      : b.length < 256
+        ? [0xd9, b.length]
+        : b.length < 65536
+          ? [0xda, ...be(b.length, 2)]
+          : [0xdb, ...be(b.length, 4)];
   return concat([head, b]);
 }
 

@@ -19,7 +19,13 @@ function status(port: number, headers: Record<string, string>): Promise<{ status
     const req = request({
       host: '127.0.0.1',
       port,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     });
     req.on('response', (res) => {
       let body = '';
@@ -62,7 +68,11 @@ test("default: the server's own origin is allowed on a loopback or IP-literal Ho
   assert.equal((await status(p, { Host: `127.0.0.1:${p}`, Origin: `http://127.0.0.1:${p}` })).status, 101);
   assert.equal((await status(p, { Host: `localhost:${p}`, Origin: `http://localhost:${p}` })).status, 101);
   assert.equal((await status(p, { Host: `[::1]:${p}`, Origin: `http://[::1]:${p}` })).status, 101);
-  assert.equal((await status(p, { Host: `192.168.1.20:${p}`, Origin: `http://192.168.1.20:${p}` })).status, 101, 'an IP literal cannot be rebound');
+  assert.equal(
+    (await status(p, { Host: `192.168.1.20:${p}`, Origin: `http://192.168.1.20:${p}` })).status,
+    101,
+    'an IP literal cannot be rebound',
+  );
   // DNS rebinding: evil.example resolves to this server, its page is "same-origin".
   assert.equal((await status(p, { Host: `evil.example:${p}`, Origin: `http://evil.example:${p}` })).status, 403);
   // Another port or scheme of the same host is another origin.
@@ -97,12 +107,17 @@ test('origin parsing: what counts as an origin, and which hosts DNS rebinding ca
     assert.throws(() => parseAllowedOrigins([bad]), /is not an origin/, bad);
   }
   assert.deepEqual([...parseAllowedOrigins(['*', 'http://A.example:80'])], ['*', 'http://a.example']);
-  assert.ok(isRebindingSafeHost('localhost') && isRebindingSafeHost('127.0.0.1') && isRebindingSafeHost('[::1]') && isRebindingSafeHost('10.0.0.7'));
+  assert.ok(
+    isRebindingSafeHost('localhost') && isRebindingSafeHost('127.0.0.1') && isRebindingSafeHost('[::1]') && isRebindingSafeHost('10.0.0.7'),
+  );
   assert.ok(!isRebindingSafeHost('evil.example') && !isRebindingSafeHost('localhost.evil.example'));
 });
 
 test('CLI: --allow-origin is checked at startup (exit 2); GYMWIRE_ALLOW_ORIGIN (comma-separated) works like it', async () => {
-  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--allow-origin', 'localhost:3000'], { cwd: ROOT, encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--allow-origin', 'localhost:3000'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--allow-origin 'localhost:3000' is not an origin/);
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0'], {

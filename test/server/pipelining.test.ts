@@ -130,7 +130,11 @@ test('a vector env and single envs pipelined on one connection', async () => {
   const vec = await RemoteVectorEnv.make(conn, 'Toy-v0', 4);
   const one = await RemoteEnv.make(conn, 'Toy-v0');
   await Promise.all([vec.reset({ seed: 0 }), one.reset({ seed: 0 })]);
-  const [a, b, c] = await Promise.all([vec.step(new Float32Array(4)), one.step(new Float32Array(1)), vec.step(new Float32Array(4).fill(1))]);
+  const [a, b, c] = await Promise.all([
+    vec.step(new Float32Array(4)),
+    one.step(new Float32Array(1)),
+    vec.step(new Float32Array(4).fill(1)),
+  ]);
   assert.equal(a.obs.length, 8);
   assert.equal(c.obs.length, 8);
   assert.equal((b.obs as Float32Array).length, 2);
@@ -147,7 +151,17 @@ test('the Connection sends overlapping requests at once (a server that answers o
     ws.on('message', (data: Buffer) => {
       const msg = decodeMessage(data) as { id: number; op: string };
       if (msg.op === 'hello') {
-        ws.send(encodeMessage({ id: msg.id, result: { protocol_version: PROTOCOL_VERSION, server_name: 'gate', server_version: '0', limits: { max_payload_bytes: 1 << 20, max_envs: 8 } } }));
+        ws.send(
+          encodeMessage({
+            id: msg.id,
+            result: {
+              protocol_version: PROTOCOL_VERSION,
+              server_name: 'gate',
+              server_version: '0',
+              limits: { max_payload_bytes: 1 << 20, max_envs: 8 },
+            },
+          }),
+        );
       } else if (msg.op === 'make') {
         const space = box(-1, 1, [1]);
         const spec = { id: 'Gate-v0', max_episode_steps: null, reward_threshold: null, nondeterministic: false, kwargs: {} };
@@ -168,9 +182,14 @@ test('the Connection sends overlapping requests at once (a server that answers o
   });
   const port = (wss.address() as { port: number }).port;
   const env = await RemoteEnv.connect(`ws://127.0.0.1:${port}`, 'Gate-v0');
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('requests were not all sent at once')), 2000).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('requests were not all sent at once')), 2000).unref(),
+  );
   const results = await Promise.race([env.stepMany(Array.from({ length: k }, () => new Float32Array([0]))), timeout]);
-  assert.deepEqual(results.map((r) => r.reward), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    results.map((r) => r.reward),
+    [0, 1, 2, 3, 4],
+  );
   await env.close();
   await new Promise((r) => wss.close(r));
 });

@@ -23,9 +23,24 @@ async function ready(): Promise<RawClient> {
 
 test('ids run from 0 to 2^53 - 1; an id of 2^53 or more is answered bad_request with id null', async () => {
   const c = await ready();
-  assert.equal((await c.sendBytes(map([['id', float64(2 ** 53 - 1)], ['op', str('list_envs')]]))).id, 2 ** 53 - 1);
+  assert.equal(
+    (
+      await c.sendBytes(
+        map([
+          ['id', float64(2 ** 53 - 1)],
+          ['op', str('list_envs')],
+        ]),
+      )
+    ).id,
+    2 ** 53 - 1,
+  );
   for (const id of [uint(2 ** 53), uint(2 ** 64 - 2048), float64(2 ** 53), float64(1e300)]) {
-    const a = await c.sendBytes(map([['id', id], ['op', str('list_envs')]]));
+    const a = await c.sendBytes(
+      map([
+        ['id', id],
+        ['op', str('list_envs')],
+      ]),
+    );
     assert.equal(a.id, null);
     assert.equal(a.error.code, 'bad_request');
   }
@@ -36,7 +51,15 @@ test('a Discrete action may be an integral float (1.0), not a fractional one', a
   const c = await ready();
   const { handle } = (await c.call({ op: 'make', env_id: 'CartPole-v1' })).result;
   await c.call({ op: 'reset', handle, seed: 0 });
-  const step = (action: Uint8Array) => c.sendBytes(map([['id', uint(9)], ['op', str('step')], ['handle', uint(handle)], ['action', action]]));
+  const step = (action: Uint8Array) =>
+    c.sendBytes(
+      map([
+        ['id', uint(9)],
+        ['op', str('step')],
+        ['handle', uint(handle)],
+        ['action', action],
+      ]),
+    );
   assert.equal(typeof (await step(float64(1))).result.reward, 'number');
   assert.equal((await step(float64(1.5))).error.code, 'invalid_action');
   assert.equal((await step(float64(2))).error.code, 'invalid_action');
@@ -71,9 +94,24 @@ test('Box bounds arrive as numbers: msgpack integers where integral, float 64 ot
 
 test('list_envs: every env says its reset options, render modes and render_fps (as Gymnasium declares them)', async () => {
   const c = await ready();
-  const { envs } = (await c.call({ op: 'list_envs' })).result as { envs: { id: string; reset_options: Record<string, { type: string; default: unknown }>; render_modes: string[]; render_fps: number | null }[] };
+  const { envs } = (await c.call({ op: 'list_envs' })).result as {
+    envs: {
+      id: string;
+      reset_options: Record<string, { type: string; default: unknown }>;
+      render_modes: string[];
+      render_fps: number | null;
+    }[];
+  };
   const byId = Object.fromEntries(envs.map((e) => [e.id, e]));
-  const fps = { 'CartPole-v1': 50, 'MountainCar-v0': 30, 'MountainCarContinuous-v0': 30, 'Pendulum-v1': 30, 'Acrobot-v1': 15, 'LunarLander-v3': 50, 'BipedalWalker-v3': 50 };
+  const fps = {
+    'CartPole-v1': 50,
+    'MountainCar-v0': 30,
+    'MountainCarContinuous-v0': 30,
+    'Pendulum-v1': 30,
+    'Acrobot-v1': 15,
+    'LunarLander-v3': 50,
+    'BipedalWalker-v3': 50,
+  };
   for (const [id, f] of Object.entries(fps)) {
     assert.equal(byId[id].render_fps, f, id);
     assert.deepEqual(byId[id].render_modes, ['rgb_array'], id);

@@ -41,19 +41,30 @@ test('serves wss://; a client trusting the cert steps like the local env', async
 });
 
 test('an untrusted self-signed cert is refused unless rejectUnauthorized: false', async () => {
-  await assert.rejects(Connection.open(server.url, { reconnect: false }), (e: unknown) => e instanceof GymwireError && e.code === 'connection_lost' && /self[- ]signed/i.test(e.message));
+  await assert.rejects(
+    Connection.open(server.url, { reconnect: false }),
+    (e: unknown) => e instanceof GymwireError && e.code === 'connection_lost' && /self[- ]signed/i.test(e.message),
+  );
   const conn = await Connection.open(server.url, { rejectUnauthorized: false });
   await conn.close();
 });
 
 test('plain ws:// to a TLS port does not connect', async () => {
-  await assert.rejects(Connection.open(server.url.replace('wss:', 'ws:'), { connectTimeoutMs: 3000 }), (e: unknown) => e instanceof GymwireError && e.code === 'connection_lost');
+  await assert.rejects(
+    Connection.open(server.url.replace('wss:', 'ws:'), { connectTimeoutMs: 3000 }),
+    (e: unknown) => e instanceof GymwireError && e.code === 'connection_lost',
+  );
 });
 
 test('TLS and a token together; reconnecting over wss:// after a restart', async () => {
   const guarded = await startServer({ port: 0, tls: { cert, key }, token: 'tls-token-0123456789' });
   await assert.rejects(Connection.open(guarded.url, { ca: cert }), (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized');
-  const env = await RemoteEnv.connect(guarded.url, 'Toy-v0', {}, { ca: cert, token: 'tls-token-0123456789', reconnect: { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 } });
+  const env = await RemoteEnv.connect(
+    guarded.url,
+    'Toy-v0',
+    {},
+    { ca: cert, token: 'tls-token-0123456789', reconnect: { attempts: 40, baseDelayMs: 20, maxDelayMs: 100 } },
+  );
   await env.reset({ seed: 0 });
   const port = guarded.port;
   await guarded.close();
@@ -65,7 +76,11 @@ test('TLS and a token together; reconnecting over wss:// after a restart', async
 });
 
 test('CLI: --tls-cert/--tls-key print a wss:// URL; one without the other exits 2', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`exited ${code}`)));
@@ -80,7 +95,10 @@ test('CLI: --tls-cert/--tls-key print a wss:// URL; one without the other exits 
   } finally {
     child.kill('SIGTERM');
   }
-  const half = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--tls-cert', join(dir, 'cert.pem')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const half = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--tls-cert', join(dir, 'cert.pem')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   half.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise((r) => half.once('exit', r));

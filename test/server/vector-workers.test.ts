@@ -70,53 +70,76 @@ async function until(cond: () => Promise<boolean>): Promise<void> {
 }
 
 if (!registrations().some((r) => r.id === 'HereOnly-v0')) {
-  register({ id: 'HereOnly-v0', factory: () => new HereOnly(), maxEpisodeSteps: null, rewardThreshold: null, memoryBytes: 1024 * 1024, kwargs: {} });
+  register({
+    id: 'HereOnly-v0',
+    factory: () => new HereOnly(),
+    maxEpisodeSteps: null,
+    rewardThreshold: null,
+    memoryBytes: 1024 * 1024,
+    kwargs: {},
+  });
 }
 
-test('16 MiB or more of env instances run in a worker thread, less in the server thread; an id only this thread knows is built here', { timeout: 30_000 }, async () => {
-  await withClient({}, async (c) => {
-    const big = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-    const small = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 15 })).result.handle;
-    const here = (await c.call({ op: 'make', env_id: 'HereOnly-v0', num_envs: 16 })).result.handle;
-    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: big, seed: 0 })), new Array(16).fill(1), 'in a worker');
-    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: small, seed: 0 })), new Array(15).fill(0), 'in the server thread');
-    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: here, seed: 0 })), new Array(16).fill(0), 'unknown to the worker: built here');
-    assert.deepEqual(obsOf(await c.call({ op: 'step', handle: big, action: i32(16, 1) })), new Array(16).fill(1));
-  });
-  await withClient({ vectorWorkers: 0 }, async (c) => {
-    const h = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: h, seed: 0 })), new Array(16).fill(0), '--vector-workers 0: in the server thread');
-  });
-});
+test(
+  '16 MiB or more of env instances run in a worker thread, less in the server thread; an id only this thread knows is built here',
+  { timeout: 30_000 },
+  async () => {
+    await withClient({}, async (c) => {
+      const big = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
+      const small = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 15 })).result.handle;
+      const here = (await c.call({ op: 'make', env_id: 'HereOnly-v0', num_envs: 16 })).result.handle;
+      assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: big, seed: 0 })), new Array(16).fill(1), 'in a worker');
+      assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: small, seed: 0 })), new Array(15).fill(0), 'in the server thread');
+      assert.deepEqual(
+        obsOf(await c.call({ op: 'reset', handle: here, seed: 0 })),
+        new Array(16).fill(0),
+        'unknown to the worker: built here',
+      );
+      assert.deepEqual(obsOf(await c.call({ op: 'step', handle: big, action: i32(16, 1) })), new Array(16).fill(1));
+    });
+    await withClient({ vectorWorkers: 0 }, async (c) => {
+      const h = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
+      assert.deepEqual(
+        obsOf(await c.call({ op: 'reset', handle: h, seed: 0 })),
+        new Array(16).fill(0),
+        '--vector-workers 0: in the server thread',
+      );
+    });
+  },
+);
 
-test('through the worker, a BipedalWalker vector env answers exactly as in process; errors keep their codes; a throwing env is broken', { timeout: 30_000 }, async () => {
-  await withClient({}, async (c) => {
-    // 16 x 1.125 MiB: big enough for the worker.
-    const handle = (await c.call({ op: 'make', env_id: 'BipedalWalker-v3', num_envs: 16 })).result.handle;
-    const local = makeVec<Float32Array>('BipedalWalker-v3', 16);
-    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle, seed: 5 })), Array.from(local.reset({ seed: 5 }).obs));
-    for (let t = 0; t < 5; t++) {
-      const a = new Float32Array(64).map((_, k) => Math.sin(t + k));
-      const r = await c.call({ op: 'step', handle, action: encodeArray(a, [16, 4]) });
-      const l = local.step(a);
-      assert.deepEqual(obsOf(r), Array.from(l.obs));
-      assert.deepEqual(Array.from(new Float64Array(new Uint8Array(r.result.reward.data).buffer)), Array.from(l.rewards));
-    }
-    const bad = await c.call({ op: 'step', handle, action: encodeArray(new Float32Array(8), [2, 4]) });
-    assert.equal(bad.error.code, 'invalid_action');
-    assert.equal((await c.call({ op: 'reset', handle, options: { reset_mask: [true] } })).error.code, 'bad_request');
-    assert.ok('result' in (await c.call({ op: 'step', handle, action: encodeArray(new Float32Array(64), [16, 4]) })), 'still usable');
+test(
+  'through the worker, a BipedalWalker vector env answers exactly as in process; errors keep their codes; a throwing env is broken',
+  { timeout: 30_000 },
+  async () => {
+    await withClient({}, async (c) => {
+      // 16 x 1.125 MiB: big enough for the worker.
+      const handle = (await c.call({ op: 'make', env_id: 'BipedalWalker-v3', num_envs: 16 })).result.handle;
+      const local = makeVec<Float32Array>('BipedalWalker-v3', 16);
+      assert.deepEqual(obsOf(await c.call({ op: 'reset', handle, seed: 5 })), Array.from(local.reset({ seed: 5 }).obs));
+      for (let t = 0; t < 5; t++) {
+        const a = new Float32Array(64).map((_, k) => Math.sin(t + k));
+        const r = await c.call({ op: 'step', handle, action: encodeArray(a, [16, 4]) });
+        const l = local.step(a);
+        assert.deepEqual(obsOf(r), Array.from(l.obs));
+        assert.deepEqual(Array.from(new Float64Array(new Uint8Array(r.result.reward.data).buffer)), Array.from(l.rewards));
+      }
+      const bad = await c.call({ op: 'step', handle, action: encodeArray(new Float32Array(8), [2, 4]) });
+      assert.equal(bad.error.code, 'invalid_action');
+      assert.equal((await c.call({ op: 'reset', handle, options: { reset_mask: [true] } })).error.code, 'bad_request');
+      assert.ok('result' in (await c.call({ op: 'step', handle, action: encodeArray(new Float32Array(64), [16, 4]) })), 'still usable');
 
-    const where = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-    await c.call({ op: 'reset', handle: where, seed: 0 });
-    const threw = await c.call({ op: 'step', handle: where, action: i32(16, 2) });
-    assert.equal(threw.error.code, 'internal');
-    assert.match(threw.error.message, /Where-v0 was told to throw/);
-    assert.equal((await c.call({ op: 'step', handle: where, action: i32(16, 0) })).error.code, 'env_broken');
-    assert.ok('result' in (await c.call({ op: 'close', handle: where })));
-    assert.ok('result' in (await c.call({ op: 'close', handle })));
-  });
-});
+      const where = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
+      await c.call({ op: 'reset', handle: where, seed: 0 });
+      const threw = await c.call({ op: 'step', handle: where, action: i32(16, 2) });
+      assert.equal(threw.error.code, 'internal');
+      assert.match(threw.error.message, /Where-v0 was told to throw/);
+      assert.equal((await c.call({ op: 'step', handle: where, action: i32(16, 0) })).error.code, 'env_broken');
+      assert.ok('result' in (await c.call({ op: 'close', handle: where })));
+      assert.ok('result' in (await c.call({ op: 'close', handle })));
+    });
+  },
+);
 
 test('a connection that goes away while the worker makes or resets its env gives the memory back', { timeout: 30_000 }, async () => {
   // 32 MiB: env instances get 24 MiB, room for one 20 x 1 MiB vector env at a time.

@@ -12,7 +12,11 @@ export function findChromium(): { path: string } | { skip: string } {
   const named = process.env.GYMWIRE_CHROMIUM;
   if (named) return existsSync(named) ? { path: named } : { skip: `GYMWIRE_CHROMIUM=${named} does not exist` };
   const found = CANDIDATES.find((p) => existsSync(p));
-  return found ? { path: found } : { skip: `no Chromium found (looked for ${CANDIDATES.join(', ')}): apt-get install chromium, or set GYMWIRE_CHROMIUM to a Chromium binary` };
+  return found
+    ? { path: found }
+    : {
+        skip: `no Chromium found (looked for ${CANDIDATES.join(', ')}): apt-get install chromium, or set GYMWIRE_CHROMIUM to a Chromium binary`,
+      };
 }
 
 export async function launchChromium(path: string): Promise<Browser> {
@@ -21,8 +25,13 @@ export async function launchChromium(path: string): Promise<Browser> {
   return chromium.launch({ executablePath: path, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 }
 
-/** What the page's canvas shows: its size, how many distinct colors, a hash of its pixels, and the mean column of its black pixels (CartPole's cart and track). */
-export async function canvasSummary(page: Page): Promise<{ width: number; height: number; colors: number; hash: number; blackMeanX: number }> {
+/**
+ * What the page's canvas shows: its size, how many distinct colors, a hash of its pixels, and the
+ * mean column of its black pixels (CartPole's cart and track).
+ */
+export async function canvasSummary(
+  page: Page,
+): Promise<{ width: number; height: number; colors: number; hash: number; blackMeanX: number }> {
   // Page functions go as source text: tsx's transform would add helpers (__name) the page lacks.
   return page.evaluate(`(() => {
     const canvas = document.getElementById('screen');
@@ -46,7 +55,16 @@ export async function canvasSummary(page: Page): Promise<{ width: number; height
 }
 
 /** The numbers the page shows (the #numbers table and the obs list). */
-export async function shownNumbers(page: Page): Promise<{ episodes: number; steps: number; ret: string; lastReturn: string; terminated: string; truncated: string; obs: number[]; fps: number }> {
+export async function shownNumbers(page: Page): Promise<{
+  episodes: number;
+  steps: number;
+  ret: string;
+  lastReturn: string;
+  terminated: string;
+  truncated: string;
+  obs: number[];
+  fps: number;
+}> {
   return page.evaluate(`(() => {
     const text = (id) => document.getElementById(id).textContent ?? '';
     return {

@@ -25,9 +25,15 @@ test('CartPole waits for the player (no do-nothing action); LunarLander and Acro
   assert.equal(cart.action(held('ArrowRight')), 1);
   assert.equal(cart.action(held('ArrowLeft', 'ArrowRight')), null, 'an unknown combination is the noop');
   const lander = keyMapFor('LunarLander-v3', discrete(4));
-  assert.deepEqual([held(), held('ArrowLeft'), held('ArrowUp'), held('ArrowRight'), held('ArrowUp', 'ArrowLeft')].map((k) => lander.action(k)), [0, 1, 2, 3, 0]);
+  assert.deepEqual(
+    [held(), held('ArrowLeft'), held('ArrowUp'), held('ArrowRight'), held('ArrowUp', 'ArrowLeft')].map((k) => lander.action(k)),
+    [0, 1, 2, 3, 0],
+  );
   const acrobot = keyMapFor('Acrobot-v1', discrete(3));
-  assert.deepEqual([held(), held('ArrowLeft'), held('ArrowRight')].map((k) => acrobot.action(k)), [1, 0, 2]);
+  assert.deepEqual(
+    [held(), held('ArrowLeft'), held('ArrowRight')].map((k) => acrobot.action(k)),
+    [1, 0, 2],
+  );
 });
 
 test('continuous maps add up the held keys over a base action and clip to the Box', () => {
@@ -48,7 +54,17 @@ test('continuous maps add up the held keys over a base action and clip to the Bo
 });
 
 test('every registered env has a key map whose actions are in its action space, with help for the page', () => {
-  for (const id of ['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1', 'LunarLander-v3', 'LunarLanderContinuous-v3', 'BipedalWalker-v3', 'BipedalWalkerHardcore-v3']) {
+  for (const id of [
+    'CartPole-v1',
+    'MountainCar-v0',
+    'MountainCarContinuous-v0',
+    'Pendulum-v1',
+    'Acrobot-v1',
+    'LunarLander-v3',
+    'LunarLanderContinuous-v3',
+    'BipedalWalker-v3',
+    'BipedalWalkerHardcore-v3',
+  ]) {
     const env = make(id);
     const space = env.actionSpace;
     env.close();
@@ -58,8 +74,10 @@ test('every registered env has a key map whose actions are in its action space, 
     for (const k of [...map.keys, 'none']) {
       const a = map.action(held(k));
       if (a === null) continue;
-      if (space.type === 'Discrete') assert.ok(Number.isInteger(a) && (a as number) >= space.start && (a as number) < space.start + space.n, `${id} ${k} → ${a}`);
-      else if (space.type === 'Box') (a as Float32Array).forEach((v, i) => assert.ok(v >= space.low[i] && v <= space.high[i], `${id} ${k} → ${v}`));
+      if (space.type === 'Discrete')
+        assert.ok(Number.isInteger(a) && (a as number) >= space.start && (a as number) < space.start + space.n, `${id} ${k} → ${a}`);
+      else if (space.type === 'Box')
+        (a as Float32Array).forEach((v, i) => assert.ok(v >= space.low[i] && v <= space.high[i], `${id} ${k} → ${v}`));
     }
   }
 });

@@ -110,16 +110,17 @@ test('the page loads from the server, is refused without the token, and connects
   const page = await newPage(`${base}/`);
   // Opened without a token: the page tries, the server refuses the upgrade, the page says so.
   await page.waitForSelector('body[data-state="error"]', { timeout: 10_000 });
-  assert.match(await page.textContent('#status') ?? '', /refused the connection.*token/);
+  assert.match((await page.textContent('#status')) ?? '', /refused the connection.*token/);
   await page.fill('#token', 'wrong-token-0123456789abcdef');
   await page.click('#connect');
   await page.waitForSelector('body[data-state="error"]');
-  assert.match(await page.textContent('#status') ?? '', /wrong token/);
+  assert.match((await page.textContent('#status')) ?? '', /wrong token/);
   await page.fill('#token', TOKEN);
   await page.click('#connect');
   await page.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
   const envs = await page.$$eval('#env option', (options) => options.map((o) => o.textContent));
-  for (const id of ['CartPole-v1', 'Pendulum-v1', 'LunarLander-v3', 'BipedalWalker-v3']) assert.ok(envs.includes(id), `${id} in ${envs.join(', ')}`);
+  for (const id of ['CartPole-v1', 'Pendulum-v1', 'LunarLander-v3', 'BipedalWalker-v3'])
+    assert.ok(envs.includes(id), `${id} in ${envs.join(', ')}`);
   // The kwargs list_envs declares become fields: LunarLander's continuous is a checkbox.
   await page.selectOption('#env', 'LunarLander-v3');
   assert.equal(await page.getAttribute('#kwargs input[name="continuous"]', 'type'), 'checkbox');
@@ -129,7 +130,10 @@ test('the page loads from the server, is refused without the token, and connects
 test('CartPole: the frames are drawn, and the cart moves the way of the arrow key held (no key: the env waits)', async (t) => {
   if (requireOrSkip(t, skip)) return;
   const page = await connectedPage();
-  for (const [key, sign] of [['ArrowRight', 1], ['ArrowLeft', -1]] as const) {
+  for (const [key, sign] of [
+    ['ArrowRight', 1],
+    ['ArrowLeft', -1],
+  ] as const) {
     await play(page, 'CartPole-v1', { seed: '0' });
     await until(page, `document.getElementById('episodes').textContent === '1'`);
     const start = await firstFrame(page);
@@ -160,7 +164,11 @@ test('CartPole: the frames are drawn, and the cart moves the way of the arrow ke
     assert.equal(shown.episodes, 1);
     assert.notEqual(moved.hash, start.hash, 'the frame did not change');
     assert.equal(Math.sign(shown.obs[0] - x0), sign, `cart x went from ${x0} to ${shown.obs[0]} with ${key} held`);
-    assert.equal(Math.sign(moved.blackMeanX - start.blackMeanX), sign, `the cart's pixels went from x=${start.blackMeanX} to ${moved.blackMeanX} with ${key} held`);
+    assert.equal(
+      Math.sign(moved.blackMeanX - start.blackMeanX),
+      sign,
+      `the cart's pixels went from x=${start.blackMeanX} to ${moved.blackMeanX} with ${key} held`,
+    );
     assert.equal(Number(shown.ret), shown.steps, `return ${shown.ret} after ${shown.steps} steps of +1`);
     assert.equal(shown.terminated, 'false');
     assert.equal(shown.truncated, 'false');
@@ -196,9 +204,12 @@ test('an actor loaded from its files plays Pendulum, at the fastest speed, and g
   if (requireOrSkip(t, skip)) return;
   const dir = fixedPendulumActor();
   const page = await connectedPage();
-  await page.setInputFiles('#actor-files', ['actor.json', 'actor.bin', 'manifest.json'].map((f) => join(dir, f)));
+  await page.setInputFiles(
+    '#actor-files',
+    ['actor.json', 'actor.bin', 'manifest.json'].map((f) => join(dir, f)),
+  );
   await page.waitForSelector('body[data-actor="loaded"]');
-  assert.match(await page.textContent('#actor-about') ?? '', /Pendulum-v1, 3→8→1/);
+  assert.match((await page.textContent('#actor-about')) ?? '', /Pendulum-v1, 3→8→1/);
   assert.equal(await page.inputValue('#env'), 'Pendulum-v1', 'the env the actor was trained on is picked');
   await play(page, 'Pendulum-v1', { controller: 'actor', speed: 'Infinity', seed: '7' });
   await until(page, `document.getElementById('last-return').textContent !== '–'`, 20_000);
@@ -215,13 +226,17 @@ test('an actor whose files do not check out is refused with the reason', async (
   const bin = readFileSync(join(dir, 'actor.bin'));
   bin[5] ^= 1;
   const file = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/octet-stream', buffer });
-  await page.setInputFiles('#actor-files', [file('actor.json', readFileSync(join(dir, 'actor.json'))), file('manifest.json', readFileSync(join(dir, 'manifest.json'))), file('actor.bin', bin)]);
+  await page.setInputFiles('#actor-files', [
+    file('actor.json', readFileSync(join(dir, 'actor.json'))),
+    file('manifest.json', readFileSync(join(dir, 'manifest.json'))),
+    file('actor.bin', bin),
+  ]);
   await page.waitForSelector('body[data-actor="error"]');
-  assert.match(await page.textContent('#actor-about') ?? '', /actor\.bin is damaged/);
+  assert.match((await page.textContent('#actor-about')) ?? '', /actor\.bin is damaged/);
   await page.evaluate(`document.body.dataset.actor = ''`);
   await page.setInputFiles('#actor-files', [join(dir, 'actor.json'), join(dir, 'actor.bin')]);
   await page.waitForSelector('body[data-actor="error"]');
-  assert.match(await page.textContent('#actor-about') ?? '', /pick the actor's manifest\.json too/);
+  assert.match((await page.textContent('#actor-about')) ?? '', /pick the actor's manifest\.json too/);
   assert.equal(await page.isDisabled('#controller option[value="actor"]'), true);
   await page.close();
 });
@@ -246,7 +261,7 @@ test("the server's Origin rule holds: the same page from a foreign origin is ref
   try {
     const refused = await newPage(`${site.origin}/?server=ws://127.0.0.1:${server.port}#token=${TOKEN}`);
     await refused.waitForSelector('body[data-state="error"]', { timeout: 10_000 });
-    assert.match(await refused.textContent('#status') ?? '', /origin is not on its --allow-origin list/);
+    assert.match((await refused.textContent('#status')) ?? '', /origin is not on its --allow-origin list/);
     await refused.close();
     const allowed = await newPage(`${site.origin}/?server=ws://127.0.0.1:${allowing.port}#token=${TOKEN}`);
     await allowed.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
@@ -257,27 +272,34 @@ test("the server's Origin rule holds: the same page from a foreign origin is ref
   }
 });
 
-test('a dropped connection comes back by itself: the page says it is reconnecting, then connected again', { timeout: 60_000 }, async (t) => {
-  if (requireOrSkip(t, skip)) return;
-  const first = await startServer({ host: '127.0.0.1', port: 0, token: TOKEN });
-  const port = first.port;
-  let second: RunningServer | null = null;
-  try {
-    // The page from the server it connects to: its own origin, which the Origin rule lets in.
-    const page = await newPage(`http://127.0.0.1:${port}/#token=${TOKEN}`);
-    await page.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
-    await play(page, 'CartPole-v1', { controller: 'random' });
-    await first.close();
-    await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
-    assert.match(await page.textContent('#status') ?? '', /connection to .* closed .* reconnecting in [\d.]+ s \(try \d of 6\)/);
-    second = await startServer({ host: '127.0.0.1', port, token: TOKEN });
-    await page.waitForSelector('body[data-state="connected"]', { timeout: 30_000 });
-    assert.match(await page.textContent('#status') ?? '', /^reconnected to gymwire-server .*; the episode that was playing ended with the connection$/);
-    await play(page, 'CartPole-v1', { controller: 'random' });
-    await stepsShown(page, 5);
-    await page.close();
-  } finally {
-    await first.close();
-    await second?.close();
-  }
-});
+test(
+  'a dropped connection comes back by itself: the page says it is reconnecting, then connected again',
+  { timeout: 60_000 },
+  async (t) => {
+    if (requireOrSkip(t, skip)) return;
+    const first = await startServer({ host: '127.0.0.1', port: 0, token: TOKEN });
+    const port = first.port;
+    let second: RunningServer | null = null;
+    try {
+      // The page from the server it connects to: its own origin, which the Origin rule lets in.
+      const page = await newPage(`http://127.0.0.1:${port}/#token=${TOKEN}`);
+      await page.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
+      await play(page, 'CartPole-v1', { controller: 'random' });
+      await first.close();
+      await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
+      assert.match((await page.textContent('#status')) ?? '', /connection to .* closed .* reconnecting in [\d.]+ s \(try \d of 6\)/);
+      second = await startServer({ host: '127.0.0.1', port, token: TOKEN });
+      await page.waitForSelector('body[data-state="connected"]', { timeout: 30_000 });
+      assert.match(
+        (await page.textContent('#status')) ?? '',
+        /^reconnected to gymwire-server .*; the episode that was playing ended with the connection$/,
+      );
+      await play(page, 'CartPole-v1', { controller: 'random' });
+      await stepsShown(page, 5);
+      await page.close();
+    } finally {
+      await first.close();
+      await second?.close();
+    }
+  },
+);

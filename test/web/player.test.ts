@@ -98,7 +98,11 @@ test('at speed k there are k steps per frame; at the fastest speed the loop does
   await player.stop();
   assert.equal(Date.now(), 0);
   assert.equal(count(calls.slice(before), 'step'), 64, 'four frames of 16 steps without the clock moving');
-  assert.match(calls.slice(before).join(' '), /^((step\(0\) ){15}step\(0\) render ?){4}$/, 'the fastest speed draws one frame per 16 steps');
+  assert.match(
+    calls.slice(before).join(' '),
+    /^((step\(0\) ){15}step\(0\) render ?){4}$/,
+    'the fastest speed draws one frame per 16 steps',
+  );
 });
 
 test('an ended episode is drawn, counted and reset without the seed; a waiting controller steps nothing', async (t) => {

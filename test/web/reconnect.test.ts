@@ -60,11 +60,18 @@ test('it tries after each wait until a try succeeds, telling the page which try 
   assert.equal(timers.pending.size, 0);
 });
 
-test('after the last try fails it gives up with that try\'s error', async () => {
+test("after the last try fails it gives up with that try's error", async () => {
   const timers = new FakeTimers();
   let tries = 0;
   const plan = { attempts: 3, baseDelayMs: 100, maxDelayMs: 150 };
-  const reconnect = new Reconnect(plan, async () => { throw new Error(`down ${++tries}`); }, () => {}, timers);
+  const reconnect = new Reconnect(
+    plan,
+    async () => {
+      throw new Error(`down ${++tries}`);
+    },
+    () => {},
+    timers,
+  );
   const outcome = reconnect.run();
   const waited: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -80,7 +87,15 @@ test('after the last try fails it gives up with that try\'s error', async () => 
 test('cancel() (the user pressed Connect) ends the wait at once and tries nothing more', async () => {
   const timers = new FakeTimers();
   let tries = 0;
-  const reconnect = new Reconnect(PAGE_RECONNECT, async () => { tries++; throw new Error('no'); }, () => {}, timers);
+  const reconnect = new Reconnect(
+    PAGE_RECONNECT,
+    async () => {
+      tries++;
+      throw new Error('no');
+    },
+    () => {},
+    timers,
+  );
   const outcome = reconnect.run();
   await turn();
   timers.fire();
