@@ -44,7 +44,12 @@ function startPythonServer(extraEnv: NodeJS.ProcessEnv, args: string[] = []): Pr
 }
 
 /** Runs a Python program asynchronously (the Node servers under test share this event loop). */
-function runPython(args: string[], extraEnv: NodeJS.ProcessEnv, cwd = ROOT, command = python): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runPython(
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv,
+  cwd = ROOT,
+  command = python,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -103,20 +108,43 @@ const UNITTESTS: [string, string][] = [
   ['test_errors', 'one GymwireError subclass per protocol error code, each raised where a server answers it'],
   ['test_reconnect', 'a dropped connection: connection_lost, then reset() reconnects with backoff and re-makes the env'],
   ['test_auth', 'tokens: the client presents one (token= / GYMWIRE_TOKEN); serve(token=) checks it at the upgrade'],
-  ['test_remote_env', 'RemoteEnv with the real Gymnasium: spec, metadata, render, check_env on every env id, wrappers, Sync/AsyncVectorEnv'],
+  [
+    'test_remote_env',
+    'RemoteEnv with the real Gymnasium: spec, metadata, render, check_env on every env id, wrappers, Sync/AsyncVectorEnv',
+  ],
   ['test_vector', 'RemoteVectorEnv against Gymnasium SyncVectorEnv step by step (autoreset, seeds, reset_mask, infos, two servers)'],
   ['test_cleanrl_loop', 'a CleanRL-style DQN loop on RemoteVectorEnv'],
-  ['test_server', 'the Python server: byte scan and its fast path, ids, reset options checked before the env runs, integral floats, NDArray extras, Box bounds, contained stages'],
-  ['test_server_frames', 'the Python server\'s frame budget: half-sent frames past frame_budget_bytes pause the connections above their share, a client with small frames is served throughout'],
-  ['test_server_upgrade', 'the Python server before the upgrade: sockets still upgrading per address (503), upgrade_timeout (408), one credential (400), the failed-token lockout (429), token length'],
-  ['test_server_limits', 'the Python server\'s connection limits (max_connections and per address close 1013, hello_timeout 1008, idle_timeout 1001, max_env_instances over all connections) and browser origins (403 before the token)'],
+  [
+    'test_server',
+    'the Python server: byte scan and its fast path, ids, reset options checked before the env runs, integral floats, NDArray extras, Box bounds, contained stages',
+  ],
+  [
+    'test_server_frames',
+    "the Python server's frame budget: half-sent frames past frame_budget_bytes pause the connections above their share, a client with small frames is served throughout",
+  ],
+  [
+    'test_server_upgrade',
+    'the Python server before the upgrade: sockets still upgrading per address (503), upgrade_timeout (408), one credential (400), the failed-token lockout (429), token length',
+  ],
+  [
+    'test_gymnasium_serve',
+    "python3 -m gymwire serve: every classic-control and toy-text id served by one command replays Gymnasium's trajectories exactly; list_envs read from Gymnasium; a Text space refused at make; --all skips with reasons",
+  ],
+  [
+    'test_server_limits',
+    "the Python server's connection limits (max_connections and per address close 1013, hello_timeout 1008, idle_timeout 1001, max_env_instances over all connections) and browser origins (403 before the token)",
+  ],
 ];
 
 // Separate processes, mostly waiting on the servers: three at a time.
 test('Python unittest modules (test/python/test_*.py)', { concurrency: 3 }, async (t) => {
   if (requireOrSkip(t, skipGymnasium)) return;
   const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st)));
-  runs.push(t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) => unittestModule('test_cleanrl_loop', st, { GYMWIRE_TEST_NO_TORCH: '1' })));
+  runs.push(
+    t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) =>
+      unittestModule('test_cleanrl_loop', st, { GYMWIRE_TEST_NO_TORCH: '1' }),
+    ),
+  );
   await Promise.all(runs);
 });
 
@@ -185,11 +213,37 @@ for (const mode of modes) {
   });
 }
 
+test("python3 -m gymwire serve: the conformance suite passes on Gymnasium's Pendulum-v1 and CartPole-v1 (render skipped only without pygame)", async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
+  const server = await spawnServer(python, ['-m', 'gymwire', 'serve', 'Pendulum-v1', 'CartPole-v1', '--port', '0'], {
+    name: 'python3 -m gymwire serve',
+    env: { PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}`, GYMWIRE_TOKEN: '' },
+    timeoutMs: 30_000,
+  });
+  try {
+    for (const env of ['Pendulum-v1', 'CartPole-v1']) {
+      const report = await runConformance({ url: server.url, env });
+      assert.equal(report.env, env);
+      const failed = report.results.filter((r) => r.outcome === 'fail');
+      assert.deepEqual(failed, [], failed.map((r) => `${r.name}: ${r.reason}`).join('\n'));
+      // Frames need pygame: without it the server lists no render modes and render is unsupported.
+      const skipped = report.results.filter((r) => r.outcome === 'skip');
+      for (const r of skipped) assert.match(`${r.name}: ${r.reason}`, /^render: .*does not render rgb_array frames/);
+      assert.equal(report.passed, CHECKS.length + 1 - skipped.length);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
 test('Python server with --token: the TypeScript client gets in with the token and is refused without it', async (t) => {
   if (requireOrSkip(t, skip)) return;
   const server = await startPythonServer({}, ['--token', 'ts-to-py-0123456789']);
   try {
-    await assert.rejects(Connection.open(server.url, { reconnect: false }), (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized');
+    await assert.rejects(
+      Connection.open(server.url, { reconnect: false }),
+      (e: unknown) => e instanceof GymwireError && e.code === 'unauthorized',
+    );
     const env = await RemoteEnv.connect(server.url, 'PyPointMass-v0', {}, { token: 'ts-to-py-0123456789' });
     const { obs } = await env.reset({ seed: 1 });
     assert.equal((obs as ArrayLike<number>).length, 6);
@@ -235,23 +289,39 @@ test('Node DDPG learns the Python PointMass env through the Python server', asyn
 /** Why the install test cannot run here, or false. */
 function noVenv(): string | false {
   if (skip) return skip;
-  const r = spawnSync(python, ['-c', 'import importlib.util as u, sys\nsys.exit(any(u.find_spec(m) is None for m in ("venv", "pip", "setuptools", "wheel")))'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `${python} lacks venv, pip, setuptools or wheel (Debian: apt-get install python3-venv python3-pip python3-setuptools python3-wheel)`;
+  const r = spawnSync(
+    python,
+    ['-c', 'import importlib.util as u, sys\nsys.exit(any(u.find_spec(m) is None for m in ("venv", "pip", "setuptools", "wheel")))'],
+    { encoding: 'utf8' },
+  );
+  return r.status === 0
+    ? false
+    : `${python} lacks venv, pip, setuptools or wheel (Debian: apt-get install python3-venv python3-pip python3-setuptools python3-wheel)`;
 }
 
 /** Symlinks the named installed modules, with their metadata, into `dir`. */
 function linkModules(names: string[], dir: string): void {
   mkdirSync(dir);
-  const where = JSON.parse(execFileSync(python, ['-c', [
-    'import json, sys, importlib, importlib.metadata as m, os',
-    'out = []',
-    'for name in sys.argv[1:]:',
-    '    mod = importlib.import_module(name)',
-    '    out.append(os.path.dirname(mod.__file__) if mod.__file__.endswith("__init__.py") else mod.__file__)',
-    '    dist = {"pkg_resources": "setuptools", "_distutils_hack": None}.get(name, name)',
-    '    if dist: out.append(str(m.distribution(dist)._path))',
-    'print(json.dumps(out))',
-  ].join('\n'), ...names], { encoding: 'utf8' })) as string[];
+  const where = JSON.parse(
+    execFileSync(
+      python,
+      [
+        '-c',
+        [
+          'import json, sys, importlib, importlib.metadata as m, os',
+          'out = []',
+          'for name in sys.argv[1:]:',
+          '    mod = importlib.import_module(name)',
+          '    out.append(os.path.dirname(mod.__file__) if mod.__file__.endswith("__init__.py") else mod.__file__)',
+          '    dist = {"pkg_resources": "setuptools", "_distutils_hack": None}.get(name, name)',
+          '    if dist: out.append(str(m.distribution(dist)._path))',
+          'print(json.dumps(out))',
+        ].join('\n'),
+        ...names,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as string[];
   for (const p of new Set(where)) symlinkSync(p, join(dir, p.split('/').pop()!));
 }
 
@@ -300,10 +370,17 @@ test('pip install ./python into a fresh venv that has only msgpack and websocket
     assert.deepEqual([got.numpy, got.gymnasium, got.setuptools, got.vector], [false, false, false, false]);
     assert.equal(got.obs.length, 3);
     assert.ok(Number.isFinite(got.reward));
-    const show = execFileSync(python, ['-m', 'pip', '--python', vpy, 'show', 'gymwire'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: '' } });
+    const show = execFileSync(python, ['-m', 'pip', '--python', vpy, 'show', 'gymwire'], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: '' },
+    });
     assert.match(show, /Requires: msgpack, websockets/);
     // The installed server (serve) hosts the example env for the TypeScript client.
-    const server = await spawnServer(vpy, [join(src, 'examples/point_mass.py'), '--port', '0'], { name: 'the installed Python server', env: { PYTHONPATH: '' }, timeoutMs: 20_000 });
+    const server = await spawnServer(vpy, [join(src, 'examples/point_mass.py'), '--port', '0'], {
+      name: 'the installed Python server',
+      env: { PYTHONPATH: '' },
+      timeoutMs: 20_000,
+    });
     try {
       const env = await RemoteEnv.connect(server.url, 'PyPointMass-v0');
       assert.equal(((await env.reset({ seed: 3 })).obs as ArrayLike<number>).length, 6);
@@ -316,14 +393,19 @@ test('pip install ./python into a fresh venv that has only msgpack and websocket
   }
 });
 
-for (const [readme, heading] of [['python/README.md', '## A vector env: CleanRL-style'], ['README.md', '## From Python']]) {
+for (const [readme, heading] of [
+  ['python/README.md', '## A vector env: CleanRL-style'],
+  ['README.md', '## From Python'],
+]) {
   test(`${readme}: the CleanRL-style loop runs as printed against a server`, async (t) => {
     if (requireOrSkip(t, skipGymnasium)) return;
     const text = readFileSync(join(ROOT, readme), 'utf8');
     const code = /```python\n([\s\S]*?)```/.exec(text.slice(text.indexOf(heading)))![1];
     assert.match(code, /RemoteVectorEnv\(/);
     assert.ok(code.includes('ws://127.0.0.1:8765'));
-    const r = await runPython(['-c', code.replaceAll('ws://127.0.0.1:8765', nodeServer.url)], { PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}` });
+    const r = await runPython(['-c', code.replaceAll('ws://127.0.0.1:8765', nodeServer.url)], {
+      PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}`,
+    });
     assert.equal(r.code, 0, r.stderr);
     const episodes = r.stdout.split('\n').filter((l) => /^(global_step=)?\d+,? /.test(l));
     assert.ok(episodes.length >= 20, r.stdout);
@@ -332,7 +414,23 @@ for (const [readme, heading] of [['python/README.md', '## A vector env: CleanRL-
 
 test('python/bench/speed.py runs (a few steps, no TypeScript reference)', async (t) => {
   if (requireOrSkip(t, skipGymnasium)) return;
-  const r = await runPython([join(ROOT, 'python/bench/speed.py'), '--url', nodeServer.url, '--steps', '50', '--rounds', '2', '--sizes', '1,4', '--seconds', '0.05', '--no-ts'], { PYTHONPATH: GYMNASIUM });
+  const r = await runPython(
+    [
+      join(ROOT, 'python/bench/speed.py'),
+      '--url',
+      nodeServer.url,
+      '--steps',
+      '50',
+      '--rounds',
+      '2',
+      '--sizes',
+      '1,4',
+      '--seconds',
+      '0.05',
+      '--no-ts',
+    ],
+    { PYTHONPATH: GYMNASIUM },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /minimal\s+[\d.]+\s+[\d,]+/);
   assert.match(r.stdout, /minimal\+pool\s+[\d.]+\s+[\d,]+/);
