@@ -370,6 +370,13 @@ test('pip install ./python into a fresh venv that has only msgpack and websocket
     assert.deepEqual([got.numpy, got.gymnasium, got.setuptools, got.vector], [false, false, false, false]);
     assert.equal(got.obs.length, 3);
     assert.ok(Number.isFinite(got.reward));
+    // The console script is installed; without gymnasium it says what it needs.
+    const serveScript = spawnSync(join(venv, 'bin/gymwire-serve'), ['CartPole-v1', '--port', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: '' },
+    });
+    assert.equal(serveScript.status, 2, serveScript.stderr);
+    assert.match(serveScript.stderr, /gymwire-serve: serving Gymnasium's envs needs gymnasium/);
     const show = execFileSync(python, ['-m', 'pip', '--python', vpy, 'show', 'gymwire'], {
       encoding: 'utf8',
       env: { ...process.env, PYTHONPATH: '' },
