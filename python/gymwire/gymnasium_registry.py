@@ -8,8 +8,8 @@ Nothing here is a hand-written table; each id's entry in ``list_envs`` is read f
   ``Literal`` of strings), else its default's type (an unannotated integer default is read as a
   number: Python code writes ``goal_velocity=0`` for a float). Anything else — a callable, an
   object, a list or tuple, an unannotated ``None`` — has no KwargSpec: it is left out (the env
-  keeps its default or registered value), and ``left_out`` says why. ``render_mode`` is the
-  server's: never a kwarg.
+  keeps its default or registered value), and ``left_out`` says why. ``render_mode`` and
+  ``max_episode_steps`` are the server's: never kwargs of the env.
 - ``max_episode_steps``, ``reward_threshold``, ``nondeterministic``: the spec's.
 - ``render_modes``/``render_fps``: ``["rgb_array"]`` when the entry point's metadata lists it and
   a frame can be rendered here (pygame installed: one env is made, reset and rendered), and
@@ -158,7 +158,7 @@ def _kwargs(env_id: str, creator: Callable[..., Any], registered: Dict[str, Any]
     names = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     names += [n for n in registered if n not in params]  # passed through **kwargs
     for name in names:
-        if name == "render_mode":
+        if name in ("render_mode", "max_episode_steps"):  # the server's: the render mode, and make's TimeLimit override
             continue
         p = params.get(name)
         has_default = name in registered or (p is not None and p.default is not p.empty)
