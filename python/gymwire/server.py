@@ -33,7 +33,7 @@ import websockets
 
 from . import wire
 from .errors import GymwireError, error_for
-from .preview import preview
+from .preview import clip, preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
 from .server_auth import SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, AuthThrottle, check_token_format
@@ -63,8 +63,8 @@ class _Slot:
 
     def __init__(self, env: Any, max_steps: Optional[int]):
         self.env = env
-        self.obs_space = space_to_wire(env.observation_space)
-        self.act_space = space_to_wire(env.action_space)
+        self.obs_space = _wire_space(env, "observation")
+        self.act_space = _wire_space(env, "action")
         self.max_steps = max_steps
         self.elapsed = 0
         self.has_reset = False
@@ -89,6 +89,16 @@ class _Slot:
 
     def close(self) -> None:
         self.env.close()
+
+
+def _wire_space(env: Any, which: str) -> Dict[str, Any]:
+    """The env's observation or action space as a descriptor; one with no gymwire form (Gymnasium's
+    Text, Graph, Sequence, OneOf, a Box of float16) is ``unsupported``, naming the space."""
+    space = getattr(env, f"{which}_space")
+    try:
+        return space_to_wire(space)
+    except GymwireError as e:
+        raise error_for("unsupported", f"the {which} space {clip(repr(space))} has no gymwire form: {e.message}", {"space": which}) from e
 
 
 class _Session:

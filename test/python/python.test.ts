@@ -127,6 +127,10 @@ const UNITTESTS: [string, string][] = [
     'the Python server before the upgrade: sockets still upgrading per address (503), upgrade_timeout (408), one credential (400), the failed-token lockout (429), token length',
   ],
   [
+    'test_gymnasium_serve',
+    "python3 -m gymwire serve: every classic-control and toy-text id served by one command replays Gymnasium's trajectories exactly; list_envs read from Gymnasium; a Text space refused at make; --all skips with reasons",
+  ],
+  [
     'test_server_limits',
     "the Python server's connection limits (max_connections and per address close 1013, hello_timeout 1008, idle_timeout 1001, max_env_instances over all connections) and browser origins (403 before the token)",
   ],
@@ -208,6 +212,29 @@ for (const mode of modes) {
     assert.equal(got.no_server, 'connection_lost');
   });
 }
+
+test("python3 -m gymwire serve: the conformance suite passes on Gymnasium's Pendulum-v1 and CartPole-v1 (render skipped only without pygame)", async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
+  const server = await spawnServer(python, ['-m', 'gymwire', 'serve', 'Pendulum-v1', 'CartPole-v1', '--port', '0'], {
+    name: 'python3 -m gymwire serve',
+    env: { PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}`, GYMWIRE_TOKEN: '' },
+    timeoutMs: 30_000,
+  });
+  try {
+    for (const env of ['Pendulum-v1', 'CartPole-v1']) {
+      const report = await runConformance({ url: server.url, env });
+      assert.equal(report.env, env);
+      const failed = report.results.filter((r) => r.outcome === 'fail');
+      assert.deepEqual(failed, [], failed.map((r) => `${r.name}: ${r.reason}`).join('\n'));
+      // Frames need pygame: without it the server lists no render modes and render is unsupported.
+      const skipped = report.results.filter((r) => r.outcome === 'skip');
+      for (const r of skipped) assert.match(`${r.name}: ${r.reason}`, /^render: .*does not render rgb_array frames/);
+      assert.equal(report.passed, CHECKS.length + 1 - skipped.length);
+    }
+  } finally {
+    await server.stop();
+  }
+});
 
 test('Python server with --token: the TypeScript client gets in with the token and is refused without it', async (t) => {
   if (requireOrSkip(t, skip)) return;
@@ -343,6 +370,13 @@ test('pip install ./python into a fresh venv that has only msgpack and websocket
     assert.deepEqual([got.numpy, got.gymnasium, got.setuptools, got.vector], [false, false, false, false]);
     assert.equal(got.obs.length, 3);
     assert.ok(Number.isFinite(got.reward));
+    // The console script is installed; without gymnasium it says what it needs.
+    const serveScript = spawnSync(join(venv, 'bin/gymwire-serve'), ['CartPole-v1', '--port', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: '' },
+    });
+    assert.equal(serveScript.status, 2, serveScript.stderr);
+    assert.match(serveScript.stderr, /gymwire-serve: serving Gymnasium's envs needs gymnasium/);
     const show = execFileSync(python, ['-m', 'pip', '--python', vpy, 'show', 'gymwire'], {
       encoding: 'utf8',
       env: { ...process.env, PYTHONPATH: '' },
