@@ -324,7 +324,9 @@ export function vectorStepSliced(state: VectorState, actions: TypedArray): Slice
 function vectorResetSliced(state: VectorState, seed: VectorSeed | null, options: Record<string, unknown> | null): Sliced<WireReset> {
   let opts = options ?? undefined;
   if (opts !== undefined && looksLikeNDArray(opts.reset_mask)) {
-    // A numpy bool array from the client; SyncVectorEnv takes a Uint8Array.
+    // A numpy bool array from the client, as Gymnasium's vector envs require; SyncVectorEnv takes a Uint8Array.
+    const { dtype } = opts.reset_mask;
+    if (dtype !== 'bool') throw new GymwireError('bad_request', `options.reset_mask must have dtype bool (numpy bool_), got ${dtype}`);
     const mask = decodeArray(opts.reset_mask);
     opts = { ...opts, reset_mask: mask instanceof Uint8Array ? mask : Uint8Array.from(mask as ArrayLike<number>) };
   }

@@ -198,6 +198,18 @@ test('seeds: one seed gives sub-env i seed + i, a list one each; a list of the w
     await remote.reset({ options: { reset_mask: [true, false, false] } }),
     local.reset({ options: { reset_mask: [true, false, false] } }),
   );
+  // A mask of another dtype is the client's mistake, as in Gymnasium (dtype=np.bool_ only).
+  for (const [dtype, data] of [
+    ['int64', new BigInt64Array([0n, 1n, 0n])],
+    ['float32', Float32Array.of(0, 1, 0)],
+  ] as const) {
+    const wire = { dtype, shape: [3], data: new Uint8Array(data.buffer) };
+    const e = await rejectsWith(
+      remote.connection.request('reset', { op: 'reset', handle: remote.handle, options: { reset_mask: wire } }),
+      'bad_request',
+    );
+    assert.match(e.message, new RegExp(`reset_mask must have dtype bool .*got ${dtype}`));
+  }
   await remote.close();
 
   const single = await RemoteEnv.connect(server.url, 'Toy-v0');
