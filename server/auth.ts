@@ -85,12 +85,12 @@ export function isLoopback(host: string): boolean {
 
 /** Failed auths remembered per address before it is refused, and how long (doubling per further failure). */
 export const AUTH_FAILURES_ALLOWED = 5;
-const LOCKOUT_BASE_MS = 1000;
-const LOCKOUT_MAX_MS = 60_000;
+export const LOCKOUT_BASE_MS = 1000;
+export const LOCKOUT_MAX_MS = 60_000;
 /** An address's failures are forgotten this long after its last one. */
-const FORGET_AFTER_MS = 10 * 60_000;
+export const FORGET_AFTER_MS = 10 * 60_000;
 /** Addresses remembered at most (the oldest failure is forgotten first): the table's memory is bounded. */
-const AUTH_TABLE_MAX = 4096;
+export const AUTH_TABLE_MAX = 4096;
 
 /**
  * Slows down token guessing: after AUTH_FAILURES_ALLOWED failed upgrades from one address,

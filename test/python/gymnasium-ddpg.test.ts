@@ -1,0 +1,69 @@
+// The TypeScript DDPG agent learns Gymnasium's own Pendulum-v1, served by `python3 -m gymwire
+// serve` with the real Gymnasium 1.4.0 (../shared/vendor/gymnasium-1.4.0): Pendulum's defaults
+// (64x64 nets, γ 0.98, 1000 random steps), seed 1, one learner thread, 10,000 steps; the eval
+// after them (10 episodes) must be ≥ −200 (an untrained actor scores about −1150).
+// Measured here (2 cores, kernels backend): seed 1 −145 at 10k in ~14 s; seeds 2, 3, 4: −146,
+// −147, −156. Seed 0 is the exception: it reaches −150 at 4k-6k steps, then its policy
+// collapses (−882 at 10k; in-process, on our own Pendulum, −586: DDPG's known instability, not
+// the server's); hence seed 1. Broken, it fails: with the actor's gradient sign flipped
+//   GYMWIRE_LEARNING_TEST_FAULT=actor-gradient-sign node --import tsx --test test/python/gymnasium-ddpg.test.ts
+// Skipped, with the reason, without python3 or the vendored Gymnasium; under CI=true that fails.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectBackend } from '../../agents/backends/choice.ts';
+import type { TestFault } from '../../agents/backends/types.ts';
+import { buildConfig } from '../../agents/config.ts';
+import { train } from '../../agents/trainer.ts';
+import { spawnServer } from '../../bench/server-process.ts';
+import { GYMNASIUM, python, ROOT, skipGymnasium } from './find-python.ts';
+import { requireOrSkip } from '../prerequisites.ts';
+
+const FAULT = (process.env.GYMWIRE_LEARNING_TEST_FAULT || undefined) as TestFault | undefined;
+const STEPS = 10_000;
+const SEED = 1;
+
+test(`DDPG learns Gymnasium's Pendulum-v1 through python3 -m gymwire serve: eval ≥ −200 after ${STEPS} steps${FAULT ? ` (with test fault ${FAULT}: must fail)` : ''}`, async (t) => {
+  if (requireOrSkip(t, skipGymnasium)) return;
+  await selectBackend('kernels');
+  const server = await spawnServer(python, ['-m', 'gymwire', 'serve', 'Pendulum-v1', '--port', '0'], {
+    name: 'python3 -m gymwire serve',
+    env: { PYTHONPATH: `${GYMNASIUM}:${join(ROOT, 'python')}`, GYMWIRE_TOKEN: '' },
+    timeoutMs: 30_000,
+  });
+  const out = mkdtempSync(join(tmpdir(), 'ddpg-gymnasium-'));
+  try {
+    const c = buildConfig(
+      {},
+      {
+        env: 'Pendulum-v1',
+        url: server.url,
+        seed: SEED,
+        steps: STEPS,
+        learnerThreads: 1,
+        evalEvery: STEPS,
+        evalEpisodes: 10,
+        checkpointEvery: 0,
+        statsEvery: 0,
+        out,
+      },
+    );
+    assert.deepEqual(
+      [c.actorHidden, c.criticHidden],
+      [
+        [64, 64],
+        [64, 64],
+      ],
+    );
+    const started = Date.now();
+    const r = await train(c, { out: { write: () => true }, testFault: FAULT });
+    t.diagnostic(`eval after ${r.steps} steps: ${r.lastEval!.mean.toFixed(1)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    assert.equal(r.steps, STEPS);
+    assert.ok(r.lastEval!.mean >= -200, `eval after ${STEPS} steps: ${r.lastEval!.mean.toFixed(1)} (needs ≥ −200)`);
+  } finally {
+    await server.stop();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
