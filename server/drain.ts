@@ -12,13 +12,19 @@ export const DRAIN_CLOSE_REASON = 'server shutting down (drain); reconnect, to a
 const CLOSE_WAIT_MS = 2000;
 const POLL_MS = 20;
 
-/** Resolves once `done()` is true or `ms` have passed. */
+/** Resolves once `done()` is true or `ms` have passed (timers only: no clock is read). */
 function waitFor(done: () => boolean, ms: number): Promise<void> {
-  const until = performance.now() + ms;
   return new Promise((resolve) => {
+    let poll: ReturnType<typeof setTimeout> | undefined;
+    const finish = () => {
+      clearTimeout(deadline);
+      clearTimeout(poll);
+      resolve();
+    };
+    const deadline = setTimeout(finish, ms);
     const check = () => {
-      if (done() || performance.now() >= until) resolve();
-      else setTimeout(check, Math.min(POLL_MS, Math.max(1, until - performance.now())));
+      if (done()) finish();
+      else poll = setTimeout(check, POLL_MS);
     };
     check();
   });

@@ -76,48 +76,48 @@ test('600 sockets trickling their upgrade headers from one address: 4 are let in
   }
 });
 
-test('256 upgraded connections that never say hello: per-address cap (1013), then closed at the hello timeout (1008); a client elsewhere gets in throughout', async () => {
-  const server = await startServer({ port: 0, maxConnections: 8, maxConnectionsPerAddress: 4, helloTimeoutMs: 700 });
-  const started = Date.now();
-  const closes = Array.from({ length: 256 }, () => silentConnection(server.url, ATTACKER));
-  let most = 0;
-  const sampler = setInterval(() => (most = Math.max(most, server.connections())), 10);
-  try {
-    await settle(200);
-    await legitimateClientWorks(server);
-    const all = await Promise.race([
-      Promise.all(closes),
-      settle(8000).then(() => assert.fail('some never-hello connections were still open 8 s later')),
-    ]);
-    clearInterval(sampler);
-    // At most four hold the address's slots at a time (plus the legitimate client), each
-    // closed at the hello timeout, which frees its slot for a later one; the rest are closed
-    // at once after the upgrade (1013), or refused before it (HTTP 503: too many sockets
-    // upgrading at the same time; the client sees 1006).
-    const capped = all.filter((c) => c.code === 1013);
-    const refused = all.filter((c) => c.code === 1006);
-    const timedOut = all.filter((c) => c.code === 1008);
-    assert.ok(most <= 5, `${most} connections open at once`);
-    assert.ok(timedOut.length >= 4);
-    assert.equal(
-      capped.length + refused.length + timedOut.length,
-      256,
-      JSON.stringify(all.filter((c) => ![1013, 1006, 1008].includes(c.code))),
-    );
-    assert.ok(capped.length > 0);
-    assert.match(capped[0].reason, /max_connections_per_address 4/);
-    assert.match(timedOut[0].reason, /no hello within 0\.7 s \(hello_timeout\)/);
-    assert.ok(Date.now() - started < 8000);
-    // A hello in time keeps the connection: a client that connects and waits past the deadline after hello stays.
-    const env = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
-    await settle(900);
-    await env.reset({ seed: 0 });
-    await env.close();
-  } finally {
-    clearInterval(sampler);
-    await server.close();
-  }
-});
+test(
+  '256 upgraded connections that never say hello: per-address cap (1013), then closed at the hello timeout (1008); a client elsewhere gets in throughout',
+  { timeout: 30_000 },
+  async () => {
+    const server = await startServer({ port: 0, maxConnections: 8, maxConnectionsPerAddress: 4, helloTimeoutMs: 700 });
+    const closes = Array.from({ length: 256 }, () => silentConnection(server.url, ATTACKER));
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, server.connections())), 10);
+    try {
+      await settle(200);
+      await legitimateClientWorks(server);
+      // All of them closed, however long a loaded machine takes (one left open fails by the test's timeout).
+      const all = await Promise.all(closes);
+      clearInterval(sampler);
+      // At most four hold the address's slots at a time (plus the legitimate client), each
+      // closed at the hello timeout, which frees its slot for a later one; the rest are closed
+      // at once after the upgrade (1013), or refused before it (HTTP 503: too many sockets
+      // upgrading at the same time; the client sees 1006).
+      const capped = all.filter((c) => c.code === 1013);
+      const refused = all.filter((c) => c.code === 1006);
+      const timedOut = all.filter((c) => c.code === 1008);
+      assert.ok(most <= 5, `${most} connections open at once`);
+      assert.ok(timedOut.length >= 4);
+      assert.equal(
+        capped.length + refused.length + timedOut.length,
+        256,
+        JSON.stringify(all.filter((c) => ![1013, 1006, 1008].includes(c.code))),
+      );
+      assert.ok(capped.length > 0);
+      assert.match(capped[0].reason, /max_connections_per_address 4/);
+      assert.match(timedOut[0].reason, /no hello within 0\.7 s \(hello_timeout\)/);
+      // A hello in time keeps the connection: a client that connects and waits past the deadline after hello stays.
+      const env = await RemoteEnv.connect(server.url, 'Toy-v0', {}, { reconnect: false });
+      await settle(900);
+      await env.reset({ seed: 0 });
+      await env.close();
+    } finally {
+      clearInterval(sampler);
+      await server.close();
+    }
+  },
+);
 
 test('auth comes before a slot: 50 unauthenticated upgrades get 401 and take no slot of a 2-slot server', async () => {
   const server = await startServer({ port: 0, maxConnections: 2, token: TOKEN });
