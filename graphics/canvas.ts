@@ -256,7 +256,7 @@ export class Canvas {
  * Liang-Barsky: the part of segment (x0,y0)-(x1,y1) inside [xmin,xmax]x[ymin,ymax], or null.
  * Keeps Bresenham from walking millions of off-screen pixels for wild coordinates.
  */
-function clipSegment(
+export function clipSegment(
   x0: number,
   y0: number,
   x1: number,

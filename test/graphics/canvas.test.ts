@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Canvas, type RGB } from '../../graphics/canvas.ts';
+import { Canvas, clipSegment, type RGB } from '../../graphics/canvas.ts';
 
 const WHITE: RGB = [255, 255, 255];
 const RED: RGB = [255, 0, 0];
@@ -262,11 +262,13 @@ test('thin lines are connected Bresenham paths including both endpoints', () => 
 });
 
 test('lines far outside the canvas are clipped (and do not loop for ages)', () => {
+  // What line() walks is the segment clipped to just around the canvas, a few pixels long.
+  const clipped = clipSegment(-1e9, 5, 1e9, 5, -1, -1, 11, 11)!;
+  assert.deepEqual(clipped, [-1, 5, 11, 5]);
+  assert.equal(clipSegment(-1e9, -1e9, -1e9 + 1, 1e9, -1, -1, 11, 11), null, 'a segment that misses the canvas');
   const c = new Canvas(10, 10);
-  const t0 = performance.now();
   c.line(-1e9, 5, 1e9, 5, RED);
   c.line(-1e9, -1e9, -1e9 + 1, 1e9, RED);
-  assert.ok(performance.now() - t0 < 100);
   assert.equal(countColor(c, RED), 10);
   for (let x = 0; x < 10; x++) assert.ok(isColor(c, x, 5, RED));
 });
