@@ -171,6 +171,16 @@ export async function learnerForRun(
   return new Learner({ ...opts, backend });
 }
 
+/** What every backend's update is built from, whatever the algorithm. */
+interface BackendCommon {
+  obsDim: number;
+  actDim: number;
+  gamma: number;
+  size: number;
+  threads: number;
+  adam: AdamConfig;
+}
+
 export class Learner {
   readonly opts: Required<LearnerOptions>;
   readonly algo: Algo;
@@ -232,14 +242,7 @@ export class Learner {
     this.vectors.target.set(this.vectors.params);
   }
 
-  private kernelUpdate(common: {
-    obsDim: number;
-    actDim: number;
-    gamma: number;
-    size: number;
-    threads: number;
-    adam: AdamConfig;
-  }): BackendUpdate {
+  private kernelUpdate(common: BackendCommon): BackendUpdate {
     const criticSlots = Array.from({ length: this.critics }, (_, i) => layerSlots(this.criticSpec, this.criticBase(i)));
     const { criticLayerNorm, testFault, policyNoise, noiseClip, policyDelay, seed } = this.opts;
     const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticLayerNorm, testFault });
@@ -251,14 +254,7 @@ export class Learner {
     }
   }
 
-  private tfjsUpdate(common: {
-    obsDim: number;
-    actDim: number;
-    gamma: number;
-    size: number;
-    threads: number;
-    adam: AdamConfig;
-  }): BackendUpdate {
+  private tfjsUpdate(common: BackendCommon): BackendUpdate {
     if (this.opts.testFault) throw new Error('test faults exist on the kernels only');
     if (this.opts.criticLayerNorm)
       throw new Error(

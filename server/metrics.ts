@@ -82,33 +82,25 @@ type Read = () => number | Labelled[];
 function scraped(registry: Registry, m: { name: string; help: string; read: Read; kind: 'gauge' | 'counter'; labelNames: string[] }): void {
   const { name, help, read, labelNames } = m;
   const registers = [registry];
-  if (m.kind === 'gauge') {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        const v = read();
-        if (typeof v === 'number') this.set(v);
-        else for (const [labels, n] of v) this.set(labels, n);
-      },
-    });
-  } else {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        const v = read();
-        if (typeof v === 'number') this.inc(v);
-        else for (const [labels, n] of v) this.inc(labels, n);
-      },
-    });
-  }
+  // prom-client calls collect() with the metric as `this`; a gauge is set, a counter incremented.
+  const write = (metric: Gauge | Counter, labels: Record<string, string> | null, n: number) => {
+    if (metric instanceof Gauge) labels ? metric.set(labels, n) : metric.set(n);
+    else labels ? metric.inc(labels, n) : metric.inc(n);
+  };
+  const config = {
+    name,
+    help,
+    labelNames,
+    registers,
+    collect(this: Gauge | Counter) {
+      this.reset();
+      const v = read();
+      if (typeof v === 'number') write(this, null, v);
+      else for (const [labels, n] of v) write(this, labels, n);
+    },
+  };
+  if (m.kind === 'gauge') new Gauge(config);
+  else new Counter(config);
 }
 
 /** Env handles and instances open, by env id, over every session. */
