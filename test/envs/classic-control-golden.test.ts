@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { make } from '../../envs/index.ts';
 import type { SpaceValue } from '../../protocol/env-api.ts';
-import { bound, goldenFiles, loadGolden, type GoldenSpace } from './golden.ts';
+import { assertSpace, goldenFiles, loadGolden } from './golden.ts';
 
 const CLASSIC_IDS = ['Pendulum-v1', 'MountainCarContinuous-v0', 'CartPole-v1', 'MountainCar-v0', 'Acrobot-v1'];
 
@@ -24,20 +24,6 @@ function obsDiff(got: ArrayLike<number>, want: number[]): string | null {
 function sameReward(envId: string, got: number, want: number): boolean {
   if (envId !== 'Pendulum-v1') return Object.is(got, want);
   return Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want));
-}
-
-function assertSpace(got: unknown, want: GoldenSpace, what: string): void {
-  const g = got as Record<string, unknown>;
-  assert.equal(g.type, want.type, `${what} type`);
-  if (want.type === 'Box') {
-    assert.deepEqual(g.shape, want.shape, `${what} shape`);
-    assert.equal(g.dtype, want.dtype, `${what} dtype`);
-    assert.deepEqual(g.low, want.low.map(bound), `${what} low`);
-    assert.deepEqual(g.high, want.high.map(bound), `${what} high`);
-  } else {
-    assert.equal(g.n, want.n, `${what} n`);
-    assert.equal(g.start, want.start, `${what} start`);
-  }
 }
 
 const files = goldenFiles().filter((f) => CLASSIC_IDS.includes(f.envId));

@@ -1,6 +1,7 @@
 // Loads the reference trajectories recorded from Gymnasium 1.4.0 (test/fixtures/gymnasium/: where
 // they came from and how scripts/record-gymnasium.py re-makes them is in its README).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/gymnasium/', import.meta.url));
@@ -57,4 +58,19 @@ export function loadGolden(envId: string, seed: number): Golden {
 /** A golden bound as a number. */
 export function bound(b: GoldenBound): number {
   return b === 'inf' ? Infinity : b === '-inf' ? -Infinity : b;
+}
+
+/** Checks a space from the wire (or an env) against the recorded one. */
+export function assertSpace(got: unknown, want: GoldenSpace, what: string): void {
+  const g = got as Record<string, unknown>;
+  assert.equal(g.type, want.type, `${what} type`);
+  if (want.type === 'Box') {
+    assert.deepEqual(g.shape, want.shape, `${what} shape`);
+    assert.equal(g.dtype, want.dtype, `${what} dtype`);
+    assert.deepEqual(g.low, want.low.map(bound), `${what} low`);
+    assert.deepEqual(g.high, want.high.map(bound), `${what} high`);
+  } else {
+    assert.equal(g.n, want.n, `${what} n`);
+    assert.equal(g.start, want.start, `${what} start`);
+  }
 }

@@ -13,7 +13,7 @@ import { Connection } from '../../client/connection.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
 import type { SpaceValue } from '../../protocol/env-api.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
-import { bound, goldenFiles, loadGolden, type GoldenSpace } from '../envs/golden.ts';
+import { assertSpace, goldenFiles, loadGolden } from '../envs/golden.ts';
 import { GYMNASIUM, python, ROOT, skipGymnasium } from './find-python.ts';
 import { requireOrSkip } from '../prerequisites.ts';
 
@@ -46,20 +46,6 @@ function obsDiff(got: unknown, want: number[]): string | null {
     if (!Object.is(got[i], want[i])) return `obs[${i}] = ${got[i]}, Gymnasium ${want[i]} (got ${Array.from(got)}, want ${want})`;
   }
   return null;
-}
-
-function assertSpace(got: unknown, want: GoldenSpace, what: string): void {
-  const g = got as Record<string, unknown>;
-  assert.equal(g.type, want.type, `${what} type`);
-  if (want.type === 'Box') {
-    assert.deepEqual(g.shape, want.shape, `${what} shape`);
-    assert.equal(g.dtype, want.dtype, `${what} dtype`);
-    assert.deepEqual(g.low, want.low.map(bound), `${what} low`);
-    assert.deepEqual(g.high, want.high.map(bound), `${what} high`);
-  } else {
-    assert.equal(g.n, want.n, `${what} n`);
-    assert.equal(g.start, want.start, `${what} start`);
-  }
 }
 
 const files = goldenFiles().filter((f) => CLASSIC_IDS.includes(f.envId));
