@@ -28,6 +28,11 @@ export interface Registration {
    * costliest built-in one.
    */
   memoryBytes?: number;
+  /**
+   * true: the server's plugin loader does not run the env checker (envs/env-checker.ts) on it,
+   * for an env that must not be reset and stepped with a random action at load (default: false).
+   */
+  skipCheck?: boolean;
 }
 
 const registry = new Map<string, Registration>();

@@ -4,6 +4,7 @@ import type { MultiBinarySpace, MultiDiscreteSpace, TupleSpace, DictSpace } from
 import type { SpaceValue, TypedArray } from './env-api.ts';
 import type { NumpyGenerator } from './random.ts';
 import { allocate, isArrayOf } from './ndarray.ts';
+import { preview, previewList } from './preview.ts';
 
 function fill(value: number | ArrayLike<number>, size: number): number[] {
   if (typeof value === 'number') return new Array<number>(size).fill(value);
@@ -22,6 +23,7 @@ export function box(
   shape?: number[],
   dtype: DType = 'float32',
 ): BoxSpace {
+  checkBoxArguments(low, high, shape);
   const s = shape ?? [typeof low !== 'number' ? low.length : typeof high !== 'number' ? high.length : 1];
   const size = shapeSize(s);
   const lo = fill(low, size);
@@ -34,6 +36,19 @@ export function box(
     }
   }
   return { type: 'Box', shape: s, dtype, low: lo, high: hi };
+}
+
+// A plugin author's likely slip, box({low, high, shape}), would otherwise fail as "bound has undefined elements".
+function checkBoxArguments(low: unknown, high: unknown, shape: unknown): void {
+  const bound = (v: unknown) =>
+    typeof v === 'number' || (typeof v === 'object' && v !== null && typeof (v as ArrayLike<number>).length === 'number');
+  if (!bound(low) || !bound(high)) {
+    const got = typeof low === 'object' && low !== null && !bound(low) ? `{${Object.keys(low).join(', ')}}` : preview(low);
+    throw new TypeError(`box's arguments are positional: box(low, high, shape, dtype), got box(${got}, ${preview(high)}, ...)`);
+  }
+  if (shape !== undefined && !(Array.isArray(shape) && shape.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new TypeError(`box's shape must be an array of non-negative integers, got ${preview(shape)}`);
+  }
 }
 
 /** A Discrete, like gymnasium.spaces.Discrete(n, start). */
@@ -86,37 +101,77 @@ function isIntegerArray(v: unknown): v is Int8Array | Uint8Array | Int32Array {
 
 /** Whether `value` is a member of `space` (same representation, shape and bounds; NaN is never inside). */
 export function contains(space: Space, value: unknown): boolean {
+  return notInSpace(space, value) === null;
+}
+
+/**
+ * Why `value` is not a member of `space`, naming the part at fault from `path` (e.g. "obs[2] = 5
+ * is outside the Box's [-1, 1]"), or null when it is a member: contains() in words.
+ */
+export function notInSpace(space: Space, value: unknown, path = 'value'): string | null {
   switch (space.type) {
     case 'Box': {
-      if (!isArrayOf(space.dtype, value)) return false;
+      if (!isArrayOf(space.dtype, value)) {
+        return `${path} is ${preview(value)}, not the ${allocate(space.dtype, 0).constructor.name} of a ${space.dtype} Box`;
+      }
       const arr = value as TypedArray;
-      if (arr.length !== shapeSize(space.shape)) return false;
+      const size = shapeSize(space.shape);
+      if (arr.length !== size) return `${path} has ${arr.length} elements, the Box's shape [${space.shape}] wants ${size}`;
       for (let i = 0; i < arr.length; i++) {
         const x = Number(arr[i]);
-        if (!(x >= space.low[i] && x <= space.high[i])) return false;
+        if (!(x >= space.low[i] && x <= space.high[i]))
+          return `${path}[${i}] = ${x} is outside the Box's [${space.low[i]}, ${space.high[i]}]`;
       }
-      if (space.dtype === 'bool') return (arr as Uint8Array).every((b) => b === 0 || b === 1);
-      return true;
+      if (space.dtype === 'bool') {
+        const i = (arr as Uint8Array).findIndex((b) => b !== 0 && b !== 1);
+        if (i >= 0) return `${path}[${i}] = ${arr[i]} is not 0 or 1, as a bool Box wants`;
+      }
+      return null;
     }
     case 'Discrete':
-      return typeof value === 'number' && Number.isInteger(value) && value >= space.start && value < space.start + space.n;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= space.start && value < space.start + space.n) return null;
+      return `${path} = ${preview(value)} is not an integer in [${space.start}, ${space.start + space.n}) (Discrete(${space.n}, start=${space.start}))`;
     case 'MultiDiscrete': {
-      if (!isIntegerArray(value) || value.length !== space.nvec.length) return false;
+      if (!isIntegerArray(value)) return `${path} is ${preview(value)}, not an Int32Array (or Int8Array, Uint8Array) of a MultiDiscrete`;
+      if (value.length !== space.nvec.length)
+        return `${path} has ${value.length} elements, the MultiDiscrete's nvec has ${space.nvec.length}`;
       for (let i = 0; i < value.length; i++) {
-        if (!(value[i] >= space.start[i] && value[i] < space.start[i] + space.nvec[i])) return false;
+        const lo = space.start[i];
+        const hi = lo + space.nvec[i];
+        if (!(value[i] >= lo && value[i] < hi)) return `${path}[${i}] = ${value[i]} is outside the MultiDiscrete's [${lo}, ${hi})`;
       }
-      return true;
+      return null;
     }
-    case 'MultiBinary':
-      return isIntegerArray(value) && value.length === shapeSize(space.shape) && (value as Int8Array).every((b) => b === 0 || b === 1);
-    case 'Tuple':
-      return Array.isArray(value) && value.length === space.spaces.length && space.spaces.every((s, i) => contains(s, value[i]));
+    case 'MultiBinary': {
+      if (!isIntegerArray(value)) return `${path} is ${preview(value)}, not an Int8Array (or Int32Array, Uint8Array) of a MultiBinary`;
+      const size = shapeSize(space.shape);
+      if (value.length !== size) return `${path} has ${value.length} elements, the MultiBinary's shape [${space.shape}] wants ${size}`;
+      const i = (value as Int8Array).findIndex((b) => b !== 0 && b !== 1);
+      return i < 0 ? null : `${path}[${i}] = ${value[i]} is not 0 or 1, as a MultiBinary wants`;
+    }
+    case 'Tuple': {
+      if (!Array.isArray(value)) return `${path} is ${preview(value)}, not the array of a Tuple`;
+      if (value.length !== space.spaces.length) return `${path} has ${value.length} elements, the Tuple has ${space.spaces.length} spaces`;
+      for (let i = 0; i < value.length; i++) {
+        const why = notInSpace(space.spaces[i], value[i], `${path}[${i}]`);
+        if (why !== null) return why;
+      }
+      return null;
+    }
     case 'Dict': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
-      const keys = Object.keys(value);
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+        return `${path} is ${preview(value)}, not the plain object of a Dict`;
+      }
       const want = Object.keys(space.spaces);
-      if (keys.length !== want.length) return false;
-      return want.every((k) => k in value && contains(space.spaces[k], (value as Record<string, unknown>)[k]));
+      const missing = want.find((k) => !(k in value));
+      if (missing !== undefined) return `${path} lacks the Dict's key ${preview(missing)}`;
+      const keys = Object.keys(value);
+      if (keys.length !== want.length) return `${path} has keys ${previewList(keys)}, the Dict's are ${previewList(want)}`;
+      for (const k of want) {
+        const why = notInSpace(space.spaces[k], (value as Record<string, unknown>)[k], `${path}.${k}`);
+        if (why !== null) return why;
+      }
+      return null;
     }
   }
 }

@@ -1,10 +1,14 @@
 // Compiled validators for every message, built once at import (never per message), with
-// TypeBox 1.x's compiler (typebox/compile). Numbers may be NaN or ±Infinity where the
-// schemas say MsgpackNumber (schema/wire-types.ts): msgpack floats carry them.
+// TypeBox 1.x's compiler (typebox/compile); and spaceProblem(), which checks a space an env
+// declares (its kind's schema, then what a schema cannot say). Numbers may be NaN or ±Infinity
+// where the schemas say MsgpackNumber (schema/wire-types.ts): msgpack floats carry them.
 import { Compile, type Validator } from 'typebox/compile';
 import type { TSchema } from 'typebox';
-import { clip } from './preview.ts';
+import { clip, preview } from './preview.ts';
 import { Requests, RequestEnvelope, Results, ErrorResponse, type Op } from './schema/messages.ts';
+import { BoxSpace, DiscreteSpace, MultiBinarySpace, MultiDiscreteSpace, type DType } from './schema/spaces.ts';
+import { DTYPES } from './ndarray.ts';
+import { shapeSize } from './spaces.ts';
 
 export interface ValidationIssue {
   path: string;
@@ -45,4 +49,82 @@ export function issues(check: Check, value: unknown, max = 5): ValidationIssue[]
     .Errors(value)
     .slice(0, max)
     .map((e) => ({ path: clip(e.instancePath || '/'), message: clip(e.message) }));
+}
+
+// ---- spaces an env declares -----------------------------------------------------------------
+
+const spaceSchemaChecks: Record<string, Check> = {
+  Box: Compile(BoxSpace),
+  Discrete: Compile(DiscreteSpace),
+  MultiDiscrete: Compile(MultiDiscreteSpace),
+  MultiBinary: Compile(MultiBinarySpace),
+};
+const INTEGER_DTYPES: readonly string[] = ['int8', 'int32', 'int64', 'uint8'];
+
+/**
+ * Why `space` is not a well-formed space (null when it is), naming the part at fault from
+ * `path`: first its kind's schema (schema/spaces.ts), then what a schema cannot say: Box bounds
+ * as long as the shape wants, not NaN, low <= high; a MultiDiscrete's start as long as its nvec,
+ * its dtype an integer one.
+ */
+export function spaceProblem(space: unknown, path = 'space'): string | null {
+  if (typeof space !== 'object' || space === null) return `${path} is ${preview(space)}, not a space`;
+  const s = space as Record<string, unknown>;
+  if ((s.type === 'Box' || s.type === 'MultiDiscrete') && !DTYPES.includes(s.dtype as DType)) {
+    return `${path}: ${s.type} dtype ${preview(s.dtype)} is not one of ${DTYPES.join(', ')}`;
+  }
+  if (s.type === 'Tuple') {
+    if (!Array.isArray(s.spaces)) return `${path}: a Tuple's spaces must be an array, got ${preview(s.spaces)}`;
+    return firstProblem(s.spaces.map((sub, i) => () => spaceProblem(sub, `${path}[${i}]`)));
+  }
+  if (s.type === 'Dict') {
+    if (typeof s.spaces !== 'object' || s.spaces === null || Array.isArray(s.spaces)) {
+      return `${path}: a Dict's spaces must be an object, got ${preview(s.spaces)}`;
+    }
+    return firstProblem(
+      Object.entries(s.spaces).map(
+        ([k, sub]) =>
+          () =>
+            spaceProblem(sub, `${path}.${k}`),
+      ),
+    );
+  }
+  const check = typeof s.type === 'string' ? spaceSchemaChecks[s.type] : undefined;
+  if (check === undefined)
+    return `${path}: type ${preview(s.type)} is not a space kind (Box, Discrete, MultiDiscrete, MultiBinary, Tuple, Dict)`;
+  const issue = issues(check, space, 1)[0];
+  if (issue !== undefined) return `${path}: ${s.type} ${issue.path} ${issue.message}`;
+  if (s.type === 'Box') return boxProblem(space as BoxSpace, path);
+  if (s.type === 'MultiDiscrete') return multiDiscreteProblem(space as MultiDiscreteSpace, path);
+  return null;
+}
+
+function firstProblem(checks: (() => string | null)[]): string | null {
+  for (const check of checks) {
+    const why = check();
+    if (why !== null) return why;
+  }
+  return null;
+}
+
+function boxProblem(space: BoxSpace, path: string): string | null {
+  const size = shapeSize(space.shape);
+  for (const bound of ['low', 'high'] as const) {
+    const n = space[bound].length;
+    if (n !== size) {
+      const hint = "box's arguments are positional: box(low, high, shape, dtype)";
+      return `${path}: Box ${bound} has ${n} elements, its shape [${space.shape}] wants ${size} (${hint})`;
+    }
+    const nan = space[bound].findIndex((x) => Number.isNaN(x));
+    if (nan >= 0) return `${path}: Box ${bound}[${nan}] is NaN`;
+  }
+  const i = space.low.findIndex((lo, j) => !(lo <= space.high[j]));
+  return i < 0 ? null : `${path}: Box low[${i}] = ${space.low[i]} is above high[${i}] = ${space.high[i]}`;
+}
+
+function multiDiscreteProblem(space: MultiDiscreteSpace, path: string): string | null {
+  if (space.start.length !== space.nvec.length) {
+    return `${path}: MultiDiscrete start has ${space.start.length} elements, its nvec ${space.nvec.length}`;
+  }
+  return INTEGER_DTYPES.includes(space.dtype) ? null : `${path}: MultiDiscrete dtype ${space.dtype} is not an integer dtype`;
 }

@@ -8,6 +8,10 @@
 //
 //   export default function ({ register, BaseEnv, box }) { register({ id: 'Mine-v0', ... }); }
 //
+// Each env a plugin registers is checked as it loads (envs/env-checker.ts: made with its default
+// kwargs, its spaces, a seeded reset and one step with a sampled action, then closed); the
+// first problem stops the load with a PluginCheckError naming the plugin and the env.
+//
 // A plugin is named by a file path (relative to the current directory) or by the name of an
 // installed npm package, resolved as `import` would from the current directory (its
 // node_modules and those above it, the package's `exports` or `main`).
@@ -15,7 +19,8 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve as resolveImport } from 'import-meta-resolve';
-import { BaseEnv, register, registrations } from '../envs/index.ts';
+import { BaseEnv, register, registration, registrations } from '../envs/index.ts';
+import { checkEnv, EnvCheckError } from '../envs/env-checker.ts';
 import { box, discrete } from '../protocol/spaces.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { Canvas } from '../graphics/canvas.ts';
@@ -32,6 +37,19 @@ export class PluginError extends Error {
   ) {
     super(`plugin ${plugin}: ${message}`, options);
     this.name = 'PluginError';
+  }
+}
+
+/** An env a plugin registered failed the env checker (envs/env-checker.ts): "plugin SPEC: ENV-ID: problem". */
+export class PluginCheckError extends PluginError {
+  constructor(
+    plugin: string,
+    readonly envId: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(plugin, `${envId}: ${problem}`, options);
+    this.name = 'PluginCheckError';
   }
 }
 
@@ -83,13 +101,34 @@ export function locatePlugin(spec: string, cwd: string): string {
 }
 
 /**
+ * Runs the env checker (envs/env-checker.ts) on each env a plugin registered, but those that
+ * say `skipCheck: true`: one instance each, made, reset, stepped once and closed.
+ */
+function checkPluginEnvs(spec: string, envIds: readonly string[]): void {
+  for (const id of envIds) {
+    if (registration(id).skipCheck === true) continue;
+    try {
+      checkEnv(id);
+    } catch (e) {
+      if (e instanceof EnvCheckError) throw new PluginCheckError(spec, e.envId, e.problem, { cause: e });
+      throw e;
+    }
+  }
+}
+
+/**
  * Imports each plugin (file paths relative to `cwd`, or installed package names; in order)
  * and returns what each registered. Throws PluginError when a plugin cannot be found, its
  * import fails, its default export throws, or it registers no env at all (which usually
  * means a second copy of the registry: import `register` from this repository's
- * envs/index.ts, or use the default-export form).
+ * envs/index.ts, or use the default-export form); and PluginCheckError when an env it
+ * registered fails the env checker (unless `check: false`, for modules already checked).
  */
-export async function loadPlugins(specs: readonly string[], cwd: string = process.cwd()): Promise<LoadedPlugin[]> {
+export async function loadPlugins(
+  specs: readonly string[],
+  cwd: string = process.cwd(),
+  { check = true }: { check?: boolean } = {},
+): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
@@ -119,6 +158,7 @@ export async function loadPlugins(specs: readonly string[], cwd: string = proces
         'registered no env (call register() from envs/index.ts when imported, or export a default function taking { register })',
       );
     }
+    if (check) checkPluginEnvs(spec, envIds);
     loaded.push({ spec, path, envIds });
   }
   return loaded;

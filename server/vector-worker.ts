@@ -132,7 +132,8 @@ function onMessage(m: ToWorker): void {
 }
 
 try {
-  await loadPlugins(init.pluginModules);
+  // The server's thread loaded (and checked) these modules before starting this worker.
+  await loadPlugins(init.pluginModules, process.cwd(), { check: false });
   port.on('message', onMessage);
   post({ ready: true });
 } catch (e) {

@@ -9,6 +9,8 @@
 //               declared at 1 MiB; action 2 throws, action 3 ends the thread (process.exit:
 //               use it only in a worker);
 //   Frozen-v0   resets at once; a step with action 1 never returns (a frozen server).
+// Slow-v0 and SlowBig-v0 pass the env checker loadPlugins runs (their defaults spin 1 ms and 0 ms);
+// Where-v0 and Frozen-v0 say skipCheck, as a random action may throw, exit or hang.
 import { isMainThread } from 'node:worker_threads';
 import { BaseEnv, register, registrations } from '../../envs/index.ts';
 import { box, discrete } from '../../protocol/spaces.ts';
@@ -52,7 +54,8 @@ function busyWait(ms: number, what: SlowWork): void {
 }
 
 class SlowEnv extends BaseEnv<Float32Array, number> {
-  readonly observationSpace = box(-1, 1, [1]);
+  // It observes its last action (0..3).
+  readonly observationSpace = box(0, 3, [1]);
   readonly actionSpace = discrete(4);
   constructor(private readonly ms: number) {
     super();
@@ -116,6 +119,7 @@ if (!registrations().some((r) => r.id === 'Slow-v0')) {
   });
   register({
     id: 'Where-v0',
+    skipCheck: true,
     factory: () => new WhereEnv(0),
     maxEpisodeSteps: null,
     rewardThreshold: null,
@@ -124,6 +128,7 @@ if (!registrations().some((r) => r.id === 'Slow-v0')) {
   });
   register({
     id: 'Frozen-v0',
+    skipCheck: true,
     factory: () => new FrozenEnv(0),
     maxEpisodeSteps: null,
     rewardThreshold: null,
