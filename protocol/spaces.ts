@@ -130,7 +130,10 @@ export function notInSpace(space: Space, value: unknown, path = 'value'): string
     }
     case 'Discrete':
       if (typeof value === 'number' && Number.isInteger(value) && value >= space.start && value < space.start + space.n) return null;
-      return `${path} = ${preview(value)} is not an integer in [${space.start}, ${space.start + space.n}) (Discrete(${space.n}, start=${space.start}))`;
+      return (
+        `${path} = ${preview(value)} is not an integer in [${space.start}, ${space.start + space.n}) ` +
+        `(Discrete(${space.n}, start=${space.start}))`
+      );
     case 'MultiDiscrete': {
       if (!isIntegerArray(value)) return `${path} is ${preview(value)}, not an Int32Array (or Int8Array, Uint8Array) of a MultiDiscrete`;
       if (value.length !== space.nvec.length)
