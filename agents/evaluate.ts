@@ -2,7 +2,7 @@
 // Runs the saved actor without noise and prints mean ± std of the episode returns. By default
 // it plays the same episodes as training's evaluations (the run's eval seed and episode
 // count), so the two numbers can be compared.
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { openEnv } from './run-envs.ts';
 import { defaultsFor } from './defaults.ts';
 import { EVAL_ACTORS, type EvalActor, type TrainConfig } from './train-config.ts';
 import { parseValue } from './config.ts';
+import { readCheckpoint } from './checkpoints.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
@@ -26,6 +27,9 @@ Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [-
   --seed S           episode i is reset with seed S + i (default: the run's eval-seed, else
                      the training default, so the episodes are those of training's evals)
   --request-timeout S  seconds the env server has to answer a request (default 120; 0 = forever)
+  --no-record        do not append the result to RUN/final-evals.jsonl (written by default when the
+                     checkpoint is a run's, i.e. has a config.json next to or above it; npm run
+                     runs-table reads it)
   --verbose          print every episode's return`;
 
 /**
@@ -43,6 +47,44 @@ export function trainingEvalSettings(checkpoint: string, envId: string): Pick<Tr
   return { evalSeed: defaults.evalSeed, evalEpisodes: defaults.evalEpisodes };
 }
 
+/** The run directory a checkpoint belongs to (the one with config.json, the checkpoint's or its parent), or null. */
+export function runDirOf(checkpoint: string): string | null {
+  for (const dir of [resolve(checkpoint), dirname(resolve(checkpoint))]) if (existsSync(join(dir, 'config.json'))) return dir;
+  return null;
+}
+
+/** One line of RUN/final-evals.jsonl: an npm run evaluate of the run's checkpoint. */
+export interface FinalEval {
+  /** The training step the evaluated checkpoint is at (null when it could not be read). */
+  step: number | null;
+  episodes: number;
+  seed: number;
+  /** online | target, or exported: the actor.bin the run's evals played. */
+  actor: EvalActor | 'exported';
+  mean: number;
+  std: number;
+  returns: number[];
+  date: string;
+}
+
+/** The step of a run's checkpoint: its state.json, else the last record of the run's metrics.jsonl. */
+export function checkpointStep(checkpoint: string, runDir: string): number | null {
+  try {
+    return readCheckpoint(checkpoint).state.step;
+  } catch {
+    const file = join(runDir, 'metrics.jsonl');
+    if (!existsSync(file)) return null;
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
+    return lines.length ? ((JSON.parse(lines[lines.length - 1]) as { step?: number }).step ?? null) : null;
+  }
+}
+
+export function recordFinalEval(runDir: string, e: FinalEval): void {
+  appendFileSync(join(runDir, 'final-evals.jsonl'), `${JSON.stringify(e)}\n`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -55,6 +97,7 @@ async function main(): Promise<void> {
       'env-kwargs': { type: 'string' },
       'request-timeout': { type: 'string' },
       verbose: { type: 'boolean' },
+      'no-record': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,6 +134,13 @@ async function main(): Promise<void> {
       `${envId}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes, ` +
         `seeds ${seed}..${seed + episodes - 1} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
+    const runDir = runDirOf(values.checkpoint);
+    if (runDir && !values['no-record']) {
+      const step = checkpointStep(values.checkpoint, runDir);
+      const date = new Date().toISOString();
+      recordFinalEval(runDir, { step, episodes, seed, actor: which ?? 'exported', mean: r.mean, std: r.std, returns: r.returns, date });
+      console.log(`recorded in ${join(runDir, 'final-evals.jsonl')} (step ${step}; --no-record to not)`);
+    }
   } finally {
     await env.close();
   }

@@ -2,7 +2,7 @@
 // eval seed and episode count), so its number and the run's last eval can be compared.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -60,4 +60,22 @@ test('npm run evaluate on a run reproduces its last eval (same episodes)', async
   assert.ok(m, ev.stdout);
   // The exported policy runs in float64 JS, training's evals on the learner: equal to rounding.
   assert.ok(Math.abs(Number(m[1]) - result.lastEval!.mean) < 0.05, `evaluate ${m[1]} vs training's last eval ${result.lastEval!.mean}`);
+  // Recorded in the run for npm run runs-table: the checkpoint's step, episodes, seed, actor, mean, std, returns, date.
+  const lines = readFileSync(join(out, 'final-evals.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1);
+  const rec = JSON.parse(lines[0]) as Record<string, unknown>;
+  assert.deepEqual(
+    { step: rec.step, episodes: rec.episodes, seed: rec.seed, actor: rec.actor, mean: (rec.mean as number).toFixed(2) },
+    { step: 400, episodes: 2, seed: 77, actor: 'exported', mean: m[1] },
+  );
+  assert.equal((rec.returns as number[]).length, 2);
+  assert.ok(!Number.isNaN(Date.parse(rec.date as string)));
+  // --no-record leaves the file as it was.
+  const again = spawnSync(process.execPath, ['--import', 'tsx', 'agents/evaluate.ts', '--checkpoint', out, '--no-record'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(readFileSync(join(out, 'final-evals.jsonl'), 'utf8').trim().split('\n').length, 1);
 });
