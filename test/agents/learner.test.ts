@@ -19,8 +19,9 @@ function randomBatch(n: number, seed: number, terminated?: number[]): Batch {
 
 type Options = ConstructorParameters<typeof Learner>[0];
 
-function makeLearner(extra: Partial<Options> = {}): Learner {
-  return new Learner({
+/** The small learner most tests here build, with `extra` over it. */
+function learnerOptions(extra: Partial<Options> = {}): Options {
+  return {
     obsDim: OBS,
     actDim: ACT,
     actorHidden: [16, 8],
@@ -32,7 +33,11 @@ function makeLearner(extra: Partial<Options> = {}): Learner {
     seed: 1,
     threads: 1,
     ...extra,
-  });
+  };
+}
+
+function makeLearner(extra: Partial<Options> = {}): Learner {
+  return new Learner(learnerOptions(extra));
 }
 
 // Autodiff reference for the same losses, written the plain way with tf.grad over the flat vector.
@@ -150,22 +155,7 @@ test('tfjs backend: native transposes off the wasm backend (tfjs-node, cpu), che
 });
 
 test('fasterBackend times both backends on the given sizes and returns the faster (how auto picks with tfjs-node)', () => {
-  const r = fasterBackend(
-    {
-      obsDim: OBS,
-      actDim: ACT,
-      actorHidden: [32, 32],
-      criticHidden: [32, 32],
-      gamma: 0.9,
-      tau: 0.01,
-      actorLr: 1e-3,
-      criticLr: 1e-3,
-      seed: 1,
-      threads: 1,
-    },
-    32,
-    0.15,
-  );
+  const r = fasterBackend(learnerOptions({ actorHidden: [32, 32], criticHidden: [32, 32] }), 32, 0.15);
   assert.ok(r.rates.kernels > 0 && r.rates.tfjs > 0, JSON.stringify(r.rates));
   assert.equal(r.backend, r.rates.kernels >= r.rates.tfjs ? 'kernels' : 'tfjs');
 });

@@ -21,21 +21,7 @@ const TAU = 0.01;
 const LR = 1e-3;
 
 function makeTd3(extra: Partial<LearnerOptions> = {}): Learner {
-  return new Learner({
-    algo: 'td3',
-    backend: 'kernels',
-    obsDim: OBS,
-    actDim: ACT,
-    actorHidden: [16, 8],
-    criticHidden: [12, 8],
-    gamma: GAMMA,
-    tau: TAU,
-    actorLr: LR,
-    criticLr: LR,
-    seed: 1,
-    threads: 1,
-    ...extra,
-  });
+  return new Learner({ algo: 'td3', ...makeTd3Options(), ...extra });
 }
 
 /** A batch with its smoothing noise; |noise| up to 1.5 on some rows so the clamp to [-1, 1] is exercised. */
