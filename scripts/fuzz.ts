@@ -3,10 +3,10 @@
 // running server, e.g. the Python one, with --url). Prints the counts per frame class and
 // the answers per code; exits 1 with fast-check's report (seed, shrunk counterexample) when
 // an invariant breaks. A failing seed replays with --seed.
-import { spawnServer, type ServerProcess } from '../bench/server-process.ts';
+import type { ServerProcess } from '../bench/server-process.ts';
 import { benchArgs } from '../bench/cli-args.ts';
 import { RawClient } from '../test/server/raw-client.ts';
-import { fuzzServer, oversizedCloses } from '../test/fuzz/run.ts';
+import { spawnFuzzTarget, fuzzServer, oversizedCloses } from '../test/fuzz/run.ts';
 
 const USAGE = `
 npm run fuzz -- [flags]
@@ -34,19 +34,7 @@ let server: ServerProcess | null = null;
 let exited: string | null = null;
 let url = values.url;
 if (url === undefined) {
-  server = await spawnServer(process.execPath, [
-    '--import',
-    'tsx',
-    'server/cli.ts',
-    '--port',
-    '0',
-    '--max-payload',
-    '65536',
-    '--max-envs',
-    '8',
-    '--max-num-envs',
-    '16',
-  ]);
+  server = await spawnFuzzTarget(65536);
   server.child.once('exit', (code, signal) => (exited ??= `code ${code}, signal ${signal}`));
   url = server.url;
 }

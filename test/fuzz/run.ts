@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import { checkErrorResponse } from '../../protocol/validators.ts';
 import { fuzzFrame, type Expect, type FuzzFrame } from './frames.ts';
+import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
 
 export interface FuzzOptions {
   url: string;
@@ -144,6 +145,37 @@ async function run(opts: Required<FuzzOptions>, frames: FuzzFrame[], counts: Fuz
   } finally {
     ws.terminate();
   }
+}
+
+/** Every class of frame the fuzzer generates (FuzzCounts.byClass keys). */
+export const FRAME_CLASSES = [
+  'field: plain msgpack',
+  'field: extension type',
+  'field: structured clone',
+  'field: too deep',
+  'field: byte 0xc1',
+  'field: non-string key',
+  'valid request',
+  'mutated frame',
+  'truncated frame',
+  'raw bytes',
+];
+
+/** A TypeScript server (server/cli.ts) in another process, with the limits the fuzz runs use. */
+export function spawnFuzzTarget(maxPayload: number): Promise<ServerProcess> {
+  return spawnServer(process.execPath, [
+    '--import',
+    'tsx',
+    'server/cli.ts',
+    '--port',
+    '0',
+    '--max-payload',
+    String(maxPayload),
+    '--max-envs',
+    '8',
+    '--max-num-envs',
+    '16',
+  ]);
 }
 
 /** Runs the property; throws fast-check's report (seed, counterexample) when an invariant breaks. */

@@ -9,9 +9,9 @@
 // longer or with another seed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
+import type { ServerProcess } from '../../bench/server-process.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
-import { fuzzServer, oversizedCloses } from '../fuzz/run.ts';
+import { FRAME_CLASSES, spawnFuzzTarget, fuzzServer, oversizedCloses } from '../fuzz/run.ts';
 import { startBystander } from './bystander.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240607);
@@ -23,19 +23,7 @@ const OVERSIZED = 12;
 let server: ServerProcess;
 let exited: string | null = null;
 before(async () => {
-  server = await spawnServer(process.execPath, [
-    '--import',
-    'tsx',
-    'server/cli.ts',
-    '--port',
-    '0',
-    '--max-payload',
-    String(MAX_PAYLOAD),
-    '--max-envs',
-    '8',
-    '--max-num-envs',
-    '16',
-  ]);
+  server = await spawnFuzzTarget(MAX_PAYLOAD);
   server.child.once('exit', (code, signal) => (exited = `code ${code}, signal ${signal}`));
 });
 after(() => server.stop());
@@ -54,18 +42,7 @@ test(`fuzz (seed ${SEED}): every frame answered once, hostile bytes refused, the
   assert.equal(exited, null, 'the server exited');
   assert.deepEqual(closes, Array(OVERSIZED).fill(1009));
   // Every class of frame was generated, often.
-  for (const cls of [
-    'field: plain msgpack',
-    'field: extension type',
-    'field: structured clone',
-    'field: too deep',
-    'field: byte 0xc1',
-    'field: non-string key',
-    'valid request',
-    'mutated frame',
-    'truncated frame',
-    'raw bytes',
-  ]) {
+  for (const cls of FRAME_CLASSES) {
     assert.ok((counts.byClass[cls] ?? 0) >= 50, `${cls}: ${counts.byClass[cls] ?? 0} frames`);
   }
   assert.ok(counts.results > 1000, 'valid requests among them still succeed');
