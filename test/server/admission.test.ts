@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import './toy-envs.ts';
@@ -14,6 +13,7 @@ import { addressKey } from '../../server/admission.ts';
 import { AuthThrottle, AUTH_FAILURES_ALLOWED, MIN_TOKEN_LENGTH } from '../../server/auth.ts';
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { encodeMessage } from '../../protocol/codec.ts';
+import { upgradeRequest } from './upgrade-request.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'an-admission-test-token';
@@ -137,37 +137,8 @@ test('auth comes before a slot: 50 unauthenticated upgrades get 401 and take no 
 });
 
 /** The HTTP status a bare upgrade request gets. */
-function upgradeStatus(
-  port: number,
-  headers: Record<string, string>,
-  localAddress = '127.0.0.1',
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      localAddress,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('upgrade', (res, socket) => {
-      resolve({ status: res.statusCode!, headers: res.headers, body: '' });
-      socket.destroy();
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const upgradeStatus = (port: number, headers: Record<string, string>, localAddress = '127.0.0.1') =>
+  upgradeRequest(port, headers, { localAddress });
 
 test('one credential per upgrade: a header and a sub-protocol, or two sub-protocols, get 400 even when one is right', async () => {
   const server = await startServer({ port: 0, token: TOKEN });

@@ -2,7 +2,6 @@
 // Bearer header or as the gymwire.token.<t> sub-protocol (browsers), compared in constant time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { isLoopback, tokenMatches, checkTokenFormat } from '../../server/auth.ts
 import { Connection, RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
+import { upgradeRequest, type UpgradeAnswer } from './upgrade-request.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'k3y_for-tests.0123';
@@ -25,31 +25,9 @@ after(() => server.close());
 const isCode = (code: string) => (e: unknown) => e instanceof GymwireError && e.code === code;
 
 /** The status and headers the server answers a bare upgrade request with. */
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown> }> {
+function upgradeStatus(url: string, headers: Record<string, string>): Promise<UpgradeAnswer> {
   const { hostname, port } = new URL(url.replace(/^ws/, 'http'));
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: hostname,
-      port,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
-    req.on('response', (res) => {
-      resolve({ status: res.statusCode!, headers: res.headers });
-      res.resume();
-    });
-    req.on('upgrade', (res, socket) => {
-      resolve({ status: res.statusCode!, headers: res.headers });
-      socket.destroy();
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return upgradeRequest(port, headers, { host: hostname });
 }
 
 test('no token or a wrong one: 401 at the upgrade, before any message', async () => {

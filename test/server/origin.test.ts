@@ -3,43 +3,18 @@
 // on a DNS name, which DNS rebinding could point at the server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import './toy-envs.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { isRebindingSafeHost, normalizeOrigin, parseAllowedOrigins } from '../../server/origin.ts';
+import { upgradeRequest } from './upgrade-request.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The HTTP status of an upgrade request with these headers (Host may be set to anything). */
-function status(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('upgrade', (res, socket) => {
-      resolve({ status: res.statusCode!, body: '' });
-      socket.destroy();
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const status = (port: number, headers: Record<string, string>) => upgradeRequest(port, headers);
 
 let plain: RunningServer;
 let listed: RunningServer;
