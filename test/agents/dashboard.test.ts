@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import type { TrainConfig } from '../../agents/train-config.ts';
 import { train } from '../../agents/trainer.ts';
 import { Dashboard } from '../../agents/dashboard/server.ts';
@@ -25,14 +26,8 @@ function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
     {
       env: 'Pendulum-v1',
       out,
-      steps: 1000,
+      ...shortRun({ steps: 1000, learningStarts: 100, batchSize: 32, hidden: [32, 32], evalEvery: 250 }),
       seed: 1,
-      actorHidden: [32, 32],
-      criticHidden: [32, 32],
-      batchSize: 32,
-      learningStarts: 100,
-      evalEvery: 250,
-      evalEpisodes: 1,
       statsEvery: 25,
       checkpointEvery: 0,
       learnerThreads: 1,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { trainingEvalSettings } from '../../agents/evaluate.ts';
 import { BASE_CONFIG, defaultsFor } from '../../agents/defaults.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import { train } from '../../agents/trainer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gymwire-evaluate-'));
@@ -37,13 +38,7 @@ test('npm run evaluate on a run reproduces its last eval (same episodes)', async
     {
       env: 'Pendulum-v1',
       out,
-      steps: 400,
-      learningStarts: 200,
-      batchSize: 32,
-      actorHidden: [16, 16],
-      criticHidden: [16, 16],
-      evalEvery: 400,
-      evalEpisodes: 2,
+      ...shortRun({ steps: 400, learningStarts: 200, batchSize: 32, hidden: [16, 16], evalEpisodes: 2 }),
       evalSeed: 77,
       checkpointEvery: 0,
       learnerThreads: 1,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import { train } from '../../agents/trainer.ts';
 import { startServerProcess, type ServerProcess } from '../../bench/server-process.ts';
 
@@ -29,13 +30,7 @@ for (const algo of ['ddpg', 'td3'] as const)
           env: 'Pendulum-v1',
           url,
           out: mkdtempSync(join(tmpdir(), 'ddpg-remote-')),
-          steps: 400,
-          learningStarts: 200,
-          batchSize: 64,
-          actorHidden: [32, 32],
-          criticHidden: [32, 32],
-          evalEvery: 400,
-          evalEpisodes: 1,
+          ...shortRun({ steps: 400, learningStarts: 200, batchSize: 64, hidden: [32, 32] }),
         },
       );
     const remote = await train(cfg(server.url), { out: quiet });

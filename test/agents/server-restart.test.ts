@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import { readCheckpoint } from '../../agents/checkpoints.ts';
 import { train } from '../../agents/trainer.ts';
 import { freePort } from '../helpers.ts';
@@ -61,13 +62,7 @@ test('killing the env server mid-run and starting a new one on the same port: tr
     {
       env: 'Pendulum-v1',
       out: dir,
-      steps: 1200,
-      learningStarts: 200,
-      batchSize: 32,
-      actorHidden: [16, 16],
-      criticHidden: [16, 16],
-      evalEvery: 1200,
-      evalEpisodes: 1,
+      ...shortRun({ steps: 1200, learningStarts: 200, batchSize: 32, hidden: [16, 16] }),
       checkpointEvery: 100,
       saveReplay: true,
     },

@@ -11,6 +11,7 @@ import { encodeMessage, decodeMessage } from '../../protocol/codec.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import { train } from '../../agents/trainer.ts';
 import { startDns } from '../dns-server.ts';
 
@@ -59,13 +60,7 @@ const cfg = (url: string[]) =>
     {
       env: 'Pendulum-v1',
       out: mkdtempSync(join(tmpdir(), 'ddpg-single-srv-')),
-      steps: 440,
-      learningStarts: 100,
-      batchSize: 32,
-      actorHidden: [16, 16],
-      criticHidden: [16, 16],
-      evalEvery: 440,
-      evalEpisodes: 1,
+      ...shortRun({ steps: 440, learningStarts: 100, batchSize: 32, hidden: [16, 16] }),
       checkpointEvery: 0,
     },
   );

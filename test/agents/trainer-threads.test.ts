@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { availableParallelism } from 'node:os';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import { train } from '../../agents/trainer.ts';
 
 before(async () => {
@@ -24,13 +25,7 @@ async function run(threads: string, backend = 'auto') {
     {
       env: 'Pendulum-v1',
       out,
-      steps: 600,
-      learningStarts: 200,
-      batchSize: 64,
-      actorHidden: [32, 32],
-      criticHidden: [32, 32],
-      evalEvery: 600,
-      evalEpisodes: 1,
+      ...shortRun({ steps: 600, learningStarts: 200, batchSize: 64, hidden: [32, 32] }),
       checkpointEvery: 0,
     },
   );

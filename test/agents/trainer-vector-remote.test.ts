@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import { train } from '../../agents/trainer.ts';
 import { startServerProcess, type ServerProcess } from '../../bench/server-process.ts';
 
@@ -27,13 +28,7 @@ test('3 Pendulum-v1 sub-envs spread over two servers (2 + 1) train exactly like 
       {
         env: 'Pendulum-v1',
         out: mkdtempSync(join(tmpdir(), 'ddpg-vec-remote-')),
-        steps: 660,
-        learningStarts: 150,
-        batchSize: 32,
-        actorHidden: [16, 16],
-        criticHidden: [16, 16],
-        evalEvery: 660,
-        evalEpisodes: 1,
+        ...shortRun({ steps: 660, learningStarts: 150, batchSize: 32, hidden: [16, 16] }),
         checkpointEvery: 0,
       },
     );

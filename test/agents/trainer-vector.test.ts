@@ -10,6 +10,7 @@ import { box } from '../../protocol/spaces.ts';
 import { SyncVectorEnv } from '../../envs/vector/index.ts';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig, serverUrls } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import type { TrainConfig } from '../../agents/train-config.ts';
 import { train } from '../../agents/trainer.ts';
 import { spreadEnvs } from '../../agents/env-group.ts';
@@ -184,13 +185,7 @@ test('--num-envs 4 on Pendulum-v1 in-process: 1000 transitions, 4 episodes of 20
       {
         env: 'Pendulum-v1',
         out: dir,
-        steps: 1000,
-        learningStarts: 200,
-        batchSize: 64,
-        actorHidden: [16, 16],
-        criticHidden: [16, 16],
-        evalEvery: 1000,
-        evalEpisodes: 1,
+        ...shortRun({ steps: 1000, learningStarts: 200, batchSize: 64, hidden: [16, 16] }),
         checkpointEvery: 0,
       },
     ),

@@ -9,6 +9,7 @@ import { box } from '../../protocol/spaces.ts';
 import { defaultRng, type NumpyGenerator } from '../../protocol/random.ts';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from './short-run.ts';
 import type { TrainConfig } from '../../agents/train-config.ts';
 import { evaluatePolicy } from '../../agents/evaluation.ts';
 import { train } from '../../agents/trainer.ts';
@@ -63,14 +64,8 @@ function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
     {
       env: 'Point',
       out,
-      steps: 600,
+      ...shortRun({ steps: 600, learningStarts: 100, batchSize: 32, hidden: [32, 32], evalEvery: 200, evalEpisodes: 2 }),
       seed: 3,
-      actorHidden: [32, 32],
-      criticHidden: [32, 32],
-      batchSize: 32,
-      learningStarts: 100,
-      evalEvery: 200,
-      evalEpisodes: 2,
       checkpointEvery: 300,
       ...extra,
     },

@@ -16,6 +16,7 @@ import { runConformance } from '../../conformance/run.ts';
 import { CHECKS } from '../../conformance/checks.ts';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { shortRun } from '../agents/short-run.ts';
 import { train } from '../../agents/trainer.ts';
 import { Connection } from '../../client/connection.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
@@ -265,13 +266,7 @@ test('Node DDPG learns the Python PointMass env through the Python server', asyn
         env: 'PyPointMass-v0',
         url: server.url,
         out: mkdtempSync(join(tmpdir(), 'ddpg-py-')),
-        steps: 2000,
-        learningStarts: 300,
-        batchSize: 64,
-        actorHidden: [32, 32],
-        criticHidden: [32, 32],
-        evalEvery: 2000,
-        evalEpisodes: 10,
+        ...shortRun({ steps: 2000, learningStarts: 300, batchSize: 64, hidden: [32, 32], evalEpisodes: 10 }),
         checkpointEvery: 0,
       },
     );
