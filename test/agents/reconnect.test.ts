@@ -12,6 +12,7 @@ import { GymwireError } from '../../protocol/errors.ts';
 import { box } from '../../protocol/spaces.ts';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { tinyToyRun } from './short-run.ts';
 import type { TrainConfig } from '../../agents/train-config.ts';
 import { readCheckpoint } from '../../agents/checkpoints.ts';
 import { train } from '../../agents/trainer.ts';
@@ -72,13 +73,7 @@ function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
       env: 'Flaky',
       out,
       numEnvs: 2,
-      steps: 120,
-      seed: 0,
-      actorHidden: [8],
-      criticHidden: [8],
-      batchSize: 16,
-      learningStarts: 30,
-      evalEvery: 0,
+      ...tinyToyRun(),
       checkpointEvery: 50,
       saveReplay: true,
       ...extra,

@@ -21,6 +21,7 @@ import { decodeStepRequest } from '../../protocol/fast-frames.ts';
 import { Connection, RemoteEnv, RequestTimeoutError } from '../../client/remote-env.ts';
 import { selectBackend } from '../../agents/backends/choice.ts';
 import { buildConfig } from '../../agents/config.ts';
+import { tinyToyRun } from '../agents/short-run.ts';
 import { train } from '../../agents/trainer.ts';
 
 before(async () => {
@@ -146,13 +147,7 @@ test('the trainer logs a request timeout, cuts the episodes and carries on on th
         env: 'Toy-v0',
         url: server.url,
         out,
-        steps: 120,
-        seed: 0,
-        actorHidden: [8],
-        criticHidden: [8],
-        batchSize: 16,
-        learningStarts: 30,
-        evalEvery: 0,
+        ...tinyToyRun(),
         checkpointEvery: 0,
         requestTimeout: 0.3,
         reconnectDelay: 0.01,
