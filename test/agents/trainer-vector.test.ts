@@ -62,6 +62,13 @@ class Ladder implements Env {
 const LENS = [3, 5, 8];
 const quiet = { write: () => true, isTTY: false };
 const tmp = () => mkdtempSync(join(tmpdir(), 'ddpg-vec-'));
+/** The run's episode lines in metrics.jsonl. */
+const episodeRows = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'episode');
 
 function config(out: string, extra: Partial<TrainConfig> = {}): TrainConfig {
   return buildConfig(
@@ -123,11 +130,7 @@ test('episodes are attributed to their sub-env across autoresets; autoreset step
   assert.equal(r.steps, 100);
   assert.equal(r.numEnvs, 3);
   assert.equal(r.updates, truth.updates);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.type === 'episode');
+  const rows = episodeRows(dir);
   assert.deepEqual(
     rows.map((e) => ({ env: e.env, return: e.return, length: e.length, step: e.step })),
     truth.episodes,
@@ -195,11 +198,7 @@ test('--num-envs 4 on Pendulum-v1 in-process: 1000 transitions, 4 episodes of 20
   assert.equal(r.steps, 1000);
   // Each sub-env: 200 steps, an autoreset step, then 50 more; four 200-step episodes end on vector step 200.
   assert.equal(r.episodes, 4);
-  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.type === 'episode');
+  const rows = episodeRows(dir);
   assert.deepEqual(
     rows.map((e) => [e.env, e.length, e.step]),
     [
