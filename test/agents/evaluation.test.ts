@@ -37,6 +37,8 @@ class SeedEnv implements EnvLike {
 }
 
 const act = () => Float32Array.of(0);
+/** evaluateWithRetry's options for one seed-0 episode, the log dropped. */
+const oneEpisode = { act, episodes: 1, seed: 0, obsDim: 1, log: () => {} };
 
 test('evaluatePolicy plays episodes seeded seed0 + i and returns mean and population std', async () => {
   const env = new SeedEnv();
@@ -80,11 +82,7 @@ test('evaluateWithRetry: a cut evaluation starts again (same episodes); from the
     evaluateWithRetry({
       env: () => new SeedEnv(1),
       reopen: async () => void reopened++,
-      act,
-      episodes: 1,
-      seed: 0,
-      obsDim: 1,
-      log: () => {},
+      ...oneEpisode,
       giveUp: (e) => new Error(`gave up: ${e.message}`),
     }),
     /gave up: connection to ws:\/\/test closed/,
@@ -97,11 +95,7 @@ test('evaluateWithRetry: other errors pass through at once; a failed re-open giv
     evaluateWithRetry({
       env: () => new SeedEnv(1, 'internal'),
       reopen: async () => assert.fail('no reopen'),
-      act,
-      episodes: 1,
-      seed: 0,
-      obsDim: 1,
-      log: () => {},
+      ...oneEpisode,
       giveUp: () => new Error('no'),
     }),
     (e: GymwireError) => e.code === 'internal',
@@ -112,11 +106,7 @@ test('evaluateWithRetry: other errors pass through at once; a failed re-open giv
       reopen: async () => {
         throw new GymwireError('connection_lost', 'still down');
       },
-      act,
-      episodes: 1,
-      seed: 0,
-      obsDim: 1,
-      log: () => {},
+      ...oneEpisode,
       giveUp: (e) => new Error(`gave up: ${e.message}`),
     }),
     /gave up: still down/,
