@@ -16,6 +16,7 @@ import { make, registrations } from '../envs/index.ts';
 import { RemoteEnv } from '../client/remote-env.ts';
 import { selectBackend } from '../agents/backends/choice.ts';
 import { buildConfig } from '../agents/config.ts';
+import { shortRun } from './agents/short-run.ts';
 import { train } from '../agents/trainer.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -203,13 +204,7 @@ test('DDPG learns PointMass-v0 through the server in 2000 steps, exactly as it d
         env: 'PointMass-v0',
         url,
         out: mkdtempSync(join(tmp, 'ddpg-')),
-        steps: 2000,
-        learningStarts: 300,
-        batchSize: 64,
-        actorHidden: [32, 32],
-        criticHidden: [32, 32],
-        evalEvery: 2000,
-        evalEpisodes: 10,
+        ...shortRun({ steps: 2000, learningStarts: 300, batchSize: 64, hidden: [32, 32], evalEpisodes: 10 }),
         checkpointEvery: 0,
       },
     );

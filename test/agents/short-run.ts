@@ -6,7 +6,8 @@ import type { TrainConfig } from '../../agents/train-config.ts';
 export interface ShortRun {
   steps: number;
   learningStarts: number;
-  batchSize: number;
+  /** Default: the training defaults'. */
+  batchSize?: number;
   /** The hidden layers of both the actor and the critic. */
   hidden: number[];
   /** Default: steps (one eval, at the end). */
@@ -15,7 +16,7 @@ export interface ShortRun {
   evalEpisodes?: number;
 }
 
-/** steps, learningStarts, batchSize, actorHidden and criticHidden (both `hidden`), evalEvery and evalEpisodes. */
+/** steps, learningStarts, batchSize (when given), actorHidden and criticHidden (both `hidden`), evalEvery and evalEpisodes. */
 export function shortRun({
   steps,
   learningStarts,
@@ -24,7 +25,15 @@ export function shortRun({
   evalEvery = steps,
   evalEpisodes = 1,
 }: ShortRun): Partial<TrainConfig> {
-  return { steps, learningStarts, batchSize, actorHidden: [...hidden], criticHidden: [...hidden], evalEvery, evalEpisodes };
+  return {
+    steps,
+    learningStarts,
+    ...(batchSize === undefined ? {} : { batchSize }),
+    actorHidden: [...hidden],
+    criticHidden: [...hidden],
+    evalEvery,
+    evalEpisodes,
+  };
 }
 
 /** 120 steps of a toy env with one 8-unit layer per network, no evals: the reconnect and request-timeout runs. */

@@ -282,12 +282,7 @@ test('smoke: a few hundred steps of Pendulum-v1 in-process', async () => {
       {
         env: 'Pendulum-v1',
         out: dir,
-        steps: 400,
-        learningStarts: 200,
-        actorHidden: [32, 32],
-        criticHidden: [32, 32],
-        evalEvery: 400,
-        evalEpisodes: 1,
+        ...shortRun({ steps: 400, learningStarts: 200, hidden: [32, 32] }),
       },
     ),
     { out: quiet },
