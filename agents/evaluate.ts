@@ -13,6 +13,7 @@ import { defaultsFor } from './defaults.ts';
 import { EVAL_ACTORS, type EvalActor, type TrainConfig } from './train-config.ts';
 import { parseValue } from './config.ts';
 import { readCheckpoint } from './checkpoints.ts';
+import { ACTOR_AND_ENV_OPTIONS } from './cli-options.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
@@ -88,17 +89,13 @@ export function recordFinalEval(runDir: string, e: FinalEval): void {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      checkpoint: { type: 'string' },
-      env: { type: 'string' },
-      url: { type: 'string' },
+      ...ACTOR_AND_ENV_OPTIONS,
       episodes: { type: 'string' },
-      seed: { type: 'string' },
       actor: { type: 'string' },
       'env-kwargs': { type: 'string' },
       'request-timeout': { type: 'string' },
       verbose: { type: 'boolean' },
       'no-record': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.checkpoint) {

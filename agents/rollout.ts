@@ -12,6 +12,7 @@ import type { EnvLike, SpaceValue } from '../protocol/env-api.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { GifWriter } from '../graphics/gif.ts';
+import { ACTOR_AND_ENV_OPTIONS } from './cli-options.ts';
 
 /** Chooses an action from an observation. */
 export type Policy = (obs: SpaceValue) => SpaceValue | Promise<SpaceValue>;
@@ -165,17 +166,13 @@ export function parseCli(argv: string[]): CliArgs | null {
     strict: true,
     allowPositionals: false,
     options: {
-      env: { type: 'string' },
+      ...ACTOR_AND_ENV_OPTIONS,
       gif: { type: 'string' },
       random: { type: 'boolean' },
-      checkpoint: { type: 'string' },
-      url: { type: 'string' },
       kwargs: { type: 'string' },
-      seed: { type: 'string' },
       'max-steps': { type: 'string' },
       fps: { type: 'string' },
       every: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return null;

@@ -7,6 +7,7 @@ import { make, registrations } from '../envs/index.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { sample } from '../protocol/spaces.ts';
 import { Canvas } from '../graphics/canvas.ts';
+import { drawMovingScene } from '../test/graphics/moving-scene.ts';
 
 function framesPerSecond(draw: (i: number) => void, seconds: number): number {
   for (let i = 0; i < 20; i++) draw(i); // warm-up
@@ -19,19 +20,7 @@ function framesPerSecond(draw: (i: number) => void, seconds: number): number {
 function canvasScene(): (i: number) => void {
   const c = new Canvas(600, 400);
   return (i) => {
-    c.clear([255, 255, 255]);
-    c.fillRect(0, 300, 600, 100, [100, 100, 100]);
-    c.fillPolygon(
-      [
-        [280 + (i % 40), 250],
-        [320 + (i % 40), 250],
-        [320 + (i % 40), 280],
-        [280 + (i % 40), 280],
-      ],
-      [0, 0, 0],
-    );
-    c.line(300, 265, 300 + 100 * Math.sin(i / 10), 265 - 100 * Math.cos(i / 10), [202, 152, 101], 10);
-    c.fillCircle(300, 265, 5, [129, 132, 203]);
+    drawMovingScene(c, i);
     c.toFrame();
   };
 }

@@ -57,7 +57,7 @@ export function spawnServer(
   });
 }
 
-/** Our env server (`server/cli.ts --port 0`) in a child process. */
-export function startServerProcess(timeoutMs = 30_000): Promise<ServerProcess> {
-  return spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0'], { timeoutMs });
+/** Our env server (`server/cli.ts --port 0`, then `args`) in a child process. */
+export function startServerProcess(args: string[] = [], timeoutMs = 30_000): Promise<ServerProcess> {
+  return spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...args], { timeoutMs });
 }

@@ -36,6 +36,17 @@ function rawMap(entries: [string, Uint8Array][]): Uint8Array {
   return Uint8Array.from([0x80 | entries.length, ...parts.flatMap((p) => Array.from(p))]);
 }
 
+/** A frame for `op` on handle 1 whose `field` holds raw msgpack bytes; the id is the caller's. */
+function handleFrame(op: string, field: string, value: Uint8Array): (id: Uint8Array) => Uint8Array {
+  return (id) =>
+    rawMap([
+      ['id', id],
+      ['op', encodeMessage(op)],
+      ['handle', encodeMessage(1)],
+      [field, value],
+    ]);
+}
+
 export interface Context {
   url: string;
   timeoutMs: number;
@@ -557,57 +568,12 @@ const errors: Check[] = [
               ['x', Uint8Array.of(0xd4, 0x01, 0x00)],
             ]),
         ],
-        [
-          'a timestamp (ext -1) as a reset seed',
-          (i) =>
-            rawMap([
-              ['id', i],
-              ['op', encodeMessage('reset')],
-              ['handle', encodeMessage(1)],
-              ['seed', Uint8Array.of(0xd6, 0xff, 0, 0, 0, 0)],
-            ]),
-        ],
+        ['a timestamp (ext -1) as a reset seed', handleFrame('reset', 'seed', Uint8Array.of(0xd6, 0xff, 0, 0, 0, 0))],
         // msgpackr's structured clone: an array (id ext 0x69) whose one element points (ext 0x70) back at it.
-        [
-          'a cyclic action',
-          (i) =>
-            rawMap([
-              ['id', i],
-              ['op', encodeMessage('step')],
-              ['handle', encodeMessage(1)],
-              ['action', Uint8Array.of(0xd6, 0x69, 0, 0, 0, 0, 0x91, 0xd6, 0x70, 0, 0, 0, 0)],
-            ]),
-        ],
-        [
-          'an action nested 33 deep',
-          (i) =>
-            rawMap([
-              ['id', i],
-              ['op', encodeMessage('step')],
-              ['handle', encodeMessage(1)],
-              ['action', Uint8Array.from([...Array(32).fill(0x91), 0x00])],
-            ]),
-        ],
-        [
-          'an action nested 100,000 deep',
-          (i) =>
-            rawMap([
-              ['id', i],
-              ['op', encodeMessage('step')],
-              ['handle', encodeMessage(1)],
-              ['action', Uint8Array.from([...Array(100_000).fill(0x91), 0x00])],
-            ]),
-        ],
-        [
-          'an options map with an integer key',
-          (i) =>
-            rawMap([
-              ['id', i],
-              ['op', encodeMessage('reset')],
-              ['handle', encodeMessage(1)],
-              ['options', Uint8Array.of(0x81, 0x01, 0x02)],
-            ]),
-        ],
+        ['a cyclic action', handleFrame('step', 'action', Uint8Array.of(0xd6, 0x69, 0, 0, 0, 0, 0x91, 0xd6, 0x70, 0, 0, 0, 0))],
+        ['an action nested 33 deep', handleFrame('step', 'action', Uint8Array.from([...Array(32).fill(0x91), 0x00]))],
+        ['an action nested 100,000 deep', handleFrame('step', 'action', Uint8Array.from([...Array(100_000).fill(0x91), 0x00]))],
+        ['an options map with an integer key', handleFrame('reset', 'options', Uint8Array.of(0x81, 0x01, 0x02))],
         [
           '70,000 nils',
           (i) =>

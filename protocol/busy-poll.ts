@@ -7,12 +7,21 @@ export class BusyPoll {
   private until = 0;
   private running = false;
 
-  constructor(readonly micros: number) {}
+  /** `now` is in ms, performance.now()'s unit; tests pass their own clock. */
+  constructor(
+    readonly micros: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Whether the poll loop is spinning. */
+  get polling(): boolean {
+    return this.running;
+  }
 
   /** Something happened: keep polling for `micros` from now. */
   touch(): void {
     if (this.micros <= 0) return;
-    this.until = performance.now() + this.micros / 1000;
+    this.until = this.now() + this.micros / 1000;
     if (!this.running) {
       this.running = true;
       setImmediate(this.loop);
@@ -20,7 +29,7 @@ export class BusyPoll {
   }
 
   private readonly loop = (): void => {
-    if (performance.now() < this.until) setImmediate(this.loop);
+    if (this.now() < this.until) setImmediate(this.loop);
     else this.running = false;
   };
 }

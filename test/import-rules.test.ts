@@ -146,15 +146,17 @@ test('no import cycles, within a folder or across folders (type-only imports inc
 const file = (path: string, source: string) => ({ path: path.split('/').join(sep), source });
 
 test('the cycle finder sees rings of static, type-only and dynamic imports, and only rings', () => {
-  const rings = cycles([
-    file('agents/a.ts', "import { b } from './b.ts';"),
-    file('agents/b.ts', "import type { C } from './sub/c.ts';"),
-    file('agents/sub/c.ts', "const a = await import('../a.ts');"),
-    file('envs/x.ts', "import { y } from './y.ts';"),
-    file('envs/y.ts', 'export const y = 1;'),
-    file('envs/z.ts', "/** @type {import('./w.js').W} */ let z;"),
-    file('envs/w.js', "/** @typedef {import('./z.ts').Z} W */"),
-  ]);
+  const rings = cycles(
+    Object.entries({
+      'agents/a.ts': "import { b } from './b.ts';",
+      'agents/b.ts': "import type { C } from './sub/c.ts';",
+      'agents/sub/c.ts': "const a = await import('../a.ts');",
+      'envs/x.ts': "import { y } from './y.ts';",
+      'envs/y.ts': 'export const y = 1;',
+      'envs/z.ts': "/** @type {import('./w.js').W} */ let z;",
+      'envs/w.js': "/** @typedef {import('./z.ts').Z} W */",
+    }).map(([path, source]) => file(path, source)),
+  );
   assert.deepEqual(
     rings.map((r) => r.map((p) => p.split(sep).join('/')).sort()),
     [

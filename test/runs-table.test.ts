@@ -10,24 +10,12 @@ test('runs-table: evals at the asked steps, the nets, Î³, the learning rates (â†
   const dir = mkdtempSync(join(tmpdir(), 'runs-table-'));
   writeFileSync(
     join(dir, 'config.json'),
+    // The run, its nets, its learner, its exploration.
     JSON.stringify({
-      algo: 'td3',
-      env: 'LunarLanderContinuous-v3',
-      seed: 2,
-      steps: 150000,
-      actorHidden: [400, 300],
-      criticHidden: [256, 256],
-      gamma: 0.98,
-      actorLr: 0.001,
-      criticLr: 0.001,
-      nStep: 3,
-      tau: 0.005,
-      batchSize: 512,
-      criticLayerNorm: true,
-      noise: 'gaussian',
-      noiseSigma: 0.2,
-      noiseSigmaFinal: 0.02,
-      noiseDecaySteps: 150000,
+      ...{ algo: 'td3', env: 'LunarLanderContinuous-v3', seed: 2, steps: 150000 },
+      ...{ actorHidden: [400, 300], criticHidden: [256, 256], criticLayerNorm: true },
+      ...{ gamma: 0.98, actorLr: 0.001, criticLr: 0.001, nStep: 3, tau: 0.005, batchSize: 512 },
+      ...{ noise: 'gaussian', noiseSigma: 0.2, noiseSigmaFinal: 0.02, noiseDecaySteps: 150000 },
     }),
   );
   const rows = [

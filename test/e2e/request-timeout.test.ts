@@ -15,7 +15,7 @@ import { resolveOptions } from '../../server/options.ts';
 import { Session } from '../../server/session.ts';
 import { MemoryBudget } from '../../server/memory-budget.ts';
 import { LIMIT_DEFAULTS } from '../../server/limits.ts';
-import { spawnServer } from '../../bench/server-process.ts';
+import { startServerProcess } from '../../bench/server-process.ts';
 import { decodeMessage } from '../../protocol/codec.ts';
 import { decodeStepRequest } from '../../protocol/fast-frames.ts';
 import { Connection, RemoteEnv, RequestTimeoutError } from '../../client/remote-env.ts';
@@ -89,15 +89,14 @@ test(
       assert.equal(err.code, 'connection_lost');
       assert.match(err.message, /did not answer step #\d+ within 0\.3 s \(request timeout\); reconnecting/);
       assert.deepEqual(err.details, { timeout_ms: 300, op: 'step', interrupted: true, reconnecting: true });
-      assert.ok(waited >= 290 && waited < 3000, `rejected after ${waited.toFixed(0)} ms`);
+      assert.ok(waited >= 290, `rejected after ${waited.toFixed(0)} ms, before the 300 ms timeout`);
       await assert.rejects(behind, (e: Error & { code?: string }) => e.code === 'connection_lost' && /request timeout/.test(e.message));
       // The reconnect path: reset() waits for the new connection and re-makes the env.
       await env.reset({ seed: 1 });
       assert.equal(env.connection.generation, 1);
       await env.step(new Float32Array([0.1]));
     } finally {
-      await env.close();
-      await server.close();
+      await env.close().finally(() => server.close());
     }
   },
 );
@@ -106,15 +105,7 @@ test(
   'a server frozen for good (a plugin env whose step never returns): the step times out, reconnecting cannot get through, the connection ends with an error',
   { timeout: 30_000 },
   async () => {
-    const server = await spawnServer(process.execPath, [
-      '--import',
-      'tsx',
-      'server/cli.ts',
-      '--port',
-      '0',
-      '--plugin',
-      'test/server/slow-env-plugin.ts',
-    ]);
+    const server = await startServerProcess(['--plugin', 'test/server/slow-env-plugin.ts']);
     try {
       const conn = await Connection.open(server.url, {
         requestTimeoutMs: 400,
@@ -126,8 +117,8 @@ test(
       await env.step(0);
       await assert.rejects(env.step(1), (e: unknown) => e instanceof RequestTimeoutError);
       const closed = new Promise<Error>((resolve) => conn.onClose(resolve));
-      const final = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still trying after 10 s'), 10_000))]);
-      assert.ok(final instanceof Error, String(final));
+      // Two attempts at a few hundred ms each: the test's timeout bounds the wait.
+      const final = await closed;
       assert.match(final.message, /could not reconnect/);
       await assert.rejects(env.reset(), (e: Error & { code?: string }) => e.code === 'connection_lost');
     } finally {

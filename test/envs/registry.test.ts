@@ -51,42 +51,18 @@ test('make wraps like gymnasium.make: TimeLimit(OrderEnforcing(env))', () => {
 });
 
 test('make refuses unknown ids and bad kwargs', () => {
-  assert.equal(
-    throwsCode(() => make('CartPole-v9')),
-    'unknown_env',
-  );
-  assert.equal(
-    throwsCode(() => make('NoSuchEnv-v0')),
-    'unknown_env',
-  );
-  assert.equal(
-    throwsCode(() => make('Pendulum-v1', { gravity: 9.8 })),
-    'invalid_kwargs',
-  );
-  assert.equal(
-    throwsCode(() => make('Pendulum-v1', { g: '9.8' })),
-    'invalid_kwargs',
-  );
-  assert.equal(
-    throwsCode(() => make('Pendulum-v1', { g: Infinity })),
-    'invalid_kwargs',
-  );
-  assert.equal(
-    throwsCode(() => make('CartPole-v1', { sutton_barto_reward: 1 })),
-    'invalid_kwargs',
-  );
-  assert.equal(
-    throwsCode(() => make('MountainCar-v0', { goal_velocity: null })),
-    'invalid_kwargs',
-  );
-  assert.equal(
-    throwsCode(() => make('Acrobot-v1', { render_fps: 15 })),
-    'invalid_kwargs',
-  );
-  assert.equal(
-    throwsCode(() => make('CartPole-v1', { max_episode_steps: 0 })),
-    'invalid_kwargs',
-  );
+  const makeError = (id: string, kwargs?: Record<string, unknown>): string => throwsCode(() => make(id, kwargs));
+  for (const id of ['CartPole-v9', 'NoSuchEnv-v0']) assert.equal(makeError(id), 'unknown_env', id);
+  const badKwargs: Array<[string, Record<string, unknown>]> = [
+    ['Pendulum-v1', { gravity: 9.8 }],
+    ['Pendulum-v1', { g: '9.8' }],
+    ['Pendulum-v1', { g: Infinity }],
+    ['CartPole-v1', { sutton_barto_reward: 1 }],
+    ['MountainCar-v0', { goal_velocity: null }],
+    ['Acrobot-v1', { render_fps: 15 }],
+    ['CartPole-v1', { max_episode_steps: 0 }],
+  ];
+  for (const [id, kwargs] of badKwargs) assert.equal(makeError(id, kwargs), 'invalid_kwargs', `${id} ${JSON.stringify(kwargs)}`);
 });
 
 test('kwargs given to make reach the env', () => {

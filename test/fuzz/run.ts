@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import { checkErrorResponse } from '../../protocol/validators.ts';
 import { fuzzFrame, type Expect, type FuzzFrame } from './frames.ts';
-import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
+import { startServerProcess, type ServerProcess } from '../../bench/server-process.ts';
 
 export interface FuzzOptions {
   url: string;
@@ -163,19 +163,7 @@ export const FRAME_CLASSES = [
 
 /** A TypeScript server (server/cli.ts) in another process, with the limits the fuzz runs use. */
 export function spawnFuzzTarget(maxPayload: number): Promise<ServerProcess> {
-  return spawnServer(process.execPath, [
-    '--import',
-    'tsx',
-    'server/cli.ts',
-    '--port',
-    '0',
-    '--max-payload',
-    String(maxPayload),
-    '--max-envs',
-    '8',
-    '--max-num-envs',
-    '16',
-  ]);
+  return startServerProcess(['--max-payload', String(maxPayload), '--max-envs', '8', '--max-num-envs', '16']);
 }
 
 /** Runs the property; throws fast-check's report (seed, counterexample) when an invariant breaks. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Canvas, clipSegment, type RGB } from '../../graphics/canvas.ts';
+import { drawMovingScene } from './moving-scene.ts';
 
 const WHITE: RGB = [255, 255, 255];
 const RED: RGB = [255, 0, 0];
@@ -338,19 +339,7 @@ test('a moving scene drawn 200 times gives a frame per draw, each a different pi
   const c = new Canvas(600, 400);
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) {
-    c.clear(WHITE);
-    c.fillRect(0, 300, 600, 100, [100, 100, 100]);
-    c.fillPolygon(
-      [
-        [280 + (i % 40), 250],
-        [320 + (i % 40), 250],
-        [320 + (i % 40), 280],
-        [280 + (i % 40), 280],
-      ],
-      [0, 0, 0],
-    );
-    c.line(300, 265, 300 + 100 * Math.sin(i / 10), 265 - 100 * Math.cos(i / 10), [202, 152, 101], 10);
-    c.fillCircle(300, 265, 5, [129, 132, 203]);
+    drawMovingScene(c, i);
     const frame = c.toFrame();
     assert.equal(frame.data.length, 600 * 400 * 3);
     if (i < 40) seen.add(Buffer.from(frame.data).toString('base64'));

@@ -39,37 +39,20 @@ test('retries until a try succeeds, telling each wait and the failure before it'
 test('gives up after plan.attempts tries with the last failure, at once on one not worth retrying, and when cancelled', async () => {
   const sleep = async () => true;
   let tries = 0;
-  const all = await retryWithBackoff(
-    plan,
-    async () => {
-      tries++;
-      throw new Error(`fail ${tries}`);
-    },
-    { sleep },
-  );
+  const failing = async (): Promise<never> => {
+    tries++;
+    throw new Error(`fail ${tries}`);
+  };
+  const all = await retryWithBackoff(plan, failing, { sleep });
   assert.equal(tries, 4);
   assert.equal(all.ok, false);
   assert.equal(!all.ok && (all.error as Error).message, 'fail 4');
   tries = 0;
-  const fatal = await retryWithBackoff(
-    plan,
-    async () => {
-      tries++;
-      throw new Error('fatal');
-    },
-    { sleep, retryable: () => false },
-  );
+  const fatal = await retryWithBackoff(plan, failing, { sleep, retryable: () => false });
   assert.equal(tries, 1);
-  assert.deepEqual(fatal.ok ? null : [fatal.cancelled, (fatal.error as Error).message], [false, 'fatal']);
+  assert.deepEqual(fatal.ok ? null : [fatal.cancelled, (fatal.error as Error).message], [false, 'fail 1']);
   tries = 0;
-  const cancelled = await retryWithBackoff(
-    plan,
-    async () => {
-      tries++;
-      throw new Error('x');
-    },
-    { sleep: async () => tries < 2 },
-  );
+  const cancelled = await retryWithBackoff(plan, failing, { sleep: async () => tries < 2 });
   assert.equal(tries, 2);
   assert.equal(!cancelled.ok && cancelled.cancelled, true);
   const none = await retryWithBackoff({ ...plan, attempts: 0 }, async () => 1, { sleep });

@@ -19,7 +19,7 @@ import support  # noqa: F401 - puts the package on sys.path
 import websockets
 
 from gymwire import Connection, ConnectionLostError, UnauthorizedError
-from gymwire.websocket import ConnectionClosed, HandshakeError, ProtocolError, WebSocket, accept_key, mask
+from gymwire.websocket import OP_CLOSE, ConnectionClosed, HandshakeError, ProtocolError, WebSocket, accept_key, mask
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -220,9 +220,18 @@ class AgainstWebsockets(unittest.TestCase):
 
         peer = WebsocketsPeer(record)
         ws = WebSocket.connect(peer.url)
-        t0 = time.monotonic()
-        ws.close(1000, "bye")
-        self.assertLess(time.monotonic() - t0, 0.9, "the server's close frame should end the wait")
+        # What ends the wait is the server's close frame, read as the last frame, not the wait running out.
+        opcodes: List[int] = []
+        read_frame = ws._read_frame
+
+        def spy() -> Any:
+            got = read_frame()
+            opcodes.append(got[1])
+            return got
+
+        ws._read_frame = spy  # type: ignore[method-assign]
+        ws.close(1000, "bye", wait=30)
+        self.assertEqual(opcodes[-1:], [OP_CLOSE])
         for _ in range(100):
             if seen:
                 break
@@ -231,27 +240,22 @@ class AgainstWebsockets(unittest.TestCase):
         self.assertEqual(seen, [(1000, "bye")])
 
     def test_server_close_is_echoed_so_the_server_completes_the_handshake(self) -> None:
-        took: List[float] = []
         codes: List[Any] = []
 
         async def closer(ws: Any) -> None:
-            t0 = time.monotonic()
             await ws.close(4001, "go away")
-            took.append(time.monotonic() - t0)
-            codes.append(ws.close_code)  # 1006 if the client just dropped the socket
+            codes.append(ws.close_code)  # 1006 if the client dropped the socket or never echoed within close_timeout
 
         peer = WebsocketsPeer(closer, close_timeout=5)
         ws = WebSocket.connect(peer.url)
         with self.assertRaises(ConnectionClosed) as caught:
             ws.recv()
         self.assertEqual((caught.exception.code, caught.exception.reason), (4001, "go away"))
-        for _ in range(100):
-            if took:
+        for _ in range(400):
+            if codes:
                 break
             time.sleep(0.02)
         peer.close()
-        self.assertEqual(len(took), 1)
-        self.assertLess(took[0], 2.0, "the server waited for our close frame")
         self.assertEqual(codes, [4001])
 
     def test_subprotocol_is_negotiated_and_headers_reach_the_server(self) -> None:
@@ -405,13 +409,11 @@ class AgainstRawPeers(unittest.TestCase):
             done.wait(5)
 
         peer = RawPeer(silent)
-        t0 = time.monotonic()
         with self.assertRaises(ConnectionLostError) as caught:
             Connection(peer.url, timeout=0.3, reconnect=False)
         done.set()
         peer.join()
         self.assertIn("within 0.3 s", caught.exception.message)
-        self.assertLess(time.monotonic() - t0, 3)
 
 
 class OverTls(unittest.TestCase):

@@ -7,7 +7,7 @@
 // equal to a local env, never waiting long.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
+import { startServerProcess, type ServerProcess } from '../../bench/server-process.ts';
 import { encodeMessage } from '../../protocol/codec.ts';
 import { RawClient } from './raw-client.ts';
 import { attacks, slots } from './attack-frames.ts';
@@ -17,7 +17,7 @@ import { startBystander } from './bystander.ts';
 let server: ServerProcess;
 let exited: string | null = null;
 before(async () => {
-  server = await spawnServer(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0']);
+  server = await startServerProcess();
   server.child.once('exit', (code, signal) => (exited = `code ${code}, signal ${signal}`));
 });
 after(() => server.stop());

@@ -13,7 +13,7 @@ import { RawClient } from './raw-client.ts';
 import { BaseEnv, make, register, registrations, type Kwargs } from '../../envs/index.ts';
 import { startServer } from '../../server/server.ts';
 import { DEFAULT_ENV_MEMORY_BYTES } from '../../server/memory-budget.ts';
-import { spawnServer } from '../../bench/server-process.ts';
+import { startServerProcess } from '../../bench/server-process.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import { encodeArray } from '../../protocol/ndarray.ts';
 import { box } from '../../protocol/spaces.ts';
@@ -214,12 +214,7 @@ test(
   { timeout: 120_000 },
   async () => {
     const budget = 192 * MiB;
-    const server = await spawnServer(process.execPath, [
-      '--import',
-      'tsx',
-      'server/cli.ts',
-      '--port',
-      '0',
+    const server = await startServerProcess([
       '--memory-budget',
       String(budget),
       '--max-connections',

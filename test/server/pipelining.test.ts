@@ -202,10 +202,21 @@ test('busy polling (opt-in on both ends) answers the same, and stops polling aft
   for (let t = 0; t < 30; t++) assert.deepEqual(await remote.step(new Float32Array([0.1])), local.step(new Float32Array([0.1])));
   await remote.close();
   await own.close();
-  const poll = new BusyPoll(2000);
+  // The window on a clock of our own: the loop spins until the clock passes touch() + 2 ms.
+  let now = 0;
+  let turns = 0;
+  const poll = new BusyPoll(2000, () => now);
   poll.touch();
-  const t0 = performance.now();
-  while ((poll as unknown as { running: boolean }).running) await new Promise((r) => setImmediate(r));
-  const took = performance.now() - t0;
-  assert.ok(took >= 1.9 && took < 200, `polled for ${took.toFixed(2)} ms, window 2 ms`);
+  assert.equal(poll.polling, true);
+  for (; turns < 10; turns++) await new Promise((r) => setImmediate(r));
+  assert.equal(poll.polling, true, 'still inside its window');
+  now = 1.5;
+  poll.touch(); // a new event moves the window: until 3.5 ms
+  now = 3;
+  for (turns = 0; turns < 10; turns++) await new Promise((r) => setImmediate(r));
+  assert.equal(poll.polling, true, 'the window runs from the last touch');
+  now = 3.5;
+  for (turns = 0; turns < 100 && poll.polling; turns++) await new Promise((r) => setImmediate(r));
+  assert.equal(poll.polling, false, 'stopped once the window had passed');
+  assert.ok(turns <= 2, `stopped on the next turn, not after ${turns}`);
 });

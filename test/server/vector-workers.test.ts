@@ -18,6 +18,8 @@ import { RawClient } from './raw-client.ts';
 const PLUGIN = fileURLToPath(new URL('./slow-env-plugin.ts', import.meta.url));
 const i32 = (n: number, v: number) => encodeArray(new Int32Array(n).fill(v), [n]);
 const obsOf = (r: any) => Array.from(new Float32Array(new Uint8Array(r.result.obs.data).buffer));
+/** The observations of `reset(seed 0)` on a vector handle. */
+const resetObs = async (c: RawClient, handle: number) => obsOf(await c.call({ op: 'reset', handle, seed: 0 }));
 
 /** Registered in this process only: a worker thread does not know it. */
 class HereOnly extends BaseEnv<Float32Array, number> {
@@ -80,33 +82,21 @@ if (!registrations().some((r) => r.id === 'HereOnly-v0')) {
   });
 }
 
-test(
-  '16 MiB or more of env instances run in a worker thread, less in the server thread; an id only this thread knows is built here',
-  { timeout: 30_000 },
-  async () => {
-    await withClient({}, async (c) => {
-      const big = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-      const small = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 15 })).result.handle;
-      const here = (await c.call({ op: 'make', env_id: 'HereOnly-v0', num_envs: 16 })).result.handle;
-      assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: big, seed: 0 })), new Array(16).fill(1), 'in a worker');
-      assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: small, seed: 0 })), new Array(15).fill(0), 'in the server thread');
-      assert.deepEqual(
-        obsOf(await c.call({ op: 'reset', handle: here, seed: 0 })),
-        new Array(16).fill(0),
-        'unknown to the worker: built here',
-      );
-      assert.deepEqual(obsOf(await c.call({ op: 'step', handle: big, action: i32(16, 1) })), new Array(16).fill(1));
-    });
-    await withClient({ vectorWorkers: 0 }, async (c) => {
-      const h = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-      assert.deepEqual(
-        obsOf(await c.call({ op: 'reset', handle: h, seed: 0 })),
-        new Array(16).fill(0),
-        '--vector-workers 0: in the server thread',
-      );
-    });
-  },
-);
+test('vectors of 16 MiB or more run in a worker, smaller ones here; ids the worker lacks are built here', { timeout: 30_000 }, async () => {
+  await withClient({}, async (c) => {
+    const big = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
+    const small = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 15 })).result.handle;
+    const here = (await c.call({ op: 'make', env_id: 'HereOnly-v0', num_envs: 16 })).result.handle;
+    assert.deepEqual(await resetObs(c, big), new Array(16).fill(1), 'in a worker');
+    assert.deepEqual(await resetObs(c, small), new Array(15).fill(0), 'in the server thread');
+    assert.deepEqual(await resetObs(c, here), new Array(16).fill(0), 'unknown to the worker: built here');
+    assert.deepEqual(obsOf(await c.call({ op: 'step', handle: big, action: i32(16, 1) })), new Array(16).fill(1));
+  });
+  await withClient({ vectorWorkers: 0 }, async (c) => {
+    const h = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
+    assert.deepEqual(await resetObs(c, h), new Array(16).fill(0), '--vector-workers 0: in the server thread');
+  });
+});
 
 test(
   'through the worker, a BipedalWalker vector env answers exactly as in process; errors keep their codes; a throwing env is broken',
@@ -186,6 +176,6 @@ test('a worker thread that dies: its envs answer env_broken, a new vector env ge
     assert.match(died.error.message, /worker thread .* stopped/);
     assert.equal((await c.call({ op: 'step', handle: doomed, action: i32(16, 0) })).error.code, 'env_broken');
     const fresh = (await c.call({ op: 'make', env_id: 'Where-v0', num_envs: 16 })).result.handle;
-    assert.deepEqual(obsOf(await c.call({ op: 'reset', handle: fresh, seed: 0 })), new Array(16).fill(1));
+    assert.deepEqual(await resetObs(c, fresh), new Array(16).fill(1));
   });
 });

@@ -60,7 +60,7 @@ test(
       return true;
     });
     const waited = performance.now() - started;
-    assert.ok(waited >= 300 && waited < 5000, `rejected after ${waited.toFixed(0)} ms`);
+    assert.ok(waited >= 300, `rejected after ${waited.toFixed(0)} ms, before the 0.3 s timeout`);
     assert.match((await closed).message, /request timeout/);
     assert.equal(conn.closed, true);
     await assert.rejects(conn.request('list_envs', { op: 'list_envs' }), /request timeout/);

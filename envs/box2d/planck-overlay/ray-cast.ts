@@ -55,6 +55,8 @@ export function castRay(world: World, p1x: number, p1y: number, p2x: number, p2y
     return;
   }
   const tree = (world as unknown as { m_broadPhase: { m_tree: { m_root: TreeNode | null } } }).m_broadPhase.m_tree;
+  fallbackInput.p1.set(p1x, p1y);
+  fallbackInput.p2.set(p2x, p2y);
   // b2DynamicTree::RayCast, as planck writes it.
   let rx = p2x - p1x;
   let ry = p2y - p1y;
@@ -99,6 +101,7 @@ export function castRay(world: World, p1x: number, p1y: number, p2x: number, p2y
       // The callback would return -1 for this fixture, which changes nothing; and a miss
       // returns the current maxFraction, which changes nothing either. Skip the shape test.
       if ((fixture.m_filterCategoryBits & categoryMask) === 0) continue;
+      fallbackInput.maxFraction = maxFraction;
       if (!shapeRayCast(fixture, proxy.childIndex, p1x, p1y, p2x, p2y, maxFraction)) continue;
       const fraction = hitFraction;
       out.p2[0] = (1 - fraction) * p1x + fraction * p2x;
@@ -136,7 +139,7 @@ function shapeRayCast(
   const shape = fixture.m_shape;
   const xf = fixture.m_body.m_xf;
   const type = shape.m_type;
-  if (type !== 'edge' && type !== 'polygon') return fallbackRayCast(fixture, childIndex, p1x, p1y, p2x, p2y, maxFraction);
+  if (type !== 'edge' && type !== 'polygon') return fallbackRayCast(fixture, childIndex);
   // The ray in the shape's frame: mulT(q, p - xf.p).
   const s = xf.q.s;
   const c = xf.q.c;
@@ -207,19 +210,8 @@ function shapeRayCast(
   return false;
 }
 
-/** Other shapes (circles, chains): planck's own test, with reused input and output. */
-function fallbackRayCast(
-  fixture: FixtureInternals,
-  childIndex: number,
-  p1x: number,
-  p1y: number,
-  p2x: number,
-  p2y: number,
-  maxFraction: number,
-): boolean {
-  fallbackInput.p1.set(p1x, p1y);
-  fallbackInput.p2.set(p2x, p2y);
-  fallbackInput.maxFraction = maxFraction;
+/** Other shapes (circles, chains): planck's own test, on the ray castRay keeps in fallbackInput. */
+function fallbackRayCast(fixture: FixtureInternals, childIndex: number): boolean {
   if (!(fixture as unknown as Fixture).rayCast(fallbackOutput as never, fallbackInput as never, childIndex)) return false;
   hitFraction = fallbackOutput.fraction;
   return true;
