@@ -6,6 +6,8 @@ import { make } from '../../envs/index.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
 
 export interface Bystander {
+  /** The steps answered so far. */
+  readonly steps: number;
   /** Stops after at least `minSteps` steps; resolves with what it saw (rejects on a wrong answer or a lost connection). */
   stop(minSteps?: number): Promise<{ steps: number; maxWaitMs: number }>;
 }
@@ -16,8 +18,8 @@ export async function startBystander(url: string): Promise<Bystander> {
   let running = true;
   let minSteps = 0;
   let maxWaitMs = 0;
+  let steps = 0;
   const run = (async () => {
-    let steps = 0;
     let seed = 0;
     assert.deepEqual(await remote.reset({ seed }), local.reset({ seed }));
     while (running || steps < minSteps) {
@@ -38,11 +40,13 @@ export async function startBystander(url: string): Promise<Bystander> {
   })();
   run.catch(() => {}); // reported by stop()
   return {
+    get steps() {
+      return steps;
+    },
     async stop(min = 100) {
       minSteps = min;
       running = false;
-      const steps = await run;
-      return { steps, maxWaitMs };
+      return { steps: await run, maxWaitMs };
     },
   };
 }

@@ -1,14 +1,13 @@
 // What the hostile-frames tests of both servers (Node: test/server, Python: test/python) check
-// the same way: an answer within a bound, and error answers that quote the client only in part.
+// the same way: an answer (a hang fails), and error answers that quote the client only in part.
 import assert from 'node:assert/strict';
 import { encodeMessage } from '../../protocol/codec.ts';
 import type { RawClient } from './raw-client.ts';
 
 /**
- * Per frame. Answers take well under a millisecond on an idle machine (the slowest hostile
- * frame costs the Python server tens of ms); this bound leaves room for a 2-core machine shared
- * with other work (up to ~1.2 s seen at load 12), while a frame that pins the event loop (the
- * 2^40-leaf DAG did, for hours) still fails it.
+ * Per frame: not a speed bound (speed is bench:fairness's) but the point at which a frame that
+ * pins the event loop (the 2^40-leaf DAG did, for hours) fails the test instead of hanging it,
+ * far above what a 2-core machine shared with other work takes to answer.
  */
 export const ANSWER_WITHIN_MS = 5000;
 
@@ -42,18 +41,16 @@ export function quotingRequests(handle: number): Record<string, unknown>[] {
   ];
 }
 
-/** Each request gets an error answer of under 2 KiB, within ANSWER_WITHIN_MS. */
+/** Each request gets an error answer of under 2 KiB (a hang fails after ANSWER_WITHIN_MS). */
 export async function assertQuotedInPart(
   client: RawClient,
   requests: Record<string, unknown>[],
   exited: () => string | null,
 ): Promise<void> {
   for (const r of requests) {
-    const t0 = performance.now();
     const answer = await within(client.call(r), ANSWER_WITHIN_MS, Object.keys(r).join(','), exited);
     const size = encodeMessage(answer).length;
     assert.ok(answer.error, JSON.stringify(answer).slice(0, 300));
     assert.ok(size < 2048, `${answer.error.code} answer of ${size} bytes: ${JSON.stringify(answer).slice(0, 300)}`);
-    assert.ok(performance.now() - t0 < ANSWER_WITHIN_MS);
   }
 }
