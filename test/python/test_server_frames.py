@@ -14,7 +14,6 @@ from test_server_limits import Conn, Tiny
 
 from gymwire import EnvServer
 from gymwire.server_frames import FrameBudget
-from gymwire.server_upgrade import is_legacy_server
 from gymwire.websocket import WebSocket
 
 MIB = 1024 * 1024
@@ -58,7 +57,6 @@ class Budget(unittest.TestCase):
         self.assertEqual(budget.used, 5, "twice is once")
 
 
-@unittest.skipUnless(is_legacy_server(), "counted on the legacy server's state only (websockets 10-13; README)")
 class Flood(unittest.TestCase):
     def setUp(self) -> None:
         self.sockets: List[socket.socket] = []
