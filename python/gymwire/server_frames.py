@@ -102,12 +102,17 @@ class CountedFrames:
     gymwire_in_hand: int
 
     def gymwire_answered(self) -> None:
-        """The server answered the message it took: it is no longer held."""
+        """The server answered the message it took: it is no longer held. What the connection
+        holds is counted again (the parser may have taken frame headers since the last chunk)."""
+        self.gymwire_in_hand = 0
         budget = self.budget
         # Not once the connection is gone: what it held was given back then.
-        if self.gymwire_in_hand and self in budget.connections:
-            budget.account(self, self.gymwire_counted - self.gymwire_in_hand)  # type: ignore[attr-defined]
-        self.gymwire_in_hand = 0
+        if self in budget.connections:
+            budget.account(self, self.gymwire_held())
+
+    def gymwire_held(self) -> int:
+        """The bytes the connection holds now, from websockets' state."""
+        raise NotImplementedError
 
     def pause_input(self) -> None:
         self.gymwire_paused = True
@@ -175,13 +180,14 @@ class LegacyFrames(CountedFrames):
     def _gymwire_queue_full(self) -> bool:
         return bool(self.reader._paused)  # type: ignore[attr-defined]
 
+    def gymwire_held(self) -> int:
+        return len(self.reader._buffer) + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand  # type: ignore[attr-defined]
+
     def data_received(self, data: bytes) -> None:
         # What websockets' data_received does, then what the connection holds now, into the
         # budget (FrameBudget.account inlined: this runs for every frame).
-        reader = self.reader  # type: ignore[attr-defined]
-        reader.feed_data(data)
-        buffered = len(reader._buffer)  # type: ignore[attr-defined]
-        held = buffered + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand
+        self.reader.feed_data(data)  # type: ignore[attr-defined]
+        held = self.gymwire_held()
         budget = self.budget
         budget.used += held - self.gymwire_counted
         self.gymwire_counted = held
@@ -253,9 +259,12 @@ class AsyncioFrames(CountedFrames):
     def _gymwire_queue_full(self) -> bool:
         return bool(self.recv_messages.paused)  # type: ignore[attr-defined]
 
+    def gymwire_held(self) -> int:
+        return len(self.protocol.reader.buffer) + self.gymwire_frames.bytes + self.gymwire_in_hand  # type: ignore[attr-defined]
+
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
-        held = len(self.protocol.reader.buffer) + self.gymwire_frames.bytes + self.gymwire_in_hand  # type: ignore[attr-defined]
+        held = self.gymwire_held()
         budget = self.budget
         budget.used += held - self.gymwire_counted
         self.gymwire_counted = held
