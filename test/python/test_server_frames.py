@@ -211,6 +211,16 @@ class Flood(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, f"{b.gymwire_counted} {c.gymwire_counted}")
             time.sleep(0.005)
         self.assertFalse(budget.over)
+        seen = self.watch_the_budget_go_over()
+        answered: List[int] = []
+        account = budget.account
+
+        def watched(conn: Any, held: int) -> None:
+            if conn is a:
+                answered.append(held)
+            account(conn, held)
+
+        budget.account = watched  # type: ignore[method-assign]
         # a sends five complete 1,000-byte frames and 12,000 bytes of a big one, all read at once
         # (the server's loop is held while they go out): past the budget.
         held, release = threading.Event(), threading.Event()
@@ -225,6 +235,14 @@ class Flood(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.005)
         header = len(big) - limit
+        self.assertGreaterEqual(seen["held"][a], 5 * 1000 + 12000, "a's frames, parsed or not, count from the moment they are read")
+        # After each answer, a holds its part of the big frame and the frames not yet answered
+        # (with their headers while the parser has not taken them).
+        self.assertEqual(len(answered), 5, answered)
+        for i, held_then in enumerate(answered):
+            left = 4 - i
+            self.assertGreaterEqual(held_then, 12000 + left * 1000, answered)
+            self.assertLessEqual(held_then, 12000 + left * (1000 + header) + header, answered)
         # What each holds now is its part of a frame: 12,000 or 16,000 bytes (and, depending on
         # the websockets version, the frame's header, which one parser keeps until the payload is in).
         for conn, part in ((a, 12000), (b, 16000), (c, 16000)):
