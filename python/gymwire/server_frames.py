@@ -181,11 +181,12 @@ class LegacyFrames(CountedFrames):
         return bool(self.reader._paused)  # type: ignore[attr-defined]
 
     def gymwire_held(self) -> int:
-        return len(self.reader._buffer) + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand  # type: ignore[attr-defined]
+        buffered = len(self.reader._buffer)  # type: ignore[attr-defined]
+        return buffered + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand
 
     def data_received(self, data: bytes) -> None:
         # What websockets' data_received does, then what the connection holds now, into the
-        # budget (FrameBudget.account inlined: this runs for every frame).
+        # budget (FrameBudget.account inlined: this runs for every chunk).
         self.reader.feed_data(data)  # type: ignore[attr-defined]
         held = self.gymwire_held()
         budget = self.budget
@@ -234,6 +235,26 @@ class _FrameQueue(collections.deque):  # type: ignore[type-arg]
         self.bytes += size
         self.owner.gymwire_in_hand -= size
         super().extend(frames)
+
+
+def check_asyncio_assembler() -> None:
+    """Raises unless websockets' assembler keeps its frames as ``AsyncioFrames`` expects (a
+    ``frames.queue`` deque, ``paused`` and ``resume``): a websockets release that changed it
+    must fail at start, not serve without a frame budget. Call it with the event loop running."""
+    from websockets.asyncio.messages import Assembler
+
+    assembler = Assembler()
+    if not (
+        isinstance(getattr(getattr(assembler, "frames", None), "queue", None), collections.deque)
+        and hasattr(assembler, "resume")
+        and hasattr(assembler, "paused")
+    ):
+        import websockets
+
+        raise RuntimeError(
+            f"gymwire's frame budget does not know the frame queue of websockets {websockets.__version__} "
+            "(tested: 10.4 and 17.0.1; pip install 'websockets>=10.4,<18')"
+        )
 
 
 class AsyncioFrames(CountedFrames):

@@ -1,16 +1,18 @@
 """The checks between a TCP socket and a WebSocket connection, hooked into ``websockets``
 (the Node server's order, server/admission.ts; PROTOCOL.md section 8):
   accept       at most ``max_upgrading_per_address`` sockets per address may be before or in
-               their upgrade (one more: HTTP 503), and the upgrade must be done within
+               their upgrade (one more: HTTP 503), and the upgrade request must be in within
                ``upgrade_timeout`` (HTTP 408; websockets 10 has no such timeout: a socket that
-               sent nothing was held forever);
+               sent nothing was held forever; 14+ has one, but drops the socket without a word);
   the upgrade  the browser origin (403, server_origin.py), then one credential at most (400),
-               the address's failed-token lockout (429) and the token (401) (server_auth.py).
-websockets 10-13 (the legacy server, Debian's 10.4 is the one tested here) gets a protocol
-class that does both, and counts the connection's frames into the server's frame budget
-(server_frames.py); websockets 14+ a ``process_request`` hook, which sees the request only
-once it has been read, so the per-address cap on upgrading sockets is the legacy server's alone
-(14+ still ends each slow upgrade at ``upgrade_timeout``, as its ``open_timeout``)."""
+               the address's failed-token lockout (429) and the token (401) (server_auth.py);
+               then the sub-protocol: ``gymwire`` if offered, else the token's own, else none.
+Both servers get a connection class that counts a socket from the moment it is accepted, ends
+its upgrade at ``upgrade_timeout`` and counts its frames into the server's frame budget
+(server_frames.py): websockets 10-13 (the legacy server; Debian's 10.4 is tested) a protocol
+class (``create_protocol``), websockets 14+ (the asyncio server; 17.0.1 is tested) a
+``ServerConnection`` subclass (``create_connection``). The checks of the request are the
+legacy protocol's ``process_request`` method, or 14+'s ``process_request`` hook."""
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +24,7 @@ import websockets
 
 from .server_admission import address_key
 from .server_auth import SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, AuthThrottle, Refusal, credential_refusal
-from .server_frames import AsyncioFrames, FrameBudget, LegacyFrames
+from .server_frames import AsyncioFrames, FrameBudget, LegacyFrames, check_asyncio_assembler
 from .server_origin import origin_refusal
 
 
@@ -125,6 +127,8 @@ def _asyncio_hooks(
 ) -> Dict[str, Any]:
     from websockets.asyncio.server import ServerConnection
     from websockets.protocol import State
+
+    check_asyncio_assembler()
 
     class GatedConnection(AsyncioFrames, ServerConnection):
         def connection_made(self, transport: Any) -> None:
