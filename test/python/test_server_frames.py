@@ -3,6 +3,7 @@ half sent and frames not yet answered count against frame_budget_bytes over all 
 past it, the connections holding more than their share are not read, the others go on."""
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ from test_server_limits import Conn, Tiny
 
 from gymwire import EnvServer
 from gymwire.server_frames import FrameBudget
+from gymwire.server_upgrade import is_legacy_server
 from gymwire.websocket import WebSocket, frame
 
 MIB = 1024 * 1024
@@ -257,6 +259,36 @@ class Flood(unittest.TestCase):
     def test_the_budget_must_hold_two_of_the_largest_frames(self) -> None:
         with self.assertRaisesRegex(ValueError, "frame_budget_bytes must be an integer of at least twice max_payload_bytes"):
             EnvServer({"Tiny-v0": Tiny}, max_payload_bytes=4 * MIB, frame_budget_bytes=6 * MIB)
+
+
+class Versions(unittest.TestCase):
+    def test_a_websockets_that_keeps_its_frames_elsewhere_stops_the_server_at_start(self) -> None:
+        """The asyncio server's count reads websockets' frame queue (14+): a release that moved it
+        must not serve without a frame budget. (On the legacy server, Flood counts its own state.)"""
+        if is_legacy_server():
+            server = EnvServer({"Tiny-v0": Tiny}, port=0)
+            asyncio.run(self._start_and_close(server))
+            return
+        from websockets.asyncio import messages
+
+        class Moved(messages.Assembler):  # type: ignore[misc, name-defined]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.frames = object()  # type: ignore[assignment]
+
+        real = messages.Assembler
+        messages.Assembler = Moved  # type: ignore[misc]
+        try:
+            with self.assertRaisesRegex(RuntimeError, r"does not know the frame queue of websockets 1\d\."):
+                asyncio.run(self._start_and_close(EnvServer({"Tiny-v0": Tiny}, port=0)))
+        finally:
+            messages.Assembler = real  # type: ignore[misc]
+        asyncio.run(self._start_and_close(EnvServer({"Tiny-v0": Tiny}, port=0)))
+
+    async def _start_and_close(self, server: EnvServer) -> None:
+        await server.start()
+        server.close()
+        await server.wait_closed()
 
 
 if __name__ == "__main__":
