@@ -102,6 +102,9 @@ async function unittestModule(module: string, t: { diagnostic(message: string): 
   assert.equal(r.code, 0, `${module}:\n${r.stderr}\n${r.stdout}`);
   assert.doesNotMatch(r.stderr, /skipped/, `${module} skipped tests:\n${r.stderr}`);
   for (const line of r.stdout.split('\n').filter((l) => l.trim())) t.diagnostic(line);
+  // unittest's summary ("Ran 12 tests in 3.2s"): how many ran, in the TAP output.
+  const ran = /^Ran \d+ tests? in .*$/m.exec(r.stderr);
+  if (ran) t.diagnostic(`${module}: ${ran[0]}, all passed`);
 }
 
 const UNITTESTS: [string, string][] = [
