@@ -173,29 +173,33 @@ function websocketsEnv(run: WebsocketsRun): NodeJS.ProcessEnv {
 
 const [SYSTEM_WEBSOCKETS, ...OTHER_WEBSOCKETS] = WEBSOCKETS_RUNS;
 
-// Separate processes, mostly waiting on the servers: three at a time.
-test(`Python unittest modules (test/python/test_*.py), ${SYSTEM_WEBSOCKETS.name}`, { concurrency: 3 }, async (t) => {
-  if (requireOrSkip(t, skipGymnasium)) return;
-  const env = websocketsEnv(SYSTEM_WEBSOCKETS);
-  const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st, env)));
-  runs.push(
-    t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) =>
-      unittestModule('test_cleanrl_loop', st, { ...env, GYMWIRE_TEST_NO_TORCH: '1' }),
-    ),
-  );
-  await Promise.all(runs);
-});
-
-for (const run of OTHER_WEBSOCKETS) {
-  test(
-    `Python server tests under ${run.name}: the server's own modules, and the client's tests that use a Python server`,
-    { concurrency: 3 },
-    async (t) => {
-      if (requireOrSkip(t, run.missing)) return;
-      await Promise.all(PYTHON_SERVER_TESTS.map((tests) => t.test(tests, (st) => unittestModule(tests, st, websocketsEnv(run)))));
-    },
-  );
-}
+// Separate processes, mostly waiting on the servers (and on timeouts they test): four at a time,
+// the system's websockets and the others' runs together.
+test(
+  `Python unittest modules (test/python/test_*.py) under ${SYSTEM_WEBSOCKETS.name}; the Python-server ones again under ${OTHER_WEBSOCKETS.map((r) => r.name).join(', ')}`,
+  { concurrency: 4 },
+  async (t) => {
+    if (requireOrSkip(t, skipGymnasium)) return;
+    const env = websocketsEnv(SYSTEM_WEBSOCKETS);
+    const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st, env)));
+    runs.push(
+      t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) =>
+        unittestModule('test_cleanrl_loop', st, { ...env, GYMWIRE_TEST_NO_TORCH: '1' }),
+      ),
+    );
+    for (const run of OTHER_WEBSOCKETS) {
+      for (const tests of PYTHON_SERVER_TESTS) {
+        runs.push(
+          t.test(`under ${run.name}: ${tests}`, (st) => {
+            if (requireOrSkip(st, run.missing)) return;
+            return unittestModule(tests, st, websocketsEnv(run));
+          }),
+        );
+      }
+    }
+    await Promise.all(runs);
+  },
+);
 
 /** The conformance suite against the example Python server started with `env`: every check passes. */
 async function conformanceOfPythonServer(env: NodeJS.ProcessEnv): Promise<void> {
