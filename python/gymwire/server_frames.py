@@ -187,8 +187,9 @@ class LegacyFrames(CountedFrames):
     def data_received(self, data: bytes) -> None:
         # What websockets' data_received does, then what the connection holds now, into the
         # budget (FrameBudget.account inlined: this runs for every chunk).
-        self.reader.feed_data(data)  # type: ignore[attr-defined]
-        held = self.gymwire_held()
+        reader = self.reader  # type: ignore[attr-defined]
+        reader.feed_data(data)
+        held = len(reader._buffer) + self.gymwire_assembling + sum(map(len, self.messages)) + self.gymwire_in_hand
         budget = self.budget
         budget.used += held - self.gymwire_counted
         self.gymwire_counted = held
@@ -285,7 +286,7 @@ class AsyncioFrames(CountedFrames):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
-        held = self.gymwire_held()
+        held = len(self.protocol.reader.buffer) + self.gymwire_frames.bytes + self.gymwire_in_hand  # type: ignore[attr-defined]
         budget = self.budget
         budget.used += held - self.gymwire_counted
         self.gymwire_counted = held
