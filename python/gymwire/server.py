@@ -36,7 +36,7 @@ from .errors import GymwireError, error_for
 from .preview import clip, preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
-from .server_auth import SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, AuthThrottle, check_token_format
+from .server_auth import AuthThrottle, check_token_format
 from .server_frames import CountedFrames, FrameBudget
 from .server_origin import parse_allowed_origins
 from .server_request import error_frame, exception_text, log_exception, read_request, thrown_error_frame
@@ -54,6 +54,8 @@ SERVER_PROTOCOL_VERSION = "1.2"
 #: on how many frames it answers in a row before the others get a turn (a queued frame is read
 #: without returning to the event loop).
 MAX_QUEUED_FRAMES = 4
+#: websockets' write buffer per connection (the legacy server's default; 14+ would take half).
+WRITE_BUFFER_BYTES = 64 * 1024
 #: A frame that took longer than this (s) gives the other connections a turn before the next.
 _TURN_SECONDS = 0.002
 
@@ -226,23 +228,24 @@ class EnvServer:
     async def start(self) -> None:
         if self.token is None and not _is_loopback(self.host):
             print(f"warning: serving {self.url} without a token: anyone who can reach it can run envs (token=...)", file=sys.stderr)
-        subprotocols = [SUBPROTOCOL] + ([TOKEN_SUBPROTOCOL_PREFIX + self.token] if self.token is not None else [])
         self._server = await websockets.serve(
             self._connection,
             self.host,
             self.port,
             # The browser form of the token (PROTOCOL.md section 8): "gymwire" is selected when
             # offered, the token's own sub-protocol only when it is the only one offered.
-            subprotocols=subprotocols,
             **upgrade_hooks(
                 upgrade_check(self.token, self.allowed_origins, self._auth_throttle),
                 self._upgrading,
                 self.upgrade_timeout or None,
                 self.frame_budget,
+                self.token,
             ),
             compression=None,
             max_size=self.max_payload_bytes,
             max_queue=MAX_QUEUED_FRAMES,
+            # Answers a client does not read: at most this much waits in the server per connection.
+            write_limit=WRITE_BUFFER_BYTES,
             ping_interval=None,
             # After a 1009 the client's close frame waits behind the rest of its oversized frame,
             # which is never read: don't wait websockets' default 10 s for it.
@@ -266,13 +269,11 @@ class EnvServer:
             return
         session = _Session()
         watch = ConnectionWatch(ws, lambda: session.ready, self.hello_timeout, self.idle_timeout)
-        # The frame budget's bookkeeping (server_frames.py): on the legacy server only.
+        # The frame budget's bookkeeping (server_frames.py): the message taken is held until answered.
         counted = isinstance(ws, CountedFrames)
         try:
             async for message in ws:
                 watch.last_frame = t0 = time.perf_counter()
-                if counted:
-                    ws.gymwire_in_hand = len(message)
                 if isinstance(message, str):
                     reply = error_frame(None, "bad_request", "frames must be binary (one msgpack map each)")
                 else:

@@ -22,7 +22,7 @@ import { Connection } from '../../client/connection.ts';
 import { RemoteEnv } from '../../client/remote-env.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { goldenPath } from '../envs/golden.ts';
-import { found, GYMNASIUM, python, ROOT, skip, skipGymnasium } from './find-python.ts';
+import { found, GYMNASIUM, python, ROOT, skip, skipGymnasium, WEBSOCKETS_RUNS, type WebsocketsRun } from './find-python.ts';
 import { requireOrSkip } from '../prerequisites.ts';
 import { selfSignedCert } from '../helpers.ts';
 import { spawnServer, type ServerProcess } from '../../bench/server-process.ts';
@@ -96,12 +96,15 @@ function testEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs one unittest module; fails with its output unless every test passed (none skipped). */
+/** Runs one unittest module (or several, space-separated); fails with its output unless every test passed (none skipped). */
 async function unittestModule(module: string, t: { diagnostic(message: string): void }, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
-  const r = await runPython(['-m', 'unittest', '-v', module], { ...testEnv(), ...extraEnv }, HERE);
+  const r = await runPython(['-m', 'unittest', '-v', ...module.split(' ')], { ...testEnv(), ...extraEnv }, HERE);
   assert.equal(r.code, 0, `${module}:\n${r.stderr}\n${r.stdout}`);
   assert.doesNotMatch(r.stderr, /skipped/, `${module} skipped tests:\n${r.stderr}`);
   for (const line of r.stdout.split('\n').filter((l) => l.trim())) t.diagnostic(line);
+  // unittest's summary ("Ran 12 tests in 3.2s"): how many ran, in the TAP output.
+  const ran = /^Ran \d+ tests? in .*$/m.exec(r.stderr);
+  if (ran) t.diagnostic(`${module}: ${ran[0]}, all passed`);
 }
 
 const UNITTESTS: [string, string][] = [
@@ -137,32 +140,86 @@ const UNITTESTS: [string, string][] = [
   ],
 ];
 
-// Separate processes, mostly waiting on the servers: three at a time.
-test('Python unittest modules (test/python/test_*.py)', { concurrency: 3 }, async (t) => {
-  if (requireOrSkip(t, skipGymnasium)) return;
-  const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st)));
-  runs.push(
-    t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) =>
-      unittestModule('test_cleanrl_loop', st, { GYMWIRE_TEST_NO_TORCH: '1' }),
-    ),
-  );
-  await Promise.all(runs);
-});
+/**
+ * What runs a Python server (EnvServer, python3 -m gymwire serve) or the websockets library's
+ * server: run again under each further websockets version (WEBSOCKETS_RUNS). Whole modules, or
+ * the test classes and methods of a module that do (the rest of it tests the client against
+ * the Node servers).
+ */
+const PYTHON_SERVER_TESTS = [
+  'test_server_limits',
+  'test_gymnasium_serve.Served',
+  'test_server_upgrade',
+  'test_reconnect',
+  'test_server',
+  'test_server_frames',
+  'test_websocket',
+  [
+    'test_auth',
+    'test_errors.FromAPythonServer',
+    'test_remote_env.MetadataAndRender.test_render_modes_and_fps_come_from_the_servers_list_envs',
+    'test_remote_env.CheckEnv.test_check_env_catches_a_server_env_whose_seeded_reset_is_not_deterministic',
+  ].join(' '),
+];
+// Left out there, to keep the run short: test_gymnasium_serve.Commands (the command line and the
+// registry, no server running) and test_vector.AgainstGymnasiumEnvsInAPythonServer (vector envs
+// replayed step by step: what the server does with frames, the same under every websockets; the
+// conformance run below covers the vector ops on each version).
+
+/** The environment that makes a Python process import `run`'s websockets (and checks it does: support.py). */
+function websocketsEnv(run: WebsocketsRun): NodeJS.ProcessEnv {
+  return { PYTHONPATH: run.pythonPath, GYMWIRE_TEST_WEBSOCKETS: run.version };
+}
+
+const [SYSTEM_WEBSOCKETS, ...OTHER_WEBSOCKETS] = WEBSOCKETS_RUNS;
+
+// Separate processes, mostly waiting on the servers (and on timeouts they test): four at a time,
+// the system's websockets and the others' runs together.
+test(
+  `Python unittest modules (test/python/test_*.py) under ${SYSTEM_WEBSOCKETS.name}; the Python-server ones again under ${OTHER_WEBSOCKETS.map((r) => r.name).join(', ')}`,
+  { concurrency: 4 },
+  async (t) => {
+    if (requireOrSkip(t, skipGymnasium)) return;
+    const env = websocketsEnv(SYSTEM_WEBSOCKETS);
+    const runs = UNITTESTS.map(([module, what]) => t.test(`${module}: ${what}`, (st) => unittestModule(module, st, env)));
+    runs.push(
+      t.test('test_cleanrl_loop without torch: the numpy variant of the loop', (st) =>
+        unittestModule('test_cleanrl_loop', st, { ...env, GYMWIRE_TEST_NO_TORCH: '1' }),
+      ),
+    );
+    for (const run of OTHER_WEBSOCKETS) {
+      for (const tests of PYTHON_SERVER_TESTS) {
+        runs.push(
+          t.test(`under ${run.name}: ${tests}`, (st) => {
+            if (requireOrSkip(st, run.missing)) return;
+            return unittestModule(tests, st, websocketsEnv(run));
+          }),
+        );
+      }
+    }
+    await Promise.all(runs);
+  },
+);
+
+/** The conformance suite against the example Python server started with `env`: every check passes. */
+async function conformanceOfPythonServer(env: NodeJS.ProcessEnv): Promise<void> {
+  const server = await startPythonServer(env);
+  try {
+    const report = await runConformance({ url: server.url });
+    // Every check passes: nothing may fail or skip (the 1.2 checks included).
+    const bad = report.results.filter((r) => r.outcome !== 'pass');
+    assert.deepEqual(bad, [], bad.map((r) => `${r.outcome} ${r.name}: ${r.reason}`).join('\n'));
+    assert.equal(report.env, 'PyPointMass-v0');
+    assert.equal(report.passed, CHECKS.length + 1);
+  } finally {
+    await server.stop();
+  }
+}
 
 for (const mode of modes) {
   test(`Python server (${mode.name}): the conformance suite passes with a Python env, vector checks included`, async (t) => {
     if (requireOrSkip(t, skip)) return;
-    const server = await startPythonServer(mode.env);
-    try {
-      const report = await runConformance({ url: server.url });
-      // Every check passes: nothing may fail or skip (the 1.2 checks included).
-      const bad = report.results.filter((r) => r.outcome !== 'pass');
-      assert.deepEqual(bad, [], bad.map((r) => `${r.outcome} ${r.name}: ${r.reason}`).join('\n'));
-      assert.equal(report.env, 'PyPointMass-v0');
-      assert.equal(report.passed, CHECKS.length + 1);
-    } finally {
-      await server.stop();
-    }
+    await conformanceOfPythonServer(mode.env);
   });
 
   test(`Python client (${mode.name}): Pendulum-v1 from the Node server reproduces the golden trajectory to 1e-5`, async (t) => {
@@ -237,9 +294,22 @@ test("python3 -m gymwire serve: the conformance suite passes on Gymnasium's Pend
   }
 });
 
+for (const run of OTHER_WEBSOCKETS) {
+  test(`Python server under ${run.name}: the conformance suite passes, and --token lets the TypeScript client in with the token only`, async (t) => {
+    if (requireOrSkip(t, run.missing)) return;
+    await conformanceOfPythonServer(websocketsEnv(run));
+    await tokenToPythonServer(websocketsEnv(run));
+  });
+}
+
 test('Python server with --token: the TypeScript client gets in with the token and is refused without it', async (t) => {
   if (requireOrSkip(t, skip)) return;
-  const server = await startPythonServer({}, ['--token', 'ts-to-py-0123456789']);
+  await tokenToPythonServer({});
+});
+
+/** The example Python server started with `extraEnv` and --token: the TypeScript client gets in with the token only. */
+async function tokenToPythonServer(extraEnv: NodeJS.ProcessEnv): Promise<void> {
+  const server = await startPythonServer(extraEnv, ['--token', 'ts-to-py-0123456789']);
   try {
     await assert.rejects(
       Connection.open(server.url, { reconnect: false }),
@@ -252,7 +322,7 @@ test('Python server with --token: the TypeScript client gets in with the token a
   } finally {
     await server.stop();
   }
-});
+}
 
 test('Node DDPG learns the Python PointMass env through the Python server', async (t) => {
   if (requireOrSkip(t, skip)) return;

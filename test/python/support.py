@@ -14,7 +14,15 @@ from typing import Any, Callable, List, Optional
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
+import websockets  # noqa: E402
+
 from gymwire import EnvServer  # noqa: E402
+
+# python.test.ts runs the server's modules under each websockets version it tests (find-python.ts):
+# a run that meant one version must not pass on another.
+_WANTED = os.environ.get("GYMWIRE_TEST_WEBSOCKETS")
+if _WANTED and websockets.__version__ != _WANTED:
+    raise RuntimeError(f"websockets {websockets.__version__} imported from {websockets.__file__}, not {_WANTED} (GYMWIRE_TEST_WEBSOCKETS)")
 
 
 def url(name: str = "GYMWIRE_TEST_URL") -> str:

@@ -16,7 +16,6 @@ from test_server_limits import Tiny
 from gymwire import Connection, EnvServer
 from gymwire.errors import GymwireError
 from gymwire.server_auth import AUTH_FAILURES_ALLOWED, AuthThrottle
-from gymwire.server_upgrade import is_legacy_server
 from gymwire.websocket import HandshakeError, WebSocket
 
 TOKEN = "upgrade-test-token-0123"
@@ -63,7 +62,6 @@ class Upgrades(unittest.TestCase):
         except HandshakeError as e:
             return e.status, e
 
-    @unittest.skipUnless(is_legacy_server(), "websockets 14+ reads the request before any hook runs: no per-address cap there (README)")
     def test_sockets_still_upgrading_are_capped_per_address_with_503_and_the_cap_frees_as_they_go(self) -> None:
         server = self.serve(max_upgrading_per_address=3, upgrade_timeout=30)
         idle = [self.raw(server) for _ in range(3)]

@@ -261,7 +261,9 @@ class AgainstWebsockets(unittest.TestCase):
     def test_subprotocol_is_negotiated_and_headers_reach_the_server(self) -> None:
         headers: List[Any] = []
 
-        async def process_request(path: str, request_headers: Any) -> None:
+        async def process_request(first: Any, second: Any) -> None:
+            # websockets 10-13 (legacy server): (path, headers); 14+: (connection, request).
+            request_headers = getattr(second, "headers", second)
             headers.append(request_headers.get("Authorization"))
             return None
 
