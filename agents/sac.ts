@@ -257,7 +257,9 @@ export class SacKernelUpdate implements BackendUpdate {
 
   /** One step of Adam on log α, on L_α = −α·(mean log π + H̄) (CleanRL's form). */
   private stepAlpha(meanLogPi: number): void {
-    const { adamBeta1: b1, adamBeta2: b2, adamEps: eps, alphaLr } = this.o;
+    const { adamBeta1: b1, adamBeta2: b2, adamEps: eps } = this.o;
+    // A learning-rate schedule scales α's rate too, as SB3 does for its entropy optimizer.
+    const alphaLr = this.o.alphaLr * (this.k.cfg.adam.lrScale ?? 1);
     const g = -Math.exp(this.logAlpha) * (meanLogPi + this.targetEntropy);
     const t = this.actorSteps;
     this.alphaM = b1 * this.alphaM + (1 - b1) * g;
