@@ -29,11 +29,11 @@ export interface Batch extends Transitions {
 
 /** What an update reports when asked (batch means): the critic's TD loss, the actor's loss and Q(s, a). */
 export interface Losses {
-  /** mean (Q(s, a) − y)² (TD3: the mean over its two critics). */
+  /** mean (Q(s, a) − y)² (TD3, SAC: the mean over their two critics). */
   critic: number;
-  /** −mean Q(s, μ(s)) (TD3: of its first critic, from its last actor update). */
+  /** −mean Q(s, μ(s)) (TD3: of its first critic, from its last actor update; SAC: mean(α·log π − min(Q₁, Q₂)), from its last). */
   actor: number;
-  /** mean Q(s, a) over the batch (TD3: the first critic). */
+  /** mean Q(s, a) over the batch (TD3, SAC: the first critic). */
   q: number;
   /** TD3, SAC: mean Q₂(s, a). */
   q2?: number;
