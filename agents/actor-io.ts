@@ -1,10 +1,10 @@
 // The trained actor on its own: saveActor(dir) / loadActor(dir) → a policy usable without
 // tfjs (the forward pass is plain JS), by the rollout CLI or anything else. DDPG's and TD3's
-// actors are the same kind of network.
+// actors are the same kind of network, and so is SAC's exported one (its mean head).
 import type { EvalActor } from './train-config.ts';
 import { readSnapshot, writeSnapshot, floatsOf, textOf, snapshotIn, CheckpointError } from './checkpoint-io.ts';
 import { ACTOR_FORMAT, CHECKPOINT_FORMAT, makePolicy, type ActorDescription, type Policy } from './actor-policy.ts';
-import { actorSpec, paramCount } from './networks.ts';
+import { actorSpec, meanHead, paramCount } from './networks.ts';
 
 export { CHECKPOINT_FORMAT, makePolicy, scaleAction, type ActorDescription, type Policy } from './actor-policy.ts';
 
@@ -42,9 +42,14 @@ export function loadActor(dir: string, which?: EvalActor): Policy {
   const bin = files.get(which === 'online' ? 'params.bin' : which === 'target' ? 'target.bin' : 'actor.bin');
   if (!bin) throw new CheckpointError(`${d} has no ${which ?? 'actor'} parameters`);
   const params = floatsOf(bin);
+  if (!which) return makePolicy(description, params);
+  const { obsDim, actDim, hidden } = description;
+  if (description.algo === 'sac') {
+    // SAC's learner actor has two heads (mean, log std) and no target: the policy is the online mean head.
+    if (which === 'target') throw new CheckpointError(`${d} is a SAC run's: SAC has no target actor (use --actor online)`);
+    const spec = actorSpec(obsDim, 2 * actDim, hidden);
+    return makePolicy(description, meanHead(spec, params.subarray(0, paramCount(spec)), actDim));
+  }
   // The learner's vectors start with the actor's parameters (critics follow).
-  return makePolicy(
-    description,
-    which ? params.subarray(0, paramCount(actorSpec(description.obsDim, description.actDim, description.hidden))) : params,
-  );
+  return makePolicy(description, params.subarray(0, paramCount(actorSpec(obsDim, actDim, hidden))));
 }

@@ -9,8 +9,11 @@ export const CHECKPOINT_FORMAT = 'gymwire-ddpg-checkpoint';
 
 export interface ActorDescription {
   envId: string;
-  /** The algorithm that trained it (absent in actors from before TD3: DDPG). */
-  algo?: 'ddpg' | 'td3';
+  /**
+   * The algorithm that trained it (absent in actors from before TD3: DDPG). SAC's exported actor
+   * is its deterministic policy tanh(mean(s)): the mean head alone, the same kind of network.
+   */
+  algo?: 'ddpg' | 'td3' | 'sac';
   obsDim: number;
   actDim: number;
   hidden: number[];

@@ -32,6 +32,8 @@ export interface CheckpointState extends Omit<RunCounters, 'resets'> {
   adamStep: number;
   /** TD3: the actor's Adam step count and the smoothing-noise stream. */
   td3?: LearnerState['td3'];
+  /** SAC: the actor's Adam step count, the policy-noise stream, log α and its Adam moments. */
+  sac?: LearnerState['sac'];
   rng: GeneratorState;
   /** One per sub-env (a single object in checkpoints from before multi-env collection). */
   noise: NoiseState[] | NoiseState;
@@ -123,6 +125,7 @@ export function writeCheckpoint(path: string, s: TrainingSnapshot): void {
     updates,
     adamStep: ls.adamStep,
     ...(ls.td3 ? { td3: ls.td3 } : {}),
+    ...(ls.sac ? { sac: ls.sac } : {}),
     rng: s.rng.getState(),
     noise: s.noises.map((n) => n.getState()),
     resets,
@@ -163,6 +166,7 @@ export function restoreCheckpoint(
     adamV: get('adam_v.bin'),
     adamStep: st.adamStep,
     td3: st.td3,
+    sac: st.sac,
   });
   into.rng.setState(st.rng);
   const N = into.noises.length;

@@ -1,4 +1,4 @@
-// Training configuration: base defaults, the algorithm's per-env defaults (ddpg.ts, td3.ts;
+// Training configuration: base defaults, the algorithm's per-env defaults (defaults.ts;
 // documented with their sources in README.md here), a JSON config file, and command-line flags,
 // applied in that order.
 import { ALGOS, EVAL_ACTORS, LR_SCHEDULES, type Algo, type LrSchedule, type TrainConfig } from './train-config.ts';
@@ -26,7 +26,7 @@ export const FLAGS: {
   help: string;
   /** What --help says the default is, where the value itself would mislead (computed at run time). */ shownDefault?: string;
 }[] = [
-  { key: 'algo', flag: 'algo', kind: 'string', help: 'algorithm: ddpg | td3' },
+  { key: 'algo', flag: 'algo', kind: 'string', help: 'algorithm: ddpg | td3 | sac' },
   { key: 'env', flag: 'env', kind: 'string', help: 'environment id (e.g. Pendulum-v1)' },
   { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
   {
@@ -80,7 +80,9 @@ export const FLAGS: {
       '(kernels backend only)',
   },
   { key: 'actorLr', flag: 'actor-lr', kind: 'number', help: 'actor Adam learning rate' },
-  { key: 'criticLr', flag: 'critic-lr', kind: 'number', help: 'critic Adam learning rate' },
+  { key: 'actorLr', flag: 'policy-lr', kind: 'number', help: "the same as --actor-lr (CleanRL's name, for SAC)" },
+  { key: 'criticLr', flag: 'critic-lr', kind: 'number', help: "critic Adam learning rate (SAC: α's too)" },
+  { key: 'criticLr', flag: 'q-lr', kind: 'number', help: "the same as --critic-lr (CleanRL's name, for SAC)" },
   {
     key: 'lrSchedule',
     flag: 'lr-schedule',
@@ -113,6 +115,26 @@ export const FLAGS: {
   },
   { key: 'noiseClip', flag: 'noise-clip', kind: 'number', help: 'TD3: the smoothing noise is clipped to ±this' },
   { key: 'policyDelay', flag: 'policy-delay', kind: 'int', help: 'TD3: critic updates per actor and target update' },
+  {
+    key: 'policyFrequency',
+    flag: 'policy-frequency',
+    kind: 'int',
+    help: "SAC: the actor updates every N-th update, N times (CleanRL's policy_frequency; 1 = once every update, as SB3)",
+  },
+  {
+    key: 'autotune',
+    flag: 'autotune',
+    kind: 'bool',
+    help: 'SAC: learn the entropy coefficient α (from 1) towards --target-entropy; --no-autotune keeps --alpha',
+  },
+  { key: 'alpha', flag: 'alpha', kind: 'number', help: 'SAC: the entropy coefficient α with --no-autotune' },
+  {
+    key: 'targetEntropy',
+    flag: 'target-entropy',
+    kind: 'number',
+    help: 'SAC: the entropy the tuned α aims at',
+    shownDefault: "−(action dimensions), SB3's and CleanRL's",
+  },
   {
     key: 'statsEvery',
     flag: 'stats-every',
@@ -175,7 +197,7 @@ function validateConfig(c: TrainConfig): void {
     if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
   }
   if (!ALGOS.includes(c.algo)) bad('algo', `must be one of ${ALGOS.join(', ')}`);
-  for (const k of ['policyDelay'] as const) {
+  for (const k of ['policyDelay', 'policyFrequency'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) bad(k, 'must be a positive integer');
   }
   if (!(c.policyNoise >= 0)) bad('policyNoise', 'must be a non-negative number');
@@ -192,8 +214,14 @@ function validateConfig(c: TrainConfig): void {
   if (!LR_SCHEDULES.includes(c.lrSchedule)) bad('lr-schedule', `must be ${LR_SCHEDULES.join(' or ')}`);
   if (!(BACKEND_CHOICES as readonly string[]).includes(c.backend))
     bad('backend', `must be ${BACKEND_CHOICES.join(', ')}; got ${JSON.stringify(c.backend)}`);
-  if (c.algo === 'td3' && !['auto', 'kernels'].includes(c.backend))
-    bad('backend', `TD3 runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
+  if (!(c.alpha >= 0)) bad('alpha', 'must be a non-negative number');
+  if (c.targetEntropy !== null && !Number.isFinite(c.targetEntropy)) bad('targetEntropy', 'must be a number (or null: −action dimensions)');
+  if (c.algo !== 'ddpg' && !['auto', 'kernels'].includes(c.backend))
+    bad('backend', `${c.algo.toUpperCase()} runs on the WebAssembly kernels only (auto or kernels), not ${c.backend}`);
+  if (c.algo === 'sac' && c.noise !== 'none')
+    bad('noise', `SAC explores by sampling its policy: it takes no added noise (--noise none), not ${c.noise}`);
+  if (c.algo === 'sac' && c.evalActor !== 'online')
+    bad('evalActor', 'SAC has no target actor: its evaluations play the online policy (--eval-actor online)');
   if (c.criticLayerNorm && !['auto', 'kernels'].includes(c.backend))
     bad(
       'backend',
@@ -230,6 +258,10 @@ export function buildConfig(
   const { env, algo } = chosenEnvAndAlgo(flags, fileConfig);
   const c: TrainConfig = { ...defaultsFor(env, algo), ...fileConfig, env, algo };
   for (const f of FLAGS) {
+    if (f.flag !== FLAGS.find((g) => g.key === f.key)!.flag && flags[f.flag] !== undefined)
+      for (const g of FLAGS)
+        if (g.key === f.key && g !== f && flags[g.flag] !== undefined)
+          throw new Error(`--${g.flag} and --${f.flag} are the same setting: give one`);
     // A default that is on (a bool in an env's row) can be turned off: --no-FLAG.
     const raw = f.kind === 'bool' && flags[`no-${f.flag}`] === true ? false : flags[f.flag];
     if (raw === undefined) continue;

@@ -9,6 +9,12 @@ import type { Algo, TrainConfig } from './train-config.ts';
 // td3_continuous_action.py and SB3's defaults alike.
 export const TD3_HYPERPARAMETERS = { policyNoise: 0.2, noiseClip: 0.5, policyDelay: 2 } as const;
 
+// ---- SAC -----------------------------------------------------------------------------------
+// SAC's own (flags --policy-frequency, --autotune, --alpha, --target-entropy): CleanRL's
+// sac_continuous_action.py (policy_frequency 2, autotune on from α = 1 with target entropy −|A|,
+// alpha 0.2 when not tuned), as SB3's SAC (ent_coef 'auto', target_entropy 'auto').
+export const SAC_HYPERPARAMETERS = { policyFrequency: 2, autotune: true, alpha: 0.2, targetEntropy: null } as const;
+
 // ---- DDPG ----------------------------------------------------------------------------------
 // Base values (BASE_CONFIG below): lr 1e-3 (actor and critic), γ 0.99, τ 0.005, batch 256,
 // 1 update per env step, Gaussian exploration σ 0.1 (in units of half the action range).
@@ -95,6 +101,63 @@ export const TD3_DEFAULTS: Record<string, Partial<TrainConfig>> = {
   'BipedalWalker-v3': { steps: 1_000_000 },
 };
 
+// SAC does not start from DDPG's rows: its base is CleanRL's (policy lr 3e-4, q lr 1e-3, 5000
+// warm-up steps; γ 0.99, τ 0.005, batch 256, 256x256 as the base), collection samples the policy
+// (no added noise), and its per-env rows are RL-Zoo's sac.yml (at 00128b5; the LunarLander row
+// is named -v2 there) with 256x256 nets instead of 400x300 and without gSDE:
+// - Pendulum-v1: lr 1e-3; 64x64 and 1000 warm-up steps as DDPG's row (cost).
+// - LunarLanderContinuous-v3: lr 7.3e-4 decayed linearly (lin_7.3e-4), τ 0.01, 10k warm-up, 500k steps.
+// - BipedalWalker-v3: lr 7.3e-4, γ 0.98, τ 0.02, 300k replay, 10k warm-up, 500k steps (RL-Zoo
+//   also uses gSDE and 64 updates every 64 steps; here 1 update per step).
+// - MountainCarContinuous-v0: not tuned for SAC (RL-Zoo's row relies on gSDE); the run length
+//   and nets of DDPG's row.
+// Untuned here: no runs yet measured these rows.
+export const SAC_BASE: Partial<TrainConfig> = {
+  actorLr: 3e-4,
+  criticLr: 1e-3,
+  learningStarts: 5000,
+  noise: 'none',
+  noiseSigma: 0,
+  noiseSigmaFinal: 0,
+};
+export const SAC_DEFAULTS: Record<string, Partial<TrainConfig>> = {
+  'Pendulum-v1': {
+    steps: 20_000,
+    actorHidden: [64, 64],
+    criticHidden: [64, 64],
+    actorLr: 1e-3,
+    criticLr: 1e-3,
+    learningStarts: 1000,
+    evalEvery: 1000,
+    evalEpisodes: 10,
+    checkpointEvery: 5000,
+  },
+  'MountainCarContinuous-v0': { steps: 50_000, actorHidden: [64, 64], criticHidden: [64, 64], evalEvery: 5000, evalEpisodes: 5 },
+  'LunarLanderContinuous-v3': {
+    steps: 500_000,
+    actorLr: 7.3e-4,
+    criticLr: 7.3e-4,
+    lrSchedule: 'linear',
+    tau: 0.01,
+    learningStarts: 10_000,
+    evalEvery: 10_000,
+    evalEpisodes: 10,
+    checkpointEvery: 25_000,
+  },
+  'BipedalWalker-v3': {
+    steps: 500_000,
+    actorLr: 7.3e-4,
+    criticLr: 7.3e-4,
+    gamma: 0.98,
+    tau: 0.02,
+    bufferSize: 300_000,
+    learningStarts: 10_000,
+    evalEvery: 25_000,
+    evalEpisodes: 5,
+    checkpointEvery: 50_000,
+  },
+};
+
 /** The base values (lr 1e-3, γ 0.99, τ 0.005, batch 256, Gaussian σ 0.1, ...). */
 export const BASE_CONFIG: TrainConfig = {
   algo: 'ddpg',
@@ -130,6 +193,7 @@ export const BASE_CONFIG: TrainConfig = {
   ouTheta: 0.15,
   ouDt: 1e-2,
   ...TD3_HYPERPARAMETERS,
+  ...SAC_HYPERPARAMETERS,
   statsEvery: 1000,
   evalEvery: 5000,
   evalEpisodes: 10,
@@ -141,12 +205,15 @@ export const BASE_CONFIG: TrainConfig = {
 };
 
 /** The envs with defaults of their own (for some algorithm). */
-export const TUNED_ENVS: readonly string[] = [...new Set([...Object.keys(DDPG_DEFAULTS), ...Object.keys(TD3_DEFAULTS)])];
+export const TUNED_ENVS: readonly string[] = [
+  ...new Set([...Object.keys(DDPG_DEFAULTS), ...Object.keys(TD3_DEFAULTS), ...Object.keys(SAC_DEFAULTS)]),
+];
 
 /**
- * Config for an env id and algorithm: base defaults, then the env's DDPG row (ddpg.ts), then
- * for TD3 its own row on top (td3.ts). Keep the README's table in sync.
+ * Config for an env id and algorithm: base defaults, then the env's DDPG row, then for TD3 its
+ * own row on top; SAC: base defaults, SAC's base, then its own row. Keep the README's tables in sync.
  */
 export function defaultsFor(env: string, algo: Algo = 'ddpg'): TrainConfig {
+  if (algo === 'sac') return { ...BASE_CONFIG, ...SAC_BASE, ...(SAC_DEFAULTS[env] ?? {}), env, algo };
   return { ...BASE_CONFIG, ...(DDPG_DEFAULTS[env] ?? {}), ...(algo === 'td3' ? (TD3_DEFAULTS[env] ?? {}) : {}), env, algo };
 }

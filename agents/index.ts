@@ -1,4 +1,4 @@
-// The agents' public surface (DDPG and TD3).
+// The agents' public surface (DDPG, TD3 and SAC).
 export { Learner, type LearnerOptions, type Batch, type LearnerState, type Losses } from './learner.ts';
 export { ReplayBuffer } from './replay-buffer.ts';
 export { ActionNoise, type NoiseOptions, type NoiseKind } from './noise.ts';
@@ -12,4 +12,13 @@ export { openEnv } from './run-envs.ts';
 export type { EvalResult } from './checkpoints.ts';
 export { buildConfig } from './config.ts';
 export type { Algo, TrainConfig } from './train-config.ts';
-export { defaultsFor, BASE_CONFIG, TUNED_ENVS, DDPG_DEFAULTS, TD3_DEFAULTS, TD3_HYPERPARAMETERS } from './defaults.ts';
+export {
+  defaultsFor,
+  BASE_CONFIG,
+  TUNED_ENVS,
+  DDPG_DEFAULTS,
+  TD3_DEFAULTS,
+  TD3_HYPERPARAMETERS,
+  SAC_DEFAULTS,
+  SAC_HYPERPARAMETERS,
+} from './defaults.ts';

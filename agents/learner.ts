@@ -1,15 +1,15 @@
-// The learner every algorithm shares: actor, critic(s) (DDPG one, TD3 two), their targets and
+// The learner every algorithm shares: actor, critic(s) (DDPG one, TD3 and SAC two), their targets and
 // Adam's moments as flat Float32 vectors in the checkpoint layout (networks.ts: the actor, then
 // each critic), their initialisation, acting and state. The update itself is the algorithm's
-// (ddpg.ts, td3.ts), computed by one of two backends (backends/):
+// (ddpg.ts, td3.ts, sac.ts), computed by one of two backends (backends/):
 //   'kernels' (default): our WebAssembly SIMD kernels on all threads sharing one memory
-//                        (backends/kernel-core.ts; no tfjs involved) — DDPG and TD3,
+//                        (backends/kernel-core.ts; no tfjs involved) — DDPG, TD3 and SAC,
 //   'tfjs':              hand-derived gradients on the running tfjs backend (backends/tfjs/),
 //                        kept as an option and as the reference the kernels are tested against
 //                        — DDPG only; loaded on demand (backends/choice.ts loadTfjs).
-// test/agents/learner.test.ts and td3.test.ts check the gradients against tf.grad.
+// test/agents/learner.test.ts, td3.test.ts and sac.test.ts check the gradients against tf.grad.
 import { availableParallelism } from 'node:os';
-import { actorSpec, criticSpec, initMlp, layerSlots, mlpForward, paramCount, type MlpSpec } from './networks.ts';
+import { actorSpec, criticSpec, initMlp, layerSlots, meanHead, mlpForward, paramCount, type MlpSpec } from './networks.ts';
 import { interleave } from './backends/batch.ts';
 import { activeTfjsBackend, loadedTfjs, loadTfjs, resolveBackend } from './backends/choice.ts';
 import { KernelLearner } from './backends/kernel-core.ts';
@@ -25,14 +25,15 @@ import type {
 } from './backends/types.ts';
 import { DdpgKernelUpdate } from './ddpg.ts';
 import { Td3KernelUpdate } from './td3.ts';
-import { TD3_HYPERPARAMETERS } from './defaults.ts';
+import { SacKernelUpdate } from './sac.ts';
+import { SAC_HYPERPARAMETERS, TD3_HYPERPARAMETERS } from './defaults.ts';
 import type { Algo, EvalActor, TrainConfig } from './train-config.ts';
-import { defaultRng } from '../protocol/random.ts';
+import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
 
 export type { Batch, LearnerState, Losses };
 
 export interface LearnerOptions {
-  /** 'ddpg' (default) or 'td3'. */
+  /** 'ddpg' (default), 'td3' or 'sac'. */
   algo?: Algo;
   obsDim: number;
   actDim: number;
@@ -66,6 +67,11 @@ export interface LearnerOptions {
   policyNoise?: number;
   noiseClip?: number;
   policyDelay?: number;
+  /** SAC: see TrainConfig (policyFrequency, autotune, alpha, targetEntropy). */
+  policyFrequency?: number;
+  autotune?: boolean;
+  alpha?: number;
+  targetEntropy?: number | null;
   /**
    * Layer normalisation (no gain or bias) between each critic hidden layer's product and its
    * ReLU, as DroQ and CrossQ use to keep the critic steady at many updates per env step.
@@ -119,7 +125,7 @@ export function fasterBackend(
 /** The learner's options for a run on these spaces. */
 export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): LearnerOptions {
   const { algo, actorHidden, criticHidden, gamma, tau, actorLr, criticLr, seed, learnerThreads: threads } = c;
-  const { policyNoise, noiseClip, policyDelay, criticLayerNorm } = c;
+  const { policyNoise, noiseClip, policyDelay, criticLayerNorm, policyFrequency, autotune, alpha, targetEntropy } = c;
   return {
     algo,
     obsDim,
@@ -135,6 +141,10 @@ export function learnerOptions(c: TrainConfig, obsDim: number, actDim: number): 
     policyNoise,
     noiseClip,
     policyDelay,
+    policyFrequency,
+    autotune,
+    alpha,
+    targetEntropy,
     criticLayerNorm,
   };
 }
@@ -188,7 +198,7 @@ export class Learner {
   readonly actorSpec: MlpSpec;
   readonly criticSpec: MlpSpec;
   readonly actorSize: number;
-  /** Floats of ONE critic (TD3 has two, one after the other). */
+  /** Floats of ONE critic (TD3 and SAC have two, one after the other). */
   readonly criticSize: number;
   readonly critics: number;
   private readonly impl: BackendUpdate;
@@ -209,14 +219,16 @@ export class Learner {
       testFault: null,
       criticLayerNorm: false,
       ...TD3_HYPERPARAMETERS,
+      ...SAC_HYPERPARAMETERS,
       ...options,
     };
     const { obsDim, actDim, actorHidden, criticHidden, threads, algo } = this.opts;
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`learner threads must be a positive integer, got ${threads}`);
     this.algo = algo;
     this.backend = resolveBackend(this.opts.backend, algo).backend;
-    this.critics = algo === 'td3' ? 2 : 1;
-    this.actorSpec = actorSpec(obsDim, actDim, actorHidden);
+    this.critics = algo === 'ddpg' ? 1 : 2;
+    // SAC's actor has two heads in one output layer: the mean, then the log std.
+    this.actorSpec = actorSpec(obsDim, algo === 'sac' ? 2 * actDim : actDim, actorHidden);
     this.criticSpec = criticSpec(obsDim, actDim, criticHidden);
     this.actorSize = paramCount(this.actorSpec);
     this.criticSize = paramCount(this.criticSpec);
@@ -247,6 +259,11 @@ export class Learner {
     const { criticLayerNorm, testFault, policyNoise, noiseClip, policyDelay, seed } = this.opts;
     const core = new KernelLearner({ ...common, actorSlots: layerSlots(this.actorSpec, 0), criticSlots, criticLayerNorm, testFault });
     try {
+      if (this.algo === 'sac') {
+        const { policyFrequency, autotune, alpha, targetEntropy, criticLr: alphaLr, adamBeta1, adamBeta2, adamEps } = this.opts;
+        const o = { policyFrequency, autotune, alpha, targetEntropy, alphaLr, adamBeta1, adamBeta2, adamEps, seed };
+        return new SacKernelUpdate(core, o);
+      }
       return this.algo === 'td3' ? new Td3KernelUpdate(core, { policyNoise, noiseClip, policyDelay, seed }) : new DdpgKernelUpdate(core);
     } catch (e) {
       core.dispose(); // its worker threads
@@ -287,10 +304,14 @@ export class Learner {
   /** A line for the log: algorithm, backend and threads. */
   describe(): string {
     const threads = `${this.opts.threads} thread${this.opts.threads > 1 ? 's' : ''}`;
-    const algo =
-      (this.algo === 'td3'
-        ? `TD3 (policy delay ${this.opts.policyDelay}, target noise ${this.opts.policyNoise} clipped at ${this.opts.noiseClip})`
-        : 'DDPG') + (this.opts.criticLayerNorm ? ', critic with layer normalisation' : '');
+    const o = this.opts;
+    const entropy = o.autotune ? `α tuned towards entropy ${o.targetEntropy ?? -o.actDim}` : `α ${o.alpha}`;
+    const name = {
+      ddpg: 'DDPG',
+      td3: `TD3 (policy delay ${o.policyDelay}, target noise ${o.policyNoise} clipped at ${o.noiseClip})`,
+      sac: `SAC (policy frequency ${o.policyFrequency}, ${entropy})`,
+    }[this.algo];
+    const algo = name + (o.criticLayerNorm ? ', critic with layer normalisation' : '');
     return this.backend === 'kernels'
       ? `learner: ${algo} on WebAssembly SIMD kernels, ${threads}`
       : `learner: ${algo} on tfjs ${activeTfjsBackend()} (${this.opts.transposeMode} transposes), ${threads}`;
@@ -328,9 +349,17 @@ export class Learner {
     this.adam.lrScale = f;
   }
 
-  /** Deterministic actor output μ(s) in [-1, 1] for n observations laid out row-major. */
+  /** The deterministic policy's actions in [-1, 1] (μ(s); SAC: tanh(mean(s))) for n observations laid out row-major. */
   act(obs: Float32Array, n = 1): Float32Array {
     return this.impl.act(obs, n);
+  }
+
+  /**
+   * What collection acts with before the trainer's exploration noise: SAC draws from its policy
+   * (noise from `rng`, the trainer's stream); DDPG and TD3 act deterministically (act()).
+   */
+  explore(obs: Float32Array, n: number, rng: NumpyGenerator): Float32Array {
+    return this.impl.explore ? this.impl.explore(obs, n, rng) : this.impl.act(obs, n);
   }
 
   /** Q(s, a) from online critic `critic` (plain JS), for inspection and tests. */
@@ -349,8 +378,15 @@ export class Learner {
     return out;
   }
 
-  /** The actor's slice of the online (or target) parameters, as saveActor writes them. */
+  /**
+   * The deterministic policy's parameters as saveActor writes them: the actor's slice of the
+   * online (or target) vector; SAC (no target actor): its mean head (networks.ts meanHead).
+   */
   actorParams(which: EvalActor = 'online'): Float32Array {
+    if (this.algo === 'sac') {
+      if (which === 'target') throw new Error('SAC has no target actor: its policy is the online one');
+      return meanHead(this.actorSpec, this.vectors.params, this.opts.actDim);
+    }
     return (which === 'target' ? this.vectors.target : this.vectors.params).slice(0, this.actorSize);
   }
 
@@ -364,9 +400,7 @@ export class Learner {
       adamV: copy(v.adamV),
       adamStep: this.adamStep,
     };
-    const extra = this.impl.getExtraState?.();
-    if (extra) state.td3 = extra;
-    return state;
+    return { ...state, ...this.impl.getExtraState?.() };
   }
 
   setState(st: LearnerState): void {
@@ -380,7 +414,7 @@ export class Learner {
     v.adamM.set(st.adamM);
     v.adamV.set(st.adamV);
     this.adamStep = st.adamStep;
-    this.impl.setExtraState?.(st.td3);
+    this.impl.setExtraState?.(st);
     this.impl.invalidate();
   }
 

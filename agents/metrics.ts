@@ -54,8 +54,11 @@ export interface StatsRecord {
   actorLoss: number;
   /** mean Q(s, a) over the minibatch (TD3: critic 1). */
   q: number;
-  /** TD3: mean Q₂(s, a). */
+  /** TD3, SAC: mean Q₂(s, a). */
   q2?: number;
+  /** SAC (metrics.jsonl only): the entropy coefficient α of that update, and mean log π of the latest actor update's samples. */
+  alpha?: number;
+  logPi?: number;
   /** With --lr-schedule linear: the factor of that update's learning rates (1 → 0 over the run). */
   lrScale?: number;
   updatesPerSec: number;

@@ -80,3 +80,21 @@ export function mlpForward(spec: MlpSpec, params: Float32Array, x: ArrayLike<num
   });
   return Float32Array.from(h);
 }
+
+/**
+ * The deterministic policy of an actor whose output layer holds two heads of `actDim` units
+ * each (SAC: the mean, then the log std): the same MLP with only the first head, in this
+ * layout, so that it is an actor like DDPG's (tanh(mean) with the tanh output).
+ */
+export function meanHead(spec: MlpSpec, params: Float32Array, actDim: number): Float32Array {
+  const slots = layerSlots(spec);
+  const last = slots[slots.length - 1];
+  if (last.outSize !== 2 * actDim) throw new Error(`a two-headed actor needs ${2 * actDim} outputs, this one has ${last.outSize}`);
+  const out = new Float32Array(paramCount({ sizes: [...spec.sizes.slice(0, -1), actDim] }));
+  out.set(params.subarray(0, last.wOffset));
+  let o = last.wOffset;
+  for (let i = 0; i < last.inSize; i++, o += actDim)
+    out.set(params.subarray(last.wOffset + i * last.outSize, last.wOffset + i * last.outSize + actDim), o);
+  out.set(params.subarray(last.bOffset, last.bOffset + actDim), o);
+  return out;
+}

@@ -112,8 +112,9 @@ export class RunReport {
     this.statsRates.sample(run.step, run.updates, performance.now(), 0);
     const { updatesPerSec, stepsPerSec } = this.statsRates;
     const q2 = s.q2 !== undefined ? { q2: s.q2 } : {};
+    const sac = s.alpha !== undefined ? { alpha: s.alpha, logPi: s.logPi } : {};
     const lr = lrScale !== null ? { lrScale } : {};
-    const losses = { criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...q2, ...lr };
+    const losses = { criticLoss: s.critic, actorLoss: s.actor, q: s.q, ...q2, ...sac, ...lr };
     this.lastStats = {
       type: 'stats',
       step: run.step,

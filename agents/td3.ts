@@ -13,7 +13,7 @@
 // have their own Adam step counts, as with PyTorch's two optimizers. The rest (replay,
 // exploration noise, the loop, evaluation, checkpoints) is shared with DDPG: trainer.ts.
 import { STAT, type BatchSpace, type KernelLearner } from './backends/kernel-core.ts';
-import type { Batch, BackendUpdate, LearnerVectors, Losses, Td3State } from './backends/types.ts';
+import type { Batch, BackendUpdate, ExtraState, LearnerVectors, Losses } from './backends/types.ts';
 import { allocActs, backwardOps, forwardOps, type MlpActs } from './kernels/mlp-ops.ts';
 import { colsFrom, mat, PlanBuilder, rowsFrom, type Mat } from './kernels/plan.ts';
 import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
@@ -222,11 +222,11 @@ export class Td3KernelUpdate implements BackendUpdate {
     return this.k.act(obs, n);
   }
 
-  getExtraState(): Td3State {
-    return { actorSteps: this.actorSteps, rng: this.rng.getState() };
+  getExtraState(): ExtraState {
+    return { td3: { actorSteps: this.actorSteps, rng: this.rng.getState() } };
   }
 
-  setExtraState(s: Td3State | undefined): void {
+  setExtraState({ td3: s }: ExtraState): void {
     if (!s) throw new Error('learner state has no TD3 part (actor steps, noise stream): it is not from a TD3 learner');
     this.actorSteps = s.actorSteps;
     this.rng.setState(s.rng);

@@ -4,8 +4,8 @@
 import type { BackendChoice } from './backends/types.ts';
 import type { NoiseKind } from './noise.ts';
 
-/** The algorithms: DDPG (ddpg.ts) and TD3 (td3.ts). */
-export const ALGOS = ['ddpg', 'td3'] as const;
+/** The algorithms: DDPG (ddpg.ts), TD3 (td3.ts) and SAC (sac.ts). */
+export const ALGOS = ['ddpg', 'td3', 'sac'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 export const LR_SCHEDULES = ['constant', 'linear'] as const;
@@ -19,7 +19,7 @@ export const EVAL_ACTORS = ['online', 'target'] as const;
 export type EvalActor = (typeof EVAL_ACTORS)[number];
 
 export interface TrainConfig {
-  /** 'ddpg' or 'td3'. */
+  /** 'ddpg', 'td3' or 'sac'. */
   algo: Algo;
   env: string;
   /** Env constructor kwargs (JSON object), passed to make() or to the server. */
@@ -79,6 +79,14 @@ export interface TrainConfig {
   policyNoise: number;
   noiseClip: number;
   policyDelay: number;
+  /** SAC: actor updates come every policyFrequency-th update, that many at once (CleanRL's policy_frequency). */
+  policyFrequency: number;
+  /** SAC: learn the entropy coefficient α towards targetEntropy (from α = 1); else α stays `alpha`. */
+  autotune: boolean;
+  /** SAC: the fixed entropy coefficient without autotune (CleanRL's alpha). */
+  alpha: number;
+  /** SAC: the entropy α is tuned towards; null = −(action dimensions), SB3's and CleanRL's. */
+  targetEntropy: number | null;
   /** Updates between learning-statistics records (losses, mean Q, rates); 0 = none. */
   statsEvery: number;
   evalEvery: number;

@@ -1,5 +1,5 @@
-// The training loop, shared by DDPG and TD3 (the algorithm is the learner's: ddpg.ts, td3.ts):
-// act (uniform warm-up, then μ(s) + noise), store, update, record learning statistics,
+// The training loop, shared by DDPG, TD3 and SAC (the algorithm is the learner's: ddpg.ts, td3.ts,
+// sac.ts): act (uniform warm-up, then μ(s) + noise, or SAC's policy sample), store, update, record learning statistics,
 // evaluate, checkpoint. Its parts live apart and are tested alone: the envs (run-envs.ts),
 // collection (collect.ts), evaluation (evaluation.ts), checkpoints (checkpoints.ts), what the run
 // reports (run-report.ts: metrics, listeners, progress, plots), and what a lost connection does
@@ -177,7 +177,7 @@ class TrainingRun {
   async collect(): Promise<number> {
     const { c, run, collector } = this;
     if (this.envs.farm?.moveDue(collector.running().length)) await this.recovery.followFarm();
-    const mu = run.step >= c.learningStarts ? this.learner.act(collector.obs, this.N) : null;
+    const mu = run.step >= c.learningStarts ? this.learner.explore(collector.obs, this.N, this.rng) : null;
     const action = collector.act(mu, this.rng);
     const group = this.envs.group;
     let failed: Awaited<ReturnType<Recovery['stepFailed']>> = null;

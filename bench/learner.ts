@@ -1,4 +1,4 @@
-// Learner updates per second (DDPG by default; --algo td3), Pendulum-sized (obs 3, act 1;
+// Learner updates per second (DDPG by default; --algo td3 or sac), Pendulum-sized (obs 3, act 1;
 // --obs/--act for others, e.g. LunarLander 8/2, BipedalWalker 24/4), batch 256: the learner's
 // kernels with 1 and 2 threads, optionally its tfjs backend, and with --torch PyTorch
 // (../shared/bench/torch_update_rate.py, the same update) at 1 and 2 threads — interleaved in
@@ -8,8 +8,9 @@
 // measure how much of a core each process got. Threads > 1 then show efficiency, not speed.
 // Usage: npm run bench:learner [-- --torch --sizes 64x64,256x256 --rounds 3 --seconds 3
 //                                  --threads 1,2 --torch-threads 1,2 --tfjs wasm,cpu --cpu-time
-//                                  --algo ddpg|td3 --obs 3 --act 1 --critic-layer-norm]
+//                                  --algo ddpg|td3|sac --vs-algo ALGO --obs 3 --act 1 --critic-layer-norm]
 // --critic-layer-norm adds kernel columns with the layer-normalised critic ("LN") next to the plain ones.
+// --vs-algo adds kernel columns of another algorithm (e.g. --algo sac --vs-algo td3), in the same rounds.
 // The torch script and the tfjs backend compute DDPG's update: with --algo td3 they are left out.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,12 +35,15 @@ const { values } = parseArgs({
     'cpu-time': { type: 'boolean', default: false },
     'critic-layer-norm': { type: 'boolean', default: false },
     algo: { type: 'string', default: 'ddpg' },
+    'vs-algo': { type: 'string', default: '' },
     obs: { type: 'string', default: '3' },
     act: { type: 'string', default: '1' },
   },
 });
 const ALGO = values.algo as Algo;
 if (!ALGOS.includes(ALGO)) throw new Error(`--algo must be one of ${ALGOS.join(', ')}`);
+const VS = (values['vs-algo'] || null) as Algo | null;
+if (VS !== null && !ALGOS.includes(VS)) throw new Error(`--vs-algo must be one of ${ALGOS.join(', ')}`);
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const B = Number(values.batch);
@@ -74,9 +78,9 @@ function makeBatches(n: number): Batch[] {
 const batches = makeBatches(8);
 
 /** Updates per second of our learner (kernels, or tfjs on the backend already selected). */
-function ours(hidden: number[], threads: number, backend: 'kernels' | 'tfjs', criticLayerNorm = false): number {
+function ours(hidden: number[], threads: number, backend: 'kernels' | 'tfjs', criticLayerNorm = false, algo = ALGO): number {
   const learner = new Learner({
-    algo: ALGO,
+    algo,
     obsDim: OBS,
     actDim: ACT,
     actorHidden: hidden,
@@ -163,6 +167,7 @@ type Column = { label: string; run: (hidden: number[]) => number };
 const columns: Column[] = THREADS.map((t) => ({ label: `kernels ${t}T`, run: (h: number[]) => ours(h, t, 'kernels') }));
 if (values['critic-layer-norm'])
   columns.push(...THREADS.map((t) => ({ label: `kernels ${t}T LN`, run: (h: number[]) => ours(h, t, 'kernels', true) })));
+if (VS) columns.push(...THREADS.map((t) => ({ label: `${VS} kernels ${t}T`, run: (h: number[]) => ours(h, t, 'kernels', false, VS) })));
 if (!missing) columns.push(...TORCH_THREADS.map((t) => ({ label: `torch ${t}T`, run: (h: number[]) => torch(h, t) })));
 for (const backend of TFJS) {
   await selectBackend(backend as never);

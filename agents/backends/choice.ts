@@ -72,9 +72,9 @@ export function activeTfjsBackend(): TfjsBackendName | null {
 /** Which update implementation 'auto' means here, and why (for the log). */
 export function resolveBackend(choice: LearnerBackend | 'auto' = 'auto', algo: Algo = 'ddpg'): { backend: LearnerBackend; why: string } {
   const missing = kernelsUnavailable();
-  if (algo === 'td3' && (choice === 'tfjs' || missing !== null)) {
+  if (algo !== 'ddpg' && (choice === 'tfjs' || missing !== null)) {
     const reason = missing ? `, and they cannot run here: ${missing}` : '; use --backend auto or kernels';
-    throw new Error(`TD3 runs on the learner's WebAssembly kernels only (the tfjs backend is DDPG's)${reason}`);
+    throw new Error(`${algo.toUpperCase()} runs on the learner's WebAssembly kernels only (the tfjs backend is DDPG's)${reason}`);
   }
   if (choice === 'tfjs') return { backend: 'tfjs', why: 'asked for' };
   if (missing === null) return { backend: 'kernels', why: choice === 'auto' ? 'WebAssembly SIMD + threads available' : 'asked for' };

@@ -9,7 +9,7 @@ import { bootstrapDiscounts } from './batch.ts';
 import type { AdamConfig, Batch, LearnerVectors, TestFault } from './types.ts';
 import { KernelEngine } from '../kernels/engine.ts';
 import { adamOps, allocActs, forwardOps, type MlpActs, type MlpRef, type OptimVectors } from '../kernels/mlp-ops.ts';
-import { mat, PlanBuilder, SCALAR, type Mat } from '../kernels/plan.ts';
+import { mat, PlanBuilder, SCALAR, type Act, type Mat } from '../kernels/plan.ts';
 import type { LayerSlot } from '../networks.ts';
 
 export interface KernelLearnerConfig {
@@ -44,7 +44,7 @@ export interface BatchSpace {
 }
 
 /** Slots of the engine's f64 "losses" array the algorithms write their statistics to. */
-export const STAT = { CRITIC: 0, ACTOR: 1, Q: 2, CRITIC2: 3, Q2: 4 } as const;
+export const STAT = { CRITIC: 0, ACTOR: 1, Q: 2, CRITIC2: 3, Q2: 4, LOG_PI: 5 } as const;
 
 interface ActBuffers {
   acts: MlpActs;
@@ -59,7 +59,7 @@ export class KernelLearner {
   /** [from, to, scalar slot] of each Adam segment. */
   readonly segments: [number, number, number][];
   private readonly spaces = new Map<number, BatchSpace>();
-  private readonly actPlans = new Map<number, ActBuffers>();
+  private readonly actPlans = new Map<string, ActBuffers>();
   private workspace = { cmp: 0, pairs: 0, scratch: 0 };
 
   constructor(readonly cfg: KernelLearnerConfig) {
@@ -210,21 +210,25 @@ export class KernelLearner {
     return this.engine.loss(slot);
   }
 
-  /** μ(s) for n observations (this thread only: acting is small). */
-  act(obs: Float32Array, n: number): Float32Array {
-    const { obsDim, actDim, actorSlots } = this.cfg;
-    let a = this.actPlans.get(n);
+  /**
+   * The online actor's outputs for n observations (this thread only: acting is small): μ(s)
+   * with the tanh output, or the raw output layer with 'linear' (SAC's mean and log-std heads).
+   */
+  act(obs: Float32Array, n: number, outAct: Act = 'tanh'): Float32Array {
+    const { obsDim, actorSlots } = this.cfg;
+    const key = `${n}:${outAct}`;
+    let a = this.actPlans.get(key);
     if (!a) {
       this.ensureWorkspace(n);
       const acts = allocActs(actorSlots, n, (k) => this.alloc(k));
       const p = new PlanBuilder();
-      forwardOps(p, this.net('params', actorSlots), acts, n, 'tanh');
+      forwardOps(p, this.net('params', actorSlots), acts, n, outAct);
       a = { acts, plan: this.load(p) };
-      this.actPlans.set(n, a);
+      this.actPlans.set(key, a);
     }
     this.engine.f32(a.acts.input.ptr, n * obsDim).set(obs.subarray(0, n * obsDim));
     this.engine.exec(a.plan, true);
-    return this.engine.f32(a.acts.out.ptr, n * actDim).slice();
+    return this.engine.f32(a.acts.out.ptr, n * actorSlots[actorSlots.length - 1].outSize).slice();
   }
 
   dispose(): void {

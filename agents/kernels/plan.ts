@@ -16,6 +16,9 @@ const OP = {
   SMOOTH: 10,
   NORM: 11,
   NORM_GRAD: 12,
+  SAC_SAMPLE: 13,
+  SAC_PI: 14,
+  SAC_SAMPLE_GRAD: 15,
 } as const;
 export const OP_WORDS = 20;
 
@@ -36,7 +39,8 @@ export const HEADER = {
   READY: 12,
 } as const;
 export const HEADER_BYTES = 256;
-export const SCALAR = { B1: 0, B2: 1, EPS: 2, TAU: 3, RSBC2: 4, LR0: 5 } as const;
+/** Scalar slots (f32): Adam's, then one learning rate per Adam segment from LR0; SAC's α at ALPHA. */
+export const SCALAR = { B1: 0, B2: 1, EPS: 2, TAU: 3, RSBC2: 4, LR0: 5, ALPHA: 30 } as const;
 export const SCALARS_OFFSET = 64;
 export const LOSSES_OFFSET = 192;
 
@@ -160,7 +164,8 @@ export class PlanBuilder {
   }
 
   /**
-   * y = r + disc·qn (with `qn2`, y = r + disc·min(qn, qn2): TD3's clipped double Q), d = q − y,
+   * y = r + disc·qn (with `qn2`, y = r + disc·min(qn, qn2): TD3's clipped double Q; with `logp`
+   * too, SAC's y = r + disc·(min(qn, qn2) − α·logp), α from scalar ALPHA), d = q − y,
    * dq = scale·d, losses[slot] = lossScale·Σd², losses[qSlot] = lossScale·Σq (vectors of B floats).
    */
   td(
@@ -171,6 +176,7 @@ export class PlanBuilder {
       disc: number;
       qn: number;
       qn2?: number;
+      logp?: number;
       dq: number;
       scale: number;
       slot: number;
@@ -179,7 +185,11 @@ export class PlanBuilder {
     },
     barrier = true,
   ): void {
-    this.push(OP.TD, [o.B, o.q, o.r, o.disc, o.qn, o.dq, this.bits(o.scale), o.slot, this.bits(o.lossScale), o.qn2 ?? 0, o.qSlot], barrier);
+    this.push(
+      OP.TD,
+      [o.B, o.q, o.r, o.disc, o.qn, o.dq, this.bits(o.scale), o.slot, this.bits(o.lossScale), o.qn2 ?? 0, o.qSlot, o.logp ?? 0],
+      barrier,
+    );
   }
 
   /** dq[i] = value, losses[slot] = lossScale·Σq. */
@@ -208,6 +218,56 @@ export class PlanBuilder {
   /** In place: d (dL/d of norm's output, M x N) ← dL/dz, from norm's output n and rstd. */
   normGrad(M: number, N: number, d: Mat, n: Mat, rstd: number, barrier = true): void {
     this.push(OP.NORM_GRAD, [M, N, d.ptr, 4 * d.stride, n.ptr, 4 * n.stride, rstd], barrier);
+  }
+
+  /**
+   * SAC's policy sample over M rows of N action dims: from the actor's linear head `h`
+   * (M x 2N: mean, then raw log std, squashed to [−5, 2] as CleanRL) and standard normal
+   * noise `eps` (M x N contiguous), u = tanh(mean + std·ε) into `u` and log π(u|s) per row
+   * (with the tanh correction) into `logp` (M floats).
+   */
+  sacSample(o: { M: number; N: number; h: Mat; eps: number; u: Mat; logp: number }, barrier = true): void {
+    this.push(OP.SAC_SAMPLE, [o.M, o.N, o.h.ptr, 4 * o.h.stride, o.eps, o.u.ptr, 4 * o.u.stride, o.logp], barrier);
+  }
+
+  /**
+   * SAC's actor loss over B rows: losses[slot] = scale·Σ(α·logp − min(q1, q2)), losses[entSlot]
+   * = scale·Σlogp, and its gradient at each critic's output: dq1 = −scale where q1 ≤ q2, dq2 elsewhere.
+   */
+  sacPi(
+    o: { B: number; q1: number; q2: number; logp: number; dq1: number; dq2: number; scale: number; slot: number; entSlot: number },
+    barrier = true,
+  ): void {
+    this.push(OP.SAC_PI, [o.B, o.q1, o.q2, o.logp, o.dq1, o.dq2, this.bits(o.scale), o.slot, o.entSlot], barrier);
+  }
+
+  /**
+   * The gradient at the actor's head (`dh`, M x 2N contiguous) of Σ(critic gradient · u) +
+   * scale·α·Σlogp, from sacSample's `h`, `eps` and `u` and the two critics' gradients at u (`d1`, `d2`).
+   */
+  sacSampleGrad(
+    o: { M: number; N: number; h: Mat; eps: number; u: Mat; d1: Mat; d2: Mat; dh: number; scale: number },
+    barrier = true,
+  ): void {
+    this.push(
+      OP.SAC_SAMPLE_GRAD,
+      [
+        o.M,
+        o.N,
+        o.h.ptr,
+        4 * o.h.stride,
+        o.eps,
+        o.u.ptr,
+        4 * o.u.stride,
+        o.d1.ptr,
+        4 * o.d1.stride,
+        o.d2.ptr,
+        4 * o.d2.stride,
+        o.dh,
+        this.bits(o.scale),
+      ],
+      barrier,
+    );
   }
 
   /** Adam on elements [from, to) of the flat vectors, step size from scalar `lrSlot`, then Polyak. */

@@ -48,7 +48,7 @@ function parts(algo: Algo, seed: number) {
   return { learner, rng: defaultRng(seed), noises, replay: new ReplayBuffer(64, 3, 1) };
 }
 
-for (const algo of ['ddpg', 'td3'] as const)
+for (const algo of ['ddpg', 'td3', 'sac'] as const)
   test(`${algo}: writeCheckpoint / readCheckpoint / restoreCheckpoint put every part back exactly`, () => {
     const a = parts(algo, 1);
     for (let i = 0; i < 7; i++) a.learner.update(randomBatch(16, i, 3, 1));
@@ -78,6 +78,7 @@ for (const algo of ['ddpg', 'td3'] as const)
     const ck = readCheckpoint(config.out);
     assert.equal(ck.state.config.algo, algo);
     assert.equal(ck.state.td3 !== undefined, algo === 'td3');
+    assert.equal(ck.state.sac !== undefined, algo === 'sac');
 
     const b = parts(algo, 99);
     assert.deepEqual(restoreCheckpoint(ck, b), counters);
@@ -198,4 +199,50 @@ test('through train() and the CLI: a TD3 run resumes exactly; resuming it as DDP
   const policy = loadActor(dir);
   assert.equal(policy.description.algo, 'td3');
   assert.equal(policy.act([1, 0, 0]).length, 1);
+});
+
+test('through train(): a SAC run resumes exactly; its exported actor is the mean head (what evaluate and rollout load); it has no target actor', async () => {
+  const dir = tmp();
+  const c = buildConfig(
+    {},
+    {
+      algo: 'sac',
+      env: 'Pendulum-v1',
+      out: dir,
+      steps: 300,
+      learningStarts: 100,
+      batchSize: 32,
+      actorHidden: [16],
+      criticHidden: [16],
+      evalEvery: 0,
+      checkpointEvery: 0,
+      saveReplay: true,
+      learnerThreads: 1,
+    },
+  );
+  await train(c, { out: { write: () => true } });
+  const first = readCheckpoint(dir);
+  assert.equal(first.state.sac!.actorSteps, 2 * Math.floor(first.state.adamStep / 2), 'two actor steps every second update');
+  assert.ok(first.state.sac!.logAlpha !== 0, 'α was tuned');
+  const copy = join(tmp(), 'run');
+  await train({ ...c, out: copy }, { resume: dir, out: { write: () => true }, shouldStop: () => true });
+  const again = readCheckpoint(copy);
+  for (const f of ['params.bin', 'target.bin', 'adam_m.bin', 'adam_v.bin', 'replay_obs.bin', 'actor.bin'])
+    assert.ok(Buffer.from(again.files.get(f)!).equals(Buffer.from(first.files.get(f)!)), f);
+  assert.deepEqual(again.state.sac, first.state.sac);
+  await assert.rejects(
+    train({ ...c, algo: 'td3' }, { resume: dir, out: { write: () => true } }),
+    /is from a SAC run and cannot continue as TD3/,
+  );
+  // The exported actor: obs → 16 → 1 with tanh, like DDPG's; the online actor picked from the checkpoint is the same policy.
+  const policy = loadActor(dir);
+  assert.equal(policy.description.algo, 'sac');
+  assert.equal(readCheckpoint(dir).files.get('actor.bin')!.byteLength, 4 * (3 * 16 + 16 + 16 + 1));
+  const online = loadActor(dir, 'online');
+  for (const obs of [
+    [1, 0, 0],
+    [0.3, -0.9, 2],
+  ])
+    assert.deepEqual(online.act(obs), policy.act(obs));
+  assert.throws(() => loadActor(dir, 'target'), /SAC has no target actor/);
 });

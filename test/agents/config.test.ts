@@ -65,9 +65,49 @@ test("defaults per env and algorithm: TD3 takes the env's DDPG row, then its own
   assert.equal(buildConfig({ backend: 'cpu', 'no-critic-layer-norm': true }, { env: 'LunarLanderContinuous-v3' }).backend, 'cpu');
   assert.deepEqual(buildConfig({ algo: 'td3', env: 'LunarLanderContinuous-v3' }), { ...ll, out: 'runs/LunarLanderContinuous-v3-td3-s0' });
   assert.equal(buildConfig({}, { algo: 'td3', env: 'BipedalWalker-v3' }).algo, 'td3');
-  assert.throws(() => buildConfig({ algo: 'sac' }), /--algo: "sac" is not one of ddpg, td3/);
+  assert.throws(() => buildConfig({ algo: 'sacc' }), /--algo: "sacc" is not one of ddpg, td3, sac/);
   assert.throws(() => buildConfig({ algo: 'td3', backend: 'wasm' }), /TD3 runs on the WebAssembly kernels only/);
   assert.throws(() => buildConfig({ algo: 'td3', 'policy-delay': '0' }), /policyDelay/);
+});
+
+test("SAC's defaults: CleanRL's base (not DDPG's rows), then its own env row; its flags, CleanRL's names, and what it refuses", () => {
+  const base = defaultsFor('HalfCheetah-v5', 'sac');
+  assert.deepEqual(
+    [base.actorLr, base.criticLr, base.learningStarts, base.gamma, base.tau, base.batchSize, base.actorHidden, base.criticHidden],
+    [3e-4, 1e-3, 5000, 0.99, 0.005, 256, [256, 256], [256, 256]],
+  );
+  assert.deepEqual([base.policyFrequency, base.autotune, base.alpha, base.targetEntropy, base.noise], [2, true, 0.2, null, 'none']);
+  const ll = defaultsFor('LunarLanderContinuous-v3', 'sac');
+  assert.deepEqual([ll.criticLayerNorm, ll.nStep, ll.updatesPerStep, ll.noise], [false, 1, 1, 'none'], "none of DDPG's row");
+  assert.deepEqual([ll.actorLr, ll.criticLr, ll.lrSchedule, ll.tau, ll.learningStarts], [7.3e-4, 7.3e-4, 'linear', 0.01, 10_000]);
+  const bw = defaultsFor('BipedalWalker-v3', 'sac');
+  assert.deepEqual([bw.gamma, bw.tau, bw.bufferSize, bw.steps], [0.98, 0.02, 300_000, 500_000]);
+  const c = buildConfig({
+    algo: 'sac',
+    'policy-lr': '1e-4',
+    'q-lr': '2e-4',
+    'no-autotune': true,
+    alpha: '0.05',
+    'target-entropy': '-3',
+    'policy-frequency': '1',
+  });
+  assert.deepEqual(
+    [c.actorLr, c.criticLr, c.autotune, c.alpha, c.targetEntropy, c.policyFrequency, c.out],
+    [1e-4, 2e-4, false, 0.05, -3, 1, 'runs/Pendulum-v1-sac-s0'],
+  );
+  assert.equal(buildConfig({ algo: 'sac', 'actor-lr': '5e-4' }).actorLr, 5e-4);
+  assert.throws(
+    () => buildConfig({ algo: 'sac', 'actor-lr': '1e-4', 'policy-lr': '2e-4' }),
+    /--actor-lr and --policy-lr are the same setting/,
+  );
+  assert.throws(() => buildConfig({ algo: 'sac', backend: 'cpu' }), /SAC runs on the WebAssembly kernels only/);
+  assert.throws(() => buildConfig({ algo: 'sac', noise: 'gaussian' }), /SAC explores by sampling its policy/);
+  assert.throws(() => buildConfig({ algo: 'sac', 'eval-actor': 'target' }), /SAC has no target actor/);
+  assert.throws(() => buildConfig({ algo: 'sac', 'policy-frequency': '0' }), /policyFrequency/);
+  assert.throws(() => buildConfig({ algo: 'sac', alpha: '-1' }), /alpha/);
+  const help = flagsHelp(defaultsFor('Pendulum-v1', 'sac'));
+  for (const flag of ['policy-lr', 'q-lr', 'alpha', '[no-]autotune', 'target-entropy', 'policy-frequency'])
+    assert.ok(help.includes(`--${flag} `), `--help lists --${flag}`);
 });
 
 test('train --help shows the defaults of the env and algorithm chosen, not the base ones', () => {

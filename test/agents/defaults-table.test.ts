@@ -108,3 +108,58 @@ test("every cell of the README's defaults table is what defaultsFor gives, DDPG 
     }
   });
 });
+
+/** The table under "### SAC's defaults", as table() reads the first one. */
+function sacTable(): { envs: string[]; rows: Map<string, string[]> } {
+  const section = README.slice(README.indexOf("### SAC's defaults")).split('\n');
+  const start = section.findIndex((l) => l.startsWith('| setting |'));
+  const end = section.findIndex((l, i) => i > start && !l.startsWith('|'));
+  const cells = (l: string) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.replaceAll('**', '').trim());
+  const [header, , ...body] = section.slice(start, end);
+  return { envs: cells(header).slice(1), rows: new Map(body.map((l) => [cells(l)[0], cells(l).slice(1)])) };
+}
+
+const SAC_CHECKS: Record<string, Check> = {
+  steps: one('steps'),
+  'actor / critic hidden': CHECKS['actor / critic hidden'],
+  'policy lr (`--policy-lr`)': one('actorLr'),
+  "q lr (`--q-lr`, also α's)": one('criticLr'),
+  'learning-rate schedule': (c, cell) => assert.equal(c.lrSchedule, cell),
+  γ: one('gamma'),
+  τ: one('tau'),
+  'batch size': one('batchSize'),
+  'replay capacity': one('bufferSize'),
+  'warm-up steps (uniform actions, no updates)': one('learningStarts'),
+  'updates per env step': one('updatesPerStep'),
+  'policy frequency (`--policy-frequency`)': one('policyFrequency'),
+  α: (c, cell) => {
+    assert.equal(
+      cell === 'same' ? 'tuned, from 1, to entropy −(action dimensions)' : cell,
+      'tuned, from 1, to entropy −(action dimensions)',
+    );
+    assert.deepEqual([c.autotune, c.targetEntropy, c.noise], [true, null, 'none']);
+  },
+  'eval every / episodes': CHECKS['eval every / episodes'],
+  'checkpoint every': one('checkpointEvery'),
+};
+
+test("every cell of the README's SAC defaults table is what defaultsFor gives SAC", () => {
+  const { envs, rows } = sacTable();
+  assert.equal(envs[0], 'base');
+  assert.deepEqual([...rows.keys()].sort(), Object.keys(SAC_CHECKS).sort(), 'the table has a check for each row, and each check a row');
+  envs.forEach((env, col) => {
+    const c = defaultsFor(env === 'base' ? 'an env with no row' : env, 'sac');
+    for (const [setting, cells] of rows) {
+      assert.doesNotThrow(
+        () => SAC_CHECKS[setting](c, cells[col]),
+        (e: unknown) => {
+          throw new Error(`${env} sac "${setting}": the table says ${JSON.stringify(cells[col])}: ${(e as Error).message}`);
+        },
+      );
+    }
+  });
+});

@@ -269,6 +269,7 @@ for (const c of [
   { backend: 'kernels', algo: 'ddpg', threads: 2 },
   { backend: 'tfjs', algo: 'ddpg', threads: 2 },
   { backend: 'kernels', algo: 'td3', threads: 1 },
+  { backend: 'kernels', algo: 'sac', threads: 1 },
 ] as const) {
   test(`${c.backend} ${c.algo}, ${c.threads} thread(s): lrScale f updates as learning rates × f`, () => {
     const scaled = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, actorLr: 1e-3, criticLr: 2e-3 });
@@ -294,6 +295,7 @@ for (const c of [
   { backend: 'kernels', algo: 'ddpg', threads: 2 },
   { backend: 'tfjs', algo: 'ddpg', threads: 1 },
   { backend: 'kernels', algo: 'td3', threads: 1 },
+  { backend: 'kernels', algo: 'sac', threads: 1 },
 ] as const) {
   test(`${c.backend} ${c.algo}: a row of horizon k is discounted by γ^k (n-step returns)`, () => {
     const nStep = makeLearner({ backend: c.backend, algo: c.algo, threads: c.threads, gamma: 0.9 });

@@ -1,9 +1,10 @@
-// Does the agent learn? DDPG and TD3 on Pendulum-v1 (64x64 nets, the env's defaults, seed 0,
-// one learner thread, in-process) must beat their own untrained actor by a wide margin after a
-// few thousand steps: intact they reach about −150 from about −1150 (~5-8 s of CPU each).
-// Broken, they do not: with the actor's gradient sign flipped DDPG ends at −1610 and TD3 at
-// −1620; without target networks (y computed from the online networks) DDPG ends at −909 and
-// TD3 at −1147 (measured on this seed). To see it fail:
+// Does the agent learn? DDPG, TD3 and SAC on Pendulum-v1 (64x64 nets, the env's defaults, seed 0,
+// one learner thread, in-process; SAC with minibatches of 128, half its default, to halve its
+// cost) must beat their own untrained actor by a wide margin after a few thousand steps: intact
+// they reach about −150 from about −1150 (~5-9 s of CPU each). Broken, they do not: with the
+// actor's gradient sign flipped DDPG ends at −1610, TD3 at −1620 and SAC at −1382; without
+// target networks (y computed from the online networks) DDPG ends at −909, TD3 at −1147 and SAC
+// at −1128 (measured on this seed). To see it fail:
 //   GYMWIRE_LEARNING_TEST_FAULT=actor-gradient-sign node --import tsx --test test/agents/learning.test.ts
 //   GYMWIRE_LEARNING_TEST_FAULT=no-target-network   node --import tsx --test test/agents/learning.test.ts
 import { test, before } from 'node:test';
@@ -29,9 +30,10 @@ const FAULT = (process.env.GYMWIRE_LEARNING_TEST_FAULT || undefined) as TestFaul
 /** Improvement over the untrained actor that counts as learning (intact: ~1000; broken: under 250). */
 const MARGIN = 700;
 
-for (const [algo, steps] of [
-  ['ddpg', 5000],
-  ['td3', 6000],
+for (const [algo, steps, batch] of [
+  ['ddpg', 5000, {}],
+  ['td3', 6000, {}],
+  ['sac', 6000, { batchSize: 128 }],
 ] as const) {
   test(`${algo.toUpperCase()} learns Pendulum-v1 in ${steps} steps: its eval beats the untrained actor's by ${MARGIN}${FAULT ? ` (with test fault ${FAULT}: must fail)` : ''}`, async () => {
     const c = buildConfig(
@@ -46,6 +48,7 @@ for (const [algo, steps] of [
         evalEpisodes: 10,
         checkpointEvery: 0,
         statsEvery: 0,
+        ...batch,
         out: mkdtempSync(join(tmpdir(), `learning-${algo}-`)),
       },
     );

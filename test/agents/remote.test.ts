@@ -19,7 +19,7 @@ after(async () => {
   await server?.stop();
 });
 
-for (const algo of ['ddpg', 'td3'] as const)
+for (const algo of ['ddpg', 'td3', 'sac'] as const)
   test(`${algo}: a few hundred Pendulum-v1 steps through the server equal the in-process run`, async () => {
     const quiet = { write: () => true, isTTY: false };
     const cfg = (url: string) =>

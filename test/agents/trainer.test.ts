@@ -116,7 +116,7 @@ test('two runs with the same seed give identical returns (2k steps), a different
   assert.notDeepEqual(a.episodeReturns, c.episodeReturns);
 });
 
-for (const algo of ['ddpg', 'td3'] as const)
+for (const algo of ['ddpg', 'td3', 'sac'] as const)
   test(`${algo}: writes config, metrics (episodes, evals, learning statistics every N updates), both plots and a checkpoint; no tensors leak`, async () => {
     const dir = tmp();
     const before = tf.memory().numTensors;
@@ -161,7 +161,8 @@ for (const algo of ['ddpg', 'td3'] as const)
     );
     for (const s of stats) {
       for (const k of ['criticLoss', 'actorLoss', 'q', 'updatesPerSec', 'stepsPerSec']) assert.ok(Number.isFinite(s[k]), `${k} ${s[k]}`);
-      assert.equal(s.q2 !== undefined, algo === 'td3', 'TD3 records its second critic');
+      assert.equal(s.q2 !== undefined, algo !== 'ddpg', 'TD3 and SAC record their second critic');
+      assert.equal(Number.isFinite(s.alpha) && Number.isFinite(s.logPi), algo === 'sac', 'SAC records α and mean log π');
     }
     // Rates over each interval: after the warm-up, one update per env step.
     assert.ok(
@@ -188,21 +189,23 @@ for (const algo of ['ddpg', 'td3'] as const)
     const losses = readFileSync(join(dir, 'losses.svg'), 'utf8');
     assert.equal(
       (losses.match(/<polyline/g) ?? []).length,
-      algo === 'td3' ? 4 : 3,
-      'critic loss, Q (TD3: Q1 and Q2) and the actor objective',
+      algo === 'ddpg' ? 3 : 4,
+      'critic loss, Q (TD3, SAC: Q1 and Q2) and the actor objective',
     );
     // The progress line shows the latest statistics.
     assert.match(
       lines.join(''),
       new RegExp(
-        `step 600/600 \\| \\d+ steps/s \\d+ upd/s \\| ep \\d+ last \\S+ mean20 \\S+ \\| critic \\S+ actor \\S+ Q \\S+${algo === 'td3' ? '/\\S+' : ''} \\| eval`,
+        `step 600/600 \\| \\d+ steps/s \\d+ upd/s \\| ep \\d+ last \\S+ mean20 \\S+ \\| critic \\S+ actor \\S+ Q \\S+${algo === 'ddpg' ? '' : '/\\S+'} \\| eval`,
       ),
     );
     assert.match(
       lines[0],
-      algo === 'td3'
-        ? /^learner: TD3 \(policy delay 2, target noise 0.2 clipped at 0.5\) on WebAssembly SIMD kernels/
-        : /^learner: DDPG on WebAssembly SIMD kernels/,
+      {
+        td3: /^learner: TD3 \(policy delay 2, target noise 0.2 clipped at 0.5\) on WebAssembly SIMD kernels/,
+        sac: /^learner: SAC \(policy frequency 2, α tuned towards entropy -1\) on WebAssembly SIMD kernels/,
+        ddpg: /^learner: DDPG on WebAssembly SIMD kernels/,
+      }[algo],
     );
   });
 

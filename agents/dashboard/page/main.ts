@@ -189,7 +189,7 @@ events.addEventListener('snapshot', (e) => {
     steps = i.steps;
     const title = `${i.algo.toUpperCase()} ${i.env} (seed ${i.seed}${i.numEnvs > 1 ? `, ${i.numEnvs} envs` : ''})`;
     $('title').textContent = title;
-    if (i.algo !== 'td3') charts.q.plot.setSeries(2, { show: false });
+    if (i.algo === 'ddpg') charts.q.plot.setSeries(2, { show: false });
     document.title = `${title} · gymwire`;
   }
   for (const r of snap.history) add(r);

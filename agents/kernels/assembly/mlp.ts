@@ -32,6 +32,9 @@ const OP_ADAM = 9;
 const OP_SMOOTH = 10;
 const OP_NORM = 11;
 const OP_NORM_GRAD = 12;
+const OP_SAC_SAMPLE = 13;
+const OP_SAC_PI = 14;
+const OP_SAC_SAMPLE_GRAD = 15;
 
 // Header words (i32 index), see ../engine.ts.
 const H_BAR_COUNT = 0;
@@ -50,6 +53,8 @@ const S_B2 = 1;
 const S_EPS = 2;
 const S_TAU = 3;
 const S_RSBC2 = 4;
+/** SAC's entropy coefficient α (the TD op's entropy term, SAC_PI, SAC_SAMPLE_GRAD). */
+const S_ALPHA = 30;
 
 const SPINS = 20000;
 /** Up to this many floats of B, each thread packs all of B rather than wait at a barrier. */
@@ -131,6 +136,9 @@ export function run(hdr: usize, plan: usize, tid: i32, nt: i32): void {
       case OP_SMOOTH: smooth(a, tid, nt); break;
       case OP_NORM: norm(a, tid, nt); break;
       case OP_NORM_GRAD: normGrad(a, tid, nt); break;
+      case OP_SAC_SAMPLE: sacSample(a, tid, nt); break;
+      case OP_SAC_PI: if (tid == 0) sacPi(a); break;
+      case OP_SAC_SAMPLE_GRAD: sacSampleGrad(a, tid, nt); break;
       default: unreachable();
     }
   }
@@ -340,15 +348,19 @@ function copy(a: usize, tid: i32, nt: i32): void {
   }
 }
 
-// ---- TD: y = r + disc·qn (qn = min(qn, qn2) with a second target, TD3's clipped double Q);
-// d = q − y; dq = scale·d; losses[slot] = lossScale·Σd², losses[qSlot] = lossScale·Σq (one thread).
+// ---- TD: y = r + disc·qn (qn = min(qn, qn2) with a second target, TD3's clipped double Q;
+// with `logp`, SAC's soft target min(qn, qn2) − α·logp); d = q − y; dq = scale·d;
+// losses[slot] = lossScale·Σd², losses[qSlot] = lossScale·Σq (one thread).
 function td(a: usize): void {
   const B = arg(a, 0), q = uarg(a, 1), r = uarg(a, 2), disc = uarg(a, 3), qn = uarg(a, 4), dq = uarg(a, 5);
   const scale = farg(a, 6), slot = uarg(a, 7), lossScale = farg(a, 8), qn2 = uarg(a, 9), qSlot = uarg(a, 10);
+  const logp = uarg(a, 11);
+  const alpha = scalar(S_ALPHA);
   let sum: f64 = 0, qsum: f64 = 0;
   for (let i = 0; i < B; i++) {
     const o = <usize>i << 2;
-    const next = qn2 ? min<f32>(load<f32>(qn + o), load<f32>(qn2 + o)) : load<f32>(qn + o);
+    let next = qn2 ? min<f32>(load<f32>(qn + o), load<f32>(qn2 + o)) : load<f32>(qn + o);
+    if (logp) next -= alpha * load<f32>(logp + o);
     const y = load<f32>(r + o) + load<f32>(disc + o) * next;
     const qi = load<f32>(q + o);
     const d = qi - y;
@@ -474,6 +486,116 @@ function normGrad(a: usize, tid: i32, nt: i32): void {
     for (let j = N4; j < N; j++) {
       const o = <usize>j << 2;
       store<f32>(d + o, r * (load<f32>(d + o) - m1 - load<f32>(n + o) * m2));
+    }
+  }
+}
+
+// ---- SAC's tanh-squashed Gaussian policy ------------------------------------------------
+// The actor's linear head H (M x 2N) holds per row the mean (columns 0..N) and the raw log std
+// (N..2N), squashed as CleanRL does: ls = LS_MIN + (LS_MAX − LS_MIN)/2·(tanh(raw) + 1).
+const LS_MIN: f32 = -5;
+const LS_MAX: f32 = 2;
+const HALF_LOG_2PI: f32 = 0.9189385332046727;
+
+// exp and log without lookup tables: AssemblyScript's Mathf.exp / Mathf.log read tables from a
+// static data segment, which every instance (each worker thread's) would write into the shared
+// memory where the engine keeps its header and buffers. These work in f64 and round to f32.
+const LN2: f64 = 0.6931471805599453;
+const SQRT2: f64 = 1.4142135623730951;
+
+/** e^x: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor series (Horner), times 2^k. */
+function expF(x: f32): f32 {
+  const k = nearest<f64>(<f64>x / LN2);
+  const r = <f64>x - k * LN2;
+  let p: f64 = 1;
+  for (let n = 14; n >= 1; n--) p = 1 + (r * p) / <f64>n;
+  return <f32>(p * reinterpret<f64>(<i64>(<i32>k + 1023) << 52));
+}
+
+/** ln z for a positive normal z: z = m·2^e with m in [√2/2, √2), ln m = 2·atanh((m − 1)/(m + 1)) by its series. */
+function logF(z: f32): f32 {
+  const bits = reinterpret<u64>(<f64>z);
+  let e = <i32>((bits >> 52) & 0x7ff) - 1023;
+  let m = reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000);
+  if (m > SQRT2) {
+    m *= 0.5;
+    e += 1;
+  }
+  const s = (m - 1) / (m + 1), s2 = s * s;
+  let q: f64 = 0;
+  for (let n = 21; n >= 1; n -= 2) q = 1 / <f64>n + s2 * q;
+  return <f32>(2 * s * q + <f64>e * LN2);
+}
+
+/** ls(raw) = LS_MIN + (LS_MAX − LS_MIN)/2·(tanh(raw) + 1). */
+@inline function squashLogStd(t: f32): f32 {
+  return LS_MIN + <f32>0.5 * (LS_MAX - LS_MIN) * (t + 1);
+}
+
+// SAC_SAMPLE (rows split): u = tanh(mean + exp(ls)·ε) into U (M x N, row stride urs), with ε
+// (M x N contiguous) drawn in JS, and logp[i] = Σ_j log N(x_j; mean_j, std_j) − log(1 − u_j² + 1e-6),
+// where log N(x; mean, std) = −ε²/2 − ls − log(2π)/2 (x − mean = std·ε).
+function sacSample(a: usize, tid: i32, nt: i32): void {
+  const M = arg(a, 0), N = arg(a, 1), H = uarg(a, 2), hrs = uarg(a, 3), E = uarg(a, 4), U = uarg(a, 5), urs = uarg(a, 6);
+  const logp = uarg(a, 7);
+  const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
+  for (let i = i0; i < i1; i++) {
+    const h = H + <usize>i * hrs, u = U + <usize>i * urs, e = E + (<usize>(i * N) << 2);
+    let lp: f32 = 0;
+    for (let j = 0; j < N; j++) {
+      const o = <usize>j << 2;
+      const ls = squashLogStd(Mathf.tanh(load<f32>(h + o + (<usize>N << 2))));
+      const eps = load<f32>(e + o);
+      const y = Mathf.tanh(load<f32>(h + o) + expF(ls) * eps);
+      store<f32>(u + o, y);
+      lp += -<f32>0.5 * eps * eps - ls - HALF_LOG_2PI - logF(1 - y * y + <f32>1e-6);
+    }
+    store<f32>(logp + (<usize>i << 2), lp);
+  }
+}
+
+// SAC_PI (one thread): the actor's loss scale·Σ(α·logp − min(q1, q2)) into losses[slot],
+// scale·Σlogp into losses[entSlot]; dq1 = −scale where q1 ≤ q2 (else 0), dq2 the other rows.
+function sacPi(a: usize): void {
+  const B = arg(a, 0), q1 = uarg(a, 1), q2 = uarg(a, 2), logp = uarg(a, 3), dq1 = uarg(a, 4), dq2 = uarg(a, 5);
+  const scale = farg(a, 6), slot = uarg(a, 7), entSlot = uarg(a, 8);
+  const alpha = scalar(S_ALPHA);
+  let sum: f64 = 0, lsum: f64 = 0;
+  for (let i = 0; i < B; i++) {
+    const o = <usize>i << 2;
+    const x1 = load<f32>(q1 + o), x2 = load<f32>(q2 + o), lp = load<f32>(logp + o);
+    const first = x1 <= x2;
+    store<f32>(dq1 + o, first ? -scale : 0);
+    store<f32>(dq2 + o, first ? 0 : -scale);
+    sum += <f64>(alpha * lp - (first ? x1 : x2));
+    lsum += <f64>lp;
+  }
+  store<f64>(header + LOSSES + (slot << 3), sum * <f64>scale);
+  store<f64>(header + LOSSES + (entSlot << 3), lsum * <f64>scale);
+}
+
+// SAC_SAMPLE_GRAD (rows split): dL/dH (M x 2N contiguous) of L = Σ_rows (g·u) + scale·α·Σ logp,
+// g = dA1 + dA2 the critics' gradients at the action u (SAC_SAMPLE's sample, ε the same noise):
+//   dL/du = g + scale·α·2u/(1 − u² + 1e-6);  dL/dx = dL/du·(1 − u²)  (x = mean + std·ε)
+//   dL/dmean = dL/dx;  dL/dls = dL/dx·std·ε − scale·α;  dL/draw = dL/dls·(LS_MAX − LS_MIN)/2·(1 − tanh²(raw)).
+function sacSampleGrad(a: usize, tid: i32, nt: i32): void {
+  const M = arg(a, 0), N = arg(a, 1), H = uarg(a, 2), hrs = uarg(a, 3), E = uarg(a, 4), U = uarg(a, 5), urs = uarg(a, 6);
+  const D1 = uarg(a, 7), d1rs = uarg(a, 8), D2 = uarg(a, 9), d2rs = uarg(a, 10), DH = uarg(a, 11), scale = farg(a, 12);
+  const sa = scale * scalar(S_ALPHA);
+  const i0 = shareLo(M, tid, nt, 1), i1 = shareLo(M, tid + 1, nt, 1);
+  for (let i = i0; i < i1; i++) {
+    const h = H + <usize>i * hrs, u = U + <usize>i * urs, e = E + (<usize>(i * N) << 2);
+    const d1 = D1 + <usize>i * d1rs, d2 = D2 + <usize>i * d2rs, dh = DH + (<usize>(2 * i * N) << 2);
+    for (let j = 0; j < N; j++) {
+      const o = <usize>j << 2;
+      const t = Mathf.tanh(load<f32>(h + o + (<usize>N << 2)));
+      const ls = squashLogStd(t);
+      const y = load<f32>(u + o);
+      const du = load<f32>(d1 + o) + load<f32>(d2 + o) + (sa * 2 * y) / (1 - y * y + <f32>1e-6);
+      const dx = du * (1 - y * y);
+      const dls = dx * expF(ls) * load<f32>(e + o) - sa;
+      store<f32>(dh + o, dx);
+      store<f32>(dh + o + (<usize>N << 2), dls * <f32>0.5 * (LS_MAX - LS_MIN) * (1 - t * t));
     }
   }
 }
