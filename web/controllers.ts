@@ -8,6 +8,8 @@ import type { KeyMap } from './key-actions.ts';
 
 export interface Controller {
   readonly name: string;
+  /** True when the action depends on the observation: the page then waits for each step's answer before the next. */
+  readonly readsObs?: boolean;
   action(obs: SpaceValue): SpaceValue | null;
 }
 
@@ -16,7 +18,7 @@ export function keyboardController(keyMap: KeyMap, keys: { readonly pressed: Rea
 }
 
 export function policyController(policy: Policy): Controller {
-  return { name: `actor (${policy.description.envId})`, action: (obs) => policy.act(obs as ArrayLike<number>) };
+  return { name: `actor (${policy.description.envId})`, readsObs: true, action: (obs) => policy.act(obs as ArrayLike<number>) };
 }
 
 /** Uniform random actions of a Discrete or Box space (an unbounded Box dimension draws from [-1, 1]). */
