@@ -19,10 +19,20 @@ import type { Controller } from './controllers.ts';
 const MAX_SPEED_STEPS = 16;
 
 /**
- * Frames sent and not yet answered, at most: at 50 fps this covers a round trip of 80 ms. More
- * would cover longer ones, but keys act that many frames late when the page or server falls behind.
+ * Frames sent and not yet answered, at most. Below that the loop keeps as many as the round trip
+ * needs (its recent median time over the frame period, plus two): more would only make keys act
+ * later when the page or server falls behind. 12 covers a round trip of ~200 ms at 50 fps.
  */
-export const MAX_FRAMES_IN_FLIGHT = 4;
+export const MAX_FRAMES_IN_FLIGHT = 12;
+
+/** Frames in flight at the fastest speed (each is 16 steps): enough to keep the server busy. */
+const FASTEST_IN_FLIGHT = 4;
+
+/** Frames a late loop sends at once to catch up; later than that, the missed frames are skipped. */
+const CATCH_UP_FRAMES = 5;
+
+/** Round trips remembered for the frames-in-flight estimate. */
+const TRIPS_KEPT = 20;
 
 export interface PlayerView {
   onReset(obs: SpaceValue): void;
@@ -62,6 +72,7 @@ export class RateMeter {
 /** One frame's requests, sent together: its steps (with their actions) and its render. */
 interface SentFrame {
   episode: number;
+  sentAt: number;
   actions: SpaceValue[];
   steps: Promise<PromiseSettledResult<StepResult>[]>;
   render: Promise<PromiseSettledResult<PageFrame>>;
@@ -87,7 +98,12 @@ export class Player {
   private owed = false;
   /** Answers are handled one frame after another, in the order sent. */
   private handled: Promise<void> = Promise.resolve();
+  /** Set while a reset is under way; a controller that reads the obs waits for it. */
   private resetting: Promise<void> | null = null;
+  /** For scripts that measure the loop: frames sent, dropped (sent past an episode end), skipped (too late to send). */
+  readonly counts = { sent: 0, dropped: 0, skipped: 0 };
+  /** The last frames' times from sending to answer (ms). */
+  private readonly trips: number[] = [];
   private obs: SpaceValue = 0;
   /** True while the env holds a state not drawn yet (a reset's, when no step followed). */
   private undrawn = true;
@@ -170,7 +186,11 @@ export class Player {
         }
         this.send();
         next += period;
-        if (next < now - period) next = now; // behind by a frame or more: do not rush to catch up
+        // Late (a busy page, a late timer): the frames due go at once, up to a few; further behind, start afresh.
+        if (next < now - CATCH_UP_FRAMES * period) {
+          this.counts.skipped += Math.floor((now - next) / period);
+          next = now;
+        }
       }
       await this.sleep(Math.max(0, next - this.now()));
     }
@@ -181,8 +201,16 @@ export class Player {
 
   /** Whether a frame can be sent now. */
   private ready(): boolean {
-    if (this.resetting !== null || this.inFlight >= this.maxInFlight) return false;
-    return !(this.controller.readsObs === true && this.inFlight > 0);
+    if (this.controller.readsObs === true) return this.resetting === null && this.inFlight === 0;
+    return this.inFlight < this.depth();
+  }
+
+  /** Frames to keep in flight: enough to cover the round trip at this frame rate. */
+  private depth(): number {
+    if (!Number.isFinite(this.speed)) return Math.min(FASTEST_IN_FLIGHT, this.maxInFlight);
+    // The median: a busy link or page makes answers late at times, and frames keep coming meanwhile.
+    const trip = this.trips.length === 0 ? 0 : [...this.trips].sort((a, b) => a - b)[this.trips.length >> 1];
+    return Math.max(2, Math.min(this.maxInFlight, Math.ceil(trip / (1000 / this.fps)) + 2));
   }
 
   /** After an answer or a reset: a frame that was due and waiting for it goes now. */
@@ -217,12 +245,13 @@ export class Player {
           ? this.sendInTurn(first, stepsThisFrame)
           : this.sendAll(first, stepsThisFrame);
     this.inFlight++;
+    this.counts.sent++;
     this.handled = this.handled.then(() => this.receive(frame)).catch((e: Error) => this.fail(e));
     return true;
   }
 
   private sendRenderOnly(): SentFrame {
-    return { episode: this.episode, actions: [], steps: Promise.resolve([]), render: settle(this.env.render()) };
+    return { episode: this.episode, sentAt: this.now(), actions: [], steps: Promise.resolve([]), render: settle(this.env.render()) };
   }
 
   /** Every step of the frame at once, then its render: the actions do not depend on the answers. */
@@ -236,7 +265,7 @@ export class Player {
       steps.push(this.env.step(action));
     }
     // Settled at once: a refused request is looked at in order, never left unhandled.
-    return { episode: this.episode, actions, steps: Promise.allSettled(steps), render: settle(this.env.render()) };
+    return { episode: this.episode, sentAt: this.now(), actions, steps: Promise.allSettled(steps), render: settle(this.env.render()) };
   }
 
   /**
@@ -262,6 +291,7 @@ export class Player {
     })();
     return {
       episode: this.episode,
+      sentAt: this.now(),
       actions,
       steps,
       render: steps.then(() => render ?? settle(this.env.render())),
@@ -272,9 +302,14 @@ export class Player {
     const steps = await frame.steps;
     const rendered = await frame.render;
     this.inFlight--;
+    this.trips.push(this.now() - frame.sentAt);
+    if (this.trips.length > TRIPS_KEPT) this.trips.shift();
     this.nudge();
     // Sent before the episode's end was known: its steps went past the end; nothing of it is shown.
-    if (frame.episode !== this.episode || !this.running) return;
+    if (frame.episode !== this.episode || !this.running) {
+      this.counts.dropped++;
+      return;
+    }
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i];
       if (s.status === 'rejected') throw s.reason;
@@ -287,13 +322,7 @@ export class Player {
         // This frame's render came after its steps (at speed 1, right after the last one).
         this.draw(rendered);
         this.view.onEpisodeEnd(this.episodeReturn, this.episodeSteps);
-        this.episode++;
-        this.resetting = this.reset(null)
-          .catch((e: Error) => this.fail(e))
-          .finally(() => {
-            this.resetting = null;
-            this.nudge();
-          });
+        this.startReset();
         return;
       }
     }
@@ -306,12 +335,35 @@ export class Player {
     this.view.onFrame(rendered.value);
   }
 
+  /**
+   * Sends the reset and goes on sending frames, which the server runs after it: only a
+   * controller that reads the obs waits. Its answer is handled in turn, before theirs.
+   */
+  private startReset(): void {
+    this.episode++;
+    this.undrawn = true;
+    const reset = settle(this.env.reset(null));
+    this.resetting = reset.then(() => {
+      this.resetting = null;
+      this.nudge();
+    });
+    this.handled = this.handled.then(async () => {
+      const r = await reset;
+      if (r.status === 'rejected') throw r.reason;
+      this.resetDone(r.value.obs);
+    });
+  }
+
   private async reset(seed: number | null): Promise<void> {
     const { obs } = await this.env.reset(seed);
+    this.undrawn = true;
+    this.resetDone(obs);
+  }
+
+  private resetDone(obs: SpaceValue): void {
     this.obs = obs;
     this.episodeReturn = 0;
     this.episodeSteps = 0;
-    this.undrawn = true;
     this.view.onReset(obs);
   }
 }
