@@ -1,17 +1,22 @@
 // The client side of the shaped-link test, run inside the link's network namespace:
-//   node --import tsx test/e2e/shaped-link-client.ts URL RELAY_DELAY_MS ENV_ID SECONDS
+//   node --import tsx test/e2e/shaped-link-client.ts URL RELAY_DELAY_MS ENV_ID SECONDS [ENCODING [MAX_IN_FLIGHT]]
 // It plays ENV_ID with random actions through the env page's own play loop (web/player.ts, PNG
 // frames, several frames in flight) for SECONDS, and prints one JSON line: the round trip of a
 // step, the time a raw frame takes (the link's bandwidth shows in it), frames/s over the run
 // after its first second, and the bytes per frame. RELAY_DELAY_MS > 0: the kernel has no netem,
-// so a relay here forwards every chunk that much later, each way (shaped-link.ts).
+// so a relay here forwards every chunk that much later, each way (shaped-link.ts). ENCODING
+// (default png) and MAX_IN_FLIGHT (default the page's) let bench/shaped-link.ts play it the way
+// the page did before protocol 1.3: raw frames, one frame in flight.
 import net from 'node:net';
 import { RemoteEnv } from '../../client/remote-env.ts';
-import { Player, type PlayerView } from '../../web/player.ts';
+import { MAX_FRAMES_IN_FLIGHT, Player, type PlayerView } from '../../web/player.ts';
+import type { FrameEncoding } from '../../protocol/frame-encoding.ts';
 import { randomController } from '../../web/controllers.ts';
 import type { BrowserEnv, PageFrame } from '../../web/remote-env.ts';
 
-const [url, relayArg, envId, secondsArg] = process.argv.slice(2);
+const [url, relayArg, envId, secondsArg, encodingArg, inFlightArg] = process.argv.slice(2);
+const encoding = (encodingArg ?? 'png') as FrameEncoding;
+const maxInFlight = inFlightArg ? Number(inFlightArg) : MAX_FRAMES_IN_FLIGHT;
 const relayDelayMs = Number(relayArg);
 const seconds = Number(secondsArg);
 
@@ -59,7 +64,7 @@ const rawFrameMs = performance.now() - t0;
 const adapter = {
   reset: (seed: number | null) => env.reset({ seed: seed ?? undefined }),
   step: (action: unknown) => env.step(action as never),
-  render: async (): Promise<PageFrame> => env.renderEncoded('png'),
+  render: async (): Promise<PageFrame> => env.renderEncoded(encoding),
 };
 const shown: { t: number; bytes: number }[] = [];
 const errors: string[] = [];
@@ -70,7 +75,7 @@ const view: PlayerView = {
   onFrame: (f) => shown.push({ t: performance.now(), bytes: f.data.length }),
   onError: (e) => errors.push(e.message),
 };
-const player = new Player(adapter as unknown as BrowserEnv, renderFps, random, view);
+const player = new Player(adapter as unknown as BrowserEnv, renderFps, random, view, undefined, maxInFlight);
 t0 = performance.now();
 player.start(0);
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -86,7 +91,9 @@ console.log(
     frames: measured.length,
     frames_per_s: measured.length / (seconds - 1),
     mean_bytes: measured.reduce((n, f) => n + f.bytes, 0) / Math.max(1, measured.length),
-    delay: relayDelayMs > 0 ? `relay ${relayDelayMs} ms each way` : 'netem',
+    encoding,
+    max_in_flight: maxInFlight,
+    delay: relayDelayMs > 0 ? `relay ${relayDelayMs} ms each way` : 'kernel (netem) or none',
     counts: player.counts,
     errors,
   }),
