@@ -210,7 +210,7 @@ export class Player {
     if (!Number.isFinite(this.speed)) return Math.min(FASTEST_IN_FLIGHT, this.maxInFlight);
     // The median: a busy link or page makes answers late at times, and frames keep coming meanwhile.
     const trip = this.trips.length === 0 ? 0 : [...this.trips].sort((a, b) => a - b)[this.trips.length >> 1];
-    return Math.max(2, Math.min(this.maxInFlight, Math.ceil(trip / (1000 / this.fps)) + 2));
+    return Math.min(this.maxInFlight, Math.max(2, Math.ceil(trip / (1000 / this.fps)) + 2));
   }
 
   /** After an answer or a reset: a frame that was due and waiting for it goes now. */

@@ -203,3 +203,15 @@ test('an episode that ends with frames in flight: those frames are dropped, the 
     `frames ${seen.frames.join(',')}`,
   );
 });
+
+test('maxInFlight bounds the frames under way: with 1, one frame per round trip', async (t) => {
+  const time = fakeClock(t);
+  const { env, maxInFlight } = laggedEnv(100_000, 50);
+  const { view, seen } = recorder();
+  const player = new Player(env, 50, always(1), view, time.clock, 1);
+  player.start(0);
+  for (let ms = 0; ms < 2000; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  assert.equal(maxInFlight(), 2, 'one step and its render');
+  assert.ok(seen.frames.length >= 36 && seen.frames.length <= 40, `${seen.frames.length} frames in 2 s`);
+});
