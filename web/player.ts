@@ -25,6 +25,9 @@ const MAX_SPEED_STEPS = 16;
  */
 export const MAX_FRAMES_IN_FLIGHT = 12;
 
+/** Frames in flight at most for a person at the keys: a released key stops within this many frames. */
+const INTERACTIVE_IN_FLIGHT = 4;
+
 /** Frames in flight at the fastest speed (each is 16 steps): enough to keep the server busy. */
 const FASTEST_IN_FLIGHT = 4;
 
@@ -210,7 +213,8 @@ export class Player {
     if (!Number.isFinite(this.speed)) return Math.min(FASTEST_IN_FLIGHT, this.maxInFlight);
     // The median: a busy link or page makes answers late at times, and frames keep coming meanwhile.
     const trip = this.trips.length === 0 ? 0 : [...this.trips].sort((a, b) => a - b)[this.trips.length >> 1];
-    return Math.min(this.maxInFlight, Math.max(2, Math.ceil(trip / (1000 / this.fps)) + 2));
+    const cap = this.controller.interactive === true ? Math.min(INTERACTIVE_IN_FLIGHT, this.maxInFlight) : this.maxInFlight;
+    return Math.min(cap, Math.max(2, Math.ceil(trip / (1000 / this.fps)) + 2));
   }
 
   /** After an answer or a reset: a frame that was due and waiting for it goes now. */

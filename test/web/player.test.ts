@@ -215,3 +215,15 @@ test('maxInFlight bounds the frames under way: with 1, one frame per round trip'
   assert.equal(maxInFlight(), 2, 'one step and its render');
   assert.ok(seen.frames.length >= 36 && seen.frames.length <= 40, `${seen.frames.length} frames in 2 s`);
 });
+
+test('a person at the keys gets at most 4 frames in flight, however long the round trip', async (t) => {
+  const time = fakeClock(t);
+  const { env, maxInFlight } = laggedEnv(100_000, 200);
+  const { view } = recorder();
+  const keys: Controller = { name: 'keys', interactive: true, action: () => 1 };
+  const player = new Player(env, 50, keys, view, time.clock);
+  player.start(0);
+  for (let ms = 0; ms < 2000; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  assert.equal(maxInFlight(), 8, 'four steps and their renders');
+});
