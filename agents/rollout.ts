@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { EnvLike, SpaceValue } from '../protocol/env-api.ts';
+import type { EnvLike, Frame, SpaceValue } from '../protocol/env-api.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { GifWriter } from '../graphics/gif.ts';
@@ -84,9 +84,15 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutResult> {
   let steps = 0;
   let terminated = false;
   let truncated = false;
+  // A kept frame's render is sent at once and collected with the next step's answer: over a
+  // network the two share a round trip (the server answers in order, so the frame is the state
+  // before that step). Marked handled at once: a failure surfaces where it is awaited.
+  let frame: Promise<Frame> | null = null;
   while (!terminated && !truncated && steps < maxSteps) {
     const action = await policy(obs);
-    const r = await env.step(action);
+    const [r, rendered] = await Promise.all([env.step(action), frame]);
+    if (rendered !== null) gif.addFrame(rendered);
+    frame = null;
     obs = r.obs;
     episodeReturn += r.reward;
     terminated = r.terminated;
@@ -94,8 +100,12 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutResult> {
     steps++;
     const last = terminated || truncated || steps >= maxSteps;
     // Always keep the final frame, so the GIF ends where the episode did.
-    if (steps % every === 0 || last) gif.addFrame(await env.render());
+    if (steps % every === 0 || last) {
+      frame = Promise.resolve(env.render());
+      frame.catch(() => {});
+    }
   }
+  if (frame !== null) gif.addFrame(await frame);
   const bytes = gif.finish();
   const gifPath = resolve(opts.gifPath);
   mkdirSync(dirname(gifPath), { recursive: true });

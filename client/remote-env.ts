@@ -11,6 +11,8 @@ import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
 import { encodeStepRequest } from '../protocol/fast-frames.ts';
 import { Connection, RequestTimeoutError, type ConnectOptions, type ReconnectOptions } from './connection.ts';
 import { RemoteHandle, type Kwargs } from './remote-handle.ts';
+import { offeredEncodings, pickEncoding, type FrameEncoding } from '../protocol/frame-encoding.ts';
+import { decodeFrame, encodedFrame, type EncodedFrame } from './frame-decode.ts';
 
 export type { Kwargs };
 
@@ -114,12 +116,22 @@ export class RemoteEnv extends RemoteHandle implements EnvLike {
     return Promise.all(actions.map((a) => this.step(a)));
   }
 
+  /** The rgb_array frame; it travels zlib-compressed when the server offers that (1.3), raw otherwise. */
   async render(): Promise<Frame> {
+    const encoding = pickEncoding(offeredEncodings(this.connection.server), ['zlib']);
+    return decodeFrame(await this.renderEncoded(encoding));
+  }
+
+  /**
+   * The frame as the server sends it in `encoding` (1.3; a server before 1.3 sends only raw, and
+   * one that does not offer the encoding answers unsupported): PNG files to pass on to a browser.
+   */
+  async renderEncoded(encoding: FrameEncoding): Promise<EncodedFrame> {
     if (this.needsRemake) throw this.lost('render');
-    const { frame } = await this.connection.request('render', { op: 'render', handle: this._handle });
-    // msgpack hands bin out as a Node Buffer; callers get a plain Uint8Array over the same bytes.
-    const data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
-    return { width: frame.width, height: frame.height, data };
+    const request =
+      encoding === 'raw' ? { op: 'render' as const, handle: this._handle } : { op: 'render' as const, handle: this._handle, encoding };
+    const { frame } = await this.connection.request('render', request);
+    return encodedFrame(frame);
   }
 }
 

@@ -1,6 +1,7 @@
 // The conformance checks: each one exercises one rule of protocol/PROTOCOL.md against a live
 // server over fresh connections, and either returns (pass), returns skip(reason), or throws
 // CheckFailure with the reason.
+import { inflateSync } from 'node:zlib';
 import { encodeMessage } from '../protocol/codec.ts';
 import { allocate, decodeArray, encodeArray, looksLikeNDArray } from '../protocol/ndarray.ts';
 import { contains, sample, shapeSize } from '../protocol/spaces.ts';
@@ -430,6 +431,44 @@ const lifecycle: Check[] = [
       const { frame } = expectResult('render', response);
       if (frame.data.byteLength !== frame.width * frame.height * 3)
         fail(`frame ${frame.width}x${frame.height} has ${frame.data.byteLength} bytes`);
+    },
+  },
+  {
+    name: 'render encodings (1.3): raw, zlib, png offered; zlib inflates to the raw frame; png is a PNG of its size; others unsupported',
+    async run(ctx) {
+      const [major, minor] = ctx.hello.protocol_version.split('.').map(Number);
+      if (major === 1 && minor < 3) return skip(`needs protocol 1.3 (render encodings); the server speaks ${ctx.hello.protocol_version}`);
+      const offered = ctx.hello.render_encodings ?? [];
+      for (const e of ['raw', 'zlib', 'png']) if (!offered.includes(e)) fail(`hello's render_encodings ${describe(offered)} lack ${e}`);
+      const c = await ctx.connect();
+      const m = await makeEnv(c, ctx.env);
+      await reset(c, m.handle, 0);
+      const first = await c.call('render', { handle: m.handle });
+      if ('error' in first && first.error.code === 'unsupported')
+        return skip(`render is unsupported for ${ctx.env.id}: ${first.error.message}`);
+      const raw = expectResult('render', first).frame;
+      if (raw.encoding !== undefined && raw.encoding !== 'raw') fail(`a render asking no encoding came as ${describe(raw.encoding)}`);
+      const z = expectResult('render', await c.call('render', { handle: m.handle, encoding: 'zlib' })).frame;
+      if (z.encoding !== 'zlib') fail(`a zlib render came with encoding ${describe(z.encoding)}`);
+      let inflated: Uint8Array;
+      try {
+        inflated = inflateSync(z.data, { maxOutputLength: raw.data.byteLength + 1 });
+      } catch (e) {
+        fail(`the zlib frame does not inflate to ${raw.data.byteLength} bytes: ${(e as Error).message}`);
+      }
+      if (Buffer.compare(Buffer.from(inflated), Buffer.from(raw.data)) !== 0)
+        fail('the zlib frame inflates to other bytes than the raw frame');
+      const p = expectResult('render', await c.call('render', { handle: m.handle, encoding: 'png' })).frame;
+      if (p.encoding !== 'png') fail(`a png render came with encoding ${describe(p.encoding)}`);
+      const head = Buffer.from(p.data.subarray(0, 24));
+      if (
+        !head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+        head.toString('latin1', 12, 16) !== 'IHDR'
+      )
+        fail('the png frame does not start with the PNG signature and IHDR');
+      if (head.readUInt32BE(16) !== raw.width || head.readUInt32BE(20) !== raw.height)
+        fail(`the PNG is ${head.readUInt32BE(16)}x${head.readUInt32BE(20)}, the frame ${raw.width}x${raw.height}`);
+      expectError('render encoding webp', await c.call('render', { handle: m.handle, encoding: 'webp' }), 'unsupported');
     },
   },
 ];

@@ -1,6 +1,9 @@
 // PNG encoder for RGB frames: 8-bit truecolour, no interlace, zlib from node:zlib.
-// Each scanline gets the filter that gives the smallest sum of absolute (signed) bytes, the
-// usual libpng heuristic; env frames are mostly flat colour so this shrinks them a lot.
+// Two ways: 'adaptive' gives each scanline the filter with the smallest sum of absolute
+// (signed) bytes, the usual libpng heuristic, and deflates hard — the smallest files, for files
+// kept (GIF-less episode clips, plots); 'fast' uses filter none and deflate level 1 — for frames
+// sent once at render_fps, where the filter search would cost many times the render itself and
+// flat-coloured env frames deflate well without it (docs/measurements.md has the figures).
 import { deflateSync } from 'node:zlib';
 import type { Frame } from '../protocol/env-api.ts';
 
@@ -94,8 +97,18 @@ function filterRows(frame: Frame): Uint8Array {
   return out;
 }
 
+/** Scanlines with filter type 0 (none): a zero byte before each row. */
+function unfilteredRows(frame: Frame): Uint8Array {
+  const stride = frame.width * 3;
+  const out = new Uint8Array((stride + 1) * frame.height);
+  for (let y = 0; y < frame.height; y++) out.set(frame.data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  return out;
+}
+
+export type PngMode = 'adaptive' | 'fast';
+
 /** Encodes an RGB frame (width x height x 3 bytes, row-major) as a PNG file. */
-export function encodePng(frame: Frame): Uint8Array {
+export function encodePng(frame: Frame, mode: PngMode = 'adaptive'): Uint8Array {
   const { width, height, data } = frame;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new RangeError(`PNG size must be positive integers, got ${width}x${height}`);
@@ -112,7 +125,7 @@ export function encodePng(frame: Frame): Uint8Array {
   ihdr[10] = 0; // compression: deflate
   ihdr[11] = 0; // filter method 0 (adaptive, five types)
   ihdr[12] = 0; // no interlace
-  const idat = new Uint8Array(deflateSync(filterRows(frame)));
+  const idat = new Uint8Array(mode === 'fast' ? deflateSync(unfilteredRows(frame), { level: 1 }) : deflateSync(filterRows(frame)));
   const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;

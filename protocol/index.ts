@@ -45,6 +45,7 @@ export { decodeArray, encodeArray, type NDArray } from './ndarray.ts';
 export { decodeValue, fromWire, toWire } from './space-wire.ts';
 export { decodeMessage, encodeMessage } from './codec.ts';
 export { PROTOCOL_VERSION } from './schema/messages.ts';
+export { FRAME_ENCODINGS, isFrameEncoding, offeredEncodings, pickEncoding, type FrameEncoding } from './frame-encoding.ts';
 /** The messages' TypeBox schemas and their static types (wire forms: `messages.StepResult` is a step's answer on the wire). */
 export * as messages from './schema/messages.ts';
 export { protocolJsonSchema } from './schema/json-schema.ts';

@@ -13,6 +13,8 @@ import { preview } from '../protocol/preview.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
 import { make } from '../envs/index.ts';
 import { checkRenderSize } from './limits.ts';
+import { FRAME_ENCODINGS, isFrameEncoding } from '../protocol/frame-encoding.ts';
+import { encodeFrame } from '../graphics/frame-encode.ts';
 import type { EnvCatalog } from './env-catalog.ts';
 import type { Session } from './session.ts';
 import { Sliced, type Job } from './scheduler.ts';
@@ -81,11 +83,12 @@ const handlers: { [K in Op]: Handler<K> } = {
         idle_timeout_ms: session.opts.idleTimeoutMs,
         max_render_pixels: session.opts.maxRenderPixels,
       },
+      render_encodings: [...FRAME_ENCODINGS],
     };
   },
 
   list_envs(_session, _req, catalog) {
-    return { envs: catalog.list() };
+    return { envs: catalog.list(), render_encodings: [...FRAME_ENCODINGS] };
   },
 
   make(session, req) {
@@ -194,6 +197,13 @@ const handlers: { [K in Op]: Handler<K> } = {
   },
 
   render(session, req) {
+    const encoding = req.encoding ?? 'raw';
+    if (!isFrameEncoding(encoding)) {
+      throw new GymwireError('unsupported', `render encoding '${encoding}': this server offers ${FRAME_ENCODINGS.join(', ')}`, {
+        encoding,
+        render_encodings: [...FRAME_ENCODINGS],
+      });
+    }
     const slot = session.usable(req.handle);
     if (slot.vector !== null) throw new GymwireError('unsupported', 'render a vector env: not supported; make a single env to render');
     const env = slot.env;
@@ -204,7 +214,10 @@ const handlers: { [K in Op]: Handler<K> } = {
     checkRenderSize(frame.width, frame.height, session.opts.maxRenderPixels);
     slot.frameBytes = frame.data.byteLength;
     session.budget.checkAnswer(frame.data.byteLength, `a ${frame.width}x${frame.height} frame`);
-    return { frame: { width: frame.width, height: frame.height, data: frame.data } };
+    const size = { width: frame.width, height: frame.height };
+    // Raw frames keep the 1.2 shape (no encoding field) whether or not the client asked.
+    if (encoding === 'raw') return { frame: { ...size, data: frame.data } };
+    return { frame: { ...size, encoding, data: guarded(() => encodeFrame(frame, encoding), `render (${encoding})`) } };
   },
 
   close(session, req) {

@@ -8,15 +8,19 @@ import type { KeyMap } from './key-actions.ts';
 
 export interface Controller {
   readonly name: string;
+  /** True when the action depends on the observation: the page then waits for each step's answer before the next. */
+  readonly readsObs?: boolean;
+  /** True for a person at the keys: fewer frames in flight, so a key acts within a few frames (web/player.ts). */
+  readonly interactive?: boolean;
   action(obs: SpaceValue): SpaceValue | null;
 }
 
 export function keyboardController(keyMap: KeyMap, keys: { readonly pressed: ReadonlySet<string> }): Controller {
-  return { name: 'keyboard', action: () => keyMap.action(keys.pressed) };
+  return { name: 'keyboard', interactive: true, action: () => keyMap.action(keys.pressed) };
 }
 
 export function policyController(policy: Policy): Controller {
-  return { name: `actor (${policy.description.envId})`, action: (obs) => policy.act(obs as ArrayLike<number>) };
+  return { name: `actor (${policy.description.envId})`, readsObs: true, action: (obs) => policy.act(obs as ArrayLike<number>) };
 }
 
 /** Uniform random actions of a Discrete or Box space (an unbounded Box dimension draws from [-1, 1]). */

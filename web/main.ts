@@ -34,6 +34,8 @@ class App {
   private player: Player | null = null;
   private keyMap: KeyMap | null = null;
   private policy: Policy | null = null;
+  /** Whether to play again once a dropped connection is back (it dropped while playing). */
+  private resume = false;
   /** The tries after a dropped connection, while they go. */
   private reconnecting: Reconnect | null = null;
   private readonly keys = new HeldKeys();
@@ -72,6 +74,7 @@ class App {
   }
 
   async connect(): Promise<void> {
+    this.resume = false;
     this.reconnecting?.cancel();
     this.reconnecting = null;
     await this.stop();
@@ -100,6 +103,8 @@ class App {
     }
     connection.onClose((e) => {
       if (this.connection !== connection) return;
+      // What was playing starts again (a new episode) once the connection is back.
+      this.resume = this.player !== null;
       this.connection = null;
       this.player = null;
       this.env = null;
@@ -144,7 +149,14 @@ class App {
     const outcome = await reconnect.run();
     if (this.reconnecting !== reconnect) return;
     this.reconnecting = null;
-    if (outcome.ok) {
+    if (outcome.ok && this.resume) {
+      this.resume = false;
+      await this.play();
+      if (this.player !== null) {
+        const what = `playing ${this.env?.envId} again: the episode that was playing ended with the connection`;
+        this.status(`reconnected to ${describe(this.connection!)}; ${what}`, 'playing');
+      }
+    } else if (outcome.ok) {
       this.status(`reconnected to ${describe(this.connection!)}; the episode that was playing ended with the connection`, 'connected');
     } else {
       this.fail(
@@ -216,10 +228,7 @@ class App {
       const env = await BrowserEnv.make(connection, info.id, readKwargsForm($<HTMLFieldSetElement>('kwargs')));
       this.env = env;
       this.showKeys(keyMapFor(info.id, env.actionSpace));
-      const rates = (): { fps: number; sps: number } => ({
-        fps: player.frames.rate(performance.now()),
-        sps: player.steps.rate(performance.now()),
-      });
+      const rates = (): { sps: number } => ({ sps: player.steps.rate(performance.now()) });
       // An episode cut by a dropped connection is not an error of its own: the reconnect says it.
       const view = new EpisodeView(document, this.canvas, rates, (e) => {
         if (this.player === player) this.fail(e);

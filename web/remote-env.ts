@@ -1,6 +1,7 @@
 // An env living on the server, driven from the page: make, reset, step, render, close, with
 // values decoded into typed arrays by protocol/space-wire.ts as client/remote-env.ts does.
-import type { Frame, ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts';
+import type { ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts';
+import { offeredEncodings, pickEncoding, type FrameEncoding } from '../protocol/frame-encoding.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import type { EnvInfo } from '../protocol/schema/messages.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
@@ -9,12 +10,22 @@ import type { BrowserConnection } from './connection.ts';
 
 export type Kwargs = Record<string, number | boolean | string | null>;
 
+/** A frame as the server sent it: `data` is a PNG file, or raw RGB bytes (a server before 1.3). */
+export interface PageFrame {
+  width: number;
+  height: number;
+  encoding: string;
+  data: Uint8Array;
+}
+
 export async function listEnvs(connection: BrowserConnection): Promise<EnvInfo[]> {
   return (await connection.request('list_envs', { op: 'list_envs' })).envs;
 }
 
 export class BrowserEnv {
   private closed = false;
+  /** PNG when the server offers it (1.3): the browser decodes it natively, and it is ~1% of the raw frame. */
+  readonly encoding: FrameEncoding;
 
   private constructor(
     private readonly connection: BrowserConnection,
@@ -22,7 +33,9 @@ export class BrowserEnv {
     readonly envId: string,
     readonly observationSpace: Space,
     readonly actionSpace: Space,
-  ) {}
+  ) {
+    this.encoding = pickEncoding(offeredEncodings(connection.server), ['png']);
+  }
 
   static async make(connection: BrowserConnection, envId: string, kwargs: Kwargs = {}): Promise<BrowserEnv> {
     const r = await connection.request('make', { op: 'make', env_id: envId, kwargs });
@@ -50,9 +63,13 @@ export class BrowserEnv {
     };
   }
 
-  async render(): Promise<Frame> {
-    const { frame } = await this.connection.request('render', { op: 'render', handle: this.handle });
-    return { width: frame.width, height: frame.height, data: frame.data };
+  async render(): Promise<PageFrame> {
+    const request =
+      this.encoding === 'raw'
+        ? { op: 'render' as const, handle: this.handle }
+        : { op: 'render' as const, handle: this.handle, encoding: this.encoding };
+    const { frame } = await this.connection.request('render', request);
+    return { width: frame.width, height: frame.height, encoding: frame.encoding ?? 'raw', data: frame.data };
   }
 
   async close(): Promise<void> {

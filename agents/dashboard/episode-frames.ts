@@ -1,11 +1,12 @@
 // The frames of one evaluation episode, kept small enough to record at every evaluation: only
 // every stride-th env frame is rendered (the stride chosen from the env's time limit so the
 // episode fits in maxFrames), each shrunk by an integer factor (box average) to at most maxSide
-// pixels a side and stored as PNG. An episode longer than expected still fits: past maxFrames,
+// pixels a side and stored as PNG — the protocol's own fast PNG (graphics/frame-encode.ts), the
+// encoding the env page gets its frames in. An episode longer than expected still fits: past maxFrames,
 // every other frame is dropped and the stride doubles (maxFrames is kept even so the kept frames
 // stay evenly spaced). Played back at fps / stride.
 import type { Frame } from '../../protocol/env-api.ts';
-import { encodePng } from '../../graphics/png.ts';
+import { encodeFrame } from '../../graphics/frame-encode.ts';
 
 export interface EpisodeClip {
   width: number;
@@ -76,7 +77,7 @@ export class EpisodeFrames {
   add = (f: Frame): void => {
     const small = shrink(f, Math.ceil(Math.max(f.width, f.height) / this.maxSide));
     this.size ??= { width: small.width, height: small.height };
-    this.frames.push(encodePng(small));
+    this.frames.push(encodeFrame(small, 'png'));
     if (this.frames.length >= this.maxFrames) {
       // Keep frames 0, 2, 4, ...: with the doubled stride they are env frames 0, 2s, 4s, ...
       for (let i = 0; 2 * i < this.frames.length; i++) this.frames[i] = this.frames[2 * i];

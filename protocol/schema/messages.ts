@@ -85,7 +85,20 @@ export const StepRequest = request(
   'env.step(action). The action is encoded like a value of the action space.',
 );
 
-export const RenderRequest = request('render', { handle: Handle }, 'One rgb_array frame.');
+export const RenderRequest = request(
+  'render',
+  {
+    handle: Handle,
+    encoding: Type.Optional(
+      Type.String({
+        description:
+          "How the frame's data travels (1.3): 'raw' (the default), 'zlib' or 'png' (PROTOCOL.md section 4, render). " +
+          'One the server does not offer gets unsupported.',
+      }),
+    ),
+  },
+  'One rgb_array frame.',
+);
 
 export const CloseRequest = request('close', { handle: Handle }, 'Closes the env and frees its handle.');
 
@@ -113,6 +126,13 @@ export type CloseRequest = Static<typeof CloseRequest>;
 /** Just enough structure to answer with the right id and op before the full check. */
 export const RequestEnvelope = Type.Object({ id: RequestId, op: Type.String() }, { $id: 'RequestEnvelope' });
 export type RequestEnvelope = Static<typeof RequestEnvelope>;
+
+/** The frame encodings a server offers (1.3); a server before 1.3 lists none and sends raw frames. */
+function RenderEncodings() {
+  return Type.Array(Type.String(), {
+    description: "Every encoding render accepts (1.3): at least 'raw', 'zlib' and 'png' (PROTOCOL.md section 4, render).",
+  });
+}
 
 // ---- results ---------------------------------------------------------------------------------
 
@@ -142,6 +162,7 @@ export const HelloResult = Type.Object(
     server_name: Type.String(),
     server_version: Type.String(),
     limits: Limits,
+    render_encodings: Type.Optional(RenderEncodings()),
   },
   { $id: 'HelloResult' },
 );
@@ -177,7 +198,10 @@ export const EnvInfo = Type.Object(
 );
 export type EnvInfo = Static<typeof EnvInfo>;
 
-export const ListEnvsResult = Type.Object({ envs: Type.Array(EnvInfo) }, { $id: 'ListEnvsResult' });
+export const ListEnvsResult = Type.Object(
+  { envs: Type.Array(EnvInfo), render_encodings: Type.Optional(RenderEncodings()) },
+  { $id: 'ListEnvsResult' },
+);
 export type ListEnvsResult = Static<typeof ListEnvsResult>;
 
 export const MakeResult = Type.Object(
@@ -227,7 +251,8 @@ export const Frame = Type.Object(
   {
     width: Type.Integer({ minimum: 0 }),
     height: Type.Integer({ minimum: 0 }),
-    data: Bin({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major.' }),
+    data: Bin({ description: 'msgpack bin: height x width x 3 RGB bytes, row-major; or those bytes as the encoding says (1.3).' }),
+    encoding: Type.Optional(Type.String({ description: "How data is encoded (1.3): the render request's encoding; absent means 'raw'." })),
   },
   { $id: 'Frame' },
 );

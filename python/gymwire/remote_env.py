@@ -7,6 +7,7 @@ from . import wire
 from .connection import Connection
 from .env_spec import env_metadata, make_spec
 from .errors import ConnectionLostError, GymwireError, InternalError, UnsupportedError
+from .frame_encoding import decode_frame, pick_encoding
 from .spaces import ValueCodec, space_from_wire
 from .wire import info_from_wire
 
@@ -195,8 +196,12 @@ class RemoteEnv(_EnvBase):  # type: ignore[misc, valid-type]
         server = self._server
         if server.stale:
             raise server.lost("render")
-        f = server.connection.request("render", handle=server.handle)["frame"]
-        return wire.decode_array({"dtype": "uint8", "shape": [f["height"], f["width"], 3], "data": f["data"]}, "internal")
+        # zlib when the server offers it (protocol 1.3): a tiny fraction of the raw frame's bytes.
+        encoding = pick_encoding(server.connection.hello, ("zlib",))
+        fields = {"handle": server.handle} if encoding == "raw" else {"handle": server.handle, "encoding": encoding}
+        f = server.connection.request("render", **fields)["frame"]
+        data = decode_frame(f)
+        return wire.decode_array({"dtype": "uint8", "shape": [f["height"], f["width"], 3], "data": data}, "internal")
 
     def close(self) -> None:
         self._server.close()

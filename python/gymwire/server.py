@@ -33,6 +33,7 @@ import websockets
 
 from . import wire
 from .errors import GymwireError, error_for
+from .frame_encoding import ENCODINGS, check_encoding, encode_frame
 from .preview import clip, preview
 from .registration import EnvRegistration, check_kwargs, check_reset_options
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
@@ -48,7 +49,7 @@ __all__ = ["EnvRegistration", "EnvServer", "serve"]
 
 SERVER_NAME = "gymwire-python-server"
 SERVER_VERSION = "0.1.0"
-SERVER_PROTOCOL_VERSION = "1.2"
+SERVER_PROTOCOL_VERSION = "1.3"
 #: Frames a connection may have read but not yet answered (websockets' max_queue): with
 #: max_payload_bytes, a bound on what one connection's pipelined requests hold in memory, and
 #: on how many frames it answers in a row before the others get a turn (a queued frame is read
@@ -329,6 +330,7 @@ class EnvServer:
                 "max_num_envs": self.max_num_envs,
                 "idle_timeout_ms": round(self.idle_timeout * 1000),
             },
+            "render_encodings": list(ENCODINGS),
         }
 
     def _op_list_envs(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
@@ -340,7 +342,7 @@ class EnvServer:
                 except Exception as e:  # noqa: BLE001 - an env that cannot be made is left out, not the whole list
                     log_exception(self.log, f"list_envs: {reg.id} could not be made", e)
             self._catalog = catalog
-        return {"envs": self._catalog}
+        return {"envs": self._catalog, "render_encodings": list(ENCODINGS)}
 
     def _describe(self, reg: EnvRegistration) -> Dict[str, Any]:
         """An EnvInfo: spaces are only known once an env exists, so one is made (default kwargs) and closed."""
@@ -471,6 +473,7 @@ class EnvServer:
         return self._guarded(slot, "step", run)
 
     def _op_render(self, session: _Session, msg: Dict[str, Any]) -> Dict[str, Any]:
+        encoding = check_encoding(msg.get("encoding"))
         slot = self._slot(session, msg)
         if isinstance(slot, VectorSlot):
             raise error_for("unsupported", "render a vector env: not supported; make a single env to render")
@@ -482,7 +485,10 @@ class EnvServer:
         if len(shape) != 3 or shape[2] != 3:
             raise error_for("internal", f"render() returned shape {shape}, not (height, width, 3)")
         data = wire.encode_array(frame, "uint8", shape)["data"]
-        return {"frame": {"width": shape[1], "height": shape[0], "data": data}}
+        if encoding == "raw":  # the 1.2 shape, no encoding field
+            return {"frame": {"width": shape[1], "height": shape[0], "data": data}}
+        encoded = encode_frame(data, shape[1], shape[0], encoding)
+        return {"frame": {"width": shape[1], "height": shape[0], "encoding": encoding, "data": encoded}}
 
     def _guarded(self, slot: Any, what: str, run: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
         """Runs env code: a GymwireError keeps its code; anything else is internal, logged, and breaks the env."""

@@ -136,7 +136,7 @@ SCHEMAS: Dict[str, Dict[str, Tuple[Callable[[Any], bool], str, bool]]] = {
         "options": (lambda v: v is None or isinstance(v, dict), "a map or null", False),
     },
     "step": {"handle": (_handle, "an integer >= 0", True), "action": (lambda v: True, "a value", True)},
-    "render": {"handle": (_handle, "an integer >= 0", True)},
+    "render": {"handle": (_handle, "an integer >= 0", True), "encoding": (lambda v: isinstance(v, str), "a string", False)},
     "close": {"handle": (_handle, "an integer >= 0", True)},
 }
 

@@ -185,3 +185,33 @@ test('--checkpoint: rolls out a saved DDPG actor deterministically, taking the e
   // An actor for 3 observation values cannot drive CartPole (4).
   await assert.rejects(main(['--checkpoint', actorDir, '--env', 'CartPole-v1', '--gif', join(dir, 'x.gif')]), /observation values/);
 });
+
+test("over a remote env a kept frame's render travels with the next step (one round trip per frame), frames in order", async () => {
+  const local = make('CartPole-v1');
+  let inFlight = 0;
+  let overlapped = 0;
+  /** Answers on a later turn of the event loop, as a server would; counts calls that overlap. */
+  const later = <T>(value: T): Promise<T> => {
+    inFlight++;
+    if (inFlight > 1) overlapped++;
+    return new Promise((resolve) => setImmediate(() => (inFlight--, resolve(value))));
+  };
+  const remoteLike = {
+    observationSpace: local.observationSpace,
+    actionSpace: local.actionSpace,
+    reset: (args?: { seed?: number }) => later(local.reset(args)),
+    step: (a: number) => later(local.step(a)),
+    render: () => later(local.render()),
+    close: () => local.close(),
+  };
+  const gifPath = join(dir, 'overlap.gif');
+  const r = await rollout({ env: remoteLike as never, policy: randomPolicy(local, 2), gifPath, seed: 2, maxSteps: 10 });
+  assert.equal(r.frames, 11);
+  // Steps 2..10 each overlap the render of the frame before them (the reset's frame is awaited: it sizes the GIF).
+  assert.equal(overlapped, 9, 'each step overlaps the render before it');
+  // The same episode locally, rendered strictly in turn: the GIF is identical.
+  const again = make('CartPole-v1');
+  const localGif = join(dir, 'overlap-local.gif');
+  await rollout({ env: again, policy: randomPolicy(again, 2), gifPath: localGif, seed: 2, maxSteps: 10 });
+  assert.ok(readFileSync(gifPath).equals(readFileSync(localGif)));
+});

@@ -16,6 +16,7 @@ import type { ResetArgs, TypedArray } from '../../protocol/env-api.ts';
 import type { VectorEnvLike, VectorResetArgs, VectorStepResult } from '../../protocol/vector-api.ts';
 import { RawClient } from '../server/raw-client.ts';
 import { rejectsWith } from '../helpers.ts';
+import { PROTOCOL_VERSION } from '../../protocol/handshake.ts';
 
 let server: RunningServer;
 before(async () => {
@@ -221,7 +222,7 @@ test('seeds: one seed gives sub-env i seed + i, a list one each; a list of the w
 test('max_num_envs caps one vector env and the env instances of a connection; max_envs caps handles', async () => {
   const conn = await Connection.open(server.url);
   assert.equal(conn.server.limits.max_num_envs, 16);
-  assert.equal(conn.server.protocol_version, '1.2');
+  assert.equal(conn.server.protocol_version, PROTOCOL_VERSION);
   const tooBig = await rejectsWith(RemoteVectorEnv.make(conn, 'Toy-v0', 17), 'limit_exceeded');
   assert.equal((tooBig.details as { max_num_envs?: number }).max_num_envs, 16);
   const a = await RemoteVectorEnv.make(conn, 'Toy-v0', 10);

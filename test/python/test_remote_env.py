@@ -122,9 +122,25 @@ class MetadataAndRender(unittest.TestCase):
             want["render_fps"] = info["render_fps"]
         self.assertEqual(env.metadata, want)
         env.reset(seed=0)
+        asked: List[Any] = []
+        request = env.connection.request
+
+        def spy(op: str, **fields: Any) -> Any:
+            asked.append((op, fields.get("encoding")))
+            return request(op, **fields)
+
+        env.connection.request = spy  # type: ignore[method-assign]
         frame = env.render()
+        self.assertEqual(asked, [("render", "zlib")], "protocol 1.3: the frame travels zlib-compressed")
         self.assertEqual((frame.shape, frame.dtype), ((500, 500, 3), np.uint8))
         self.assertGreater(len(np.unique(frame.reshape(-1, 3), axis=0)), 1)
+        raw = request("render", handle=env._server.handle)["frame"]
+        np.testing.assert_array_equal(frame, np.frombuffer(raw["data"], np.uint8).reshape(500, 500, 3))
+        # A server before 1.3 lists no encodings: the client asks for raw frames, as before.
+        del env.connection.hello["render_encodings"]
+        asked.clear()
+        np.testing.assert_array_equal(env.render(), frame)
+        self.assertEqual(asked, [("render", None)])
         quiet = RemoteEnv(url, "Pendulum-v1")
         self.addCleanup(quiet.close)
         quiet.reset()

@@ -11,19 +11,42 @@ import random
 import struct
 import time
 import unittest
+import zlib
 from typing import Any, Dict, List
 
 import msgpack
+import numpy as np
 import support  # noqa: F401 - puts the package on sys.path
 from support import ThreadedServer
 
 from gymwire import EnvRegistration, msgpack_scan, server_request, wire
+from gymwire.errors import InternalError
+from gymwire.frame_encoding import decode_frame
 from gymwire.msgpack_scan import MAX_DEPTH, MAX_VALUES, is_plain_step, peek_id, scan_frame
 from gymwire.preview import clip, preview, preview_list
 from gymwire.spaces import Box, Discrete
 from gymwire.websocket import WebSocket
 
 MAX_ID = 2**53 - 1
+
+
+def decode_png(png: bytes) -> Any:
+    """(width, height, RGB bytes) of an 8-bit RGB PNG whose rows all use filter none, read
+    independently of the encoder: signature, IHDR, the IDAT stream, each row's filter byte."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(png):
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        kind, body = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
+        assert struct.unpack(">I", png[pos + 8 + length : pos + 12 + length])[0] == zlib.crc32(kind + body)
+        chunks[kind] = chunks.get(kind, b"") + body
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert (depth, colour, interlace) == (8, 2, 0)
+    rows = zlib.decompress(chunks[b"IDAT"])
+    stride = width * 3 + 1
+    assert all(rows[y * stride] == 0 for y in range(height))
+    return width, height, b"".join(rows[y * stride + 1 : (y + 1) * stride] for y in range(height))
 
 
 def s(text: str) -> bytes:
@@ -307,6 +330,13 @@ class Sleepy(Pusher):
         return super().step(action)
 
 
+class Painter(Pusher):
+    """Renders a 5x4 frame of distinct colours (a uint8 (height, width, 3) array)."""
+
+    def render(self) -> Any:
+        return np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3) * 3
+
+
 class Unprintable(Exception):
     def __str__(self) -> str:
         raise RuntimeError("no text")
@@ -384,6 +414,7 @@ class Server(unittest.TestCase):
                 EnvRegistration("Pusher-v0", Pusher, kwargs={}),
                 EnvRegistration("Troublesome-v0", Troublesome, kwargs={}),
                 EnvRegistration("Sleepy-v0", Sleepy, kwargs={}),
+                EnvRegistration("Painter-v0", Painter, kwargs={}),
             ],
             log=cls.logged.append,
         )
@@ -403,15 +434,57 @@ class Server(unittest.TestCase):
 
     # -- 1.2 -------------------------------------------------------------------------------------
 
-    def test_hello_and_list_envs_say_1_2(self) -> None:
+    def test_hello_and_list_envs_say_1_3(self) -> None:
         hello = self.c.result("hello", protocol_version="1.0", client_name="old", client_version="0")
-        self.assertEqual(hello["protocol_version"], "1.2")
+        self.assertEqual(hello["protocol_version"], "1.3")
         envs = {e["id"]: e for e in self.c.result("list_envs")["envs"]}
         self.assertEqual(envs["Probe-v0"]["reset_options"], OPTIONS)
         self.assertEqual(envs["Pusher-v0"]["reset_options"], {}, "an env that declares none reads none")
         self.assertEqual((envs["Probe-v0"]["render_modes"], envs["Probe-v0"]["render_fps"]), ([], 25))
         self.assertEqual((envs["Pusher-v0"]["render_modes"], envs["Pusher-v0"]["render_fps"]), ([], None))
         self.assertEqual((envs["Troublesome-v0"]["render_modes"], envs["Troublesome-v0"]["render_fps"]), (["rgb_array"], None))
+
+    # -- 1.3 -------------------------------------------------------------------------------------
+
+    def test_frame_encodings_are_listed_and_each_decodes_to_the_raw_frame(self) -> None:
+        self.assertEqual(
+            sorted(self.c.result("hello", protocol_version="1.3", client_name="t", client_version="0")["render_encodings"]),
+            ["png", "raw", "zlib"],
+        )
+        self.assertEqual(sorted(self.c.result("list_envs")["render_encodings"]), ["png", "raw", "zlib"])
+        handle = self.make("Painter-v0")
+        self.c.result("reset", handle=handle)
+        raw = self.c.result("render", handle=handle)["frame"]
+        self.assertNotIn("encoding", raw, "asking nothing gets the 1.2 answer")
+        want = (np.arange(60, dtype=np.uint8) * 3).tobytes()
+        self.assertEqual((raw["width"], raw["height"], raw["data"]), (5, 4, want))
+        z = self.c.result("render", handle=handle, encoding="zlib")["frame"]
+        self.assertEqual((z["encoding"], z["width"], z["height"], zlib.decompress(z["data"])), ("zlib", 5, 4, want))
+        png = self.c.result("render", handle=handle, encoding="png")["frame"]
+        self.assertEqual(png["encoding"], "png")
+        self.assertEqual(decode_png(png["data"]), (5, 4, want))
+
+    def test_an_encoding_not_offered_is_unsupported_and_a_non_string_bad_request(self) -> None:
+        handle = self.make("Painter-v0")
+        self.c.result("reset", handle=handle)
+        error = self.c.error("render", handle=handle, encoding="webp")
+        self.assertEqual((error["code"], sorted(error["details"]["render_encodings"])), ("unsupported", ["png", "raw", "zlib"]))
+        self.assertEqual(self.c.error("render", handle=handle, encoding=7)["code"], "bad_request")
+        self.assertEqual(len(self.c.result("render", handle=handle)["frame"]["data"]), 60, "the env still renders")
+
+    def test_the_client_decodes_zlib_frames_only_to_their_size(self) -> None:
+        data = bytes(range(18))
+        self.assertEqual(decode_frame({"width": 2, "height": 3, "encoding": "zlib", "data": zlib.compress(data)}), data)
+        for width, height, blob, text in [
+            (2, 2, zlib.compress(data), "did not inflate"),
+            (3, 3, zlib.compress(data), "holds 18 bytes, not 27"),
+            (2, 3, b"junk", "did not inflate"),
+            (2, 3, zlib.compress(data)[:-3], "did not inflate"),
+        ]:
+            with self.assertRaisesRegex(InternalError, text):
+                decode_frame({"width": width, "height": height, "encoding": "zlib", "data": blob})
+        with self.assertRaisesRegex(InternalError, "not 'webp'"):
+            decode_frame({"width": 2, "height": 3, "encoding": "webp", "data": data})
 
     def test_box_bounds_travel_as_integers_when_integral_else_as_float64(self) -> None:
         envs = {e["id"]: e for e in self.c.result("list_envs")["envs"]}

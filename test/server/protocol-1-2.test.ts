@@ -8,6 +8,7 @@ import { RawClient } from './raw-client.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import { float64, map, str, uint } from './msgpack-bytes.ts';
+import { PROTOCOL_VERSION } from '../../protocol/handshake.ts';
 
 let server: RunningServer;
 before(async () => {
@@ -144,6 +145,6 @@ test('the URL path and query are ignored', async () => {
   });
   const answer = new Promise<Buffer>((resolve) => ws.once('message', resolve));
   ws.send(encodeMessage({ id: 1, op: 'hello', protocol_version: '1.2', client_name: 't', client_version: '0' }));
-  assert.equal((decodeMessage(await answer) as { result: { protocol_version: string } }).result.protocol_version, '1.2');
+  assert.equal((decodeMessage(await answer) as { result: { protocol_version: string } }).result.protocol_version, PROTOCOL_VERSION);
   ws.close();
 });

@@ -5,6 +5,7 @@ import { RawClient } from './raw-client.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { encodeArray, decodeArray } from '../../protocol/ndarray.ts';
 import { resultCheck, checkErrorResponse } from '../../protocol/validators.ts';
+import { PROTOCOL_VERSION } from '../../protocol/handshake.ts';
 
 let server: RunningServer;
 before(async () => {
@@ -41,7 +42,7 @@ test('hello answers with versions and limits; listens on an ephemeral loopback p
   const c = await RawClient.open(server.url);
   const r = await c.hello();
   assert.ok(resultCheck('hello').Check(r.result));
-  assert.equal(r.result.protocol_version, '1.2');
+  assert.equal(r.result.protocol_version, PROTOCOL_VERSION);
   assert.equal(r.result.limits.max_envs, 3);
   await c.close();
 });

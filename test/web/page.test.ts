@@ -148,12 +148,13 @@ test('CartPole: the frames are drawn, and the cart moves the way of the arrow ke
     // debugging protocol, it could be held for ten steps more on a busy machine and the pole fall.
     await page.evaluate((code) => {
       const steps = document.getElementById('episode-steps')!;
+      // data-steps is set at each step (the text waits for an animation frame, which a busy headless page gets late).
       const observer = new MutationObserver(() => {
-        if (Number(steps.textContent) < 3) return;
+        if (Number(steps.dataset.steps) < 3) return;
         observer.disconnect();
         window.dispatchEvent(new KeyboardEvent('keyup', { key: code, code }));
       });
-      observer.observe(steps, { childList: true, characterData: true, subtree: true });
+      observer.observe(steps, { attributes: true, attributeFilter: ['data-steps'] });
     }, key);
     await page.keyboard.down(key);
     await stepsShown(page, 3);
@@ -173,6 +174,23 @@ test('CartPole: the frames are drawn, and the cart moves the way of the arrow ke
     assert.equal(shown.terminated, 'false');
     assert.equal(shown.truncated, 'false');
   }
+  await page.close();
+});
+
+test('frames come as PNG: the page shows the bytes per frame, well under the raw 720,000', async (t) => {
+  if (requireOrSkip(t, skip)) return;
+  const page = await connectedPage();
+  await play(page, 'LunarLander-v3', { controller: 'random' });
+  await until(page, `Number(document.getElementById('fps').dataset.drawn) >= 20`, 20_000);
+  const { drawn, bytes, shown } = (await page.evaluate(`(() => {
+    const fps = document.getElementById('fps');
+    return { drawn: Number(fps.dataset.drawn), bytes: Number(fps.dataset.bytes), shown: document.getElementById('frame-bytes').textContent };
+  })()`)) as { drawn: number; bytes: number; shown: string };
+  assert.ok(bytes / drawn < 16_000, `${bytes / drawn} bytes per frame`);
+  assert.match(shown, /^\d+(\.\d)? kB$/);
+  const frame = await canvasSummary(page);
+  assert.deepEqual([frame.width, frame.height], [600, 400]);
+  assert.ok(frame.colors >= 3, `${frame.colors} colours`);
   await page.close();
 });
 
@@ -289,13 +307,24 @@ test(
       await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
       assert.match((await page.textContent('#status')) ?? '', /connection to .* closed .* reconnecting in [\d.]+ s \(try \d of 6\)/);
       second = await startServer({ host: '127.0.0.1', port, token: TOKEN });
+      // It was playing: once back it plays the same env again, by itself.
+      await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+      assert.match(
+        (await page.textContent('#status')) ?? '',
+        /^reconnected to gymwire-server .*; playing CartPole-v1 again: the episode that was playing ended with the connection$/,
+      );
+      await stepsShown(page, 5);
+      // Dropped while not playing: back, connected, nothing started.
+      await page.click('#stop');
+      await page.waitForSelector('body[data-state="connected"]');
+      await second.close();
+      await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
+      second = await startServer({ host: '127.0.0.1', port, token: TOKEN });
       await page.waitForSelector('body[data-state="connected"]', { timeout: 30_000 });
       assert.match(
         (await page.textContent('#status')) ?? '',
         /^reconnected to gymwire-server .*; the episode that was playing ended with the connection$/,
       );
-      await play(page, 'CartPole-v1', { controller: 'random' });
-      await stepsShown(page, 5);
       await page.close();
     } finally {
       await first.close();

@@ -4,7 +4,7 @@
 // frame is due when the clock is moved on to it, however busy the machine is.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { Player, type PlayerView } from '../../web/player.ts';
+import { MAX_FRAMES_IN_FLIGHT, Player, type PlayerView } from '../../web/player.ts';
 import type { BrowserEnv } from '../../web/remote-env.ts';
 import type { Frame, SpaceValue, StepResult } from '../../protocol/env-api.ts';
 import type { Controller } from '../../web/controllers.ts';
@@ -123,4 +123,107 @@ test('an ended episode is drawn, counted and reset without the seed; a waiting c
   assert.equal(calls.filter((c) => c === 'reset(null)').length, 2);
   assert.deepEqual(seen.returns, [3, 3]);
   assert.ok(seen.frames.includes(3), 'the last frame of an episode is drawn');
+});
+
+/** stop() waits for the answers under way: the fake clock has to bring them. */
+async function stopLagged(player: Player, time: { advance(ms: number): Promise<void> }): Promise<void> {
+  const stopping = player.stop();
+  for (let i = 0; i < 20; i++) await time.advance(10);
+  await stopping;
+}
+
+/** scriptedEnv's env behind a link with round trip `rtt` ms on the fake clock: each call is run when sent, answered rtt later, in order. */
+function laggedEnv(length: number, rtt: number) {
+  const { env, calls } = scriptedEnv(length);
+  const inner = env as unknown as Record<'reset' | 'step' | 'render', (...a: unknown[]) => Promise<unknown>>;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const lag =
+    (f: (...a: unknown[]) => Promise<unknown>) =>
+    async (...a: unknown[]) => {
+      const value = await f(...a);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, rtt));
+      inFlight--;
+      return value;
+    };
+  const lagged = { reset: lag(inner.reset), step: lag(inner.step), render: lag(inner.render) };
+  return { env: lagged as unknown as BrowserEnv, calls, maxInFlight: () => maxInFlight };
+}
+
+test('over a 50 ms round trip the page still draws render_fps frames: several frames are in flight, drawn in order', async (t) => {
+  const time = fakeClock(t);
+  const { env, maxInFlight } = laggedEnv(100_000, 50);
+  const { view, seen } = recorder();
+  const player = new Player(env, 50, always(1), view, time.clock);
+  player.start(0);
+  for (let ms = 0; ms < 2000; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  assert.deepEqual(seen.errors, []);
+  // 50 fps for 2 s, less the first round trip (the reset's, then the first frame's): at least 95 frames.
+  assert.ok(seen.frames.length >= 95, `${seen.frames.length} frames in 2 s at render_fps 50`);
+  assert.ok(seen.frames.length <= 101, `${seen.frames.length} frames: more than render_fps`);
+  assert.deepEqual(
+    seen.frames,
+    seen.frames.map((_, i) => seen.frames[0] + i),
+    'each frame shows the step after the one before',
+  );
+  assert.ok(maxInFlight() > 2 && maxInFlight() <= 2 * MAX_FRAMES_IN_FLIGHT, `requests in flight: ${maxInFlight()}`);
+});
+
+test('a controller that reads the observation waits for each answer: one frame per round trip', async (t) => {
+  const time = fakeClock(t);
+  const { env } = laggedEnv(100_000, 50);
+  const { view, seen } = recorder();
+  const reader: Controller = { name: 'reader', readsObs: true, action: () => 1 };
+  const player = new Player(env, 50, reader, view, time.clock);
+  player.start(0);
+  for (let ms = 0; ms < 2000; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  // A frame is sent as soon as the last answer lands: 20 per second at 50 ms, not 50.
+  assert.ok(seen.frames.length >= 36 && seen.frames.length <= 40, `${seen.frames.length} frames in 2 s`);
+});
+
+test('an episode that ends with frames in flight: those frames are dropped, the return counts only its own steps', async (t) => {
+  const time = fakeClock(t);
+  const { env, calls } = laggedEnv(10, 50);
+  const { view, seen } = recorder();
+  const player = new Player(env, 50, always(1), view, time.clock);
+  player.start(4);
+  for (let ms = 0; ms < 1500; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  assert.deepEqual(seen.errors, []);
+  assert.ok(seen.returns.length >= 3, `${seen.returns.length} episodes`);
+  assert.deepEqual(new Set(seen.returns), new Set([10]), 'every episode returns its 10 steps of +1');
+  assert.ok(count(calls, 'step') > 10 * seen.returns.length, 'steps were sent past the ends (and ignored)');
+  // Frames show steps 1..10 of each episode, never a step past the end.
+  assert.ok(
+    seen.frames.every((f) => f >= 1 && f <= 10),
+    `frames ${seen.frames.join(',')}`,
+  );
+});
+
+test('maxInFlight bounds the frames under way: with 1, one frame per round trip', async (t) => {
+  const time = fakeClock(t);
+  const { env, maxInFlight } = laggedEnv(100_000, 50);
+  const { view, seen } = recorder();
+  const player = new Player(env, 50, always(1), view, time.clock, 1);
+  player.start(0);
+  for (let ms = 0; ms < 2000; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  assert.equal(maxInFlight(), 2, 'one step and its render');
+  assert.ok(seen.frames.length >= 36 && seen.frames.length <= 40, `${seen.frames.length} frames in 2 s`);
+});
+
+test('a person at the keys gets at most 4 frames in flight, however long the round trip', async (t) => {
+  const time = fakeClock(t);
+  const { env, maxInFlight } = laggedEnv(100_000, 200);
+  const { view } = recorder();
+  const keys: Controller = { name: 'keys', interactive: true, action: () => 1 };
+  const player = new Player(env, 50, keys, view, time.clock);
+  player.start(0);
+  for (let ms = 0; ms < 2000; ms += 5) await time.advance(5);
+  await stopLagged(player, time);
+  assert.equal(maxInFlight(), 8, 'four steps and their renders');
 });
