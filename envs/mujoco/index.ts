@@ -4,8 +4,10 @@
 // this module imports none of MuJoCo; make() needs `await loadEnv(id)` first (the server
 // does it), and list_envs describes them by the spaces declared here, checked against make()
 // by test/envs/mujoco-registry.test.ts.
-// memoryBytes: what `npm run bench:env-memory` measures per instance (the MjModel and MjData
-// in MuJoCo's WebAssembly memory, and the JS side), plus ~25% slack.
+// memoryBytes: what `npm run bench:env-memory` measures per instance, plus ~25% slack. Nearly
+// all of it is the MjData's arena in MuJoCo's WebAssembly memory (MuJoCo sizes it from the
+// model; the OS backs only the pages it touches, so RSS grows far less), which is one 2 GiB
+// space per process: a few hundred MuJoCo envs fit in one (limit_exceeded beyond).
 import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
 import type { Env } from '../../protocol/env-api.ts';
 import type { Space } from '../../protocol/schema/spaces.ts';
@@ -61,7 +63,7 @@ const MUJOCO_ENVS: MujocoRegistration[] = [
       reset_noise_scale: { type: 'number', default: INVERTED_PENDULUM_DEFAULTS.reset_noise_scale, description: NOISE_UNIFORM },
     },
     spaces: spaces(4, 1, 3),
-    memoryBytes: 96 * 1024,
+    memoryBytes: 5632 * 1024,
     renderFps: 25,
   },
   {
@@ -80,7 +82,7 @@ const MUJOCO_ENVS: MujocoRegistration[] = [
       reset_noise_scale: { type: 'number', default: INVERTED_DOUBLE_PENDULUM_DEFAULTS.reset_noise_scale, description: NOISE_MIXED },
     },
     spaces: spaces(9, 1),
-    memoryBytes: 96 * 1024,
+    memoryBytes: 5632 * 1024,
     renderFps: 20,
   },
   {
@@ -109,7 +111,7 @@ const MUJOCO_ENVS: MujocoRegistration[] = [
       },
     },
     spaces: spaces(17, 6),
-    memoryBytes: 160 * 1024,
+    memoryBytes: 8704 * 1024,
     renderFps: 20,
   },
 ];

@@ -13,7 +13,16 @@ import { box } from '../../protocol/spaces.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { BaseEnv } from '../base-env.ts';
 import { readBoxAction, type BoxAction } from '../actions.ts';
-import { isShippedModel, loadModel, mujoco, SHIPPED_MODELS, type MainModule, type MjData, type MjModel } from './runtime.ts';
+import {
+  isShippedModel,
+  loadModel,
+  mujoco,
+  SHIPPED_MODELS,
+  type MainModule,
+  type MjData,
+  type MjModel,
+  type ShippedModel,
+} from './runtime.ts';
 
 export interface MujocoEnvConfig {
   /** The registered id, for error messages. */
@@ -58,8 +67,7 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
     }
     this.mj = mujoco(config.envName);
     this.frameSkip = config.frameSkip;
-    this.liveModel = loadModel(this.mj, config.xmlFile);
-    this.liveData = new this.mj.MjData(this.liveModel);
+    [this.liveModel, this.liveData] = buildSimulation(this.mj, config.envName, config.xmlFile);
     const opt = this.liveModel.opt;
     this.dt = opt.timestep * this.frameSkip;
     opt.delete();
@@ -175,6 +183,28 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
     this.liveModel?.delete();
     this.liveData = null;
     this.liveModel = null;
+  }
+}
+
+/**
+ * A new MjModel and MjData of a shipped file. MuJoCo's WebAssembly memory is one 2 GiB space
+ * per process, shared by every MuJoCo env in it (each MjData holds an arena of some MiB): a
+ * build that does not fit is limit_exceeded, and the module stays usable for the envs it holds.
+ */
+function buildSimulation(mj: MainModule, envName: string, xmlFile: ShippedModel): [MjModel, MjData] {
+  let model: MjModel | null = null;
+  try {
+    model = loadModel(mj, xmlFile);
+    return [model, new mj.MjData(model)];
+  } catch (e) {
+    model?.delete();
+    if (e instanceof GymwireError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new GymwireError(
+      'limit_exceeded',
+      `${envName}: MuJoCo could not build ${xmlFile} (${why}): its WebAssembly memory (2 GiB per process, shared by ` +
+        'every MuJoCo env in it) is full; close some or use another server process',
+    );
   }
 }
 
