@@ -33,7 +33,8 @@ const MODEL_DIR = '/gymwire-models';
 
 let loading: Promise<MainModule> | null = null;
 let loaded: MainModule | null = null;
-const written = new Set<string>();
+/** Each shipped file as compiled once, kept for the process's life: what envs copy. */
+const compiledModels = new Map<ShippedModel, MjModel>();
 
 /** Loads MuJoCo's WebAssembly module once; every later call gets the same module. */
 export function loadMujoco(): Promise<MainModule> {
@@ -64,14 +65,20 @@ export function isShippedModel(name: unknown): name is ShippedModel {
   return typeof name === 'string' && (SHIPPED_MODELS as readonly string[]).includes(name);
 }
 
-/** A new MjModel of a shipped file; the caller frees it with delete(). */
+/**
+ * A new MjModel of a shipped file; the caller frees it with delete(). Each file is compiled
+ * from its XML once per process; every env gets its own copy of that compiled model
+ * (mj_copyModel), which is what compiling the same XML again would give, much faster.
+ */
 export function loadModel(module: MainModule, file: ShippedModel): MjModel {
-  const path = `${MODEL_DIR}/${file}`;
-  if (!written.has(file)) {
+  let compiled = compiledModels.get(file);
+  if (compiled === undefined) {
+    const path = `${MODEL_DIR}/${file}`;
     module.FS.writeFile(path, readFileSync(new URL(file, ASSETS), 'utf8'));
-    written.add(file);
+    const loaded = module.MjModel.loadFromXML(path) as MjModel | null | undefined;
+    module.FS.unlink(path);
+    if (!loaded) throw new GymwireError('internal', `MuJoCo could not load the shipped model ${file}`);
+    compiledModels.set(file, (compiled = loaded));
   }
-  const model = module.MjModel.loadFromXML(path) as MjModel | null | undefined;
-  if (!model) throw new GymwireError('internal', `MuJoCo could not load the shipped model ${file}`);
-  return model;
+  return new module.MjModel(compiled);
 }
