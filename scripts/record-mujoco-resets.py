@@ -6,7 +6,9 @@ only touch them inside methods that are not called), and each class's own reset_
 on a stand-in `self`: a model with the env's nq and nv, init_qpos and init_qvel all zero, and
 set_state() recording what it is given. With zero initial state, what reset_model() sets is
 exactly the noise it drew from np_random, in Gymnasium's order and sizes; the TypeScript test
-adds it to MuJoCo's qpos0 and compares with what our env's reset(seed) sets.
+adds it to MuJoCo's qpos0 and compares with what our env's reset(seed) sets (Reacher's target
+and Pusher's cylinder and goal, which replace qpos entries rather than add to them, are
+compared as recorded).
 
 Also recorded per env: its registration (max_episode_steps, reward_threshold) and the defaults
 of its constructor's keyword arguments (a range as a [low, high] list; infinities as the
@@ -26,7 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test" / "fixtures" / "mujoco" / "gymnasium-v5.json"
-SEEDS = [0, 1, 42]
+SEEDS = [*range(12), 42]
 # id -> (module, class, nq, nv): nq and nv are the models' (the test checks them against MuJoCo's).
 ENVS = {
     "InvertedPendulum-v5": ("inverted_pendulum_v5", "InvertedPendulumEnv", 2, 2),
@@ -35,6 +37,8 @@ ENVS = {
     "Hopper-v5": ("hopper_v5", "HopperEnv", 6, 6),
     "Walker2d-v5": ("walker2d_v5", "Walker2dEnv", 9, 9),
     "Swimmer-v5": ("swimmer_v5", "SwimmerEnv", 5, 5),
+    "Reacher-v5": ("reacher_v5", "ReacherEnv", 4, 4),
+    "Pusher-v5": ("pusher_v5", "PusherEnv", 11, 11),
     "Ant-v5": ("ant_v5", "AntEnv", 15, 14),
     "Humanoid-v5": ("humanoid_v5", "HumanoidEnv", 24, 23),
     "HumanoidStandup-v5": ("humanoidstandup_v5", "HumanoidStandupEnv", 24, 23),
@@ -68,7 +72,7 @@ class StandInSelf:
 
     def __init__(self, cls, nq, nv, seed):
         defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()}
-        self._reset_noise_scale = defaults["reset_noise_scale"]
+        self._reset_noise_scale = defaults.get("reset_noise_scale")  # Reacher and Pusher have none
         self.model = mock.Mock(nq=nq, nv=nv)
         self.init_qpos = np.zeros(nq)
         self.init_qvel = np.zeros(nv)

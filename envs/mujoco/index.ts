@@ -17,9 +17,12 @@ import { loadMujoco, mujocoLoaded, SHIPPED_MODELS } from './runtime.ts';
 import { InvertedPendulumEnv, INVERTED_PENDULUM_DEFAULTS } from './inverted-pendulum.ts';
 import { InvertedDoublePendulumEnv, INVERTED_DOUBLE_PENDULUM_DEFAULTS } from './inverted-double-pendulum.ts';
 import { HalfCheetahEnv, HALF_CHEETAH_DEFAULTS } from './half-cheetah.ts';
+import { SwimmerEnv, SWIMMER_DEFAULTS } from './swimmer.ts';
+import { ReacherEnv, REACHER_DEFAULTS } from './reacher.ts';
+import { PusherEnv, PUSHER_DEFAULTS } from './pusher.ts';
 
 export { loadMujoco, mujocoLoaded } from './runtime.ts';
-export { InvertedPendulumEnv, InvertedDoublePendulumEnv, HalfCheetahEnv };
+export { InvertedPendulumEnv, InvertedDoublePendulumEnv, HalfCheetahEnv, SwimmerEnv, ReacherEnv, PusherEnv };
 
 const lazy = { load: loadMujoco, loaded: mujocoLoaded };
 
@@ -30,6 +33,11 @@ function xmlFile(def: string): KwargSpec {
 function frameSkip(def: number): KwargSpec {
   return { type: 'integer', default: def, description: 'MuJoCo steps per env step (dt = timestep * frame_skip).' };
 }
+
+// These three models leave their arena size to MuJoCo's default, which is larger.
+const SWIMMER_MEMORY = 18432 * 1024;
+const REACHER_MEMORY = 18432 * 1024;
+const PUSHER_MEMORY = 18944 * 1024;
 
 const NOISE_UNIFORM = 'Half-width of the uniform noise added to qpos0 and qvel0 at reset.';
 const NOISE_MIXED = 'Reset noise: uniform half-width on qpos0, standard deviation of the normal noise on qvel0.';
@@ -112,6 +120,82 @@ const MUJOCO_ENVS: MujocoRegistration[] = [
     },
     spaces: spaces(17, 6),
     memoryBytes: 8704 * 1024,
+    renderFps: 20,
+  },
+  {
+    id: 'Swimmer-v5',
+    factory: (kwargs) => new SwimmerEnv(kwargs as Partial<never>),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 360.0,
+    kwargs: {
+      xml_file: xmlFile(SWIMMER_DEFAULTS.xml_file),
+      frame_skip: frameSkip(SWIMMER_DEFAULTS.frame_skip),
+      forward_reward_weight: {
+        type: 'number',
+        default: SWIMMER_DEFAULTS.forward_reward_weight,
+        description: 'Weight of the speed along x in the reward.',
+      },
+      ctrl_cost_weight: { type: 'number', default: SWIMMER_DEFAULTS.ctrl_cost_weight, description: 'Weight of the summed squared action.' },
+      reset_noise_scale: { type: 'number', default: SWIMMER_DEFAULTS.reset_noise_scale, description: NOISE_UNIFORM },
+      exclude_current_positions_from_observation: {
+        type: 'boolean',
+        default: SWIMMER_DEFAULTS.exclude_current_positions_from_observation,
+        description: 'Leave the root x and y positions out of the observation.',
+      },
+    },
+    spaces: spaces(8, 2),
+    memoryBytes: SWIMMER_MEMORY,
+    renderFps: 25,
+  },
+  {
+    id: 'Reacher-v5',
+    factory: (kwargs) => new ReacherEnv(kwargs as Partial<never>),
+    maxEpisodeSteps: 50,
+    rewardThreshold: -3.75,
+    kwargs: {
+      xml_file: xmlFile(REACHER_DEFAULTS.xml_file),
+      frame_skip: frameSkip(REACHER_DEFAULTS.frame_skip),
+      reward_dist_weight: {
+        type: 'number',
+        default: REACHER_DEFAULTS.reward_dist_weight,
+        description: 'Weight of the fingertip-to-target distance.',
+      },
+      reward_control_weight: {
+        type: 'number',
+        default: REACHER_DEFAULTS.reward_control_weight,
+        description: 'Weight of the summed squared action.',
+      },
+    },
+    spaces: spaces(10, 2),
+    memoryBytes: REACHER_MEMORY,
+    renderFps: 50,
+  },
+  {
+    id: 'Pusher-v5',
+    factory: (kwargs) => new PusherEnv(kwargs as Partial<never>),
+    maxEpisodeSteps: 100,
+    rewardThreshold: 0.0,
+    kwargs: {
+      xml_file: xmlFile(PUSHER_DEFAULTS.xml_file),
+      frame_skip: frameSkip(PUSHER_DEFAULTS.frame_skip),
+      reward_near_weight: {
+        type: 'number',
+        default: PUSHER_DEFAULTS.reward_near_weight,
+        description: 'Weight of the tip-to-object distance.',
+      },
+      reward_dist_weight: {
+        type: 'number',
+        default: PUSHER_DEFAULTS.reward_dist_weight,
+        description: 'Weight of the object-to-goal distance.',
+      },
+      reward_control_weight: {
+        type: 'number',
+        default: PUSHER_DEFAULTS.reward_control_weight,
+        description: 'Weight of the summed squared action.',
+      },
+    },
+    spaces: spaces(23, 7, 2),
+    memoryBytes: PUSHER_MEMORY,
     renderFps: 20,
   },
 ];

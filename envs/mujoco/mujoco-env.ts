@@ -163,6 +163,19 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
     return this.ctrl;
   }
 
+  /** The id of the body named `name` in the model (MuJoCo's mj_name2id); -1 if there is none. */
+  protected bodyId(name: string): number {
+    const id = this.mj.mj_name2id(this.model, this.mj.mjtObj.mjOBJ_BODY.value, name);
+    if (id < 0) throw new GymwireError('internal', `${this.envName}: the model has no body named ${name}`);
+    return id;
+  }
+
+  /** Gymnasium's get_body_com: the body frame's position (data.xpos), as [x, y, z]. */
+  protected bodyPosition(bodyId: number): [number, number, number] {
+    const xpos = this.data.xpos as Float64Array;
+    return [xpos[3 * bodyId], xpos[3 * bodyId + 1], xpos[3 * bodyId + 2]];
+  }
+
   /** Gymnasium's state_vector: qpos then qvel. */
   stateVector(): Float64Array {
     const qpos = this.qpos;
