@@ -9,12 +9,13 @@
 //   npm run bench:mujoco                         every MuJoCo env built so far
 //   npm run bench:mujoco -- --steps=20000 HalfCheetah-v5
 //
-// Hopper-v5 and Walker2d-v5 are run from their classes: they are not registered yet.
+// Hopper-v5, Walker2d-v5 and Ant-v5 are run from their classes: they are not registered yet.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadEnv, make } from '../envs/index.ts';
 import type { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
+import { AntEnv } from '../envs/mujoco/ant.ts';
 import { HopperEnv } from '../envs/mujoco/hopper.ts';
 import { Walker2dEnv } from '../envs/mujoco/walker2d.ts';
 import { loadMujoco } from '../envs/mujoco/runtime.ts';
@@ -28,6 +29,10 @@ const ENVS: Record<string, { model: string; build: () => Env }> = {
   'HalfCheetah-v5': { model: 'half_cheetah.xml', build: () => make('HalfCheetah-v5') },
   'Hopper-v5': { model: 'hopper.xml', build: () => new HopperEnv() },
   'Walker2d-v5': { model: 'walker2d_v5.xml', build: () => new Walker2dEnv() },
+  'Swimmer-v5': { model: 'swimmer.xml', build: () => make('Swimmer-v5') },
+  'Reacher-v5': { model: 'reacher.xml', build: () => make('Reacher-v5') },
+  'Pusher-v5': { model: 'pusher_v5.xml', build: () => make('Pusher-v5') },
+  'Ant-v5': { model: 'ant.xml', build: () => new AntEnv() },
 };
 
 const ACTION_POOL = 4096;
@@ -78,7 +83,7 @@ const { values, positionals } = parseArgs({ options: { steps: { type: 'string', 
 const steps = Number(values.steps);
 const ids = positionals.length > 0 ? positionals : Object.keys(ENVS);
 await loadMujoco();
-for (const id of ids) if (id in ENVS && !id.startsWith('Hopper') && !id.startsWith('Walker')) await loadEnv(id);
+for (const id of ids) if (id in ENVS && ['Hopper-v5', 'Walker2d-v5', 'Ant-v5'].indexOf(id) < 0) await loadEnv(id);
 
 console.log(`uptime: ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()}`);
 console.log(`node ${process.version}; ${steps} env steps per env, random actions; physics = env steps x frame_skip`);

@@ -236,6 +236,11 @@ export function inOpenRange(x: number, [low, high]: Range): boolean {
   return low < x && x < high;
 }
 
+/** low <= x <= high (NaN is outside every range). */
+export function inClosedRange(x: number, [low, high]: Range): boolean {
+  return low <= x && x <= high;
+}
+
 /** numpy's clip of each element into [lo, hi]. */
 export function clipInto(out: Float64Array, offset: number, values: ArrayLike<number>, lo: number, hi: number): void {
   for (let i = 0; i < values.length; i++) {

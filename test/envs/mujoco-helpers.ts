@@ -91,8 +91,8 @@ export function assertResetNoise(id: string, env: MujocoEnv): void {
 }
 
 export interface StepView {
-  /** qpos and qvel before the step. */
-  before: { qpos: Float64Array; qvel: Float64Array };
+  /** qpos, qvel and the body positions (data.xpos, from MuJoCo's last forward pass) before the step. */
+  before: { qpos: Float64Array; qvel: Float64Array; xpos: Float64Array };
   qpos: Float64Array;
   qvel: Float64Array;
   action: Float32Array;
@@ -118,7 +118,11 @@ export function rollout(
   env.reset({ seed });
   for (let t = 0; t < steps; t++) {
     const action = Float32Array.from(space.low, (lo, i) => rng.uniform(1.2 * lo, 1.2 * space.high[i]));
-    const before = { qpos: Float64Array.from(env.data.qpos as Float64Array), qvel: Float64Array.from(env.data.qvel as Float64Array) };
+    const before = {
+      qpos: Float64Array.from(env.data.qpos as Float64Array),
+      qvel: Float64Array.from(env.data.qvel as Float64Array),
+      xpos: Float64Array.from(env.data.xpos as Float64Array),
+    };
     const result = env.step(action);
     check(
       {
