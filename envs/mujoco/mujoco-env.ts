@@ -41,6 +41,8 @@ export function observationBox(size: number): Space {
 export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
   readonly envName: string;
   readonly frameSkip: number;
+  /** The model's physics timestep (s). */
+  readonly timestep: number;
   /** Seconds of simulated time per env step: the model's timestep times frame_skip. */
   readonly dt: number;
   readonly actionSpace: Space;
@@ -69,6 +71,7 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
     this.frameSkip = config.frameSkip;
     [this.liveModel, this.liveData] = buildSimulation(this.mj, config.envName, config.xmlFile);
     const opt = this.liveModel.opt;
+    this.timestep = opt.timestep;
     this.dt = opt.timestep * this.frameSkip;
     opt.delete();
     this.initQpos = Float64Array.from(this.liveData.qpos as Float64Array);

@@ -91,8 +91,8 @@ export function assertResetNoise(id: string, env: MujocoEnv): void {
 }
 
 export interface StepView {
-  /** qpos, qvel and the body positions (data.xpos, from MuJoCo's last forward pass) before the step. */
-  before: { qpos: Float64Array; qvel: Float64Array; xpos: Float64Array };
+  /** qpos, qvel and the body positions (data.xpos, xipos: from MuJoCo's last forward pass) before the step. */
+  before: { qpos: Float64Array; qvel: Float64Array; xpos: Float64Array; xipos: Float64Array };
   qpos: Float64Array;
   qvel: Float64Array;
   action: Float32Array;
@@ -122,6 +122,7 @@ export function rollout(
       qpos: Float64Array.from(env.data.qpos as Float64Array),
       qvel: Float64Array.from(env.data.qvel as Float64Array),
       xpos: Float64Array.from(env.data.xpos as Float64Array),
+      xipos: Float64Array.from(env.data.xipos as Float64Array),
     };
     const result = env.step(action);
     check(
