@@ -41,9 +41,10 @@ interface Measured {
 
 /** In the child: measure one env id and print its figures as JSON. */
 async function measureOne(id: string, steps: number, instancesFlag: string | undefined, plugins: string[]): Promise<void> {
-  const { make, registration } = await import('../envs/index.ts');
+  const { make, registration, loadEnv } = await import('../envs/index.ts');
   const { loadPlugins } = await import('../server/plugins.ts');
   await loadPlugins(plugins, userCwd);
+  await loadEnv(id); // a MuJoCo env's module loads on first use: before the baseline
   const { sample } = await import('../protocol/spaces.ts');
   const { defaultRng } = await import('../protocol/random.ts');
   const gc = (globalThis as { gc?: () => void }).gc;

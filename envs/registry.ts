@@ -1,5 +1,6 @@
 // register()/make(), like gymnasium.register and gymnasium.make.
 import type { Env } from '../protocol/env-api.ts';
+import type { Space } from '../protocol/schema/spaces.ts';
 import type { EnvSpec, KwargSpec, ResetOptionSpec } from '../protocol/schema/env-spec.ts';
 import { preview } from '../protocol/preview.ts';
 import { GymwireError } from '../protocol/errors.ts';
@@ -33,6 +34,18 @@ export interface Registration {
    * for an env that must not be reset and stepped with a random action at load (default: false).
    */
   skipCheck?: boolean;
+  /**
+   * For an env whose code loads on first use (MuJoCo's WebAssembly module): `load()` loads it
+   * (once; later calls get the same promise), `loaded()` says whether make() can run now.
+   * make() of such an env before it is loaded throws; loadEnv(id) (the server awaits it
+   * before making one) loads it.
+   */
+  lazy?: { load: () => Promise<unknown>; loaded: () => boolean };
+  /**
+   * The spaces at the default kwargs, for an env that list_envs should describe without
+   * making it (a lazy one: listing must not load its module). Tests check them against make().
+   */
+  spaces?: { observation: Space; action: Space };
 }
 
 const registry = new Map<string, Registration>();
@@ -52,6 +65,17 @@ export function registration(id: string): Registration {
     throw new GymwireError('unknown_env', `No env registered as ${preview(id)}. Known: ${[...registry.keys()].join(', ')}`);
   }
   return reg;
+}
+
+/** Loads what make(id) needs first (nothing, for an env that is not lazy). Throws unknown_env like make(). */
+export async function loadEnv(id: string): Promise<void> {
+  await registration(id).lazy?.load();
+}
+
+/** What make(id) is still waiting for: the loading promise of a lazy env not loaded yet, or null (unknown ids: null). */
+export function pendingLoad(id: string): Promise<unknown> | null {
+  const lazy = registry.get(id)?.lazy;
+  return lazy && !lazy.loaded() ? lazy.load() : null;
 }
 
 function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): void {

@@ -1,9 +1,11 @@
 // A generator that reproduces numpy's `np.random.default_rng(seed)` bit for bit:
 // SeedSequence(seed) -> PCG64 (128-bit LCG, XSL-RR output), and the Generator methods
-// Gymnasium's environments call (random, uniform, integers, normal).
+// Gymnasium's environments call (random, uniform, integers, standard_normal; normal() is not numpy's).
 // Matching numpy exactly is what lets `reset({seed})` give Gymnasium's own episode.
 // 128-bit state arithmetic uses BigInt: draws happen at resets and in space sampling,
 // never in a physics inner loop, so clarity beats speed here.
+
+import { ZIGGURAT, ZIGGURAT_INV_R, ZIGGURAT_R } from './ziggurat.ts';
 
 const MASK32 = 0xffffffffn;
 const MASK64 = (1n << 64n) - 1n;
@@ -207,6 +209,38 @@ export class NumpyGenerator {
       }
     }
     return m >> 64n;
+  }
+
+  /** `rng.standard_normal()`: numpy's ziggurat on the same stream, draw for draw. */
+  standardNormal(): number {
+    const { k, w, f } = ZIGGURAT;
+    for (;;) {
+      const r = this.bitGenerator.nextUint64();
+      const idx = Number(r & 0xffn);
+      const rest = r >> 8n;
+      const negative = (rest & 1n) === 1n;
+      const rabs = Number((rest >> 1n) & 0xfffffffffffffn);
+      const x = negative ? -(rabs * w[idx]) : rabs * w[idx];
+      if (rabs < k[idx]) return x;
+      if (idx === 0) return this.normalTail(rabs);
+      if ((f[idx - 1] - f[idx]) * this.bitGenerator.nextDouble() + f[idx] < Math.exp(-0.5 * x * x)) return x;
+    }
+  }
+
+  /** The base strip's tail beyond ZIGGURAT_R (log1p of 1 - u, so never log(0)). */
+  private normalTail(rabs: number): number {
+    for (;;) {
+      const xx = -ZIGGURAT_INV_R * Math.log1p(-this.bitGenerator.nextDouble());
+      const yy = -Math.log1p(-this.bitGenerator.nextDouble());
+      if (yy + yy > xx * xx) return Math.floor(rabs / 256) % 2 === 1 ? -(ZIGGURAT_R + xx) : ZIGGURAT_R + xx;
+    }
+  }
+
+  /** `rng.standard_normal(n)`, drawn in order. */
+  standardNormalArray(size: number): Float64Array {
+    const out = new Float64Array(size);
+    for (let i = 0; i < size; i++) out[i] = this.standardNormal();
+    return out;
   }
 
   /** Standard normal draws (Box-Muller on our own stream; not numpy's ziggurat, so not bit-exact with numpy). */

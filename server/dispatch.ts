@@ -11,7 +11,7 @@ import { readRequest } from './read-request.ts';
 import { errorFrame, thrownErrorFrame } from './error-frames.ts';
 import { preview } from '../protocol/preview.ts';
 import { SERVER_NAME, SERVER_VERSION } from './options.ts';
-import { make } from '../envs/index.ts';
+import { make, pendingLoad } from '../envs/index.ts';
 import { checkRenderSize } from './limits.ts';
 import { FRAME_ENCODINGS, isFrameEncoding } from '../protocol/frame-encoding.ts';
 import { encodeFrame } from '../graphics/frame-encode.ts';
@@ -63,6 +63,36 @@ function breaking<T>(work: Sliced<T>, what: string, markBroken: (message: string
   );
 }
 
+/** `then()` run once `loading` settles: parked until then, its answer (or its own parts) after. */
+function afterLoading<T>(loading: Promise<unknown>, envId: string, then: () => T | Sliced<T>): Sliced<T> {
+  let outcome: { failed: false } | { failed: true; error: unknown } | null = null;
+  loading.then(
+    () => (outcome = { failed: false }),
+    (error: unknown) => (outcome = { failed: true, error }),
+  );
+  let inner: Sliced<T> | null = null;
+  return new Sliced<T>(
+    (deadline) => {
+      if (inner !== null) return inner.run(deadline);
+      if (outcome === null) return null;
+      if (outcome.failed) {
+        const why = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        throw new GymwireError('internal', `make(${preview(envId)}): its module failed to load: ${why}`);
+      }
+      const result = then();
+      if (!(result instanceof Sliced)) return result;
+      inner = result;
+      return inner.run(deadline);
+    },
+    () => inner?.cancel(),
+    (wake) => {
+      if (inner === null) void loading.then(wake, wake);
+      else if (inner.whenReady !== null) inner.whenReady(wake);
+      else wake();
+    },
+  );
+}
+
 const handlers: { [K in Op]: Handler<K> } = {
   hello(session, req) {
     const major = req.protocol_version.split('.')[0];
@@ -91,7 +121,11 @@ const handlers: { [K in Op]: Handler<K> } = {
     return { envs: catalog.list(), render_encodings: [...FRAME_ENCODINGS] };
   },
 
-  make(session, req) {
+  make(session, req, catalog) {
+    // An env whose module loads on first use (MuJoCo): made once it has loaded, meanwhile
+    // the connection's other envs keep being served.
+    const loading = session.opts.makeEnv === make ? pendingLoad(req.env_id) : null;
+    if (loading !== null) return afterLoading(loading, req.env_id, () => handlers.make(session, req, catalog));
     const numEnvs = req.num_envs ?? 1;
     const vector = req.vector ?? numEnvs > 1;
     if (!vector && numEnvs !== 1)

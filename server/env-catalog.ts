@@ -1,5 +1,6 @@
 // list_envs: what each registered env looks like. Spaces are only known once an env exists,
-// so each id is made once (default kwargs), described, closed, and the answer cached.
+// so each id is made once (default kwargs), described, closed, and the answer cached; an env
+// that loads lazily declares its spaces at registration instead.
 import type { EnvInfo } from '../protocol/schema/messages.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -21,11 +22,12 @@ export class EnvCatalog {
   private describe(id: string): EnvInfo | null {
     const reg = this.opts.registrations().find((r) => r.id === id)!;
     try {
-      const env = this.opts.makeEnv(id, {});
+      // A lazy env (MuJoCo) declares its spaces, so listing does not load its module.
+      const env = reg.lazy && reg.spaces ? null : this.opts.makeEnv(id, {});
       const info: EnvInfo = {
         id,
-        observation_space: env.observationSpace,
-        action_space: env.actionSpace,
+        observation_space: env?.observationSpace ?? reg.spaces!.observation,
+        action_space: env?.actionSpace ?? reg.spaces!.action,
         max_episode_steps: reg.maxEpisodeSteps,
         reward_threshold: reg.rewardThreshold,
         nondeterministic: reg.nondeterministic ?? false,
@@ -34,7 +36,7 @@ export class EnvCatalog {
         render_modes: reg.renderModes ?? ['rgb_array'],
         render_fps: reg.renderFps ?? null,
       };
-      env.close();
+      env?.close();
       return info;
     } catch (e) {
       // An env that cannot even be built is left out rather than failing the whole listing.

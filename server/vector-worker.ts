@@ -5,7 +5,7 @@
 // modules register. Requests from different connections are run in parts, in turns, as in the
 // main thread (server/scheduler.ts); each answer goes back as a message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { make } from '../envs/index.ts';
+import { make, pendingLoad } from '../envs/index.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import { loadPlugins } from './plugins.ts';
 import { Scheduler, type Sliced, type Turn } from './scheduler.ts';
@@ -94,6 +94,15 @@ function hosted(wh: number): LocalVector {
 function onMessage(m: ToWorker): void {
   switch (m.op) {
     case 'make': {
+      // An env whose module loads on first use (MuJoCo) is made once it has loaded.
+      const loading = pendingLoad(m.envId);
+      if (loading !== null) {
+        loading.then(
+          () => onMessage(m),
+          (e: unknown) => post({ rid: m.rid, ...errorOf(e, `loading ${m.envId}`) }),
+        );
+        return;
+      }
       start(m.rid, 'make', null, () =>
         buildVectorState(() => make(m.envId, m.kwargs), m.numEnvs).map((state) => {
           const env = new LocalVector(state);

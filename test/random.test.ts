@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { defaultRng } from '../protocol/random.ts';
+import { requireOrSkip } from './prerequisites.ts';
 
 // Reference values printed by numpy 2.4 for np.random.default_rng(seed):
 // three random(), five integers(10), integers(-9999, 9999), integers(2**40), uniform(-0.6, -0.4).
@@ -47,4 +49,47 @@ test('generator state round-trips', () => {
 
 test('integers rejects an empty range', () => {
   assert.throws(() => defaultRng(0).integers(3, 3), RangeError);
+});
+
+// Printed by numpy for np.random.default_rng(seed): standard_normal(6), then uniform(-0.1, 0.1, 2)
+// (the order Gymnasium's MuJoCo envs draw their reset noise in, normal and uniform interleaved).
+const normalReference: Array<[number, number[], number[]]> = [
+  [
+    0,
+    [0.1257302210933933, -0.1321048632913019, 0.6404226504432821, 0.10490011715303971, -0.535669373161111, 0.36159505490948474],
+    [0.021327155153435973, 0.045899312196799685],
+  ],
+  [
+    3,
+    [2.0409191213851825, -2.5556650313141818, 0.41809884672577885, -0.5677696061279298, -0.45264929211044586, -0.2155971630897659],
+    [-0.0041897403718332005, -0.0680522170725843],
+  ],
+];
+
+test('standardNormal reproduces numpy standard_normal, and the stream continues as numpy', () => {
+  for (const [seed, normals, uniforms] of normalReference) {
+    const g = defaultRng(seed);
+    assert.deepEqual(Array.from(g.standardNormalArray(6)), normals, `standard_normal seed ${seed}`);
+    assert.deepEqual(Array.from(g.uniformArray(-0.1, 0.1, 2)), uniforms, `uniform after it, seed ${seed}`);
+  }
+});
+
+test('standardNormal matches numpy draw for draw over long streams, tail and rejections included', async (t) => {
+  const { found } = await import('./python/find-python.ts');
+  if (requireOrSkip(t, 'missing' in found ? found.missing : !found.numpy && `${found.python} has no numpy`)) return;
+  const python = (found as { python: string }).python;
+  const script =
+    'import numpy as np, json\nprint(json.dumps([np.random.default_rng(s).standard_normal(20000).tolist() for s in (5, 6, 7)]))';
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  const streams = JSON.parse(r.stdout) as number[][];
+  let tails = 0;
+  streams.forEach((expected, i) => {
+    const got = defaultRng(5 + i).standardNormalArray(expected.length);
+    for (let j = 0; j < expected.length; j++) {
+      if (Math.abs(expected[j]) > 3.6541528853610088) tails++;
+      if (got[j] !== expected[j]) assert.fail(`seed ${5 + i} draw ${j}: ${got[j]} != numpy's ${expected[j]}`);
+    }
+  });
+  assert.ok(tails > 0, 'the streams reach the tail beyond R');
 });
