@@ -1,13 +1,16 @@
 // Who gets in, and how many: the checks between a TCP socket and a connection with a slot.
 // (PROTOCOL.md section 8.) In order:
 //   TCP accept      at most max_upgrading_per_address sockets per address (and max_connections
-//                   in all) may be before or in their HTTP upgrade; one more gets 503 at once.
+//                   in all, shared by address group: server/slot-shares.ts) may be before or in
+//                   their HTTP upgrade; one more gets 503 at once.
 //                   The upgrade request must be complete within upgrade_timeout (HTTP 408).
 //   the upgrade     Origin (403, server/origin.ts), then one credential at most (400), then the
-//                   address's failed-auth lockout (429), then the token (401): all before a
-//                   slot is counted, so sockets without the token never hold one.
-//   the slot        at most max_connections connections, max_connections_per_address from one
-//                   address: one more is upgraded and closed at once with 1013 and a reason.
+//                   token: right, in; wrong or missing, the address's failed-auth lockout (429)
+//                   or 401: all before a slot is counted, so sockets without the token never
+//                   hold one.
+//   the slot        at most max_connections_per_address connections from one address, and
+//                   max_connections in all, shared by address group (server/slot-shares.ts):
+//                   one more is upgraded and closed at once with 1013 and a reason.
 //   hello           within hello_timeout of the upgrade, else closed with 1008.
 // An address is an IPv4 address, or an IPv6 /64 (one host's usual allocation).
 import { isIPv6, type Socket } from 'node:net';
