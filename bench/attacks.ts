@@ -5,6 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { encodeMessage } from '../protocol/codec.ts';
+import { Connection } from '../client/remote-env.ts';
+import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
 
 export interface AttackContext {
   url: string;
@@ -101,6 +103,30 @@ function upgradeStatus(port: number, from: string, token: string): Promise<numbe
       ws.terminate();
     });
   });
+}
+
+/** `connections` connections each making, resetting and closing a vector env of `numEnvs` `cycles` times; counts refusals. */
+async function churn(url: string, connections: number, cycles: number, numEnvs: number): Promise<string> {
+  let refused = 0;
+  let made = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const conn = await Connection.open(url, { reconnect: false });
+      for (let c = 0; c < cycles; c++) {
+        try {
+          const env = await RemoteVectorEnv.make(conn, 'BipedalWalkerHardcore-v3', numEnvs);
+          await env.reset({ seed: c });
+          await env.close();
+          made++;
+        } catch {
+          refused++;
+          await sleep(200);
+        }
+      }
+      await conn.close();
+    }),
+  );
+  return `${made} made, ${refused} refused (limit_exceeded: try again later)`;
 }
 
 const metricsGet = 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
@@ -229,6 +255,18 @@ export const ATTACKS: Attack[] = [
       }
       const after = await upgradeStatus(port, '127.0.0.2', 'wrong-guess-z-xxxxxxxxxxxx');
       return `locked address answered ${before} before, ${after} after (429 = still locked)`;
+    },
+  },
+  {
+    name: 'churn: 12 x (make 256 BipedalWalkerHardcore vector env, reset, close), one connection',
+    async run({ url }) {
+      return churn(url, 1, 12, 256);
+    },
+  },
+  {
+    name: 'churn: 2 connections x 8 x (make 128-env BipedalWalkerHardcore vector env, reset, close)',
+    async run({ url }) {
+      return churn(url, 2, 8, 128);
     },
   },
 ];

@@ -177,6 +177,16 @@ async function once(url: string, serverPid: number | undefined): Promise<void> {
   await conn.close();
 }
 
+/** Resident memory of process `pid` (bytes, from /proc; 0 elsewhere). */
+function rssBytes(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs attack `n` in a process of its own (bench/attacks.ts); resolves with the outcome it prints. */
 function runAttack(n: number, url: string, token: string, secs: number): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/attacks.ts', String(n), url, token, String(secs)], {
@@ -196,8 +206,8 @@ async function attacks(which: string): Promise<void> {
   console.log(
     `attacks: server ${values['server-dir'] ?? 'this checkout'}, default flags; ${attackSeconds} s each; node ${process.version}`,
   );
-  console.log('| # | attack | bystander requests | p50 ms | p99 ms | max ms | server CPU s | outcome |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| # | attack | bystander requests | p50 ms | p99 ms | max ms | server CPU s | peak RSS MiB | outcome |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const i of picked) {
     const attack = ATTACKS[i];
     const args = [
@@ -209,22 +219,26 @@ async function attacks(which: string): Promise<void> {
       ...(attack.needsToken ? ['--token', token] : []),
       ...values['server-arg']!,
     ];
-    const server = await spawnServer(process.execPath, args, { cwd: values['server-dir'] });
+    const server = await spawnServer(process.execPath, args, { cwd: values['server-dir'], timeoutMs: 120_000 });
     try {
       const bystander = await Bystander.start(server.url, attack.needsToken ? token : undefined);
       await new Promise((r) => setTimeout(r, 300));
       const cpu0 = cpuSeconds(server.child.pid);
+      let peakRss = 0;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.child.pid))), 50);
       const t0 = performance.now();
       const outcome = await runAttack(i + 1, server.url, attack.needsToken ? token : '-', attackSeconds);
       const t1 = performance.now();
+      clearInterval(sampler);
       const cpu1 = cpuSeconds(server.child.pid);
       await bystander.stop();
       const waits = Float64Array.from(bystander.between(t0, t1)).sort();
       const q = (p: number) => (waits.length === 0 ? '-' : waits[Math.min(waits.length - 1, Math.floor(p * waits.length))].toFixed(1));
       const cpu = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0).toFixed(1) : '-';
-      console.log(`| ${i + 1} | ${attack.name} | ${waits.length} | ${q(0.5)} | ${q(0.99)} | ${q(1)} | ${cpu} | ${outcome} |`);
+      const rss = (peakRss / 2 ** 20).toFixed(0);
+      console.log(`| ${i + 1} | ${attack.name} | ${waits.length} | ${q(0.5)} | ${q(0.99)} | ${q(1)} | ${cpu} | ${rss} | ${outcome} |`);
     } catch (e) {
-      console.log(`| ${i + 1} | ${attack.name} | - | - | - | - | - | failed: ${(e as Error).message.slice(0, 120)} |`);
+      console.log(`| ${i + 1} | ${attack.name} | - | - | - | - | - | - | failed: ${(e as Error).message.slice(0, 120)} |`);
     } finally {
       server.child.kill('SIGKILL');
     }
