@@ -179,13 +179,15 @@ export const ATTACKS: Attack[] = [
   {
     name: 'frames: 64 addresses x 1 connection, 2000 pipelined list_envs each, read',
     async run({ url, seconds }) {
-      const until = performance.now() + seconds * 1000;
       const frame = encodeMessage({ id: 7, op: 'list_envs' });
       let answers = 0;
+      const conns = (await Promise.all(Array.from({ length: 64 }, (_, i) => helloConnection(url, address(i), null)))).filter(
+        (w): w is WebSocket => w !== null,
+      );
+      // The attack's time starts once every connection is open.
+      const until = performance.now() + seconds * 1000;
       await Promise.all(
-        Array.from({ length: 64 }, async (_, i) => {
-          const ws = await helloConnection(url, address(i), null);
-          if (ws === null) return;
+        conns.map(async (ws) => {
           ws.on('message', () => answers++);
           while (performance.now() < until) {
             for (let k = 0; k < 2000; k++) ws.send(frame);
@@ -198,17 +200,19 @@ export const ATTACKS: Attack[] = [
     },
   },
   {
-    name: 'slots: 4 addresses x 64 idle connections, then a newcomer tries 10 times',
+    name: 'slots: addresses x 64 idle connections until the server is full, then a newcomer tries 10 times',
     async run({ url }) {
-      // In batches, so that each connection is open and said hello before the next batch.
+      // In batches of 16 from one address at a time, until one is refused (the server is full).
       const held: WebSocket[] = [];
-      for (let b = 0; b < 256; b += 16) {
+      let full = false;
+      for (let b = 0; !full && b < 2048; b += 16) {
         const batch = await Promise.all(Array.from({ length: 16 }, (_, k) => helloConnection(url, address((b + k) >> 6), null)));
         for (const w of batch) if (w !== null) held.push(w);
+        full = batch.some((w) => w === null);
       }
       const refused = await newcomerRefusals(url, 10);
       for (const w of held) w.terminate();
-      return `${held.length} held; newcomer refused ${refused}/10`;
+      return `${held.length} held from ${Math.ceil(held.length / 64)} addresses; newcomer refused ${refused}/10`;
     },
   },
   {
@@ -253,8 +257,11 @@ export const ATTACKS: Attack[] = [
       for (let i = 0; i < 4100; i += 50) {
         await Promise.all(Array.from({ length: 50 }, (_, k) => upgradeStatus(port, address(256 + i + k), 'wrong-guess-y-xxxxxxxxxxxx')));
       }
-      const after = await upgradeStatus(port, '127.0.0.2', 'wrong-guess-z-xxxxxxxxxxxx');
-      return `locked address answered ${before} before, ${after} after (429 = still locked)`;
+      // Its 1 s lockout is over by now: one more wrong try is let through (401) either way, and
+      // then the next is locked out again (429) only if the table still remembers its count.
+      await upgradeStatus(port, '127.0.0.2', 'wrong-guess-z-xxxxxxxxxxxx');
+      const after = await upgradeStatus(port, '127.0.0.2', 'wrong-guess-w-xxxxxxxxxxxx');
+      return `locked address answered ${before} before, ${after} after (429 = remembered, 401 = flushed)`;
     },
   },
   {
