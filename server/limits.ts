@@ -44,7 +44,7 @@ export interface Limits {
 
 export const LIMIT_DEFAULTS: Readonly<Limits> = {
   maxPayloadBytes: 4 * 1024 * 1024,
-  maxConnections: 1024,
+  maxConnections: 256,
   maxConnectionsPerAddress: 64,
   maxUpgradingPerAddress: 16,
   maxEnvsPerConnection: 64,
