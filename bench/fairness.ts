@@ -7,12 +7,15 @@
 // The server runs in another process (server/cli.ts, with --server-arg flags), or at --url.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Connection, RemoteEnv } from '../client/remote-env.ts';
 import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { batchLayout } from '../protocol/vector-api.ts';
 import { spawnServer } from './server-process.ts';
+import { ATTACKS } from './attacks.ts';
 
 const HELP = `Usage: npm run bench:fairness -- [options]
   --env ID            the heavy client's env (default BipedalWalkerHardcore-v3)
@@ -24,7 +27,10 @@ const HELP = `Usage: npm run bench:fairness -- [options]
   --server-arg ARG    an extra argument for the started server; repeatable
                       (e.g. --server-arg=--memory-budget=2GiB)
   --server-dir DIR    start the server of another checkout (e.g. the main branch's, to
-                      compare before and after), default this one`;
+                      compare before and after), default this one
+  --attacks all|N,... instead: issue 32's volume attacks (bench/attacks.ts), all or those
+                      numbered, each against a fresh server with default flags, with
+                      --seconds S of attack (default here 5); one table row each`;
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +42,7 @@ const { values } = parseArgs({
     url: { type: 'string' },
     'server-arg': { type: 'string', multiple: true, default: [] },
     'server-dir': { type: 'string' },
+    attacks: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -60,8 +67,8 @@ class Bystander {
     this.done = this.loop();
   }
 
-  static async start(url: string): Promise<Bystander> {
-    return new Bystander(await RemoteEnv.connect(url, 'CartPole-v1', {}, { reconnect: false }));
+  static async start(url: string, token?: string): Promise<Bystander> {
+    return new Bystander(await RemoteEnv.connect(url, 'CartPole-v1', {}, { reconnect: false, token }));
   }
 
   private async timed<T>(p: () => Promise<T>): Promise<T> {
@@ -168,6 +175,79 @@ async function once(url: string, serverPid: number | undefined): Promise<void> {
   }
   await heavy.close();
   await conn.close();
+}
+
+/** Resident memory of process `pid` (bytes, from /proc; 0 elsewhere). */
+function rssBytes(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs attack `n` in a process of its own (bench/attacks.ts); resolves with the outcome it prints. */
+function runAttack(n: number, url: string, token: string, secs: number): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/attacks.ts', String(n), url, token, String(secs)], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code === 0 ? out.trim().split('\n').at(-1)! : `exited ${code}`)));
+}
+
+/** Issue 32's attacks, one fresh server each: the bystander's waits during each, and what the attack saw. */
+async function attacks(which: string): Promise<void> {
+  const picked = which === 'all' ? ATTACKS.map((_, i) => i) : which.split(',').map((n) => Number(n) - 1);
+  const token = 'bench-attacks-token-0123456789';
+  const attackSeconds = values.seconds === '10' ? 5 : seconds;
+  console.log(
+    `attacks: server ${values['server-dir'] ?? 'this checkout'}, default flags; ${attackSeconds} s each; node ${process.version}`,
+  );
+  console.log('| # | attack | bystander requests | p50 ms | p99 ms | max ms | server CPU s | peak RSS MiB | outcome |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const i of picked) {
+    const attack = ATTACKS[i];
+    const args = [
+      '--import',
+      'tsx',
+      'server/cli.ts',
+      '--port',
+      '0',
+      ...(attack.needsToken ? ['--token', token] : []),
+      ...values['server-arg']!,
+    ];
+    const server = await spawnServer(process.execPath, args, { cwd: values['server-dir'], timeoutMs: 120_000 });
+    try {
+      const bystander = await Bystander.start(server.url, attack.needsToken ? token : undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      const cpu0 = cpuSeconds(server.child.pid);
+      let peakRss = 0;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.child.pid))), 50);
+      const t0 = performance.now();
+      const outcome = await runAttack(i + 1, server.url, attack.needsToken ? token : '-', attackSeconds);
+      const t1 = performance.now();
+      clearInterval(sampler);
+      const cpu1 = cpuSeconds(server.child.pid);
+      await bystander.stop();
+      const waits = Float64Array.from(bystander.between(t0, t1)).sort();
+      const q = (p: number) => (waits.length === 0 ? '-' : waits[Math.min(waits.length - 1, Math.floor(p * waits.length))].toFixed(1));
+      const cpu = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0).toFixed(1) : '-';
+      const rss = (peakRss / 2 ** 20).toFixed(0);
+      console.log(`| ${i + 1} | ${attack.name} | ${waits.length} | ${q(0.5)} | ${q(0.99)} | ${q(1)} | ${cpu} | ${rss} | ${outcome} |`);
+    } catch (e) {
+      console.log(`| ${i + 1} | ${attack.name} | - | - | - | - | - | - | failed: ${(e as Error).message.slice(0, 120)} |`);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }
+}
+
+if (values.attacks !== undefined) {
+  await attacks(values.attacks);
+  process.exit(0);
 }
 
 const server = values.url

@@ -591,7 +591,7 @@ const errors: Check[] = [
   },
   {
     name:
-      'frames: extension types, nesting over 32 deep, more than 65,536 values and non-string keys get bad_request with the id, ' +
+      'frames: extension types, nesting over 32 deep, more than 65,536 values, non-string and repeated keys get bad_request with the id, ' +
       'and the connection survives (1.2)',
     async run(ctx) {
       const old = needs12(ctx, 'plain msgpack only, depth and size bounds');
@@ -613,6 +613,17 @@ const errors: Check[] = [
         ['an action nested 33 deep', handleFrame('step', 'action', Uint8Array.from([...Array(32).fill(0x91), 0x00]))],
         ['an action nested 100,000 deep', handleFrame('step', 'action', Uint8Array.from([...Array(100_000).fill(0x91), 0x00]))],
         ['an options map with an integer key', handleFrame('reset', 'options', Uint8Array.of(0x81, 0x01, 0x02))],
+        [
+          // Decoders disagree on which of two equal keys wins: refused rather than read one way.
+          'a map with the key op twice',
+          (i) =>
+            rawMap([
+              ['id', i],
+              ['op', encodeMessage('list_envs')],
+              ['op', encodeMessage('close')],
+              ['handle', encodeMessage(1)],
+            ]),
+        ],
         [
           '70,000 nils',
           (i) =>

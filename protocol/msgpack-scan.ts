@@ -1,10 +1,11 @@
 // What a server checks in a frame's bytes before decoding it (PROTOCOL.md, section 1): plain
 // msgpack only — no extension type (msgpackr would otherwise build Dates, Sets, typed arrays,
 // records, and structured-clone references that make cycles and shared subtrees out of a
-// few bytes) — string map keys, at most MAX_DEPTH nested arrays/maps and MAX_VALUES values,
-// and nothing after the one message. One loop over the bytes with a fixed-size stack, so
-// neither a deep nor a wide frame can recurse or allocate; bin and str payloads are skipped,
-// never read.
+// few bytes) — string map keys, each at most once per map (decoders disagree on which of two
+// equal keys wins, so a proxy and the server could read one frame as two different requests),
+// at most MAX_DEPTH nested arrays/maps and MAX_VALUES values, and nothing after the one
+// message. One loop over the bytes with fixed-size stacks, so neither a deep nor a wide frame
+// can recurse; bin and str values are skipped, never read (map keys are hashed).
 
 /** Arrays/maps nested in one frame, the top-level map counting as one. */
 export const MAX_DEPTH = 32;
@@ -15,6 +16,13 @@ export const MAX_VALUES = 65_536;
 // Int32 suffices: a count is checked against MAX_VALUES before it is stored.
 const remaining = new Int32Array(MAX_DEPTH + 1);
 const isMap = new Uint8Array(MAX_DEPTH + 1);
+// The keys of the maps being scanned, innermost map's last: where each starts, its length and
+// a hash of its bytes; keyBase[d] is where the keys of the map at depth d begin.
+const keyStart = new Int32Array(MAX_VALUES);
+const keyLength = new Int32Array(MAX_VALUES);
+const keyHash = new Int32Array(MAX_VALUES);
+const keyBase = new Int32Array(MAX_DEPTH + 1);
+let keyTop = 0;
 
 // What the first byte of a value says, as a table so the loop is one lookup per value.
 const FIXED = 0; // payload of SKIP[t] bytes (0 for fixint, nil, booleans)
@@ -74,6 +82,43 @@ for (const [t, kind, bytes] of [
 }
 
 const TRUNCATED = 'the frame ends inside a value (truncated msgpack)';
+const DUPLICATE_KEY = 'a map has the same key twice';
+
+/** FNV-1a over bytes[start, start + length). */
+function hashBytes(bytes: Uint8Array, start: number, length: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < start + length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h;
+}
+
+function sameKey(bytes: Uint8Array, a: number, b: number): boolean {
+  if (keyHash[a] !== keyHash[b] || keyLength[a] !== keyLength[b]) return false;
+  const sa = keyStart[a];
+  const sb = keyStart[b];
+  for (let i = 0; i < keyLength[a]; i++) if (bytes[sa + i] !== bytes[sb + i]) return false;
+  return true;
+}
+
+/** Whether keys [from, keyTop) hold two equal ones (few: each pair; many: sorted by hash, neighbours). */
+function hasDuplicateKey(bytes: Uint8Array, from: number): boolean {
+  const count = keyTop - from;
+  if (count <= 16) {
+    for (let a = from; a < keyTop; a++) for (let b = a + 1; b < keyTop; b++) if (sameKey(bytes, a, b)) return true;
+    return false;
+  }
+  const order = Array.from({ length: count }, (_, i) => from + i).sort((a, b) => keyHash[a] - keyHash[b]);
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 1; j < count && keyHash[order[j]] === keyHash[order[i]]; j++) if (sameKey(bytes, order[i], order[j])) return true;
+  }
+  return false;
+}
+
+function pushKey(bytes: Uint8Array, start: number, length: number): void {
+  keyStart[keyTop] = start;
+  keyLength[keyTop] = length;
+  keyHash[keyTop] = hashBytes(bytes, start, length);
+  keyTop++;
+}
 
 /**
  * Why `bytes` is not one plain msgpack value within the bounds, or null when it is. The
@@ -87,21 +132,30 @@ export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = M
   let values = 0;
   remaining[0] = 1;
   isMap[0] = 0;
+  keyTop = 0;
   for (;;) {
-    while (depth > 0 && remaining[depth] === 0) depth--;
+    while (depth > 0 && remaining[depth] === 0) {
+      if (isMap[depth] === 1) {
+        if (hasDuplicateKey(bytes, keyBase[depth])) return DUPLICATE_KEY;
+        keyTop = keyBase[depth];
+      }
+      depth--;
+    }
     if (remaining[depth] === 0) break;
     const left = remaining[depth]--;
     if (pos >= n) return TRUNCATED;
     if (++values > maxValues) return `more than ${maxValues} msgpack values in one frame`;
     const t = bytes[pos++];
     // In a map, the entry count is even before each key.
-    if (isMap[depth] === 1 && (left & 1) === 0 && IS_STR[t] === 0) return 'a map key is not a string';
+    const isKey = isMap[depth] === 1 && (left & 1) === 0;
+    if (isKey && IS_STR[t] === 0) return 'a map key is not a string';
     let children = -1;
     switch (KIND[t]) {
       case FIXED:
         pos += SKIP[t];
         break;
       case FIXSTR:
+        if (isKey) pushKey(bytes, pos, t & 0x1f);
         pos += t & 0x1f;
         break;
       case FIXARRAY:
@@ -122,6 +176,7 @@ export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = M
               ? (bytes[pos] << 8) | bytes[pos + 1]
               : bytes[pos] * 0x1000000 + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3]);
         pos += lb;
+        if (isKey && pos + len <= n) pushKey(bytes, pos, len);
         if (KIND[t] === LEN) pos += len;
         else children = KIND[t] === MAP ? 2 * len : len;
         break;
@@ -138,6 +193,7 @@ export function scanFrame(bytes: Uint8Array, maxDepth = MAX_DEPTH, maxValues = M
       depth++;
       remaining[depth] = children;
       isMap[depth] = KIND[t] === MAP || KIND[t] === FIXMAP ? 1 : 0;
+      keyBase[depth] = keyTop;
     }
   }
   if (pos !== n) return 'bytes after the end of the message';

@@ -89,46 +89,75 @@ export const LOCKOUT_BASE_MS = 1000;
 export const LOCKOUT_MAX_MS = 60_000;
 /** An address's failures are forgotten this long after its last one. */
 export const FORGET_AFTER_MS = 10 * 60_000;
-/** Addresses remembered at most (the oldest failure is forgotten first): the table's memory is bounded. */
+/** Addresses remembered at most: the table's memory is bounded. */
 export const AUTH_TABLE_MAX = 4096;
+
+interface Failures {
+  count: number;
+  last: number;
+}
 
 /**
  * Slows down token guessing: after AUTH_FAILURES_ALLOWED failed upgrades from one address,
- * its upgrades are refused (HTTP 429) for 1 s, doubling with each further failure up to 60 s.
- * A success clears the address. At most AUTH_TABLE_MAX addresses are remembered.
+ * its wrong or missing tokens are refused (HTTP 429) for 1 s, doubling with each further
+ * failure up to 60 s. The right token is never refused (the caller checks it first): a
+ * guesser sharing an address with the token's holder slows only its own guesses, and a
+ * 16-character token is out of reach of guessing at any rate anyway.
+ * At most AUTH_TABLE_MAX addresses are remembered, and none is forgotten before
+ * FORGET_AFTER_MS: failures from addresses beyond that all count in one shared entry, so
+ * failing from many addresses cannot flush a locked-out one from the table.
  */
 export class AuthThrottle {
   // Map order is the order of last failure: the first key is the one to forget first.
-  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly failures = new Map<string, Failures>();
+  /** Failures of addresses the full table had no room for, counted together. */
+  private overflow: Failures | null = null;
 
   constructor(
     private readonly now: () => number = Date.now,
     readonly maxEntries: number = AUTH_TABLE_MAX,
   ) {}
 
-  /** Ms `address` must wait before its next try; 0 if it may try now. */
-  retryAfter(address: string): number {
-    const f = this.failures.get(address);
-    if (f === undefined) return 0;
-    const t = this.now();
-    if (t - f.last > FORGET_AFTER_MS) {
+  private expired(f: Failures, t: number): boolean {
+    return t - f.last > FORGET_AFTER_MS;
+  }
+
+  /** Drops the entries whose last failure is older than FORGET_AFTER_MS (the oldest come first). */
+  private forgetExpired(t: number): void {
+    for (const [address, f] of this.failures) {
+      if (!this.expired(f, t)) break;
       this.failures.delete(address);
-      return 0;
     }
-    if (f.count < AUTH_FAILURES_ALLOWED) return 0;
+    if (this.overflow !== null && this.expired(this.overflow, t)) this.overflow = null;
+  }
+
+  /** The failures counted for `address`: its own, or the shared ones when the table had no room for it. */
+  private entry(address: string, t: number): Failures | undefined {
+    this.forgetExpired(t);
+    const own = this.failures.get(address);
+    if (own !== undefined) return own;
+    return this.failures.size >= this.maxEntries ? (this.overflow ?? undefined) : undefined;
+  }
+
+  /** Ms `address` must wait before its next try with a wrong or missing token; 0 if it may try now. */
+  retryAfter(address: string): number {
+    const t = this.now();
+    const f = this.entry(address, t);
+    if (f === undefined || f.count < AUTH_FAILURES_ALLOWED) return 0;
     const lockout = Math.min(LOCKOUT_MAX_MS, LOCKOUT_BASE_MS * 2 ** (f.count - AUTH_FAILURES_ALLOWED));
     return Math.max(0, f.last + lockout - t);
   }
 
   failed(address: string): void {
+    const t = this.now();
+    this.forgetExpired(t);
     const f = this.failures.get(address);
-    this.failures.delete(address);
-    this.failures.set(address, { count: (f?.count ?? 0) + 1, last: this.now() });
-    if (this.failures.size > this.maxEntries) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  succeeded(address: string): void {
-    this.failures.delete(address);
+    if (f !== undefined || this.failures.size < this.maxEntries) {
+      this.failures.delete(address);
+      this.failures.set(address, { count: (f?.count ?? 0) + 1, last: t });
+      return;
+    }
+    this.overflow = { count: (this.overflow?.count ?? 0) + 1, last: t };
   }
 
   get size(): number {

@@ -20,6 +20,8 @@ import { BIG_ANSWER_BYTES, type MemoryBudget } from './memory-budget.ts';
 import type { Job, Scheduler, Turn } from './scheduler.ts';
 import type { Session } from './session.ts';
 import type { RequestStats } from './request-stats.ts';
+import type { SlotHolder } from './admission.ts';
+import { CLOSE } from './limits.ts';
 
 const SEND_OPTIONS = { binary: true, fin: true, compress: false } as const;
 
@@ -92,8 +94,10 @@ export interface ServerShared {
   readonly stats: RequestStats;
 }
 
-export class ClientConnection implements Turn {
+export class ClientConnection implements Turn, SlotHolder {
   inTurn = false;
+  /** performance.now() of the last frame received (or of the upgrade). */
+  lastActive = performance.now();
   private closed = false;
   /** Frames read and not yet run. */
   private readonly frames = new FrameQueue();
@@ -129,6 +133,7 @@ export class ClientConnection implements Turn {
   /** A frame arrived (ws 'message'). */
   onMessage(data: Uint8Array, isBinary: boolean): void {
     this.onActivity();
+    this.lastActive = performance.now();
     const frame = isBinary ? data : TEXT_FRAME;
     if (this.partialBytes > 0) {
       this.releaseInput(this.partialBytes);
@@ -321,6 +326,16 @@ export class ClientConnection implements Turn {
     const wasOver = budget.inputOver;
     budget.input -= bytes;
     if (wasOver && !budget.inputOver) this.wakeAll();
+  }
+
+  holdsNothing(): boolean {
+    return this.session.openEnvs === 0 && this.job === null && this.frames.length === 0;
+  }
+
+  /** Closes the connection to give its slot to a newcomer (server/admission.ts). */
+  reclaim(reason: string): void {
+    this.ws.close(CLOSE.TRY_AGAIN_LATER, reason);
+    setTimeout(() => this.ws.terminate(), 2000).unref();
   }
 
   /** The connection closed: drop its queue and its job, and give back what it held. */

@@ -2,7 +2,10 @@
 // the sequence of requests and however many connections send them (PROTOCOL.md section 8).
 //
 //   env instances      each charged its env's measured cost (Registration.memoryBytes) from
-//                      make to close; they may take at most 3/4 of the budget;
+//                      make until its memory is actually freed: past close, until the garbage
+//                      collector has collected it (releaseWhenCollected), so making and closing
+//                      envs in a loop cannot pile up garbage the budget does not see; they may
+//                      take at most 3/4 of the budget;
 //   unsent answers     answers waiting in the server to go out to clients that do not read;
 //   unanswered frames  frames read but not yet answered, and frames half received.
 //
@@ -24,6 +27,19 @@ const IO_SHARE = 1 / 8;
 
 /** Answers from this size (a render, the reset of a big vector env) are checked against the budget before they are made. */
 export const BIG_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * A closed env's charge is given back when its object is collected, or after this long at the
+ * latest (something outside the server's control may keep it reachable).
+ */
+export const RELEASE_AT_LATEST_MS = 30_000;
+
+/** A closed env's charge waiting for its memory to be collected; settled once. */
+interface PendingRelease {
+  bytes: number;
+  settled: boolean;
+  timer: NodeJS.Timeout | null;
+}
 
 const mib = (b: number) => `${(b / (1024 * 1024)).toFixed(1)} MiB`;
 
@@ -110,6 +126,39 @@ export class MemoryBudget {
 
   release(bytes: number): void {
     this.envs = Math.max(0, this.envs - bytes);
+  }
+
+  /** Of envBytes, the charges of closed envs whose memory is not collected yet. */
+  releasing = 0;
+  private readonly collected = new FinalizationRegistry<PendingRelease>((pending) => this.settle(pending));
+
+  /**
+   * A closed env's `bytes` stay charged until `target` (what holds its memory: the env object)
+   * is garbage collected, or RELEASE_AT_LATEST_MS have passed.
+   */
+  releaseWhenCollected(target: object, bytes: number): void {
+    this.collected.register(target, this.pending(bytes));
+  }
+
+  /** A closed env's `bytes` stay charged until `arm`'s callback says its memory is freed (or RELEASE_AT_LATEST_MS). */
+  releaseWhenFreed(bytes: number, arm: (freed: () => void) => void): void {
+    const pending = this.pending(bytes);
+    arm(() => this.settle(pending));
+  }
+
+  private pending(bytes: number): PendingRelease {
+    const pending: PendingRelease = { bytes, settled: false, timer: null };
+    this.releasing += bytes;
+    pending.timer = setTimeout(() => this.settle(pending), RELEASE_AT_LATEST_MS).unref();
+    return pending;
+  }
+
+  private settle(pending: PendingRelease): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    if (pending.timer) clearTimeout(pending.timer);
+    this.releasing -= pending.bytes;
+    this.release(pending.bytes);
   }
 
   /**

@@ -11,9 +11,12 @@ import type { RequestStats } from './request-stats.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { Session } from './session.ts';
 import type { HttpRoute } from './http-routes.ts';
+import type { Refusal } from './admission.ts';
 import { pathOf } from './health.ts';
 
 const METRICS_PATH = '/metrics';
+/** How long one rendering of the metrics page is served for (a Prometheus scrape interval is 10 s or more). */
+export const METRICS_CACHE_MS = 1000;
 
 /** Upper bounds (s) of the step-time buckets: a classic-control step is ~10 µs, a 1024-sub-env BipedalWalker step ~100 ms. */
 const STEP_BUCKETS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3];
@@ -124,7 +127,10 @@ export class ServerMetrics implements RequestStats {
   private readonly errors = new Map<string, number>();
   private readonly stepTimes = { buckets: new Float64Array(STEP_BUCKETS.length), sum: 0, count: 0 };
 
-  constructor(sources: MetricSources) {
+  constructor(
+    sources: MetricSources,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
     const at = (name: string, help: string, read: Read, kind: 'gauge' | 'counter' = 'gauge', labelNames: string[] = []) =>
       scraped(this.registry, { name, help, read, kind, labelNames });
     at('gymwire_connections', 'Open WebSocket connections', () => [...sources.sessions()].length);
@@ -177,11 +183,21 @@ export class ServerMetrics implements RequestStats {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
-  /** GET /metrics (HEAD too); no token needed (PROTOCOL.md section 8). */
-  route(): HttpRoute {
+  /**
+   * GET /metrics (HEAD too), for the requests `refusal` lets through (server/admission.ts:
+   * the Host check, and the token when the server has one). The page is rendered at most once
+   * per METRICS_CACHE_MS, however often it is asked for.
+   */
+  route(refusal: (req: IncomingMessage) => Refusal | null): HttpRoute {
     return (req: IncomingMessage, res: ServerResponse) => {
       if (pathOf(req) !== METRICS_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-      this.registry.metrics().then(
+      const refused = refusal(req);
+      if (refused !== null) {
+        res.writeHead(refused.status, { 'Content-Type': 'text/plain', ...refused.headers });
+        res.end(`${refused.message}\n`);
+        return true;
+      }
+      this.page().then(
         (text) => {
           res.writeHead(200, { 'Content-Type': this.registry.contentType, 'Cache-Control': 'no-store' });
           res.end(req.method === 'HEAD' ? undefined : text);
@@ -193,5 +209,22 @@ export class ServerMetrics implements RequestStats {
       );
       return true;
     };
+  }
+
+  private cached: { text: Promise<string>; at: number } | null = null;
+
+  /** The metrics page: rendered again once the last rendering is METRICS_CACHE_MS old. */
+  private page(): Promise<string> {
+    const t = this.now();
+    if (this.cached === null || t - this.cached.at >= METRICS_CACHE_MS) {
+      const text = this.registry.metrics();
+      const entry = { text, at: t };
+      this.cached = entry;
+      // A failed rendering is not kept.
+      text.catch(() => {
+        if (this.cached === entry) this.cached = null;
+      });
+    }
+    return this.cached.text;
   }
 }

@@ -67,3 +67,17 @@ export function originRefusal(req: IncomingMessage, allowed: ReadonlySet<string>
   }
   return `origin ${origin} may not connect to this server (browser pages need --allow-origin ${normalized ?? origin})`;
 }
+
+/**
+ * null if a plain HTTP request's Host header names this server in a way DNS rebinding cannot
+ * fake (loopback name or IP literal, rule 3) or an origin on the allow-list; else why not.
+ * For what a hostile page must not read through a rebound name (GET /metrics).
+ */
+export function hostRefusal(req: IncomingMessage, allowed: ReadonlySet<string>, secure: boolean): string | null {
+  const host = req.headers.host;
+  if (host === undefined) return 'a Host header is needed';
+  if (allowed.has('*')) return null;
+  const own = normalizeOrigin(`${secure ? 'https' : 'http'}://${host}`);
+  if (own !== null && (allowed.has(own) || isRebindingSafeHost(new URL(own).hostname))) return null;
+  return `Host ${host.slice(0, 100)} is not this server's address (use its IP address or localhost, or --allow-origin that origin)`;
+}

@@ -5,9 +5,8 @@
 // (server/memory-budget.ts). PROTOCOL.md section 8 states the limits.
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BusyPoll } from '../protocol/busy-poll.ts';
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EnvCatalog } from './env-catalog.ts';
 import { resolveOptions, type ServerOptions } from './options.ts';
 import { Session } from './session.ts';
@@ -19,6 +18,8 @@ import { Scheduler } from './scheduler.ts';
 import { ClientConnection, type ServerShared } from './client-connection.ts';
 import { VectorWorkers } from './vector-workers.ts';
 import { routeRequests, type HttpRoute } from './http-routes.ts';
+import { HttpFront } from './http-front.ts';
+import { fairRequests } from './http-turns.ts';
 import { healthRoutes } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
 import { Drain } from './drain.ts';
@@ -55,15 +56,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (token !== null) checkTokenFormat(token);
   const admission = new Admission(opts, opts.tls !== null);
   const drain = new Drain();
-  // Node checks the upgrade timeout (below) every connectionsCheckingInterval ms: often
-  // enough that a silent socket goes within a fraction of it.
   // Plain HTTP requests on the port: each feature adds its route here (server/http-routes.ts).
+  // They are answered in the scheduler's turns (server/http-turns.ts), created below.
   const routes: HttpRoute[] = [webPageRoute(opts.log)];
-  const onRequest = routeRequests(routes, opts.log);
-  const httpOptions = { connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) };
-  const http = opts.tls
-    ? createHttpsServer({ ...httpOptions, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: opts.upgradeTimeoutMs }, onRequest)
-    : createHttpServer(httpOptions, onRequest);
+  const answerRequest = routeRequests(routes, opts.log);
+  let onRequest: (req: IncomingMessage, res: ServerResponse) => void = answerRequest;
+  // Node checks its request timeouts every connectionsCheckingInterval ms. It never listens:
+  // the front (server/http-front.ts) reads each socket's first request and hands it over.
+  const http = createHttpServer({ connectionsCheckingInterval: Math.max(10, Math.min(1000, opts.upgradeTimeoutMs / 4)) }, (req, res) =>
+    onRequest(req, res),
+  );
   const wss = new WebSocketServer({
     server: http,
     perMessageDeflate: false,
@@ -82,21 +84,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   // Sockets before or in the upgrade are counted per address (admission.onSocket) and must send
-  // their whole upgrade request within upgradeTimeoutMs. Node's own cap is only a backstop
+  // their whole upgrade request within upgradeTimeoutMs. The front's own cap is only a backstop
   // above what admission allows (connections + upgrading sockets + a few being closed).
-  http.on('connection', (socket: Socket) => admission.onSocket(socket));
-  http.maxConnections = 2 * opts.maxConnections + 64;
+  const front = new HttpFront({
+    http,
+    onSocket: (socket) => admission.onSocket(socket),
+    upgradeTimeoutMs: opts.upgradeTimeoutMs,
+    tls: opts.tls,
+  });
+  front.server.maxConnections = 2 * opts.maxConnections + 64;
   http.headersTimeout = opts.upgradeTimeoutMs;
   http.requestTimeout = opts.upgradeTimeoutMs;
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  http.on('error', (e) => opts.log(`server error: ${e.message}`));
+  await front.listen(opts.port, opts.host);
+  front.server.on('error', (e) => opts.log(`server error: ${e.message}`));
   wss.on('error', (e) => opts.log(`server error: ${e.message}`));
   if (token === null && !isLoopback(opts.host)) {
     opts.log(
@@ -122,7 +123,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxPayloadBytes: opts.maxPayloadBytes,
     stats: metrics,
   };
-  routes.push(...healthRoutes(() => drain.draining), metrics.route());
+  routes.push(
+    ...healthRoutes(() => drain.draining),
+    metrics.route((req) => admission.scrapeRefusal(req, token)),
+  );
+  onRequest = fairRequests(shared.scheduler, answerRequest);
   const vectors = new VectorWorkers(opts.vectorWorkers, { pluginModules: [...opts.pluginModules] }, opts.log);
   wss.on('connection', (ws: WebSocket, req) => {
     const refused = admission.admit(req);
@@ -134,6 +139,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     req.socket.setNoDelay(true);
     const session = new Session(opts, shared.budget, vectors);
     const connection = new ClientConnection(ws, req.socket, session, shared, () => idle.touch(ws));
+    admission.hold(req, connection);
     const helloTimer = setTimeout(() => {
       if (session.ready) return;
       ws.close(CLOSE.POLICY, `no hello within ${opts.helloTimeoutMs / 1000} s (hello_timeout)`);
@@ -144,21 +150,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ws.on('error', (e) => opts.log(`connection error: ${e.message}`));
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      admission.left(req);
+      admission.left(connection);
       idle.forget(ws);
       connection.close();
     });
   });
 
-  const address = http.address() as AddressInfo;
+  const address = front.server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const close = () =>
     new Promise<void>((resolve) => {
       idle.stop();
       for (const ws of wss.clients) ws.terminate();
       wss.close(() => {
-        http.close(() => void vectors.stop().then(() => resolve()));
         http.closeAllConnections();
+        void front.close().then(() => vectors.stop().then(() => resolve()));
       });
     });
   return {
@@ -166,7 +172,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     host: opts.host,
     port: address.port,
     connections: () => shared.connections.size,
-    sockets: () => new Promise<number>((resolve, reject) => http.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
+    sockets: () => new Promise<number>((resolve, reject) => front.server.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
     close,
     drain: (graceMs) => drain.start(graceMs, wss.clients, close),
     get draining() {

@@ -134,14 +134,26 @@ export class Session {
     const slot = this.get(handle);
     this.envs.delete(handle);
     this.instances -= slot.numEnvs;
-    this.budget.release(slot.memoryBytes);
+    this.releaseCharge(slot);
     (slot.vector ?? slot.env)!.close();
+  }
+
+  /**
+   * Gives back a closed env's charge once its memory is collected: an env of this thread's
+   * heap when its object is; one in a worker thread when the worker has collected it (it
+   * collects its heap at each close).
+   */
+  private releaseCharge(slot: EnvSlot): void {
+    const vector = slot.vector;
+    if (vector === null || vector.inThisThread) this.budget.releaseWhenCollected(slot.env ?? vector!, slot.memoryBytes);
+    else if (vector.onMemoryFreed) this.budget.releaseWhenFreed(slot.memoryBytes, (freed) => vector.onMemoryFreed!(freed));
+    else this.budget.release(slot.memoryBytes);
   }
 
   /** On disconnect: close every env, whatever each close() throws. */
   closeAll(): void {
     for (const slot of this.envs.values()) {
-      this.budget.release(slot.memoryBytes);
+      this.releaseCharge(slot);
       try {
         (slot.vector ?? slot.env)!.close();
       } catch (e) {

@@ -132,6 +132,10 @@ function batchedObsBytes(state: VectorState): number {
  * thread (server/vector-workers.ts). Its reset and step run in parts (server/scheduler.ts).
  */
 export interface VectorHost {
+  /** True when its sub-envs live in this thread's heap (the memory budget waits for their collection). */
+  readonly inThisThread: boolean;
+  /** Elsewhere: calls `fn` once the memory of the closed env is collected there (call before close()). */
+  onMemoryFreed?(fn: () => void): void;
   readonly numEnvs: number;
   readonly singleObservationSpace: Space;
   readonly singleActionSpace: Space;
@@ -146,6 +150,7 @@ export interface VectorHost {
 
 /** A vector env in this thread. */
 export class LocalVector implements VectorHost {
+  readonly inThisThread = true;
   readonly numEnvs: number;
   readonly singleObservationSpace: Space;
   readonly singleActionSpace: Space;

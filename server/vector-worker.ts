@@ -12,6 +12,9 @@ import { Scheduler, type Sliced, type Turn } from './scheduler.ts';
 import { LocalVector, buildVectorState } from './vector-slot.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './vector-workers.ts';
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
@@ -21,6 +24,13 @@ const envs = new Map<number, LocalVector>();
 let nextHandle = 1;
 /** The request running for each worker handle (at most one: a connection's requests come one at a time). */
 const running = new Map<number, Request>();
+
+/**
+ * A full garbage collection of this thread's heap. V8's gc() is exposed to contexts made after
+ * the flag is set; the flag is the process's, the context (and the heap collected) this thread's.
+ */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const scheduler = new Scheduler((line) => post({ log: line }));
 
@@ -135,6 +145,10 @@ function onMessage(m: ToWorker): void {
       } catch (e) {
         post({ log: `closing vector env ${m.wh}: ${(e as Error)?.message ?? String(e)}` });
       }
+      // Its memory is freed now, in this thread (no other connection waits on this heap's
+      // collection), and then the server's budget gives its charge back.
+      collectGarbage();
+      post({ freed: m.wh });
       return;
     }
   }

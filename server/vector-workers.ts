@@ -49,7 +49,12 @@ export interface MadeInWorker {
 }
 
 export type FromWorker =
-  { ready: true } | { failed: string } | { log: string } | { rid: number; value: unknown } | { rid: number; error: ErrorBody };
+  | { ready: true }
+  | { failed: string }
+  | { log: string }
+  | { freed: number }
+  | { rid: number; value: unknown }
+  | { rid: number; error: ErrorBody };
 
 interface Waiting {
   awaited: Awaited<unknown>;
@@ -100,11 +105,26 @@ class VectorThread {
     return entry.awaited.work as Sliced<T>;
   }
 
-  close(wh: number): void {
-    if (this.dead === null) this.worker.postMessage({ op: 'close', wh } satisfies ToWorker);
+  /** Closes worker env `wh`; `freed` is called once the worker has collected its memory (or is gone). */
+  close(wh: number, freed: () => void = () => {}): void {
+    if (this.dead !== null) {
+      freed();
+      return;
+    }
+    this.whenFreed.set(wh, freed);
+    this.worker.postMessage({ op: 'close', wh } satisfies ToWorker);
   }
 
+  /** Closed envs whose memory the worker has not reported collected yet. */
+  private readonly whenFreed = new Map<number, () => void>();
+
   private onMessage(m: FromWorker): void {
+    if ('freed' in m) {
+      const freed = this.whenFreed.get(m.freed);
+      this.whenFreed.delete(m.freed);
+      freed?.();
+      return;
+    }
     if ('log' in m) {
       this.log(`vector worker: ${m.log}`);
       return;
@@ -130,6 +150,9 @@ class VectorThread {
   }
 
   private die(why: string): void {
+    // Its heap is gone with it: every closed env's memory is freed.
+    for (const freed of this.whenFreed.values()) freed();
+    this.whenFreed.clear();
     if (this.dead !== null) return;
     this.dead = why;
     this.log(`vector worker stopped: ${why}`);
@@ -145,6 +168,7 @@ class VectorThread {
 
 /** A vector env held by a worker thread. */
 class RemoteVector implements VectorHost {
+  readonly inThisThread = false;
   readonly numEnvs: number;
   readonly singleObservationSpace: Space;
   readonly singleActionSpace: Space;
@@ -178,7 +202,18 @@ class RemoteVector implements VectorHost {
     if (this.closed) return;
     this.closed = true;
     this.thread.load -= this.bytes;
-    this.thread.close(this.made.wh);
+    this.thread.close(this.made.wh, () => {
+      const freed = this.freed;
+      this.freed = null;
+      freed?.();
+    });
+  }
+
+  private freed: (() => void) | null = null;
+
+  /** Calls `fn` once the worker has collected this closed env's memory. */
+  onMemoryFreed(fn: () => void): void {
+    this.freed = fn;
   }
 }
 

@@ -1,10 +1,11 @@
 """What the server checks in a frame's bytes before decoding it (PROTOCOL.md, section 1), as
 protocol/msgpack-scan.ts does for the Node server: plain msgpack only (no extension type), string
-map keys, at most MAX_DEPTH nested arrays/maps and MAX_VALUES values, and nothing after the one
+map keys, each at most once per map (decoders disagree on which of two equal keys wins), at most
+MAX_DEPTH nested arrays/maps and MAX_VALUES values, and nothing after the one
 message. msgpack-python would otherwise build whatever a frame describes: 1,000-deep lists that
 anything recursive then trips over, or a million small dicts (~250 MB) out of a 4 MiB frame.
 One loop over the bytes with an explicit stack, so neither a deep nor a wide frame can recurse
-or allocate much; bin and str payloads are skipped, never read.
+or allocate much; bin and str payloads are skipped, never read (map keys are compared).
 """
 from __future__ import annotations
 
@@ -68,6 +69,15 @@ for _t, _k, _n in (
     _KIND[_t], _LEN_BYTES[_t] = _k, _n
 
 _TRUNCATED = "the frame ends inside a value (truncated msgpack)"
+_DUPLICATE_KEY = "a map has the same key twice"
+
+
+def _seen(keys: set, key: bytes) -> bool:
+    """Whether ``key`` is in ``keys``; adds it."""
+    if key in keys:
+        return True
+    keys.add(key)
+    return False
 
 
 def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> Optional[str]:
@@ -77,15 +87,16 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
     n = len(data)
     pos = 0
     values = 0
-    # The level being read: values still to read in it, and whether it is a map (whose entry
-    # count is even before each key). Outer levels wait on the stack.
-    left, in_map = 1, False
+    # The level being read: values still to read in it, and the keys seen so far when it is a
+    # map (whose entry count is even before each key), else None. Outer levels wait on the stack.
+    left: int = 1
+    keys: Optional[set] = None
     stack: List[tuple] = []
     while True:
         if left == 0:
             if not stack:
                 break
-            left, in_map = stack.pop()
+            left, keys = stack.pop()
             continue
         if pos >= n:
             return _TRUNCATED
@@ -94,7 +105,8 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
             return f"more than {max_values} msgpack values in one frame"
         t = data[pos]
         pos += 1
-        if in_map and not left & 1 and not is_str[t]:
+        is_key = keys is not None and not left & 1
+        if is_key and not is_str[t]:
             return "a map key is not a string"
         left -= 1
         k = kind[t]
@@ -102,6 +114,8 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
             pos += skip[t]
             continue
         if k == _FIXSTR:
+            if is_key and _seen(keys, data[pos : pos + (t & 0x1F)]):
+                return _DUPLICATE_KEY
             pos += t & 0x1F
             continue
         if k == _FIXARRAY:
@@ -119,6 +133,8 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
             length = int.from_bytes(data[pos : pos + lb], "big")
             pos += lb
             if k == _LEN:
+                if is_key and _seen(keys, data[pos : pos + length]):
+                    return _DUPLICATE_KEY
                 pos += length
                 continue
             children, is_map = (2 * length, True) if k == _MAP else (length, False)
@@ -129,8 +145,8 @@ def scan_frame(data: bytes, max_depth: int = MAX_DEPTH, max_values: int = MAX_VA
             return f"arrays/maps nested more than {max_depth} deep"
         if children > max_values - values:
             return f"more than {max_values} msgpack values in one frame"
-        stack.append((left, in_map))
-        left, in_map = children, is_map
+        stack.append((left, keys))
+        left, keys = children, (set() if is_map else None)
     if pos != n:
         return _TRUNCATED if pos > n else "bytes after the end of the message"
     return None

@@ -124,3 +124,17 @@ test('previews of client values are bounded whatever the value', () => {
   assert.ok(previewList(Array(1e5).fill(huge)).length < 400);
   assert.ok(clip(huge).length < 250);
 });
+
+test('a map with the same key twice is refused, in any str format and at any depth; equal keys in different maps are not', () => {
+  // {op: "step", op: "close", handle: 1}: decoders disagree on which op wins.
+  assert.match(scanFrame(b(0x83, ...str('op'), ...str('step'), ...str('op'), ...str('close'), ...str('handle'), 1))!, /same key twice/);
+  assert.match(scanFrame(b(0x82, ...str('id'), 1, 0xd9, 2, 0x69, 0x64, 2))!, /same key twice/, 'fixstr and str8');
+  assert.match(scanFrame(b(0x81, ...str('a'), 0x91, 0x82, ...str('x'), 1, ...str('x'), 2))!, /same key twice/, 'nested');
+  assert.equal(scanFrame(b(0x82, ...str('a'), 0x81, ...str('a'), 1, ...str('b'), 0x81, ...str('a'), 2)), null);
+  assert.equal(scanFrame(b(0x82, ...str('ab'), 1, ...str('ba'), 2)), null);
+  // Many keys: the sorted path, a repeat far from its first.
+  const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
+  const many = (ks: string[]) => Uint8Array.from([0xde, ks.length >> 8, ks.length & 255, ...ks.flatMap((k) => [...str(k), 0xc0])]);
+  assert.equal(scanFrame(many(keys)), null);
+  assert.match(scanFrame(many([...keys, 'k3']))!, /same key twice/);
+});

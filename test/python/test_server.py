@@ -131,6 +131,13 @@ class Scan(unittest.TestCase):
             self.assertRegex(scan_frame(frame) or "", "truncated", frame.hex())
         self.assertRegex(scan_frame(b"\x01\x02") or "", "bytes after the end")
 
+    def test_a_map_with_the_same_key_twice_is_refused_at_any_depth(self) -> None:
+        twice = b"\x83" + s("op") + s("step") + s("op") + s("close") + s("handle") + b"\x01"
+        self.assertRegex(scan_frame(twice) or "", "same key twice")
+        self.assertRegex(scan_frame(b"\x82" + s("id") + b"\x01\xd9\x02id\x02") or "", "same key twice", "fixstr and str8")
+        self.assertRegex(scan_frame(b"\x81" + s("a") + b"\x91\x82" + s("x") + b"\x01" + s("x") + b"\x02") or "", "same key twice")
+        self.assertIsNone(scan_frame(b"\x82" + s("a") + b"\x81" + s("a") + b"\x01" + s("b") + b"\x81" + s("a") + b"\x02"))
+
     def test_the_decoder_refuses_extension_types_by_itself_too(self) -> None:
         """Behind the scan, as a second line: its ext_hook raises, and max_ext_len=0 stops the
         timestamps (ext -1) that msgpack decodes without calling the hook."""

@@ -1,6 +1,6 @@
 // Token auth: checked at the HTTP upgrade (401 before any frame is read), presented as a
 // Bearer header or as the gymwire.token.<t> sub-protocol (browsers), compared in constant time.
-import { test, before, after } from 'node:test';
+import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,11 +16,12 @@ import { upgradeRequest, type UpgradeAnswer } from './upgrade-request.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'k3y_for-tests.0123';
+// A server per test: wrong tokens from this address add up in its lockout count (server/auth.ts).
 let server: RunningServer;
-before(async () => {
+beforeEach(async () => {
   server = await startServer({ port: 0, token: TOKEN });
 });
-after(() => server.close());
+afterEach(() => server.close());
 
 const isCode = (code: string) => (e: unknown) => e instanceof GymwireError && e.code === code;
 

@@ -11,7 +11,7 @@ import { RemoteVectorEnv } from '../../client/remote-vector-env.ts';
 import { DRAIN_CLOSE_REASON } from '../../server/drain.ts';
 import { freePort, rejectsWith } from '../helpers.ts';
 import { RawClient } from './raw-client.ts';
-import { ServerMetrics } from '../../server/metrics.ts';
+import { METRICS_CACHE_MS, ServerMetrics } from '../../server/metrics.ts';
 import { MemoryBudget } from '../../server/memory-budget.ts';
 
 const httpBase = (s: RunningServer) => `http://127.0.0.1:${s.port}`;
@@ -134,6 +134,8 @@ test('/metrics: connections, envs by id, steps, env steps, errors by code, step-
     assert.equal(o.get('gymwire_connections'), 0);
 
     await vec.close();
+    // The page is rendered again once the last rendering is METRICS_CACHE_MS old.
+    await new Promise((r) => setTimeout(r, METRICS_CACHE_MS));
     const after = await scrape(s);
     assert.equal(after.get('gymwire_envs_open{env_id="Pendulum-v1"}'), undefined, 'closed envs leave the page');
     assert.equal(after.get('gymwire_connections'), 1);

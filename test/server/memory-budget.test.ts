@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import './toy-envs.ts';
@@ -12,7 +14,7 @@ import { ToyContinuous } from './toy-envs.ts';
 import { RawClient } from './raw-client.ts';
 import { BaseEnv, make, register, registrations, type Kwargs } from '../../envs/index.ts';
 import { startServer } from '../../server/server.ts';
-import { DEFAULT_ENV_MEMORY_BYTES } from '../../server/memory-budget.ts';
+import { DEFAULT_ENV_MEMORY_BYTES, MemoryBudget, RELEASE_AT_LATEST_MS } from '../../server/memory-budget.ts';
 import { startServerProcess } from '../../bench/server-process.ts';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.ts';
 import { encodeArray } from '../../protocol/ndarray.ts';
@@ -27,6 +29,21 @@ const MiB = 1024 * 1024;
  */
 async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await cond())) await new Promise((r) => setTimeout(r, 5));
+}
+
+// A full garbage collection of this process's heap (the in-process server's too).
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Whether a make of `envId` succeeds within a few garbage collections (closed envs stay charged until theirs). */
+async function makesOnceCollected(c: RawClient, envId: string): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    const made = await c.call({ op: 'make', env_id: envId });
+    if ('result' in made) return true;
+    collectGarbage();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return false;
 }
 
 /** A value of the server's GET /metrics, e.g. gymwire_memory_used_bytes{part="envs"}. */
@@ -87,11 +104,12 @@ test('env instances are charged their cost: make past 3/4 of the budget is limit
     }
     assert.ok('result' in (await b.call({ op: 'make', env_id: 'CartPole-v1', num_envs: 256 })), 'cheap envs still fit: 1 MiB');
     await a.call({ op: 'close', handle: handles[0] });
-    assert.ok('result' in (await b.call({ op: 'make', env_id: 'Toy-v0' })), 'a closed env gave its share back');
+    const closedEnv = await b.call({ op: 'make', env_id: 'Toy-v0' });
+    assert.equal(closedEnv.error?.code, 'limit_exceeded', 'a closed env stays charged until its memory is collected');
+    assert.ok(await makesOnceCollected(b, 'Toy-v0'), 'a closed env gave its share back once collected');
     await a.close();
     await until(() => server.connections() <= 1);
-    for (let i = 0; i < 3; i++)
-      assert.ok('result' in (await b.call({ op: 'make', env_id: 'Toy-v0' })), `a's envs went with its connection (${i})`);
+    for (let i = 0; i < 3; i++) assert.ok(await makesOnceCollected(b, 'Toy-v0'), `a's envs went with its connection (${i})`);
     assert.equal((await b.call({ op: 'make', env_id: 'Toy-v0' })).error.code, 'limit_exceeded');
   } finally {
     await b.close();
@@ -318,3 +336,35 @@ test(
     }
   },
 );
+
+test('a closed env stays charged until its memory is freed: collected here, reported freed by its worker, or RELEASE_AT_LATEST_MS at the latest', async () => {
+  const budget = new MemoryBudget(8 * MiB, () => []);
+  const bytes = budget.reserveEnvs('Undeclared-v0', 2);
+  let env: object | null = { state: new Float64Array(1024) };
+  budget.releaseWhenCollected(env, bytes / 2);
+  env = null;
+  let freed: (() => void) | null = null;
+  budget.releaseWhenFreed(bytes / 2, (f) => (freed = f));
+  assert.equal(budget.envBytes, bytes, 'both still charged after close');
+  freed!();
+  freed!();
+  assert.equal(budget.envBytes, bytes / 2, 'the worker said freed (once counts)');
+  for (let i = 0; i < 20 && budget.envBytes > 0; i++) {
+    collectGarbage();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.equal(budget.envBytes, 0, 'collected');
+  assert.equal(budget.releasing, 0);
+});
+
+test('a closed env kept reachable is released after RELEASE_AT_LATEST_MS', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const budget = new MemoryBudget(8 * MiB, () => []);
+  const kept = { held: true };
+  budget.releaseWhenCollected(kept, budget.reserveEnvs('Undeclared-v0', 1));
+  t.mock.timers.tick(RELEASE_AT_LATEST_MS - 1);
+  assert.equal(budget.envBytes, DEFAULT_ENV_MEMORY_BYTES);
+  t.mock.timers.tick(1);
+  assert.equal(budget.envBytes, 0);
+  assert.ok(kept.held);
+});

@@ -23,6 +23,11 @@ async function ready(): Promise<{ c: RawClient; handle: number }> {
   return { c, handle: made.result.handle };
 }
 
+function duplicateOpFrame(handle: number): Uint8Array {
+  const str = (s: string) => [0xa0 | s.length, ...Buffer.from(s)];
+  return Uint8Array.from([0x84, ...str('id'), 9, ...str('op'), ...str('step'), ...str('op'), ...str('close'), ...str('handle'), handle]);
+}
+
 async function stepsFine(c: RawClient, handle: number) {
   const r = await c.call({ op: 'reset', handle, seed: 3 });
   assert.ok(resultCheck('reset').Check(r.result), JSON.stringify(r));
@@ -77,6 +82,8 @@ test('bad input gets a typed error and the connection keeps stepping', async () 
     ['truncated msgpack', () => c.sendBytes(new Uint8Array([0xde, 0x00, 0x05, 0xa2])), 'bad_request'],
     ['text frame', () => c.sendBytes('{"id":1,"op":"step"}'), 'bad_request'],
     ['not a map', () => c.sendBytes(new Uint8Array([0x93, 1, 2, 3])), 'bad_request'],
+    // {id, op: "step", op: "close", handle}: were the last op to win, the env would close (stepsFine below).
+    ['a key twice', () => c.sendBytes(duplicateOpFrame(handle)), 'bad_request'],
     ['schema-invalid step', () => c.call({ op: 'step', handle }), 'bad_request'],
     ['unknown op', () => c.call({ op: 'teleport' }), 'unsupported'],
     ['unknown handle', () => c.call({ op: 'step', handle: 999, action: f32(0) }), 'unknown_handle'],

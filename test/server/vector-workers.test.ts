@@ -153,7 +153,8 @@ test('a connection that goes away while the worker makes or resets its env gives
     assert.equal(await envBytes(server), 20 * 1024 * 1024, 'charged while being made');
     a.ws.terminate();
     await roomAgain();
-    // ... and while it resets it (20 x 50 ms).
+    // ... and while it resets it (20 x 50 ms), once b's env is collected by the worker.
+    await until(async () => (await envBytes(server)) === 0);
     const a2 = await RawClient.open(server.url);
     await a2.hello();
     const h = (await a2.call({ op: 'make', env_id: 'SlowBig-v0', num_envs: 20, kwargs: { ms: 50 } })).result.handle;
