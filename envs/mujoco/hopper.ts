@@ -2,29 +2,12 @@
 // for hopping forward and for staying healthy, less a cost on the squared torques. It is
 // healthy while its torso is high enough, upright enough, and every other state entry is
 // within healthy_state_range; unhealthy ends the episode (unless terminate_when_unhealthy is off).
-import type { StepResult } from '../../protocol/env-api.ts';
-import type { Space } from '../../protocol/schema/spaces.ts';
-import type { BoxAction } from '../actions.ts';
-import { clipInto, controlCost, inOpenRange, MujocoEnv, observationBox, type Range } from './mujoco-env.ts';
+import { inOpenRange, type Range } from './mujoco-env.ts';
+import { PlanarWalkerEnv, type PlanarWalkerOptions } from './planar-walker.ts';
 
-export interface HopperOptions {
-  xml_file: string;
-  frame_skip: number;
-  forward_reward_weight: number;
-  ctrl_cost_weight: number;
-  /** Reward for every healthy step. */
-  healthy_reward: number;
-  terminate_when_unhealthy: boolean;
+export interface HopperOptions extends PlanarWalkerOptions {
   /** Open range every entry of the state vector but the root's x and z must lie in. */
   healthy_state_range: Range;
-  /** Open range of the torso's height (qpos[1]). */
-  healthy_z_range: Range;
-  /** Open range of the torso's angle (qpos[2]). */
-  healthy_angle_range: Range;
-  /** Half-width of the uniform noise added to qpos0 and qvel0 at reset. */
-  reset_noise_scale: number;
-  /** Leave the root's x out of the observation. */
-  exclude_current_positions_from_observation: boolean;
 }
 
 export const HOPPER_DEFAULTS: HopperOptions = {
@@ -41,20 +24,9 @@ export const HOPPER_DEFAULTS: HopperOptions = {
   exclude_current_positions_from_observation: true,
 };
 
-/** Observed velocities are clipped to this magnitude. */
-const VELOCITY_CLIP = 10;
-
-export class HopperEnv extends MujocoEnv {
-  readonly observationSpace: Space;
-  private readonly o: HopperOptions;
-  private readonly skippedQpos: number;
-
+export class HopperEnv extends PlanarWalkerEnv<HopperOptions> {
   constructor(options: Partial<HopperOptions> = {}) {
-    const o = { ...HOPPER_DEFAULTS, ...options };
-    super({ envName: 'Hopper-v5', xmlFile: o.xml_file, frameSkip: o.frame_skip });
-    this.o = o;
-    this.skippedQpos = o.exclude_current_positions_from_observation ? 1 : 0;
-    this.observationSpace = observationBox(this.nq + this.nv - this.skippedQpos);
+    super('Hopper-v5', { ...HOPPER_DEFAULTS, ...options });
   }
 
   get isHealthy(): boolean {
@@ -65,49 +37,5 @@ export class HopperEnv extends MujocoEnv {
       inOpenRange(qpos[1], this.o.healthy_z_range) &&
       inOpenRange(qpos[2], this.o.healthy_angle_range)
     );
-  }
-
-  step(action: BoxAction): StepResult<Float64Array> {
-    const xBefore = this.qpos[0];
-    const ctrl = this.doSimulation(action);
-    const xAfter = this.qpos[0];
-    const xVelocity = (xAfter - xBefore) / this.dt;
-    const obs = this.getObs();
-    const healthy = this.isHealthy;
-    const forwardReward = this.o.forward_reward_weight * xVelocity;
-    const healthyReward = healthy ? this.o.healthy_reward : 0;
-    const ctrlCost = controlCost(this.o.ctrl_cost_weight, ctrl);
-    const reward = forwardReward + healthyReward - ctrlCost;
-    const terminated = !healthy && this.o.terminate_when_unhealthy;
-    const info = {
-      x_position: xAfter,
-      z_distance_from_origin: this.qpos[1] - this.initQpos[1],
-      x_velocity: xVelocity,
-      reward_forward: forwardReward,
-      reward_ctrl: -ctrlCost,
-      reward_survive: healthyReward,
-    };
-    return { obs, reward, terminated, truncated: false, info };
-  }
-
-  /** [qpos without the root x (unless asked for), clip(qvel, -10, 10)]. */
-  private getObs(): Float64Array {
-    const qpos = this.qpos.subarray(this.skippedQpos);
-    const obs = new Float64Array(qpos.length + this.nv);
-    obs.set(qpos);
-    clipInto(obs, qpos.length, this.qvel, -VELOCITY_CLIP, VELOCITY_CLIP);
-    return obs;
-  }
-
-  protected resetModel(): Float64Array {
-    const s = this.o.reset_noise_scale;
-    const qposNoise = this.npRandom.uniformArray(-s, s, this.nq);
-    const qvelNoise = this.npRandom.uniformArray(-s, s, this.nv);
-    this.setStateWithNoise(qposNoise, qvelNoise);
-    return this.getObs();
-  }
-
-  protected override resetInfo(): Record<string, number> {
-    return { x_position: this.qpos[0], z_distance_from_origin: this.qpos[1] - this.initQpos[1] };
   }
 }
