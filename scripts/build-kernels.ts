@@ -2,9 +2,12 @@
 // (agents/kernels/assembly/mlp.ts, AssemblyScript) to agents/kernels/mlp.wasm.
 // The .wasm is committed, so installing gymwire needs no compiler; test/agents/kernels-build.test.ts
 // checks that the committed file is what this source builds to.
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
 
 export const KERNEL_SOURCE = fileURLToPath(new URL('../agents/kernels/assembly/mlp.ts', import.meta.url));
 export const KERNEL_WASM = fileURLToPath(new URL('../agents/kernels/mlp.wasm', import.meta.url));
@@ -29,18 +32,26 @@ const FLAGS = [
   'bulk-memory',
 ];
 
-/** Compiles the kernels and returns the .wasm bytes (throws with the compiler's messages). */
+/**
+ * Compiles the kernels and returns the .wasm bytes (throws with the compiler's messages).
+ * The compiler runs in a plain Node child: loaded through a TypeScript loader (tsx), whose
+ * hooks see each of its modules, binaryen's many megabytes of JavaScript cost several times
+ * the compile itself.
+ */
 export async function buildKernels(): Promise<Uint8Array> {
-  let wasm: Uint8Array | null = null;
-  let errors = '';
-  const { error } = await asc.main([KERNEL_SOURCE, ...FLAGS, '--outFile', 'mlp.wasm'], {
-    writeFile: (name, contents) => {
-      if (name.endsWith('.wasm')) wasm = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
-    },
-    stderr: { write: (s: string | Uint8Array) => void (errors += typeof s === 'string' ? s : new TextDecoder().decode(s)) } as never,
-  });
-  if (error || !wasm) throw new Error(`kernel build failed: ${error?.message ?? 'no output'}\n${errors}`);
-  return wasm;
+  const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gymwire-kernels-'));
+  try {
+    const out = join(dir, 'mlp.wasm');
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, [asc, KERNEL_SOURCE, ...FLAGS, '--outFile', out], { timeout: 300_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`kernel build failed: ${err.message}\n${stdout}${stderr}`)) : resolve(),
+      );
+    });
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -62,7 +62,6 @@ function runPython(
 const TOKEN = 'py-test-token-0123';
 let nodeServer: RunningServer;
 let nodeServer2: RunningServer;
-let tokenServer: RunningServer;
 let tlsServer: RunningServer;
 let tlsDir: string;
 
@@ -70,20 +69,19 @@ before(async () => {
   if (skip) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'gymwire-py-tls-'));
   const { cert, key } = selfSignedCert(tlsDir);
-  [nodeServer, nodeServer2, tokenServer, tlsServer] = await Promise.all([
+  [nodeServer, nodeServer2, tlsServer] = await Promise.all([
     startServer({ port: 0 }),
     startServer({ port: 0 }),
-    startServer({ port: 0, token: TOKEN }),
     startServer({ port: 0, tls: { cert, key } }),
   ]);
 });
 after(async () => {
-  await Promise.all([nodeServer, nodeServer2, tokenServer, tlsServer].map((s) => s?.close()));
+  await Promise.all([nodeServer, nodeServer2, tlsServer].map((s) => s?.close()));
   if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
 });
 
-/** The environment the unittest modules read their servers from. */
-function testEnv(): NodeJS.ProcessEnv {
+/** The environment the unittest modules read their servers from (`tokenServer`: the run's own, see unittestModule). */
+function testEnv(tokenServer: RunningServer): NodeJS.ProcessEnv {
   return {
     PYTHONPATH: GYMNASIUM,
     GYMWIRE_TEST_URL: nodeServer.url,
@@ -98,7 +96,12 @@ function testEnv(): NodeJS.ProcessEnv {
 
 /** Runs one unittest module (or several, space-separated); fails with its output unless every test passed (none skipped). */
 async function unittestModule(module: string, t: { diagnostic(message: string): void }, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
-  const r = await runPython(['-m', 'unittest', '-v', ...module.split(' ')], { ...testEnv(), ...extraEnv }, HERE);
+  // A token server of its own: the wrong tokens that the modules running beside it present would
+  // lock this address out of one shared server (server/auth.ts), and its tests would wait for that.
+  const tokenServer = await startServer({ port: 0, token: TOKEN });
+  const r = await runPython(['-m', 'unittest', '-v', ...module.split(' ')], { ...testEnv(tokenServer), ...extraEnv }, HERE).finally(() =>
+    tokenServer.close(),
+  );
   assert.equal(r.code, 0, `${module}:\n${r.stderr}\n${r.stdout}`);
   assert.doesNotMatch(r.stderr, /skipped/, `${module} skipped tests:\n${r.stderr}`);
   for (const line of r.stdout.split('\n').filter((l) => l.trim())) t.diagnostic(line);
