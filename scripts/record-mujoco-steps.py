@@ -1,6 +1,6 @@
 """Records 200 steps of each of Gymnasium 1.4's MuJoCo v5 envs, run by Gymnasium's own code.
 
-Writes test/fixtures/mujoco/steps/ENV_ID.json, replayed step by step by
+Writes test/fixtures/mujoco/steps/NAME.json (RECORDINGS below), replayed step by step by
 test/envs/mujoco-recordings.test.ts against our envs (envs/mujoco/).
 
 There is no Python `mujoco` on the recording machine (and none is needed): Gymnasium's env
@@ -16,9 +16,11 @@ The physics is then MuJoCo's on both sides; what the recordings check is Gymnasi
 logic: observation layout and clipping, reward terms, the info dict, termination, frame_skip,
 reset noise. Anything else Gymnasium touches raises AttributeError naming it.
 
-Each env is Gymnasium's class with its default kwargs inside gymnasium's TimeLimit (the
-registered max_episode_steps), reset with its seed and again, unseeded, after each end (the
-generator's stream continues). The actions come from their own generator,
+Each env is Gymnasium's class with the recording's kwargs (mostly the defaults) inside gymnasium's TimeLimit (the
+registered max_episode_steps), reset with its seed and again, unseeded (the generator's stream
+continues), when an episode is truncated or OVERRUN_STEPS steps after it first terminated:
+Gymnasium's classes step on past termination, and the states after a fall are the ones the
+health ranges, observation clips and contact-cost ranges are for. The actions come from their own generator,
 numpy.random.default_rng(ACTION_SEED_OFFSET + seed): rng.uniform(1.2 * low, 1.2 * high) cast to
 float32 (some lie outside the ctrlrange, which MuJoCo clamps), as scripts/record-gymnasium.py
 draws them.
@@ -31,7 +33,7 @@ the step observations. Those are stored rounded to float32 (Humanoid's are 348 w
 would make its file several times larger), each step's with the first 8 bytes of the SHA-256
 of its exact float64 little-endian bytes, so that a replay can still be checked bit for bit.
 
-    PYTHONPATH=../shared/vendor/gymnasium-1.4.0 /usr/bin/python3 scripts/record-mujoco-steps.py [ENV_ID ...]
+    PYTHONPATH=../shared/vendor/gymnasium-1.4.0 /usr/bin/python3 scripts/record-mujoco-steps.py [NAME ...]
 
 Recorded with Gymnasium 1.4.0, numpy 1.24 (Debian's python3-numpy) and the mujoco-js in
 package-lock.json (npm ci first: it runs `node --import tsx scripts/mujoco-rpc.ts`).
@@ -39,6 +41,7 @@ package-lock.json (npm ci first: it runs `node --import tsx scripts/mujoco-rpc.t
 import base64
 import enum
 import hashlib
+import math
 import importlib
 import json
 import subprocess
@@ -53,20 +56,31 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "test" / "fixtures" / "mujoco" / "steps"
 STEPS = 200
+OVERRUN_STEPS = 40
 ACTION_SEED_OFFSET = 10_000
-# id -> (module, class, seed)
+# id -> (module, class)
 ENVS = {
-    "InvertedPendulum-v5": ("inverted_pendulum_v5", "InvertedPendulumEnv", 1),
-    "InvertedDoublePendulum-v5": ("inverted_double_pendulum_v5", "InvertedDoublePendulumEnv", 2),
-    "Reacher-v5": ("reacher_v5", "ReacherEnv", 3),
-    "Pusher-v5": ("pusher_v5", "PusherEnv", 4),
-    "Swimmer-v5": ("swimmer_v5", "SwimmerEnv", 5),
-    "HalfCheetah-v5": ("half_cheetah_v5", "HalfCheetahEnv", 6),
-    "Hopper-v5": ("hopper_v5", "HopperEnv", 7),
-    "Walker2d-v5": ("walker2d_v5", "Walker2dEnv", 8),
-    "Ant-v5": ("ant_v5", "AntEnv", 9),
-    "Humanoid-v5": ("humanoid_v5", "HumanoidEnv", 10),
-    "HumanoidStandup-v5": ("humanoidstandup_v5", "HumanoidStandupEnv", 11),
+    "InvertedPendulum-v5": ("inverted_pendulum_v5", "InvertedPendulumEnv"),
+    "InvertedDoublePendulum-v5": ("inverted_double_pendulum_v5", "InvertedDoublePendulumEnv"),
+    "Reacher-v5": ("reacher_v5", "ReacherEnv"),
+    "Pusher-v5": ("pusher_v5", "PusherEnv"),
+    "Swimmer-v5": ("swimmer_v5", "SwimmerEnv"),
+    "HalfCheetah-v5": ("half_cheetah_v5", "HalfCheetahEnv"),
+    "Hopper-v5": ("hopper_v5", "HopperEnv"),
+    "Walker2d-v5": ("walker2d_v5", "Walker2dEnv"),
+    "Ant-v5": ("ant_v5", "AntEnv"),
+    "Humanoid-v5": ("humanoid_v5", "HumanoidEnv"),
+    "HumanoidStandup-v5": ("humanoidstandup_v5", "HumanoidStandupEnv"),
+}
+NO_LIMIT = (-math.inf, math.inf)
+# file name -> (env id, kwargs, seed). One recording per env with its defaults; and Hopper and
+# Walker2d once more without an angle limit: with random actions they fall backwards, and the
+# angle's lower bound ends every episode before their height could, so only there is the
+# height's bound what ends them.
+RECORDINGS = {
+    **{env_id: (env_id, {}, seed) for seed, env_id in enumerate(ENVS, start=1)},
+    "Hopper-v5.no-angle-limit": ("Hopper-v5", {"healthy_angle_range": NO_LIMIT}, 12),
+    "Walker2d-v5.no-angle-limit": ("Walker2d-v5", {"healthy_angle_range": NO_LIMIT}, 13),
 }
 
 
@@ -247,11 +261,21 @@ def numeric_info(info):
     return out
 
 
-def record(env_id, gym):
-    module, class_name, seed = ENVS[env_id]
+def plain(value):
+    """A kwarg as JSON: tuples as lists, infinities as the strings "Infinity" / "-Infinity"."""
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def record(name, gym):
+    env_id, kwargs, seed = RECORDINGS[name]
+    module, class_name = ENVS[env_id]
     cls = getattr(importlib.import_module(f"gymnasium.envs.mujoco.{module}"), class_name)
     max_steps = gym.spec(env_id).max_episode_steps
-    env = gym.wrappers.TimeLimit(cls(), max_episode_steps=max_steps)
+    env = gym.wrappers.TimeLimit(cls(**kwargs), max_episode_steps=max_steps)
     space = env.action_space
     rng = np.random.default_rng(ACTION_SEED_OFFSET + seed)
     low, high = 1.2 * space.low, 1.2 * space.high  # float32, as Box(1.2 * low, 1.2 * high) has them
@@ -260,6 +284,7 @@ def record(env_id, gym):
     resets = [{"step": 0, "obs": pack(obs), "info": numeric_info(info)}]
     actions, observations, rewards, infos = [], [], [], {}
     terminated, truncated = [], []
+    first_terminated = None
     for t in range(STEPS):
         action = rng.uniform(low, high).astype(space.dtype)
         obs, reward, term, trunc, info = env.step(action)
@@ -272,22 +297,28 @@ def record(env_id, gym):
             terminated.append(t)
         if trunc:
             truncated.append(t)
-        if (term or trunc) and t + 1 < STEPS:
+        if term and first_terminated is None:
+            first_terminated = t
+        overrun = first_terminated is not None and t - first_terminated >= OVERRUN_STEPS
+        if (trunc or overrun) and t + 1 < STEPS:
+            first_terminated = None
             obs, info = env.reset()
             resets.append({"step": t + 1, "obs": pack(obs), "info": numeric_info(info)})
     for key, rows in infos.items():
         if len(rows) != STEPS:
-            raise RuntimeError(f"{env_id}: info[{key!r}] is missing at some steps")
+            raise RuntimeError(f"{name}: info[{key!r}] is missing at some steps")
     env.close()
     return {
         "gymnasium": gym.__version__,
         "numpy": np.__version__,
         "mujoco": sys.modules["mujoco"].__version__,
         "env_id": env_id,
+        "kwargs": {k: plain(v) for k, v in kwargs.items()},
         "seed": seed,
         "action_seed": ACTION_SEED_OFFSET + seed,
         "max_episode_steps": max_steps,
         "steps": STEPS,
+        "overrun_steps": OVERRUN_STEPS,
         "obs_size": int(observations[0].size),
         "action_size": int(actions[0].size),
         "actions": pack(actions, "<f4"),
@@ -302,21 +333,21 @@ def record(env_id, gym):
 
 
 def main():
-    ids = sys.argv[1:] or list(ENVS)
-    unknown = [i for i in ids if i not in ENVS]
+    names = sys.argv[1:] or list(RECORDINGS)
+    unknown = [n for n in names if n not in RECORDINGS]
     if unknown:
-        sys.exit(f"unknown env ids {unknown}; known: {list(ENVS)}")
+        sys.exit(f"unknown recordings {unknown}; known: {list(RECORDINGS)}")
     rpc = Rpc()
     try:
         install_stand_ins(rpc)
         import gymnasium as gym
 
         OUT_DIR.mkdir(parents=True, exist_ok=True)
-        for env_id in ids:
-            out = record(env_id, gym)
-            path = OUT_DIR / f"{env_id}.json"
+        for name in names:
+            out = record(name, gym)
+            path = OUT_DIR / f"{name}.json"
             path.write_text(json.dumps(out, allow_nan=False) + "\n")
-            ends = f"{len(out['terminated'])} terminated, {len(out['truncated'])} truncated"
+            ends = f"{len(out['resets'])} resets, {len(out['terminated'])} steps terminated, {len(out['truncated'])} truncated"
             print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size} bytes; {ends})")
     finally:
         rpc.close()
