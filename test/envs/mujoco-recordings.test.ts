@@ -2,7 +2,8 @@
 // by scripts/record-mujoco-steps.py: Gymnasium 1.4.0's *_v5.py and mujoco_env.py code, run on
 // mujoco-js through a stand-in `mujoco` module). Each env is made from its class with default
 // kwargs inside our TimeLimit (the recorded max_episode_steps), reset with the recorded seed and
-// again (unseeded) whenever an episode ends, and stepped with the recorded actions; every step's
+// again (unseeded) when an episode is truncated or has run the recorded overrun past its first
+// termination, and stepped with the recorded actions; every step's
 // observation, reward, terminated, truncated and numeric info entries, and every reset's
 // observation and info, are compared with Gymnasium's.
 import { test, before } from 'node:test';
@@ -22,27 +23,35 @@ import { Walker2dEnv } from '../../envs/mujoco/walker2d.ts';
 import { AntEnv } from '../../envs/mujoco/ant.ts';
 import { HumanoidEnv } from '../../envs/mujoco/humanoid.ts';
 import { HumanoidStandupEnv } from '../../envs/mujoco/humanoid-standup.ts';
-import { loadRecording, obsDigest, recordedIds, type Recording } from './mujoco-recordings.ts';
+import { loadRecording, obsDigest, recordingNames, type Recording } from './mujoco-recordings.ts';
 
 before(() => loadMujoco());
 
-/** Each v5 env's class with its default kwargs (five are not registered yet: made directly). */
-const ENVS: Record<string, () => MujocoEnv> = {
-  'InvertedPendulum-v5': () => new InvertedPendulumEnv(),
-  'InvertedDoublePendulum-v5': () => new InvertedDoublePendulumEnv(),
-  'Reacher-v5': () => new ReacherEnv(),
-  'Pusher-v5': () => new PusherEnv(),
-  'Swimmer-v5': () => new SwimmerEnv(),
-  'HalfCheetah-v5': () => new HalfCheetahEnv(),
-  'Hopper-v5': () => new HopperEnv(),
-  'Walker2d-v5': () => new Walker2dEnv(),
-  'Ant-v5': () => new AntEnv(),
-  'Humanoid-v5': () => new HumanoidEnv(),
-  'HumanoidStandup-v5': () => new HumanoidStandupEnv(),
+type Kwargs = Record<string, unknown>;
+
+/** Each v5 env's class (five are not registered yet: all are made directly). */
+const ENVS: Record<string, (kwargs: Kwargs) => MujocoEnv> = {
+  'InvertedPendulum-v5': (k) => new InvertedPendulumEnv(k),
+  'InvertedDoublePendulum-v5': (k) => new InvertedDoublePendulumEnv(k),
+  'Reacher-v5': (k) => new ReacherEnv(k),
+  'Pusher-v5': (k) => new PusherEnv(k),
+  'Swimmer-v5': (k) => new SwimmerEnv(k),
+  'HalfCheetah-v5': (k) => new HalfCheetahEnv(k),
+  'Hopper-v5': (k) => new HopperEnv(k),
+  'Walker2d-v5': (k) => new Walker2dEnv(k),
+  'Ant-v5': (k) => new AntEnv(k),
+  'Humanoid-v5': (k) => new HumanoidEnv(k),
+  'HumanoidStandup-v5': (k) => new HumanoidStandupEnv(k),
 };
 
-test('every v5 env has a recording, and every recording an env', () => {
-  assert.deepEqual(recordedIds(), Object.keys(ENVS).sort());
+const NAMES = recordingNames();
+
+test('every v5 env has a recording with its default kwargs, and every recording is of a v5 env', () => {
+  for (const id of Object.keys(ENVS)) {
+    assert.ok(NAMES.includes(id), `no recording ${id}.json`);
+    assert.deepEqual(loadRecording(id).kwargs, {}, `${id}.json: default kwargs`);
+  }
+  for (const name of NAMES) assert.ok(loadRecording(name).envId in ENVS, `${name}.json: not one of the v5 envs`);
 });
 
 /**
@@ -118,37 +127,34 @@ class Replay {
 
   /** A float64 observation (at reset) against the recorded one: bit for bit, or within MAX_TRIG_ULPS. */
   obs(actual: Float64Array, expected: Float64Array, where: string): void {
-    assert.equal(actual.length, expected.length, `${this.rec.envId} obs size ${where}`);
+    assert.equal(actual.length, expected.length, `${this.rec.name} obs size ${where}`);
     for (let i = 0; i < expected.length; i++) {
       const d = ulps(actual[i], expected[i]);
       this.worst.obsUlps = Math.max(this.worst.obsUlps, d);
-      assert.ok(
-        d <= (this.trig ? MAX_TRIG_ULPS : 0),
-        `${this.rec.envId} obs[${i}] ${where}: ours ${actual[i]}, Gymnasium's ${expected[i]}`,
-      );
+      assert.ok(d <= (this.trig ? MAX_TRIG_ULPS : 0), `${this.rec.name} obs[${i}] ${where}: ours ${actual[i]}, Gymnasium's ${expected[i]}`);
     }
   }
 
   /** A step's observation: each value rounds to the recorded float32; and the exact bytes' digest matches. */
   stepObs(actual: Float64Array, t: number): void {
     const expected = this.rec.obs32[t];
-    assert.equal(actual.length, expected.length, `${this.rec.envId} obs size at step ${t}`);
+    assert.equal(actual.length, expected.length, `${this.rec.name} obs size at step ${t}`);
     for (let i = 0; i < expected.length; i++) {
       // A last-bit difference (TRIG_OBS) may round to the neighbouring float32: one float32 ulp.
       const ok = Object.is(Math.fround(actual[i]), expected[i]) || (this.trig && relDiff(Math.fround(actual[i]), expected[i]) <= 2 ** -23);
-      assert.ok(ok, `${this.rec.envId} obs[${i}] at step ${t}: ours ${actual[i]}, Gymnasium's ${expected[i]} (as float32)`);
+      assert.ok(ok, `${this.rec.name} obs[${i}] at step ${t}: ours ${actual[i]}, Gymnasium's ${expected[i]} (as float32)`);
     }
     if (!this.trig)
-      assert.equal(obsDigest(actual), this.rec.obsSha256[t], `${this.rec.envId} obs at step ${t} is not bit for bit Gymnasium's`);
+      assert.equal(obsDigest(actual), this.rec.obsSha256[t], `${this.rec.name} obs at step ${t} is not bit for bit Gymnasium's`);
   }
 
   /** Numeric info entries: the same keys, each value within its tolerance. */
   info(actual: Info, expected: ReadonlyMap<string, ArrayLike<number>>, where: string): void {
     const got = numericInfo(actual);
-    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), `${this.rec.envId} info keys ${where}`);
+    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), `${this.rec.name} info keys ${where}`);
     for (const [k, values] of got) {
       const want = expected.get(k)!;
-      assert.equal(values.length, want.length, `${this.rec.envId} info.${k} size ${where}`);
+      assert.equal(values.length, want.length, `${this.rec.name} info.${k} size ${where}`);
       const float32 = FLOAT32_SUMS.has(k) && this.float32Rel > 0;
       for (let i = 0; i < want.length; i++) {
         const d = relDiff(values[i], want[i]);
@@ -156,7 +162,7 @@ class Replay {
         else this.worst.float64Rel = Math.max(this.worst.float64Rel, d);
         assert.ok(
           d <= (float32 ? this.float32Rel : FLOAT64_REL),
-          `${this.rec.envId} info.${k}[${i}] ${where}: ours ${values[i]}, Gymnasium's ${want[i]}`,
+          `${this.rec.name} info.${k}[${i}] ${where}: ours ${values[i]}, Gymnasium's ${want[i]}`,
         );
       }
     }
@@ -176,7 +182,7 @@ class Replay {
     }
     this.worst.rewardRel = Math.max(this.worst.rewardRel, relDiff(actual, expected));
     const tolerance = this.float32Rel * float32Part + FLOAT64_REL * termScale;
-    assert.ok(Math.abs(actual - expected) <= tolerance, `${this.rec.envId} reward at step ${t}: ours ${actual}, Gymnasium's ${expected}`);
+    assert.ok(Math.abs(actual - expected) <= tolerance, `${this.rec.name} reward at step ${t}: ours ${actual}, Gymnasium's ${expected}`);
   }
 }
 
@@ -186,37 +192,43 @@ function replay(rec: Recording, build: () => MujocoEnv): Worst {
   const check = new Replay(rec, inner.model.nu);
   const resetAt = (t: number, r: { obs: Float64Array; info: Info }) => {
     const expected = rec.resets.get(t);
-    assert.ok(expected, `${rec.envId}: we reset before step ${t}, Gymnasium did not`);
+    assert.ok(expected, `${rec.name}: we reset before step ${t}, Gymnasium did not`);
     check.obs(r.obs, expected.obs, `at the reset before step ${t}`);
     check.info(r.info, new Map(Object.entries(expected.info)), `at the reset before step ${t}`);
   };
   try {
     resetAt(0, env.reset({ seed: rec.seed }));
+    let resets = 1;
+    let firstTerminated: number | null = null;
     for (let t = 0; t < rec.steps; t++) {
       const r = env.step(rec.actions[t]);
       check.stepObs(r.obs, t);
-      assert.equal(r.terminated, rec.terminated.has(t), `${rec.envId} terminated at step ${t}`);
-      assert.equal(r.truncated, rec.truncated.has(t), `${rec.envId} truncated at step ${t}`);
+      assert.equal(r.terminated, rec.terminated.has(t), `${rec.name} terminated at step ${t}`);
+      assert.equal(r.truncated, rec.truncated.has(t), `${rec.name} truncated at step ${t}`);
       const stepInfo = new Map([...rec.info].map(([k, rows]) => [k, rows[t]]));
       check.info(r.info, stepInfo, `at step ${t}`);
       check.reward(r.reward, t, r.info);
-      if ((r.terminated || r.truncated) && t + 1 < rec.steps) resetAt(t + 1, env.reset());
+      // The recorder's rule: step on past the first termination for overrunSteps, then reset.
+      if (r.terminated && firstTerminated === null) firstTerminated = t;
+      const overrun = firstTerminated !== null && t - firstTerminated >= rec.overrunSteps;
+      if ((r.truncated || overrun) && t + 1 < rec.steps) {
+        firstTerminated = null;
+        resetAt(t + 1, env.reset());
+        resets++;
+      }
     }
-    assert.equal(
-      rec.resets.size,
-      1 + rec.terminated.size + rec.truncated.size - (rec.terminated.has(rec.steps - 1) || rec.truncated.has(rec.steps - 1) ? 1 : 0),
-    );
+    assert.equal(resets, rec.resets.size, `${rec.name}: resets`);
   } finally {
     env.close();
   }
   return check.worst;
 }
 
-for (const [id, build] of Object.entries(ENVS)) {
-  test(`${id}: Gymnasium's recorded 200 steps, replayed step by step`, (t) => {
-    const rec = loadRecording(id);
-    assert.equal(rec.envId, id);
+for (const name of NAMES) {
+  test(`${name}: Gymnasium's recorded 200 steps, replayed step by step`, (t) => {
+    const rec = loadRecording(name);
     assert.equal(rec.steps, 200);
-    t.diagnostic(`${id}: largest differences ${JSON.stringify(replay(rec, build))}`);
+    const worst = replay(rec, () => ENVS[rec.envId](rec.kwargs));
+    t.diagnostic(`${name}: largest differences ${JSON.stringify(worst)}`);
   });
 }

@@ -21,10 +21,12 @@ interface RecordingFile {
   numpy: string;
   mujoco: string;
   env_id: string;
+  kwargs: Record<string, unknown>;
   seed: number;
   action_seed: number;
   max_episode_steps: number;
   steps: number;
+  overrun_steps: number;
   obs_size: number;
   action_size: number;
   actions: Packed;
@@ -44,10 +46,16 @@ export interface Reset {
 
 /** One recording, unpacked: per step t, rows t of each table. */
 export interface Recording {
+  /** The file's name: the env id, or the env id and what its kwargs are for. */
+  name: string;
   envId: string;
+  /** The constructor kwargs Gymnasium's class was given (most recordings: none, the defaults). */
+  kwargs: Record<string, unknown>;
   seed: number;
   maxEpisodeSteps: number;
   steps: number;
+  /** Steps taken past an episode's first termination before the reset. */
+  overrunSteps: number;
   actions: Float32Array[];
   /** Each step's observation rounded to float32 (as recorded, to keep the files small)... */
   obs32: Float32Array[];
@@ -94,8 +102,14 @@ export function obsDigest(obs: Float64Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
-/** The recorded env ids, from the files present. */
-export function recordedIds(): string[] {
+/** A recorded kwarg: JSON holds infinities as the strings "Infinity" / "-Infinity". */
+function kwarg(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(kwarg);
+  return v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v;
+}
+
+/** The recordings' names, from the files present. */
+export function recordingNames(): string[] {
   if (!existsSync(STEPS_DIR)) throw new Error(`missing ${STEPS_DIR.pathname} (Gymnasium's recordings, in the repository)`);
   return readdirSync(STEPS_DIR)
     .filter((f) => f.endsWith('.json'))
@@ -103,8 +117,8 @@ export function recordedIds(): string[] {
     .sort();
 }
 
-export function loadRecording(envId: string): Recording {
-  const f = JSON.parse(readFileSync(new URL(`${envId}.json`, STEPS_DIR), 'utf8')) as RecordingFile;
+export function loadRecording(name: string): Recording {
+  const f = JSON.parse(readFileSync(new URL(`${name}.json`, STEPS_DIR), 'utf8')) as RecordingFile;
   const info = new Map<string, Float64Array[]>();
   for (const [key, { width, values }] of Object.entries(f.info))
     info.set(key, rowsOf(unpackFloat64(values), width, f.steps, `info.${key}`));
@@ -114,10 +128,13 @@ export function loadRecording(envId: string): Recording {
     resets.set(r.step, { obs: unpackFloat64(r.obs), info: resetInfo });
   }
   return {
+    name,
     envId: f.env_id,
+    kwargs: Object.fromEntries(Object.entries(f.kwargs).map(([k, v]) => [k, kwarg(v)])),
     seed: f.seed,
     maxEpisodeSteps: f.max_episode_steps,
     steps: f.steps,
+    overrunSteps: f.overrun_steps,
     actions: rowsOf(unpackFloat32(f.actions), f.action_size, f.steps, 'actions'),
     obs32: rowsOf(unpackFloat32(f.obs), f.obs_size, f.steps, 'obs'),
     obsSha256: f.obs_sha256,
