@@ -41,11 +41,14 @@ package-lock.json (npm ci first: it runs `node --import tsx scripts/mujoco-rpc.t
 import base64
 import enum
 import hashlib
-import math
 import importlib
 import json
+import math
+import os
+import select
 import subprocess
 import sys
+import time
 import types
 import zlib
 from pathlib import Path
@@ -58,6 +61,8 @@ OUT_DIR = ROOT / "test" / "fixtures" / "mujoco" / "steps"
 STEPS = 200
 OVERRUN_STEPS = 40
 ACTION_SEED_OFFSET = 10_000
+# Seconds to wait for each reply from the Node side (the first includes loading MuJoCo).
+REPLY_TIMEOUT = 120
 # id -> (module, class)
 ENVS = {
     "InvertedPendulum-v5": ("inverted_pendulum_v5", "InvertedPendulumEnv"),
@@ -96,27 +101,43 @@ class Rpc:
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            text=True,
+            bufsize=0,
         )
         self.next_id = 0
+        self.pending = b""
 
     def __call__(self, op, **args):
         self.next_id += 1
-        self.proc.stdin.write(json.dumps({"id": self.next_id, "op": op, **args}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"scripts/mujoco-rpc.ts ended (exit code {self.proc.poll()}) during {op}")
-        reply = json.loads(line)
+        self.proc.stdin.write((json.dumps({"id": self.next_id, "op": op, **args}) + "\n").encode())
+        reply = json.loads(self._line(op))
         if reply.get("id") != self.next_id:
             raise RuntimeError(f"reply {reply.get('id')} to request {self.next_id}")
         if "error" in reply:
             raise RuntimeError(f"mujoco-rpc {op}: {reply['error']}")
         return reply
 
+    def _line(self, op):
+        """The next reply line, waiting at most REPLY_TIMEOUT seconds for it."""
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        while b"\n" not in self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise RuntimeError(f"scripts/mujoco-rpc.ts did not answer {op} within {REPLY_TIMEOUT} s")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise RuntimeError(f"scripts/mujoco-rpc.ts ended (exit code {self.proc.wait(timeout=5)}) during {op}")
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line
+
     def close(self):
         self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
 
 
 def from_b64(s):

@@ -1,11 +1,11 @@
 // Our MuJoCo envs replay Gymnasium's own 200-step runs (test/fixtures/mujoco/steps/, recorded
 // by scripts/record-mujoco-steps.py: Gymnasium 1.4.0's *_v5.py and mujoco_env.py code, run on
-// mujoco-js through a stand-in `mujoco` module). Each env is made from its class with default
-// kwargs inside our TimeLimit (the recorded max_episode_steps), reset with the recorded seed and
-// again (unseeded) when an episode is truncated or has run the recorded overrun past its first
-// termination, and stepped with the recorded actions; every step's
-// observation, reward, terminated, truncated and numeric info entries, and every reset's
-// observation and info, are compared with Gymnasium's.
+// mujoco-js through a stand-in `mujoco` module). Each env is made from its class with the
+// recording's kwargs inside our TimeLimit (the recorded max_episode_steps), reset with the
+// recorded seed and again (unseeded) when an episode is truncated or has run the recorded overrun
+// past its first termination, and stepped with the recorded actions; every step's observation,
+// reward, terminated, truncated and numeric info entries, and every reset's observation and
+// info, are compared with Gymnasium's.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadMujoco } from '../../envs/mujoco/runtime.ts';
