@@ -16,21 +16,21 @@ The physics is then MuJoCo's on both sides; what the recordings check is Gymnasi
 logic: observation layout and clipping, reward terms, the info dict, termination, frame_skip,
 reset noise. Anything else Gymnasium touches raises AttributeError naming it.
 
-Each env is Gymnasium's class with the recording's kwargs (mostly the defaults) inside gymnasium's TimeLimit (the
-registered max_episode_steps), reset with its seed and again, unseeded (the generator's stream
-continues), when an episode is truncated or OVERRUN_STEPS steps after it first terminated:
-Gymnasium's classes step on past termination, and the states after a fall are the ones the
-health ranges, observation clips and contact-cost ranges are for. The actions come from their own generator,
-numpy.random.default_rng(ACTION_SEED_OFFSET + seed): rng.uniform(1.2 * low, 1.2 * high) cast to
-float32 (some lie outside the ctrlrange, which MuJoCo clamps), as scripts/record-gymnasium.py
-draws them.
+Each env is Gymnasium's class with the recording's kwargs (mostly the defaults) inside
+gymnasium's TimeLimit (the registered max_episode_steps), reset with its seed and again,
+unseeded (the generator's stream continues), when an episode is truncated or OVERRUN_STEPS
+steps after it first terminated: Gymnasium's classes step on past termination, and the states
+after a fall are the ones the health ranges, observation clips and contact-cost ranges are for.
+The actions come from their own generator, numpy.random.default_rng(ACTION_SEED_OFFSET + seed):
+rng.uniform(1.2 * low, 1.2 * high) cast to float32 (some lie outside the ctrlrange, which MuJoCo
+clamps), as scripts/record-gymnasium.py draws them.
 
 Per step it stores the action, the observation, the reward, terminated/truncated and the
 info dict's numeric entries (arrays flattened); per reset, the observation and info. Number
 arrays are stored as base64 of little-endian bytes, shuffled (all first bytes, then all second
 bytes, ...) and zlib-compressed: float64, exact, except the actions (float32, as drawn) and
 the step observations. Those are stored rounded to float32 (Humanoid's are 348 wide: float64
-would make its file several times larger), each step's with the first 8 bytes of the SHA-256
+would make its file about twice as large), each step's with the first 8 bytes of the SHA-256
 of its exact float64 little-endian bytes, so that a replay can still be checked bit for bit.
 
     PYTHONPATH=../shared/vendor/gymnasium-1.4.0 /usr/bin/python3 scripts/record-mujoco-steps.py [NAME ...]
