@@ -109,7 +109,8 @@ test(
     try {
       const conn = await Connection.open(server.url, {
         requestTimeoutMs: 400,
-        connectTimeoutMs: 300,
+        // Long enough for a busy machine to answer the first hello; the frozen server answers none.
+        connectTimeoutMs: 3000,
         reconnect: { attempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
       });
       const env = await RemoteEnv.make(conn, 'Frozen-v0');
@@ -117,7 +118,7 @@ test(
       await env.step(0);
       await assert.rejects(env.step(1), (e: unknown) => e instanceof RequestTimeoutError);
       const closed = new Promise<Error>((resolve) => conn.onClose(resolve));
-      // Two attempts at a few hundred ms each: the test's timeout bounds the wait.
+      // Two attempts of a connect timeout each: the test's timeout bounds the wait.
       const final = await closed;
       assert.match(final.message, /could not reconnect/);
       await assert.rejects(env.reset(), (e: Error & { code?: string }) => e.code === 'connection_lost');
