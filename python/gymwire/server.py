@@ -49,7 +49,7 @@ __all__ = ["EnvRegistration", "EnvServer", "serve"]
 
 SERVER_NAME = "gymwire-python-server"
 SERVER_VERSION = "0.1.0"
-SERVER_PROTOCOL_VERSION = "1.3"
+SERVER_PROTOCOL_VERSION = "1.4"
 #: Frames a connection may have read but not yet answered (websockets' max_queue): with
 #: max_payload_bytes, a bound on what one connection's pipelined requests hold in memory, and
 #: on how many frames it answers in a row before the others get a turn (a queued frame is read
