@@ -23,6 +23,9 @@ export const KwargRange = Type.Tuple([MsgpackNumber(), MsgpackNumber()], {
 });
 export type KwargRange = Static<typeof KwargRange>;
 
+/** A value make's kwargs may hold: what some KwargSpec type accepts, or null. */
+export type KwargValue = number | boolean | string | null | KwargRange;
+
 /** One keyword argument an env accepts at make(); list_envs reports these. */
 export const KwargSpec = Type.Object(
   {
