@@ -3,7 +3,7 @@
 // file path (xml_file names a shipped model instead) nor a renderer setting. They are lazy:
 // this module imports none of MuJoCo; make() needs `await loadEnv(id)` first (the server
 // does it), and list_envs describes them by the spaces declared here, checked against make()
-// by test/envs/mujoco-registry.test.ts.
+// by the tests of test/envs/mujoco-*.test.ts (assertSpaces).
 // memoryBytes: what `npm run bench:env-memory` measures per instance, plus ~25% slack. Nearly
 // all of it is the MjData's arena in MuJoCo's WebAssembly memory (MuJoCo sizes it from the
 // model; the OS backs only the pages it touches, so RSS grows far less), which is one 2 GiB
