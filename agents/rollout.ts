@@ -222,7 +222,8 @@ async function openEnv(envId: string, args: CliArgs): Promise<EnvLike> {
     return RemoteEnv.connect(args.url, envId, args.kwargs as Record<string, KwargValue>);
   }
   // Loaded lazily so a remote rollout doesn't pay for (or need) the local physics.
-  const { make } = await import('../envs/index.ts');
+  const { make, loadEnv } = await import('../envs/index.ts');
+  await loadEnv(envId); // a MuJoCo env's module loads on first use
   return make(envId, args.kwargs);
 }
 
