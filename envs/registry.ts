@@ -53,6 +53,11 @@ const registry = new Map<string, Registration>();
 
 export function register(reg: Registration): void {
   if (registry.has(reg.id)) throw new GymwireError('invalid_kwargs', `env id ${reg.id} is already registered`);
+  for (const [name, spec] of Object.entries(reg.kwargs)) {
+    // list_envs sends the default as declared: a range's must be one (or null).
+    const problem = spec.type === 'range' && spec.default !== null ? rangeProblem(spec.default) : null;
+    if (problem !== null) throw new GymwireError('invalid_kwargs', `${reg.id}: the default of range kwarg '${name}' ${problem}`);
+  }
   registry.set(reg.id, reg);
 }
 

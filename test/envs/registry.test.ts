@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { make, register, registration, registrations, OrderEnforcing, TimeLimit, Wrapper, type Kwargs } from '../../envs/index.ts';
 import { GymwireError } from '../../protocol/errors.ts';
+import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
 import { PendulumEnv } from '../../envs/classic-control/index.ts';
 import { throwsCode } from '../helpers.ts';
 
@@ -103,4 +104,10 @@ test('a range kwarg (1.4): make checks [low, high] and hands the env its own cop
   assert.match(messages[0], /band' must be a \[low, high\] pair of numbers, got an array of 1/);
   assert.match(messages[6], /must not hold NaN/);
   assert.match(messages[8], /must have low <= high, got \[2, 1\]/);
+  // A registration whose range default is not one is refused (list_envs would send it as declared).
+  const bad: KwargSpec = { type: 'range', default: [1, 0], description: 'reversed' };
+  assert.throws(
+    () => register({ id: 'BadRange-v0', factory: () => make('Pendulum-v1'), maxEpisodeSteps: 1, rewardThreshold: null, kwargs: { bad } }),
+    /BadRange-v0: the default of range kwarg 'bad' must have low <= high/,
+  );
 });
