@@ -9,6 +9,7 @@ import type { ActionNoise, NoiseState } from './noise.ts';
 import type { ReplayBuffer, ReplaySnapshot } from './replay-buffer.ts';
 import { actorFiles, CHECKPOINT_FORMAT, type ActorDescription } from './actor-io.ts';
 import { floatsOf, readSnapshot, snapshotIn, textOf, writeSnapshot, CheckpointError } from './checkpoint-io.ts';
+import { parseJson, stringifyJson } from './json-text.ts';
 
 export interface EvalResult {
   mean: number;
@@ -58,7 +59,7 @@ export function readCheckpoint(dir: string): Checkpoint {
   const files = readSnapshot(cdir, CHECKPOINT_FORMAT);
   let state: CheckpointState;
   try {
-    state = JSON.parse(textOf(files, 'state.json')) as CheckpointState;
+    state = parseJson(textOf(files, 'state.json')) as CheckpointState;
   } catch (e) {
     throw e instanceof CheckpointError ? e : new CheckpointError(`${join(cdir, 'state.json')} is not valid JSON: ${(e as Error).message}`);
   }
@@ -134,7 +135,7 @@ export function writeCheckpoint(path: string, s: TrainingSnapshot): void {
     replay: snap ? { capacity: snap.capacity, obsDim: snap.obsDim, actDim: snap.actDim, size: snap.size, next: snap.next } : null,
   };
   writeSnapshot(path, CHECKPOINT_FORMAT, {
-    'state.json': JSON.stringify(state, null, 2),
+    'state.json': stringifyJson(state, 2),
     'params.bin': ls.params,
     'target.bin': ls.target,
     'adam_m.bin': ls.adamM,

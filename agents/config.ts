@@ -5,6 +5,7 @@ import { ALGOS, EVAL_ACTORS, LR_SCHEDULES, type Algo, type LrSchedule, type Trai
 import { BASE_CONFIG, defaultsFor } from './defaults.ts';
 import { BACKEND_CHOICES } from './backends/types.ts';
 import { isFarmUrl } from '../client/discovery.ts';
+import { parseJson } from './json-text.ts';
 
 /**
  * The learning rates' factor for an update made at env step `step` of a run of `steps`:
@@ -28,7 +29,12 @@ export const FLAGS: {
 }[] = [
   { key: 'algo', flag: 'algo', kind: 'string', help: 'algorithm: ddpg | td3 | sac' },
   { key: 'env', flag: 'env', kind: 'string', help: 'environment id (e.g. Pendulum-v1)' },
-  { key: 'envKwargs', flag: 'env-kwargs', kind: 'json', help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\'' },
+  {
+    key: 'envKwargs',
+    flag: 'env-kwargs',
+    kind: 'json',
+    help: 'env kwargs as a JSON object, e.g. \'{"g": 9.81}\' or \'{"healthy_z_range": [0.8, Infinity]}\'',
+  },
   {
     key: 'url',
     flag: 'url',
@@ -180,7 +186,7 @@ export function parseValue(kind: Kind, flag: string, raw: string | boolean | str
     return xs.length > 0 && xs.every((x) => Number.isInteger(x) && x > 0) ? xs : fail();
   }
   try {
-    const v = JSON.parse(s);
+    const v = parseJson(s);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail();
     return v;
   } catch {

@@ -14,6 +14,7 @@ import { EVAL_ACTORS, type EvalActor, type TrainConfig } from './train-config.ts
 import { parseValue } from './config.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import { ACTOR_AND_ENV_OPTIONS } from './cli-options.ts';
+import { parseJson } from './json-text.ts';
 
 const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
 
@@ -42,7 +43,7 @@ export function trainingEvalSettings(checkpoint: string, envId: string): Pick<Tr
   for (const dir of [resolve(checkpoint), dirname(resolve(checkpoint))]) {
     const file = join(dir, 'config.json');
     if (!existsSync(file)) continue;
-    const c = JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
+    const c = parseJson(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
     return { evalSeed: c.evalSeed ?? defaults.evalSeed, evalEpisodes: c.evalEpisodes ?? defaults.evalEpisodes };
   }
   return { evalSeed: defaults.evalSeed, evalEpisodes: defaults.evalEpisodes };

@@ -9,10 +9,12 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { EnvLike, Frame, SpaceValue } from '../protocol/env-api.ts';
+import type { KwargValue } from '../protocol/schema/env-spec.ts';
 import { sample } from '../protocol/spaces.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { GifWriter } from '../graphics/gif.ts';
 import { ACTOR_AND_ENV_OPTIONS } from './cli-options.ts';
+import { parseJson } from './json-text.ts';
 
 /** Chooses an action from an observation. */
 export type Policy = (obs: SpaceValue) => SpaceValue | Promise<SpaceValue>;
@@ -139,7 +141,8 @@ Options:
   --checkpoint DIR    act with the trained actor (DDPG or TD3) in DIR (a run directory, its
                       checkpoint/, or a saveActor export); deterministic, no noise
   --url ws://HOST:PORT  run the env on a gymwire server instead of in this process
-  --kwargs JSON       env kwargs, e.g. '{"g": 9.81}' or '{"max_episode_steps": 300}'
+  --kwargs JSON       env kwargs, e.g. '{"g": 9.81}', '{"max_episode_steps": 300}' or
+                      '{"healthy_z_range": [0.8, Infinity]}' (Infinity and -Infinity as Python's json writes them)
   --seed N            seed for reset() and the random policy (default 0)
   --max-steps N       stop after N steps (default: until the episode ends)
   --fps N             playback speed (default: the env's render_fps, else 30)
@@ -192,7 +195,7 @@ export function parseCli(argv: string[]): CliArgs | null {
   let kwargs: Record<string, unknown> = {};
   if (values.kwargs !== undefined) {
     try {
-      kwargs = JSON.parse(values.kwargs);
+      kwargs = parseJson(values.kwargs) as Record<string, unknown>;
     } catch (e) {
       throw new UsageError(`--kwargs is not valid JSON: ${(e as Error).message}`);
     }
@@ -216,10 +219,11 @@ export function parseCli(argv: string[]): CliArgs | null {
 async function openEnv(envId: string, args: CliArgs): Promise<EnvLike> {
   if (args.url) {
     const { RemoteEnv } = await import('../client/remote-env.ts');
-    return RemoteEnv.connect(args.url, envId, args.kwargs as Record<string, number | boolean | string | null>);
+    return RemoteEnv.connect(args.url, envId, args.kwargs as Record<string, KwargValue>);
   }
   // Loaded lazily so a remote rollout doesn't pay for (or need) the local physics.
-  const { make } = await import('../envs/index.ts');
+  const { make, loadEnv } = await import('../envs/index.ts');
+  await loadEnv(envId); // a MuJoCo env's module loads on first use
   return make(envId, args.kwargs);
 }
 

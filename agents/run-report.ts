@@ -13,6 +13,7 @@ import { MetricsLog, type MetricRecord, type StatsRecord } from './metrics.ts';
 import { writeRunPlots } from './plot.ts';
 import { Progress, Rates, type Out } from './progress.ts';
 import { evalFrameSink, type RunListener } from './run-listener.ts';
+import { stringifyJson } from './json-text.ts';
 
 /** Longest stretch of the training loop without an event-loop turn while a listener is attached. */
 const YIELD_MS = 25;
@@ -44,7 +45,7 @@ export class RunReport {
     maxEpisodeSteps: number | null,
   ) {
     this.wallBase = run.wallSeconds;
-    writeFileSync(join(c.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+    writeFileSync(join(c.out, 'config.json'), stringifyJson(c, 2) + '\n');
     const metrics = (this.metrics = new MetricsLog(c.out, resumed ? run.step : null));
     this.interrupted = metrics.interrupted.length;
     this.progress = new Progress(out, c.logEvery);

@@ -3,6 +3,7 @@
 // learner and the trainer can all name it.
 import type { BackendChoice } from './backends/types.ts';
 import type { NoiseKind } from './noise.ts';
+import type { KwargValue } from '../protocol/schema/env-spec.ts';
 
 /** The algorithms: DDPG (ddpg.ts), TD3 (td3.ts) and SAC (sac.ts). */
 export const ALGOS = ['ddpg', 'td3', 'sac'] as const;
@@ -23,7 +24,7 @@ export interface TrainConfig {
   algo: Algo;
   env: string;
   /** Env constructor kwargs (JSON object), passed to make() or to the server. */
-  envKwargs: Record<string, number | boolean | string | null>;
+  envKwargs: Record<string, KwargValue>;
   /**
    * ws://host:port of an env server, or several (their sub-envs are spread over them, see
    * numEnvs); empty = run the envs in this process. Read it through serverUrls().

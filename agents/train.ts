@@ -9,6 +9,7 @@ import { readCheckpoint } from './checkpoints.ts';
 import { train } from './trainer.ts';
 import type { Dashboard } from './dashboard/server.ts';
 import { DASHBOARD_FLAGS, DASHBOARD_HELP, dashboardOptions, withDashboardPort } from './dashboard/flags.ts';
+import { parseJson } from './json-text.ts';
 
 /** The help text, with every flag's default for the env and algorithm chosen (by flags or the base ones). */
 function help(defaults: TrainConfig): string {
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   let fileConfig: Partial<TrainConfig> = {};
-  if (values.config) fileConfig = JSON.parse(readFileSync(values.config as string, 'utf8'));
+  if (values.config) fileConfig = parseJson(readFileSync(values.config as string, 'utf8')) as Partial<TrainConfig>;
   if (values.help) {
     const { env, algo } = chosenEnvAndAlgo(values, fileConfig);
     console.log(help(defaultsFor(env, algo)));

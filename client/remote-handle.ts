@@ -5,8 +5,9 @@
 // sends a handle that names nothing (or another env) there.
 import { GymwireError } from '../protocol/errors.ts';
 import type { Connection } from './connection.ts';
+import type { KwargValue } from '../protocol/schema/env-spec.ts';
 
-export type Kwargs = Record<string, number | boolean | string | null>;
+export type Kwargs = Record<string, KwargValue>;
 
 export abstract class RemoteHandle {
   private closed = false;

@@ -8,6 +8,7 @@ import { contains, sample, shapeSize } from '../protocol/spaces.ts';
 import { fromWire, toWire } from '../protocol/space-wire.ts';
 import { defaultRng, type NumpyGenerator } from '../protocol/random.ts';
 import { checkErrorResponse, issues, resultCheck } from '../protocol/validators.ts';
+import { rangeProblem } from '../protocol/kwarg-range.ts';
 import type { Op, EnvInfo, HelloResult } from '../protocol/schema/messages.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import type { NDArray } from '../protocol/schema/ndarray.ts';
@@ -253,6 +254,7 @@ const listing: Check[] = [
         if (ids.has(e.id)) fail(`env id ${e.id} is listed twice`);
         ids.add(e.id);
         for (const [name, k] of Object.entries(e.kwargs)) {
+          if (k.type === 'range') continue; // 1.4: its own check (range kwargs)
           if (k.default !== null && typeof k.default !== (k.type === 'integer' ? 'number' : k.type)) {
             fail(`${e.id}: kwarg ${name} is declared ${k.type} with default ${describe(k.default)}`);
           }
@@ -527,6 +529,55 @@ const actions: Check[] = [
   },
 ];
 
+/** The range kwargs of `env` (1.4), by name. */
+function rangeKwargs(env: EnvInfo): string[] {
+  return Object.entries(env.kwargs)
+    .filter(([, k]) => k.type === 'range')
+    .map(([name]) => name);
+}
+
+const ranges: Check[] = [
+  {
+    name:
+      "range kwargs (1.4): listed defaults are [low, high] pairs; with the env's first range kwarg (if any), " +
+      'make takes and echoes one, malformed ones get invalid_kwargs',
+    async run(ctx) {
+      const [major, minor] = ctx.hello.protocol_version.split('.').map(Number);
+      if (major === 1 && minor < 4) return skip(`needs protocol 1.4 (range kwargs); the server speaks ${ctx.hello.protocol_version}`);
+      const c = await ctx.connect();
+      const { envs } = expectResult('list_envs', await c.call('list_envs')) as { envs: EnvInfo[] };
+      for (const e of envs) {
+        for (const name of rangeKwargs(e)) {
+          const d = e.kwargs[name].default;
+          if (d !== null && rangeProblem(d) !== null) fail(`${e.id}: range kwarg ${name}'s default ${describe(d)} ${rangeProblem(d)}`);
+        }
+      }
+      const name = rangeKwargs(ctx.env).find((n) => ctx.env.kwargs[n].default !== null);
+      if (name === undefined) return; // the env has none: the listed defaults are what there is to check
+      const given = ctx.env.kwargs[name].default as [number, number];
+      const m = await makeEnv(c, ctx.env, { kwargs: { [name]: given } });
+      if (!sameWire(m.spec.kwargs[name], given))
+        fail(`make with ${name} ${describe(given)}: spec.kwargs has ${describe(m.spec.kwargs[name])}`);
+      expectResult('close', await c.call('close', { handle: m.handle }));
+      const bad: [string, unknown][] = [
+        ['one number', [given[0]]],
+        ['three numbers', [given[0], given[1], given[1]]],
+        ['a string end', [given[0], 'x']],
+        ['NaN', [NaN, given[1]]],
+        ['low > high', [1, 0]],
+        ['a bare number', 1],
+      ];
+      for (const [what, value] of bad) {
+        expectError(
+          `make with ${name} = ${what}`,
+          await c.call('make', { env_id: ctx.env.id, kwargs: { [name]: value } }),
+          'invalid_kwargs',
+        );
+      }
+    },
+  },
+];
+
 const errors: Check[] = [
   {
     name: 'make: an unknown env id gets unknown_env',
@@ -671,8 +722,24 @@ const errors: Check[] = [
       if (max > 256) return skip(`max_envs ${max} is too many to open in a check`);
       const c = await ctx.connect();
       for (let i = 0; i < max; i++) c.send('make', { env_id: ctx.env.id });
-      for (let i = 0; i < max; i++) expectResult('make', await c.next());
-      expectError(`make number ${max + 1}`, await c.call('make', { env_id: ctx.env.id }), 'limit_exceeded');
+      const answers: Frame[] = [];
+      for (let i = 0; i < max; i++) answers.push(await c.next());
+      // A big env (a MuJoCo one) may fill the server's memory budget (section 8) before max_envs
+      // handles are open: that refusal is limit_exceeded too, naming the budget in its details.
+      const early = answers.findIndex((r) => r.error?.code === 'limit_exceeded' && r.error.details?.env_memory_limit !== undefined);
+      const made = answers.filter((r) => r.result !== undefined).map((r) => r.result.handle as number);
+      let outcome: Skip | undefined;
+      if (early >= 0) {
+        const why = answers[early].error.message;
+        outcome = skip(`the memory budget refused make ${early + 1} of ${max} (${ctx.env.id} is too big for max_envs of them): ${why}`);
+      } else {
+        for (const r of answers) expectResult('make', r);
+        expectError(`make number ${max + 1}`, await c.call('make', { env_id: ctx.env.id }), 'limit_exceeded');
+      }
+      // Closed here, in request order, so the next check's envs do not wait for this connection's to be freed.
+      for (const handle of made) c.send('close', { handle });
+      for (const _ of made) await c.next();
+      return outcome;
     },
   },
 ];
@@ -897,4 +964,4 @@ function expectBatch(space: Extract<Space, { type: 'Box' }>, wire: unknown, n: n
 }
 
 /** Every check, in the order they run. */
-export const CHECKS: Check[] = [...handshake, ...listing, ...lifecycle, ...actions, ...errors, ...pipelining, ...vector];
+export const CHECKS: Check[] = [...handshake, ...listing, ...lifecycle, ...actions, ...ranges, ...errors, ...pipelining, ...vector];

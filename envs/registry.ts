@@ -4,6 +4,7 @@ import type { Space } from '../protocol/schema/spaces.ts';
 import type { EnvSpec, KwargSpec, ResetOptionSpec } from '../protocol/schema/env-spec.ts';
 import { preview } from '../protocol/preview.ts';
 import { GymwireError } from '../protocol/errors.ts';
+import { rangeProblem, toRange } from '../protocol/kwarg-range.ts';
 import { OrderEnforcing, TimeLimit } from './wrappers.ts';
 
 export type Kwargs = Record<string, unknown>;
@@ -52,6 +53,11 @@ const registry = new Map<string, Registration>();
 
 export function register(reg: Registration): void {
   if (registry.has(reg.id)) throw new GymwireError('invalid_kwargs', `env id ${reg.id} is already registered`);
+  for (const [name, spec] of Object.entries(reg.kwargs)) {
+    // list_envs sends the default as declared: a range's must be one (or null).
+    const problem = spec.type === 'range' && spec.default !== null ? rangeProblem(spec.default) : null;
+    if (problem !== null) throw new GymwireError('invalid_kwargs', `${reg.id}: the default of range kwarg '${name}' ${problem}`);
+  }
   registry.set(reg.id, reg);
 }
 
@@ -78,7 +84,13 @@ export function pendingLoad(id: string): Promise<unknown> | null {
   return lazy && !lazy.loaded() ? lazy.load() : null;
 }
 
-function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): void {
+/** `value` as make() passes it on for kwarg `name` (a range copied, so the env holds its own), or invalid_kwargs. */
+function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): unknown {
+  if (spec.type === 'range' && !(value === null && spec.default === null)) {
+    const problem = rangeProblem(value);
+    if (problem !== null) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' ${problem}`);
+    return toRange(value);
+  }
   const ok =
     (spec.type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
     (spec.type === 'integer' && Number.isInteger(value)) ||
@@ -86,6 +98,7 @@ function checkKwarg(id: string, name: string, spec: KwargSpec, value: unknown): 
     (spec.type === 'string' && typeof value === 'string') ||
     (value === null && spec.default === null);
   if (!ok) throw new GymwireError('invalid_kwargs', `${id}: kwarg '${name}' must be a ${spec.type}, got ${preview(value)}`);
+  return value;
 }
 
 /**
@@ -97,15 +110,14 @@ export function make(id: string, kwargs: Kwargs = {}): Env {
   const reg = registration(id);
   const { max_episode_steps: maxOverride, ...envKwargs } = kwargs;
   const full: Kwargs = {};
-  for (const [name, spec] of Object.entries(reg.kwargs)) full[name] = spec.default;
+  for (const [name, spec] of Object.entries(reg.kwargs)) full[name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   for (const [name, value] of Object.entries(envKwargs)) {
     const spec = reg.kwargs[name];
     if (!spec) {
       const accepted = Object.keys(reg.kwargs);
       throw new GymwireError('invalid_kwargs', `${id} does not accept kwarg ${preview(name)} (accepted: ${accepted.join(', ') || 'none'})`);
     }
-    checkKwarg(id, name, spec, value);
-    full[name] = value;
+    full[name] = checkKwarg(id, name, spec, value);
   }
   if (maxOverride !== undefined && maxOverride !== null && !(Number.isInteger(maxOverride) && (maxOverride as number) > 0)) {
     throw new GymwireError('invalid_kwargs', `${id}: max_episode_steps must be a positive integer`);

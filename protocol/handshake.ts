@@ -4,7 +4,7 @@
 // carry the schemas.
 
 /** MAJOR.MINOR of the protocol this code speaks. */
-export const PROTOCOL_VERSION = '1.3';
+export const PROTOCOL_VERSION = '1.4';
 
 /** The sub-protocol a server selects when the client offers it. */
 export const SUBPROTOCOL = 'gymwire';

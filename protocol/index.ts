@@ -39,7 +39,8 @@ export {
 export type { BoxSpace, DiscreteSpace, DType } from './schema/spaces.ts';
 export { GymwireError } from './errors.ts';
 export type { ErrorCode, ErrorBody } from './schema/errors.ts';
-export type { EnvSpec } from './schema/env-spec.ts';
+export type { EnvSpec, KwargRange, KwargSpec } from './schema/env-spec.ts';
+export { parseRangeText, rangeProblem } from './kwarg-range.ts';
 export { NumpyGenerator, PCG64, defaultRng, entropySeed } from './random.ts';
 export { decodeArray, encodeArray, type NDArray } from './ndarray.ts';
 export { decodeValue, fromWire, toWire } from './space-wire.ts';

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { TrainConfig } from '../agents/train-config.ts';
 import type { FinalEval } from '../agents/evaluate.ts';
 import { summarize } from './iqm.ts';
+import { parseJson } from '../agents/json-text.ts';
 
 const USAGE = `Usage: npm run runs-table -- [--at STEP,STEP,...] [--tuning-seeds S,S,...] [--summary-at STEP] RUN_DIR...
   --at            the steps whose evals make the columns (default 50000,100000,150000)
@@ -60,7 +61,7 @@ function jsonLines<T>(file: string): T[] {
 function readRun(dir: string): { config: RunConfig; rows: Row[] } {
   for (const f of ['config.json', 'metrics.jsonl'])
     if (!existsSync(join(dir, f))) throw new NotARunError(`${dir}: not a run directory (no ${f})`);
-  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as RunConfig;
+  const config = parseJson(readFileSync(join(dir, 'config.json'), 'utf8')) as RunConfig;
   return { config, rows: jsonLines<Row>(join(dir, 'metrics.jsonl')) };
 }
 

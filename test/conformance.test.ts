@@ -14,7 +14,7 @@ import { LIMIT_DEFAULTS } from '../server/limits.ts';
 import { EnvCatalog } from '../server/env-catalog.ts';
 import { resolveOptions } from '../server/options.ts';
 import { Session } from '../server/session.ts';
-import { BaseEnv, register } from '../envs/index.ts';
+import { BaseEnv, register, type Registration } from '../envs/index.ts';
 import { box } from '../protocol/spaces.ts';
 import { decodeMessage } from '../protocol/codec.ts';
 import type { Frame, ResetArgs, ResetResult, StepResult } from '../protocol/env-api.ts';
@@ -60,15 +60,55 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
+/** The results other than passes, as text. */
+function notPassed(report: Awaited<ReturnType<typeof runConformance>>): string[] {
+  return report.results.filter((r) => r.outcome !== 'pass').map((r) => `${r.outcome} ${r.name.split(':')[0]}: ${r.reason}`);
+}
+
 for (const env of ['CartPole-v1', 'Pendulum-v1']) {
   test(`our server passes every check with ${env} (vector checks included, nothing skipped)`, async () => {
     const report = await runConformance({ url: server.url, env });
-    const bad = report.results.filter((r) => r.outcome !== 'pass');
-    assert.deepEqual(bad, [], bad.map((r) => `${r.outcome} ${r.name}: ${r.reason}`).join('\n'));
+    assert.deepEqual(notPassed(report), []);
     assert.equal(report.passed, CHECKS.length + 1); // + setup
     assert.ok(report.results.some((r) => r.name.startsWith('vector:') && r.outcome === 'pass'));
   });
 }
+
+test('our server passes every check with Hopper-v5 (MuJoCo, range kwargs; skipped: render (none yet), reset options (none), max_envs (the memory budget comes first))', async () => {
+  const report = await runConformance({ url: server.url, env: 'Hopper-v5' });
+  assert.deepEqual(
+    notPassed(report).map((r) => r.replace(/(: render is unsupported for Hopper-v5|: the memory budget refused make)[: ].*/, '$1')),
+    [
+      'skip reset: Hopper-v5 declares no number reset option',
+      'skip render: render is unsupported for Hopper-v5',
+      'skip render encodings (1.3): render is unsupported for Hopper-v5',
+      'skip limits: the memory budget refused make',
+    ],
+  );
+  assert.ok(report.results.some((r) => r.name.startsWith('range kwargs') && r.outcome === 'pass'));
+  assert.ok(report.results.some((r) => r.name.startsWith('vector:') && r.outcome === 'pass'));
+});
+
+test('the range kwargs check fails a server that lists a range kwarg but takes malformed ones', async () => {
+  const lax: Registration = {
+    id: 'LaxRange-v0',
+    factory: () => new SloppyEnv(),
+    maxEpisodeSteps: 50,
+    rewardThreshold: null,
+    kwargs: { band: { type: 'range', default: [0, Infinity], description: 'listed as a range, never checked' } },
+  };
+  // makeEnv builds the env whatever the kwargs hold (spec: the kwargs as given).
+  const bad = await startServer({ port: 0, registrations: () => [lax], makeEnv: () => new SloppyEnv() });
+  try {
+    const report = await runConformance({ url: bad.url, env: 'LaxRange-v0', only: 'range kwargs' });
+    assert.deepEqual(
+      notPassed(report).map((r) => r.replace(/ got a result: .*/, ' got a result')),
+      ['fail range kwargs (1.4): make with band = one number: expected error invalid_kwargs, got a result'],
+    );
+  } finally {
+    await bad.close();
+  }
+});
 
 test('npm run conformance: one line per check, a summary, exit 0; bad arguments exit 2', async () => {
   const ok = await runCli(['--url', server.url]);

@@ -1,9 +1,23 @@
 // The make kwargs of an env as form inputs, from what list_envs declares for it (type, default,
-// description): a checkbox for a boolean, a number input for a number or integer, text for a string.
+// description): a checkbox for a boolean, a number input for a number or integer, text for a
+// string, and text "low, high" for a range (1.4; inf and -inf allowed, as Python prints them).
 import type { EnvInfo } from '../protocol/schema/messages.ts';
+import { parseRangeText } from '../protocol/kwarg-range.ts';
 import type { Kwargs } from './remote-env.ts';
 
 type KwargSpec = EnvInfo['kwargs'][string];
+
+/** One end of a range as the field shows it: inf / -inf for the infinities. */
+function endText(x: number): string {
+  return x === Infinity ? 'inf' : x === -Infinity ? '-inf' : String(x);
+}
+
+/** A kwarg's default as its field's text. */
+function defaultText(spec: KwargSpec): string {
+  if (spec.default === null) return '';
+  if (Array.isArray(spec.default)) return spec.default.map(endText).join(', ');
+  return String(spec.default);
+}
 
 export function fillKwargsForm(fieldset: HTMLFieldSetElement, info: EnvInfo): void {
   fieldset.replaceChildren(Object.assign(document.createElement('legend'), { textContent: 'kwargs' }));
@@ -19,10 +33,11 @@ export function fillKwargsForm(fieldset: HTMLFieldSetElement, info: EnvInfo): vo
       label.className = 'inline';
       label.append(input, name);
     } else {
-      input.type = spec.type === 'string' ? 'text' : 'number';
+      input.type = spec.type === 'string' || spec.type === 'range' ? 'text' : 'number';
       if (spec.type === 'integer') input.step = '1';
       if (spec.type === 'number') input.step = 'any';
-      input.value = spec.default === null ? '' : String(spec.default);
+      if (spec.type === 'range') input.placeholder = 'low, high (inf, -inf)';
+      input.value = defaultText(spec);
       label.append(name, input);
     }
     fieldset.append(label);
@@ -37,7 +52,13 @@ export function readKwargsForm(fieldset: HTMLFieldSetElement): Kwargs {
     if (type === 'boolean') out[input.name] = input.checked;
     else if (type === 'string') out[input.name] = input.value;
     else if (input.value.trim() === '') out[input.name] = null;
-    else {
+    else if (type === 'range') {
+      try {
+        out[input.name] = parseRangeText(input.value);
+      } catch (e) {
+        throw new Error(`kwarg ${input.name}: ${(e as Error).message}`);
+      }
+    } else {
       const v = Number(input.value);
       if (!Number.isFinite(v) || (type === 'integer' && !Number.isInteger(v)))
         throw new Error(`kwarg ${input.name}: '${input.value}' is not ${type === 'integer' ? 'an integer' : 'a number'}`);

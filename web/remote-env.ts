@@ -4,11 +4,12 @@ import type { ResetResult, SpaceValue, StepResult } from '../protocol/env-api.ts
 import { offeredEncodings, pickEncoding, type FrameEncoding } from '../protocol/frame-encoding.ts';
 import type { Space } from '../protocol/schema/spaces.ts';
 import type { EnvInfo } from '../protocol/schema/messages.ts';
+import type { KwargValue } from '../protocol/schema/env-spec.ts';
 import { decodeValue, infoFromWire, toWire } from '../protocol/space-wire.ts';
 import { GymwireError } from '../protocol/errors.ts';
 import type { BrowserConnection } from './connection.ts';
 
-export type Kwargs = Record<string, number | boolean | string | null>;
+export type Kwargs = Record<string, KwargValue>;
 
 /** A frame as the server sent it: `data` is a PNG file, or raw RGB bytes (a server before 1.3). */
 export interface PageFrame {

@@ -13,11 +13,27 @@ export const EnvSpec = Type.Object(
 );
 export type EnvSpec = Static<typeof EnvSpec>;
 
+/**
+ * A (low, high) pair of numbers, low <= high, either end possibly infinite (1.4): a kwarg of
+ * type 'range', such as Hopper's healthy_z_range = (0.7, inf). msgpack floats carry ±Infinity.
+ */
+export const KwargRange = Type.Tuple([MsgpackNumber(), MsgpackNumber()], {
+  $id: 'KwargRange',
+  description: '[low, high], low <= high; either may be ±Infinity, neither NaN (1.4).',
+});
+export type KwargRange = Static<typeof KwargRange>;
+
+/** A value make's kwargs may hold: what some KwargSpec type accepts, or null. */
+export type KwargValue = number | boolean | string | null | KwargRange;
+
 /** One keyword argument an env accepts at make(); list_envs reports these. */
 export const KwargSpec = Type.Object(
   {
-    type: Type.Union([Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string')]),
-    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()]),
+    type: Type.Union(
+      [Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('string'), Type.Literal('range')],
+      { description: "What make accepts for it; 'range' (1.4) is a [low, high] pair of numbers (KwargRange)." },
+    ),
+    default: Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), KwargRange, Type.Null()]),
     description: Type.String(),
   },
   { $id: 'KwargSpec' },

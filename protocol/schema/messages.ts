@@ -24,7 +24,9 @@ const Info = Type.Record(Type.String(), Type.Unknown(), {
   description: 'The env info dict; typed arrays in it travel as NDArray maps.',
 });
 const Seed = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const KwargValue = Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null()]);
+// An array is a range kwarg's value (1.4); make checks it against the env's KwargSpec, so a
+// malformed one (wrong length, not numbers, NaN, low > high) is invalid_kwargs, not bad_request.
+const KwargValue = Type.Union([MsgpackNumber(), Type.Boolean(), Type.String(), Type.Null(), Type.Array(Type.Unknown())]);
 
 function request<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, description: string) {
   return Type.Object({ id: RequestId, op: Type.Literal(op), ...props }, { $id: `${capitalize(op)}Request`, description });

@@ -301,8 +301,13 @@ class Connection:
     # ---- catalog --------------------------------------------------------------------------------
 
     def list_envs(self) -> List[Dict[str, Any]]:
-        """The server's EnvInfo list (PROTOCOL.md list_envs)."""
+        """The server's EnvInfo list (PROTOCOL.md list_envs). A range kwarg's default (1.4, a
+        ``[low, high]`` array on the wire) is a tuple of floats, as Gymnasium's constructors take it."""
         envs = self.request("list_envs")["envs"]
+        for e in envs:
+            for spec in (e.get("kwargs") or {}).values():
+                if isinstance(spec, dict) and spec.get("type") == "range" and isinstance(spec.get("default"), list):
+                    spec["default"] = tuple(spec["default"])
         self._catalog = {e["id"]: e for e in envs}
         return envs
 

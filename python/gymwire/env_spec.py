@@ -69,7 +69,8 @@ def make_spec(connection: Connection, env_id: str, server_spec: Dict[str, Any], 
     if EnvSpec is None:
         return None
     limit = server_spec.get("max_episode_steps")
-    kwargs = dict(server_spec.get("kwargs") or {})
+    # A list is a range kwarg (1.4; the only array a kwarg holds): a tuple, as Gymnasium's spec has it.
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in (server_spec.get("kwargs") or {}).items()}
     try:
         return EnvSpec(
             id=server_spec.get("id", env_id),

@@ -5,9 +5,11 @@ Nothing here is a hand-written table; each id's entry in ``list_envs`` is read f
 - ``kwargs``: the keyword parameters of the env's entry point (``inspect.signature``, annotations
   evaluated), with the registered ``spec.kwargs`` as their defaults. A parameter's type is its
   annotation when that is ``bool``, ``int``, ``float``, ``str`` (or one of them ``| None``, or a
-  ``Literal`` of strings), else its default's type (an unannotated integer default is read as a
-  number: Python code writes ``goal_velocity=0`` for a float). Anything else — a callable, an
-  object, a list or tuple, an unannotated ``None`` — has no KwargSpec: it is left out (the env
+  ``Literal`` of strings) or ``tuple[float, float]`` (a range, protocol 1.4: MuJoCo's
+  ``healthy_z_range = (0.7, inf)``), else its default's type (an unannotated integer default is
+  read as a number: Python code writes ``goal_velocity=0`` for a float; an unannotated tuple of
+  two numbers, low <= high, as a range). Anything else — a callable, an object, a list, another
+  tuple, an unannotated ``None`` — has no KwargSpec: it is left out (the env
   keeps its default or registered value), and ``left_out`` says why. ``render_mode`` and
   ``max_episode_steps`` are the server's: never kwargs of the env.
 - ``max_episode_steps``, ``reward_threshold``, ``nondeterministic``: the spec's.
@@ -33,13 +35,14 @@ import importlib
 import inspect
 import math
 import numbers
+import re
 import textwrap
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import GymwireError
-from .registration import EnvRegistration, Specs
+from .registration import EnvRegistration, Specs, as_range, range_problem
 from .spaces import space_to_wire
 
 __all__ = ["Introspected", "Unservable", "introspect", "registry_ids"]
@@ -93,9 +96,14 @@ def _creator(spec: Any) -> Callable[..., Any]:
 # ---- kwargs ---------------------------------------------------------------------------------
 
 
+_RANGE_TEXT = re.compile(r"(typing\.)?[Tt]uple\[\s*(float|int)\s*,\s*(float|int)\s*\]")
+
+
 def _kind_of_annotation(ann: Any) -> Tuple[Optional[str], bool]:
     """(KwargSpec type, whether None is allowed) for an annotation; type None: not expressible."""
     if isinstance(ann, str):  # unevaluated: read the common spellings
+        if _RANGE_TEXT.fullmatch(ann.strip()):
+            return "range", False
         parts = [p.strip() for p in ann.replace("Optional[", "").rstrip("]").split("|")]
         nullable = "None" in parts or ann.startswith("Optional[")
         names = [p for p in parts if p != "None"]
@@ -107,6 +115,8 @@ def _kind_of_annotation(ann: Any) -> Tuple[Optional[str], bool]:
     args = typing.get_args(ann)
     if origin is typing.Literal:
         return ("string" if args and all(isinstance(a, str) for a in args) else None), False
+    if origin is tuple:
+        return ("range" if len(args) == 2 and all(a in (float, int) for a in args) else None), False
     if origin is typing.Union or type(ann).__name__ == "UnionType":
         none = type(None)
         nullable = none in args
@@ -124,6 +134,8 @@ def _merge_kinds(kinds: set) -> Optional[str]:
 
 
 def _kind_of_value(v: Any) -> Optional[str]:
+    if isinstance(v, tuple):
+        return "range" if range_problem(v) is None else None
     if isinstance(v, bool):
         return "boolean"
     if isinstance(v, numbers.Real) and not isinstance(v, bool):
@@ -137,6 +149,8 @@ def _plain(v: Any) -> Any:
     """A default as msgpack carries it (numpy scalars to Python numbers)."""
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
+    if isinstance(v, tuple):
+        return as_range(v)
     if isinstance(v, numbers.Integral):
         return int(v)
     return float(v)
@@ -170,19 +184,19 @@ def _kwargs(env_id: str, creator: Callable[..., Any], registered: Dict[str, Any]
         if ann is not None:
             kind, nullable = _kind_of_annotation(ann)
             if kind is None:
-                left_out[name] = f"of type {_ann_text(ann)}, which has no KwargSpec type (number, integer, boolean, string)"
+                left_out[name] = f"of type {_ann_text(ann)}, which has no KwargSpec type (number, integer, boolean, string, range)"
                 continue
             if default is None and not nullable:
                 left_out[name] = f"annotated {_ann_text(ann)} with default None"
                 continue
-            if default is not None and _kind_of_value(default) is None:
+            if default is not None and (_kind_of_value(default) is None or (kind == "range") != (_kind_of_value(default) == "range")):
                 left_out[name] = f"its default {default!r} is not a {kind}"
                 continue
         else:
             kind = _kind_of_value(default)
             if kind is None:
                 what = "None, with no annotation to say its type" if default is None else f"a {type(default).__name__}"
-                left_out[name] = f"its default is {what}: no KwargSpec type (number, integer, boolean, string)"
+                left_out[name] = f"its default is {what}: no KwargSpec type (number, integer, boolean, string, range)"
                 continue
         if kind == "integer" and isinstance(default, float) and not default.is_integer():
             kind = "number"

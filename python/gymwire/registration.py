@@ -6,15 +6,39 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import error_for
 from .preview import preview
 
 _MAX_INT = 2**53 - 1
 
-#: name -> {"type": "number"|"integer"|"boolean"|"string", "default": ..., "description": ...}
+#: name -> {"type": "number"|"integer"|"boolean"|"string"|"range", "default": ..., "description": ...}
 Specs = Dict[str, Dict[str, Any]]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def range_problem(value: Any) -> Optional[str]:
+    """Why ``value`` is not a range kwarg (protocol 1.4: ``[low, high]``, two numbers, low <= high,
+    ±inf allowed, no NaN), or None when it is one. Quotes the value only through preview."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return f"must be a [low, high] pair of numbers, got {preview(value)}"
+    low, high = value
+    if not (_is_number(low) and _is_number(high)):
+        return f"must be a [low, high] pair of numbers, got [{preview(low)}, {preview(high)}]"
+    if math.isnan(low) or math.isnan(high):
+        return f"must not hold NaN, got [{low}, {high}]"
+    if low > high:
+        return f"must have low <= high, got [{low}, {high}]"
+    return None
+
+
+def as_range(value: Any) -> Tuple[float, float]:
+    """A range kwarg as Python code takes one: a tuple of two floats (``range_problem`` is None)."""
+    return (float(value[0]), float(value[1]))
 
 
 @dataclass
@@ -64,7 +88,9 @@ class EnvRegistration:
                 continue
             d = p.default
             kind = (
-                "boolean"
+                "range"
+                if isinstance(d, tuple) and range_problem(d) is None
+                else "boolean"
                 if isinstance(d, bool)
                 else "integer"
                 if isinstance(d, int)
@@ -75,7 +101,7 @@ class EnvRegistration:
                 else None
             )
             if kind is not None:
-                specs[p.name] = {"type": kind, "default": d, "description": f"{p.name} of {self.id}"}
+                specs[p.name] = {"type": kind, "default": as_range(d) if kind == "range" else d, "description": f"{p.name} of {self.id}"}
         return specs
 
     def reset_option_specs(self) -> Specs:
@@ -91,6 +117,8 @@ def _read_as(spec: Dict[str, Any], value: Any, numeric_strings: bool) -> Any:
     if value is None:
         return None if spec.get("default") is None else _BAD
     t = spec["type"]
+    if t == "range":
+        return as_range(value) if range_problem(value) is None else _BAD
     if t == "boolean":
         return value if isinstance(value, bool) else _BAD
     if t == "string":
@@ -114,16 +142,23 @@ def _read_as(spec: Dict[str, Any], value: Any, numeric_strings: bool) -> Any:
     return _BAD
 
 
+def default_kwargs(specs: Specs) -> Dict[str, Any]:
+    """Every kwarg at its default, as the env takes it (a range as a tuple of floats)."""
+    return {k: as_range(s["default"]) if s["type"] == "range" and s["default"] is not None else s["default"] for k, s in specs.items()}
+
+
 def check_kwargs(reg: EnvRegistration, given: Dict[str, Any]) -> Dict[str, Any]:
     """Every kwarg of ``reg`` after defaults, with ``given`` (from make) checked against the
     KwargSpecs: an unknown name, or a value not of its type (an integer must be integral, a number
     finite), is invalid_kwargs."""
     specs = reg.kwarg_specs()
-    full = {k: s["default"] for k, s in specs.items()}
+    full = default_kwargs(specs)
     for name, value in given.items():
         if name not in specs:
             raise error_for("invalid_kwargs", f"{reg.id} does not accept kwarg {preview(name)} (accepted: {', '.join(specs) or 'none'})")
         read = _read_as(specs[name], value, numeric_strings=False)
+        if read is _BAD and specs[name]["type"] == "range" and value is not None:
+            raise error_for("invalid_kwargs", f"{reg.id}: kwarg {preview(name)} {range_problem(value)}")
         if read is _BAD:
             raise error_for("invalid_kwargs", f"{reg.id}: kwarg {preview(name)} must be a {specs[name]['type']}, got {preview(value)}")
         full[name] = read

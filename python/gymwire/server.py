@@ -35,7 +35,7 @@ from . import wire
 from .errors import GymwireError, error_for
 from .frame_encoding import ENCODINGS, check_encoding, encode_frame
 from .preview import clip, preview
-from .registration import EnvRegistration, check_kwargs, check_reset_options
+from .registration import EnvRegistration, check_kwargs, check_reset_options, default_kwargs
 from .server_admission import CLOSE_TRY_AGAIN_LATER, Admission, ConnectionWatch, address_key
 from .server_auth import AuthThrottle, check_token_format
 from .server_frames import CountedFrames, FrameBudget
@@ -49,7 +49,7 @@ __all__ = ["EnvRegistration", "EnvServer", "serve"]
 
 SERVER_NAME = "gymwire-python-server"
 SERVER_VERSION = "0.1.0"
-SERVER_PROTOCOL_VERSION = "1.3"
+SERVER_PROTOCOL_VERSION = "1.4"
 #: Frames a connection may have read but not yet answered (websockets' max_queue): with
 #: max_payload_bytes, a bound on what one connection's pipelined requests hold in memory, and
 #: on how many frames it answers in a row before the others get a turn (a queued frame is read
@@ -346,7 +346,7 @@ class EnvServer:
 
     def _describe(self, reg: EnvRegistration) -> Dict[str, Any]:
         """An EnvInfo: spaces are only known once an env exists, so one is made (default kwargs) and closed."""
-        env = reg.factory(**{k: s["default"] for k, s in reg.kwarg_specs().items()})
+        env = reg.factory(**default_kwargs(reg.kwarg_specs()))
         try:
             return {
                 "id": reg.id,

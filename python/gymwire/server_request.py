@@ -113,7 +113,9 @@ def _seed(v: Any) -> bool:
 
 
 def _kwargs(v: Any) -> bool:
-    return isinstance(v, dict) and all(x is None or isinstance(x, (bool, int, float, str)) for x in v.values())
+    # A list is a range kwarg's value (1.4): check_kwargs reads it against the KwargSpec, so a
+    # malformed one is invalid_kwargs, not bad_request.
+    return isinstance(v, dict) and all(x is None or isinstance(x, (bool, int, float, str, list)) for x in v.values())
 
 
 # op -> {field: (check, description, required)}
@@ -126,7 +128,7 @@ SCHEMAS: Dict[str, Dict[str, Tuple[Callable[[Any], bool], str, bool]]] = {
     "list_envs": {},
     "make": {
         "env_id": (lambda v: isinstance(v, str), "a string", True),
-        "kwargs": (_kwargs, "a map of numbers, booleans, strings or null", False),
+        "kwargs": (_kwargs, "a map of numbers, booleans, strings, null or [low, high] ranges", False),
         "num_envs": (lambda v: _is_int(v) and v >= 1, "an integer >= 1", False),
         "vector": (lambda v: isinstance(v, bool), "a boolean", False),
     },

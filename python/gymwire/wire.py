@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - exercised with GYMWIRE_NO_NUMPY
 if os.environ.get("GYMWIRE_NO_NUMPY"):  # lets the tests exercise the list fallback
     np = None  # type: ignore[assignment]
 
-PROTOCOL_VERSION = "1.3"
+PROTOCOL_VERSION = "1.4"
 """The protocol version this package speaks (PROTOCOL.md); any 1.x peer accepts it."""
 
 # dtype name -> struct code

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { buildConfig, flagsHelp, lrScaleAt } from '../../agents/config.ts';
 import { BASE_CONFIG, DDPG_DEFAULTS, defaultsFor } from '../../agents/defaults.ts';
 import { BACKEND_CHOICES } from '../../agents/backends/types.ts';
+import { parseJson, stringifyJson } from '../../agents/json-text.ts';
 
 test('per-env defaults, then config file, then flags', () => {
   const bare = buildConfig({ env: 'Pendulum-v1' });
@@ -160,4 +161,14 @@ test("--help's shown defaults are what a run gets: --out's pattern, --backend's 
     assert.equal(buildConfig({ backend: choice, algo: 'ddpg' }).backend, choice);
   }
   assert.throws(() => buildConfig({ backend: 'bogus' }), /must be auto, kernels, tensorflow, node, wasm, cpu; got "bogus"/);
+});
+
+test('--env-kwargs and run files carry range kwargs with infinite ends (Infinity, as Python json writes it)', () => {
+  const c = buildConfig({ env: 'Hopper-v5', 'env-kwargs': '{"healthy_z_range": [0.8, Infinity], "note": "Infinity"}' });
+  assert.deepEqual(c.envKwargs, { healthy_z_range: [0.8, Infinity], note: 'Infinity' });
+  // config.json and state.json are written and read with these: the range comes back, not [0.8, null].
+  const text = stringifyJson({ envKwargs: { r: [-Infinity, 10], s: 'a "NaN" -Infinity' }, x: NaN }, 2);
+  assert.match(text, /-Infinity,\n\s+10/);
+  assert.deepEqual(parseJson(text), { envKwargs: { r: [-Infinity, 10], s: 'a "NaN" -Infinity' }, x: NaN });
+  assert.throws(() => buildConfig({ 'env-kwargs': '{"r": [0.8, Inf]}' }), /--env-kwargs/);
 });

@@ -15,6 +15,7 @@ import { evaluatePolicy } from '../../agents/evaluation.ts';
 import { train } from '../../agents/trainer.ts';
 import { loadActor, saveActor, CheckpointError } from '../../agents/index.ts';
 import { floatsOf } from '../../agents/checkpoint-io.ts';
+import { parseJson } from '../../agents/json-text.ts';
 
 before(async () => {
   await selectBackend('wasm');
@@ -292,4 +293,18 @@ test('smoke: a few hundred steps of Pendulum-v1 in-process', async () => {
   );
   assert.equal(r.episodes, 2);
   assert.ok(r.lastEval && r.lastEval.mean < 0 && r.lastEval.mean > -2000);
+});
+
+test('smoke: Hopper-v5 (MuJoCo, loaded on first use) in-process with a range kwarg; config.json keeps its Infinity', async () => {
+  const dir = tmp();
+  const envKwargs = { healthy_z_range: [0.8, Infinity] as [number, number] };
+  const r = await train(
+    buildConfig(
+      {},
+      { env: 'Hopper-v5', out: dir, envKwargs, ...shortRun({ steps: 200, learningStarts: 100, batchSize: 16, hidden: [8] }) },
+    ),
+    { out: quiet },
+  );
+  assert.ok(r.episodes > 0 && r.lastEval !== null);
+  assert.deepEqual((parseJson(readFileSync(join(dir, 'config.json'), 'utf8')) as { envKwargs: unknown }).envKwargs, envKwargs);
 });

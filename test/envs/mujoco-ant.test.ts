@@ -1,13 +1,25 @@
 // Ant-v5 against Gymnasium 1.4's definition: defaults, spaces, reset noise, observation layout
 // (clipped contact forces included), reward terms, health (closed z range) and termination,
-// each recomputed here from MuJoCo's state. Not registered yet (its range kwargs have no
-// KwargSpec type), so it is made from its class.
+// each recomputed here from MuJoCo's state. Made through the registry (its kwarg checks
+// included), but for main_body given as a name: Gymnasium takes one, the registration an index.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadMujoco } from '../../envs/mujoco/runtime.ts';
 import { box } from '../../protocol/spaces.ts';
 import { AntEnv, ANT_DEFAULTS } from '../../envs/mujoco/ant.ts';
-import { assertResetNoise, clip, close, dtOf, gymDefaults, rollout, sumOf, type StepView } from './mujoco-helpers.ts';
+import {
+  assertRegisteredLikeGymnasium,
+  assertResetNoise,
+  assertSpaces,
+  clip,
+  close,
+  dtOf,
+  gymDefaults,
+  makeLoaded,
+  rollout,
+  sumOf,
+  type StepView,
+} from './mujoco-helpers.ts';
 
 before(() => loadMujoco());
 
@@ -15,7 +27,9 @@ const sumSq = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x * x
 
 test("Ant-v5: defaults, spaces and reset noise are Gymnasium's", () => {
   assert.deepEqual({ ...ANT_DEFAULTS }, gymDefaults('Ant-v5'));
-  const env = new AntEnv();
+  assertRegisteredLikeGymnasium('Ant-v5');
+  const env = makeLoaded<AntEnv>('Ant-v5');
+  assertSpaces('Ant-v5', env);
   assert.equal(env.model.nbody, 14);
   assert.deepEqual(env.observationSpace, box(-Infinity, Infinity, [105], 'float64'));
   assert.deepEqual(env.actionSpace.type === 'Box' && [env.actionSpace.shape, env.actionSpace.dtype], [[8], 'float32']);
@@ -46,6 +60,7 @@ const variants: Record<string, unknown>[] = [
     include_cfrc_ext_in_observation: false,
     frame_skip: 3,
   },
+  { healthy_z_range: [0.3, 0.8], contact_force_range: [-2, 0.5], main_body: 1 },
 ];
 
 for (const kwargs of variants) {
@@ -53,7 +68,7 @@ for (const kwargs of variants) {
     const k = { ...gymDefaults('Ant-v5'), ...kwargs } as Record<string, unknown>;
     const [zLo, zHi] = k.healthy_z_range as number[];
     const [fLo, fHi] = k.contact_force_range as number[];
-    const env = new AntEnv(kwargs);
+    const env = typeof kwargs.main_body === 'string' ? new AntEnv(kwargs) : makeLoaded<AntEnv>('Ant-v5', kwargs);
     const dt = dtOf(env, k.frame_skip as number);
     const seen = { healthy: 0, unhealthy: 0, contact: 0, clipped: 0 };
     const check = ({ before, qpos, qvel, action, result }: StepView) => {

@@ -45,6 +45,11 @@ export async function makeMujoco<E extends MujocoEnv>(id: string, kwargs: Kwargs
   return (make(id, kwargs) as Wrapper).unwrapped as unknown as E;
 }
 
+/** make(id, kwargs) through the registry (its kwarg checks included), unwrapped; the module must be loaded already. */
+export function makeLoaded<E extends MujocoEnv = MujocoEnv>(id: string, kwargs: Kwargs = {}): E {
+  return (make(id, kwargs) as Wrapper).unwrapped as unknown as E;
+}
+
 /** The registration matches Gymnasium's: id's max_episode_steps, reward_threshold, every recorded kwarg's default. */
 export function assertRegisteredLikeGymnasium(id: string, except: string[] = []): void {
   const rec = RECORDED.envs[id];

@@ -1,15 +1,27 @@
 // Humanoid-v5 and HumanoidStandup-v5 against Gymnasium 1.4's definitions: defaults, spaces,
 // reset noise, the observation (cinert, cvel, qfrc_actuator, cfrc_ext parts), reward terms and
-// their clipping, health and termination, each recomputed here from MuJoCo's state. Not
-// registered yet (their range kwargs have no KwargSpec type): made from their classes.
+// their clipping, health and termination, each recomputed here from MuJoCo's state. Made
+// through the registry, so their range kwargs pass make()'s checks.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadMujoco } from '../../envs/mujoco/runtime.ts';
 import type { MujocoEnv } from '../../envs/mujoco/mujoco-env.ts';
-import { HumanoidEnv, HUMANOID_DEFAULTS } from '../../envs/mujoco/humanoid.ts';
-import { HumanoidStandupEnv, HUMANOID_STANDUP_DEFAULTS } from '../../envs/mujoco/humanoid-standup.ts';
+import { HUMANOID_DEFAULTS } from '../../envs/mujoco/humanoid.ts';
+import { HUMANOID_STANDUP_DEFAULTS } from '../../envs/mujoco/humanoid-standup.ts';
 import { box } from '../../protocol/spaces.ts';
-import { assertResetNoise, clip, close, dtOf, gymDefaults, rollout, sumOf, type StepView } from './mujoco-helpers.ts';
+import {
+  assertRegisteredLikeGymnasium,
+  assertResetNoise,
+  assertSpaces,
+  clip,
+  close,
+  dtOf,
+  gymDefaults,
+  makeLoaded,
+  rollout,
+  sumOf,
+  type StepView,
+} from './mujoco-helpers.ts';
 
 before(() => loadMujoco());
 
@@ -37,14 +49,20 @@ function massCenter(env: MujocoEnv, xipos: Float64Array): [number, number] {
 }
 
 const CASES = [
-  { id: 'Humanoid-v5', build: (o: object) => new HumanoidEnv(o), defaults: HUMANOID_DEFAULTS },
-  { id: 'HumanoidStandup-v5', build: (o: object) => new HumanoidStandupEnv(o), defaults: HUMANOID_STANDUP_DEFAULTS },
+  { id: 'Humanoid-v5', build: (o: Record<string, unknown>) => makeLoaded('Humanoid-v5', o), defaults: HUMANOID_DEFAULTS },
+  {
+    id: 'HumanoidStandup-v5',
+    build: (o: Record<string, unknown>) => makeLoaded('HumanoidStandup-v5', o),
+    defaults: HUMANOID_STANDUP_DEFAULTS,
+  },
 ];
 
 for (const c of CASES) {
   test(`${c.id}: defaults, spaces and reset noise are Gymnasium's`, () => {
     assert.deepEqual({ ...c.defaults }, gymDefaults(c.id));
+    assertRegisteredLikeGymnasium(c.id);
     const env = c.build({});
+    assertSpaces(c.id, env);
     assert.deepEqual(env.observationSpace, box(-Infinity, Infinity, [348], 'float64'));
     assert.deepEqual(env.actionSpace.type === 'Box' && env.actionSpace.shape, [17]);
     assert.equal(env.dt, dtOf(env, 5));
@@ -73,7 +91,7 @@ for (const kwargs of HUMANOID_VARIANTS) {
     const k = { ...gymDefaults('Humanoid-v5'), ...kwargs } as Record<string, unknown>;
     const [zLo, zHi] = k.healthy_z_range as number[];
     const [cLo, cHi] = k.contact_cost_range as number[];
-    const env = new HumanoidEnv(kwargs);
+    const env = makeLoaded('Humanoid-v5', kwargs);
     const dt = dtOf(env, k.frame_skip as number);
     const seen = { healthy: 0, unhealthy: 0, contactClipped: 0 };
     const check = ({ before, qpos, action, result }: StepView) => {
@@ -113,7 +131,7 @@ for (const kwargs of STANDUP_VARIANTS) {
   test(`HumanoidStandup-v5 ${JSON.stringify(kwargs)}: obs, height reward, clipped impact cost, +1; never terminates`, () => {
     const k = { ...gymDefaults('HumanoidStandup-v5'), ...kwargs } as Record<string, unknown>;
     const [lo, hi] = k.impact_cost_range as number[];
-    const env = new HumanoidStandupEnv(kwargs);
+    const env = makeLoaded('HumanoidStandup-v5', kwargs);
     const timestep = dtOf(env, 1);
     const qpos0 = Array.from(env.model.qpos0 as Float64Array);
     let impactClipped = 0;

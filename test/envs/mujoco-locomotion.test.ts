@@ -1,14 +1,13 @@
 // HalfCheetah-v5, Hopper-v5 and Walker2d-v5 against Gymnasium 1.4's definitions: defaults,
 // spaces, reset noise, observation layout (velocity clipping included), reward terms, health
 // and termination, each recomputed here from MuJoCo's state rather than taken from the env.
-// Hopper and Walker2d are not registered yet (their range kwargs have no KwargSpec type), so
-// they are made from their classes here.
+// Hopper and Walker2d are made through the registry, so their range kwargs pass make()'s checks.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadMujoco } from '../../envs/mujoco/runtime.ts';
 import type { MujocoEnv } from '../../envs/mujoco/mujoco-env.ts';
-import { HopperEnv, HOPPER_DEFAULTS } from '../../envs/mujoco/hopper.ts';
-import { Walker2dEnv, WALKER2D_DEFAULTS } from '../../envs/mujoco/walker2d.ts';
+import { HOPPER_DEFAULTS } from '../../envs/mujoco/hopper.ts';
+import { WALKER2D_DEFAULTS } from '../../envs/mujoco/walker2d.ts';
 import {
   assertRegisteredLikeGymnasium,
   assertResetNoise,
@@ -17,6 +16,7 @@ import {
   close,
   dtOf,
   gymDefaults,
+  makeLoaded,
   makeMujoco,
   RECORDED,
   rollout,
@@ -78,7 +78,7 @@ const inRange = (x: number, r: unknown) => (r as number[])[0] < x && x < (r as n
 const WALKERS: WalkerCase[] = [
   {
     id: 'Hopper-v5',
-    build: (o) => new HopperEnv(o),
+    build: (o) => makeLoaded('Hopper-v5', o),
     defaults: HOPPER_DEFAULTS,
     healthy: ({ qpos, qvel }, k) =>
       [...qpos.subarray(2), ...qvel].every((s) => inRange(s, k.healthy_state_range)) &&
@@ -87,7 +87,7 @@ const WALKERS: WalkerCase[] = [
   },
   {
     id: 'Walker2d-v5',
-    build: (o) => new Walker2dEnv(o),
+    build: (o) => makeLoaded('Walker2d-v5', o),
     defaults: WALKER2D_DEFAULTS,
     healthy: ({ qpos }, k) => inRange(qpos[1], k.healthy_z_range) && inRange(qpos[2], k.healthy_angle_range),
   },
@@ -96,7 +96,9 @@ const WALKERS: WalkerCase[] = [
 for (const c of WALKERS) {
   test(`${c.id}: defaults, spaces and reset noise are Gymnasium's`, () => {
     assert.deepEqual({ ...c.defaults }, gymDefaults(c.id));
+    assertRegisteredLikeGymnasium(c.id);
     const env = c.build({});
+    assertSpaces(c.id, env);
     const nq = RECORDED.envs[c.id].nq;
     assert.deepEqual(env.observationSpace, {
       type: 'Box',

@@ -2,7 +2,9 @@
 // and the wrappers gymnasium.make applies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { make, registration, registrations, OrderEnforcing, TimeLimit, Wrapper } from '../../envs/index.ts';
+import { make, register, registration, registrations, OrderEnforcing, TimeLimit, Wrapper, type Kwargs } from '../../envs/index.ts';
+import { GymwireError } from '../../protocol/errors.ts';
+import type { KwargSpec } from '../../protocol/schema/env-spec.ts';
 import { PendulumEnv } from '../../envs/classic-control/index.ts';
 import { throwsCode } from '../helpers.ts';
 
@@ -69,4 +71,43 @@ test('kwargs given to make reach the env', () => {
   const env = make('Pendulum-v1', { g: 3.7 });
   assert.equal(((env as Wrapper).unwrapped as PendulumEnv).g, 3.7);
   assert.deepEqual(env.spec?.kwargs, { g: 3.7 });
+});
+
+test('a range kwarg (1.4): make checks [low, high] and hands the env its own copy', () => {
+  let given: Kwargs = {};
+  register({
+    id: 'RangeProbe-v0',
+    factory: (kwargs) => {
+      given = kwargs;
+      return (make('Pendulum-v1') as Wrapper).unwrapped;
+    },
+    maxEpisodeSteps: 10,
+    rewardThreshold: null,
+    kwargs: { band: { type: 'range', default: [0.7, Infinity], description: 'a test range' } },
+  });
+  const value: [number, number] = [-Infinity, 2];
+  const env = make('RangeProbe-v0', { band: value });
+  assert.deepEqual(env.spec?.kwargs, { band: [-Infinity, 2] });
+  assert.notEqual(given.band, value, 'a copy: the caller changing its array later does not reach the env');
+  make('RangeProbe-v0', { band: [1, 1] });
+  make('RangeProbe-v0');
+  assert.deepEqual(given.band, [0.7, Infinity]);
+  assert.notEqual(given.band, registration('RangeProbe-v0').kwargs.band.default, 'a copy of the default');
+  const messages: string[] = [];
+  for (const band of [[1], [1, 2, 3], 'x', 3, null, [1, '2'], [NaN, 1], [0, NaN], [2, 1], [Infinity, -Infinity], { 0: 1, 1: 2 }]) {
+    assert.throws(
+      () => make('RangeProbe-v0', { band }),
+      (e: unknown) => e instanceof GymwireError && e.code === 'invalid_kwargs' && (messages.push(e.message), true),
+      JSON.stringify(band),
+    );
+  }
+  assert.match(messages[0], /band' must be a \[low, high\] pair of numbers, got an array of 1/);
+  assert.match(messages[6], /must not hold NaN/);
+  assert.match(messages[8], /must have low <= high, got \[2, 1\]/);
+  // A registration whose range default is not one is refused (list_envs would send it as declared).
+  const bad: KwargSpec = { type: 'range', default: [1, 0], description: 'reversed' };
+  assert.throws(
+    () => register({ id: 'BadRange-v0', factory: () => make('Pendulum-v1'), maxEpisodeSteps: 1, rewardThreshold: null, kwargs: { bad } }),
+    /BadRange-v0: the default of range kwarg 'bad' must have low <= high/,
+  );
 });

@@ -24,6 +24,9 @@ test('valid requests pass their compiled check', () => {
   }
   assert.ok(requestCheck('step')!.Check({ id: 1, op: 'step', handle: 0, action: 2 }), 'discrete action');
   assert.ok(requestCheck('list_envs')!.Check({ id: 1, op: 'list_envs', from_a_newer_minor: true }), 'unknown fields are ignored');
+  // 1.4: an array is a range kwarg's value; make checks it against the KwargSpec (invalid_kwargs), not the schema.
+  for (const a of [[0.7, Infinity], [1], ['x', 2]])
+    assert.ok(requestCheck('make')!.Check({ id: 2, op: 'make', env_id: 'X', kwargs: { a } }));
 });
 
 test('bad requests fail with a reason', () => {
@@ -32,7 +35,7 @@ test('bad requests fail with a reason', () => {
     ['hello', { id: 0, op: 'hello', protocol_version: '1.0' }],
     ['make', { id: 2, op: 'make' }],
     ['make', { id: 2, op: 'make', env_id: 'X', num_envs: 0 }],
-    ['make', { id: 2, op: 'make', env_id: 'X', kwargs: { a: [1] } }],
+    ['make', { id: 2, op: 'make', env_id: 'X', kwargs: { a: { b: 1 } } }],
     ['reset', { id: 3, op: 'reset', handle: -1 }],
     ['reset', { id: 3, op: 'reset', handle: 0, seed: 1.5 }],
     ['step', { id: 4, op: 'step', handle: 0 }],

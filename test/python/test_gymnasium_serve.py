@@ -31,6 +31,7 @@ FAMILIES = ("gymnasium.envs.classic_control.", "gymnasium.envs.toy_text.")
 #: The classic-control and toy-text ids of the registry (read from it, not listed by hand).
 IDS = [i for i, s in gym.registry.items() if isinstance(s.entry_point, str) and s.entry_point.startswith(FAMILIES)]
 PLUGIN_ID = "gymwire_test_plugin:TextEcho-v0"
+RANGES_ID = "gymwire_test_plugin:Banded-v0"
 
 
 def server_env() -> dict:
@@ -98,7 +99,7 @@ class Served(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.server = ServedProcess([*IDS, PLUGIN_ID])
+        cls.server = ServedProcess([*IDS, PLUGIN_ID, RANGES_ID])
         with Connection(cls.server.url) as c:
             cls.listed = {e["id"]: e for e in c.list_envs()}
 
@@ -111,8 +112,8 @@ class Served(unittest.TestCase):
             self.assertIn(expected, IDS)
         for expected in ("Taxi-v4", "CliffWalking-v1", "CliffWalkingSlippery-v1", "Blackjack-v1"):
             self.assertIn(expected, IDS)
-        # Every id is listed; TextEcho (a Text observation) cannot be described, so it is not.
-        self.assertEqual(sorted(self.listed), sorted(IDS))
+        # Every id is listed, and the plugin's Banded; TextEcho (a Text observation) cannot be described, so it is not.
+        self.assertEqual(sorted(self.listed), sorted([*IDS, "Banded-v0"]))
 
     def replay(self, env_id: str, seed: int, steps: int, **kwargs: Any) -> int:
         """Steps Gymnasium's env and the served one with the same seed and actions; returns episodes ended."""
@@ -215,6 +216,19 @@ class Served(unittest.TestCase):
         self.assertIn("does not accept kwarg", caught.exception.message)
         with self.assertRaises(InvalidKwargsError):
             RemoteEnv(self.server.url, "Pendulum-v1", g="strong")
+
+    def test_tuple_kwargs_are_range_kwargs(self) -> None:
+        kinds = {k: (s["type"], s["default"]) for k, s in self.listed["Banded-v0"]["kwargs"].items()}
+        self.assertEqual(kinds, {"band": ("range", (0.7, math.inf)), "legacy": ("range", (-1.0, 1.0))})
+        env = RemoteEnv(self.server.url, "Banded-v0", band=(0.25, math.inf), legacy=[-3, 2])
+        try:
+            self.assertEqual(env.reset(seed=0)[0].tolist(), [0.25, -3.0])
+            self.assertEqual(env.spec.kwargs, {"band": (0.25, math.inf), "legacy": (-3.0, 2.0)})
+        finally:
+            env.close()
+        with self.assertRaises(InvalidKwargsError) as caught:
+            RemoteEnv(self.server.url, "Banded-v0", band=(1.0, 0.5))
+        self.assertIn("must have low <= high", caught.exception.message)
 
     def test_an_unsupported_space_is_refused_at_make(self) -> None:
         with Connection(self.server.url) as c:

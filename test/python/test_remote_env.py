@@ -15,7 +15,7 @@ import numpy as np
 from gymnasium.utils.env_checker import check_env
 from gymnasium.utils.env_checker import check_space_limit
 
-from gymwire import EnvRegistration, RemoteEnv, UnsupportedError
+from gymwire import EnvRegistration, InvalidKwargsError, RemoteEnv, UnsupportedError
 from gymwire.env_spec import NO_SERVER_TIME_LIMIT, RemoteEnvCreator
 
 FPS_WARNING = "No render fps was declared in the environment"
@@ -103,6 +103,24 @@ class Spec(unittest.TestCase):
         self.addCleanup(local.close)
         a, b = envs.reset(seed=5), local.reset(seed=5)
         np.testing.assert_array_equal(a[0], b[0])
+
+    def test_a_range_kwarg_is_a_tuple_with_inf_and_changes_the_env(self) -> None:
+        listed = {e["id"]: e for e in RemoteEnv.list_envs(self.url)}["Hopper-v5"]["kwargs"]["healthy_z_range"]
+        self.assertEqual((listed["type"], listed["default"]), ("range", (0.7, float("inf"))))
+        self.assertIsInstance(listed["default"], tuple)
+        ended = []
+        for z_range in ((0.7, float("inf")), (1.3, float("inf"))):
+            # Hopper starts at z = 1.25: healthy within (0.7, inf), not within (1.3, inf).
+            env = RemoteEnv(self.url, "Hopper-v5", healthy_z_range=z_range)
+            self.addCleanup(env.close)
+            self.assertEqual(env.spec.kwargs["healthy_z_range"], z_range)
+            self.assertIsInstance(env.spec.kwargs["healthy_z_range"], tuple)
+            env.reset(seed=0)
+            ended.append(env.step(np.zeros(3, np.float32))[2])
+        self.assertEqual(ended, [False, True])
+        with self.assertRaises(InvalidKwargsError) as caught:
+            RemoteEnv(self.url, "Hopper-v5", healthy_z_range=(2.0, 1.0))
+        self.assertIn("must have low <= high", caught.exception.message)
 
     def test_reset_seeds_np_random_as_gymnasium_does(self) -> None:
         env = RemoteEnv(self.url, "CartPole-v1")

@@ -320,6 +320,17 @@ class Pusher:
         return [0.0, 0.0, 0.0], 0.0, False, False, {}
 
 
+RANGED: List[Any] = []
+
+
+class Ranged(Pusher):
+    """A range kwarg (1.4), read from the constructor's tuple default; records what it was given."""
+
+    def __init__(self, band=(0.7, math.inf)) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        RANGED.append(band)
+
+
 SLEEPY_LOG: List[int] = []
 SLEEPIES: List[Any] = []
 
@@ -419,6 +430,7 @@ class Server(unittest.TestCase):
                     render_fps=25,
                 ),
                 EnvRegistration("Pusher-v0", Pusher, kwargs={}),
+                EnvRegistration("Ranged-v0", Ranged),
                 EnvRegistration("Troublesome-v0", Troublesome, kwargs={}),
                 EnvRegistration("Sleepy-v0", Sleepy, kwargs={}),
                 EnvRegistration("Painter-v0", Painter, kwargs={}),
@@ -441,9 +453,9 @@ class Server(unittest.TestCase):
 
     # -- 1.2 -------------------------------------------------------------------------------------
 
-    def test_hello_and_list_envs_say_1_3(self) -> None:
+    def test_hello_and_list_envs_say_1_4(self) -> None:
         hello = self.c.result("hello", protocol_version="1.0", client_name="old", client_version="0")
-        self.assertEqual(hello["protocol_version"], "1.3")
+        self.assertEqual(hello["protocol_version"], "1.4")
         envs = {e["id"]: e for e in self.c.result("list_envs")["envs"]}
         self.assertEqual(envs["Probe-v0"]["reset_options"], OPTIONS)
         self.assertEqual(envs["Pusher-v0"]["reset_options"], {}, "an env that declares none reads none")
@@ -606,6 +618,26 @@ class Server(unittest.TestCase):
         self.assertEqual(made["spec"]["kwargs"], {"size": 2})
         self.assertEqual(made["spec"]["max_episode_steps"], 10)
         self.assertEqual(self.c.error("make", env_id="Probe-v0", kwargs={"size": 2.5})["code"], "invalid_kwargs")
+
+    # -- 1.4 -------------------------------------------------------------------------------------
+
+    def test_a_range_kwarg_is_listed_checked_and_reaches_the_env_as_a_tuple(self) -> None:
+        envs = {e["id"]: e for e in self.c.result("list_envs")["envs"]}
+        band = envs["Ranged-v0"]["kwargs"]["band"]
+        self.assertEqual((band["type"], band["default"]), ("range", [0.7, math.inf]), "a tuple default is a range; inf on the wire")
+        made = self.c.result("make", env_id="Ranged-v0", kwargs={"band": [-math.inf, 2]})
+        self.assertEqual(made["spec"]["kwargs"], {"band": [-math.inf, 2.0]})
+        self.assertEqual(RANGED[-1], (-math.inf, 2.0))
+        self.c.result("make", env_id="Ranged-v0")
+        self.assertEqual(RANGED[-1], (0.7, math.inf))
+        seen = len(RANGED)
+        for bad in ([1.0], [1.0, 2.0, 3.0], [1.0, "x"], [math.nan, 1.0], [2.0, 1.0], [True, 2.0], 3.0):
+            error = self.c.error("make", env_id="Ranged-v0", kwargs={"band": bad})
+            self.assertEqual(error["code"], "invalid_kwargs", bad)
+        self.assertEqual(len(RANGED), seen, "no env was made with a malformed range")
+        self.assertIn(
+            '"band" must have low <= high, got [2.0, 1.0]', self.c.error("make", env_id="Ranged-v0", kwargs={"band": [2.0, 1.0]})["message"]
+        )
 
     # -- containment -----------------------------------------------------------------------------
 

@@ -124,6 +124,15 @@ test('the page loads from the server, is refused without the token, and connects
   // The kwargs list_envs declares become fields: LunarLander's continuous is a checkbox.
   await page.selectOption('#env', 'LunarLander-v3');
   assert.equal(await page.getAttribute('#kwargs input[name="continuous"]', 'type'), 'checkbox');
+  // A range kwarg (1.4) is "low, high" text, inf allowed; a malformed one is refused before make.
+  await page.selectOption('#env', 'Hopper-v5');
+  const zRange = '#kwargs input[name="healthy_z_range"]';
+  assert.equal(await page.getAttribute(zRange, 'type'), 'text');
+  assert.equal(await page.inputValue(zRange), '0.7, inf');
+  await page.fill(zRange, '2, 1');
+  await page.click('#start');
+  await page.waitForSelector('body[data-state="error"]');
+  assert.match((await page.textContent('#status')) ?? '', /kwarg healthy_z_range: must have low <= high, got \[2, 1\]/);
   await page.close();
 });
 
