@@ -29,7 +29,7 @@ before(() => loadMujoco());
 
 type Kwargs = Record<string, unknown>;
 
-/** Each v5 env's class (five are not registered yet: all are made directly). */
+/** Each v5 env's class, made directly (with the recording's kwargs, in our TimeLimit) rather than through the registry. */
 const ENVS: Record<string, (kwargs: Kwargs) => MujocoEnv> = {
   'InvertedPendulum-v5': (k) => new InvertedPendulumEnv(k),
   'InvertedDoublePendulum-v5': (k) => new InvertedDoublePendulumEnv(k),
