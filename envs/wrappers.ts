@@ -17,6 +17,9 @@ export class Wrapper<O = SpaceValue, A = SpaceValue> implements Env<O, A> {
   set spec(s: EnvSpec | null) {
     this.env.spec = s;
   }
+  get freesMemoryOnClose(): boolean {
+    return this.env.freesMemoryOnClose === true;
+  }
   /** The innermost env, for code that needs the concrete class (tests, renderers). */
   get unwrapped(): Env<O, A> {
     return this.env instanceof Wrapper ? (this.env.unwrapped as Env<O, A>) : this.env;

@@ -44,6 +44,11 @@ export interface Env<O = SpaceValue, A = SpaceValue> {
   step(action: A): StepResult<O>;
   render(): Frame;
   close(): void;
+  /**
+   * close() frees the env's memory itself (MuJoCo's MjModel and MjData), rather than leaving it to
+   * the garbage collector: a server can give back the env's memory charge at close.
+   */
+  readonly freesMemoryOnClose?: boolean;
 }
 
 type Async<T> = T | Promise<T>;

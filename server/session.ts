@@ -139,13 +139,14 @@ export class Session {
   }
 
   /**
-   * Gives back a closed env's charge once its memory is collected: an env of this thread's
-   * heap when its object is; one in a worker thread when the worker has collected it (it
-   * collects its heap at each close).
+   * Gives back a closed env's charge once its memory is freed: at once for an env whose close()
+   * frees it (MuJoCo's); an env of this thread's heap when its object is collected; one in a
+   * worker thread when the worker has collected it (it collects its heap at each close).
    */
   private releaseCharge(slot: EnvSlot): void {
     const vector = slot.vector;
-    if (vector === null || vector.inThisThread) this.budget.releaseWhenCollected(slot.env ?? vector!, slot.memoryBytes);
+    if (vector === null && slot.env!.freesMemoryOnClose === true) this.budget.release(slot.memoryBytes);
+    else if (vector === null || vector.inThisThread) this.budget.releaseWhenCollected(slot.env ?? vector!, slot.memoryBytes);
     else if (vector.onMemoryFreed) this.budget.releaseWhenFreed(slot.memoryBytes, (freed) => vector.onMemoryFreed!(freed));
     else this.budget.release(slot.memoryBytes);
   }

@@ -39,6 +39,8 @@ export function observationBox(size: number): Space {
 }
 
 export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
+  /** close() deletes the MjModel and MjData: MuJoCo's allocator reuses their memory at once. */
+  readonly freesMemoryOnClose = true;
   readonly envName: string;
   readonly frameSkip: number;
   /** The model's physics timestep (s). */
