@@ -16,7 +16,7 @@ import { readCheckpoint } from './checkpoints.ts';
 import { ACTOR_AND_ENV_OPTIONS } from './cli-options.ts';
 import { parseJson } from './json-text.ts';
 
-const HELP = `Evaluate a trained DDPG or TD3 actor (deterministic, no exploration noise).
+const HELP = `Evaluate a trained DDPG, TD3 or SAC actor (deterministic, no exploration noise).
 
 Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [--episodes N] [--seed S]
                            [--actor online|target] [--env-kwargs JSON]

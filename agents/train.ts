@@ -1,4 +1,4 @@
-// npm run train -- [--algo ddpg|td3] --env Pendulum-v1 [--url ws://host:8765 ...] [--num-envs N] --steps 20000 --seed 0 --out runs/NAME
+// npm run train -- [--algo ddpg|td3|sac] --env Pendulum-v1 [--url ws://host:8765 ...] [--num-envs N] --steps 20000 --seed 0 --out runs/NAME
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { buildConfig, chosenEnvAndAlgo, flagsHelp, parseArgsOptions, serverUrls } from './config.ts';
@@ -14,9 +14,9 @@ import { parseJson } from './json-text.ts';
 /** The help text, with every flag's default for the env and algorithm chosen (by flags or the base ones). */
 function help(defaults: TrainConfig): string {
   const tuned = TUNED_ENVS.includes(defaults.env) ? '' : ' (no row of its own: the base ones)';
-  return `Train a DDPG or TD3 agent on a continuous-action env, in-process or through an env server.
+  return `Train a DDPG, TD3 or SAC agent on a continuous-action env, in-process or through an env server.
 
-Usage: npm run train -- [--algo ddpg|td3] [--env ID] [--url ws://HOST:PORT ...] [--num-envs N] [--steps N] [--seed S] [--out DIR] [flags]
+Usage: npm run train -- [--algo ddpg|td3|sac] [--env ID] [--url ws://HOST:PORT ...] [--num-envs N] [--steps N] [--seed S] [--out DIR] [flags]
        npm run train -- --resume DIR [--steps N]      continue a run from its checkpoint
        npm run train -- --algo td3 --env ID --help    the flags with that env's and algorithm's defaults
 
