@@ -319,6 +319,11 @@ export class Renderer3D {
     const w0dy = x2 - x1;
     const w1dy = x0 - x2;
     const w2dy = x1 - x0;
+    // Top-left rule: a pixel centre exactly on an edge belongs to the triangle that edge bounds on
+    // its left or top, so triangles sharing an edge never both draw it (a translucent one blends once).
+    const in0 = w0dx > 0 || (w0dx === 0 && w0dy > 0) ? 0 : Number.MIN_VALUE;
+    const in1 = w1dx > 0 || (w1dx === 0 && w1dy > 0) ? 0 : Number.MIN_VALUE;
+    const in2 = w2dx > 0 || (w2dx === 0 && w2dy > 0) ? 0 : Number.MIN_VALUE;
     const depth = this.depth;
     const color = this.color;
     const blend = alpha < 1;
@@ -328,7 +333,7 @@ export class Renderer3D {
       let w2 = w2Row;
       let idx = py * W + minX;
       for (let px = minX; px <= maxX; px++, idx++) {
-        if (w0 >= 0 && w1 >= 0 && w2 >= 0) {
+        if (w0 >= in0 && w1 >= in1 && w2 >= in2) {
           const l0 = w0 * inv;
           const l1 = w1 * inv;
           const l2 = w2 * inv;

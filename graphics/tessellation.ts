@@ -149,13 +149,30 @@ export function templateOf(type: 'sphere' | 'capsule' | 'cylinder' | 'ellipsoid'
 
 const meshTemplates = new WeakMap<object, Template>();
 
-/** A mesh as a template, with smooth normals (area-weighted face normals summed per vertex); cached per mesh. */
+/**
+ * A mesh as a template, with smooth normals: each vertex's is the sum of its faces' unit normals
+ * weighted by the face's angle at that vertex (so a face's triangulation does not matter); cached per mesh.
+ */
 export function meshTemplate(mesh: { vertices: Float32Array; faces: Int32Array }): Template {
   const cached = meshTemplates.get(mesh);
   if (cached) return cached;
   const { vertices, faces } = mesh;
   const count = vertices.length / 3;
   const normals = new Float32Array(vertices.length);
+  const corner = (at: number, p: number, q: number, nx: number, ny: number, nz: number) => {
+    const ux = vertices[p] - vertices[at];
+    const uy = vertices[p + 1] - vertices[at + 1];
+    const uz = vertices[p + 2] - vertices[at + 2];
+    const vx = vertices[q] - vertices[at];
+    const vy = vertices[q + 1] - vertices[at + 1];
+    const vz = vertices[q + 2] - vertices[at + 2];
+    const lengths = Math.hypot(ux, uy, uz) * Math.hypot(vx, vy, vz);
+    if (lengths === 0) return;
+    const angle = Math.acos(Math.max(-1, Math.min(1, (ux * vx + uy * vy + uz * vz) / lengths)));
+    normals[at] += nx * angle;
+    normals[at + 1] += ny * angle;
+    normals[at + 2] += nz * angle;
+  };
   for (let f = 0; f + 2 < faces.length; f += 3) {
     const a = 3 * faces[f];
     const b = 3 * faces[f + 1];
@@ -166,14 +183,17 @@ export function meshTemplate(mesh: { vertices: Float32Array; faces: Int32Array }
     const vx = vertices[c] - vertices[a];
     const vy = vertices[c + 1] - vertices[a + 1];
     const vz = vertices[c + 2] - vertices[a + 2];
-    const nx = uy * vz - uz * vy;
-    const ny = uz * vx - ux * vz;
-    const nz = ux * vy - uy * vx;
-    for (const i of [a, b, c]) {
-      normals[i] += nx;
-      normals[i + 1] += ny;
-      normals[i + 2] += nz;
-    }
+    let nx = uy * vz - uz * vy;
+    let ny = uz * vx - ux * vz;
+    let nz = ux * vy - uy * vx;
+    const len = Math.hypot(nx, ny, nz);
+    if (len === 0) continue;
+    nx /= len;
+    ny /= len;
+    nz /= len;
+    corner(a, b, c, nx, ny, nz);
+    corner(b, c, a, nx, ny, nz);
+    corner(c, a, b, nx, ny, nz);
   }
   for (let i = 0; i < normals.length; i += 3) {
     const len = Math.hypot(normals[i], normals[i + 1], normals[i + 2]) || 1;

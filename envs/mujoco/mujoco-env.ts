@@ -198,6 +198,14 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
     return out;
   }
 
+  /** Gymnasium's metadata['render_modes'] for every MuJoCo env here (no 'human', no depth). */
+  static readonly renderModes = ['rgb_array'] as const;
+
+  /** Gymnasium's metadata['render_fps']: round(1 / dt). */
+  get renderFps(): number {
+    return Math.round(1 / this.dt);
+  }
+
   /**
    * An rgb_array frame (Gymnasium's default 480x480) from the env's default camera: the scene
    * MuJoCo computes, drawn by graphics/renderer3d.ts.
