@@ -40,7 +40,8 @@ export const openEnv: EnvFactory = async (c) => {
     const { RemoteEnv } = await import('../client/remote-env.ts');
     return RemoteEnv.connect(url, c.env, c.envKwargs, connectOptions(c));
   }
-  const { make } = await import('../envs/index.ts');
+  const { make, loadEnv } = await import('../envs/index.ts');
+  await loadEnv(c.env); // a lazily loaded env (MuJoCo's) needs its module first
   return make(c.env, c.envKwargs);
 };
 
@@ -51,7 +52,8 @@ export const openEnv: EnvFactory = async (c) => {
 async function openTrainingEnvs(c: TrainConfig): Promise<BatchPart[]> {
   const urls = serverUrls(c);
   if (urls.length === 0) {
-    const { makeVec } = await import('../envs/index.ts');
+    const { makeVec, loadEnv } = await import('../envs/index.ts');
+    await loadEnv(c.env);
     // copy: false — the group copies each result out before the next step.
     return [vectorPart(makeVec(c.env, c.numEnvs, c.envKwargs, { copy: false }))];
   }
