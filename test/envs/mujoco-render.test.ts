@@ -3,6 +3,9 @@
 // its models costs seconds.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import '../../envs/index.ts';
 import { registrations } from '../../envs/registry.ts';
 import { loadMujoco, type MainModule } from '../../envs/mujoco/runtime.ts';
@@ -21,6 +24,8 @@ import { HumanoidEnv } from '../../envs/mujoco/humanoid.ts';
 import { HumanoidStandupEnv } from '../../envs/mujoco/humanoid-standup.ts';
 import type { Frame } from '../../protocol/env-api.ts';
 import { GymwireError } from '../../protocol/errors.ts';
+import { main as rolloutMain } from '../../agents/rollout.ts';
+import { decodeGif } from '../graphics/gif-decoder.ts';
 
 let mj: MainModule;
 before(async () => {
@@ -150,5 +155,24 @@ test('frames are deterministic, change as the body moves, and the tracking camer
   } finally {
     a.close();
     b.close();
+  }
+});
+
+test("rollout writes a MuJoCo env's GIF at its render_fps", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gymwire-mujoco-gif-'));
+  const log = console.log;
+  console.log = () => {};
+  try {
+    const gif = join(dir, 'cheetah.gif');
+    assert.equal(await rolloutMain(['--env', 'HalfCheetah-v5', '--gif', gif, '--max-steps', '3', '--seed', '1']), 0);
+    const decoded = decodeGif(readFileSync(gif));
+    assert.equal(decoded.width, 480);
+    assert.equal(decoded.height, 480);
+    assert.equal(decoded.frames.length, 4);
+    // render_fps 20: 5 hundredths of a second a frame.
+    assert.equal(decoded.frames[0].delayCs, 5);
+  } finally {
+    console.log = log;
+    rmSync(dir, { recursive: true, force: true });
   }
 });
