@@ -15,6 +15,8 @@ import { meshTemplate, templateOf, type Template } from './tessellation.ts';
 const STRIDE = 9;
 /** Sky colours are looked up in a table of this many entries. */
 const SKY_STEPS = 256;
+/** The sky's elevation is computed exactly every this many pixels along a row. */
+const SKY_STRIDE = 8;
 
 export class Renderer3D {
   readonly width: number;
@@ -108,23 +110,34 @@ export class Renderer3D {
     const [ux, uy, uz] = this.up;
     const [rx, ry, rz] = this.right;
     const half = (SKY_STEPS - 1) / 2;
+    // The sine of the ray's elevation, exact every SKY_STRIDE pixels and linear in between (it
+    // varies slowly along a row), into the table.
+    const sine = (a: number, dx0: number, dy0: number, dz0: number) => {
+      const dx = dx0 + a * rx;
+      const dy = dy0 + a * ry;
+      const dz = dz0 + a * rz;
+      return dz / Math.sqrt(dx * dx + dy * dy + dz * dz);
+    };
     for (let py = 0, idx = 0; py < H; py++) {
       const b = (H / 2 - py - 0.5) / focal;
       const dx0 = fx + b * ux;
       const dy0 = fy + b * uy;
       const dz0 = fz + b * uz;
-      for (let px = 0; px < W; px++, idx++) {
-        if (depth[idx] !== 0) continue;
-        const a = (px + 0.5 - W / 2) / focal;
-        const dx = dx0 + a * rx;
-        const dy = dy0 + a * ry;
-        const dz = dz0 + a * rz;
-        const s = dz / Math.sqrt(dx * dx + dy * dy + dz * dz);
-        const i = 3 * ((s * half + half + 0.5) | 0);
-        const o = 3 * idx;
-        color[o] = table[i];
-        color[o + 1] = table[i + 1];
-        color[o + 2] = table[i + 2];
+      let s1 = sine((0.5 - W / 2) / focal, dx0, dy0, dz0);
+      for (let px0 = 0; px0 < W; px0 += SKY_STRIDE) {
+        const s0 = s1;
+        s1 = sine((px0 + SKY_STRIDE + 0.5 - W / 2) / focal, dx0, dy0, dz0);
+        const ds = (s1 - s0) / SKY_STRIDE;
+        const end = Math.min(W, px0 + SKY_STRIDE);
+        for (let px = px0; px < end; px++, idx++) {
+          if (depth[idx] !== 0) continue;
+          const s = s0 + (px - px0) * ds;
+          const i = 3 * ((s * half + half + 0.5) | 0);
+          const o = 3 * idx;
+          color[o] = table[i];
+          color[o + 1] = table[i + 1];
+          color[o + 2] = table[i + 2];
+        }
       }
     }
   }
