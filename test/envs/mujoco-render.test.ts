@@ -11,6 +11,7 @@ import { registrations } from '../../envs/registry.ts';
 import { loadMujoco, type MainModule } from '../../envs/mujoco/runtime.ts';
 import type { MujocoEnv } from '../../envs/mujoco/mujoco-env.ts';
 import { MujocoSceneView } from '../../envs/mujoco/scene-view.ts';
+import { Renderer3D } from '../../graphics/renderer3d.ts';
 import { InvertedPendulumEnv } from '../../envs/mujoco/inverted-pendulum.ts';
 import { InvertedDoublePendulumEnv } from '../../envs/mujoco/inverted-double-pendulum.ts';
 import { HalfCheetahEnv } from '../../envs/mujoco/half-cheetah.ts';
@@ -174,5 +175,38 @@ test("rollout writes a MuJoCo env's GIF at its render_fps", async () => {
   } finally {
     console.log = log;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a mesh geom is drawn from the model's own vertices and faces", () => {
+  // A model of our own (the envs load only shipped files): a tetrahedron mesh hanging in front of the free camera.
+  const xml = `<mujoco><asset><mesh name="pyramid" vertex="0 0 0  1 0 0  1 1 0  0 1 0  0.5 0.5 1"/>
+    <mesh name="tet" vertex="0 0 0  1 0 0  0 1 0  0 0 1"/></asset>
+    <worldbody><geom type="mesh" mesh="tet" rgba="1 0 0 1"/></worldbody></mujoco>`;
+  mj.FS.writeFile('/tet.xml', xml);
+  const model = mj.MjModel.loadFromXML('/tet.xml') as NonNullable<ReturnType<typeof mj.MjModel.loadFromXML>>;
+  mj.FS.unlink('/tet.xml');
+  const data = new mj.MjData(model);
+  const view = new MujocoSceneView(mj, model, {});
+  try {
+    mj.mj_forward(model, data);
+    const scene = view.update(data);
+    assert.equal(scene.geoms.length, 1);
+    const geom = scene.geoms[0];
+    assert.equal(geom.type, 'mesh');
+    if (geom.type !== 'mesh') return;
+    // The second mesh's (mjvGeom.dataid is twice the mesh id): 4 vertices, 4 faces.
+    assert.equal(model.nmesh, 2);
+    assert.equal(geom.mesh.vertices.length, 3 * (model.mesh_vertnum as Int32Array)[1]);
+    assert.equal(geom.mesh.faces.length, 3 * (model.mesh_facenum as Int32Array)[1]);
+    assert.equal(geom.mesh.vertices.length, 12);
+    const frame = new Renderer3D(480, 480).render(scene);
+    let red = 0;
+    for (let i = 0; i < frame.data.length; i += 3) if (frame.data[i] > 2 * frame.data[i + 1] + 20) red++;
+    assert.ok(red > 1000, `the tetrahedron covers ${red} pixels`);
+  } finally {
+    view.delete();
+    data.delete();
+    model.delete();
   }
 });
