@@ -180,3 +180,35 @@ test('a translucent geom blends over what is behind it', () => {
   const [r, g, b] = pixel(f, 32, 32);
   assert.ok(Math.abs(r - 89) <= 1 && g === 0 && Math.abs(b - 89) <= 1, `blended: ${pixel(f, 32, 32)}`);
 });
+
+/** The covered pixels' bounding box: width and height in pixels. */
+function extent(f: Frame): { width: number; height: number } {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const key of covered(f)) {
+    const [x, y] = key.split(',').map(Number);
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  }
+  return { width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+test('cylinder, capsule and ellipsoid silhouettes have the proportions of their sizes and orientation', () => {
+  // Far away and zoomed in (fovy 10 on 128 pixels: ~731 pixels per unit of x / distance), so
+  // perspective barely changes proportions: each extent is about focal * size / distance.
+  const camera = { pos: [0, -40, 0], forward: [0, 1, 0], up: [0, 0, 1], fovy: 10, near: 0.05 } as const;
+  const focal = 64 / Math.tan((5 * Math.PI) / 180);
+  const draw = (geom: SceneGeom) => extent(new Renderer3D(128, 128).render(scene([geom], [HEADLIGHT], camera)));
+  const near = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 2, `${what}: ${got} pixels, about ${want}`);
+  // A cylinder standing up: 2 radii wide, 2 half-heights tall.
+  const cylinder = draw({ type: 'cylinder', pos: [0, 0, 0], mat: IDENTITY, size: [0.5, 0.5, 1.5], rgba: [1, 1, 1, 1] });
+  near(cylinder.width, (focal * 1) / 40, 'cylinder width');
+  near(cylinder.height, (focal * 3) / 40, 'cylinder height');
+  // A capsule lying along x (its z axis turned onto the world's x): half-length + radius each way.
+  const turned = [0, 0, 1, 0, 1, 0, -1, 0, 0];
+  const capsule = draw({ type: 'capsule', pos: [0, 0, 0], mat: turned, size: [0.4, 0.4, 1], rgba: [1, 1, 1, 1] });
+  near(capsule.width, (focal * 2.8) / 40, 'capsule length');
+  near(capsule.height, (focal * 0.8) / 40, 'capsule thickness');
+  // An ellipsoid with its own three half-sizes.
+  const ellipsoid = draw({ type: 'ellipsoid', pos: [0, 0, 0], mat: IDENTITY, size: [1.2, 0.3, 0.6], rgba: [1, 1, 1, 1] });
+  near(ellipsoid.width, (focal * 2.4) / 40, 'ellipsoid width');
+  near(ellipsoid.height, (focal * 1.2) / 40, 'ellipsoid height');
+});
