@@ -47,7 +47,8 @@ export interface RolloutResult {
 
 /**
  * Gymnasium's metadata["render_fps"] for the envs we ship: GIFs play at the speed Gymnasium's
- * human mode would. Anything else plays at 30 fps unless --fps says otherwise.
+ * human mode would (others registered here: their declared render_fps, e.g. the MuJoCo envs').
+ * Anything else plays at 30 fps unless --fps says otherwise.
  */
 const RENDER_FPS: Record<string, number> = {
   'CartPole-v1': 50,
@@ -61,8 +62,14 @@ const RENDER_FPS: Record<string, number> = {
   'BipedalWalkerHardcore-v3': 50,
 };
 
-export function defaultFps(envId: string): number {
-  return RENDER_FPS[envId] ?? 30;
+export function defaultFps(envId: string, registeredFps: number | null = null): number {
+  return RENDER_FPS[envId] ?? registeredFps ?? 30;
+}
+
+/** The render_fps the local registry declares for envId (the MuJoCo envs' round(1 / dt)), if any. */
+async function registeredFps(envId: string): Promise<number | null> {
+  const { registrations } = await import('../envs/index.ts');
+  return registrations().find((r) => r.id === envId)?.renderFps ?? null;
 }
 
 /** A policy drawing uniformly (Gymnasium's Space.sample) from the action space with its own seeded generator. */
@@ -264,7 +271,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const policy = checkpoint ? await checkpointPolicy(checkpoint, env) : randomPolicy(env, args.seed);
     const label = checkpoint ? `actor from ${checkpoint}` : 'random actions';
-    const fps = args.fps ?? defaultFps(envId);
+    const fps = args.fps ?? defaultFps(envId, await registeredFps(envId));
     const t0 = performance.now();
     const gifPath = resolve(base, args.gifPath);
     const r = await rollout({ env, policy, gifPath, seed: args.seed, maxSteps: args.maxSteps, fps, every: args.every });

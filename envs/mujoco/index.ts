@@ -384,5 +384,5 @@ const MUJOCO_ENVS: MujocoRegistration[] = [
   },
 ];
 
-// No render() yet: renderModes is empty until the renderer exists (renderFps is Gymnasium's, round(1 / dt)).
-for (const r of MUJOCO_ENVS) register({ ...r, lazy, renderModes: [] });
+// Gymnasium's metadata: rgb_array frames (graphics/renderer3d.ts draws MuJoCo's scene), render_fps = round(1 / dt).
+for (const r of MUJOCO_ENVS) register({ ...r, lazy, renderModes: ['rgb_array'] });

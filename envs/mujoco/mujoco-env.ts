@@ -13,6 +13,9 @@ import { box } from '../../protocol/spaces.ts';
 import { GymwireError } from '../../protocol/errors.ts';
 import { BaseEnv } from '../base-env.ts';
 import { readBoxAction, type BoxAction } from '../actions.ts';
+import { Renderer3D } from '../../graphics/renderer3d.ts';
+import { MujocoSceneView } from './scene-view.ts';
+import { DEFAULT_CAMERAS } from './render-cameras.ts';
 import {
   isShippedModel,
   loadModel,
@@ -32,6 +35,10 @@ export interface MujocoEnvConfig {
   /** Physics steps per env step. */
   frameSkip: number;
 }
+
+/** Gymnasium's DEFAULT_SIZE for MuJoCo frames. */
+export const RENDER_WIDTH = 480;
+export const RENDER_HEIGHT = 480;
 
 /** An unbounded float64 Box of `size` numbers, the observation space of every MuJoCo env. */
 export function observationBox(size: number): Space {
@@ -56,6 +63,8 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
   private liveModel: MjModel | null;
   private liveData: MjData | null;
   private readonly ctrl: Float64Array;
+  private view: MujocoSceneView | null = null;
+  private renderer: Renderer3D | null = null;
 
   constructor(config: MujocoEnvConfig) {
     super();
@@ -191,12 +200,29 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, BoxAction> {
     return out;
   }
 
-  render(): Frame {
-    throw new GymwireError('unsupported', `${this.envName}: render() is not implemented for the MuJoCo envs yet`);
+  /** Gymnasium's metadata['render_modes'] for every MuJoCo env here (no 'human', no depth). */
+  static readonly renderModes = ['rgb_array'] as const;
+
+  /** Gymnasium's metadata['render_fps']: round(1 / dt). */
+  get renderFps(): number {
+    return Math.round(1 / this.dt);
   }
 
-  /** Frees the MjData and MjModel; closing twice is harmless. */
+  /**
+   * An rgb_array frame (Gymnasium's default 480x480) from the env's default camera: the scene
+   * MuJoCo computes, drawn by graphics/renderer3d.ts.
+   */
+  render(): Frame {
+    this.view ??= new MujocoSceneView(this.mj, this.model, DEFAULT_CAMERAS[this.envName] ?? {});
+    this.renderer ??= new Renderer3D(RENDER_WIDTH, RENDER_HEIGHT);
+    return this.renderer.render(this.view.update(this.data));
+  }
+
+  /** Frees the MjData and MjModel (and the render scene); closing twice is harmless. */
   override close(): void {
+    this.view?.delete();
+    this.view = null;
+    this.renderer = null;
     this.liveData?.delete();
     this.liveModel?.delete();
     this.liveData = null;
