@@ -4,10 +4,14 @@
 // libmujoco-samples, MuJoCo 2.2.2) on the same model file, as the reference the ratio is taken
 // against. Prints `uptime` first: the machine is shared. The workloads differ: testspeed
 // drives the model with small control noise (0.01), the envs with uniform random actions over
-// the whole ctrlrange, which reach other contact states.
+// the whole ctrlrange, which reach other contact states. Then, through an env server in another
+// process (npm run env-server, on loopback), env steps/s in wall-clock time of one RemoteEnv
+// (one request in flight) and of a RemoteVectorEnv of 64 sub-envs (sub-env steps/s; the server
+// runs vectors this large in a worker thread).
 //
-//   npm run bench:mujoco                         every MuJoCo env built so far
+//   npm run bench:mujoco                         every MuJoCo env
 //   npm run bench:mujoco -- --steps=20000 HalfCheetah-v5
+//   npm run bench:mujoco -- --no-remote          in process and native only
 //
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +19,12 @@ import { parseArgs } from 'node:util';
 import { loadEnv, make } from '../envs/index.ts';
 import type { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
 import { loadMujoco } from '../envs/mujoco/runtime.ts';
+import { RemoteEnv } from '../client/remote-env.ts';
+import { RemoteVectorEnv } from '../client/remote-vector-env.ts';
 import type { Env } from '../protocol/env-api.ts';
 import { defaultRng } from '../protocol/random.ts';
 import { sample } from '../protocol/spaces.ts';
+import { startServerProcess } from './server-process.ts';
 
 const ENVS: Record<string, { model: string; build: () => Env }> = {
   'InvertedPendulum-v5': { model: 'inverted_pendulum.xml', build: () => make('InvertedPendulum-v5') },
@@ -77,7 +84,50 @@ function testspeed(model: string, steps: number): { cpu: number; wall: number } 
   return { cpu: steps / (Number(cpu[1]) + Number(cpu[2])), wall: Number(wall[1]) };
 }
 
-const { values, positionals } = parseArgs({ options: { steps: { type: 'string', default: '10000' } }, allowPositionals: true });
+/** One RemoteEnv through the server at `url`: env steps/s in wall-clock time (random actions, resets as episodes end). */
+async function remoteSingle(url: string, id: string, steps: number): Promise<number> {
+  const env = await RemoteEnv.connect(url, id);
+  const rng = defaultRng(12345);
+  const actions = Array.from({ length: ACTION_POOL }, () => sample(env.actionSpace, rng));
+  let seed = 0;
+  await env.reset({ seed: seed++ });
+  const run = async (n: number) => {
+    for (let t = 0; t < n; t++) {
+      const r = await env.step(actions[t % ACTION_POOL] as never);
+      if (r.terminated || r.truncated) await env.reset({ seed: seed++ });
+    }
+  };
+  await run(Math.min(500, steps));
+  const t0 = performance.now();
+  await run(steps);
+  const rate = steps / ((performance.now() - t0) / 1000);
+  await env.close();
+  return rate;
+}
+
+/** A RemoteVectorEnv of `n` through the server at `url`: sub-env steps/s in wall-clock time (the vector resets sub-envs itself). */
+async function remoteVector(url: string, id: string, n: number, vectorSteps: number): Promise<number> {
+  const venv = await RemoteVectorEnv.connect(url, id, n);
+  const rng = defaultRng(12345);
+  const width = sample(venv.singleActionSpace, rng) as Float32Array;
+  const pool = Array.from({ length: 64 }, () => {
+    const batch = new Float32Array(n * width.length);
+    for (let k = 0; k < n; k++) batch.set(sample(venv.singleActionSpace, rng) as Float32Array, k * width.length);
+    return batch;
+  });
+  await venv.reset({ seed: 0 });
+  for (let t = 0; t < 10; t++) await venv.step(pool[t % pool.length]);
+  const t0 = performance.now();
+  for (let t = 0; t < vectorSteps; t++) await venv.step(pool[t % pool.length]);
+  const rate = (vectorSteps * n) / ((performance.now() - t0) / 1000);
+  await venv.close();
+  return rate;
+}
+
+const { values, positionals } = parseArgs({
+  options: { steps: { type: 'string', default: '10000' }, 'no-remote': { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 const steps = Number(values.steps);
 const ids = positionals.length > 0 ? positionals : Object.keys(ENVS);
 await loadMujoco();
@@ -86,7 +136,9 @@ for (const id of ids) if (id in ENVS) await loadEnv(id);
 console.log(`uptime: ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()}`);
 console.log(`node ${process.version}; ${steps} env steps per env, random actions; physics = env steps x frame_skip`);
 const row = (...cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(14))).join('');
-console.log(row('env', 'env steps/s', 'physics/s', 'native/s', 'ratio', 'wall env/s', 'native wall/s'));
+// Room for 64 of the largest (Humanoid's) in the budget's 3/4, and 64 envs per connection.
+const server = values['no-remote'] ? null : await startServerProcess(['--memory-budget', '4GiB', '--max-envs', '256']);
+console.log(row('env', 'env steps/s', 'physics/s', 'native/s', 'ratio', 'wall env/s', 'native wall/s', 'remote env/s', 'remote 64 /s'));
 for (const id of ids) {
   if (!(id in ENVS)) {
     console.log(`${id}: not a MuJoCo env built so far (${Object.keys(ENVS).join(', ')})`);
@@ -99,7 +151,14 @@ for (const id of ids) {
   const native = testspeed(ENVS[id].model, steps * r.frameSkip);
   const n = typeof native === 'string' ? null : native;
   const cells = [envRate.toFixed(0), physics.toFixed(0), n ? n.cpu.toFixed(0) : '-', n ? (physics / n.cpu).toFixed(2) : '-'];
-  console.log(row(id, ...cells, (r.envSteps / r.wallSeconds).toFixed(0), n ? n.wall.toFixed(0) : '-'));
+  const remote = server
+    ? [(await remoteSingle(server.url, id, Math.min(steps, 5000))).toFixed(0), (await remoteVector(server.url, id, 64, 100)).toFixed(0)]
+    : ['-', '-'];
+  console.log(row(id, ...cells, (r.envSteps / r.wallSeconds).toFixed(0), n ? n.wall.toFixed(0) : '-', ...remote));
   if (typeof native === 'string') console.log(`  ${native}`);
 }
+await server?.stop();
 console.log('per CPU second (ours: process CPU time; native: its CPU time incl. model load); ratio = physics / native');
+console.log(
+  'wall: wall-clock; remote: through an env server in another process on loopback, one request in flight (remote 64: sub-env steps/s)',
+);
