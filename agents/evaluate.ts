@@ -24,6 +24,7 @@ Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [-
   --actor WHICH      online | target: that actor of a training checkpoint (default: the exported
                      one, actor.bin, which the run's evaluations played: see --eval-actor)
   --env ID           env id (default: the one the actor was trained on)
+  --env-kwargs JSON  the env's kwargs (default: the run's, from its config.json, when it is the run's env)
   --url URL          env server; omit to run the env in-process
   --episodes N       episodes (default: the run's eval-episodes, else the env's default)
   --seed S           episode i is reset with seed S + i (default: the run's eval-seed, else
@@ -35,18 +36,23 @@ Usage: npm run evaluate -- --checkpoint DIR [--env ID] [--url ws://HOST:PORT] [-
   --verbose          print every episode's return`;
 
 /**
- * Training's eval seed and episode count for a checkpoint: from the run's config.json (next to
- * or above the checkpoint directory) if there is one, else the defaults for the env.
+ * Training's eval seed and episode count for a checkpoint, and its env's kwargs when `envId` is
+ * the run's env (an env made with other kwargs is another task): from the run's config.json
+ * (next to or above the checkpoint directory) if there is one, else the defaults for the env.
  */
-export function trainingEvalSettings(checkpoint: string, envId: string): Pick<TrainConfig, 'evalSeed' | 'evalEpisodes'> {
+export function trainingEvalSettings(checkpoint: string, envId: string): Pick<TrainConfig, 'evalSeed' | 'evalEpisodes' | 'envKwargs'> {
   const defaults = defaultsFor(envId);
   for (const dir of [resolve(checkpoint), dirname(resolve(checkpoint))]) {
     const file = join(dir, 'config.json');
     if (!existsSync(file)) continue;
     const c = parseJson(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
-    return { evalSeed: c.evalSeed ?? defaults.evalSeed, evalEpisodes: c.evalEpisodes ?? defaults.evalEpisodes };
+    return {
+      evalSeed: c.evalSeed ?? defaults.evalSeed,
+      evalEpisodes: c.evalEpisodes ?? defaults.evalEpisodes,
+      envKwargs: c.env === envId ? (c.envKwargs ?? {}) : {},
+    };
   }
-  return { evalSeed: defaults.evalSeed, evalEpisodes: defaults.evalEpisodes };
+  return { evalSeed: defaults.evalSeed, evalEpisodes: defaults.evalEpisodes, envKwargs: {} };
 }
 
 /** The run directory a checkpoint belongs to (the one with config.json, the checkpoint's or its parent), or null. */
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
   const training = trainingEvalSettings(values.checkpoint, envId);
   const episodes = values.episodes ? (parseValue('int', 'episodes', values.episodes) as number) : training.evalEpisodes;
   const seed = values.seed ? (parseValue('int', 'seed', values.seed) as number) : training.evalSeed;
-  const envKwargs = values['env-kwargs'] ? (parseValue('json', 'env-kwargs', values['env-kwargs']) as never) : {};
+  const envKwargs = values['env-kwargs'] ? (parseValue('json', 'env-kwargs', values['env-kwargs']) as never) : training.envKwargs;
   const defaults = defaultsFor(envId);
   const requestTimeout = values['request-timeout']
     ? (parseValue('number', 'request-timeout', values['request-timeout']) as number)

@@ -17,17 +17,20 @@ const dir = mkdtempSync(join(tmpdir(), 'gymwire-evaluate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-test('trainingEvalSettings: the run config next to or above the checkpoint, else the training defaults', () => {
+test("trainingEvalSettings: the run config next to or above the checkpoint (its env's kwargs for its env only), else the training defaults", () => {
   const run = join(dir, 'run');
   mkdirSync(join(run, 'checkpoint'), { recursive: true });
-  writeFileSync(join(run, 'config.json'), JSON.stringify({ evalSeed: 4242, evalEpisodes: 3 }));
-  assert.deepEqual(trainingEvalSettings(run, 'Pendulum-v1'), { evalSeed: 4242, evalEpisodes: 3 });
-  assert.deepEqual(trainingEvalSettings(join(run, 'checkpoint'), 'Pendulum-v1'), { evalSeed: 4242, evalEpisodes: 3 });
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ env: 'Pendulum-v1', envKwargs: { g: 9.81 }, evalSeed: 4242, evalEpisodes: 3 }));
+  const settings = { evalSeed: 4242, evalEpisodes: 3, envKwargs: { g: 9.81 } };
+  assert.deepEqual(trainingEvalSettings(run, 'Pendulum-v1'), settings);
+  assert.deepEqual(trainingEvalSettings(join(run, 'checkpoint'), 'Pendulum-v1'), settings);
+  assert.deepEqual(trainingEvalSettings(run, 'MountainCarContinuous-v0').envKwargs, {}, "another env gets none of the run's kwargs");
   const bare = join(dir, 'bare');
   mkdirSync(bare);
   assert.deepEqual(trainingEvalSettings(bare, 'MountainCarContinuous-v0'), {
     evalSeed: BASE_CONFIG.evalSeed,
     evalEpisodes: defaultsFor('MountainCarContinuous-v0').evalEpisodes,
+    envKwargs: {},
   });
 });
 
